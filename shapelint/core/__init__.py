@@ -1,0 +1,5 @@
+"""The pure core: shapes, the layer table and the solver.
+
+Nothing here knows about libcst, the command line or torch; the analysis layer and the front
+ends build on it.
+"""

@@ -1,0 +1,1065 @@
+"""The layer table: one entry per torch.nn layer, read by everything else.
+
+Each ``LayerSpec`` carries the torch constructor signature (names, order, defaults), the forward
+shape rule and the validity rules PyTorch enforces. A rule takes the bound parameters and the
+input shape (``None`` when unknown) and returns the output shape, or raises ``ShapeError`` with
+the code of what PyTorch would reject. Parameters the analysis could not evaluate are
+``UNKNOWN``; every check that needs them is skipped, so unknown code is never reported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from . import formulas
+from .codes import (
+    CHANNEL_MISMATCH,
+    CHECKERBOARD,
+    CROPS_INPUT,
+    INVALID_PARAMETERS,
+    NON_POSITIVE_SIZE,
+    WRONG_RANK,
+    ShapeError,
+)
+from .shapes import Dim, MaybeShape, Shape, format_shape, is_known, normalize_dim_index
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+#: A parameter without a default in the torch signature.
+REQUIRED: Any = _Sentinel("REQUIRED")
+#: A value the analysis could not evaluate.
+UNKNOWN: Any = _Sentinel("UNKNOWN")
+
+POSITIONAL = "positional_or_keyword"
+KEYWORD_ONLY = "keyword_only"
+VAR_POSITIONAL = "var_positional"
+VAR_KEYWORD = "var_keyword"
+
+Params = Dict[str, Any]
+ShapeRule = Callable[[Params, MaybeShape], MaybeShape]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any = REQUIRED
+    kind: str = POSITIONAL
+
+
+class BindError(Exception):
+    """Arguments that do not fit the signature (a TypeError in Python, not a shape problem)."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One torch.nn layer class.
+
+    ``family`` groups layers the solver knows (``conv``, ``conv_transpose``, ``max_pool``,
+    ``avg_pool``); ``spatial_dims`` is the number of spatial dims of the family's input;
+    ``channel_param`` is the parameter that must match what arrives (SHP102); ``forward_params``
+    are the extra arguments ``forward`` accepts (``output_size`` of transposed convolutions).
+    """
+
+    name: str
+    params: Tuple[Param, ...]
+    rule: ShapeRule
+    family: Optional[str] = None
+    spatial_dims: Optional[int] = None
+    channel_param: Optional[str] = None
+    forward_params: Tuple[str, ...] = ()
+    lint: Optional[Callable[[Params], List[ShapeError]]] = None
+    shape_preserving: bool = field(default=False)
+
+    @property
+    def param_names(self) -> Tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def bind(self, args: Sequence[Any] = (), kwargs: Optional[Mapping[str, Any]] = None) -> Params:
+        """Map call arguments to parameter names, filling defaults, as Python would."""
+        kwargs = dict(kwargs or {})
+        bound: Params = {}
+        positional = [p for p in self.params if p.kind == POSITIONAL]
+        takes_varargs = any(p.kind == VAR_POSITIONAL for p in self.params)
+        takes_varkw = any(p.kind == VAR_KEYWORD for p in self.params)
+        if len(args) > len(positional) and not takes_varargs:
+            raise BindError(f"{self.name}() takes {len(positional)} positional arguments")
+        for param, value in zip(positional, args):
+            bound[param.name] = value
+        for name, value in kwargs.items():
+            known = any(p.name == name and p.kind in (POSITIONAL, KEYWORD_ONLY) for p in self.params)
+            if not known:
+                if takes_varkw:
+                    continue
+                raise BindError(f"{self.name}() got an unexpected keyword argument {name!r}")
+            if name in bound:
+                raise BindError(f"{self.name}() got multiple values for argument {name!r}")
+            bound[name] = value
+        for param in self.params:
+            if param.kind in (VAR_POSITIONAL, VAR_KEYWORD) or param.name in bound:
+                continue
+            if param.default is REQUIRED:
+                raise BindError(f"{self.name}() missing required argument {param.name!r}")
+            bound[param.name] = param.default
+        return bound
+
+    def infer(
+        self,
+        params: Mapping[str, Any],
+        input_shape: MaybeShape,
+        forward_kwargs: Optional[Mapping[str, Any]] = None,
+    ) -> MaybeShape:
+        """Output shape for ``input_shape``; raises ``ShapeError`` where PyTorch would raise.
+
+        With an unknown input (``None``) only the checks that need no input run.
+        """
+        merged = dict(params)
+        for name in self.forward_params:
+            merged[name] = (forward_kwargs or {}).get(name)
+        return self.rule(merged, input_shape)
+
+    def warnings(self, params: Mapping[str, Any]) -> List[ShapeError]:
+        """SHP2xx findings about valid but poor parameter choices."""
+        return self.lint(dict(params)) if self.lint else []
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fail(code: str, message: str, **fix: Any) -> ShapeError:
+    return ShapeError(code, message, fix)
+
+
+def _known(*values: Any) -> bool:
+    return all(v is not UNKNOWN for v in values)
+
+
+def _as_tuple(value: Any, n: int, name: str, layer: str) -> Tuple[Any, ...]:
+    """Expand an int (or a tuple of ``n``) to ``n`` items, each an int or UNKNOWN."""
+    if value is UNKNOWN:
+        return (UNKNOWN,) * n
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1 and n != 1:
+            return (value[0],) * n
+        if len(value) != n:
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: {name} has {len(value)} values, expected {n}",
+            )
+        return tuple(value)
+    return (value,) * n
+
+
+def _ints(values: Iterable[Any]) -> bool:
+    return all(is_known(v) for v in values)
+
+
+def _check_positive(layer: str, name: str, values: Sequence[Any]) -> None:
+    if any(is_known(v) and v <= 0 for v in values):
+        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {_show(values)}")
+
+
+def _check_non_negative(layer: str, name: str, values: Sequence[Any]) -> None:
+    if any(is_known(v) and v < 0 for v in values):
+        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must not be negative, got {_show(values)}")
+
+
+def _show(values: Sequence[Any]) -> str:
+    values = tuple(values)
+    if len(set(map(repr, values))) == 1:
+        return str(values[0])
+    return "(" + ", ".join(map(str, values)) + ")"
+
+
+def _expect_rank(layer: str, x: Shape, ranks: Sequence[int]) -> None:
+    if len(x) not in ranks:
+        wanted = " or ".join(f"{r}-D" for r in ranks)
+        raise _fail(
+            WRONG_RANK, f"{layer} expects a {wanted} input, got {len(x)}-D {format_shape(x)}"
+        )
+
+
+def _expect_min_rank(layer: str, x: Shape, rank: int) -> None:
+    if len(x) < rank:
+        raise _fail(
+            WRONG_RANK,
+            f"{layer} expects an input of at least {rank} dims, got {len(x)}-D {format_shape(x)}",
+        )
+
+
+def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: str = "channels") -> None:
+    if is_known(expected) and is_known(arriving) and expected != arriving:
+        raise _fail(
+            CHANNEL_MISMATCH,
+            f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving} arrive",
+            **{param: arriving},
+        )
+
+
+def _spatial_rule_ranks(n: int) -> Tuple[int, int]:
+    """Unbatched and batched ranks of an n-d spatial layer: (C, *spatial) and (N, C, *spatial)."""
+    return (n + 1, n + 2)
+
+
+# --------------------------------------------------------------------------- convolutions
+
+_CONV_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _conv_signature(transposed: bool, lazy: bool) -> Tuple[Param, ...]:
+    head = () if lazy else (Param("in_channels"),)
+    if transposed:
+        tail = (
+            Param("kernel_size"),
+            Param("stride", 1),
+            Param("padding", 0),
+            Param("output_padding", 0),
+            Param("groups", 1),
+            Param("bias", True),
+            Param("dilation", 1),
+        )
+    else:
+        tail = (
+            Param("kernel_size"),
+            Param("stride", 1),
+            Param("padding", 0),
+            Param("dilation", 1),
+            Param("groups", 1),
+            Param("bias", True),
+        )
+    return head + (Param("out_channels"),) + tail + (
+        Param("padding_mode", "zeros"),
+        Param("device", None),
+        Param("dtype", None),
+    )
+
+
+def _check_groups(layer: str, p: Params) -> None:
+    groups = p["groups"]
+    if not is_known(groups):
+        return
+    if groups <= 0:
+        raise _fail(INVALID_PARAMETERS, f"{layer}: groups must be a positive integer, got {groups}")
+    for name in ("in_channels", "out_channels"):
+        value = p.get(name, UNKNOWN)
+        if is_known(value) and value % groups:
+            raise _fail(
+                INVALID_PARAMETERS, f"{layer}: {name}={value} is not divisible by groups={groups}"
+            )
+
+
+def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        _check_groups(layer, p)
+        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer)
+        stride = _as_tuple(p["stride"], n, "stride", layer)
+        dilation = _as_tuple(p["dilation"], n, "dilation", layer)
+        padding_mode = p["padding_mode"]
+        padding = p["padding"]
+        if transposed:
+            if padding_mode is not UNKNOWN and padding_mode != "zeros":
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}",
+                    padding_mode="zeros",
+                )
+            if isinstance(padding, str):
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: padding={padding!r} is not supported for transposed convolutions",
+                )
+        else:
+            if padding_mode is not UNKNOWN and padding_mode not in _CONV_PADDING_MODES:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: padding_mode must be one of {', '.join(_CONV_PADDING_MODES)},"
+                    f" got {padding_mode!r}",
+                )
+            if isinstance(padding, str):
+                if padding not in ("same", "valid"):
+                    raise _fail(
+                        INVALID_PARAMETERS,
+                        f"{layer}: padding={padding!r} is not one of 'same', 'valid'",
+                    )
+                if padding == "same" and any(is_known(s) and s != 1 for s in stride):
+                    raise _fail(
+                        INVALID_PARAMETERS,
+                        f"{layer}: padding='same' is not supported with stride={_show(stride)}",
+                        stride=1,
+                    )
+        pads = (
+            _as_tuple(0 if padding == "valid" else padding, n, "padding", layer)
+            if padding != "same"
+            else None
+        )
+        _check_positive(layer, "kernel_size", kernel)
+        _check_positive(layer, "stride", stride)
+        _check_positive(layer, "dilation", dilation)
+        if pads is not None:
+            _check_non_negative(layer, "padding", pads)
+        out_pads: Tuple[Any, ...] = (0,) * n
+        if transposed:
+            out_pads = _as_tuple(p["output_padding"], n, "output_padding", layer)
+            requested = p.get("output_size")
+            if requested is None:
+                _check_non_negative(layer, "output_padding", out_pads)
+                for op, s, d in zip(out_pads, stride, dilation):
+                    if _ints((op, s, d)) and op >= max(s, d):
+                        raise _fail(
+                            INVALID_PARAMETERS,
+                            f"{layer}: output_padding={_show(out_pads)} must be smaller than"
+                            f" stride={_show(stride)} or dilation={_show(dilation)}",
+                        )
+        if x is None:
+            return None
+        _expect_rank(layer, x, _spatial_rule_ranks(n))
+        channels = x[-n - 1]
+        if lazy:
+            groups = p["groups"]
+            if is_known(channels) and is_known(groups) and channels % groups:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: {channels} input channels are not divisible by groups={groups}",
+                )
+        else:
+            _check_channels(layer, "in_channels", p["in_channels"], channels)
+        sizes = x[-n:]
+        out: List[Dim] = []
+        if transposed and p.get("output_size") not in (None, UNKNOWN):
+            out = list(_conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation))
+        else:
+            for i, size in enumerate(sizes):
+                out.append(
+                    _conv_dim(layer, transposed, size, kernel[i], stride[i],
+                              None if pads is None else pads[i], out_pads[i], dilation[i],
+                              padding_mode)
+                )
+        return tuple(x[: -n - 1]) + (p["out_channels"] if _known(p["out_channels"]) else None,) + tuple(out)
+
+    return rule
+
+
+def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> Dim:
+    if pad is None:  # padding='same'
+        if _ints((size, k, d)) and padding_mode in ("reflect", "circular"):
+            total = d * (k - 1)
+            _check_mode_padding(layer, padding_mode, size, max(total // 2, total - total // 2))
+        return size if is_known(size) else None
+    if not _ints((size, k, s, pad, out_pad, d)):
+        return None
+    if transposed:
+        out = formulas.conv_transpose_out(size, k, s, pad, out_pad, d)
+        if out <= 0:
+            raise _fail(
+                NON_POSITIVE_SIZE,
+                f"{layer}: input size {size} gives output size {out}"
+                f" (kernel_size={k}, stride={s}, padding={pad}, dilation={d})",
+            )
+        return out
+    _check_mode_padding(layer, padding_mode, size, pad)
+    if size + 2 * pad < formulas.effective_kernel(k, d):
+        raise _fail(
+            NON_POSITIVE_SIZE,
+            f"{layer}: kernel (effective size {formulas.effective_kernel(k, d)}) is larger than"
+            f" the padded input ({size} + 2*{pad})",
+        )
+    return formulas.conv_out(size, k, s, pad, d)
+
+
+def _check_mode_padding(layer: str, mode: Any, size: int, pad: int) -> None:
+    if mode == "reflect" and pad >= size:
+        raise _fail(
+            NON_POSITIVE_SIZE,
+            f"{layer}: reflect padding {pad} must be smaller than the input size {size}",
+        )
+    if mode == "circular" and pad > size:
+        raise _fail(
+            NON_POSITIVE_SIZE,
+            f"{layer}: circular padding {pad} must not exceed the input size {size}",
+        )
+
+
+def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dilation):
+    """``forward(x, output_size=...)``: PyTorch accepts sizes in ``[min, min + stride - 1]``."""
+    if not isinstance(requested, (tuple, list)):
+        return (None,) * n
+    requested = tuple(requested)
+    non_spatial = len(x) - n
+    if len(requested) == non_spatial + n:
+        requested = requested[non_spatial:]
+    if len(requested) != n:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"{layer}: output_size must have {n} or {non_spatial + n} elements,"
+            f" got {len(requested)}",
+        )
+    out: List[Dim] = []
+    for i, want in enumerate(requested):
+        size = x[-n + i]
+        if not _ints((size, kernel[i], stride[i], pads[i], dilation[i], want)):
+            out.append(want if is_known(want) else None)
+            continue
+        low, high = formulas.conv_transpose_out_range(size, kernel[i], stride[i], pads[i], dilation[i])
+        if not low <= want <= high:
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: output_size {want} is outside the reachable range {low}..{high}"
+                f" for input size {size}",
+            )
+        out.append(want)
+    return tuple(out)
+
+
+def _conv_transpose_lint(layer: str, n: int) -> Callable[[Params], List[ShapeError]]:
+    def lint(p: Params) -> List[ShapeError]:
+        try:
+            kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer)
+            stride = _as_tuple(p["stride"], n, "stride", layer)
+            pads = _as_tuple(p["padding"], n, "padding", layer)
+            dilation = _as_tuple(p["dilation"], n, "dilation", layer)
+        except ShapeError:
+            return []
+        found = []
+        dims = list(zip(kernel, stride, pads, dilation))
+        if any(_ints((k, s)) and s > 0 and k % s for k, s, _, _ in dims):
+            found.append(
+                _fail(
+                    CHECKERBOARD,
+                    f"{layer}: kernel_size={_show(kernel)} is not a multiple of"
+                    f" stride={_show(stride)} (checkerboard artifacts)",
+                )
+            )
+        if any(_ints((k, pd, d)) and formulas.crops_input(k, pd, d) for k, _, pd, d in dims):
+            found.append(
+                _fail(
+                    CROPS_INPUT,
+                    f"{layer}: padding={_show(pads)} crops more than the kernel covers"
+                    f" (dilation*(kernel_size-1) = "
+                    f"{_show([d * (k - 1) if _ints((k, d)) else '?' for k, _, _, d in dims])});"
+                    " border inputs are lost",
+                )
+            )
+        return found
+
+    return lint
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
+    """``kind``: ``max`` (has dilation), ``avg`` (count_include_pad, divisor_override) or ``lp``."""
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer)
+        stride_value = p["stride"]
+        if stride_value is None or (isinstance(stride_value, (tuple, list)) and not stride_value):
+            stride = kernel
+        else:
+            stride = _as_tuple(stride_value, n, "stride", layer)
+        pads = _as_tuple(p.get("padding", 0), n, "padding", layer)
+        dilation = _as_tuple(p.get("dilation", 1), n, "dilation", layer)
+        ceil_mode = p["ceil_mode"]
+        _check_positive(layer, "kernel_size", kernel)
+        _check_positive(layer, "stride", stride)
+        _check_positive(layer, "dilation", dilation)
+        _check_non_negative(layer, "padding", pads)
+        for k, pad in zip(kernel, pads):
+            if _ints((k, pad)) and pad > k // 2:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: padding={_show(pads)} must be at most half of"
+                    f" kernel_size={_show(kernel)}",
+                )
+        if kind == "avg" and p.get("divisor_override") == 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: divisor_override must not be zero")
+        if x is None:
+            return None
+        _expect_rank(layer, x, _spatial_rule_ranks(n))
+        out: List[Dim] = []
+        for i, size in enumerate(x[-n:]):
+            if not _ints((size, kernel[i], stride[i], pads[i], dilation[i])) or ceil_mode is UNKNOWN:
+                out.append(None)
+                continue
+            size_out = formulas.pool_out(size, kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode))
+            if size_out <= 0:
+                raise _fail(
+                    NON_POSITIVE_SIZE,
+                    f"{layer}: input size {size} gives output size {size_out}"
+                    f" (kernel_size={kernel[i]}, stride={stride[i]}, padding={pads[i]})",
+                )
+            out.append(size_out)
+        return tuple(x[:-n]) + tuple(out)
+
+    return rule
+
+
+def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        output_size = p["output_size"]
+        sizes = _as_tuple(output_size, n, "output_size", layer)
+        if x is None:
+            return None
+        _expect_rank(layer, x, _spatial_rule_ranks(n))
+        for dim in x[-n - 1 :] if len(x) == n + 2 else x:
+            if is_known(dim) and dim == 0:
+                raise _fail(NON_POSITIVE_SIZE, f"{layer}: input {format_shape(x)} has an empty dim")
+        out: List[Dim] = []
+        for size, want in zip(x[-n:], sizes):
+            if want is None:
+                out.append(size)
+            else:
+                out.append(want if is_known(want) else None)
+        return tuple(x[:-n]) + tuple(out)
+
+    return rule
+
+
+# --------------------------------------------------------------------------- resizing
+
+_UPSAMPLE_MODE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+_UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+
+
+def interpolate_shape(
+    layer: str, x: MaybeShape, size: Any, scale_factor: Any, mode: Any, align_corners: Any
+) -> MaybeShape:
+    """The shape rule of ``F.interpolate`` (and so of ``nn.Upsample``)."""
+    if mode is not UNKNOWN and mode not in _UPSAMPLE_MODES:
+        raise _fail(INVALID_PARAMETERS, f"{layer}: unknown mode {mode!r}")
+    if size is not None and scale_factor is not None and _known(size, scale_factor):
+        raise _fail(INVALID_PARAMETERS, f"{layer}: only one of size or scale_factor may be given")
+    if size is None and scale_factor is None:
+        raise _fail(INVALID_PARAMETERS, f"{layer}: either size or scale_factor must be given")
+    if align_corners not in (None, UNKNOWN) and mode in ("nearest", "area", "nearest-exact"):
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"{layer}: align_corners can only be set with the linear, bilinear, bicubic or"
+            f" trilinear modes, not mode={mode!r}",
+        )
+    if x is None:
+        return None
+    _expect_rank(layer, x, (3, 4, 5))
+    if mode in _UPSAMPLE_MODE_RANK and len(x) != _UPSAMPLE_MODE_RANK[mode]:
+        raise _fail(
+            WRONG_RANK,
+            f"{layer}: mode={mode!r} needs a {_UPSAMPLE_MODE_RANK[mode]}-D input,"
+            f" got {len(x)}-D {format_shape(x)}",
+        )
+    n = len(x) - 2
+    if size is UNKNOWN or scale_factor is UNKNOWN:
+        return tuple(x[:2]) + (None,) * n
+    if size is not None:
+        if isinstance(size, (tuple, list)) and len(size) != n:
+            raise _fail(
+                WRONG_RANK,
+                f"{layer}: size has {len(size)} values but the input has {n} spatial dims",
+            )
+        sizes = _as_tuple(size, n, "size", layer)
+        out = tuple(s if is_known(s) else None for s in sizes)
+    else:
+        if isinstance(scale_factor, (tuple, list)) and len(scale_factor) != n:
+            raise _fail(
+                WRONG_RANK,
+                f"{layer}: scale_factor has {len(scale_factor)} values but the input has"
+                f" {n} spatial dims",
+            )
+        scales = _as_tuple(scale_factor, n, "scale_factor", layer)
+        out = tuple(
+            math.floor(float(dim) * float(scale))
+            if is_known(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
+            else None
+            for dim, scale in zip(x[2:], scales)
+        )
+    if any(is_known(o) and o <= 0 for o in out):
+        raise _fail(NON_POSITIVE_SIZE, f"{layer}: output size {format_shape(out)} is not positive")
+    return tuple(x[:2]) + out
+
+
+def _upsample_rule(layer: str, fixed_mode: Optional[str] = None, align: Any = None) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        mode = fixed_mode or p.get("mode", "nearest")
+        align_corners = align if fixed_mode else p.get("align_corners")
+        return interpolate_shape(layer, x, p["size"], p["scale_factor"], mode, align_corners)
+
+    return rule
+
+
+def _pixel_shuffle_rule(layer: str, upscale: bool) -> ShapeRule:
+    factor_name = "upscale_factor" if upscale else "downscale_factor"
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        r = p[factor_name]
+        _check_positive(layer, factor_name, (r,))
+        if x is None:
+            return None
+        _expect_min_rank(layer, x, 3)
+        c, h, w = x[-3:]
+        if not is_known(r):
+            return tuple(x[:-3]) + (None, None, None)
+        if upscale:
+            if is_known(c) and c % (r * r):
+                raise _fail(
+                    CHANNEL_MISMATCH,
+                    f"{layer}: {c} channels are not divisible by upscale_factor**2 = {r * r}",
+                )
+            new = (c // (r * r) if is_known(c) else None,
+                   h * r if is_known(h) else None, w * r if is_known(w) else None)
+        else:
+            for size in (h, w):
+                if is_known(size) and size % r:
+                    raise _fail(
+                        INVALID_PARAMETERS,
+                        f"{layer}: spatial size {size} is not divisible by downscale_factor={r}",
+                    )
+            new = (c * r * r if is_known(c) else None,
+                   h // r if is_known(h) else None, w // r if is_known(w) else None)
+        return tuple(x[:-3]) + new
+
+    return rule
+
+
+# --------------------------------------------------------------------------- reshaping
+
+
+def flatten_shape(layer: str, x: MaybeShape, start_dim: Any, end_dim: Any) -> MaybeShape:
+    """``torch.flatten(x, start_dim, end_dim)``."""
+    if x is None or not _known(start_dim, end_dim):
+        return None
+    rank = max(len(x), 1)
+    start = normalize_dim_index(start_dim, rank)
+    end = normalize_dim_index(end_dim, rank)
+    if start is None or end is None:
+        raise _fail(
+            WRONG_RANK,
+            f"{layer}: dims {start_dim}..{end_dim} out of range for a {len(x)}-D input"
+            f" {format_shape(x)}",
+        )
+    if start > end:
+        raise _fail(INVALID_PARAMETERS, f"{layer}: start_dim {start_dim} comes after end_dim {end_dim}")
+    if not x:
+        return (1,)
+    middle = x[start : end + 1]
+    product: Dim = math.prod(middle) if _ints(middle) else None
+    return tuple(x[:start]) + (product,) + tuple(x[end + 1 :])
+
+
+def _flatten_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    return flatten_shape("Flatten", x, p["start_dim"], p["end_dim"])
+
+
+def _unflatten_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    dim, sizes = p["dim"], p["unflattened_size"]
+    if x is None or not _known(dim, sizes) or not isinstance(sizes, (tuple, list)):
+        return None
+    index = normalize_dim_index(dim, len(x))
+    if index is None:
+        raise _fail(WRONG_RANK, f"Unflatten: dim {dim} out of range for {format_shape(x)}")
+    sizes = tuple(s if is_known(s) else None for s in sizes)
+    if sum(1 for s in sizes if s == -1) > 1:
+        raise _fail(INVALID_PARAMETERS, "Unflatten: only one size may be -1")
+    arriving = x[index]
+    known_product = math.prod(s for s in sizes if is_known(s) and s != -1)
+    if -1 in sizes:
+        if is_known(arriving) and None not in sizes:
+            if known_product == 0 or arriving % known_product:
+                raise _fail(
+                    CHANNEL_MISMATCH,
+                    f"Unflatten: size {arriving} cannot be split into {_show(sizes)}",
+                )
+            sizes = tuple(arriving // known_product if s == -1 else s for s in sizes)
+        else:
+            sizes = tuple(None if s == -1 else s for s in sizes)
+    elif is_known(arriving) and None not in sizes and known_product != arriving:
+        raise _fail(
+            CHANNEL_MISMATCH,
+            f"Unflatten: unflattened_size {_show(sizes)} has {known_product} elements but"
+            f" {arriving} arrive at dim {dim}",
+        )
+    return tuple(x[:index]) + sizes + tuple(x[index + 1 :])
+
+
+def _identity_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    return x
+
+
+def _linear_rule(lazy: bool) -> ShapeRule:
+    layer = "LazyLinear" if lazy else "Linear"
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        if x is None:
+            return None
+        _expect_min_rank(layer, x, 1)
+        if not lazy:
+            _check_channels(layer, "in_features", p["in_features"], x[-1], "features")
+        out = p["out_features"]
+        return tuple(x[:-1]) + (out if is_known(out) else None,)
+
+    return rule
+
+
+def _embedding_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    if x is None:
+        return None
+    dim = p["embedding_dim"]
+    return tuple(x) + (dim if is_known(dim) else None,)
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _batch_norm_rule(layer: str, ranks: Tuple[int, ...], lazy: bool) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        if x is None:
+            return None
+        _expect_rank(layer, x, ranks)
+        # Without weights or running stats there is nothing sized num_features to disagree with.
+        sized = p["affine"] is not False or p["track_running_stats"] is not False
+        if not lazy and sized:
+            _check_channels(layer, "num_features", p["num_features"], x[1])
+        return x
+
+    return rule
+
+
+def _instance_norm_rule(layer: str, n: int, lazy: bool) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        if x is None:
+            return None
+        _expect_rank(layer, x, _spatial_rule_ranks(n))
+        # PyTorch only warns on a mismatch when there are no affine weights.
+        if not lazy and p["affine"] is True:
+            _check_channels(layer, "num_features", p["num_features"], x[-n - 1])
+        return x
+
+    return rule
+
+
+def _group_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    groups, channels = p["num_groups"], p["num_channels"]
+    if _ints((groups, channels)):
+        if groups <= 0:
+            raise _fail(INVALID_PARAMETERS, f"GroupNorm: num_groups must be positive, got {groups}")
+        if channels % groups:
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"GroupNorm: num_channels={channels} is not divisible by num_groups={groups}",
+            )
+    if x is None:
+        return None
+    _expect_min_rank("GroupNorm", x, 2)
+    if p["affine"] is not False:
+        _check_channels("GroupNorm", "num_channels", channels, x[1])
+    elif is_known(x[1]) and is_known(groups) and x[1] % groups:
+        raise _fail(
+            CHANNEL_MISMATCH, f"GroupNorm: {x[1]} channels are not divisible by num_groups={groups}"
+        )
+    return x
+
+
+def _normalized_shape_rule(layer: str) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        normalized = p["normalized_shape"]
+        if x is None or normalized is UNKNOWN:
+            return x
+        normalized = tuple(normalized) if isinstance(normalized, (tuple, list)) else (normalized,)
+        if len(normalized) > len(x):
+            raise _fail(
+                WRONG_RANK,
+                f"{layer}: normalized_shape {_show(normalized)} has more dims than the input"
+                f" {format_shape(x)}",
+            )
+        tail = x[len(x) - len(normalized) :]
+        if any(is_known(a) and is_known(b) and a != b for a, b in zip(normalized, tail)):
+            fix = list(tail) if _ints(tail) else None
+            raise _fail(
+                CHANNEL_MISMATCH,
+                f"{layer}: normalized_shape {_show(normalized)} does not match the last dims"
+                f" {format_shape(tail)} of the input",
+                **({"normalized_shape": fix[0] if len(fix) == 1 else fix} if fix else {}),
+            )
+        return x
+
+    return rule
+
+
+# --------------------------------------------------------------------------- padding layers
+
+
+def _pad_rule(layer: str, n: int, mode: str) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        pads = _as_tuple(p["padding"], 2 * n, "padding", layer)
+        if x is None:
+            return None
+        _expect_rank(layer, x, _spatial_rule_ranks(n))
+        out = list(x)
+        # padding is (left, right, top, bottom, front, back): the last dim first.
+        for i in range(n):
+            before, after = pads[2 * i], pads[2 * i + 1]
+            axis = len(x) - 1 - i
+            size = x[axis]
+            if not _ints((size, before, after)):
+                out[axis] = None
+                continue
+            if mode == "reflect" and max(before, after) >= size:
+                raise _fail(
+                    NON_POSITIVE_SIZE,
+                    f"{layer}: padding ({before}, {after}) must be smaller than the input size {size}",
+                )
+            if mode == "circular" and max(before, after) > size:
+                raise _fail(
+                    NON_POSITIVE_SIZE,
+                    f"{layer}: padding ({before}, {after}) must not exceed the input size {size}",
+                )
+            new = size + before + after
+            if new <= 0:
+                raise _fail(
+                    NON_POSITIVE_SIZE, f"{layer}: padding ({before}, {after}) makes size {size} into {new}"
+                )
+            out[axis] = new
+        return tuple(out)
+
+    return rule
+
+
+# --------------------------------------------------------------------------- activations, dropout
+
+
+def _softmax_rule(layer: str) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        dim = p["dim"]
+        if x is not None and is_known(dim) and normalize_dim_index(dim, max(len(x), 1)) is None:
+            raise _fail(WRONG_RANK, f"{layer}: dim={dim} out of range for {format_shape(x)}")
+        return x
+
+    return rule
+
+
+def _softmax2d_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    if x is not None:
+        _expect_rank("Softmax2d", x, (3, 4))
+    return x
+
+
+def _glu_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    dim = p["dim"]
+    if x is None or not is_known(dim):
+        return None if x is None else tuple(None for _ in x)
+    index = normalize_dim_index(dim, len(x))
+    if index is None:
+        raise _fail(WRONG_RANK, f"GLU: dim={dim} out of range for {format_shape(x)}")
+    size = x[index]
+    if is_known(size) and size % 2:
+        raise _fail(INVALID_PARAMETERS, f"GLU: size {size} at dim {dim} must be even to halve")
+    return tuple(x[:index]) + (size // 2 if is_known(size) else None,) + tuple(x[index + 1 :])
+
+
+def _prelu_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    count = p["num_parameters"]
+    if x is None or not is_known(count) or count == 1:
+        return x
+    channels = x[1] if len(x) >= 2 else x[0] if x else None
+    _check_channels("PReLU", "num_parameters", count, channels)
+    return x
+
+
+def _dropout_rule(layer: str, ranks: Optional[Tuple[int, ...]]) -> ShapeRule:
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        rate = p["p"]
+        if isinstance(rate, (int, float)) and not 0 <= rate <= 1:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: p={rate} must be between 0 and 1")
+        if x is not None and ranks:
+            _expect_rank(layer, x, ranks)
+        return x
+
+    return rule
+
+
+def _local_response_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    if x is not None:
+        _expect_min_rank("LocalResponseNorm", x, 3)
+    return x
+
+
+# --------------------------------------------------------------------------- the table
+
+_FACTORY = (Param("device", None), Param("dtype", None))
+_ARGS_ANY = (Param("args", kind=VAR_POSITIONAL), Param("kwargs", kind=VAR_KEYWORD))
+_INPLACE = (Param("inplace", False),)
+
+#: Shape-preserving activations with their own signatures.
+_ACTIVATIONS: Dict[str, Tuple[Param, ...]] = {
+    "Threshold": (Param("threshold"), Param("value")) + _INPLACE,
+    "ReLU": _INPLACE,
+    "RReLU": (Param("lower", 1.0 / 8), Param("upper", 1.0 / 3)) + _INPLACE,
+    "Hardtanh": (Param("min_val", -1.0), Param("max_val", 1.0)) + _INPLACE
+    + (Param("min_value", None), Param("max_value", None)),
+    "ReLU6": _INPLACE,
+    "Sigmoid": _ARGS_ANY,
+    "Hardsigmoid": _INPLACE,
+    "Tanh": _ARGS_ANY,
+    "SiLU": _INPLACE,
+    "Mish": _INPLACE,
+    "Hardswish": _INPLACE,
+    "ELU": (Param("alpha", 1.0),) + _INPLACE,
+    "CELU": (Param("alpha", 1.0),) + _INPLACE,
+    "SELU": _INPLACE,
+    "GELU": (Param("approximate", "none"),),
+    "Hardshrink": (Param("lambd", 0.5),),
+    "LeakyReLU": (Param("negative_slope", 1e-2),) + _INPLACE,
+    "LogSigmoid": _ARGS_ANY,
+    "Softplus": (Param("beta", 1.0), Param("threshold", 20.0)),
+    "Softshrink": (Param("lambd", 0.5),),
+    "Softsign": _ARGS_ANY,
+    "Tanhshrink": _ARGS_ANY,
+}
+
+
+def _build_table() -> Dict[str, LayerSpec]:
+    table: List[LayerSpec] = []
+    add = table.append
+    for n in (1, 2, 3):
+        for transposed in (False, True):
+            for lazy in (False, True):
+                name = ("Lazy" if lazy else "") + ("ConvTranspose" if transposed else "Conv") + f"{n}d"
+                add(
+                    LayerSpec(
+                        name,
+                        _conv_signature(transposed, lazy),
+                        _conv_rule(name, n, transposed, lazy),
+                        family="conv_transpose" if transposed else "conv",
+                        spatial_dims=n,
+                        channel_param=None if lazy else "in_channels",
+                        forward_params=("output_size",) if transposed else (),
+                        lint=_conv_transpose_lint(name, n) if transposed else None,
+                    )
+                )
+        add(LayerSpec(
+            f"MaxPool{n}d",
+            (Param("kernel_size"), Param("stride", None), Param("padding", 0), Param("dilation", 1),
+             Param("return_indices", False), Param("ceil_mode", False)),
+            _pool_rule(f"MaxPool{n}d", n, "max"), family="max_pool", spatial_dims=n,
+        ))
+        add(LayerSpec(
+            f"AvgPool{n}d",
+            (Param("kernel_size"), Param("stride", None), Param("padding", 0), Param("ceil_mode", False),
+             Param("count_include_pad", True))
+            + (() if n == 1 else (Param("divisor_override", None),)),
+            _pool_rule(f"AvgPool{n}d", n, "avg"), family="avg_pool", spatial_dims=n,
+        ))
+        add(LayerSpec(
+            f"LPPool{n}d",
+            (Param("norm_type"), Param("kernel_size"), Param("stride", None), Param("ceil_mode", False)),
+            _pool_rule(f"LPPool{n}d", n, "lp"), spatial_dims=n,
+        ))
+        add(LayerSpec(f"AdaptiveAvgPool{n}d", (Param("output_size"),),
+                      _adaptive_pool_rule(f"AdaptiveAvgPool{n}d", n), spatial_dims=n))
+        add(LayerSpec(f"AdaptiveMaxPool{n}d", (Param("output_size"), Param("return_indices", False)),
+                      _adaptive_pool_rule(f"AdaptiveMaxPool{n}d", n), spatial_dims=n))
+        norm_args = (Param("eps", 1e-5), Param("momentum", 0.1))
+        batch_ranks = (2, 3) if n == 1 else (n + 2,)
+        add(LayerSpec(
+            f"BatchNorm{n}d",
+            (Param("num_features"),) + norm_args + (Param("affine", True), Param("track_running_stats", True))
+            + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
+            _batch_norm_rule(f"BatchNorm{n}d", batch_ranks, False), spatial_dims=n,
+            channel_param="num_features", shape_preserving=True,
+        ))
+        add(LayerSpec(
+            f"LazyBatchNorm{n}d",
+            norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
+            + (Param("bias", True, KEYWORD_ONLY),),
+            _batch_norm_rule(f"LazyBatchNorm{n}d", batch_ranks, True), spatial_dims=n,
+            shape_preserving=True,
+        ))
+        add(LayerSpec(
+            f"InstanceNorm{n}d",
+            (Param("num_features"),) + norm_args + (Param("affine", False), Param("track_running_stats", False))
+            + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
+            _instance_norm_rule(f"InstanceNorm{n}d", n, False), spatial_dims=n,
+            channel_param="num_features", shape_preserving=True,
+        ))
+        add(LayerSpec(
+            f"LazyInstanceNorm{n}d",
+            norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
+            + (Param("bias", True, KEYWORD_ONLY),),
+            _instance_norm_rule(f"LazyInstanceNorm{n}d", n, True), spatial_dims=n,
+            shape_preserving=True,
+        ))
+        for prefix, mode in (("Zero", "constant"), ("Constant", "constant"), ("Reflection", "reflect"),
+                             ("Replication", "replicate"), ("Circular", "circular")):
+            name = f"{prefix}Pad{n}d"
+            params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
+            add(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
+        add(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
+                      _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None),
+                      shape_preserving=True))
+
+    add(LayerSpec("Upsample",
+                  (Param("size", None), Param("scale_factor", None), Param("mode", "nearest"),
+                   Param("align_corners", None), Param("recompute_scale_factor", None)),
+                  _upsample_rule("Upsample")))
+    add(LayerSpec("UpsamplingNearest2d", (Param("size", None), Param("scale_factor", None)),
+                  _upsample_rule("UpsamplingNearest2d", "nearest")))
+    add(LayerSpec("UpsamplingBilinear2d", (Param("size", None), Param("scale_factor", None)),
+                  _upsample_rule("UpsamplingBilinear2d", "bilinear", True)))
+    add(LayerSpec("PixelShuffle", (Param("upscale_factor"),), _pixel_shuffle_rule("PixelShuffle", True)))
+    add(LayerSpec("PixelUnshuffle", (Param("downscale_factor"),),
+                  _pixel_shuffle_rule("PixelUnshuffle", False)))
+    add(LayerSpec("Flatten", (Param("start_dim", 1), Param("end_dim", -1)), _flatten_rule))
+    add(LayerSpec("Unflatten", (Param("dim"), Param("unflattened_size")), _unflatten_rule))
+    add(LayerSpec("Identity", _ARGS_ANY, _identity_rule, shape_preserving=True))
+    add(LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
+                  _linear_rule(False), channel_param="in_features"))
+    add(LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
+                  _linear_rule(True)))
+    add(LayerSpec("GroupNorm",
+                  (Param("num_groups"), Param("num_channels"), Param("eps", 1e-5), Param("affine", True))
+                  + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
+                  _group_norm_rule, channel_param="num_channels", shape_preserving=True))
+    add(LayerSpec("LayerNorm",
+                  (Param("normalized_shape"), Param("eps", 1e-5), Param("elementwise_affine", True),
+                   Param("bias", True)) + _FACTORY,
+                  _normalized_shape_rule("LayerNorm"), channel_param="normalized_shape",
+                  shape_preserving=True))
+    add(LayerSpec("RMSNorm",
+                  (Param("normalized_shape"), Param("eps", None), Param("elementwise_affine", True))
+                  + _FACTORY,
+                  _normalized_shape_rule("RMSNorm"), channel_param="normalized_shape",
+                  shape_preserving=True))
+    add(LayerSpec("LocalResponseNorm",
+                  (Param("size"), Param("alpha", 1e-4), Param("beta", 0.75), Param("k", 1.0)),
+                  _local_response_norm_rule, shape_preserving=True))
+    add(LayerSpec("Embedding",
+                  (Param("num_embeddings"), Param("embedding_dim"), Param("padding_idx", None),
+                   Param("max_norm", None), Param("norm_type", 2.0), Param("scale_grad_by_freq", False),
+                   Param("sparse", False), Param("_weight", None), Param("_freeze", False)) + _FACTORY,
+                  _embedding_rule))
+    for name, params in _ACTIVATIONS.items():
+        add(LayerSpec(name, params, _identity_rule, shape_preserving=True))
+    for name in ("Softmax", "Softmin", "LogSoftmax"):
+        add(LayerSpec(name, (Param("dim", None),), _softmax_rule(name), shape_preserving=True))
+    add(LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule, shape_preserving=True))
+    add(LayerSpec("GLU", (Param("dim", -1),), _glu_rule))
+    add(LayerSpec("PReLU", (Param("num_parameters", 1), Param("init", 0.25)) + _FACTORY, _prelu_rule,
+                  channel_param="num_parameters", shape_preserving=True))
+    for name in ("Dropout", "AlphaDropout", "FeatureAlphaDropout"):
+        add(LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None),
+                      shape_preserving=True))
+    return {spec.name: spec for spec in table}
+
+
+#: Every layer shapelint knows, by torch.nn class name.
+LAYERS: Dict[str, LayerSpec] = _build_table()
+
+
+def get_layer(name: str) -> Optional[LayerSpec]:
+    return LAYERS.get(name)

@@ -1,0 +1,77 @@
+"""What an analysis produces, shared by the analysis layer and every front end.
+
+Rows and columns are 1-based, as in ruff's JSON output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from .core.shapes import MaybeShape
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between ``start`` and ``end`` (row, column; end exclusive) by ``content``."""
+
+    content: str
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: str  # SAFE or UNSAFE
+    edits: Tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    path: str
+    row: int
+    col: int
+    end_row: int
+    end_col: int
+    fix: Optional[Fix] = None
+    #: Replacement code shown to a person on the ``help:`` line (text output).
+    help: Optional[str] = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.code.startswith("SHP1") or self.code.startswith("SHP0")
+
+
+@dataclass
+class LayerShape:
+    """One entry of ``model.named_modules()`` with the shapes of its first call."""
+
+    name: str
+    type: str
+    line: int
+    input: MaybeShape
+    output: MaybeShape
+
+
+@dataclass
+class ModelShapes:
+    name: str
+    filename: str
+    line: int
+    input: MaybeShape
+    output: MaybeShape
+    declared_output: MaybeShape
+    layers: List[LayerShape] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    models: List[ModelShapes] = field(default_factory=list)
