@@ -13,11 +13,13 @@ COMMANDS = {
     "check": "shapelint.cli.check_cmd",
     "shapes": "shapelint.cli.shapes_cmd",
     "solve": "shapelint.cli.solve_cmd",
+    "rule": "shapelint.cli.rule_cmd",
 }
 
 USAGE = """usage: shapelint [check] PATH... [options]
        shapelint shapes PATH... [options]
        shapelint solve LAYER IN OUT [options]
+       shapelint rule [CODE]
        shapelint --version
 
 Static shape checker for PyTorch model code. `shapelint COMMAND --help` for a command's options."""
