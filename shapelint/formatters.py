@@ -1,0 +1,314 @@
+"""Output formats of ``shapelint check`` (CONTRACT.md section 3): text, json, sarif, github.
+
+``render`` takes the diagnostics of a whole run and returns the text to print.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Iterable, List, Optional
+from urllib.parse import quote
+
+from . import __version__
+from .results import SAFE, Diagnostic, Edit
+from .rules import REPOSITORY_URL, RULES, RULES_BY_CODE, rule_url
+
+FORMATS = ("text", "json", "sarif", "github")
+
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+#: The base of relative artifact URIs in SARIF: the directory shapelint ran in.
+SARIF_SRCROOT = "%SRCROOT%"
+
+
+def render(diagnostics: List[Diagnostic], fmt: str) -> str:
+    """The whole output of one run in format ``fmt``; raises ValueError for an unknown format."""
+    ordered = sort_diagnostics(diagnostics)
+    if fmt == "text":
+        return render_text(ordered)
+    if fmt == "json":
+        return render_json(ordered)
+    if fmt == "sarif":
+        return render_sarif(ordered)
+    if fmt == "github":
+        return render_github(ordered)
+    raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> List[Diagnostic]:
+    """By file, then position, then code, as ruff orders its output."""
+    return sorted(diagnostics, key=lambda d: (d.path, d.row, d.col, d.code, d.message))
+
+
+def is_fixable(diagnostic: Diagnostic, unsafe: bool = False) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and (unsafe or fix.applicability == SAFE)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def render_text(diagnostics: List[Diagnostic]) -> str:
+    if not diagnostics:
+        return "All checks passed!\n"
+    lines: List[str] = []
+    for d in diagnostics:
+        lines.append(f"{d.path}:{d.row}:{d.col}: {d.code} {d.message}")
+        if d.help:
+            help_lines = d.help.splitlines() or [""]
+            lines.append(f"    help: {help_lines[0]}")
+            # Continuation lines of multi-line code keep their own indentation under the first.
+            lines.extend(f"          {line}" for line in help_lines[1:])
+    lines.append("")
+    lines.append(summary(diagnostics))
+    return "\n".join(lines) + "\n"
+
+
+def summary(diagnostics: List[Diagnostic]) -> str:
+    """``Found 3 errors (2 fixable with --fix).`` -- one count for every diagnostic, like ruff."""
+    count = len(diagnostics)
+    noun = "error" if count == 1 else "errors"
+    fixable = sum(1 for d in diagnostics if is_fixable(d))
+    hidden = sum(1 for d in diagnostics if is_fixable(d, unsafe=True)) - fixable
+    notes = []
+    if fixable:
+        notes.append(f"{fixable} fixable with --fix")
+    if hidden:
+        notes.append(f"{hidden} hidden fix{'es' if hidden != 1 else ''} with --unsafe-fixes")
+    return f"Found {count} {noun}" + (f" ({'; '.join(notes)})" if notes else "") + "."
+
+
+# --------------------------------------------------------------------------- json
+
+
+def _location(row: int, column: int) -> Dict[str, int]:
+    return {"row": row, "column": column}
+
+
+def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
+    """One object of ruff's JSON output schema (CONTRACT.md section 3)."""
+    fix: Optional[Dict[str, Any]] = None
+    if d.fix is not None:
+        fix = {
+            "message": d.fix.message,
+            "applicability": d.fix.applicability,
+            "edits": [
+                {
+                    "content": edit.content,
+                    "location": _location(*edit.start),
+                    "end_location": _location(*edit.end),
+                }
+                for edit in d.fix.edits
+            ],
+        }
+    return {
+        "code": d.code,
+        "message": d.message,
+        "filename": d.path,
+        "location": _location(d.row, d.col),
+        "end_location": _location(d.end_row, d.end_col),
+        "fix": fix,
+        # `# noqa` goes at the end of the line where the diagnostic starts.
+        "noqa_row": d.row,
+        "url": rule_url(d.code),
+    }
+
+
+def render_json(diagnostics: List[Diagnostic]) -> str:
+    return json.dumps([diagnostic_to_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- sarif
+
+
+def _relative_uri(path: str) -> Dict[str, str]:
+    """An artifactLocation: relative to the working directory (``%SRCROOT%``) when the file is
+    under it, as GitHub code scanning resolves against the checkout; absolute otherwise."""
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    try:
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:  # another drive on Windows
+        relative = None
+    if path == "-" or relative is None or relative == ".." or relative.startswith(".." + os.sep):
+        if path == "-":
+            return {"uri": "stdin"}
+        return {"uri": _file_uri(absolute)}
+    return {"uri": quote(relative.replace(os.sep, "/")), "uriBaseId": SARIF_SRCROOT}
+
+
+def _file_uri(absolute: str) -> str:
+    posix = absolute.replace(os.sep, "/")
+    if not posix.startswith("/"):
+        posix = "/" + posix  # C:/x -> /C:/x
+    return "file://" + quote(posix)
+
+
+def _region(start: Any, end: Any) -> Dict[str, int]:
+    # SARIF's endColumn is the column after the region, as ours is (end exclusive).
+    return {
+        "startLine": start[0],
+        "startColumn": start[1],
+        "endLine": end[0],
+        "endColumn": end[1],
+    }
+
+
+def _markdown_help(rule: Any) -> str:
+    return rule.to_markdown(level=2)
+
+
+def _text_help(rule: Any) -> str:
+    text = f"{rule.summary}\n\n{rule.explanation.strip()}"
+    if rule.fix:
+        text += f"\n\n{rule.fix.strip()}"
+    return text + f"\n\nSee {rule.url}"
+
+
+def sarif_rules() -> List[Dict[str, Any]]:
+    """The tool.driver.rules array: every rule, in code order (so ruleIndex is stable)."""
+    return [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.explanation.strip()},
+            "help": {"text": _text_help(rule), "markdown": _markdown_help(rule)},
+            "helpUri": rule.url,
+            "defaultConfiguration": {"level": rule.severity},
+            "properties": {"tags": ["shape", "pytorch"], "problem.severity": rule.severity},
+        }
+        for rule in RULES
+    ]
+
+
+def _sarif_fix(d: Diagnostic) -> Dict[str, Any]:
+    assert d.fix is not None
+    return {
+        "description": {"text": d.fix.message},
+        "artifactChanges": [
+            {
+                "artifactLocation": _relative_uri(d.path),
+                "replacements": [_sarif_replacement(edit) for edit in d.fix.edits],
+            }
+        ],
+        "properties": {"applicability": d.fix.applicability},
+    }
+
+
+def _sarif_replacement(edit: Edit) -> Dict[str, Any]:
+    replacement: Dict[str, Any] = {"deletedRegion": _region(edit.start, edit.end)}
+    if edit.content:
+        replacement["insertedContent"] = {"text": edit.content}
+    return replacement
+
+
+def sarif_log(diagnostics: List[Diagnostic]) -> Dict[str, Any]:
+    index = {rule.code: i for i, rule in enumerate(RULES)}
+    results = []
+    for d in diagnostics:
+        result: Dict[str, Any] = {"ruleId": d.code}
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        result["level"] = "error" if d.is_error else "warning"
+        result["message"] = {"text": d.message}
+        result["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _relative_uri(d.path),
+                    "region": _region((d.row, d.col), (d.end_row, d.end_col)),
+                }
+            }
+        ]
+        if d.fix is not None and d.fix.edits:
+            result["fixes"] = [_sarif_fix(d)]
+        results.append(result)
+    srcroot = _file_uri(os.getcwd())
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "shapelint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": REPOSITORY_URL,
+                        "rules": sarif_rules(),
+                    }
+                },
+                "originalUriBaseIds": {
+                    SARIF_SRCROOT: {"uri": srcroot if srcroot.endswith("/") else srcroot + "/"}
+                },
+                # Our columns count characters (code points), not SARIF's default UTF-16 units.
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render_sarif(diagnostics: List[Diagnostic]) -> str:
+    return json.dumps(sarif_log(diagnostics), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- github
+
+
+def escape_data(text: str) -> str:
+    """The message part of a workflow command (GitHub's actions/toolkit ``escapeData``)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A ``key=value`` property of a workflow command (actions/toolkit ``escapeProperty``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github_path(path: str) -> str:
+    """Annotations need the path relative to the repository root, the usual working directory."""
+    if path == "-":
+        return path
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, os.getcwd())
+    except ValueError:
+        return path
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return absolute.replace(os.sep, "/")
+    return relative.replace(os.sep, "/")
+
+
+def render_github(diagnostics: List[Diagnostic]) -> str:
+    lines = []
+    for d in diagnostics:
+        command = "error" if d.is_error else "warning"
+        properties = ",".join(
+            f"{key}={escape_property(str(value))}"
+            for key, value in (
+                ("file", _github_path(d.path)),
+                ("line", d.row),
+                ("col", d.col),
+                ("endLine", d.end_row),
+                ("endColumn", d.end_col),
+                ("title", d.code),
+            )
+        )
+        lines.append(f"::{command} {properties}::{escape_data(d.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+__all__ = [
+    "FORMATS",
+    "render",
+    "sort_diagnostics",
+    "summary",
+    "is_fixable",
+    "diagnostic_to_json",
+    "sarif_log",
+    "escape_data",
+    "escape_property",
+    "RULES_BY_CODE",
+]
