@@ -1,0 +1,442 @@
+"""``shapelint check PATH...``: report shape problems; ``--fix`` repairs, ``--diff`` shows how.
+
+Exit status (CONTRACT.md section 2, like ruff): 0 nothing reported, 1 diagnostics reported (with
+``--diff``: changes would be made), 2 bad usage, bad configuration or an internal error, always
+with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from .. import runner
+from ..results import SAFE, Diagnostic, FileResult
+
+#: How often ``--fix`` re-checks and fixes again (a fix may uncover the next one), like ruff.
+MAX_FIX_ROUNDS = 10
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+class UsageError(Exception):
+    """Bad usage or configuration: reported as one line on stderr, exit status 2."""
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """argparse, but its errors are a :class:`UsageError` (one line, exit 2), not usage + exit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def print_error(prog: str, message: object) -> None:
+    print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared argument handling (also used by ``shapelint shapes``)
+
+
+def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
+    """``--input NAME=SHAPE`` values by name (a later one wins); a bad one is a UsageError."""
+    from ..analysis.declarations import DeclarationError, parse_cli_shape
+
+    shapes: Dict[str, object] = {}
+    for value in values:
+        try:
+            name, spec = parse_cli_shape(value)
+        except DeclarationError as error:
+            raise UsageError(f"invalid value for {flag}: {error}") from None
+        shapes[name] = spec
+    return shapes
+
+
+def load_config(paths: Sequence[str], config_file: Optional[str]):
+    from ..config import ConfigError, load_config as load
+
+    if config_file is not None and not os.path.isfile(config_file):
+        raise UsageError(f"config file not found: {config_file}")
+    try:
+        return load(list(paths), config_file)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def read_stdin() -> bytes:
+    stream = sys.stdin
+    if stream is None:  # no stdin at all (a daemon, CI): nothing to check
+        return b""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return buffer.read()
+    return stream.read().encode("utf-8")
+
+
+def report_internal_errors(outcomes: Sequence[runner.FileOutcome]) -> bool:
+    """Print one line per file that crashed the engine; True when there was any."""
+    for outcome in outcomes:
+        print(f"error: internal error in {outcome.path}: {outcome.error}", file=sys.stderr)
+        if runner.debug_enabled() and outcome.traceback:
+            print(outcome.traceback, file=sys.stderr, end="")
+    return bool(outcomes)
+
+
+# --------------------------------------------------------------------------------------------
+# Rule selection (ruff semantics for the CLI flags, the config's for the rest)
+
+
+def known_codes() -> Tuple[str, ...]:
+    from ..core.codes import TITLES
+
+    return tuple(sorted(TITLES))
+
+
+def parse_code_list(values: Optional[Sequence[str]], flag: str) -> Optional[Tuple[str, ...]]:
+    """``--select SHP1,SHP201`` (repeatable, comma separated) as validated code prefixes."""
+    if values is None:
+        return None
+    codes = known_codes()
+    out: List[str] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip().upper()
+            if not item:
+                continue
+            if item != "ALL" and not any(code.startswith(item) for code in codes):
+                raise UsageError(f"invalid value {item!r} for {flag}: no shapelint code starts with it")
+            out.append(item)
+    return tuple(out)
+
+
+def _specificity(code: str, selectors: Sequence[str]) -> int:
+    """Length of the longest selector matching ``code`` (``ALL`` counts as 0), -1 when none."""
+    best = -1
+    for selector in selectors:
+        if selector == "ALL":
+            best = max(best, 0)
+        elif code.startswith(selector):
+            best = max(best, len(selector))
+    return best
+
+
+def cli_selector(
+    select: Optional[Tuple[str, ...]],
+    extend_select: Tuple[str, ...],
+    ignore: Tuple[str, ...],
+    config_selected: Callable[[str, str], bool],
+) -> Callable[[str, str], bool]:
+    """Whether a code is reported for a path.
+
+    Like ruff, the command line is a layer over the config: ``--select`` replaces the config's
+    selection, ``--extend-select`` adds to whichever selection is in force and ``--ignore``
+    removes from it, the more specific selector winning (``--select SHP1 --ignore SHP101``).
+    The config's per-file-ignores still apply: ``config_selected`` is asked last.
+    """
+    if select is None and not extend_select and not ignore:
+        return config_selected
+
+    def selected(code: str, path: str) -> bool:
+        if select is not None:
+            chosen = _specificity(code, select + extend_select)
+        else:
+            chosen = _specificity(code, extend_select)
+        dropped = _specificity(code, ignore)
+        if dropped >= 0 and dropped >= chosen:
+            return False
+        if chosen >= 0:
+            return config_selected(code, path) or _only_unselected_by_config(code, path)
+        return config_selected(code, path)
+
+    def _only_unselected_by_config(code: str, path: str) -> bool:
+        # A code the CLI selects is dropped by the config only through its per-file-ignores.
+        return not _per_file_ignored(code, path)
+
+    return selected
+
+
+def _per_file_ignored(code: str, path: str) -> bool:
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def build_parser() -> OneLineArgumentParser:
+    parser = OneLineArgumentParser(
+        prog="shapelint check",
+        description="Check PyTorch model code for shape errors.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories to check (default: .); - reads stdin")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--select", action="append", metavar="CODES",
+                        help="comma-separated code prefixes to report, replacing the config's selection")
+    parser.add_argument("--extend-select", action="append", default=[], metavar="CODES",
+                        help="code prefixes to report in addition to the selection")
+    parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
+                        help="code prefixes not to report")
+    parser.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
+                        help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
+    parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
+                        help="expected output shape of a model")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes and report what remains")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the changes --fix would make, write nothing")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--config", metavar="FILE", help="read settings from this pyproject.toml")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--statistics", action="store_true", help="print the number of diagnostics per code")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when diagnostics are reported")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="the name of the file given on stdin (for messages and config)")
+    return parser
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def main(argv: List[str]) -> int:
+    try:
+        return _main(argv)
+    except UsageError as error:
+        print_error("shapelint check", error)
+        return 2
+    except SystemExit as exit_:  # --help
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:
+        if runner.debug_enabled():
+            raise
+        print(f"error: internal error: {runner.describe(error)}", file=sys.stderr)
+        return 2
+
+
+class Run:
+    """One ``check`` invocation's settings, resolved from the arguments and the config."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.read_stdin = runner.STDIN in args.paths or (not args.paths and args.stdin_filename)
+        self.stdin_path = args.stdin_filename or runner.STDIN
+        file_args = [p for p in args.paths if p != runner.STDIN]
+        if not args.paths and not self.read_stdin:
+            file_args = ["."]
+        self.file_args = file_args
+        config_paths = file_args + ([args.stdin_filename] if args.stdin_filename else [])
+        self.config = load_config(config_paths or ["."], args.config)
+        cli_inputs = parse_shapes(args.input, "--input")
+        cli_outputs = parse_shapes(args.output, "--output")
+        self.is_selected = cli_selector(
+            parse_code_list(args.select, "--select"),
+            parse_code_list(args.extend_select, "--extend-select") or (),
+            parse_code_list(args.ignore, "--ignore") or (),
+            self.config.is_selected,
+        )
+        self.options = self.config.options(cli_inputs, cli_outputs)
+        cache_dir = None
+        if not args.no_cache:
+            cache_dir = runner.default_cache_dir(runner.find_project_root(os.getcwd()))
+        settings_key = runner.Cache.settings_key_for(self.config.cache_key(), self.options)
+        self.job = runner.Job(self.options, cache_dir, settings_key)
+
+    def kept(self, outcome: runner.FileOutcome) -> List[Diagnostic]:
+        assert outcome.result is not None
+        return runner.keep_diagnostics(outcome.result, self.is_selected)
+
+
+def _main(argv: List[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.fix and args.diff:
+        # ruff: --diff implies fix-only without writing; both together is a contradiction.
+        raise UsageError("--fix and --diff cannot be used together")
+    run = Run(args)
+    files = runner.discover(run.file_args, run.config.is_excluded)
+
+    outcomes: List[runner.FileOutcome] = []
+    stdin_outcome: Optional[runner.FileOutcome] = None
+    stdin_source: Optional[str] = None
+    if run.read_stdin:
+        data = read_stdin()
+        stdin_outcome = runner.check_stdin(data, run.stdin_path, run.options)
+        try:
+            stdin_source = runner.decode_source(data)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            stdin_source = None
+    if files:
+        outcomes = runner.run(files, run.job, args.jobs).outcomes
+    elif not run.read_stdin:
+        print("warning: No Python files found under the given path(s)", file=sys.stderr)
+
+    fixing = args.fix or args.diff
+    fixed_count = 0
+    changed_files = 0
+    if fixing:
+        outcomes, fixed_count, changed_files = fix_files(run, outcomes)
+        if stdin_outcome is not None and stdin_outcome.result is not None and stdin_source is not None:
+            stdin_outcome, stdin_source, n = fix_stdin(run, stdin_outcome, stdin_source)
+            fixed_count += n
+            changed_files += bool(n)
+
+    all_outcomes = outcomes + ([stdin_outcome] if stdin_outcome is not None else [])
+    crashed = [o for o in all_outcomes if o.error is not None]
+    diagnostics: List[Diagnostic] = []
+    for outcome in all_outcomes:
+        if outcome.result is not None:
+            diagnostics.extend(run.kept(outcome))
+
+    if args.diff:
+        # Only the diff goes to stdout (printed by fix_files); a count goes to stderr, like ruff.
+        if fixed_count:
+            noun = "error" if fixed_count == 1 else "errors"
+            print(f"Would fix {fixed_count} {noun}.", file=sys.stderr)
+        if report_internal_errors(crashed):
+            return 2
+        return 1 if changed_files and not args.exit_zero else 0
+
+    # `--fix -`: the fixed source is the output; what remains goes to stderr (ruff does the same).
+    stream = sys.stderr if (args.fix and stdin_outcome is not None and not files) else sys.stdout
+    if args.fix and stdin_outcome is not None and stdin_source is not None:
+        sys.stdout.write(stdin_source)
+    if args.statistics:
+        write(stream, statistics(diagnostics, args.format, args.unsafe_fixes))
+    else:
+        from ..formatters import render
+
+        write(stream, render(diagnostics, args.format))
+        if args.format == "text" and fixed_count:
+            write(stream, f"Fixed {fixed_count} {'error' if fixed_count == 1 else 'errors'}.")
+
+    if report_internal_errors(crashed):
+        return 2
+    return 1 if diagnostics and not args.exit_zero else 0
+
+
+def write(stream, text: str) -> None:
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+
+
+def is_fixable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    return diagnostic.fix is not None and (unsafe or diagnostic.fix.applicability == SAFE)
+
+
+def statistics(diagnostics: Sequence[Diagnostic], fmt: str, unsafe: bool) -> str:
+    """Counts per code, most frequent first, as ``ruff check --statistics`` prints them."""
+    from ..core.codes import TITLES
+
+    counts = Counter(d.code for d in diagnostics)
+    fixable = {d.code for d in diagnostics if is_fixable(d, unsafe)}
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if fmt == "json":
+        import json
+
+        return json.dumps(
+            [{"code": code, "name": TITLES.get(code, ""), "count": count, "fixable": code in fixable}
+             for code, count in rows],
+            indent=2,
+        )
+    if not rows:
+        return ""
+    count_width = max(len(str(count)) for _, count in rows)
+    code_width = max(len(code) for code, _ in rows)
+    any_fixable = bool(fixable)
+    lines = []
+    for code, count in rows:
+        marker = ("[*] " if code in fixable else "[ ] ") if any_fixable else ""
+        lines.append(f"{count:>{count_width}}\t{code:<{code_width}}\t{marker}{TITLES.get(code, '')}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# --fix and --diff
+
+
+def fix_files(
+    run: Run, outcomes: List[runner.FileOutcome]
+) -> Tuple[List[runner.FileOutcome], int, int]:
+    """Apply (``--fix``) or show (``--diff``) the fixes. Returns the outcomes to report (for the
+    fixed text), the number of diagnostics fixed and the number of files changed."""
+    from ..fixer import unified_diff
+
+    fixed_total = 0
+    changed = 0
+    reported = []
+    for outcome in outcomes:
+        has_fix = outcome.result is not None and any(d.fix for d in outcome.result.diagnostics)
+        loaded = runner.read_source(outcome.path) if has_fix else None
+        if loaded is None:
+            reported.append(outcome)
+            continue
+        text, encoding = loaded
+        new_outcome, new_text, n = fix_source(run, outcome, text)
+        reported.append(new_outcome)
+        if new_text == text:
+            continue
+        fixed_total += n
+        changed += 1
+        if run.args.diff:
+            write(sys.stdout, unified_diff(outcome.path, text, new_text))
+            continue
+        try:
+            with open(outcome.path, "wb") as handle:
+                handle.write(new_text.encode(encoding))
+        except (OSError, UnicodeEncodeError) as error:
+            raise UsageError(f"cannot write {outcome.path}: {error}") from None
+    return reported, fixed_total, changed
+
+
+def fix_stdin(
+    run: Run, outcome: runner.FileOutcome, source: str
+) -> Tuple[runner.FileOutcome, str, int]:
+    from ..fixer import unified_diff
+
+    new_outcome, new_source, n = fix_source(run, outcome, source)
+    if run.args.diff and new_source != source:
+        write(sys.stdout, unified_diff(outcome.path, source, new_source))
+    return new_outcome, new_source, n
+
+
+def fix_source(
+    run: Run, outcome: runner.FileOutcome, text: str
+) -> Tuple[runner.FileOutcome, str, int]:
+    """Fix ``text`` in memory until nothing fixable is left (a fix may uncover the next one, as
+    in ruff); returns the outcome of checking the final text, the text and the number of fixes."""
+    from ..fixer import apply_fixes
+
+    unsafe = run.args.unsafe_fixes
+    fixed_total = 0
+    for _ in range(MAX_FIX_ROUNDS):
+        if outcome.result is None:
+            break
+        fixable = [d for d in run.kept(outcome) if is_fixable(d, unsafe)]
+        if not fixable:
+            break
+        new_text, n = apply_fixes(text, fixable, unsafe)
+        if n == 0 or new_text == text:
+            break
+        fixed_total += n
+        text = new_text
+        outcome = runner.check_text(text, outcome.path, run.options)
+    return outcome, text, fixed_total

@@ -1,0 +1,156 @@
+"""``shapelint shapes PATH...``: the shape after every layer of every model, as inferred statically.
+
+Text is a torchinfo-like table per model; ``--format json`` is CONTRACT.md section 3 ``json (shapes)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import List, Optional
+
+from .. import runner
+from ..core.codes import PARSE_ERROR
+from ..core.shapes import MaybeShape, format_shape
+from ..results import ModelShapes
+from .check_cmd import (
+    OneLineArgumentParser,
+    UsageError,
+    load_config,
+    parse_shapes,
+    print_error,
+    read_stdin,
+    report_internal_errors,
+)
+
+
+def build_parser() -> OneLineArgumentParser:
+    parser = OneLineArgumentParser(
+        prog="shapelint shapes",
+        description="Print the shape after every layer of every model.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (default: .); - reads stdin")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
+                        help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
+    parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
+                        help="expected output shape of a model")
+    parser.add_argument("--config", metavar="FILE", help="read settings from this pyproject.toml")
+    parser.add_argument("--stdin-filename", metavar="PATH", help="the name of the file given on stdin")
+    return parser
+
+
+def main(argv: List[str]) -> int:
+    try:
+        return _main(argv)
+    except UsageError as error:
+        print_error("shapelint shapes", error)
+        return 2
+    except SystemExit as exit_:  # --help
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as error:
+        if runner.debug_enabled():
+            raise
+        print(f"error: internal error: {runner.describe(error)}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: List[str]) -> int:
+    args = build_parser().parse_args(argv)
+    read_from_stdin = runner.STDIN in args.paths or (not args.paths and args.stdin_filename)
+    file_args = [p for p in args.paths if p != runner.STDIN]
+    if not args.paths and not read_from_stdin:
+        file_args = ["."]
+    config_paths = file_args + ([args.stdin_filename] if args.stdin_filename else [])
+    config = load_config(config_paths or ["."], args.config)
+    options = config.options(parse_shapes(args.input, "--input"), parse_shapes(args.output, "--output"))
+
+    outcomes: List[runner.FileOutcome] = []
+    files = runner.discover(file_args, config.is_excluded)
+    if files:
+        # No cache: `shapes` is run by a person on a few files, and its result is all models.
+        outcomes.extend(runner.run(files, runner.Job(options)).outcomes)
+    if read_from_stdin:
+        outcomes.append(runner.check_stdin(read_stdin(), args.stdin_filename or runner.STDIN, options))
+
+    models: List[ModelShapes] = []
+    unreadable = []
+    for outcome in outcomes:
+        if outcome.result is None:
+            continue
+        models.extend(outcome.result.models)
+        unreadable.extend(d for d in outcome.result.diagnostics if d.code == PARSE_ERROR)
+    models.sort(key=lambda m: (m.filename, m.line, m.name))
+
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"models": [model_json(m) for m in models]}, indent=2) + "\n")
+    else:
+        text = "\n\n".join(model_table(m) for m in models)
+        if text:
+            sys.stdout.write(text + "\n")
+    # A file that could not be read has no models to show: say why, on stderr, and exit 1.
+    for diagnostic in unreadable:
+        print(f"{diagnostic.path}:{diagnostic.row}:{diagnostic.col}: {diagnostic.code} "
+              f"{diagnostic.message}", file=sys.stderr)
+    if report_internal_errors([o for o in outcomes if o.error is not None]):
+        return 2
+    return 1 if unreadable else 0
+
+
+def shape_json(shape: MaybeShape) -> Optional[list]:
+    """A shape as CONTRACT.md section 3 writes it: int, string (symbolic) or null per dim."""
+    return None if shape is None else list(shape)
+
+
+def model_json(model: ModelShapes) -> dict:
+    return {
+        "name": model.name,
+        "filename": model.filename,
+        "line": model.line,
+        "input": shape_json(model.input),
+        "output": shape_json(model.output),
+        "declared_output": shape_json(model.declared_output),
+        "layers": [
+            {
+                "name": layer.name,
+                "type": layer.type,
+                "line": layer.line,
+                "input": shape_json(layer.input),
+                "output": shape_json(layer.output),
+            }
+            for layer in model.layers
+        ],
+    }
+
+
+def model_table(model: ModelShapes) -> str:
+    """One model as torchinfo prints it: the layer tree, each layer's type and output shape."""
+    rows = [(model.name, "", format_shape(model.output))]
+    for layer in model.layers:
+        if not layer.name:  # the model itself, already the first row
+            continue
+        depth = layer.name.count(".")
+        rows.append(("  " * depth + layer.name, layer.type, format_shape(layer.output)))
+    header = ("Layer", "Type", "Output Shape")
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(3)]
+    rule = "=" * (sum(widths) + 4)
+
+    def line(cells) -> str:
+        return f"{cells[0]:<{widths[0]}}  {cells[1]:<{widths[1]}}  {cells[2]}".rstrip()
+
+    title = f"{model.name} ({os.path.normpath(model.filename)}:{model.line})"
+    out = [title, rule, line(header), rule]
+    out.extend(line(r) for r in rows)
+    out.append(rule)
+    out.append(f"Input shape:  {format_shape(model.input)}")
+    out.append(f"Output shape: {format_shape(model.output)}")
+    if model.declared_output is not None:
+        out.append(f"Declared:     {format_shape(model.declared_output)}")
+    return "\n".join(out)

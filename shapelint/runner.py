@@ -1,0 +1,553 @@
+"""Running the analysis over many files: discovery, the pre-filter, the cache and the worker pool.
+
+The front ends (``shapelint check``, ``shapelint shapes``) stay thin: they parse arguments, call
+:func:`discover` and :func:`run`, and render what comes back.
+
+Nothing here may raise for one bad file: an unreadable or unparsable file is the engine's SHP001
+diagnostic, and any other exception while checking a file becomes an entry in
+:attr:`RunReport.internal_errors` so the remaining files are still checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import __version__
+from .options import Options
+from .results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+
+#: Directory names never searched when a directory is given (CONTRACT.md section 2).
+DEFAULT_EXCLUDES = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "__pycache__", ".tox", ".nox",
+     ".eggs", "node_modules", ".shapelint_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)
+
+STDIN = "-"
+
+#: Below this many files a process pool costs more (start-up, pickling) than it saves.
+MIN_FILES_PER_WORKER = 8
+
+CACHE_DIR_NAME = ".shapelint_cache"
+CACHE_FORMAT = 1
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("SHAPELINT_DEBUG", "") not in ("", "0")
+
+
+# --------------------------------------------------------------------------------------------
+# Discovery
+
+
+def discover(
+    paths: Sequence[str], is_excluded: Callable[[str], bool] = lambda path: False
+) -> List[str]:
+    """The Python files under ``paths``, sorted and without duplicates.
+
+    A directory is searched recursively for ``*.py``, skipping :data:`DEFAULT_EXCLUDES` and
+    whatever ``is_excluded`` (the config's ``exclude``) rejects. A file named explicitly is
+    checked whatever its suffix, unless the config excludes it (flake8 does the same; it is what
+    a pre-commit run, which names every staged file, needs). ``-`` is kept as is. A path that
+    does not exist is kept too, so that the engine reports it as unreadable (SHP001).
+    """
+    found: List[str] = []
+    seen = set()
+
+    def add(path: str) -> None:
+        key = os.path.normcase(os.path.abspath(path)) if path != STDIN else STDIN
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+
+    for raw in paths:
+        if raw == STDIN:
+            add(STDIN)
+            continue
+        path = os.path.normpath(raw)
+        if os.path.isdir(path):
+            if is_excluded(path) and path not in (".", os.curdir):
+                continue
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(
+                    d for d in dirs
+                    if d not in DEFAULT_EXCLUDES
+                    and not d.endswith(".egg-info")
+                    and not is_excluded(os.path.join(root, d))
+                )
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        candidate = os.path.join(root, name)
+                        if not is_excluded(candidate):
+                            add(candidate)
+        elif not is_excluded(path):
+            add(path)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# noqa (flake8 semantics)
+
+# flake8's own pattern (flake8/defaults.py): `# noqa`, `# noqa: A1,B2`, `# NoQA:A1 B2`; text
+# after a bare `# noqa` (`# noqa because`) leaves it bare. Codes compare case-insensitively.
+NOQA_RE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+NOQA_CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+
+def noqa_codes(line: str) -> Optional[Tuple[str, ...]]:
+    """None when the line has no noqa comment; () for a bare ``# noqa``; else the codes listed."""
+    match = NOQA_RE.search(line)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    if not codes:
+        return ()
+    return tuple(code.upper() for code in NOQA_CODE_RE.findall(codes))
+
+
+def is_suppressed(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
+    """Whether a ``# noqa`` on the diagnostic's line silences it (codes match by prefix)."""
+    if not 1 <= diagnostic.row <= len(lines):
+        return False
+    codes = noqa_codes(lines[diagnostic.row - 1])
+    if codes is None:
+        return False
+    return not codes or any(diagnostic.code.startswith(code) for code in codes)
+
+
+# --------------------------------------------------------------------------------------------
+# Serialising results (for the cache and for passing between processes as plain data)
+
+
+def _shape_to_json(shape):
+    return None if shape is None else list(shape)
+
+
+def _shape_from_json(data):
+    if data is None:
+        return None
+    if not isinstance(data, list) or not all(d is None or isinstance(d, (int, str)) for d in data):
+        raise ValueError("bad shape")
+    return tuple(data)
+
+
+def result_to_json(result: FileResult) -> dict:
+    def edit(e: Edit) -> dict:
+        return {"content": e.content, "start": list(e.start), "end": list(e.end)}
+
+    def diagnostic(d: Diagnostic) -> dict:
+        fix = None
+        if d.fix is not None:
+            fix = {
+                "message": d.fix.message,
+                "applicability": d.fix.applicability,
+                "edits": [edit(e) for e in d.fix.edits],
+            }
+        return {
+            "code": d.code, "message": d.message, "path": d.path, "row": d.row, "col": d.col,
+            "end_row": d.end_row, "end_col": d.end_col, "fix": fix, "help": d.help,
+        }
+
+    def model(m: ModelShapes) -> dict:
+        return {
+            "name": m.name, "filename": m.filename, "line": m.line,
+            "input": _shape_to_json(m.input), "output": _shape_to_json(m.output),
+            "declared_output": _shape_to_json(m.declared_output),
+            "layers": [
+                {"name": l.name, "type": l.type, "line": l.line,
+                 "input": _shape_to_json(l.input), "output": _shape_to_json(l.output)}
+                for l in m.layers
+            ],
+        }
+
+    return {
+        "path": result.path,
+        "diagnostics": [diagnostic(d) for d in result.diagnostics],
+        "models": [model(m) for m in result.models],
+    }
+
+
+def result_from_json(data: dict) -> FileResult:
+    """The inverse of :func:`result_to_json`; raises (KeyError, TypeError, ValueError) on junk."""
+
+    def pos(value) -> Tuple[int, int]:
+        row, col = value
+        return (int(row), int(col))
+
+    def diagnostic(d: dict) -> Diagnostic:
+        fix = None
+        if d["fix"] is not None:
+            f = d["fix"]
+            fix = Fix(
+                message=str(f["message"]),
+                applicability=str(f["applicability"]),
+                edits=tuple(Edit(str(e["content"]), pos(e["start"]), pos(e["end"])) for e in f["edits"]),
+            )
+        return Diagnostic(
+            code=str(d["code"]), message=str(d["message"]), path=str(d["path"]),
+            row=int(d["row"]), col=int(d["col"]), end_row=int(d["end_row"]),
+            end_col=int(d["end_col"]), fix=fix, help=d["help"],
+        )
+
+    def model(m: dict) -> ModelShapes:
+        return ModelShapes(
+            name=str(m["name"]), filename=str(m["filename"]), line=int(m["line"]),
+            input=_shape_from_json(m["input"]), output=_shape_from_json(m["output"]),
+            declared_output=_shape_from_json(m["declared_output"]),
+            layers=[
+                LayerShape(str(l["name"]), str(l["type"]), int(l["line"]),
+                           _shape_from_json(l["input"]), _shape_from_json(l["output"]))
+                for l in m["layers"]
+            ],
+        )
+
+    return FileResult(
+        path=str(data["path"]),
+        diagnostics=[diagnostic(d) for d in data["diagnostics"]],
+        models=[model(m) for m in data["models"]],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Cache
+
+
+def find_project_root(start: str) -> Optional[str]:
+    """The nearest directory at or above ``start`` holding pyproject.toml, setup.cfg or .git."""
+    directory = os.path.abspath(start)
+    if not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    while True:
+        for marker in ("pyproject.toml", "setup.cfg", ".git"):
+            if os.path.exists(os.path.join(directory, marker)):
+                return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def user_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "shapelint")
+
+
+def default_cache_dir(project_root: Optional[str]) -> str:
+    """``$SHAPELINT_CACHE_DIR``, else ``.shapelint_cache`` at the project root, else the user cache."""
+    explicit = os.environ.get("SHAPELINT_CACHE_DIR")
+    if explicit:
+        return explicit
+    if project_root is not None:
+        return os.path.join(project_root, CACHE_DIR_NAME)
+    return user_cache_dir()
+
+
+class Cache:
+    """A content-hash cache of analysis results, one small JSON file per (path, settings).
+
+    Keyed like ruff's: an entry is reused only when the file's bytes, the shapelint version, the
+    config's cache key and the options are all unchanged. Any problem with the cache (missing,
+    corrupt, unwritable, a race with another run) makes it a miss, never an error: the cache only
+    ever saves time.
+    """
+
+    def __init__(self, directory: str, settings_key: str) -> None:
+        self.directory = directory
+        self.settings_key = settings_key
+        self.entries = os.path.join(directory, __version__)
+        self.writable = True
+
+    @staticmethod
+    def settings_key_for(config_key: str, options: Options) -> str:
+        text = "\0".join((__version__, str(CACHE_FORMAT), config_key, repr(options)))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def entry_path(self, path: str) -> str:
+        text = os.path.abspath(path) + "\0" + self.settings_key
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+        return os.path.join(self.entries, digest[:2], digest[2:] + ".json")
+
+    @staticmethod
+    def content_key(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def get(self, path: str, content_key: str) -> Optional[FileResult]:
+        try:
+            with open(self.entry_path(path), "r", encoding="utf-8") as handle:
+                entry = json.load(handle)
+            if (
+                not isinstance(entry, dict)
+                or entry.get("format") != CACHE_FORMAT
+                or entry.get("content") != content_key
+                or entry.get("settings") != self.settings_key
+            ):
+                return None
+            result = result_from_json(entry["result"])
+        except Exception:  # missing, unreadable or corrupt: a miss
+            return None
+        return result if result.path == path else None
+
+    def put(self, path: str, content_key: str, result: FileResult) -> None:
+        if not self.writable:
+            return
+        target = self.entry_path(path)
+        entry = {
+            "format": CACHE_FORMAT,
+            "content": content_key,
+            "settings": self.settings_key,
+            "result": result_to_json(result),
+        }
+        try:
+            self._prepare(os.path.dirname(target))
+            # Write then rename, so a concurrent reader never sees half an entry.
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(entry, handle, separators=(",", ":"))
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, ValueError, TypeError):
+            self.writable = False  # don't retry for every file of this run
+
+    def _prepare(self, entry_dir: str) -> None:
+        if os.path.isdir(entry_dir):
+            return
+        fresh = not os.path.isdir(self.directory)
+        os.makedirs(entry_dir, exist_ok=True)
+        if fresh:
+            # Like ruff: keep the cache out of git and out of backups.
+            with open(os.path.join(self.directory, ".gitignore"), "w", encoding="utf-8") as handle:
+                handle.write("# Automatically created by shapelint.\n*\n")
+            with open(os.path.join(self.directory, "CACHEDIR.TAG"), "w", encoding="utf-8") as handle:
+                handle.write("Signature: 8a477f597d28d172789f06886806bc55\n"
+                             "# This file is a cache directory tag created by shapelint.\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Checking one file
+
+
+@dataclass
+class FileOutcome:
+    """What checking one file gave: its result, or an internal error (one line, and a traceback
+    kept for ``SHAPELINT_DEBUG=1``)."""
+
+    path: str
+    result: Optional[FileResult] = None
+    error: Optional[str] = None
+    traceback: Optional[str] = None
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs, picklable."""
+
+    options: Options
+    cache_dir: Optional[str] = None
+    settings_key: str = ""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source as the interpreter does (BOM, PEP 263 cookie, else UTF-8)."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
+    """The engine's result for one file's bytes, skipping files the pre-filter rejects."""
+    from .analysis import analyze_source, mentions_layers
+
+    if not mentions_layers(data):
+        return FileResult(path=path)
+    try:
+        source = decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        # Let the engine word the SHP001 for a bad encoding, from the bytes.
+        return analyze_source(data, path, options)
+    return analyze_source(source, path, options)
+
+
+def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
+    """``result`` less the diagnostics a ``# noqa`` comment on their line silences."""
+    if not result.diagnostics:
+        return result
+    if isinstance(source, bytes):
+        try:
+            source = decode_source(source)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            return result
+    lines = source.splitlines()
+    kept = [d for d in result.diagnostics if not is_suppressed(d, lines)]
+    if len(kept) == len(result.diagnostics):
+        return result
+    return FileResult(path=result.path, diagnostics=kept, models=result.models)
+
+
+def check_file(path: str, job: Job) -> FileOutcome:
+    """Check one file; never raises (except KeyboardInterrupt and the like)."""
+    try:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            from .analysis import analyze_file
+
+            return FileOutcome(path, analyze_file(path, job.options))
+        cache = Cache(job.cache_dir, job.settings_key) if job.cache_dir else None
+        content_key = Cache.content_key(data) if cache else ""
+        if cache is not None:
+            hit = cache.get(path, content_key)
+            if hit is not None:
+                return FileOutcome(path, without_noqa(hit, data), cached=True)
+        result = analyze_bytes(data, path, job.options)
+        if cache is not None:
+            cache.put(path, content_key, result)
+        return FileOutcome(path, without_noqa(result, data))
+    except Exception as error:  # one file's bug must not stop the run
+        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+
+
+def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
+    """Check source read from stdin (never cached, like ruff); never raises."""
+    try:
+        return FileOutcome(path, without_noqa(analyze_bytes(data, path, options), data))
+    except Exception as error:
+        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+
+
+def check_text(text: str, path: str, options: Options) -> FileOutcome:
+    """Check already decoded source (the text ``--fix`` produced); never raises."""
+    try:
+        from .analysis import analyze_source, mentions_layers
+
+        if not mentions_layers(text.encode("utf-8", "surrogatepass")):
+            return FileOutcome(path, FileResult(path=path))
+        return FileOutcome(path, without_noqa(analyze_source(text, path, options), text))
+    except Exception as error:
+        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+
+
+def describe(error: BaseException) -> str:
+    """One line naming the exception, for ``error: internal error in PATH: ...``."""
+    text = " ".join(str(error).split())
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def _check_chunk(paths: List[str], job: Job) -> List[FileOutcome]:
+    return [check_file(path, job) for path in paths]
+
+
+# --------------------------------------------------------------------------------------------
+# Running many files
+
+
+@dataclass
+class RunReport:
+    outcomes: List[FileOutcome] = field(default_factory=list)
+
+    @property
+    def results(self) -> List[FileResult]:
+        return [o.result for o in self.outcomes if o.result is not None]
+
+    @property
+    def internal_errors(self) -> List[FileOutcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_count(jobs: Optional[int], n_files: int) -> int:
+    """How many processes to use: 1 (in-process) unless there are enough files to pay for more."""
+    wanted = default_jobs() if not jobs else jobs
+    return max(1, min(wanted, n_files // MIN_FILES_PER_WORKER))
+
+
+def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport:
+    """Check every path (``-`` excluded: see :func:`check_stdin`), results in path order."""
+    paths = list(paths)
+    workers = worker_count(jobs, len(paths))
+    if workers <= 1:
+        outcomes = [check_file(path, job) for path in paths]
+    else:
+        outcomes = _run_parallel(paths, job, workers)
+    return RunReport(sorted(outcomes, key=lambda o: o.path))
+
+
+def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Import the engine before forking, so the workers share it instead of each importing it.
+    from . import analysis  # noqa: F401
+
+    # Several chunks per worker balances uneven files; one chunk per file would pickle too much.
+    n_chunks = min(len(paths), workers * 4)
+    chunks = [paths[i::n_chunks] for i in range(n_chunks)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
+    done: Dict[str, FileOutcome] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for outcomes in pool.map(_check_chunk, chunks, [job] * len(chunks)):
+                for outcome in outcomes:
+                    done[outcome.path] = outcome
+    except (BrokenProcessPool, OSError, RuntimeError):
+        # A worker died (out of memory, killed) or no pool can be had: finish in this process.
+        pass
+    return list(done.values()) + [check_file(p, job) for p in paths if p not in done]
+
+
+# --------------------------------------------------------------------------------------------
+# Filtering what is reported
+
+
+def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]) -> List[Diagnostic]:
+    """The diagnostics to report (``# noqa`` was applied when the file was checked)."""
+    kept = [d for d in result.diagnostics if is_selected(d.code, d.path)]
+    return sorted(kept, key=lambda d: (d.path, d.row, d.col, d.code))
+
+
+def read_source(path: str) -> Optional[Tuple[str, str]]:
+    """The file's text and the encoding to write it back in, or None when it cannot be read."""
+    import io
+    import tokenize
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding
+
+
+def iter_diagnostics(results: Iterable[FileResult]) -> Iterable[Diagnostic]:
+    for result in results:
+        yield from result.diagnostics
