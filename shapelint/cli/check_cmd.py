@@ -131,39 +131,34 @@ def cli_selector(
     select: Optional[Tuple[str, ...]],
     extend_select: Tuple[str, ...],
     ignore: Tuple[str, ...],
-    config_selected: Callable[[str, str], bool],
+    config: object,
 ) -> Callable[[str, str], bool]:
     """Whether a code is reported for a path.
 
     Like ruff, the command line is a layer over the config: ``--select`` replaces the config's
     selection, ``--extend-select`` adds to whichever selection is in force and ``--ignore``
     removes from it, the more specific selector winning (``--select SHP1 --ignore SHP101``).
-    The config's per-file-ignores still apply: ``config_selected`` is asked last.
+    The config's per-file-ignores apply whatever the command line says.
     """
+    config_selected: Callable[[str, str], bool] = config.is_selected  # type: ignore[attr-defined]
     if select is None and not extend_select and not ignore:
         return config_selected
+    per_file_ignored: Callable[[str, str], bool] = getattr(
+        config, "is_per_file_ignored", lambda code, path: False
+    )
 
     def selected(code: str, path: str) -> bool:
-        if select is not None:
-            chosen = _specificity(code, select + extend_select)
-        else:
-            chosen = _specificity(code, extend_select)
+        chosen = _specificity(code, (select or ()) + extend_select)
         dropped = _specificity(code, ignore)
         if dropped >= 0 and dropped >= chosen:
             return False
         if chosen >= 0:
-            return config_selected(code, path) or _only_unselected_by_config(code, path)
+            return not per_file_ignored(code, path)
+        if select is not None:  # the CLI's selection replaces the config's
+            return False
         return config_selected(code, path)
 
-    def _only_unselected_by_config(code: str, path: str) -> bool:
-        # A code the CLI selects is dropped by the config only through its per-file-ignores.
-        return not _per_file_ignored(code, path)
-
     return selected
-
-
-def _per_file_ignored(code: str, path: str) -> bool:
-    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +246,7 @@ class Run:
             parse_code_list(args.select, "--select"),
             parse_code_list(args.extend_select, "--extend-select") or (),
             parse_code_list(args.ignore, "--ignore") or (),
-            self.config.is_selected,
+            self.config,
         )
         self.options = self.config.options(cli_inputs, cli_outputs)
         cache_dir = None
