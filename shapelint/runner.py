@@ -84,7 +84,7 @@ def discover(
                 )
                 for name in sorted(files):
                     if name.endswith(".py"):
-                        candidate = os.path.join(root, name)
+                        candidate = os.path.normpath(os.path.join(root, name))
                         if not is_excluded(candidate):
                             add(candidate)
         elif not is_excluded(path):

@@ -11,10 +11,13 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import runner
 from ..results import SAFE, Diagnostic, FileResult
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 #: How often ``--fix`` re-checks and fixes again (a fix may uncover the next one), like ruff.
 MAX_FIX_ROUNDS = 10
@@ -93,72 +96,62 @@ def report_internal_errors(outcomes: Sequence[runner.FileOutcome]) -> bool:
 # Rule selection (ruff semantics for the CLI flags, the config's for the rest)
 
 
-def known_codes() -> Tuple[str, ...]:
-    from ..core.codes import TITLES
-
-    return tuple(sorted(TITLES))
-
-
 def parse_code_list(values: Optional[Sequence[str]], flag: str) -> Optional[Tuple[str, ...]]:
     """``--select SHP1,SHP201`` (repeatable, comma separated) as validated code prefixes."""
+    from ..config import is_valid_selector
+
     if values is None:
         return None
-    codes = known_codes()
     out: List[str] = []
     for value in values:
         for item in value.split(","):
             item = item.strip().upper()
             if not item:
                 continue
-            if item != "ALL" and not any(code.startswith(item) for code in codes):
+            if not is_valid_selector(item):
                 raise UsageError(f"invalid value {item!r} for {flag}: no shapelint code starts with it")
             out.append(item)
     return tuple(out)
 
 
-def _specificity(code: str, selectors: Sequence[str]) -> int:
-    """Length of the longest selector matching ``code`` (``ALL`` counts as 0), -1 when none."""
-    best = -1
-    for selector in selectors:
-        if selector == "ALL":
-            best = max(best, 0)
-        elif code.startswith(selector):
-            best = max(best, len(selector))
-    return best
-
-
-def cli_selector(
+def layer_cli_selection(
+    config: "Config",
     select: Optional[Tuple[str, ...]],
     extend_select: Tuple[str, ...],
     ignore: Tuple[str, ...],
-    config: object,
-) -> Callable[[str, str], bool]:
-    """Whether a code is reported for a path.
+) -> "Config":
+    """The config with the command line's selection layered over it, as ruff layers them.
 
-    Like ruff, the command line is a layer over the config: ``--select`` replaces the config's
-    selection, ``--extend-select`` adds to whichever selection is in force and ``--ignore``
-    removes from it, the more specific selector winning (``--select SHP1 --ignore SHP101``).
-    The config's per-file-ignores apply whatever the command line says.
+    ``--select`` replaces the config's selection (and its ignores); otherwise ``--extend-select``
+    and ``--ignore`` update the config's result, the more specific selector winning within the
+    command line. per-file-ignores always apply. The result is a Config, so that
+    ``is_selected`` and ``options().select`` agree.
     """
-    config_selected: Callable[[str, str], bool] = config.is_selected  # type: ignore[attr-defined]
-    if select is None and not extend_select and not ignore:
-        return config_selected
-    per_file_ignored: Callable[[str, str], bool] = getattr(
-        config, "is_per_file_ignored", lambda code, path: False
-    )
+    import dataclasses
 
-    def selected(code: str, path: str) -> bool:
-        chosen = _specificity(code, (select or ()) + extend_select)
-        dropped = _specificity(code, ignore)
+    from ..config import ALL_CODES, selector_specificity
+    from ..core.codes import PARSE_ERROR
+
+    if select is not None:
+        return dataclasses.replace(config, select=select, extend_select=extend_select, ignore=ignore)
+    if not extend_select and not ignore:
+        return config
+    selected = set(config.selected_codes())
+    for code in ALL_CODES:
+        chosen = selector_specificity(code, extend_select)
+        dropped = selector_specificity(code, ignore)
+        if code == PARSE_ERROR and dropped < len(PARSE_ERROR):
+            dropped = -1  # as in the config: only naming SHP001 itself hides unparsable files
         if dropped >= 0 and dropped >= chosen:
-            return False
-        if chosen >= 0:
-            return not per_file_ignored(code, path)
-        if select is not None:  # the CLI's selection replaces the config's
-            return False
-        return config_selected(code, path)
-
-    return selected
+            selected.discard(code)
+        elif chosen >= 0:
+            selected.add(code)
+    return dataclasses.replace(
+        config,
+        select=tuple(c for c in ALL_CODES if c in selected),
+        extend_select=(),
+        ignore=tuple(c for c in ALL_CODES if c not in selected),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,16 +235,18 @@ class Run:
         self.config = load_config(config_paths or ["."], args.config)
         cli_inputs = parse_shapes(args.input, "--input")
         cli_outputs = parse_shapes(args.output, "--output")
-        self.is_selected = cli_selector(
+        self.config = layer_cli_selection(
+            self.config,
             parse_code_list(args.select, "--select"),
             parse_code_list(args.extend_select, "--extend-select") or (),
             parse_code_list(args.ignore, "--ignore") or (),
-            self.config,
         )
+        self.is_selected = self.config.is_selected
         self.options = self.config.options(cli_inputs, cli_outputs)
         cache_dir = None
         if not args.no_cache:
-            cache_dir = runner.default_cache_dir(runner.find_project_root(os.getcwd()))
+            root = self.config.root if self.config.source else runner.find_project_root(os.getcwd())
+            cache_dir = runner.default_cache_dir(root)
         settings_key = runner.Cache.settings_key_for(self.config.cache_key(), self.options)
         self.job = runner.Job(self.options, cache_dir, settings_key)
 
@@ -262,9 +257,8 @@ class Run:
 
 def _main(argv: List[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.fix and args.diff:
-        # ruff: --diff implies fix-only without writing; both together is a contradiction.
-        raise UsageError("--fix and --diff cannot be used together")
+    if args.diff:
+        args.fix = False  # as in ruff, --diff never writes, even next to --fix
     run = Run(args)
     files = runner.discover(run.file_args, run.config.is_excluded)
 
