@@ -1,0 +1,188 @@
+"""The text, json and github output formats (CONTRACT.md section 3)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from shapelint.formatters import escape_data, escape_property, render
+from shapelint.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from shapelint.rules import RULES_BY_CODE, RULES_DOCS_URL
+
+PADDING_FIX = Fix(
+    message="Set padding=1",
+    applicability=SAFE,
+    edits=(Edit(", padding=1", (7, 44), (7, 44)),),
+)
+
+MISMATCH = Diagnostic(
+    code="SHP101",
+    message="Refine: output [8, 32, 78, 78] differs from the declared [8, 32, 80, 80]",
+    path="models/refine.py",
+    row=7,
+    col=21,
+    end_row=7,
+    end_col=45,
+    fix=PADDING_FIX,
+    help="nn.Conv2d(64, 32, kernel_size=3, padding=1)",
+)
+CHECKERBOARD = Diagnostic(
+    code="SHP201",
+    message="ConvTranspose2d: kernel_size=3 is not a multiple of stride=2 (checkerboard artifacts)",
+    path="models/up.py",
+    row=3,
+    col=19,
+    end_row=3,
+    end_col=80,
+)
+CHANNELS = Diagnostic(
+    code="SHP102",
+    message="Conv2d: in_channels=64 but 32 channels arrive",
+    path="models/refine.py",
+    row=2,
+    col=5,
+    end_row=2,
+    end_col=40,
+    fix=Fix("Set in_channels=32", UNSAFE, (Edit("32", (2, 15), (2, 17)),)),
+)
+
+
+# --------------------------------------------------------------------------------- text
+
+
+def test_text_lines_are_flake8_style_sorted_with_help_and_summary():
+    out = render([CHECKERBOARD, MISMATCH, CHANNELS], "text")
+    assert out == (
+        "models/refine.py:2:5: SHP102 Conv2d: in_channels=64 but 32 channels arrive\n"
+        "models/refine.py:7:21: SHP101 Refine: output [8, 32, 78, 78] differs from the declared"
+        " [8, 32, 80, 80]\n"
+        "    help: nn.Conv2d(64, 32, kernel_size=3, padding=1)\n"
+        "models/up.py:3:19: SHP201 ConvTranspose2d: kernel_size=3 is not a multiple of stride=2"
+        " (checkerboard artifacts)\n"
+        "\n"
+        "Found 3 errors (1 fixable with --fix; 1 hidden fix with --unsafe-fixes).\n"
+    )
+
+
+def test_text_multiline_help_keeps_its_indentation_under_the_first_line():
+    diagnostic = Diagnostic(
+        "SHP101", "m", "a.py", 1, 1, 1, 2,
+        help="nn.Sequential(\n    nn.Upsample(size=(224, 224)),\n)",
+    )
+    lines = render([diagnostic], "text").splitlines()
+    assert lines[1:4] == [
+        "    help: nn.Sequential(",
+        "              nn.Upsample(size=(224, 224)),",
+        "          )",
+    ]
+
+
+def test_text_summary_singular_and_without_fixes():
+    assert render([CHECKERBOARD], "text").endswith("\nFound 1 error.\n")
+
+
+def test_text_without_diagnostics():
+    assert render([], "text") == "All checks passed!\n"
+
+
+def test_unknown_format_is_an_error():
+    with pytest.raises(ValueError, match="unknown output format 'xml'"):
+        render([MISMATCH], "xml")
+
+
+# --------------------------------------------------------------------------------- json
+
+CONTRACT_KEYS = ["code", "message", "filename", "location", "end_location", "fix", "noqa_row", "url"]
+
+
+def test_json_is_ruffs_schema_exactly():
+    data = json.loads(render([MISMATCH, CHECKERBOARD], "json"))
+    assert isinstance(data, list) and len(data) == 2
+    first = data[0]
+    assert list(first) == CONTRACT_KEYS
+    assert first == {
+        "code": "SHP101",
+        "message": MISMATCH.message,
+        "filename": "models/refine.py",
+        "location": {"row": 7, "column": 21},
+        "end_location": {"row": 7, "column": 45},
+        "fix": {
+            "message": "Set padding=1",
+            "applicability": "safe",
+            "edits": [
+                {
+                    "content": ", padding=1",
+                    "location": {"row": 7, "column": 44},
+                    "end_location": {"row": 7, "column": 44},
+                }
+            ],
+        },
+        "noqa_row": 7,
+        "url": RULES_BY_CODE["SHP101"].url,
+    }
+    assert data[1]["fix"] is None
+    assert data[1]["url"] == RULES_DOCS_URL + "#shp201-checkerboard-transposed-conv"
+
+
+def test_json_unsafe_fix_and_empty_output():
+    data = json.loads(render([CHANNELS], "json"))
+    assert data[0]["fix"]["applicability"] == "unsafe"
+    assert json.loads(render([], "json")) == []
+
+
+def test_json_keeps_non_ascii_text():
+    diagnostic = Diagnostic("SHP101", "größe 3 ≠ 4", "modèle.py", 1, 1, 1, 2)
+    out = render([diagnostic], "json")
+    assert "größe 3 ≠ 4" in out
+    assert json.loads(out)[0]["filename"] == "modèle.py"
+
+
+# --------------------------------------------------------------------------------- github
+
+
+def unescape_github(text: str) -> str:
+    """What the Actions runner does to a command's value (runner's ActionCommand unescaping)."""
+    for escaped, plain in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(escaped, plain)
+    return text
+
+
+def test_github_error_and_warning_commands():
+    out = render([MISMATCH, CHECKERBOARD], "github")
+    assert out.splitlines() == [
+        "::error file=models/refine.py,line=7,col=21,endLine=7,endColumn=45,title=SHP101::"
+        + MISMATCH.message,
+        "::warning file=models/up.py,line=3,col=19,endLine=3,endColumn=80,title=SHP201::"
+        + CHECKERBOARD.message,
+    ]
+
+
+def test_github_escapes_message_and_properties():
+    diagnostic = Diagnostic(
+        "SHP002",
+        "bad pragma 100% wrong:\r\nline two, a:b",
+        "dir,with:odd %chars/model.py",
+        2, 3, 2, 9,
+    )
+    (line,) = render([diagnostic], "github").splitlines()
+    match = re.fullmatch(r"::error (?P<props>[^:]*)::(?P<message>.*)", line)
+    assert match, line
+    assert match["message"] == "bad pragma 100%25 wrong:%0D%0Aline two, a:b"
+    props = dict(item.split("=", 1) for item in match["props"].split(","))
+    assert props["file"] == "dir%2Cwith%3Aodd %25chars/model.py"
+    assert unescape_github(props["file"]) == diagnostic.path
+    assert unescape_github(match["message"]) == diagnostic.message
+    assert props["title"] == "SHP002"
+
+
+def test_escape_functions_match_actions_toolkit():
+    assert escape_data("a%b\rc\nd:e,f") == "a%25b%0Dc%0Ad:e,f"
+    assert escape_property("a%b\rc\nd:e,f") == "a%25b%0Dc%0Ad%3Ae%2Cf"
+
+
+def test_github_relative_path_for_absolute_input(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    diagnostic = Diagnostic("SHP101", "m", str(tmp_path / "pkg" / "net.py"), 1, 1, 1, 2)
+    assert render([diagnostic], "github").startswith("::error file=pkg/net.py,line=1,")
