@@ -42,3 +42,74 @@ def test_failing_example_gives_exactly_its_code(tmp_path, rule):
 def test_fixed_example_gives_nothing(tmp_path, rule):
     found = check(tmp_path, rule.fixed_example)
     assert found == [], [(d["code"], d["message"]) for d in found]
+
+
+# --------------------------------------------------------------------------------------------
+# The same examples in PyTorch: the failing ones really fail (or are really poor), the fixed
+# ones run and give the declared shape. This holds whatever the engine says.
+
+import re  # noqa: E402
+from typing import Optional, Tuple  # noqa: E402
+
+MODEL_RULES = [rule for rule in RULES if rule.code != "SHP001"]
+#: SHP0xx examples are about declarations: their models run either way.
+SHAPE_RULES = [rule for rule in RULES if not rule.code.startswith("SHP0")]
+RAISING = {"SHP102", "SHP103", "SHP104", "SHP105", "SHP106"}
+
+
+def declared(source: str) -> Tuple[Tuple[int, ...], Optional[Tuple[int, ...]]]:
+    """The input declared by the first pragma or annotation, and the declared output."""
+    pragma = re.search(r"# shapelint: input=\(([\d, ]+)\)", source)
+    annotations = re.findall(r'Float\[Tensor, "([\d ]+)"\]', source)
+    if pragma:
+        shape = tuple(int(v) for v in pragma.group(1).split(","))
+    else:
+        shape = tuple(int(v) for v in annotations[0].split())
+    output = tuple(int(v) for v in annotations[1].split()) if len(annotations) > 1 else None
+    return shape, output
+
+
+def run_in_torch(source: str):
+    torch = pytest.importorskip("torch")
+    namespace: dict = {"__name__": "example"}
+    exec(compile(source, "example.py", "exec"), namespace)
+    nn = torch.nn
+    models = [v for v in namespace.values() if isinstance(v, nn.Module)]
+    classes = [
+        v for v in namespace.values()
+        if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == "example"
+    ]
+    model = models[0] if models else classes[-1]()
+    shape, output = declared(source)
+    with torch.no_grad():
+        result = model(torch.zeros(shape))
+    return model, tuple(result.shape), output
+
+
+@pytest.mark.parametrize("rule", MODEL_RULES, ids=[rule.code for rule in MODEL_RULES])
+def test_fixed_example_runs_in_torch_with_the_declared_output(rule):
+    _model, shape, output = run_in_torch(rule.fixed_example)
+    if output is not None:
+        assert shape == output
+
+
+@pytest.mark.parametrize("rule", SHAPE_RULES, ids=[rule.code for rule in SHAPE_RULES])
+def test_failing_example_fails_in_torch(rule):
+    torch = pytest.importorskip("torch")
+    if rule.code in RAISING:
+        with pytest.raises((RuntimeError, ValueError)):
+            run_in_torch(rule.example)
+        return
+    model, shape, output = run_in_torch(rule.example)
+    if rule.code == "SHP101":
+        assert output is not None and shape != output
+    elif rule.code in ("SHP201", "SHP202"):
+        assert shape == output  # valid: a poor choice, not a failure
+        (layer,) = [m for m in model.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+        k, s, p, d = layer.kernel_size[0], layer.stride[0], layer.padding[0], layer.dilation[0]
+        if rule.code == "SHP201":
+            assert k % s != 0
+        else:
+            assert p > d * (k - 1)
+    else:
+        raise AssertionError(f"no torch expectation for {rule.code}")
