@@ -130,14 +130,19 @@ def model_json(model: ModelShapes) -> dict:
     }
 
 
+def shape_text(shape: MaybeShape) -> str:
+    """``[1, b, ?]``; a shape whose rank is unknown is just ``?``."""
+    return "?" if shape is None else format_shape(shape)
+
+
 def model_table(model: ModelShapes) -> str:
     """One model as torchinfo prints it: the layer tree, each layer's type and output shape."""
-    rows = [(model.name, "", format_shape(model.output))]
+    rows = [(model.name, "", shape_text(model.output))]
     for layer in model.layers:
         if not layer.name:  # the model itself, already the first row
             continue
         depth = layer.name.count(".")
-        rows.append(("  " * depth + layer.name, layer.type, format_shape(layer.output)))
+        rows.append(("  " * depth + layer.name, layer.type, shape_text(layer.output)))
     header = ("Layer", "Type", "Output Shape")
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(3)]
     rule = "=" * (sum(widths) + 4)
@@ -149,8 +154,8 @@ def model_table(model: ModelShapes) -> str:
     out = [title, rule, line(header), rule]
     out.extend(line(r) for r in rows)
     out.append(rule)
-    out.append(f"Input shape:  {format_shape(model.input)}")
-    out.append(f"Output shape: {format_shape(model.output)}")
+    out.append(f"Input shape:  {shape_text(model.input)}")
+    out.append(f"Output shape: {shape_text(model.output)}")
     if model.declared_output is not None:
-        out.append(f"Declared:     {format_shape(model.declared_output)}")
+        out.append(f"Declared:     {shape_text(model.declared_output)}")
     return "\n".join(out)
