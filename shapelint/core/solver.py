@@ -182,6 +182,9 @@ class _DimQuery:
     fixed: Tuple[Tuple[str, int], ...]  # sorted (name, value) pairs for this dim
     current: Optional[Tuple[Tuple[str, int], ...]]
     bounds: Bounds
+    # AvgPool3d on the CPU also demands an input at least as long as the kernel, padding aside
+    # ("input image smaller than kernel size"); no other layer here does.
+    kernel_within_input: bool = False
 
 
 def _choices(query: _DimQuery) -> Tuple[List[int], List[int], List[int]]:
@@ -189,6 +192,8 @@ def _choices(query: _DimQuery) -> Tuple[List[int], List[int], List[int]]:
     fixed = dict(query.fixed)
     bounds = query.bounds
     kernels = [fixed["kernel_size"]] if "kernel_size" in fixed else list(range(1, bounds.max_kernel_size + 1))
+    if query.kernel_within_input:
+        kernels = [k for k in kernels if k <= query.size_in]
     strides = [fixed["stride"]] if "stride" in fixed else list(range(1, bounds.max_stride + 1))
     if query.family == AVG_POOL:
         dilations = [1]
@@ -451,6 +456,10 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 else f"the largest stride allowed is {max(strides)}"
             )
             parts.append(f"{size_out} needs {words} {int(ratio)}, and the {allowed}")
+    if query.kernel_within_input:
+        wanted = [fixed["kernel_size"]] if "kernel_size" in fixed else range(1, query.bounds.max_kernel_size + 1)
+        if any(k > size_in for k in wanted):
+            parts.append(f"{layer} also needs kernel_size <= the input size {size_in}")
     reason = "; ".join(parts)
     if not any_exact:
         reason = f"no parameter set within the bounds gives exactly {size_out}, lossless or not; {reason}"
@@ -684,6 +693,7 @@ def solve(
             tuple(sorted((name, values[axis]) for name, values in pinned.items())),
             None if written is None else tuple(sorted((name, values[axis]) for name, values in written.items())),
             bounds,
+            kernel_within_input=layer == "AvgPool3d",
         )
         queries.append(query)
         if query not in solved:  # equal dims (160x160) are solved once
