@@ -312,7 +312,8 @@ def _main(argv: List[str]) -> int:
     else:
         from ..formatters import render
 
-        write(stream, render(diagnostics, args.format))
+        if not (crashed and not diagnostics and args.format == "text"):  # not "All checks passed!"
+            write(stream, render(diagnostics, args.format))
         if args.format == "text" and fixed_count:
             write(stream, f"Fixed {fixed_count} {'error' if fixed_count == 1 else 'errors'}.")
 

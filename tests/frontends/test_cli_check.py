@@ -199,6 +199,7 @@ def test_an_internal_error_is_one_line_the_other_files_are_checked_and_the_exit_
     assert result.code == 2
     assert "b.py:2:1: SHP101 found BUG" in result.out
     assert result.err.splitlines() == ["error: internal error in a.py: ValueError: fake engine crash"]
+    assert "All checks passed" not in run("a.py").out
     assert "Traceback" not in result.err
 
 
