@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .results import SAFE, Diagnostic, Edit
-from .rules import REPOSITORY_URL, RULES, RULES_BY_CODE, rule_url
+from .rules import REPOSITORY_URL, RULES, RULES_BY_CODE, rule_url, unwrap
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -22,11 +22,14 @@ SARIF_VERSION = "2.1.0"
 SARIF_SRCROOT = "%SRCROOT%"
 
 
-def render(diagnostics: List[Diagnostic], fmt: str) -> str:
-    """The whole output of one run in format ``fmt``; raises ValueError for an unknown format."""
+def render(diagnostics: List[Diagnostic], fmt: str, fixed: int = 0) -> str:
+    """The whole output of one run in format ``fmt``; raises ValueError for an unknown format.
+
+    ``fixed`` is how many diagnostics ``--fix`` repaired (only the text summary shows it).
+    """
     ordered = sort_diagnostics(diagnostics)
     if fmt == "text":
-        return render_text(ordered)
+        return render_text(ordered, fixed)
     if fmt == "json":
         return render_json(ordered)
     if fmt == "sarif":
@@ -49,8 +52,8 @@ def is_fixable(diagnostic: Diagnostic, unsafe: bool = False) -> bool:
 # --------------------------------------------------------------------------- text
 
 
-def render_text(diagnostics: List[Diagnostic]) -> str:
-    if not diagnostics:
+def render_text(diagnostics: List[Diagnostic], fixed: int = 0) -> str:
+    if not diagnostics and not fixed:
         return "All checks passed!\n"
     lines: List[str] = []
     for d in diagnostics:
@@ -60,18 +63,22 @@ def render_text(diagnostics: List[Diagnostic]) -> str:
             lines.append(f"    help: {help_lines[0]}")
             # Continuation lines of multi-line code keep their own indentation under the first.
             lines.extend(f"          {line}" for line in help_lines[1:])
-    lines.append("")
-    lines.append(summary(diagnostics))
+    if lines:
+        lines.append("")
+    lines.append(summary(diagnostics, fixed))
     return "\n".join(lines) + "\n"
 
 
-def summary(diagnostics: List[Diagnostic]) -> str:
-    """``Found 3 errors (2 fixable with --fix).`` -- one count for every diagnostic, like ruff."""
-    count = len(diagnostics)
+def summary(diagnostics: List[Diagnostic], fixed: int = 0) -> str:
+    """``Found 3 errors (2 fixable with --fix).`` -- one count for every diagnostic, like ruff;
+    after ``--fix``: ``Found 5 errors (3 fixed, 2 remaining).``"""
+    count = len(diagnostics) + fixed
     noun = "error" if count == 1 else "errors"
     fixable = sum(1 for d in diagnostics if is_fixable(d))
     hidden = sum(1 for d in diagnostics if is_fixable(d, unsafe=True)) - fixable
     notes = []
+    if fixed:
+        notes.append(f"{fixed} fixed, {len(diagnostics)} remaining")
     if fixable:
         notes.append(f"{fixable} fixable with --fix")
     if hidden:
@@ -160,9 +167,9 @@ def _markdown_help(rule: Any) -> str:
 
 
 def _text_help(rule: Any) -> str:
-    text = f"{rule.summary}\n\n{rule.explanation.strip()}"
+    text = f"{rule.summary}\n\n{unwrap(rule.explanation)}"
     if rule.fix:
-        text += f"\n\n{rule.fix.strip()}"
+        text += f"\n\n{unwrap(rule.fix)}"
     return text + f"\n\nSee {rule.url}"
 
 
@@ -173,7 +180,7 @@ def sarif_rules() -> List[Dict[str, Any]]:
             "id": rule.code,
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
-            "fullDescription": {"text": rule.explanation.strip()},
+            "fullDescription": {"text": unwrap(rule.explanation)},
             "help": {"text": _text_help(rule), "markdown": _markdown_help(rule)},
             "helpUri": rule.url,
             "defaultConfiguration": {"level": rule.severity},

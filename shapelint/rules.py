@@ -98,6 +98,12 @@ class Rule:
         }
 
 
+def unwrap(text: str) -> str:
+    """Paragraphs as single lines (for plain-text viewers that wrap by themselves)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 def github_anchor(heading: str) -> str:
     """The id GitHub gives a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
     text = heading.strip().lower()

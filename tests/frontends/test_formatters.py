@@ -186,3 +186,14 @@ def test_github_relative_path_for_absolute_input(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     diagnostic = Diagnostic("SHP101", "m", str(tmp_path / "pkg" / "net.py"), 1, 1, 1, 2)
     assert render([diagnostic], "github").startswith("::error file=pkg/net.py,line=1,")
+
+
+def test_text_summary_after_fix_counts_fixed_and_remaining():
+    out = render([CHECKERBOARD], "text", fixed=3)
+    assert out.endswith("\nFound 4 errors (3 fixed, 1 remaining).\n")
+    assert render([], "text", fixed=2) == "Found 2 errors (2 fixed, 0 remaining).\n"
+
+
+def test_fixed_count_does_not_change_machine_formats():
+    for fmt in ("json", "sarif", "github"):
+        assert render([MISMATCH], fmt, fixed=2) == render([MISMATCH], fmt)

@@ -207,3 +207,10 @@ def test_every_uri_is_well_formed(log):
         if key != "uri":
             parts = urlsplit(value)
             assert parts.scheme == "https" and parts.netloc, (key, value)
+
+
+def test_plain_text_descriptions_are_unwrapped_paragraphs(log):
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:
+        for paragraph in rule["fullDescription"]["text"].split("\n\n"):
+            assert "\n" not in paragraph
+        assert rule["help"]["text"].endswith(f"See {rule['helpUri']}")
