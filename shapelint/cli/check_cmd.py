@@ -313,9 +313,7 @@ def _main(argv: List[str]) -> int:
         from ..formatters import render
 
         if not (crashed and not diagnostics and args.format == "text"):  # not "All checks passed!"
-            write(stream, render(diagnostics, args.format))
-        if args.format == "text" and fixed_count:
-            write(stream, f"Fixed {fixed_count} {'error' if fixed_count == 1 else 'errors'}.")
+            write(stream, render(diagnostics, args.format, fixed=fixed_count))
 
     if report_internal_errors(crashed):
         return 2

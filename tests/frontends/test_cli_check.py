@@ -362,7 +362,7 @@ def test_fix_exits_0_when_everything_was_fixed(run):
     write("m.py", "nn.X\nFIXME = FIXME\n")
     result = run("m.py", "--fix")
     assert result.code == 0 and Path("m.py").read_text() == "nn.X\nFIXED = FIXED\n"
-    assert "Fixed 2 errors." in result.out
+    assert "Found 2 errors (2 fixed, 0 remaining)." in result.out
 
 
 def test_fix_skips_unsafe_fixes_unless_asked(run):
