@@ -133,29 +133,45 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
 
 @dataclass(frozen=True)
 class Glob:
+    """A pattern of ``exclude`` or ``per-file-ignores``: relative to the project root (a leading
+    ``./`` changes nothing), absolute when it starts with ``/``, and a pattern without ``/``
+    matches a name in any directory (``__init__.py``, ``*_pb2.py``)."""
+
     pattern: str
     regex: Pattern[str] = field(compare=False, repr=False)
 
     @classmethod
     def compile(cls, pattern: str) -> "Glob":
-        return cls(pattern, glob_to_regex(pattern.rstrip("/") if pattern != "/" else pattern))
+        body = pattern
+        while body.startswith("./"):
+            body = body[2:]
+        if len(body) > 1:
+            body = body.rstrip("/")
+        return cls(pattern, glob_to_regex(body))
+
+    @property
+    def is_absolute(self) -> bool:
+        return self.pattern.startswith("/")
 
     @property
     def has_directory(self) -> bool:
-        return "/" in self.pattern.rstrip("/")
+        body = self.pattern[2:] if self.pattern.startswith("./") else self.pattern
+        return "/" in body.rstrip("/")
 
-    def matches_file(self, relative: str) -> bool:
-        """per-file-ignores: the whole path (relative to the project root) or the file name."""
-        if self.regex.match(relative):
+    def _target(self, relative: str, absolute: str) -> str:
+        return absolute if self.is_absolute else relative
+
+    def matches_file(self, relative: str, absolute: str) -> bool:
+        """per-file-ignores: the whole path or, for a pattern without ``/``, the file name."""
+        if self.regex.match(self._target(relative, absolute)):
             return True
         return not self.has_directory and bool(self.regex.match(relative.rsplit("/", 1)[-1]))
 
-    def matches_tree(self, relative: str) -> bool:
+    def matches_tree(self, relative: str, absolute: str) -> bool:
         """exclude: the path or any directory above it, so ``build`` excludes ``build/x.py``."""
-        parts = relative.split("/")
+        parts = self._target(relative, absolute).split("/")
         for end in range(len(parts), 0, -1):
-            prefix = "/".join(parts[:end])
-            if self.regex.match(prefix):
+            if self.regex.match("/".join(parts[:end])):
                 return True
             if not self.has_directory and self.regex.match(parts[end - 1]):
                 return True
@@ -207,8 +223,9 @@ class Config:
         if not self.per_file_ignores:
             return False
         relative = self.relative_path(path)
+        absolute = _posix_absolute(path)
         for glob, selectors in self.per_file_ignores:
-            if glob.matches_file(relative) and selector_specificity(code, selectors) >= 0:
+            if glob.matches_file(relative, absolute) and selector_specificity(code, selectors) >= 0:
                 if code == PARSE_ERROR and PARSE_ERROR not in selectors:
                     continue
                 return True
@@ -243,7 +260,8 @@ class Config:
         relative = self.relative_path(path)
         if relative == ".":
             return False
-        return any(glob.matches_tree(relative) for glob in self.exclude)
+        absolute = _posix_absolute(path)
+        return any(glob.matches_tree(relative, absolute) for glob in self.exclude)
 
     # ---------------------------------------------------------------- options
 
@@ -277,6 +295,10 @@ class Config:
         }
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=list)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _posix_absolute(path: str) -> str:
+    return os.path.abspath(path).replace(os.sep, "/")
 
 
 # --------------------------------------------------------------------------------------------

@@ -301,3 +301,19 @@ def test_cache_key_is_stable_and_follows_the_settings(tmp_path):
     keys = {selection(tmp_path, b).cache_key() for b in changed}
     assert first not in keys and len(keys) == len(changed)
     assert len(first) == 64 and int(first, 16) >= 0
+
+
+def test_dot_slash_and_absolute_patterns(tmp_path, monkeypatch):
+    outside = tmp_path / "outside"
+    config = selection(
+        tmp_path / "proj",
+        f'exclude = ["./gen/**", "{outside.as_posix()}/**"]\n'
+        'per-file-ignores = { "./scripts/*.py" = ["SHP1"] }',
+    )
+    monkeypatch.chdir(tmp_path / "proj")
+    assert config.is_excluded("gen/a.py")
+    assert not config.is_excluded("src/gen.py")
+    assert config.is_excluded(str(outside / "x" / "y.py"))
+    assert not config.is_excluded(str(tmp_path / "elsewhere" / "y.py"))
+    assert not config.is_selected("SHP101", "scripts/run.py")
+    assert config.is_selected("SHP101", "src/scripts/run.py")
