@@ -80,6 +80,8 @@ def discover(
                     d for d in dirs
                     if d not in DEFAULT_EXCLUDES
                     and not d.endswith(".egg-info")
+                    # any virtualenv, whatever its name (.ci-venv, env, .direnv/python-3.11)
+                    and not os.path.exists(os.path.join(root, d, "pyvenv.cfg"))
                     and not is_excluded(os.path.join(root, d))
                 )
                 for name in sorted(files):

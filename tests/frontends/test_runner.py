@@ -79,6 +79,13 @@ def test_discover_recurses_and_skips_the_usual_excludes(tmp_path):
     assert [os.path.relpath(p, tmp_path) for p in found] == ["a.py", "pkg/b.py", "pkg/sub/c.py"]
 
 
+def test_discover_skips_virtualenvs_of_any_name(tmp_path):
+    write(tmp_path / "ci-env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(tmp_path / "ci-env" / "lib" / "site.py", "")
+    keep = write(tmp_path / "env" / "keep.py", "")  # no pyvenv.cfg: an ordinary package
+    assert runner.discover([str(tmp_path)]) == [keep]
+
+
 def test_discover_keeps_explicit_files_stdin_and_missing_paths_and_dedupes(tmp_path):
     script = write(tmp_path / "script", "")  # no .py suffix: named explicitly, so checked
     module = write(tmp_path / "m.py", "")
