@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -317,3 +318,28 @@ def test_dot_slash_and_absolute_patterns(tmp_path, monkeypatch):
     assert not config.is_excluded(str(tmp_path / "elsewhere" / "y.py"))
     assert not config.is_selected("SHP101", "scripts/run.py")
     assert config.is_selected("SHP101", "src/scripts/run.py")
+
+
+# --------------------------------------------------------------------------------- docs
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+
+
+def test_every_setting_is_documented():
+    from shapelint.config import KNOWN_KEYS
+
+    docs = DOCS.read_text(encoding="utf-8")
+    table_keys = set(re.findall(r"^\| `([a-z-]+)` \|", docs, re.MULTILINE))
+    assert table_keys == set(KNOWN_KEYS)
+
+
+def test_documented_example_is_a_valid_config(tmp_path):
+    docs = DOCS.read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", docs, re.DOTALL).group(1)
+    write(tmp_path / "pyproject.toml", example)
+    config = load_config([str(tmp_path)])
+    assert config.select == ("SHP1", "SHP201")
+    assert set(config.inputs) == {"Upsampler", "models/unet.py::UNet"}
+    # The selection example of the docs: SHP101 only.
+    config = selection(tmp_path, 'select = ["SHP1"]\nignore = ["SHP10"]\nextend-select = ["SHP101"]')
+    assert [c for c in config.selected_codes() if c != "SHP001"] == ["SHP101"]
