@@ -37,6 +37,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except _UsageError as error:
         print(f"shapelint rule: {error}", file=sys.stderr)
         return 2
+    except SystemExit as done:  # --help
+        return int(done.code or 0)
     if args.code is not None:
         rule = get_rule(args.code)
         if rule is None:

@@ -138,3 +138,8 @@ def test_rule_command_as_a_program():
     )
     assert done.returncode == 2
     assert done.stderr == "shapelint rule: unknown rule code 'nope'\n"
+
+
+def test_rule_command_help(capsys):
+    assert rule_main(["--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: shapelint rule")
