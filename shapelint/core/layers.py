@@ -142,12 +142,18 @@ def _known(*values: Any) -> bool:
     return all(v is not UNKNOWN for v in values)
 
 
-def _as_tuple(value: Any, n: int, name: str, layer: str) -> Tuple[Any, ...]:
-    """Expand an int (or a tuple of ``n``) to ``n`` items, each an int or UNKNOWN."""
+def _as_tuple(
+    value: Any, n: int, name: str, layer: str, single_ok: bool = True
+) -> Tuple[Any, ...]:
+    """Expand an int (or a tuple of ``n``) to ``n`` items, each an int or UNKNOWN.
+
+    ``single_ok``: whether PyTorch also broadcasts a one-item tuple to all ``n`` dims (ATen's
+    conv and pooling arguments do; a conv's ``kernel_size`` does not, since it shapes the weight).
+    """
     if value is UNKNOWN:
         return (UNKNOWN,) * n
     if isinstance(value, (tuple, list)):
-        if len(value) == 1 and n != 1:
+        if len(value) == 1 and n != 1 and single_ok:
             return (value[0],) * n
         if len(value) != n:
             raise _fail(
@@ -242,24 +248,43 @@ def _conv_signature(transposed: bool, lazy: bool) -> Tuple[Param, ...]:
     )
 
 
-def _check_groups(layer: str, p: Params) -> None:
+def _check_groups(layer: str, p: Params, lazy_transposed: bool = False) -> Dim:
+    """Check ``groups`` against the channel counts; return the output channel count.
+
+    A lazy transposed convolution is built with ``in_channels=0``, so its constructor never
+    checks ``out_channels``; its weight gets ``out_channels // groups`` channels per group, and
+    only a bias (``out_channels`` long) then disagrees. Without a bias it runs and gives
+    ``(out_channels // groups) * groups`` channels.
+    """
     groups = p["groups"]
+    out_channels = p["out_channels"] if is_known(p["out_channels"]) else None
     if not is_known(groups):
-        return
+        with_bias = p["bias"] is not UNKNOWN and bool(p["bias"])
+        return None if lazy_transposed and not with_bias else out_channels
     if groups <= 0:
         raise _fail(INVALID_PARAMETERS, f"{layer}: groups must be a positive integer, got {groups}")
     for name in ("in_channels", "out_channels"):
         value = p.get(name, UNKNOWN)
-        if is_known(value) and value % groups:
-            raise _fail(
-                INVALID_PARAMETERS, f"{layer}: {name}={value} is not divisible by groups={groups}"
-            )
+        if not is_known(value) or not value % groups:
+            continue
+        if lazy_transposed and value // groups > 0 and p["bias"] is not UNKNOWN and not p["bias"]:
+            return (value // groups) * groups
+        if lazy_transposed and value // groups > 0 and p["bias"] is UNKNOWN:
+            return None
+        raise _fail(
+            INVALID_PARAMETERS, f"{layer}: {name}={value} is not divisible by groups={groups}"
+        )
+    return out_channels
 
 
 def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
-        _check_groups(layer, p)
-        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer)
+        out_channels = _check_groups(layer, p, lazy and transposed)
+        # Zero channels give an empty weight that every non-empty input is rejected by.
+        for name in ("in_channels", "out_channels"):
+            _check_positive(layer, name, (p.get(name, UNKNOWN),))
+        # kernel_size=(k,) on a 2-d/3-d conv makes a weight of the wrong rank: torch rejects it.
+        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer, single_ok=False)
         stride = _as_tuple(p["stride"], n, "stride", layer)
         dilation = _as_tuple(p["dilation"], n, "dilation", layer)
         padding_mode = p["padding_mode"]
@@ -303,7 +328,9 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         _check_positive(layer, "kernel_size", kernel)
         _check_positive(layer, "stride", stride)
         _check_positive(layer, "dilation", dilation)
-        if pads is not None:
+        if pads is not None and (transposed or padding_mode == "zeros"):
+            # With another padding_mode, torch pads with F.pad first, which crops on a negative
+            # padding; only the kernel-vs-padded-input check (SHP105) then applies.
             _check_non_negative(layer, "padding", pads)
         out_pads: Tuple[Any, ...] = (0,) * n
         if transposed:
@@ -342,7 +369,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                               None if pads is None else pads[i], out_pads[i], dilation[i],
                               padding_mode)
                 )
-        return tuple(x[: -n - 1]) + (p["out_channels"] if _known(p["out_channels"]) else None,) + tuple(out)
+        return tuple(x[: -n - 1]) + (out_channels,) + tuple(out)
 
     return rule
 
@@ -408,6 +435,12 @@ def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dila
             out.append(want if is_known(want) else None)
             continue
         low, high = formulas.conv_transpose_out_range(size, kernel[i], stride[i], pads[i], dilation[i])
+        if low <= want <= high and want <= 0:
+            # In range of the formula, but the convolution still cannot make an empty output.
+            raise _fail(
+                NON_POSITIVE_SIZE,
+                f"{layer}: output_size {want} is not positive (input size {size})",
+            )
         if not low <= want <= high:
             raise _fail(
                 INVALID_PARAMETERS,
