@@ -1,0 +1,264 @@
+"""Acceptance: mutations of the real models' layer parameters, judged by PyTorch.
+
+Every integer literal in a torch.nn layer constructor (kernel_size, stride, padding, channels,
+features, output_padding, sizes, ``ngf * 8``-style factors) and in a model's ``__init__`` defaults
+(the vocoder's ``upsample_rates`` ...) is changed by +1 and -1. PyTorch runs each mutated file:
+
+- PyTorch rejects it, or a declared shape (model output, layer pragma) is no longer produced:
+  ``shapelint check`` must report an SHP1xx at the right line (the mutated layer, the layer or
+  statement PyTorch failed in, a layer whose parameters the mutation changed, or the declaration),
+  and applying the JSON fixes (re-checking, as ``--fix`` does, a few rounds) must give a file
+  PyTorch runs with every declared shape;
+- PyTorch accepts it and every declared shape holds: no SHP1xx.
+
+``SHAPELINT_MUTATIONS_PER_FILE`` (default 24) caps the mutations per file, a seeded sample;
+``0`` runs them all.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import random
+import sys
+
+import pytest
+
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these tests")
+from torch import nn  # noqa: E402
+
+from helpers_torch import (  # noqa: E402
+    apply_edits,
+    call_span,
+    check_json,
+    enclosing_call_span,
+    file_args,
+    load_cases,
+    trace,
+)
+
+cases = load_cases()
+
+CONTAINERS = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"}
+PER_FILE = int(os.environ.get("SHAPELINT_MUTATIONS_PER_FILE", "24"))
+FIX_ROUNDS = 4
+
+
+def layer_class(func: ast.AST):
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if not name or name in CONTAINERS:
+        return None
+    cls = getattr(nn, name, None)
+    if isinstance(cls, type) and issubclass(cls, nn.Module):
+        return cls
+    return None
+
+
+def int_literals(node: ast.AST):
+    """Integer literals of an argument expression (not subscripts' indices, not bools)."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            yield node
+        return
+    if isinstance(node, ast.Subscript):
+        yield from int_literals(node.value)
+        return
+    if isinstance(node, ast.Call) and layer_class(node.func) is not None:
+        return  # a nested layer has its own mutations
+    for child in ast.iter_child_nodes(node):
+        yield from int_literals(child)
+
+
+def enumerate_mutations(file: str):
+    path = os.path.join(cases.MODELS_DIR, file)
+    with open(path) as f:
+        source = f.read()
+    tree = ast.parse(source)
+    sites = []  # (node, param name, context)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            cls = layer_class(node.func)
+            if cls is None:
+                continue
+            try:
+                params = [p for p in inspect.signature(cls).parameters]
+            except (TypeError, ValueError):
+                params = []
+            for index, arg in enumerate(node.args):
+                name = params[index] if index < len(params) else f"arg{index}"
+                sites += [(lit, name, cls.__name__) for lit in int_literals(arg)]
+            for keyword in node.keywords:
+                sites += [(lit, keyword.arg, cls.__name__) for lit in int_literals(keyword.value)]
+        elif isinstance(node, ast.FunctionDef) and node.name == "__init__":
+            args = node.args.args[len(node.args.args) - len(node.args.defaults):]
+            for arg, default in zip(args, node.args.defaults):
+                sites += [(lit, arg.arg, "__init__") for lit in int_literals(default)]
+    mutations = []
+    for lit, param, owner in sites:
+        value = lit.value
+        for new in (value + 1, value - 1):
+            if new < 0 or (new == 0 and param not in ("padding", "output_padding")):
+                continue
+            mutations.append(
+                dict(
+                    file=file,
+                    line=lit.lineno,
+                    col=lit.col_offset,
+                    end_col=lit.end_col_offset,
+                    old=value,
+                    new=new,
+                    id=f"{file}:{lit.lineno}:{lit.col_offset}:{owner}.{param}:{value}->{new}",
+                )
+            )
+    mutations.sort(key=lambda m: m["id"])
+    if PER_FILE and len(mutations) > PER_FILE:
+        mutations = random.Random(file).sample(mutations, PER_FILE)
+    return mutations
+
+
+MUTABLE_FILES = [f for f in cases.FILES if all(c.correct for c in cases.cases_for(f))]
+MUTATIONS = [m for f in MUTABLE_FILES for m in enumerate_mutations(f)]
+
+_baselines = {}
+
+
+def baseline(case):
+    if case.id not in _baselines:
+        _baselines[case.id] = trace(case.path, case.build, case.inputs)
+    return _baselines[case.id]
+
+
+def verdict(case, t) -> str:
+    if not t.ok:
+        return "rejected"
+    if case.declared_output is not None and t.output != case.declared_output:
+        return "changed"
+    for name, shape in case.layer_declarations.items():
+        if t.outputs.get(name) != shape:
+            return "changed"
+    return "same"
+
+
+def source_lines_with(source: str, marker: str):
+    return {n for n, line in enumerate(source.splitlines(), 1) if marker in line}
+
+
+def forward_returns(source: str, case):
+    """Lines of ``return`` statements in the model class's forward."""
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and f"class {node.name}(" in case.model_marker:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "forward":
+                    lines |= {n.lineno for n in ast.walk(item) if isinstance(n, ast.Return)}
+    return lines
+
+
+def allowed_lines(mutation, source: str, judged) -> set:
+    """Where a report of this mutation is at the right line."""
+    allowed = enclosing_call_span(source, mutation["line"], mutation["col"])
+    for case, t in judged:
+        base = baseline(case)
+        for name, line in t.lines.items():
+            if base.reprs.get(name) != t.reprs.get(name):  # a layer the mutation changed
+                allowed |= call_span(source, line, t.types.get(name))
+        if t.failing_module is not None and t.failing_module in t.lines:
+            allowed |= call_span(source, t.lines[t.failing_module], t.types.get(t.failing_module))
+        allowed |= t.error_lines
+        for marker in case.declaration_markers + (case.model_marker,):
+            allowed |= source_lines_with(source, marker)
+        allowed |= forward_returns(source, case)
+        for name in case.layer_declarations:
+            if name in t.lines:
+                allowed |= call_span(source, t.lines[name], t.types.get(name))
+    return allowed
+
+
+def describe(judged) -> str:
+    return "; ".join(
+        f"{case.id}: {verdict(case, t)} ({t.error or t.output})" for case, t in judged
+    )
+
+
+def shp1(diagnostics):
+    return [d for d in diagnostics if str(d.get("code", "")).startswith("SHP1")]
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m["id"] for m in MUTATIONS])
+def test_mutation(mutation, tmp_path):
+    file = mutation["file"]
+    with open(os.path.join(cases.MODELS_DIR, file)) as f:
+        original = f.read()
+    lines = original.splitlines(keepends=True)
+    row = lines[mutation["line"] - 1]
+    assert row[mutation["col"]:mutation["end_col"]] == str(mutation["old"])
+    lines[mutation["line"] - 1] = row[: mutation["col"]] + str(mutation["new"]) + row[mutation["end_col"]:]
+    mutated = "".join(lines)
+    path = os.path.join(str(tmp_path), file)
+    with open(path, "w") as f:
+        f.write(mutated)
+    args = file_args(file, tmp_path)
+
+    judged = [(case, trace(path, case.build, case.inputs)) for case in cases.cases_for(file)]
+    broken = any(verdict(case, t) != "same" for case, t in judged)
+    code, diagnostics, stderr = check_json(path, *args)
+    errors = shp1(diagnostics)
+    if not broken:
+        assert not errors, f"PyTorch accepts the mutation ({describe(judged)}), shapelint: {errors}"
+        return
+
+    allowed = allowed_lines(mutation, mutated, judged)
+    assert errors, f"PyTorch: {describe(judged)}; shapelint reports no SHP1xx: {diagnostics}"
+    assert code == 1, (code, stderr)
+    assert any(d["location"]["row"] in allowed for d in errors), (
+        f"PyTorch: {describe(judged)}; SHP1xx at rows "
+        f"{[(d['code'], d['location']['row']) for d in errors]}, expected one of {sorted(allowed)}"
+    )
+
+    # Apply the fixes, re-check, as `check --fix` does.
+    text = mutated
+    history = []
+    for _ in range(FIX_ROUNDS):
+        edits = [e for d in errors if d.get("fix") for e in d["fix"]["edits"]]
+        if not edits:
+            break
+        text, applied = apply_edits(text, edits)
+        history.append([(d["code"], d["location"]["row"], d["fix"]["message"]) for d in errors if d.get("fix")])
+        with open(path, "w") as f:
+            f.write(text)
+        code, diagnostics, stderr = check_json(path, *args)
+        errors = shp1(diagnostics)
+        if not errors:
+            break
+    assert history, f"no fix offered for {[(d['code'], d['message']) for d in errors]}"
+    assert not errors, f"after fixes {history}: still {errors}"
+    after = [(case, trace(path, case.build, case.inputs)) for case in cases.cases_for(file)]
+    assert all(verdict(case, t) == "same" for case, t in after), (
+        f"after fixes {history}, PyTorch: {describe(after)}"
+    )
+
+
+def test_mutations_cover_every_file_and_both_outcomes():
+    """The sample is not degenerate: every model file is mutated, and PyTorch both accepts and
+    rejects some of the mutations."""
+    assert {m["file"] for m in MUTATIONS} == set(MUTABLE_FILES)
+    outcomes = set()
+    for mutation in MUTATIONS[:: max(1, len(MUTATIONS) // 40)]:
+        with open(os.path.join(cases.MODELS_DIR, mutation["file"])) as f:
+            lines = f.read().splitlines(keepends=True)
+        row = lines[mutation["line"] - 1]
+        lines[mutation["line"] - 1] = row[: mutation["col"]] + str(mutation["new"]) + row[mutation["end_col"]:]
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, mutation["file"])
+            with open(path, "w") as f:
+                f.write("".join(lines))
+            for case in cases.cases_for(mutation["file"]):
+                outcomes.add(verdict(case, trace(path, case.build, case.inputs)))
+    assert {"same", "rejected"} <= outcomes, outcomes
