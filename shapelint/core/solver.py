@@ -336,36 +336,53 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
 
 # --------------------------------------------------------------------------- reasons
 
+_UNBOUNDED = math.inf
 
-def _lossless_range(
-    family: str, size_in: int, kernel: int, stride: int, dilation: int, fixed: Mapping[str, int]
-) -> Optional[Tuple[int, int]]:
-    """Least and greatest output of one (kernel, stride, dilation) without cropping or holes."""
-    if formulas.leaves_holes(kernel, stride, dilation):
+
+def _output_range(
+    family: str, size_in: int, kernel: int, stride: int, dilation: int, fixed: Mapping[str, int],
+    lossless: bool,
+) -> Optional[Tuple[float, float]]:
+    """Least and greatest output of one (kernel, stride, dilation), over the admissible padding
+    (and output_padding); ``lossless`` keeps to no cropping and no holes. ``None``: nothing fits.
+    Convolution outputs grow without bound with padding, transposed ones shrink to 1.
+    """
+    if lossless and formulas.leaves_holes(kernel, stride, dilation):
         return None
     reach = dilation * (kernel - 1)
-    top = reach if family in (CONV, CONV_TRANSPOSE) else min(reach, kernel // 2)
-    paddings = [fixed["padding"]] if "padding" in fixed else [0, top]
-    if "padding" in fixed and not 0 <= fixed["padding"] <= top:
-        return None
+    if family in (MAX_POOL, AVG_POOL):
+        top: float = kernel // 2  # PyTorch's cap; never past the reach, so never cropping
+    else:
+        top = reach if lossless else _UNBOUNDED
+    if "padding" in fixed:
+        if not 0 <= fixed["padding"] <= top:
+            return None
+        least_padding, most_padding = fixed["padding"], fixed["padding"]
+    else:
+        least_padding, most_padding = 0, top
     if family == CONV_TRANSPOSE:
         limit = max(stride, dilation)
         if "output_padding" in fixed:
             if fixed["output_padding"] >= limit:
                 return None
-            ops = (fixed["output_padding"], fixed["output_padding"])
+            least_op = most_op = fixed["output_padding"]
         else:
-            ops = (0, limit - 1)
-        low = formulas.conv_transpose_out(size_in, kernel, stride, max(paddings), ops[0], dilation)
-        high = formulas.conv_transpose_out(size_in, kernel, stride, min(paddings), ops[1], dilation)
-        return (low, high) if high >= 1 else None
-    least = max(0, -((size_in - formulas.effective_kernel(kernel, dilation)) // 2))  # ceil((span-in)/2)
-    lowest_padding = max(min(paddings), least)
-    if lowest_padding > max(paddings):
+            least_op, most_op = 0, limit - 1
+        high = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, most_op, dilation)
+        if high < 1:
+            return None
+        if most_padding == _UNBOUNDED:
+            return (1, high)
+        low = formulas.conv_transpose_out(size_in, kernel, stride, int(most_padding), least_op, dilation)
+        return (max(low, 1), high)
+    # A conv/pool window must fit the padded input: padding >= ceil((span - in) / 2).
+    least_padding = max(least_padding, -((size_in - formulas.effective_kernel(kernel, dilation)) // 2))
+    if least_padding > most_padding:
         return None
-    low = formulas.conv_out(size_in, kernel, stride, lowest_padding, dilation)
-    high = formulas.conv_out(size_in, kernel, stride, max(paddings), dilation)
-    return (low, high) if high >= 1 else None
+    low = formulas.conv_out(size_in, kernel, stride, least_padding, dilation)
+    if most_padding == _UNBOUNDED:
+        return (low, _UNBOUNDED)
+    return (low, formulas.conv_out(size_in, kernel, stride, int(most_padding), dilation))
 
 
 def _format_ratio(value: Fraction) -> str:
@@ -373,56 +390,68 @@ def _format_ratio(value: Fraction) -> str:
 
 
 def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
-    """Why no lossless parameter set gives exactly the output, with the numbers that show it."""
+    """Why no lossless parameter set gives exactly the output, with the numbers that show it.
+
+    When no parameter set at all gives it, the ranges are those of every admissible parameter
+    set; otherwise those of the lossless ones.
+    """
     family = query.family
     size_in, size_out = query.size_in, query.size_out
     fixed = dict(query.fixed)
     kernels, strides, dilations = _choices(query)
-    per_stride: Dict[int, Tuple[int, int]] = {}
+    lossless = any_exact
+    per_stride: Dict[int, Tuple[float, float]] = {}
     for stride in strides:
         for kernel in kernels:
             for dilation in dilations:
-                found = _lossless_range(family, size_in, kernel, stride, dilation, fixed)
+                found = _output_range(family, size_in, kernel, stride, dilation, fixed, lossless)
                 if found is None:
                     continue
                 low, high = per_stride.get(stride, found)
                 per_stride[stride] = (min(low, found[0]), max(high, found[1]))
     # The stride is named in every sentence; other pinned parameters are worth repeating.
     pinned = ", ".join(f"{name}={value}" for name, value in query.fixed if name != "stride")
-    context = f"with {pinned} " if pinned else ""
-    qualifier = {
-        CONV_TRANSPOSE: "without cropping or holes",
-        CONV: "without skipped inputs or outputs that see only padding",
-    }.get(family, "without skipping inputs")
+    context = f" (with {pinned})" if pinned else ""
+    qualifier = ""
+    if lossless:
+        qualifier = {
+            CONV_TRANSPOSE: " without cropping or holes",
+            CONV: " without skipped inputs or outputs that see only padding",
+        }.get(family, " without skipping inputs")
     parts: List[str] = []
-    if not per_stride:
+    if not kernels:
+        parts.append(f"{layer} needs kernel_size <= the input size {size_in}")
+    elif not per_stride:
         parts.append(
-            f"{context}every parameter set within the bounds with stride"
-            f" {'/'.join(map(str, strides))} crops or skips: the stride is longer than the kernel"
-            " span, or the padding reaches past it"
+            f"with stride {'/'.join(map(str, strides))}{context} every parameter set within the"
+            " bounds "
+            + ("crops or skips: the stride is longer than the kernel span, or the padding reaches past it"
+               if lossless else "is rejected by PyTorch")
         )
     else:
         inside = sorted(s for s, (lo, hi) in per_stride.items() if lo <= size_out <= hi)
         below = [s for s, (lo, hi) in per_stride.items() if hi < size_out]
         above = [s for s, (lo, hi) in per_stride.items() if lo > size_out]
         if inside:
-            reached = ", ".join(f"stride {s} {per_stride[s][0]}..{per_stride[s][1]}" for s in inside)
+            reached = ", ".join(
+                f"stride {s} to {per_stride[s][0]}..{per_stride[s][1]}" for s in inside
+            )
             parts.append(
-                f"{context}{qualifier} {size_in} reaches {reached}, but no kernel_size/dilation"
-                f" within the bounds hits exactly {size_out}"
+                f"{qualifier.strip() + ', ' if qualifier else ''}{size_in} maps with {reached}{context},"
+                f" but no kernel_size/dilation within the bounds gives exactly {size_out}"
             )
         elif below and above:
             s_below = max(below, key=lambda s: (per_stride[s][1], -s))
             s_above = min(above, key=lambda s: (per_stride[s][0], s))
             parts.append(
-                f"{context}{qualifier}, stride {s_below} maps {size_in} to at most"
-                f" {per_stride[s_below][1]} and stride {s_above} to at least {per_stride[s_above][0]}"
+                f"stride {s_below} maps {size_in} to at most {per_stride[s_below][1]} and stride"
+                f" {s_above} to at least {per_stride[s_above][0]}{qualifier}{context}"
             )
         elif above:
             s = min(above, key=lambda s: (per_stride[s][0], s))
             low = per_stride[s][0]
             at_zero = None
-            if family == CONV_TRANSPOSE and "padding" not in fixed:
+            if lossless and family == CONV_TRANSPOSE and "padding" not in fixed:
                 at_zero = min(
                     formulas.conv_transpose_out(size_in, k, s, 0, fixed.get("output_padding", 0), d)
                     for k in kernels
@@ -430,14 +459,14 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 )
             if at_zero is not None and at_zero != low:
                 parts.append(
-                    f"{context}stride {s} maps {size_in} to at least {at_zero} without cropping"
-                    f" (padding=0) and to at least {low} with the most padding the kernel covers"
+                    f"stride {s} maps {size_in} to at least {at_zero} without cropping"
+                    f" (padding=0) and to at least {low} with the most padding the kernel covers{context}"
                 )
             else:
-                parts.append(f"{context}{qualifier}, stride {s} maps {size_in} to at least {low}")
+                parts.append(f"stride {s} maps {size_in} to at least {low}{qualifier}{context}")
         else:
             s = max(below, key=lambda s: (per_stride[s][1], -s))
-            parts.append(f"{context}{qualifier}, stride {s} maps {size_in} to at most {per_stride[s][1]}")
+            parts.append(f"stride {s} maps {size_in} to at most {per_stride[s][1]}{qualifier}{context}")
     # A lossless strided layer scales a size by about its stride: say when the ratio is no
     # whole factor the layer can have.
     upsizing = size_out > size_in
@@ -456,13 +485,13 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 else f"the largest stride allowed is {max(strides)}"
             )
             parts.append(f"{size_out} needs {words} {int(ratio)}, and the {allowed}")
-    if query.kernel_within_input:
+    if kernels and query.kernel_within_input:
         wanted = [fixed["kernel_size"]] if "kernel_size" in fixed else range(1, query.bounds.max_kernel_size + 1)
         if any(k > size_in for k in wanted):
             parts.append(f"{layer} also needs kernel_size <= the input size {size_in}")
     reason = "; ".join(parts)
     if not any_exact:
-        reason = f"no parameter set within the bounds gives exactly {size_out}, lossless or not; {reason}"
+        reason = f"no parameter set within the bounds gives exactly {size_out}, lossless or not: {reason}"
     return reason
 
 

@@ -36,7 +36,7 @@ LAYER_1D = {"conv_transpose": "ConvTranspose1d", "conv": "Conv1d", "max_pool": "
 # The brute-force space: sizes up to MAX_IN -> MAX_OUT, and per (kernel, stride, dilation) a
 # padding range past the last padding that can still give an output in 1..MAX_OUT; ``_table``
 # checks with torch that the range's end is indeed beyond (so the range is generous, not guessed).
-MAX_IN, MAX_OUT = 12, 30
+MAX_IN, MAX_OUT = 10, 24
 MAX_KERNEL, MAX_STRIDE, MAX_DILATION, MAX_OUTPUT_PADDING = 5, 3, 3, 3
 
 Key = Tuple[int, int, int, Optional[int], int]  # kernel, stride, padding, output_padding, dilation
@@ -80,7 +80,7 @@ def _table(family: str, size: int) -> Dict[Key, int]:
                     if family == "conv_transpose":  # outputs shrink as padding grows
                         top = ((size - 1) * stride + span + output_padding) // 2 + 3
                     else:  # outputs grow as padding grows
-                        top = (MAX_OUT * stride + span) // 2 + 3
+                        top = (MAX_OUT * stride + span - size) // 2 + 3
                     for padding in range(top + 1):
                         out = torch_1d(family, size, kernel, stride, padding, output_padding, dilation)
                         if out is not None:
@@ -150,7 +150,7 @@ def test_solutions_are_exactly_what_torch_accepts(query):
 def test_completeness_covers_solvable_and_unsolvable_queries():
     """Guard against a vacuous completeness test: the space has both kinds, and many solutions."""
     bounds = Bounds(MAX_KERNEL, MAX_STRIDE, MAX_DILATION)
-    counts = [len(brute_force(f, 7, out, {}, bounds)) for f in sorted(LAYER_1D) for out in (1, 7, 14, 30)]
+    counts = [len(brute_force(f, 7, out, {}, bounds)) for f in sorted(LAYER_1D) for out in (1, 7, 14, MAX_OUT)]
     assert 0 in counts and max(counts) > 20
 
 
