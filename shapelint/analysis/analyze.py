@@ -1,0 +1,965 @@
+"""The analysis of one file: parse once, find the models, build them, propagate, report.
+
+``analyze_source`` never raises for anything in the user's file: unreadable or unparsable files
+are one SHP001 diagnostic, and an internal error in one model leaves the other models' results
+intact (under pytest it is raised, so that tests see bugs).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import libcst as cst
+
+from ..core.codes import (
+    BAD_DECLARATION,
+    CONFLICTING_DECLARATIONS,
+    PARSE_ERROR,
+    SHAPE_MISMATCH,
+)
+from ..core.layers import UNKNOWN
+from ..core.shapes import MaybeShape, format_shape, is_known
+from ..options import Options
+from ..results import SAFE, UNSAFE, Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from . import suggest
+from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
+from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
+from .evaluate import Scope, _Abort, _Break, _Continue, _Return
+from .positions import Positions
+from .propagate import Finding, Propagator, shape_of
+from .values import (
+    ClassRef,
+    Declared,
+    ExternalRef,
+    LayerModule,
+    ModuleValue,
+    Tensor,
+    TorchRef,
+    UserModule,
+)
+
+
+def _strict() -> bool:
+    """Raise internal errors instead of containing them (under pytest, or when asked)."""
+    return "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("SHAPELINT_STRICT") == "1"
+
+
+_LAYER_HINT = re.compile(rb"torch")
+
+
+def mentions_layers(source: bytes) -> bool:
+    """False when the file cannot construct a torch.nn layer (no ``torch`` in it at all)."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "replace")
+    return b"torch" in source and b"nn" in source
+
+
+def analyze_file(path: str, options: Options = Options()) -> FileResult:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return FileResult(path, [Diagnostic(PARSE_ERROR, f"cannot read file: {reason}", path, 1, 1, 1, 1)])
+    return analyze_source(source, path, options)
+
+
+def _decode(source: Union[str, bytes]) -> Tuple[Optional[str], Optional[str]]:
+    """Text of the file, or an error message (PEP 263 encoding declarations honoured)."""
+    if isinstance(source, str):
+        return source, None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as error:
+        return None, f"cannot decode file: {error}"
+    try:
+        text = source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        return None, f"cannot decode file as {encoding}: {error}"
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def _parse_error(path: str, message: str, line: int = 1, column: int = 1) -> FileResult:
+    return FileResult(path, [Diagnostic(PARSE_ERROR, message, path, line, column, line, column)])
+
+
+def analyze_source(source: Union[str, bytes], path: str, options: Options = Options()) -> FileResult:
+    text, problem = _decode(source)
+    if text is None:
+        return _parse_error(path, problem or "cannot decode file")
+    if "\x00" in text:
+        return _parse_error(path, "cannot parse file: it contains a null byte")
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = " ".join(str(error.message).split())
+        return _parse_error(path, f"syntax error: {message}", max(error.raw_line, 1), max(error.raw_column, 0) + 1)
+    except (RecursionError, MemoryError, ValueError) as error:
+        return _parse_error(path, f"cannot parse file: {type(error).__name__}")
+    analysis = FileAnalysis(module, text, path, options)
+    try:
+        analysis.run()
+    except Exception:
+        if _strict():
+            raise
+    return analysis.result()
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclass
+class Declaration:
+    spec: ShapeSpec
+    source: str  # cli, pragma, jaxtyping, config, example
+    line: int = 1
+    column: int = 1
+
+    def describe(self) -> str:
+        where = {"cli": "on the command line", "config": "in the configuration"}.get(self.source)
+        if where:
+            return where
+        return f"by the {self.source} on line {self.line}"
+
+
+PRECEDENCE = ("cli", "pragma", "jaxtyping", "config", "example")
+
+
+@dataclass
+class ModelPlan:
+    name: str
+    line: int
+    info: Optional[ClassInfo] = None
+    statement: Optional[cst.CSTNode] = None  # module-level assignment
+    value: Optional[cst.BaseExpression] = None
+    inputs: List[Declaration] = field(default_factory=list)
+    outputs: List[Declaration] = field(default_factory=list)
+    #: jaxtyping declarations of further forward parameters, by name.
+    extra_inputs: Dict[str, Declaration] = field(default_factory=dict)
+    declaration_anchor: Optional[Tuple[int, int]] = None
+
+
+def _jaxtyping_string(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The dims string of ``Float[Tensor, "b c"]`` / ``Annotated[Tensor, "b c"]``, else None."""
+    if not isinstance(annotation, cst.Subscript) or len(annotation.slice) != 2:
+        return None
+    first, second = (element.slice for element in annotation.slice)
+    if not isinstance(first, cst.Index) or not isinstance(second, cst.Index):
+        return None
+    name = dotted_name(first.value)
+    if name is None or not (name == "Tensor" or name.endswith(".Tensor")):
+        return None
+    if isinstance(second.value, (cst.SimpleString, cst.ConcatenatedString)):
+        return second.value
+    return None
+
+
+def _string_value(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _string_value(node.left), _string_value(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+# --------------------------------------------------------------------------- the analysis
+
+
+class FileAnalysis:
+    def __init__(self, module: cst.Module, text: str, path: str, options: Options) -> None:
+        self.module = module
+        self.text = text
+        self.path = path
+        self.options = options
+        self.positions = Positions(module, text)
+        self.diagnostics: List[Diagnostic] = []
+        self.models: List[ModelShapes] = []
+        self._seen: set = set()
+        self.index: Optional[FileIndex] = None
+        self.propagator: Optional[Propagator] = None
+        self.pragmas: Dict[int, Dict[str, ShapeSpec]] = {}
+        self.pragma_columns: Dict[int, int] = {}
+        self.comment_only: Dict[int, bool] = {}
+        self.used_pragma_lines: set = set()
+
+    # ----------------------------------------------------------------- results
+
+    def result(self) -> FileResult:
+        self.diagnostics.sort(key=lambda d: (d.row, d.col, d.code))
+        return FileResult(self.path, self.diagnostics, self.models)
+
+    def add(self, code: str, message: str, start: Tuple[int, int], end: Optional[Tuple[int, int]] = None,
+            fix: Optional[Fix] = None, help: Optional[str] = None) -> None:
+        end = end or start
+        key = (code, start, message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.diagnostics.append(Diagnostic(code, message, self.path, start[0], start[1], end[0], end[1], fix, help))
+
+    # ----------------------------------------------------------------- driver
+
+    def run(self) -> None:
+        if not mentions_layers(self.text.encode("utf-8", "replace")) and "shapelint" not in self.text:
+            return
+        self.index = index_file(self.module)
+        if not any(info.kind for info in self.index.classes.values()) and not _mentions_nn(self.index):
+            return
+        self._read_pragmas()
+        propagator = Propagator(self.index)
+        self.propagator = propagator
+        propagator.call_end_line = self._call_end_line
+        propagator.layer_pragmas = self._layer_pragmas()
+        propagator.after_statement = self._after_statement
+        self._execute_module_level(propagator)
+        plans = self._plan_models(propagator)
+        for plan in plans:
+            try:
+                self._analyze_model(plan)
+            except Exception:
+                if _strict():
+                    raise
+
+    def _read_pragmas(self) -> None:
+        found = scan_pragmas(self.text)
+        inside_strings = self.positions.string_lines(found) if found else set()
+        for line, (column, comment, only) in found.items():
+            if (line, column) in inside_strings:
+                continue
+            try:
+                parsed = parse_pragma(comment)
+            except DeclarationError as error:
+                self.add(BAD_DECLARATION, str(error), (line, column))
+                continue
+            if parsed:
+                self.pragmas[line] = parsed
+                self.pragma_columns[line] = column
+                self.comment_only[line] = only
+
+    def _layer_pragmas(self) -> Dict[int, Declared]:
+        found = {}
+        for line, parsed in self.pragmas.items():
+            if "output" in parsed and not self.comment_only.get(line):
+                found[line] = Declared(parsed["output"], line, "pragma")
+        return found
+
+    def _call_end_line(self, call: cst.Call, statement: cst.CSTNode) -> Optional[int]:
+        where = self.positions.call(call, statement)
+        if where is None:
+            return None
+        line = where[1][0]
+        # A pragma after a trailing comma (`nn.Conv2d(...),  # shapelint: ...`) is on that line.
+        return line
+
+    # ----------------------------------------------------------------- module level
+
+    def _execute_module_level(self, propagator: Propagator) -> None:
+        scope = Scope(propagator.globals, propagator.globals)
+        propagator.silent += 1
+        try:
+            self._execute_block(self.module.body, scope, propagator)
+        finally:
+            propagator.silent -= 1
+
+    def _execute_block(self, statements, scope: Scope, propagator: Propagator) -> None:
+        for statement in statements:
+            try:
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                            propagator.statement = small
+                            propagator.exec_small(small, scope)
+                elif isinstance(statement, (cst.For, cst.While)):
+                    propagator.exec_statement(statement, scope)
+                elif isinstance(statement, cst.If) and not _is_main_guard(statement):
+                    propagator.exec_statement(statement, scope)
+                elif isinstance(statement, cst.Try) and isinstance(statement.body, cst.IndentedBlock):
+                    self._execute_block(statement.body.body, scope, propagator)
+            except (_Return, _Break, _Continue, _Abort):
+                continue
+
+    # ----------------------------------------------------------------- models
+
+    def _plan_models(self, propagator: Propagator) -> List[ModelPlan]:
+        index = self.index
+        plans: List[ModelPlan] = []
+        examples = self._find_examples(propagator)
+        # Which classes are built by other classes: those are parts, not models.
+        children: set = set()
+        module_classes = [info for info in index.classes.values() if info.kind]
+        for info in module_classes:
+            for other in _referenced_classes(info, index, self._names_in):
+                if other is not info:
+                    children.add(other.name)
+        for info in module_classes:
+            plan = ModelPlan(info.name, self._line(info.node), info=info)
+            self._class_declarations(plan)
+            self._option_declarations(plan)
+            if info.name in examples:
+                plan.inputs.append(examples[info.name])
+            if info.name in children and not plan.inputs and not plan.outputs:
+                continue
+            plans.append(plan)
+        for statement, name, value in self._module_level_models(propagator):
+            plan = ModelPlan(name, self._line(statement), statement=statement, value=value)
+            self._assignment_declarations(plan, statement)
+            self._option_declarations(plan)
+            if name in examples:
+                plan.inputs.append(examples[name])
+            plans.append(plan)
+        return plans
+
+    def _line(self, node: cst.CSTNode) -> int:
+        lines = self.positions.statement_lines(node)
+        return lines[0] if lines else 1
+
+    def _module_level_models(self, propagator: Propagator):
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target = small.target
+                else:
+                    continue
+                if not isinstance(target, cst.Name):
+                    continue
+                value = propagator.globals.get(target.value)
+                if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
+                    yield small, target.value, small.value
+
+    def _pragma_at(self, lines: List[int]) -> Tuple[Dict[str, ShapeSpec], Optional[int]]:
+        for line in lines:
+            if line in self.pragmas:
+                self.used_pragma_lines.add(line)
+                return self.pragmas[line], line
+        return {}, None
+
+    def _class_declarations(self, plan: ModelPlan) -> None:
+        info = plan.info
+        node = info.node
+        twin_lines = self.positions.statement_lines(node)
+        first = self.positions.first_line(node)
+        candidates: List[int] = []
+        if twin_lines:
+            candidates.append(twin_lines[0])
+        if first and self.comment_only.get(first - 1):
+            candidates.append(first - 1)
+        found = info.find_method("forward")
+        forward = found[1] if found else None
+        if forward is not None:
+            lines = self.positions.statement_lines(forward)
+            body_line = self._body_line(forward)
+            if lines:
+                candidates.extend(range(lines[0], (body_line or lines[0] + 1)))
+        for line in candidates:
+            if line in self.pragmas:
+                self.used_pragma_lines.add(line)
+                parsed = self.pragmas[line]
+                column = self.pragma_columns.get(line, 1)
+                if "input" in parsed:
+                    plan.inputs.append(Declaration(parsed["input"], "pragma", line, column))
+                if "output" in parsed:
+                    plan.outputs.append(Declaration(parsed["output"], "pragma", line, column))
+                plan.declaration_anchor = (line, column)
+        if forward is not None:
+            self._jaxtyping(plan, forward)
+
+    def _body_line(self, function: cst.FunctionDef) -> Optional[int]:
+        body = function.body
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            first = body.body[0]
+            statement = first.body[0] if isinstance(first, cst.SimpleStatementLine) else first
+            lines = self.positions.statement_lines(statement)
+            if lines:
+                return lines[0]
+        return None
+
+    def _jaxtyping(self, plan: ModelPlan, forward: cst.FunctionDef) -> None:
+        params = list(forward.params.posonly_params) + list(forward.params.params)
+        params = params[1:]  # self
+        def_line = self._line(forward)
+        first_tensor = True
+        for param in params:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            string = _jaxtyping_string(annotation) if annotation is not None else None
+            if string is None:
+                if annotation is not None and dotted_name(annotation) in ("int", "float", "bool", "str"):
+                    continue
+                first_tensor = False if first_tensor and annotation is None else first_tensor
+                if annotation is None:
+                    first_tensor = False
+                continue
+            declaration = self._parse_jaxtyping(string, def_line)
+            if declaration is None:
+                first_tensor = False
+                continue
+            if first_tensor and not plan.extra_inputs and not any(d.source == "jaxtyping" for d in plan.inputs):
+                plan.inputs.append(declaration)
+                plan.extra_inputs[param.name.value] = declaration
+            else:
+                plan.extra_inputs[param.name.value] = declaration
+            first_tensor = False
+        if forward.returns is not None:
+            string = _jaxtyping_string(forward.returns.annotation)
+            if string is not None:
+                declaration = self._parse_jaxtyping(string, def_line)
+                if declaration is not None:
+                    plan.outputs.append(declaration)
+        if plan.declaration_anchor is None and any(d.source == "jaxtyping" for d in plan.outputs):
+            plan.declaration_anchor = (def_line, 1)
+
+    def _parse_jaxtyping(self, string: cst.BaseExpression, line: int) -> Optional[Declaration]:
+        value = _string_value(string)
+        if value is None:
+            return None
+        try:
+            spec = parse_jaxtyping_dims(value)
+        except DeclarationError as error:
+            self.add(BAD_DECLARATION, str(error), (line, 1))
+            return None
+        return Declaration(spec, "jaxtyping", line, 1)
+
+    def _assignment_declarations(self, plan: ModelPlan, statement: cst.CSTNode) -> None:
+        lines = self.positions.statement_lines(statement)
+        if not lines:
+            return
+        candidates = list(range(lines[0], lines[1] + 1))
+        if self.comment_only.get(lines[0] - 1):
+            candidates.insert(0, lines[0] - 1)
+        for line in candidates:
+            parsed = self.pragmas.get(line)
+            if not parsed:
+                continue
+            # A trailing pragma inside the expression belongs to the layer on that line.
+            if line != lines[0] - 1 and line != lines[0] and "input" not in parsed:
+                continue
+            self.used_pragma_lines.add(line)
+            column = self.pragma_columns.get(line, 1)
+            if "input" in parsed:
+                plan.inputs.append(Declaration(parsed["input"], "pragma", line, column))
+            if "output" in parsed:
+                plan.outputs.append(Declaration(parsed["output"], "pragma", line, column))
+            plan.declaration_anchor = (line, column)
+
+    def _option_declarations(self, plan: ModelPlan) -> None:
+        options = self.options
+        for mapping, source, target in (
+            (options.cli_inputs, "cli", plan.inputs),
+            (options.cli_outputs, "cli", plan.outputs),
+            (options.config_inputs, "config", plan.inputs),
+            (options.config_outputs, "config", plan.outputs),
+        ):
+            for key, spec in (mapping or {}).items():
+                if self._key_matches(key, plan.name):
+                    target.append(Declaration(spec, source))
+                    break
+
+    def _key_matches(self, key: str, name: str) -> bool:
+        if "::" not in key:
+            return key == name
+        path, _, key_name = key.rpartition("::")
+        if key_name != name:
+            return False
+        mine = os.path.normpath(self.path).replace("\\", "/")
+        theirs = os.path.normpath(path).replace("\\", "/")
+        return mine == theirs or mine.endswith("/" + theirs) or os.path.abspath(mine) == os.path.abspath(theirs)
+
+    # ----------------------------------------------------------------- example inputs
+
+    def _find_examples(self, propagator: Propagator) -> Dict[str, Declaration]:
+        found: Dict[str, Declaration] = {}
+        blocks: List[List[cst.CSTNode]] = [list(self.module.body)]
+        while blocks:
+            block = blocks.pop(0)
+            self._example_scope = dict(propagator.globals)
+            aliases: Dict[str, str] = {}
+            tensors: Dict[str, cst.BaseExpression] = {}
+            for statement in block:
+                if isinstance(statement, cst.ClassDef):
+                    continue
+                if isinstance(statement, (cst.FunctionDef, cst.If, cst.With, cst.For, cst.While, cst.Try)):
+                    body = statement.body
+                    if isinstance(body, cst.IndentedBlock):
+                        blocks.append(list(body.body))
+                    if isinstance(statement, cst.If) and isinstance(statement.orelse, cst.Else) and isinstance(statement.orelse.body, cst.IndentedBlock):
+                        blocks.append(list(statement.orelse.body.body))
+                    continue
+                if not isinstance(statement, cst.SimpleStatementLine):
+                    continue
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)):
+                        bind_import(small, self._example_scope)
+                        continue
+                    self._example_statement(small, aliases, tensors, found, propagator)
+        return found
+
+    def _model_name_of(self, node: cst.BaseExpression, aliases: Dict[str, str], propagator: Propagator) -> Optional[str]:
+        # Peel `.eval()`, `.to(device)`, `.cuda()`.
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+            "eval", "to", "cuda", "cpu", "train", "float", "double", "half"
+        ):
+            node = node.func.value
+        if isinstance(node, cst.Call):
+            ref = self._static_value(node.func, propagator)
+            if isinstance(ref, ClassRef) and ref.info.kind:
+                return ref.info.name
+            return None
+        if isinstance(node, cst.Name):
+            if node.value in aliases:
+                return aliases[node.value]
+            value = propagator.globals.get(node.value)
+            if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
+                return node.value
+        return None
+
+    def _static_value(self, node: cst.BaseExpression, propagator: Propagator) -> Any:
+        name = dotted_name(node)
+        if name is None:
+            return UNKNOWN
+        head, _, rest = name.partition(".")
+        value = getattr(self, "_example_scope", propagator.globals).get(head, UNKNOWN)
+        for part in rest.split(".") if rest else ():
+            if isinstance(value, TorchRef):
+                value = value.attr(part)
+            elif isinstance(value, ExternalRef):
+                value = ExternalRef(f"{value.name}.{part}")
+            else:
+                return UNKNOWN
+        return value
+
+    def _example_statement(self, small, aliases, tensors, found, propagator: Propagator) -> None:
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            target = small.targets[0].target.value
+            model = self._model_name_of(small.value, aliases, propagator)
+            if model is not None:
+                aliases[target] = model
+            else:
+                tensors[target] = small.value
+        for call in _calls_in(small):
+            model: Optional[str] = None
+            argument: Optional[cst.BaseExpression] = None
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+                func = func.value
+            ref = self._static_value(func, propagator)
+            if isinstance(ref, ExternalRef) and ref.name in ("torchinfo.summary",):
+                if call.args:
+                    model = self._model_name_of(call.args[0].value, aliases, propagator)
+                    for arg in call.args[1:]:
+                        if arg.keyword is None or arg.keyword.value == "input_size":
+                            argument = arg.value
+                            break
+                    if model is not None and argument is not None:
+                        shape = self._literal_shape(argument, propagator)
+                        if shape is not None and model not in found:
+                            found[model] = Declaration(parse_shape_tuple(repr(tuple(shape))), "example", self._line(small))
+                continue
+            model = self._model_name_of(func, aliases, propagator) if not isinstance(func, cst.Call) or True else None
+            if model is None or not call.args or call.args[0].keyword is not None:
+                continue
+            argument = call.args[0].value
+            if isinstance(argument, cst.Name) and argument.value in tensors:
+                argument = tensors[argument.value]
+            value = self._evaluate_quietly(argument, propagator)
+            if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) for d in value.shape):
+                if model not in found:
+                    found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small))
+
+    def _literal_shape(self, node: cst.BaseExpression, propagator: Propagator) -> Optional[Tuple[int, ...]]:
+        value = self._evaluate_quietly(node, propagator)
+        if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
+            value = value[0]
+        if isinstance(value, (tuple, list)) and value and all(is_known(v) for v in value):
+            return tuple(value)
+        return None
+
+    def _evaluate_quietly(self, node: cst.BaseExpression, propagator: Propagator) -> Any:
+        propagator.silent += 1
+        try:
+            return propagator.eval(node, Scope(propagator.globals))
+        except (_Return, _Break, _Continue, _Abort, RecursionError):
+            return UNKNOWN
+        finally:
+            propagator.silent -= 1
+
+    # ----------------------------------------------------------------- one model
+
+    def _choose(self, declarations: List[Declaration], what: str, model: str) -> Optional[Declaration]:
+        if not declarations:
+            return None
+        ordered = sorted(declarations, key=lambda d: PRECEDENCE.index(d.source))
+        chosen = ordered[0]
+        # In-file declarations that contradict each other: SHP003 at the weaker one.
+        in_file = [d for d in ordered if d.source in ("pragma", "jaxtyping", "example")]
+        for i, weaker in enumerate(in_file[1:], 1):
+            for stronger in in_file[:i]:
+                if _contradicts(stronger.spec, weaker.spec):
+                    self.add(
+                        CONFLICTING_DECLARATIONS,
+                        f"{model}: {what} declared as {weaker.spec.text.strip()!s} here but as"
+                        f" {stronger.spec.text.strip()} {stronger.describe()}",
+                        (weaker.line, weaker.column),
+                    )
+                    break
+        return chosen
+
+    def _analyze_model(self, plan: ModelPlan) -> None:
+        propagator = self.propagator
+        propagator.findings = []
+        propagator.producers = {}
+        propagator.constructions = {}
+        propagator.probe = None
+        propagator.silent = 0
+        propagator.steps = 0
+        propagator.depth = 0
+        propagator.return_stack = []
+        input_declaration = self._choose(plan.inputs, "input", plan.name)
+        output_declaration = self._choose(plan.outputs, "output", plan.name)
+
+        # Build.
+        if plan.info is not None:
+            instance = propagator.instantiate(plan.info, [], {}, None)
+        else:
+            propagator.statement = plan.statement
+            instance = propagator.eval(plan.value, Scope(propagator.globals))
+        if not isinstance(instance, ModuleValue):
+            return
+        instance.node = None
+
+        # Inputs.
+        env: Dict[str, Any] = {}
+        input_shape: MaybeShape = None
+        if input_declaration is not None:
+            input_shape = input_declaration.spec.resolve(env)
+        x = Tensor(input_shape)
+        if input_declaration is None:
+            propagator.probe = x
+        args: List[Any] = [x]
+        kwargs: Dict[str, Any] = {}
+        if plan.info is not None:
+            found = plan.info.find_method("forward")
+            if found is not None:
+                params = list(found[1].params.posonly_params) + list(found[1].params.params)
+                for param in params[2:]:
+                    declaration = plan.extra_inputs.get(param.name.value)
+                    if declaration is not None:
+                        kwargs[param.name.value] = Tensor(declaration.spec.resolve(env))
+                    elif param.default is None:
+                        kwargs[param.name.value] = UNKNOWN
+        output = propagator.call_module(instance, args, kwargs, None)
+        output_shape = shape_of(output)
+
+        # The declared output.
+        declared_shape: MaybeShape = None
+        if output_declaration is not None:
+            match_env = dict(env)
+            if input_declaration is not None and input_shape is not None:
+                input_declaration.spec.match(input_shape, match_env)
+            declared_shape = output_declaration.spec.resolve(match_env)
+            if isinstance(output, Tensor):
+                problem = output_declaration.spec.match(output.shape, match_env)
+                if problem is not None:
+                    self._model_mismatch(plan, output, output_declaration, declared_shape, problem, instance)
+
+        # Findings of this model.
+        names = {id(module): name for name, module in instance.named_modules()}
+        for finding in propagator.findings:
+            self._emit(finding, names)
+
+        # Shapes.
+        layers: List[LayerShape] = []
+        for name, module in instance.named_modules():
+            if not name:
+                continue
+            layers.append(LayerShape(name, module.type_name, self._module_line(module, plan.line),
+                                     module.first_input, module.first_output))
+        self.models.append(ModelShapes(plan.name, self.path, plan.line, input_shape if input_declaration else None,
+                                       output_shape, declared_shape, layers))
+
+    def _names_in(self, node: cst.CSTNode) -> List[str]:
+        """Names used in a class or function body (read from its ast twin: much faster)."""
+        import ast
+
+        twin = self.positions.twin(node)
+        if twin is None:
+            return []
+        body = getattr(twin, "body", [])
+        return list({n.id for part in body for n in ast.walk(part) if isinstance(n, ast.Name)})
+
+    def _module_line(self, module: ModuleValue, default: int) -> int:
+        if isinstance(module.node, cst.Call) and module.statement is not None:
+            where = self.positions.call(module.node, module.statement)
+            if where is not None:
+                return where[0][0]
+        if module.statement is not None:
+            lines = self.positions.statement_lines(module.statement)
+            if lines:
+                return lines[0]
+        return default
+
+    # ----------------------------------------------------------------- statement pragmas
+
+    def _after_statement(self, statement: cst.CSTNode, scope: Scope, value: Any) -> None:
+        if not self.pragmas or self.propagator is None or self.propagator.silent:
+            return
+        if not isinstance(value, Tensor):
+            return
+        lines = self.positions.statement_lines(statement)
+        if not lines:
+            return
+        for line in range(lines[0], lines[1] + 1):
+            parsed = self.pragmas.get(line)
+            if not parsed or "output" not in parsed or line in self.used_pragma_lines:
+                continue
+            spec = parsed["output"]
+            problem = spec.match(value.shape, {})
+            if problem is None:
+                continue
+            self.propagator.report(Finding(
+                SHAPE_MISMATCH,
+                f"statement produces {format_shape(value.shape)}, not the declared {spec.text} ({problem})",
+                None, statement, target=spec.resolve({}), tensor=value,
+                declared=Declared(spec, line, "pragma"),
+            ))
+
+    # ----------------------------------------------------------------- SHP101 of a model
+
+    def _model_mismatch(self, plan: ModelPlan, output: Tensor, declaration: Declaration,
+                        declared_shape: MaybeShape, problem: str, instance: ModuleValue) -> None:
+        finding = Finding(
+            SHAPE_MISMATCH,
+            f"{plan.name}: output {format_shape(output.shape)} differs from the declared"
+            f" {_declared_text(declaration.spec)} ({problem})",
+            None, None, target=declared_shape, tensor=output,
+            declared=Declared(declaration.spec, declaration.line, declaration.source),
+        )
+        finding.anchor_line = (declaration.line, declaration.column) if declaration.source not in ("cli", "config") else (plan.line, 1)
+        self.propagator.findings.append(finding)
+
+    # ----------------------------------------------------------------- findings -> diagnostics
+
+    def _emit(self, finding: Finding, names: Dict[int, str]) -> None:
+        layer = finding.layer
+        bounds = self.options.bounds
+        help_text: Optional[str] = None
+        fix: Optional[Fix] = None
+        message = finding.message
+        node, statement = finding.node, finding.statement
+
+        if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
+            message, help_text, fix, anchor = self._mismatch_suggestion(finding, names, bounds)
+            if anchor is not None:
+                node, statement = anchor
+        elif layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
+            message, help_text, fix = self._layer_suggestion(finding, names, bounds)
+
+        where = None
+        if isinstance(node, cst.Call) and statement is not None:
+            where = self.positions.call(node, statement)
+        elif statement is not None:
+            where = self.positions.statement(statement)
+        if where is None:
+            anchor_line = getattr(finding, "anchor_line", None)
+            if anchor_line is None:
+                return
+            where = (anchor_line, anchor_line)
+        self.add(finding.code, message, where[0], where[1], fix, help_text)
+
+    def _layer_label(self, layer: LayerModule, names: Dict[int, str]) -> str:
+        name = names.get(id(layer))
+        return f"{name} ({layer.type_name})" if name else layer.type_name
+
+    def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
+                  exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
+        edit = suggest.layer_edit(layer, values, self.positions, self.module)
+        if edit is None or not edit.edits:
+            return None, None
+        safe = exact_and_lossless and edit.literal and layer.constructions <= 1 and not layer.uncertain
+        return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
+
+    def _layer_suggestion(self, finding: Finding, names: Dict[int, str], bounds) -> Tuple[str, Optional[str], Optional[Fix]]:
+        layer = finding.layer
+        error = finding.error
+        label = self._layer_label(layer, names)
+        message = finding.message
+        values: Dict[str, Any] = {}
+        exact = True
+        if error.fix:
+            values = {k: v for k, v in error.fix.items() if v is not None}
+        elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
+            target = _intended_output(layer, finding.input_shape)
+            if target is not None:
+                result = suggest.solve_layer(layer, finding.input_shape, target, bounds)
+                if result is not None:
+                    change = suggest.recommended_change(layer, result)
+                    if change is not None:
+                        values = change.values
+        if not values:
+            return message, None, None
+        description = f"change {label}: {suggest.describe(values)}"
+        fix, code = self._make_fix(layer, values, description, exact)
+        if code:
+            message = f"{message}; use {code}"
+        return message, code, fix
+
+    def _mismatch_suggestion(self, finding: Finding, names: Dict[int, str], bounds):
+        tensor = finding.tensor
+        declared = finding.target
+        spec = finding.declared.spec if finding.declared is not None else None
+        steps = suggest.chain_of(self.propagator, tensor)
+        chain = _chain_text(steps, names)
+        message = finding.message
+        if chain:
+            message = f"{message}; inferred {chain}"
+
+        def verify(shape: MaybeShape) -> bool:
+            return spec is not None and spec.match(shape, {}) is None and shape is not None and all(
+                not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, declared or ())
+            )
+
+        changes, lossy = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        anchor = None
+        if changes:
+            best = changes[0]
+            anchor = (best.layer.node, best.layer.statement)
+            label = self._layer_label(best.layer, names)
+            description = f"change {label}: {suggest.describe(best.values)}"
+            fix, code = self._make_fix(best.layer, best.values, description, True)
+            message = f"{message}; fix: {label} with {suggest.describe(best.values)}"
+            others = [f"{self._layer_label(c.layer, names)} with {suggest.describe(c.values)}" for c in changes[1:4]]
+            if others:
+                message += "; or instead " + "; or ".join(others)
+            return message, code, fix, anchor
+        if lossy:
+            layer, result = lossy[-1]
+            anchor = (layer.node, layer.statement)
+            reason = suggest.reason_text(result)
+            label = self._layer_label(layer, names)
+            if reason:
+                message = f"{message}; no lossless {layer.type_name} gives it: {reason}"
+            help_text = None
+            if result.alternatives:
+                alternative = result.alternatives[0]
+                help_text = alternative.code
+                message = f"{message}; instead of {label} use {alternative.code} ({alternative.note})"
+            return message, help_text, None, anchor
+        # No single layer can do it: point at the last solvable layer, or the declaration.
+        for step in reversed(steps):
+            if isinstance(step.module, LayerModule) and step.module.node is not None and finding.node is None and finding.statement is None:
+                anchor = (step.module.node, step.module.statement)
+                break
+        return message, None, None, anchor
+
+
+def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:
+    """The size an invalid conv/pool layer would have produced by its formula (to solve for)."""
+    from ..core import formulas
+
+    params = suggest.current_params(layer)
+    if params is None or input_shape is None:
+        return None
+    n = layer.spec.spatial_dims
+    sizes = input_shape[-n:]
+    if len(sizes) != n or not all(is_known(s) for s in sizes):
+        return None
+    out = []
+    for i, size in enumerate(sizes):
+        k, s, p, d = (params[name][i] if name in params else 1 for name in ("kernel_size", "stride", "padding", "dilation"))
+        p = params["padding"][i]
+        if layer.spec.family == "conv_transpose":
+            op = min(params["output_padding"][i], max(s, d) - 1)
+            value = formulas.conv_transpose_out(size, k, s, p, op, d)
+        elif layer.spec.family == "conv":
+            value = formulas.conv_out(size, k, s, p, d)
+        else:
+            value = formulas.pool_out(size, k, s, min(p, k // 2), d, False)
+        if value <= 0:
+            return None
+        out.append(value)
+    return tuple(input_shape[:-n]) + tuple(out)
+
+
+def _chain_text(steps, names: Dict[int, str], limit: int = 8) -> str:
+    if not steps:
+        return ""
+    parts = [format_shape(shape_of(steps[0].input))]
+    shown = steps if len(steps) <= limit else steps[: limit // 2] + [None] + steps[-limit // 2 :]
+    for step in shown:
+        if step is None:
+            parts.append("...")
+            continue
+        if step.module is not None:
+            name = names.get(id(step.module))
+            label = f"{name} ({step.module.type_name})" if name else step.module.type_name
+        else:
+            label = step.label
+        parts.append(f"{label} -> {format_shape(step.output.shape)}")
+    return " -> ".join(parts)
+
+
+def _declared_text(spec: ShapeSpec) -> str:
+    text = spec.text.strip()
+    if text.startswith(("(", "[")):
+        return text
+    return f"'{text}'"
+
+
+def _contradicts(a: ShapeSpec, b: ShapeSpec) -> bool:
+    shape = b.resolve({})
+    if shape is None:
+        return False
+    if any(isinstance(d, str) for d in shape):
+        # Names of one declaration are not sizes of the other: compare fixed sizes only.
+        shape = tuple(d if is_known(d) else None for d in shape)
+    return a.match(shape, {}) is not None
+
+
+def _mentions_nn(index: FileIndex) -> bool:
+    return any(isinstance(v, TorchRef) for v in index.scope.values())
+
+
+def _calls_in(node: cst.CSTNode) -> List[cst.Call]:
+    found: List[cst.Call] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            found.append(current)
+        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(current.children)
+    return found
+
+
+def _referenced_classes(info: ClassInfo, index: FileIndex, names_in) -> List[ClassInfo]:
+    """Classes of the file a class refers to in its body (directly or via helper functions)."""
+    names = names_in(info.node)
+    found: List[ClassInfo] = []
+    seen_functions: set = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in index.classes and index.classes[name] not in found:
+            found.append(index.classes[name])
+        elif name in index.functions and name not in seen_functions:
+            seen_functions.add(name)
+            pending.extend(names_in(index.functions[name]))
+    return found
+
+

@@ -1,0 +1,390 @@
+"""Suggestions: the smallest change to a layer that removes a finding, as text and as edits.
+
+The solver (``core/solver.py``) finds the parameters; this module decides what to ask it (which
+layer, which target size) and turns its answer into libcst-made edits of the argument text as
+the user wrote it: a positional argument stays positional, a keyword stays a keyword, a tuple
+stays a tuple, and only the changed argument's text is replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from ..core import formulas
+from ..core.codes import INVALID_PARAMETERS, ShapeError
+from ..core.layers import POSITIONAL, UNKNOWN
+from ..core.shapes import MaybeShape, format_shape, is_known
+from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
+from ..core.solver_bounds import Bounds
+from ..results import Edit
+from .positions import Positions
+from .propagate import Finding, Propagator, Step
+from .values import LayerModule, Tensor
+
+SOLVABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")
+
+_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
+
+
+@dataclass
+class Change:
+    """New values for some parameters of one layer, and how good the change is."""
+
+    layer: LayerModule
+    values: Dict[str, Any]
+    exact: bool = True
+    lossless: bool = True
+    rank: Tuple = ()
+    note: str = ""
+
+
+def _per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (value,) * n
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            value = tuple(value) * n
+        if len(value) == n and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return tuple(value)
+    return None
+
+
+def current_params(layer: LayerModule) -> Optional[Dict[str, Tuple[int, ...]]]:
+    """The solver's parameters as written (defaults filled in), per dim; None when unknown."""
+    spec = layer.spec
+    n = spec.spatial_dims or 1
+    out: Dict[str, Tuple[int, ...]] = {}
+    for name in FAMILY_PARAMS[spec.family]:
+        value = layer.params.get(name, _DEFAULTS.get(name))
+        if name == "stride" and spec.family in ("max_pool", "avg_pool") and value is None:
+            value = layer.params.get("kernel_size")
+        values = _per_dim(value, n)
+        if values is None:
+            return None
+        out[name] = values
+    return out
+
+
+def solve_layer(layer: LayerModule, input_shape: MaybeShape, target: MaybeShape,
+                bounds: Bounds) -> Optional[SolveResult]:
+    """Ask the solver for ``layer`` to map ``input_shape`` to ``target`` (spatial dims)."""
+    spec = layer.spec
+    if spec is None or spec.family not in SOLVABLE or input_shape is None or target is None:
+        return None
+    n = spec.spatial_dims
+    if len(input_shape) < n or len(target) < n:
+        return None
+    size_in = tuple(input_shape[-n:])
+    size_out = tuple(target[-n:])
+    if not all(is_known(s) and s > 0 for s in size_in + size_out):
+        return None
+    current = current_params(layer)
+    padding = layer.params.get("padding")
+    if current is None and not isinstance(padding, str):
+        return None
+    if isinstance(padding, str) and current is None:
+        current = None
+    in_channels = layer.params.get("in_channels")
+    out_channels = layer.params.get("out_channels")
+    try:
+        return solve(
+            spec.name, size_in, size_out, {}, bounds, current,
+            in_channels if is_known(in_channels) and in_channels > 0 else None,
+            out_channels if is_known(out_channels) and out_channels > 0 else None,
+        )
+    except (SolverError, ValueError, TypeError):
+        return None
+
+
+def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Change]:
+    """The solver's recommendation as a change of the parameters that differ from the code."""
+    if result.recommended is None:
+        return None
+    current = current_params(layer) or {}
+    values: Dict[str, Any] = {}
+    for name in FAMILY_PARAMS[layer.spec.family]:
+        new = tuple(result.recommended[name])
+        if current.get(name) != new:
+            values[name] = new
+    if not values:
+        return None
+    recommended = result.recommended
+    kernel = recommended["kernel_size"]
+    stride = recommended["stride"]
+    dilation = recommended.get("dilation", [1] * len(kernel))
+    checkerboard = layer.spec.family == "conv_transpose" and not all(
+        formulas.is_checkerboard_free(k, s, d) for k, s, d in zip(kernel, stride, dilation)
+    )
+    rank = (
+        checkerboard,
+        len(values),
+        sum(recommended.get("output_padding", [0]) or [0]),
+        sum(dilation),
+        sum(kernel),
+        sum(stride),
+    )
+    return Change(layer, values, exact=True, lossless=True, rank=rank)
+
+
+def describe(values: Dict[str, Any]) -> str:
+    return ", ".join(f"{name}={_show(value)}" for name, value in values.items())
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        if len(set(value)) == 1:
+            return str(value[0])
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+# --------------------------------------------------------------------------- chains
+
+
+def chain_of(propagator: Propagator, tensor: Tensor) -> List[Step]:
+    """The operations that led to ``tensor`` from the first tensor with no known producer."""
+    steps: List[Step] = []
+    seen = set()
+    current: Any = tensor
+    while isinstance(current, Tensor) and id(current) in propagator.producers and id(current) not in seen:
+        seen.add(id(current))
+        step = propagator.producers[id(current)]
+        steps.append(step)
+        if step.recompute is None:
+            break
+        current = step.input
+    steps.reverse()
+    return steps
+
+
+def _run(steps: Sequence[Step], shape: MaybeShape) -> MaybeShape:
+    for step in steps:
+        if step.recompute is None:
+            return None
+        shape = step.recompute(shape)
+        if shape is None:
+            return None
+    return shape
+
+
+def _targets_for_axis(suffix: Sequence[Step], layer_out: Tuple[Any, ...], axis: int, want: int,
+                      limit: int = 4) -> List[int]:
+    """Sizes of the layer's output on ``axis`` for which the rest of the chain gives ``want``."""
+    def final(size: int) -> Optional[int]:
+        shape = tuple(layer_out[:axis]) + (size,) + tuple(layer_out[axis + 1 :])
+        try:
+            out = _run(suffix, shape)
+        except ShapeError:
+            return -1
+        except Exception:  # noqa: BLE001
+            return None
+        if out is None or len(out) != len(layer_out) or not is_known(out[axis]):
+            return None
+        return out[axis]
+
+    current = layer_out[axis]
+    if is_known(current) and final(current) == want:
+        return [current]
+    high = min(max(4 * want, 2 * (current if is_known(current) else 1), 64), 1 << 16)
+    low = 1
+    # The rest of a chain of convolutions, pools and resizes never shrinks as its input grows.
+    while low < high:
+        middle = (low + high) // 2
+        value = final(middle)
+        if value is None:
+            return []
+        if value < want:
+            low = middle + 1
+        else:
+            high = middle
+    found = []
+    size = low
+    while len(found) < limit and size <= low + 4 * limit:
+        value = final(size)
+        if value == want:
+            found.append(size)
+        elif value is not None and value > want:
+            break
+        size += 1
+    return found
+
+
+def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, bounds: Bounds,
+                  verify: Callable[[MaybeShape], bool]) -> Tuple[List[Change], List[Tuple[LayerModule, SolveResult]]]:
+    """Single-layer changes that make the chain ending at ``tensor`` produce ``declared``.
+
+    Returns the changes, best first, and the solver results of the layers that could reach the
+    size only lossily (for the reason and alternatives when no change exists).
+    """
+    steps = chain_of(propagator, tensor)
+    if not steps or declared is None:
+        return [], []
+    changes: List[Change] = []
+    lossy: List[Tuple[LayerModule, SolveResult]] = []
+    for index, step in enumerate(steps):
+        layer = step.module
+        if not isinstance(layer, LayerModule) or layer.spec.family not in SOLVABLE:
+            continue
+        if layer.uncertain or not isinstance(step.input, Tensor):
+            continue
+        layer_in = step.input.shape
+        layer_out = step.output.shape
+        n = layer.spec.spatial_dims
+        if layer_in is None or layer_out is None or len(layer_out) != len(declared):
+            continue
+        suffix = steps[index + 1 :]
+        per_axis: List[List[int]] = []
+        for axis in range(len(layer_out) - n, len(layer_out)):
+            want = declared[axis]
+            if not is_known(want):
+                current = layer_out[axis]
+                per_axis.append([current] if is_known(current) else [])
+            else:
+                per_axis.append(_targets_for_axis(suffix, layer_out, axis, want))
+        if not all(per_axis):
+            continue
+        best: Optional[Change] = None
+        for combo in itertools.islice(itertools.product(*per_axis), 16):
+            target = tuple(layer_out[:-n]) + tuple(combo)
+            result = solve_layer(layer, layer_in, target, bounds)
+            if result is None:
+                continue
+            change = recommended_change(layer, result)
+            if change is None:
+                if result.recommended is None:
+                    lossy.append((layer, result))
+                continue
+            if not _verifies(steps, index, layer, change, verify):
+                continue
+            # On a tie, prefer the layer that is poor as written (its SHP2xx warnings go too),
+            # then the one nearest the declaration.
+            try:
+                poor = bool(layer.spec.warnings(layer.params))
+            except Exception:  # noqa: BLE001
+                poor = False
+            change.rank = change.rank + (not poor, -index)
+            if best is None or change.rank < best.rank:
+                best = change
+        if best is not None:
+            changes.append(best)
+    changes.sort(key=lambda c: c.rank)
+    return changes, lossy
+
+
+def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Change,
+              verify: Callable[[MaybeShape], bool]) -> bool:
+    """Re-run the whole chain with the change applied: the declared shape must come out."""
+    params = dict(layer.params)
+    for name, value in change.values.items():
+        params[name] = tuple(value)
+    step = steps[index]
+    try:
+        shape = layer.spec.infer(params, step.input.shape, {})
+        shape = _run(steps[index + 1 :], shape)
+    except ShapeError:
+        return False
+    except Exception:  # noqa: BLE001
+        return False
+    return shape is not None and verify(shape)
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.Integer, cst.SimpleString, cst.Float)):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return all(isinstance(e, cst.Element) and _literal(e.value) for e in node.elements)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return True
+    return False
+
+
+def _format(value: Any, original: Optional[cst.BaseExpression]) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if not isinstance(value, (tuple, list)):
+        return str(value)
+    values = list(value)
+    if isinstance(original, cst.List):
+        return "[" + ", ".join(map(str, values)) + "]"
+    if isinstance(original, cst.Tuple) or len(set(values)) > 1:
+        if len(values) == 1:
+            return f"({values[0]},)"
+        return "(" + ", ".join(map(str, values)) + ")"
+    return str(values[0])
+
+
+@dataclass
+class LayerEdit:
+    edits: List[Edit] = field(default_factory=list)
+    code: str = ""
+    literal: bool = True
+
+
+def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+               module: cst.Module) -> Optional[LayerEdit]:
+    """Edits replacing (or adding) the arguments of ``layer``'s constructor call for ``values``."""
+    call = layer.node
+    statement = layer.statement
+    if not isinstance(call, cst.Call) or statement is None:
+        return None
+    if any(arg.star for arg in call.args):
+        return None
+    positional_names = [p.name for p in layer.spec.params if p.kind == POSITIONAL]
+    positional_args = [a for a in call.args if a.keyword is None]
+    result = LayerEdit()
+    new_args: List[Tuple[str, str]] = []  # (keyword or "", text) of the replacement call
+    replaced: Dict[int, str] = {}
+    for name, value in values.items():
+        arg: Optional[cst.Arg] = None
+        for candidate in call.args:
+            if candidate.keyword is not None and candidate.keyword.value == name:
+                arg = candidate
+        if arg is None and name in positional_names:
+            index = positional_names.index(name)
+            if index < len(positional_args):
+                arg = positional_args[index]
+        if arg is not None:
+            text = _format(value, arg.value)
+            where = positions.argument(call, statement, arg)
+            if where is None:
+                return None
+            result.edits.append(Edit(text, where[0], where[1]))
+            result.literal = result.literal and _literal(arg.value)
+            replaced[id(arg)] = text
+        else:
+            text = _format(value, None)
+            where = positions.end_of_arguments(call, statement)
+            if where is None:
+                return None
+            result.edits.append(Edit(f", {name}={text}", where, where))
+            new_args.append((name, text))
+    parts = []
+    for arg in call.args:
+        text = replaced.get(id(arg))
+        if text is None:
+            text = " ".join(module.code_for_node(arg.value).split())
+        parts.append(f"{arg.keyword.value}={text}" if arg.keyword is not None else text)
+    parts.extend(f"{name}={text}" for name, text in new_args)
+    function = "".join(module.code_for_node(call.func).split())
+    result.code = f"{function}({', '.join(parts)})"
+    result.edits.sort(key=lambda e: e.start)
+    return result
+
+
+def reason_text(result: SolveResult) -> str:
+    reasons = []
+    for i, dim in enumerate(result.dims):
+        if dim.reason and dim.reason not in reasons:
+            reasons.append(dim.reason)
+    return "; ".join(reasons)
