@@ -320,6 +320,18 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                         f"{layer}: padding='same' is not supported with stride={_show(stride)}",
                         stride=1,
                     )
+        if not transposed and isinstance(padding, (tuple, list)) and len(padding) != n:
+            # Any other padding_mode pads with F.pad(x, padding reversed and repeated twice)
+            # and convolves with padding 0: a padding tuple of another length than n pads the
+            # last len(padding) dims (fewer spatial dims, or the channel dim too), not all n.
+            if padding_mode is UNKNOWN:
+                return None
+            if padding_mode != "zeros":
+                if x is not None:
+                    x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
+                else:
+                    _fpad_dims(layer, len(padding))
+                padding = 0
         pads = (
             _as_tuple(0 if padding == "valid" else padding, n, "padding", layer)
             if padding != "same"
@@ -336,6 +348,16 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         if transposed:
             out_pads = _as_tuple(p["output_padding"], n, "output_padding", layer)
             requested = p.get("output_size")
+            if requested not in (None, UNKNOWN):
+                # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
+                # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
+                for name in ("stride", "padding", "dilation"):
+                    value = p[name]
+                    if isinstance(value, (tuple, list)) and len(value) == 1 and n != 1:
+                        raise _fail(
+                            INVALID_PARAMETERS,
+                            f"{layer}: with output_size, {name} needs {n} values, got {value!r}",
+                        )
             if requested is None:
                 _check_non_negative(layer, "output_padding", out_pads)
                 for op, s, d in zip(out_pads, stride, dilation):
@@ -399,6 +421,48 @@ def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> D
             f" the padded input ({size} + 2*{pad})",
         )
     return formulas.conv_out(size, k, s, pad, d)
+
+
+def _reverse_repeat(padding: Sequence[Any]) -> Tuple[Any, ...]:
+    """torch's ``_reverse_repeat_tuple(padding, 2)``: F.pad order, the last dim first."""
+    return tuple(v for value in reversed(tuple(padding)) for v in (value, value))
+
+
+def _fpad_dims(layer: str, dims: int, rank: Optional[int] = None) -> None:
+    """F.pad's non-constant modes pad 1 to 3 trailing dims of a (dims+1)- or (dims+2)-D input."""
+    if not 1 <= dims <= 3:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"{layer}: F.pad cannot pad {dims} dims in a non-constant padding_mode",
+        )
+    if rank is not None and rank not in (dims + 1, dims + 2):
+        raise _fail(
+            WRONG_RANK,
+            f"{layer}: padding {dims} dims in a non-constant mode needs a {dims + 1}-D or"
+            f" {dims + 2}-D input, got {rank}-D",
+        )
+
+
+def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
+    """Shape after ``F.pad(x, pads, mode)`` for ``reflect``, ``replicate`` or ``circular``."""
+    dims = len(pads) // 2
+    _fpad_dims(layer, dims, len(x))
+    out = list(x)
+    for i in range(dims):
+        before, after = pads[2 * i], pads[2 * i + 1]
+        axis = len(x) - 1 - i
+        size = x[axis]
+        if not _ints((size, before, after)):
+            out[axis] = None
+            continue
+        _check_mode_padding(layer, mode, size, max(before, after))
+        new = size + before + after
+        if new <= 0:
+            raise _fail(
+                NON_POSITIVE_SIZE, f"{layer}: padding ({before}, {after}) makes size {size} into {new}"
+            )
+        out[axis] = new
+    return tuple(out)
 
 
 def _check_mode_padding(layer: str, mode: Any, size: int, pad: int) -> None:

@@ -80,6 +80,7 @@ def torch_run(
                 with torch.backends.mkldnn.flags(enabled=False):
                     module(x, **dict(forward_kwargs or {}))
         except (RuntimeError, ValueError, TypeError, IndexError, AssertionError, ZeroDivisionError) as exc:
+            # (NotImplementedError, raised by F.pad for unsupported ranks, is a RuntimeError.)
             return False, exc
     if isinstance(out, tuple):  # return_indices=True
         out = out[0]
