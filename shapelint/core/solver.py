@@ -11,7 +11,7 @@ the forward formula, which keeps this module honest if the inversion were ever w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -540,6 +540,65 @@ def layer_code(
     return f"nn.{layer}({', '.join(args)})"
 
 
+def _strided_then_adaptive(
+    layer: str,
+    family: str,
+    queries: List[_DimQuery],
+    dims: List[DimResult],
+    in_channels: Optional[int],
+    out_channels: Optional[int],
+) -> Optional[Alternative]:
+    """Downsampling: the layer itself, lossless, as close above the target as it gets in each
+    dim (exact where it can), then an adaptive pool for the rest. ``None`` when the layer would
+    reduce no dim at all (then it adds nothing to the plain adaptive pool).
+    """
+    chosen: List[DimSolution] = []
+    reached: List[int] = []
+    for query, dim in zip(queries, dims):
+        if dim.solutions and dim.solutions[0].lossless:
+            chosen.append(dim.solutions[0])
+            reached.append(dim.output)
+            continue
+        kernels, strides, dilations = _choices(query)
+        fixed = dict(query.fixed)
+        ranges = [
+            found
+            for kernel in kernels
+            for stride in strides
+            for dilation in dilations
+            for found in [_output_range(family, query.size_in, kernel, stride, dilation, fixed, True)]
+            if found is not None
+        ]
+        best = None
+        tries = 0
+        for size in range(query.size_out + 1, query.size_in + 1):
+            if not any(low <= size <= high for low, high in ranges):
+                continue
+            tries += 1
+            solutions = _solve_dim(replace(query, size_out=size))
+            if solutions and solutions[0].lossless:
+                best = (size, solutions[0])
+                break
+            if tries == 4:  # ranges have parity gaps; never scan far
+                break
+        if best is None:
+            return None
+        reached.append(best[0])
+        chosen.append(best[1])
+    if all(size == query.size_in for size, query in zip(reached, queries)):
+        return None
+    n = len(queries)
+    params = {name: [getattr(s, name) for s in chosen] for name in FAMILY_PARAMS[family]}
+    pool = "Max" if family == MAX_POOL else "Avg"
+    target = _size_literal(tuple(d.output for d in dims))
+    return Alternative(
+        f"nn.Sequential({layer_code(layer, family, params, in_channels, out_channels)},"
+        f" nn.Adaptive{pool}Pool{n}d({target}))",
+        f"the {layer} without cropping or skipping takes {_size_literal(tuple(q.size_in for q in queries))}"
+        f" to {_size_literal(tuple(reached))}, exact where it can; adaptive pooling then gives exactly {target}",
+    )
+
+
 def _alternatives(
     layer: str,
     family: str,
@@ -751,6 +810,10 @@ def solve(
     alternatives: List[Alternative] = []
     if any(not d.solutions or not d.solutions[0].lossless for d in dims):
         alternatives = _alternatives(layer, family, n, size_in, size_out, in_channels, out_channels)
+        if family != CONV_TRANSPOSE and all(o <= i for i, o in zip(size_in, size_out)):
+            strided = _strided_then_adaptive(layer, family, queries, dims, in_channels, out_channels)
+            if strided is not None:
+                alternatives.insert(0, strided)
 
     return SolveResult(
         layer=layer,
