@@ -214,3 +214,29 @@ def test_plain_text_descriptions_are_unwrapped_paragraphs(log):
         for paragraph in rule["fullDescription"]["text"].split("\n\n"):
             assert "\n" not in paragraph
         assert rule["help"]["text"].endswith(f"See {rule['helpUri']}")
+
+
+def test_check_command_output_is_valid_sarif(validator, tmp_path):
+    # End to end: every failing rule example through `shapelint check --format sarif`.
+    import subprocess
+    import sys
+
+    (tmp_path / "models").mkdir()
+    for rule in RULES:
+        (tmp_path / "models" / f"{rule.code.lower()}.py").write_text(rule.example, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "sarif", "models"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    log = json.loads(done.stdout)
+    assert_valid(validator, log)
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == set(TITLES)
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        uri = location["artifactLocation"]["uri"]
+        assert uri == f"models/{result['ruleId'].lower()}.py"
+        lines = (tmp_path / uri).read_text(encoding="utf-8").splitlines()
+        region = location["region"]
+        assert 1 <= region["startLine"] <= region["endLine"] <= len(lines) + 1
