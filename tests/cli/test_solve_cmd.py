@@ -14,6 +14,15 @@ from shapelint.cli import main as shapelint_main
 from shapelint.cli.solve_cmd import main
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Thousands of tiny ops: intra-op threads only add overhead (16x slower on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run_cli(capsys, *argv):
     code = main(list(argv))
     captured = capsys.readouterr()

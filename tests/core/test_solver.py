@@ -16,6 +16,15 @@ from hypothesis import strategies as st
 from shapelint.core import formulas
 from shapelint.core.solver import SUPPORTED_LAYERS, Bounds, SolverError, solve
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Thousands of tiny ops: intra-op threads only add overhead (16x slower on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 TRANSPOSED = ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
 
 

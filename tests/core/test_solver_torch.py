@@ -39,6 +39,15 @@ LAYER_1D = {"conv_transpose": "ConvTranspose1d", "conv": "Conv1d", "max_pool": "
 MAX_IN, MAX_OUT = 10, 24
 MAX_KERNEL, MAX_STRIDE, MAX_DILATION, MAX_OUTPUT_PADDING = 5, 3, 3, 3
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Thousands of tiny ops: intra-op threads only add overhead (16x slower on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 Key = Tuple[int, int, int, Optional[int], int]  # kernel, stride, padding, output_padding, dilation
 
 
