@@ -50,9 +50,11 @@ def print_error(prog: str, message: object) -> None:
 
 def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
     """``--input NAME=SHAPE`` values by name (a later one wins); a bad one is a UsageError."""
+    shapes: Dict[str, object] = {}
+    if not values:
+        return shapes  # without importing the analysis layer (libcst): a cache hit needs none
     from ..analysis.declarations import DeclarationError, parse_cli_shape
 
-    shapes: Dict[str, object] = {}
     for value in values:
         try:
             name, spec = parse_cli_shape(value)
