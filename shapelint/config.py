@@ -27,8 +27,6 @@ Any problem is a :class:`ConfigError` whose message is one line naming the file 
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
 import re
@@ -293,6 +291,8 @@ class Config:
             "outputs": self.raw_outputs,
             "bounds": [self.bounds.max_kernel_size, self.bounds.max_stride, self.bounds.max_dilation],
         }
+        import hashlib
+
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=list)
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -478,6 +478,8 @@ def parse_settings(table: Any, source: str, prefix: str = "tool.shapelint.") -> 
         raise ConfigError(f"{source}: {prefix.rstrip('.') or 'settings'}: expected a table")
     for key in table:
         if key not in KNOWN_KEYS:
+            import difflib  # only for the error message
+
             close = difflib.get_close_matches(key.replace("_", "-"), KNOWN_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise reader.error(key, f"unknown setting{hint}")

@@ -9,7 +9,6 @@ round. A fix whose result no longer parses is refused.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Iterable, List, Optional, Sequence, Tuple
 
@@ -169,6 +168,8 @@ def unified_diff(path: str, old: str, new: str) -> str:
     """``--diff`` output for one file, as ruff and git show it; empty when nothing changed."""
     if old == new:
         return ""
+    import difflib
+
     lines = difflib.unified_diff(split_lines(old), split_lines(new), fromfile=path, tofile=path)
     out: List[str] = []
     for line in lines:
