@@ -371,10 +371,21 @@ def _output_range(
         high = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, most_op, dilation)
         if high < 1:
             return None
-        if most_padding == _UNBOUNDED:
-            return (1, high)
-        low = formulas.conv_transpose_out(size_in, kernel, stride, int(most_padding), least_op, dilation)
-        return (max(low, 1), high)
+        # Each output_padding gives every other size down from its padding-0 output; the least
+        # positive one depends on the parity when the padding can go all the way.
+        lows = []
+        for output_padding in range(least_op, most_op + 1):
+            start = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, output_padding, dilation)
+            if start < 1:
+                continue
+            if most_padding == _UNBOUNDED:
+                lows.append(2 - start % 2)
+            else:
+                end = formulas.conv_transpose_out(
+                    size_in, kernel, stride, int(most_padding), output_padding, dilation
+                )
+                lows.append(end if end >= 1 else 2 - start % 2)
+        return (min(lows), high)
     # A conv/pool window must fit the padded input: padding >= ceil((span - in) / 2).
     least_padding = max(least_padding, -((size_in - formulas.effective_kernel(kernel, dilation)) // 2))
     if least_padding > most_padding:
@@ -433,12 +444,13 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
         below = [s for s, (lo, hi) in per_stride.items() if hi < size_out]
         above = [s for s, (lo, hi) in per_stride.items() if lo > size_out]
         if inside:
-            reached = ", ".join(
-                f"stride {s} to {per_stride[s][0]}..{per_stride[s][1]}" for s in inside
-            )
+            def sizes(low: float, high: float) -> str:
+                return f"{low} and up" if high == _UNBOUNDED else f"{low}..{high}"
+
+            reached = ", ".join(f"stride {s} to sizes {sizes(*per_stride[s])}" for s in inside)
             parts.append(
-                f"{qualifier.strip() + ', ' if qualifier else ''}{size_in} maps with {reached}{context},"
-                f" but no kernel_size/dilation within the bounds gives exactly {size_out}"
+                f"{size_in} maps{qualifier} with {reached}{context}, but no parameter set"
+                f" within the bounds gives exactly {size_out}"
             )
         elif below and above:
             s_below = max(below, key=lambda s: (per_stride[s][1], -s))

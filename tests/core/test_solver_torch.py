@@ -249,3 +249,79 @@ def test_every_solution_built_in_torch_gives_the_output(query):
     if result.recommended is not None:
         module = eval(result.recommended["code"], {"nn": torch.nn})  # noqa: S307 - our own output
         assert run(module, c_in, size_in) == wanted
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(queries())
+def test_the_numbers_in_reasons_are_what_torch_gives(query):
+    """Every "stride S maps N to at most/least X" in a reason holds in the torch table."""
+    import re
+
+    from shapelint.core import formulas
+
+    family, size_in, size_out, fixed, bounds = query
+    result = solve(LAYER_1D[family], (size_in,), (size_out,), fixed=fixed, bounds=bounds)
+    dim = result.dims[0]
+    reason = dim.reason
+    assert (reason is None) == any(s.lossless for s in dim.solutions)
+    if reason is None:
+        return
+    anything = reason.startswith("no parameter set within the bounds")
+    assert anything == (not dim.solutions)
+    allowed = brute_force_any(family, size_in, fixed, bounds)
+
+    def outputs(stride, lossless=not anything, padding=None):
+        return [
+            out for (k, s, p, op, d), out in allowed.items()
+            if s == stride and (not lossless or formulas.is_lossless(k, s, p, d))
+            and (padding is None or p == padding)
+        ]
+
+    claims = 0
+    for stride, most in re.findall(r"stride (\d+) maps \d+ to at most (\d+)", reason):
+        assert max(outputs(int(stride))) == int(most), reason
+        claims += 1
+    for stride, least in re.findall(r"and stride (\d+) to at least (\d+)", reason):
+        assert min(outputs(int(stride))) == int(least), reason
+        claims += 1
+    found = re.search(r"stride (\d+) maps \d+ to at least (\d+) without cropping \(padding=0\)"
+                      r" and to at least (\d+) with the most padding", reason)
+    if found:
+        stride, unpadded, padded = map(int, found.groups())
+        assert min(outputs(stride, lossless=False, padding=0)) == unpadded, reason
+        assert min(outputs(stride)) == padded, reason
+        claims += 1
+    else:
+        for stride, least in re.findall(r"stride (\d+) maps \d+ to at least (\d+)", reason):
+            assert min(outputs(int(stride))) == int(least), reason
+            claims += 1
+    for stride, low, high in re.findall(r"stride (\d+) to sizes (\d+)(?:\.\.(\d+)| and up)", reason):
+        values = outputs(int(stride))
+        assert min(values) == int(low) and size_out not in values, reason
+        if high:
+            assert max(values) == int(high), reason
+        else:  # "and up": only a convolution's padding grows the size without bound
+            assert family == "conv" and max(values) > MAX_OUT, reason
+        claims += 1
+    assert claims or "crops or skips" in reason or "is rejected" in reason or "kernel_size <=" in reason, reason
+
+
+def brute_force_any(family: str, size_in: int, fixed: Dict[str, int], bounds: Bounds) -> Dict[Key, int]:
+    """The table restricted to the query's bounds and pinned parameters, any output."""
+    allowed = {
+        "kernel_size": range(1, bounds.max_kernel_size + 1),
+        "stride": range(1, bounds.max_stride + 1),
+        "dilation": range(1, bounds.max_dilation + 1),
+    }
+    kept = {}
+    for key, out in _table(family, size_in).items():
+        values = dict(zip(("kernel_size", "stride", "padding", "output_padding", "dilation"), key))
+        if any(values[name] != value for name, value in fixed.items()):
+            continue
+        if any(name not in fixed and values[name] not in allowed[name] for name in allowed):
+            continue
+        kept[key] = out
+    return kept
