@@ -304,6 +304,10 @@ half the kernel, `padding='same'` with a stride above 1 or on a transposed convo
 `forward(x, output_size=...)` outside the reachable range, `groups` that does not divide the
 channels, and the like. None of these need an input size, so they are checked on every model.
 """,
+        fix="""
+When a value PyTorch accepts is known (an `output_padding` below the stride, for instance), the
+diagnostic shows the corrected layer on a `help:` line and `--fix` applies it.
+""",
         example=f"""\
 {_IMPORTS}
 
@@ -368,6 +372,10 @@ Each stride-2 stage halves the spatial size; an encoder with one stage too many 
 runs a kernel over an input smaller than the kernel, and PyTorch raises (`Kernel size can't be
 greater than actual input size`, `Output size is too small`). The size where it happens is
 reported: drop a stage, pad, or feed a larger input.
+""",
+        fix="""
+When padding the layer keeps the size positive, the diagnostic shows the padded layer on a
+`help:` line and `--fix` applies it; dropping a stage instead is a design decision left to you.
 """,
         example=f"""\
 {_IMPORTS}
