@@ -556,7 +556,11 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
     """``kind``: ``max`` (has dilation), ``avg`` (count_include_pad, divisor_override) or ``lp``."""
 
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
-        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer)
+        # F.lp_pool2d/3d unpack kernel_size into exactly n values, and F.lp_pool1d multiplies
+        # the output by kernel_size, which only works for an int.
+        if kind == "lp" and n == 1 and isinstance(p["kernel_size"], (tuple, list)):
+            raise _fail(INVALID_PARAMETERS, f"{layer}: kernel_size must be an int, got {p['kernel_size']!r}")
+        kernel = _as_tuple(p["kernel_size"], n, "kernel_size", layer, single_ok=kind != "lp")
         stride_value = p["stride"]
         if stride_value is None or (isinstance(stride_value, (tuple, list)) and not stride_value):
             stride = kernel
@@ -583,6 +587,13 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
         _expect_rank(layer, x, _spatial_rule_ranks(n))
         out: List[Dim] = []
         for i, size in enumerate(x[-n:]):
+            if n == 3 and kind != "max" and _ints((size, kernel[i])) and size < kernel[i]:
+                # avg_pool3d (and so LPPool3d) checks the input without its padding.
+                raise _fail(
+                    NON_POSITIVE_SIZE,
+                    f"{layer}: input size {size} is smaller than kernel_size={kernel[i]}"
+                    " (the 3-d average pool ignores the padding here)",
+                )
             if not _ints((size, kernel[i], stride[i], pads[i], dilation[i])) or ceil_mode is UNKNOWN:
                 out.append(None)
                 continue
@@ -602,9 +613,25 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
 def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         output_size = p["output_size"]
-        sizes = _as_tuple(output_size, n, "output_size", layer)
+        # None keeps an input size, but only inside the tuple of a 2-d/3-d adaptive pool.
+        if output_size is None or (
+            n == 1 and isinstance(output_size, (tuple, list)) and None in output_size
+        ):
+            raise _fail(INVALID_PARAMETERS, f"{layer}: output_size {output_size!r} has no size")
+        sizes = _as_tuple(output_size, n, "output_size", layer, single_ok=False)
+        # torch accepts 0 (an empty output) but no negative size.
+        _check_non_negative(layer, "output_size", sizes)
         if x is None:
             return None
+        if layer.startswith("AdaptiveAvg") and n > 1 and len(x) >= n and len(x) not in _spatial_rule_ranks(n):
+            # ATen computes a 1x1(x1) adaptive average as a mean over the last n dims, which
+            # takes any rank; every other output size needs the usual ranks.
+            wanted = [size if want is None else want for size, want in zip(x[-n:], sizes)]
+            if all(w == 1 for w in wanted):
+                return tuple(x[:-n]) + (1,) * n
+            if all(is_known(w) for w in wanted):
+                _expect_rank(layer, x, _spatial_rule_ranks(n))
+            return tuple(x[:-n]) + (None,) * n
         _expect_rank(layer, x, _spatial_rule_ranks(n))
         for dim in x[-n - 1 :] if len(x) == n + 2 else x:
             if is_known(dim) and dim == 0:
