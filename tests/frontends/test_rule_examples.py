@@ -44,6 +44,40 @@ def test_fixed_example_gives_nothing(tmp_path, rule):
     assert found == [], [(d["code"], d["message"]) for d in found]
 
 
+@pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
+def test_docs_say_whether_the_example_is_fixable(tmp_path, rule):
+    fixes = [d["fix"] for d in check(tmp_path, rule.example)]
+    if rule.fix is None:
+        assert fixes == [None] * len(fixes), f"{rule.code} has fixes but its docs say nothing of --fix"
+    else:
+        assert all(fixes), f"{rule.code}: the docs describe a fix the example does not get"
+
+
+FIXABLE = [rule for rule in RULES if rule.fix is not None]
+
+
+@pytest.mark.parametrize("rule", FIXABLE, ids=[rule.code for rule in FIXABLE])
+def test_fix_repairs_the_failing_example(tmp_path, rule):
+    path = tmp_path / "example.py"
+    path.write_text(rule.example, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--fix", path.name],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    fixed = path.read_text(encoding="utf-8")
+    assert fixed != rule.example
+    compile(fixed, "example.py", "exec")
+    assert check(tmp_path, fixed) == []
+    # Only the layer's line changed.
+    changed = [a for a, b in zip(rule.example.splitlines(), fixed.splitlines()) if a != b]
+    assert len(changed) == 1 and len(fixed.splitlines()) == len(rule.example.splitlines())
+    # And PyTorch agrees: the repaired model runs and gives the declared output.
+    _model, shape, output = run_in_torch(fixed)
+    if output is not None:
+        assert shape == output
+
+
 # --------------------------------------------------------------------------------------------
 # The same examples in PyTorch: the failing ones really fail (or are really poor), the fixed
 # ones run and give the declared shape. This holds whatever the engine says.
