@@ -56,20 +56,39 @@ def _build_parser() -> _Parser:
         allow_abbrev=False,
     )
     parser.add_argument("layer", metavar="LAYER", help=f"one of {', '.join(SUPPORTED_LAYERS)}")
-    parser.add_argument("size_in", metavar="IN", help="spatial input size: 160, 160x160, 16x160x160 or 16,160,160")
+    parser.add_argument(
+        "size_in", metavar="IN", help="spatial input size: 160, 160x160, 16x160x160 or 16,160,160"
+    )
     parser.add_argument("size_out", metavar="OUT", help="spatial output size, same form as IN")
     for name, flag, metavar in _PARAM_FLAGS:
         parser.add_argument(
-            flag, dest=name, metavar=metavar,
+            flag,
+            dest=name,
+            metavar=metavar,
             help=f"pin {name}: one int for every dim, or one per dim (1x2x2)",
         )
     defaults = Bounds()
-    parser.add_argument("--max-kernel-size", type=_positive("--max-kernel-size"), default=defaults.max_kernel_size, metavar="N")
-    parser.add_argument("--max-stride", type=_positive("--max-stride"), default=defaults.max_stride, metavar="N")
-    parser.add_argument("--max-dilation", type=_positive("--max-dilation"), default=defaults.max_dilation, metavar="N")
+    parser.add_argument(
+        "--max-kernel-size",
+        type=_positive("--max-kernel-size"),
+        default=defaults.max_kernel_size,
+        metavar="N",
+    )
+    parser.add_argument(
+        "--max-stride", type=_positive("--max-stride"), default=defaults.max_stride, metavar="N"
+    )
+    parser.add_argument(
+        "--max-dilation",
+        type=_positive("--max-dilation"),
+        default=defaults.max_dilation,
+        metavar="N",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
-        "--limit", type=_non_negative("--limit"), default=DEFAULT_LIMIT, metavar="N",
+        "--limit",
+        type=_non_negative("--limit"),
+        default=DEFAULT_LIMIT,
+        metavar="N",
         help=f"solutions shown per dim in text output (default {DEFAULT_LIMIT}, 0 for all);"
         " JSON always lists every solution",
     )
@@ -111,7 +130,9 @@ def parse_ints(text: str, what: str) -> Tuple[int, ...]:
     return tuple(_int(part, what) for part in parts)
 
 
-def _spatial_sizes(layer: str, size_in: Tuple[int, ...], size_out: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
+def _spatial_sizes(
+    layer: str, size_in: Tuple[int, ...], size_out: Tuple[int, ...]
+) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
     """A single size given for both IN and OUT applies to every spatial dim (``32 64``)."""
     n = int(layer[-2]) if layer in SUPPORTED_LAYERS else None
     if n and n > 1 and len(size_in) == 1 and len(size_out) == 1:
@@ -131,7 +152,11 @@ def _dims_text(values: Sequence[int]) -> str:
 
 
 def _solution_text(family: str, solution: DimSolution) -> str:
-    parts = [f"kernel_size={solution.kernel_size}", f"stride={solution.stride}", f"padding={solution.padding}"]
+    parts = [
+        f"kernel_size={solution.kernel_size}",
+        f"stride={solution.stride}",
+        f"padding={solution.padding}",
+    ]
     if solution.output_padding is not None:
         parts.append(f"output_padding={solution.output_padding}")
     if "dilation" in FAMILY_PARAMS[family]:
@@ -144,7 +169,12 @@ def _group_dims(dims: List[DimResult]) -> List[Tuple[List[int], DimResult]]:
     groups: List[Tuple[List[int], DimResult]] = []
     for index, dim in enumerate(dims, 1):
         for members, first in groups:
-            if (first.input, first.output, first.solutions, first.reason) == (dim.input, dim.output, dim.solutions, dim.reason):
+            if (first.input, first.output, first.solutions, first.reason) == (
+                dim.input,
+                dim.output,
+                dim.solutions,
+                dim.reason,
+            ):
                 members.append(index)
                 break
         else:
@@ -157,7 +187,9 @@ def render_text(result: SolveResult, limit: int) -> str:
     lines: List[str] = []
     header = f"{result.layer}: {_dims_text(result.input)} -> {_dims_text(result.output)}"
     if result.fixed:
-        header += " (fixed: " + ", ".join(f"{k}={_dims_text(v)}" for k, v in result.fixed.items()) + ")"
+        header += (
+            " (fixed: " + ", ".join(f"{k}={_dims_text(v)}" for k, v in result.fixed.items()) + ")"
+        )
     lines.append(header)
     lines.append("")
     if result.recommended is not None:
@@ -166,7 +198,9 @@ def render_text(result: SolveResult, limit: int) -> str:
     elif result.exact:
         lines.append(f"No lossless {result.layer} gives exactly {_dims_text(result.output)}.")
     else:
-        lines.append(f"No {result.layer} within the bounds gives exactly {_dims_text(result.output)}.")
+        lines.append(
+            f"No {result.layer} within the bounds gives exactly {_dims_text(result.output)}."
+        )
     for members, dim in _group_dims(result.dims):
         label = "dim" if len(members) == 1 else "dims"
         total = len(dim.solutions)
@@ -175,7 +209,9 @@ def render_text(result: SolveResult, limit: int) -> str:
         if total:
             summary += f", {lossless} lossless" if lossless else ", none lossless"
         lines.append("")
-        lines.append(f"{label} {', '.join(map(str, members))}: {dim.input} -> {dim.output} ({summary})")
+        lines.append(
+            f"{label} {', '.join(map(str, members))}: {dim.input} -> {dim.output} ({summary})"
+        )
         if dim.reason:
             lines.append(f"    why: {dim.reason}")
         shown = dim.solutions if limit == 0 else dim.solutions[:limit]
@@ -188,7 +224,9 @@ def render_text(result: SolveResult, limit: int) -> str:
             lines.append(f"    ... {total - len(shown)} more (--limit 0 shows all)")
     if result.recommended is None and result.exact:
         best = [d.solutions[0] for d in result.dims]
-        params: Dict[str, List[int]] = {name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]}
+        params: Dict[str, List[int]] = {
+            name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
+        }
         lines.append("")
         lines.append("Exact but lossy (the best per dim, see the warnings above):")
         lines.append(f"    {layer_code(result.layer, family, params)}")
@@ -217,7 +255,9 @@ def main(argv: List[str]) -> int:
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
         if args.layer not in SUPPORTED_LAYERS:
-            raise UsageError(f"unknown layer {args.layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}")
+            raise UsageError(
+                f"unknown layer {args.layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}"
+            )
         size_in, size_out = _spatial_sizes(
             args.layer, parse_ints(args.size_in, "IN"), parse_ints(args.size_out, "OUT")
         )

@@ -10,6 +10,7 @@ the forward formula, which keeps this module honest if the inversion were ever w
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -96,8 +97,13 @@ class DimSolution:
 
 
 def _new_solution(
-    kernel_size: int, stride: int, padding: int, output_padding: Optional[int], dilation: int,
-    warnings: Tuple[str, ...], _new: Any = object.__new__,
+    kernel_size: int,
+    stride: int,
+    padding: int,
+    output_padding: Optional[int],
+    dilation: int,
+    warnings: Tuple[str, ...],
+    _new: Any = object.__new__,
 ) -> DimSolution:
     """``DimSolution(...)`` at half the cost of the frozen dataclass ``__init__``.
 
@@ -106,8 +112,12 @@ def _new_solution(
     """
     solution = _new(DimSolution)
     solution.__dict__.update(
-        kernel_size=kernel_size, stride=stride, padding=padding, output_padding=output_padding,
-        dilation=dilation, warnings=warnings,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        warnings=warnings,
     )
     return solution
 
@@ -191,7 +201,11 @@ def _choices(query: _DimQuery) -> Tuple[List[int], List[int], List[int]]:
     """Kernel sizes, strides and dilations to try; a pinned parameter is tried alone."""
     fixed = dict(query.fixed)
     bounds = query.bounds
-    kernels = [fixed["kernel_size"]] if "kernel_size" in fixed else list(range(1, bounds.max_kernel_size + 1))
+    kernels = (
+        [fixed["kernel_size"]]
+        if "kernel_size" in fixed
+        else list(range(1, bounds.max_kernel_size + 1))
+    )
     if query.kernel_within_input:
         kernels = [k for k in kernels if k <= query.size_in]
     strides = [fixed["stride"]] if "stride" in fixed else list(range(1, bounds.max_stride + 1))
@@ -225,9 +239,9 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
     current = dict(query.current) if query.current is not None else None
     kernels, strides, dilations = _choices(query)
     forward = (
-        formulas.conv_transpose_out if transposed
-        else formulas.conv_out if family == CONV
-        else formulas.pool_out
+        formulas.conv_transpose_out
+        if transposed
+        else formulas.conv_out if family == CONV else formulas.pool_out
     )
     crops_input = formulas.crops_input
     keyed = []
@@ -264,11 +278,15 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                 # Checkerboard artifacts come from the uneven overlap of a *transposed*
                 # convolution's scattered kernels; a convolution or pool computes each output
                 # from one full window, so ranking criterion (2) does not apply to them.
-                checkerboard = transposed and not formulas.is_checkerboard_free(kernel, stride, dilation)
+                checkerboard = transposed and not formulas.is_checkerboard_free(
+                    kernel, stride, dilation
+                )
                 shared: Tuple[str, ...] = ()
                 if holes:
                     shared = (
-                        (f"leaves holes: stride {stride} > kernel span {span}, some outputs get no input",)
+                        (
+                            f"leaves holes: stride {stride} > kernel span {span}, some outputs get no input",
+                        )
                         if transposed
                         else (f"skips inputs: stride {stride} > kernel span {span}",)
                     )
@@ -276,11 +294,15 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                     shared = (
                         (f"checkerboard: dilation {dilation} spreads the kernel taps unevenly",)
                         if dilation != 1
-                        else (f"checkerboard: kernel_size {kernel} is not a multiple of stride {stride}",)
+                        else (
+                            f"checkerboard: kernel_size {kernel} is not a multiple of stride {stride}",
+                        )
                     )
                 for padding, output_padding in candidates:
                     if transposed:
-                        produced = forward(size_in, kernel, stride, padding, output_padding, dilation)
+                        produced = forward(
+                            size_in, kernel, stride, padding, output_padding, dilation
+                        )
                     elif family == CONV:
                         produced = forward(size_in, kernel, stride, padding, dilation)
                     else:
@@ -295,11 +317,15 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                     warnings = shared
                     if crops:
                         warnings = (
-                            (f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
-                             " border inputs are lost",)
+                            (
+                                f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
+                                " border inputs are lost",
+                            )
                             if transposed
-                            else (f"output border sees only padding: padding {padding} >"
-                                  f" dilation*(kernel_size-1) = {reach}",)
+                            else (
+                                f"output border sees only padding: padding {padding} >"
+                                f" dilation*(kernel_size-1) = {reach}",
+                            )
                         ) + shared
                     ignored = 0
                     if not transposed:
@@ -309,29 +335,42 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                             warnings = warnings + (
                                 f"ignores the last {ignored} input{'s' if ignored > 1 else ''}",
                             )
-                    solution = _new_solution(kernel, stride, padding, output_padding, dilation, warnings)
+                    solution = _new_solution(
+                        kernel, stride, padding, output_padding, dilation, warnings
+                    )
                     changes = 0
                     if current is not None:
-                        changes = sum(1 for name, value in current.items() if getattr(solution, name) != value)
+                        changes = sum(
+                            1 for name, value in current.items() if getattr(solution, name) != value
+                        )
                     op = output_padding or 0
-                    keyed.append((
+                    keyed.append(
                         (
-                            crops or holes,  # (1) lossless first: formulas.is_lossless
-                            checkerboard,  # (2)
-                            changes,  # (3)
-                            op != 0,  # (4)
-                            dilation != 1,
-                            kernel,
-                            stride,
-                            dilation,
-                            op,
-                            ignored > 0,  # then: every input read, and the least padding
-                            padding,
-                        ),
-                        solution,
-                    ))
+                            (
+                                crops or holes,  # (1) lossless first: formulas.is_lossless
+                                checkerboard,  # (2)
+                                changes,  # (3)
+                                op != 0,  # (4)
+                                dilation != 1,
+                                kernel,
+                                stride,
+                                dilation,
+                                op,
+                                ignored > 0,  # then: every input read, and the least padding
+                                padding,
+                            ),
+                            solution,
+                        )
+                    )
     keyed.sort(key=lambda pair: pair[0])
     return [solution for _, solution in keyed]
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_dim(query: _DimQuery) -> Tuple[DimSolution, ...]:
+    """``check`` asks about the same sizes over and over (every layer of every model); the
+    solutions are immutable, so a repeated dim costs a lookup instead of a solve."""
+    return tuple(_solve_dim(query))
 
 
 # --------------------------------------------------------------------------- reasons
@@ -340,7 +379,12 @@ _UNBOUNDED = math.inf
 
 
 def _output_range(
-    family: str, size_in: int, kernel: int, stride: int, dilation: int, fixed: Mapping[str, int],
+    family: str,
+    size_in: int,
+    kernel: int,
+    stride: int,
+    dilation: int,
+    fixed: Mapping[str, int],
     lossless: bool,
 ) -> Optional[Tuple[float, float]]:
     """Least and greatest output of one (kernel, stride, dilation), over the admissible padding
@@ -368,14 +412,18 @@ def _output_range(
             least_op = most_op = fixed["output_padding"]
         else:
             least_op, most_op = 0, limit - 1
-        high = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, most_op, dilation)
+        high = formulas.conv_transpose_out(
+            size_in, kernel, stride, least_padding, most_op, dilation
+        )
         if high < 1:
             return None
         # Each output_padding gives every other size down from its padding-0 output; the least
         # positive one depends on the parity when the padding can go all the way.
         lows = []
         for output_padding in range(least_op, most_op + 1):
-            start = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, output_padding, dilation)
+            start = formulas.conv_transpose_out(
+                size_in, kernel, stride, least_padding, output_padding, dilation
+            )
             if start < 1:
                 continue
             if most_padding == _UNBOUNDED:
@@ -387,7 +435,9 @@ def _output_range(
                 lows.append(end if end >= 1 else 2 - start % 2)
         return (min(lows), high)
     # A conv/pool window must fit the padded input: padding >= ceil((span - in) / 2).
-    least_padding = max(least_padding, -((size_in - formulas.effective_kernel(kernel, dilation)) // 2))
+    least_padding = max(
+        least_padding, -((size_in - formulas.effective_kernel(kernel, dilation)) // 2)
+    )
     if least_padding > most_padding:
         return None
     low = formulas.conv_out(size_in, kernel, stride, least_padding, dilation)
@@ -400,6 +450,7 @@ def _format_ratio(value: Fraction) -> str:
     return f"{float(value):.4g}"
 
 
+@functools.lru_cache(maxsize=1024)
 def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
     """Why no lossless parameter set gives exactly the output, with the numbers that show it.
 
@@ -436,14 +487,18 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
         parts.append(
             f"with stride {'/'.join(map(str, strides))}{context} every parameter set within the"
             " bounds "
-            + ("crops or skips: the stride is longer than the kernel span, or the padding reaches past it"
-               if lossless else "is rejected by PyTorch")
+            + (
+                "crops or skips: the stride is longer than the kernel span, or the padding reaches past it"
+                if lossless
+                else "is rejected by PyTorch"
+            )
         )
     else:
         inside = sorted(s for s, (lo, hi) in per_stride.items() if lo <= size_out <= hi)
         below = [s for s, (lo, hi) in per_stride.items() if hi < size_out]
         above = [s for s, (lo, hi) in per_stride.items() if lo > size_out]
         if inside:
+
             def sizes(low: float, high: float) -> str:
                 return f"{low} and up" if high == _UNBOUNDED else f"{low}..{high}"
 
@@ -478,7 +533,9 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 parts.append(f"stride {s} maps {size_in} to at least {low}{qualifier}{context}")
         else:
             s = max(below, key=lambda s: (per_stride[s][1], -s))
-            parts.append(f"stride {s} maps {size_in} to at most {per_stride[s][1]}{qualifier}{context}")
+            parts.append(
+                f"stride {s} maps {size_in} to at most {per_stride[s][1]}{qualifier}{context}"
+            )
     # A lossless strided layer scales a size by about its stride: say when the ratio is no
     # whole factor the layer can have.
     upsizing = size_out > size_in
@@ -493,12 +550,17 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
             parts.append(f"{size_out} needs {words} {_format_ratio(ratio)}, not an integer")
         elif int(ratio) not in strides:
             allowed = (
-                f"stride is pinned to {strides[0]}" if "stride" in fixed
+                f"stride is pinned to {strides[0]}"
+                if "stride" in fixed
                 else f"the largest stride allowed is {max(strides)}"
             )
             parts.append(f"{size_out} needs {words} {int(ratio)}, and the {allowed}")
     if kernels and query.kernel_within_input:
-        wanted = [fixed["kernel_size"]] if "kernel_size" in fixed else range(1, query.bounds.max_kernel_size + 1)
+        wanted = (
+            [fixed["kernel_size"]]
+            if "kernel_size" in fixed
+            else range(1, query.bounds.max_kernel_size + 1)
+        )
         if any(k > size_in for k in wanted):
             parts.append(f"{layer} also needs kernel_size <= the input size {size_in}")
     reason = "; ".join(parts)
@@ -546,7 +608,9 @@ def layer_code(
         if name == "stride" and family in (MAX_POOL, AVG_POOL):
             if values == kernel:  # a pool's stride defaults to its kernel_size
                 continue
-        elif name != "kernel_size" and all(v == (1 if name in ("stride", "dilation") else 0) for v in values):
+        elif name != "kernel_size" and all(
+            v == (1 if name in ("stride", "dilation") else 0) for v in values
+        ):
             continue
         args.append(f"{name}={_show(values)}")
     return f"nn.{layer}({', '.join(args)})"
@@ -578,7 +642,9 @@ def _strided_then_adaptive(
             for kernel in kernels
             for stride in strides
             for dilation in dilations
-            for found in [_output_range(family, query.size_in, kernel, stride, dilation, fixed, True)]
+            for found in [
+                _output_range(family, query.size_in, kernel, stride, dilation, fixed, True)
+            ]
             if found is not None
         ]
         best = None
@@ -603,11 +669,12 @@ def _strided_then_adaptive(
     params = {name: [getattr(s, name) for s in chosen] for name in FAMILY_PARAMS[family]}
     pool = "Max" if family == MAX_POOL else "Avg"
     target = _size_literal(tuple(d.output for d in dims))
+    start = _size_literal(tuple(q.size_in for q in queries))
     return Alternative(
         f"nn.Sequential({layer_code(layer, family, params, in_channels, out_channels)},"
         f" nn.Adaptive{pool}Pool{n}d({target}))",
-        f"the {layer} without cropping or skipping takes {_size_literal(tuple(q.size_in for q in queries))}"
-        f" to {_size_literal(tuple(reached))}, exact where it can; adaptive pooling then gives exactly {target}",
+        f"the {layer} without cropping or skipping takes {start} to {_size_literal(tuple(reached))},"
+        f" exact where it can; adaptive pooling then gives exactly {target}",
     )
 
 
@@ -639,7 +706,9 @@ def _alternatives(
             )
         else:
             alternatives.append(
-                Alternative(resize, f"a pooling layer cannot enlarge; resize to exactly {target} instead")
+                Alternative(
+                    resize, f"a pooling layer cannot enlarge; resize to exactly {target} instead"
+                )
             )
         return alternatives
     if family == MAX_POOL:
@@ -653,7 +722,9 @@ def _alternatives(
     pool = f"nn.AdaptiveAvgPool{n}d({target})"
     if family == AVG_POOL:
         alternatives.append(
-            Alternative(pool, f"pools to exactly {target} with windows adapted to the non-integer ratio")
+            Alternative(
+                pool, f"pools to exactly {target} with windows adapted to the non-integer ratio"
+            )
         )
         return alternatives
     alternatives.append(
@@ -685,7 +756,9 @@ def _per_dim(name: str, value: ParamValue, n: int, layer: str) -> Tuple[int, ...
         if len(values) == 1:
             values = values * n
         if len(values) != n:
-            raise SolverError(f"{layer} has {n} spatial dim{'s' if n > 1 else ''}, {name} has {len(values)} values")
+            raise SolverError(
+                f"{layer} has {n} spatial dim{'s' if n > 1 else ''}, {name} has {len(values)} values"
+            )
     else:
         raise SolverError(f"{name} must be an integer or {n} integers, got {value!r}")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
@@ -765,7 +838,9 @@ def solve(
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SolverError(f"bound {name} must be a positive integer, got {value!r}")
     for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
             raise SolverError(f"{name} must be a positive integer, got {count!r}")
     pinned = _normalize_params(layer, family, n, fixed, "fixed")
     written: Optional[Dict[str, Tuple[int, ...]]] = None
@@ -778,7 +853,11 @@ def solve(
         current = {k: v for k, v in current.items() if v is not None}
         written = _normalize_params(layer, family, n, current, "current")
         for name in FAMILY_PARAMS[family]:
-            if name not in written and name != "kernel_size" and not (name == "stride" and family in (MAX_POOL, AVG_POOL)):
+            if (
+                name not in written
+                and name != "kernel_size"
+                and not (name == "stride" and family in (MAX_POOL, AVG_POOL))
+            ):
                 written[name] = (1 if name in ("stride", "dilation") else 0,) * n
 
     dims: List[DimResult] = []
@@ -791,13 +870,17 @@ def solve(
             size_in[axis],
             size_out[axis],
             tuple(sorted((name, values[axis]) for name, values in pinned.items())),
-            None if written is None else tuple(sorted((name, values[axis]) for name, values in written.items())),
+            (
+                None
+                if written is None
+                else tuple(sorted((name, values[axis]) for name, values in written.items()))
+            ),
             bounds,
             kernel_within_input=layer == "AvgPool3d",
         )
         queries.append(query)
         if query not in solved:  # equal dims (160x160) are solved once
-            solved[query] = _solve_dim(query)
+            solved[query] = _cached_dim(query)
             solutions = solved[query]
             reasons[query] = (
                 _reason(query, layer, bool(solutions))
@@ -823,7 +906,9 @@ def solve(
     if any(not d.solutions or not d.solutions[0].lossless for d in dims):
         alternatives = _alternatives(layer, family, n, size_in, size_out, in_channels, out_channels)
         if family != CONV_TRANSPOSE and all(o <= i for i, o in zip(size_in, size_out)):
-            strided = _strided_then_adaptive(layer, family, queries, dims, in_channels, out_channels)
+            strided = _strided_then_adaptive(
+                layer, family, queries, dims, in_channels, out_channels
+            )
             if strided is not None:
                 alternatives.insert(0, strided)
 

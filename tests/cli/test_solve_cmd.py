@@ -30,14 +30,18 @@ def run_cli(capsys, *argv):
 
 
 def shape_of(code: str, channels: int, sizes):
-    module = eval(code.replace("C_in", str(channels)).replace("C_out", str(channels)), {"nn": torch.nn})  # noqa: S307
+    module = eval(
+        code.replace("C_in", str(channels)).replace("C_out", str(channels)), {"nn": torch.nn}
+    )  # noqa: S307
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return tuple(module(torch.zeros(1, channels, *sizes)).shape[2:])
 
 
 def test_founding_question_text(capsys):
-    code, out, err = run_cli(capsys, "ConvTranspose3d", "16x160x160", "16x224x224", "--stride", "1x2x2")
+    code, out, err = run_cli(
+        capsys, "ConvTranspose3d", "16x160x160", "16x224x224", "--stride", "1x2x2"
+    )
     assert err == ""
     assert "No lossless ConvTranspose3d gives exactly 16x224x224." in out
     assert "dims 2, 3: 160 -> 224" in out and "none lossless" in out
@@ -51,10 +55,28 @@ def test_founding_question_text(capsys):
 
 
 def test_founding_question_json(capsys):
-    code, out, _ = run_cli(capsys, "ConvTranspose3d", "16,160,160", "16,224,224", "--stride", "1,2,2", "--format", "json")
+    code, out, _ = run_cli(
+        capsys,
+        "ConvTranspose3d",
+        "16,160,160",
+        "16,224,224",
+        "--stride",
+        "1,2,2",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     assert code == 0
-    assert set(data) == {"layer", "input", "output", "fixed", "bounds", "dims", "recommended", "alternatives"}
+    assert set(data) == {
+        "layer",
+        "input",
+        "output",
+        "fixed",
+        "bounds",
+        "dims",
+        "recommended",
+        "alternatives",
+    }
     assert data["layer"] == "ConvTranspose3d"
     assert data["input"] == [16, 160, 160] and data["output"] == [16, 224, 224]
     assert data["fixed"] == {"stride": [1, 2, 2]}
@@ -63,7 +85,14 @@ def test_founding_question_json(capsys):
     assert [d["reason"] is None for d in data["dims"]] == [True, False, False]
     for dim in data["dims"]:
         for solution in dim["solutions"]:
-            assert set(solution) == {"kernel_size", "stride", "padding", "output_padding", "dilation", "warnings"}
+            assert set(solution) == {
+                "kernel_size",
+                "stride",
+                "padding",
+                "output_padding",
+                "dilation",
+                "warnings",
+            }
     assert all(set(a) == {"code", "note"} for a in data["alternatives"])
 
 
@@ -110,12 +139,26 @@ def test_nothing_exact_exits_1(capsys):
 
 
 def test_bounds_options_limit_the_search(capsys):
-    _, out, _ = run_cli(capsys, "ConvTranspose1d", "10", "20", "--max-kernel-size", "3", "--max-stride", "2",
-                        "--max-dilation", "1", "--format", "json")
+    _, out, _ = run_cli(
+        capsys,
+        "ConvTranspose1d",
+        "10",
+        "20",
+        "--max-kernel-size",
+        "3",
+        "--max-stride",
+        "2",
+        "--max-dilation",
+        "1",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     assert data["bounds"] == {"max_kernel_size": 3, "max_stride": 2, "max_dilation": 1}
     solutions = data["dims"][0]["solutions"]
-    assert solutions and all(s["kernel_size"] <= 3 and s["stride"] <= 2 and s["dilation"] == 1 for s in solutions)
+    assert solutions and all(
+        s["kernel_size"] <= 3 and s["stride"] <= 2 and s["dilation"] == 1 for s in solutions
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,6 +209,8 @@ def test_real_command_imports_neither_libcst_nor_torch():
         "assert 'torch' not in sys.modules, 'torch imported'\n"
         "sys.exit(code)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "nn.Upsample(size=(16, 224, 224), mode='trilinear')" in done.stdout

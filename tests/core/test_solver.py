@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
 import warnings
-from fractions import Fraction
 
 import pytest
 import torch
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 
 from shapelint.core import formulas
 from shapelint.core.solver import SUPPORTED_LAYERS, Bounds, SolverError, solve
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
@@ -39,15 +38,24 @@ def build_code(code: str):
 
 
 def tier(layer, solution):
-    return (not solution.lossless, layer.startswith("ConvTranspose") and not solution.checkerboard_free)
+    return (
+        not solution.lossless,
+        layer.startswith("ConvTranspose") and not solution.checkerboard_free,
+    )
 
 
 # --------------------------------------------------------------------------- the founding question
 
 
 def founding():
-    return solve("ConvTranspose3d", (16, 160, 160), (16, 224, 224), fixed={"stride": (1, 2, 2)},
-                 in_channels=256, out_channels=256)
+    return solve(
+        "ConvTranspose3d",
+        (16, 160, 160),
+        (16, 224, 224),
+        fixed={"stride": (1, 2, 2)},
+        in_channels=256,
+        out_channels=256,
+    )
 
 
 def test_founding_question_has_no_lossless_transposed_conv_for_160_to_224():
@@ -68,12 +76,17 @@ def test_founding_question_reason_has_the_numbers_torch_gives():
     # Stride 2 without padding: the least output of any kernel is that of kernel 1.
     at_least_unpadded = min(
         F.conv_transpose1d(x, torch.zeros(1, 1, k), stride=2, dilation=d).shape[-1]
-        for k in range(1, 17) for d in range(1, 4)
+        for k in range(1, 17)
+        for d in range(1, 4)
     )
     # With the most padding that crops nothing (dilation*(kernel_size-1)), no holes allowed.
     at_least_padded = min(
-        F.conv_transpose1d(x, torch.zeros(1, 1, k), stride=2, padding=d * (k - 1), dilation=d).shape[-1]
-        for k in range(1, 17) for d in range(1, 4) if 2 <= d * (k - 1) + 1
+        F.conv_transpose1d(
+            x, torch.zeros(1, 1, k), stride=2, padding=d * (k - 1), dilation=d
+        ).shape[-1]
+        for k in range(1, 17)
+        for d in range(1, 4)
+        if 2 <= d * (k - 1) + 1
     )
     assert (at_least_unpadded, at_least_padded) == (319, 274)
     assert f"stride 2 maps 160 to at least {at_least_unpadded}" in reason
@@ -95,7 +108,9 @@ def test_convtranspose2d_32_to_64_recommendation_is_lossless_and_checkerboard_fr
     result = solve("ConvTranspose2d", (32, 32), (64, 64), in_channels=8, out_channels=4)
     rec = result.recommended
     assert rec is not None
-    for k, s, p, op, d in zip(rec["kernel_size"], rec["stride"], rec["padding"], rec["output_padding"], rec["dilation"]):
+    for k, s, p, op, d in zip(
+        rec["kernel_size"], rec["stride"], rec["padding"], rec["output_padding"], rec["dilation"]
+    ):
         assert formulas.is_lossless(k, s, p, d) and formulas.is_checkerboard_free(k, s, d)
         assert op == 0 and d == 1
     assert run(build_code(rec["code"]), 8, (32, 32)) == (1, 4, 64, 64)
@@ -105,8 +120,15 @@ def test_convtranspose2d_32_to_64_recommendation_is_lossless_and_checkerboard_fr
     for smaller in range(1, k):
         for s in range(1, 9):
             for p in range(0, smaller):
-                if formulas.is_lossless(smaller, s, p, 1) and formulas.is_checkerboard_free(smaller, s, 1):
-                    assert F.conv_transpose1d(x, torch.zeros(1, 1, smaller), stride=s, padding=p).shape[-1] != 64
+                if formulas.is_lossless(smaller, s, p, 1) and formulas.is_checkerboard_free(
+                    smaller, s, 1
+                ):
+                    assert (
+                        F.conv_transpose1d(
+                            x, torch.zeros(1, 1, smaller), stride=s, padding=p
+                        ).shape[-1]
+                        != 64
+                    )
     # The classic kernel 4 / stride 2 / padding 1 is there too, right behind.
     keys = [(s.kernel_size, s.stride, s.padding) for s in result.dims[0].solutions]
     assert (4, 2, 1) in keys[:3]
@@ -117,7 +139,7 @@ def test_convtranspose2d_32_to_64_recommendation_is_lossless_and_checkerboard_fr
 
 @st.composite
 def queries(draw):
-    layer = draw(st.sampled_from([l for l in SUPPORTED_LAYERS if l.endswith("1d")]))
+    layer = draw(st.sampled_from([name for name in SUPPORTED_LAYERS if name.endswith("1d")]))
     size_in = draw(st.integers(1, 40))
     size_out = draw(st.integers(1, 80))
     return layer, size_in, size_out
@@ -132,7 +154,10 @@ def test_ranking_follows_the_contract(query):
     tiers = [tier(layer, s) for s in solutions]
     assert tiers == sorted(tiers), "lossless first, then (transposed) checkerboard-free"
     # (4) within a tier: output_padding 0, dilation 1, smaller kernel, smaller stride.
-    fourth = [tier(layer, s) + ((s.output_padding or 0) != 0, s.dilation != 1, s.kernel_size, s.stride) for s in solutions]
+    fourth = [
+        tier(layer, s) + ((s.output_padding or 0) != 0, s.dilation != 1, s.kernel_size, s.stride)
+        for s in solutions
+    ]
     assert fourth == sorted(fourth)
     # The reason is given exactly when no lossless solution exists.
     assert (result.dims[0].reason is None) == any(s.lossless for s in solutions)
@@ -163,7 +188,10 @@ def test_fewest_changes_relative_to_the_code_as_written():
     plain = solve("ConvTranspose1d", (32,), (64,)).dims[0].solutions[0]
     assert (plain.kernel_size, plain.stride, plain.padding) == (2, 2, 0)
     x = torch.zeros(1, 1, 32)
-    assert F.conv_transpose1d(x, torch.zeros(1, 1, 4), stride=2, padding=1, output_padding=1).shape[-1] == 65
+    assert (
+        F.conv_transpose1d(x, torch.zeros(1, 1, 4), stride=2, padding=1, output_padding=1).shape[-1]
+        == 65
+    )
 
 
 def test_changes_rank_below_lossless_and_checkerboard_free():
@@ -173,23 +201,35 @@ def test_changes_rank_below_lossless_and_checkerboard_free():
     result = solve("ConvTranspose2d", (32, 32), (64, 64), current=current)
     best = result.dims[0].solutions[0]
     assert (best.kernel_size, best.stride, best.padding, best.output_padding) == (4, 2, 1, 0)
-    assert result.recommended["code"] == "nn.ConvTranspose2d(C_in, C_out, kernel_size=4, stride=2, padding=1)"
+    assert (
+        result.recommended["code"]
+        == "nn.ConvTranspose2d(C_in, C_out, kernel_size=4, stride=2, padding=1)"
+    )
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(["ConvTranspose1d", "Conv1d", "MaxPool1d"]),
-    st.integers(2, 30), st.integers(1, 60),
-    st.integers(1, 6), st.integers(1, 4), st.integers(0, 3),
+    st.integers(2, 30),
+    st.integers(1, 60),
+    st.integers(1, 6),
+    st.integers(1, 4),
+    st.integers(0, 3),
 )
 def test_changes_are_the_third_criterion(layer, size_in, size_out, k, s, p):
     current = {"kernel_size": k, "stride": s, "padding": p}
-    solutions = solve(layer, (size_in,), (size_out,), bounds=Bounds(6, 4, 2), current=current).dims[0].solutions
+    solutions = (
+        solve(layer, (size_in,), (size_out,), bounds=Bounds(6, 4, 2), current=current)
+        .dims[0]
+        .solutions
+    )
+
     def changes(sol):
         written = dict(current, dilation=1)
         if layer.startswith("ConvTranspose"):
             written["output_padding"] = 0
         return sum(getattr(sol, name) != value for name, value in written.items())
+
     keys = [tier(layer, sol) + (changes(sol),) for sol in solutions]
     assert keys == sorted(keys)
 
@@ -215,9 +255,7 @@ def test_pool_cannot_upsample_and_says_so():
     result = solve("MaxPool2d", (10, 10), (30, 30))
     assert not result.exact and result.recommended is None
     reason = result.dims[0].reason
-    most = max(
-        F.max_pool1d(torch.zeros(1, 1, 10), k, 1, k // 2).shape[-1] for k in range(1, 17)
-    )
+    most = max(F.max_pool1d(torch.zeros(1, 1, 10), k, 1, k // 2).shape[-1] for k in range(1, 17))
     assert f"to at most {most}" in reason and "only grows a size by its padding" in reason
     assert reason.startswith("no parameter set within the bounds gives exactly 30")
     module = build_code(result.alternatives[0].code)
@@ -228,7 +266,15 @@ def test_non_integer_downsampling_suggests_adaptive_pooling_that_works():
     # 64 -> 24 with stride pinned to 2 and no dilation: a kernel of at most 16 cannot shrink 64
     # below 25 at stride 2 (24 would need a span of 17 or more).
     undilated = Bounds(16, 8, 1)
-    result = solve("Conv2d", (64, 64), (24, 24), fixed={"stride": 2}, bounds=undilated, in_channels=3, out_channels=5)
+    result = solve(
+        "Conv2d",
+        (64, 64),
+        (24, 24),
+        fixed={"stride": 2},
+        bounds=undilated,
+        in_channels=3,
+        out_channels=5,
+    )
     assert result.recommended is None
     assert "reduction by a factor of 2.667, not an integer" in result.dims[0].reason
     codes = [a.code for a in result.alternatives]
@@ -255,12 +301,20 @@ def test_reason_reports_torch_ranges_when_stride_is_free():
     # The largest lossless stride-1 output in torch, and the least lossless stride-2 output.
     x = torch.zeros(1, 1, 160)
     most = max(
-        F.conv_transpose1d(x, torch.zeros(1, 1, k), stride=1, output_padding=op, dilation=d).shape[-1]
-        for k in range(1, 17) for d in range(1, 4) for op in range(max(1, d))
+        F.conv_transpose1d(x, torch.zeros(1, 1, k), stride=1, output_padding=op, dilation=d).shape[
+            -1
+        ]
+        for k in range(1, 17)
+        for d in range(1, 4)
+        for op in range(max(1, d))
     )
     least = min(
-        F.conv_transpose1d(x, torch.zeros(1, 1, k), stride=2, padding=d * (k - 1), dilation=d).shape[-1]
-        for k in range(1, 17) for d in range(1, 4) if d * (k - 1) + 1 >= 2
+        F.conv_transpose1d(
+            x, torch.zeros(1, 1, k), stride=2, padding=d * (k - 1), dilation=d
+        ).shape[-1]
+        for k in range(1, 17)
+        for d in range(1, 4)
+        if d * (k - 1) + 1 >= 2
     )
     assert f"stride 1 maps 160 to at most {most} and stride 2 to at least {least}" in reason
 
@@ -280,7 +334,14 @@ def test_avgpool3d_kernel_must_fit_the_input():
 
 
 def test_code_collapses_uniform_tuples_omits_defaults_and_uses_channels():
-    rec = solve("Conv3d", (16, 64, 64), (16, 32, 32), fixed={"stride": (1, 2, 2)}, in_channels=4, out_channels=6).recommended
+    rec = solve(
+        "Conv3d",
+        (16, 64, 64),
+        (16, 32, 32),
+        fixed={"stride": (1, 2, 2)},
+        in_channels=4,
+        out_channels=6,
+    ).recommended
     assert rec["code"].startswith("nn.Conv3d(4, 6, kernel_size=")
     assert "stride=(1, 2, 2)" in rec["code"] and "dilation" not in rec["code"]
     assert run(build_code(rec["code"]), 4, (16, 64, 64)) == (1, 6, 16, 32, 32)
@@ -293,10 +354,25 @@ def test_code_collapses_uniform_tuples_omits_defaults_and_uses_channels():
 
 
 def test_json_matches_the_contract_schema():
-    for layer, size_in, size_out in (("ConvTranspose2d", (32, 32), (64, 64)), ("Conv2d", (32, 32), (16, 16)),
-                                     ("MaxPool1d", (10,), (30,)), ("AvgPool3d", (8, 8, 8), (4, 4, 4))):
-        data = json.loads(json.dumps(solve(layer, size_in, size_out, fixed={"stride": 2}).to_json()))
-        assert set(data) == {"layer", "input", "output", "fixed", "bounds", "dims", "recommended", "alternatives"}
+    for layer, size_in, size_out in (
+        ("ConvTranspose2d", (32, 32), (64, 64)),
+        ("Conv2d", (32, 32), (16, 16)),
+        ("MaxPool1d", (10,), (30,)),
+        ("AvgPool3d", (8, 8, 8), (4, 4, 4)),
+    ):
+        data = json.loads(
+            json.dumps(solve(layer, size_in, size_out, fixed={"stride": 2}).to_json())
+        )
+        assert set(data) == {
+            "layer",
+            "input",
+            "output",
+            "fixed",
+            "bounds",
+            "dims",
+            "recommended",
+            "alternatives",
+        }
         assert data["fixed"] == {"stride": [2] * len(size_in)}
         assert data["bounds"] == {"max_kernel_size": 16, "max_stride": 8, "max_dilation": 3}
         assert len(data["dims"]) == len(size_in)
@@ -341,8 +417,14 @@ def test_bad_queries_raise_solver_error(args, kwargs):
 
 def test_fixed_parameter_beyond_the_bounds_is_used():
     result = solve("ConvTranspose1d", (10,), (100,), fixed={"stride": 10, "kernel_size": 10})
-    assert [(s.kernel_size, s.stride, s.padding) for s in result.dims[0].solutions][0] == (10, 10, 0)
-    assert F.conv_transpose1d(torch.zeros(1, 1, 10), torch.zeros(1, 1, 10), stride=10).shape[-1] == 100
+    assert [(s.kernel_size, s.stride, s.padding) for s in result.dims[0].solutions][0] == (
+        10,
+        10,
+        0,
+    )
+    assert (
+        F.conv_transpose1d(torch.zeros(1, 1, 10), torch.zeros(1, 1, 10), stride=10).shape[-1] == 100
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -352,30 +434,57 @@ def test_fixed_parameter_beyond_the_bounds_is_used():
     st.tuples(st.integers(1, 60), st.integers(1, 60)),
     st.one_of(st.none(), st.integers(1, 3)),
 )
-def test_every_alternative_builds_in_torch_to_exactly_the_wanted_shape(layer, size_in, size_out, stride):
+def test_every_alternative_builds_in_torch_to_exactly_the_wanted_shape(
+    layer, size_in, size_out, stride
+):
     fixed = {} if stride is None else {"stride": stride}
     conv = layer.startswith("Conv")
-    result = solve(layer, size_in, size_out, fixed=fixed, bounds=Bounds(5, 3, 2),
-                   in_channels=2 if conv else None, out_channels=3 if conv else None)
+    result = solve(
+        layer,
+        size_in,
+        size_out,
+        fixed=fixed,
+        bounds=Bounds(5, 3, 2),
+        in_channels=2 if conv else None,
+        out_channels=3 if conv else None,
+    )
     for alternative in result.alternatives:
         assert alternative.note
-        assert run(build_code(alternative.code), 2, size_in) == (1, 3 if conv else 2) + size_out, alternative.code
+        assert (
+            run(build_code(alternative.code), 2, size_in) == (1, 3 if conv else 2) + size_out
+        ), alternative.code
 
 
 def test_strided_layer_then_adaptive_pool_does_most_of_the_reduction():
-    result = solve("Conv2d", (100, 64), (30, 24), fixed={"stride": (3, 2)}, bounds=Bounds(16, 8, 1),
-                   in_channels=2, out_channels=2)
+    result = solve(
+        "Conv2d",
+        (100, 64),
+        (30, 24),
+        fixed={"stride": (3, 2)},
+        bounds=Bounds(16, 8, 1),
+        in_channels=2,
+        out_channels=2,
+    )
     assert result.recommended is None
     first = result.alternatives[0]
-    assert first.code.startswith("nn.Sequential(nn.Conv2d(2, 2, kernel_size=") and "AdaptiveAvgPool2d((30, 24))" in first.code
+    assert (
+        first.code.startswith("nn.Sequential(nn.Conv2d(2, 2, kernel_size=")
+        and "AdaptiveAvgPool2d((30, 24))" in first.code
+    )
     # Per dim, the least size >= the target that a lossless conv with that stride gives in torch.
     nearest = []
     for size, target, stride in ((100, 30, 3), (64, 24, 2)):
         x = torch.zeros(1, 1, size)
-        nearest.append(min(
-            out for k in range(1, 17) for p in range(k) if formulas.is_lossless(k, stride, p, 1)
-            for out in [F.conv1d(x, torch.zeros(1, 1, k), stride=stride, padding=p).shape[-1]] if out >= target
-        ))
+        nearest.append(
+            min(
+                out
+                for k in range(1, 17)
+                for p in range(k)
+                if formulas.is_lossless(k, stride, p, 1)
+                for out in [F.conv1d(x, torch.zeros(1, 1, k), stride=stride, padding=p).shape[-1]]
+                if out >= target
+            )
+        )
     strided = build_code(first.code)[0]
     assert run(strided, 2, (100, 64))[2:] == tuple(nearest)
     assert run(build_code(first.code), 2, (100, 64)) == (1, 2, 30, 24)

@@ -30,14 +30,25 @@ from shapelint.core.solver import (
 
 SCALE = max(1, int(os.environ.get("SHAPELINT_EXAMPLES", "1")))
 
-FAMILY_OF = {"ConvTranspose": "conv_transpose", "Conv": "conv", "MaxPool": "max_pool", "AvgPool": "avg_pool"}
-LAYER_1D = {"conv_transpose": "ConvTranspose1d", "conv": "Conv1d", "max_pool": "MaxPool1d", "avg_pool": "AvgPool1d"}
+FAMILY_OF = {
+    "ConvTranspose": "conv_transpose",
+    "Conv": "conv",
+    "MaxPool": "max_pool",
+    "AvgPool": "avg_pool",
+}
+LAYER_1D = {
+    "conv_transpose": "ConvTranspose1d",
+    "conv": "Conv1d",
+    "max_pool": "MaxPool1d",
+    "avg_pool": "AvgPool1d",
+}
 
 # The brute-force space: sizes up to MAX_IN -> MAX_OUT, and per (kernel, stride, dilation) a
 # padding range past the last padding that can still give an output in 1..MAX_OUT; ``_table``
 # checks with torch that the range's end is indeed beyond (so the range is generous, not guessed).
 MAX_IN, MAX_OUT = 10, 24
 MAX_KERNEL, MAX_STRIDE, MAX_DILATION, MAX_OUTPUT_PADDING = 5, 3, 3, 3
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
@@ -55,17 +66,33 @@ def _family(layer: str) -> str:
     return FAMILY_OF[layer[:-2]]
 
 
-def torch_1d(family: str, size: int, kernel: int, stride: int, padding: int, output_padding: Optional[int], dilation: int) -> Optional[int]:
+def torch_1d(
+    family: str,
+    size: int,
+    kernel: int,
+    stride: int,
+    padding: int,
+    output_padding: Optional[int],
+    dilation: int,
+) -> Optional[int]:
     """Output length PyTorch gives, or None when it rejects the call."""
     x = torch.zeros(1, 1, size)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if family == "conv_transpose":
-                y = F.conv_transpose1d(x, torch.zeros(1, 1, kernel), stride=stride, padding=padding,
-                                       output_padding=output_padding, dilation=dilation)
+                y = F.conv_transpose1d(
+                    x,
+                    torch.zeros(1, 1, kernel),
+                    stride=stride,
+                    padding=padding,
+                    output_padding=output_padding,
+                    dilation=dilation,
+                )
             elif family == "conv":
-                y = F.conv1d(x, torch.zeros(1, 1, kernel), stride=stride, padding=padding, dilation=dilation)
+                y = F.conv1d(
+                    x, torch.zeros(1, 1, kernel), stride=stride, padding=padding, dilation=dilation
+                )
             elif family == "max_pool":
                 y = F.max_pool1d(x, kernel, stride, padding, dilation)
             else:
@@ -91,7 +118,9 @@ def _table(family: str, size: int) -> Dict[Key, int]:
                     else:  # outputs grow as padding grows
                         top = (MAX_OUT * stride + span - size) // 2 + 3
                     for padding in range(top + 1):
-                        out = torch_1d(family, size, kernel, stride, padding, output_padding, dilation)
+                        out = torch_1d(
+                            family, size, kernel, stride, padding, output_padding, dilation
+                        )
                         if out is not None:
                             table[(kernel, stride, padding, output_padding, dilation)] = out
                     # Generous: at the range's end torch rejects or the output is past MAX_OUT.
@@ -100,7 +129,9 @@ def _table(family: str, size: int) -> Dict[Key, int]:
     return table
 
 
-def brute_force(family: str, size_in: int, size_out: int, fixed: Dict[str, int], bounds: Bounds) -> set:
+def brute_force(
+    family: str, size_in: int, size_out: int, fixed: Dict[str, int], bounds: Bounds
+) -> set:
     allowed = {
         "kernel_size": range(1, bounds.max_kernel_size + 1),
         "stride": range(1, bounds.max_stride + 1),
@@ -110,8 +141,13 @@ def brute_force(family: str, size_in: int, size_out: int, fixed: Dict[str, int],
     for (kernel, stride, padding, output_padding, dilation), out in _table(family, size_in).items():
         if out != size_out:
             continue
-        values = {"kernel_size": kernel, "stride": stride, "padding": padding,
-                  "output_padding": output_padding, "dilation": dilation}
+        values = {
+            "kernel_size": kernel,
+            "stride": stride,
+            "padding": padding,
+            "output_padding": output_padding,
+            "dilation": dilation,
+        }
         if any(values[name] != value for name, value in fixed.items()):
             continue
         if any(name not in fixed and values[name] not in allowed[name] for name in allowed):
@@ -121,7 +157,13 @@ def brute_force(family: str, size_in: int, size_out: int, fixed: Dict[str, int],
 
 
 def _key(solution: DimSolution) -> Key:
-    return (solution.kernel_size, solution.stride, solution.padding, solution.output_padding, solution.dilation)
+    return (
+        solution.kernel_size,
+        solution.stride,
+        solution.padding,
+        solution.output_padding,
+        solution.dilation,
+    )
 
 
 @st.composite
@@ -130,19 +172,28 @@ def queries(draw):
     size_in = draw(st.integers(1, MAX_IN))
     size_out = draw(st.integers(1, MAX_OUT))
     bounds = Bounds(
-        draw(st.integers(1, MAX_KERNEL)), draw(st.integers(1, MAX_STRIDE)), draw(st.integers(1, MAX_DILATION))
+        draw(st.integers(1, MAX_KERNEL)),
+        draw(st.integers(1, MAX_STRIDE)),
+        draw(st.integers(1, MAX_DILATION)),
     )
     names = ["kernel_size", "stride", "padding"]
     if family == "conv_transpose":
         names.append("output_padding")
     if family != "avg_pool":
         names.append("dilation")
-    top = {"kernel_size": MAX_KERNEL, "stride": MAX_STRIDE, "padding": 12,
-           "output_padding": MAX_OUTPUT_PADDING, "dilation": MAX_DILATION}
+    top = {
+        "kernel_size": MAX_KERNEL,
+        "stride": MAX_STRIDE,
+        "padding": 12,
+        "output_padding": MAX_OUTPUT_PADDING,
+        "dilation": MAX_DILATION,
+    }
     fixed = {}
     for name in names:
         if draw(st.integers(0, 3)) == 0:  # each parameter pinned in about a quarter of the cases
-            fixed[name] = draw(st.integers(0 if name in ("padding", "output_padding") else 1, top[name]))
+            fixed[name] = draw(
+                st.integers(0 if name in ("padding", "output_padding") else 1, top[name])
+            )
     return family, size_in, size_out, fixed, bounds
 
 
@@ -159,7 +210,11 @@ def test_solutions_are_exactly_what_torch_accepts(query):
 def test_completeness_covers_solvable_and_unsolvable_queries():
     """Guard against a vacuous completeness test: the space has both kinds, and many solutions."""
     bounds = Bounds(MAX_KERNEL, MAX_STRIDE, MAX_DILATION)
-    counts = [len(brute_force(f, 7, out, {}, bounds)) for f in sorted(LAYER_1D) for out in (1, 7, 14, MAX_OUT)]
+    counts = [
+        len(brute_force(f, 7, out, {}, bounds))
+        for f in sorted(LAYER_1D)
+        for out in (1, 7, 14, MAX_OUT)
+    ]
     assert 0 in counts and max(counts) > 20
 
 
@@ -174,7 +229,9 @@ def test_the_fast_constructor_is_the_dataclass_constructor():
 # --------------------------------------------------------------------------- soundness
 
 
-def build(layer: str, params: Dict[str, Tuple[int, ...]], in_channels: int, out_channels: int) -> torch.nn.Module:
+def build(
+    layer: str, params: Dict[str, Tuple[int, ...]], in_channels: int, out_channels: int
+) -> torch.nn.Module:
     cls = getattr(torch.nn, layer)
     kwargs = {name: tuple(values) for name, values in params.items()}
     if layer.startswith("Conv"):
@@ -208,7 +265,8 @@ def module_queries(draw):
         params["padding"] = tuple(draw(st.integers(0, 4)) for _ in range(n))
     if family == "conv_transpose":
         params["output_padding"] = tuple(
-            draw(st.integers(0, max(s, d) - 1)) for s, d in zip(params["stride"], params["dilation"])
+            draw(st.integers(0, max(s, d) - 1))
+            for s, d in zip(params["stride"], params["dilation"])
         )
     channels = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     return layer, size_in, params, bounds, channels
@@ -224,13 +282,25 @@ def test_every_solution_built_in_torch_gives_the_output(query):
     except RuntimeError:
         assume(False)  # the drawn parameters are not valid for this input; nothing to ask
     size_out = wanted[2:]
-    result = solve(layer, size_in, size_out, bounds=bounds, in_channels=c_in if conv else None,
-                   out_channels=c_out if conv else None)
+    result = solve(
+        layer,
+        size_in,
+        size_out,
+        bounds=bounds,
+        in_channels=c_in if conv else None,
+        out_channels=c_out if conv else None,
+    )
     # Complete: the drawn parameters are among the solutions of every dim.
     for axis, dim in enumerate(result.dims):
         keys = {_key(s) for s in dim.solutions}
-        drawn = tuple(params.get(name, (None,) * len(size_in))[axis] if name in params else (1 if name == "dilation" else None)
-                      for name in ("kernel_size", "stride", "padding", "output_padding", "dilation"))
+        drawn = tuple(
+            (
+                params.get(name, (None,) * len(size_in))[axis]
+                if name in params
+                else (1 if name == "dilation" else None)
+            )
+            for name in ("kernel_size", "stride", "padding", "output_padding", "dilation")
+        )
         assert drawn in keys
     # Sound: each dim's every solution, with the best of the other dims, gives exactly the output.
     best = [dim.solutions[0] for dim in result.dims]
@@ -275,8 +345,10 @@ def test_the_numbers_in_reasons_are_what_torch_gives(query):
 
     def outputs(stride, lossless=not anything, padding=None):
         return [
-            out for (k, s, p, op, d), out in allowed.items()
-            if s == stride and (not lossless or formulas.is_lossless(k, s, p, d))
+            out
+            for (k, s, p, op, d), out in allowed.items()
+            if s == stride
+            and (not lossless or formulas.is_lossless(k, s, p, d))
             and (padding is None or p == padding)
         ]
 
@@ -287,8 +359,11 @@ def test_the_numbers_in_reasons_are_what_torch_gives(query):
     for stride, least in re.findall(r"and stride (\d+) to at least (\d+)", reason):
         assert min(outputs(int(stride))) == int(least), reason
         claims += 1
-    found = re.search(r"stride (\d+) maps \d+ to at least (\d+) without cropping \(padding=0\)"
-                      r" and to at least (\d+) with the most padding", reason)
+    found = re.search(
+        r"stride (\d+) maps \d+ to at least (\d+) without cropping \(padding=0\)"
+        r" and to at least (\d+) with the most padding",
+        reason,
+    )
     if found:
         stride, unpadded, padded = map(int, found.groups())
         assert min(outputs(stride, lossless=False, padding=0)) == unpadded, reason
@@ -298,7 +373,9 @@ def test_the_numbers_in_reasons_are_what_torch_gives(query):
         for stride, least in re.findall(r"stride (\d+) maps \d+ to at least (\d+)", reason):
             assert min(outputs(int(stride))) == int(least), reason
             claims += 1
-    for stride, low, high in re.findall(r"stride (\d+) to sizes (\d+)(?:\.\.(\d+)| and up)", reason):
+    for stride, low, high in re.findall(
+        r"stride (\d+) to sizes (\d+)(?:\.\.(\d+)| and up)", reason
+    ):
         values = outputs(int(stride))
         assert min(values) == int(low) and size_out not in values, reason
         if high:
@@ -306,10 +383,17 @@ def test_the_numbers_in_reasons_are_what_torch_gives(query):
         else:  # "and up": only a convolution's padding grows the size without bound
             assert family == "conv" and max(values) > MAX_OUT, reason
         claims += 1
-    assert claims or "crops or skips" in reason or "is rejected" in reason or "kernel_size <=" in reason, reason
+    assert (
+        claims
+        or "crops or skips" in reason
+        or "is rejected" in reason
+        or "kernel_size <=" in reason
+    ), reason
 
 
-def brute_force_any(family: str, size_in: int, fixed: Dict[str, int], bounds: Bounds) -> Dict[Key, int]:
+def brute_force_any(
+    family: str, size_in: int, fixed: Dict[str, int], bounds: Bounds
+) -> Dict[Key, int]:
     """The table restricted to the query's bounds and pinned parameters, any output."""
     allowed = {
         "kernel_size": range(1, bounds.max_kernel_size + 1),
