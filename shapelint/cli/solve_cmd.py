@@ -183,37 +183,52 @@ def _group_dims(dims: List[DimResult]) -> List[Tuple[List[int], DimResult]]:
 
 
 def render_text(result: SolveResult, limit: int) -> str:
+    """For a person: the answer first (the line to paste, or why there is none and what to do
+    instead), then the best solutions of each spatial dim."""
     family = _family(result.layer)
+    groups = _group_dims(result.dims)
     lines: List[str] = []
     header = f"{result.layer}: {_dims_text(result.input)} -> {_dims_text(result.output)}"
     if result.fixed:
-        header += (
-            " (fixed: " + ", ".join(f"{k}={_dims_text(v)}" for k, v in result.fixed.items()) + ")"
-        )
-    lines.append(header)
-    lines.append("")
+        pinned = ", ".join(f"{k}={_dims_text(v)}" for k, v in result.fixed.items())
+        header += f" (fixed: {pinned})"
+    lines += [header, ""]
     if result.recommended is not None:
-        lines.append("Recommended:")
-        lines.append(f"    {result.recommended['code']}")
-    elif result.exact:
-        lines.append(f"No lossless {result.layer} gives exactly {_dims_text(result.output)}.")
+        lines += ["Recommended:", f"    {result.recommended['code']}"]
     else:
-        lines.append(
-            f"No {result.layer} within the bounds gives exactly {_dims_text(result.output)}."
-        )
-    for members, dim in _group_dims(result.dims):
-        label = "dim" if len(members) == 1 else "dims"
+        if result.exact:
+            lines.append(f"No lossless {result.layer} gives exactly {_dims_text(result.output)}:")
+        else:
+            lines.append(
+                f"No {result.layer} within the bounds gives exactly {_dims_text(result.output)}:"
+            )
+        for members, dim in groups:
+            if dim.reason:
+                label = f"{_dims_label(members)} ({dim.input} -> {dim.output})"
+                lines.append(f"    {label}: {dim.reason}")
+    if result.alternatives:
+        lines += ["", "Instead:"]
+        for alternative in result.alternatives:
+            lines += [f"    {alternative.code}", f"        # {alternative.note}"]
+    if result.recommended is None and result.exact:
+        best = [d.solutions[0] for d in result.dims]
+        params: Dict[str, List[int]] = {
+            name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
+        }
+        warned = sorted({w.split(":")[0] for s in best for w in s.warnings})
+        lines += [
+            "",
+            f"Exact but lossy ({', '.join(warned)}; the best of each dim below):",
+            f"    {layer_code(result.layer, family, params)}",
+        ]
+    lines += ["", "Per dim, best first:"]
+    for members, dim in groups:
         total = len(dim.solutions)
         lossless = sum(1 for s in dim.solutions if s.lossless)
         summary = f"{total} exact solution{'s' if total != 1 else ''}"
         if total:
             summary += f", {lossless} lossless" if lossless else ", none lossless"
-        lines.append("")
-        lines.append(
-            f"{label} {', '.join(map(str, members))}: {dim.input} -> {dim.output} ({summary})"
-        )
-        if dim.reason:
-            lines.append(f"    why: {dim.reason}")
+        lines.append(f"{_dims_label(members)}: {dim.input} -> {dim.output} ({summary})")
         shown = dim.solutions if limit == 0 else dim.solutions[:limit]
         width = max((len(_solution_text(family, s)) for s in shown), default=0)
         for solution in shown:
@@ -222,21 +237,11 @@ def render_text(result: SolveResult, limit: int) -> str:
             lines.append(f"    {text}  {note}".rstrip())
         if len(shown) < total:
             lines.append(f"    ... {total - len(shown)} more (--limit 0 shows all)")
-    if result.recommended is None and result.exact:
-        best = [d.solutions[0] for d in result.dims]
-        params: Dict[str, List[int]] = {
-            name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
-        }
-        lines.append("")
-        lines.append("Exact but lossy (the best per dim, see the warnings above):")
-        lines.append(f"    {layer_code(result.layer, family, params)}")
-    if result.alternatives:
-        lines.append("")
-        lines.append("Instead:" if result.recommended is None else "Alternatives:")
-        for alternative in result.alternatives:
-            lines.append(f"    {alternative.code}")
-            lines.append(f"        # {alternative.note}")
     return "\n".join(lines)
+
+
+def _dims_label(members: List[int]) -> str:
+    return ("dim " if len(members) == 1 else "dims ") + ", ".join(map(str, members))
 
 
 def _family(layer: str) -> str:

@@ -43,11 +43,14 @@ def test_founding_question_text(capsys):
         capsys, "ConvTranspose3d", "16x160x160", "16x224x224", "--stride", "1x2x2"
     )
     assert err == ""
-    assert "No lossless ConvTranspose3d gives exactly 16x224x224." in out
+    assert "No lossless ConvTranspose3d gives exactly 16x224x224:" in out
     assert "dims 2, 3: 160 -> 224" in out and "none lossless" in out
     assert "stride 2 maps 160 to at least 319 without cropping (padding=0)" in out
     assert "224 needs a factor of 1.4, not an integer" in out
     assert "Recommended" not in out
+    # The answer comes first: why, then what to paste instead, then the per-dim tables.
+    assert out.index("dims 2, 3 (160 -> 224): stride 2") < out.index("Instead:")
+    assert out.index("Instead:") < out.index("Per dim, best first:")
     upsample = next(line.strip() for line in out.splitlines() if "nn.Upsample(" in line)
     assert shape_of(upsample, 2, (16, 160, 160)) == (16, 224, 224)
     # Exact (cropping) solutions exist, so this is not a "nothing is exact" exit.
@@ -134,7 +137,7 @@ def test_limit_caps_the_listed_solutions(capsys):
 def test_nothing_exact_exits_1(capsys):
     code, out, err = run_cli(capsys, "MaxPool2d", "10x10", "30x30")
     assert code == 1 and err == ""
-    assert "No MaxPool2d within the bounds gives exactly 30x30." in out
+    assert "No MaxPool2d within the bounds gives exactly 30x30:" in out
     assert "nn.Upsample(size=(30, 30)" in out
 
 
