@@ -15,7 +15,17 @@ import pytest
 from shapelint.rules import RULES
 
 
+_CHECKED: dict = {}
+
+
 def check(tmp_path: Path, source: str) -> List[dict]:
+    """The JSON diagnostics of ``shapelint check`` on ``source`` (each source checked once)."""
+    if source not in _CHECKED:
+        _CHECKED[source] = _run_check(tmp_path, source)
+    return _CHECKED[source]
+
+
+def _run_check(tmp_path: Path, source: str) -> List[dict]:
     path = tmp_path / "example.py"
     path.write_text(source, encoding="utf-8")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
