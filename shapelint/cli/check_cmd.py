@@ -11,10 +11,10 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .. import runner
-from ..results import SAFE, Diagnostic, FileResult
+from ..results import SAFE, Diagnostic
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -267,6 +267,7 @@ def _main(argv: List[str]) -> int:
     outcomes: List[runner.FileOutcome] = []
     stdin_outcome: Optional[runner.FileOutcome] = None
     stdin_source: Optional[str] = None
+    data = b""
     if run.read_stdin:
         data = read_stdin()
         stdin_outcome = runner.check_stdin(data, run.stdin_path, run.options)
@@ -307,8 +308,17 @@ def _main(argv: List[str]) -> int:
 
     # `--fix -`: the fixed source is the output; what remains goes to stderr (ruff does the same).
     stream = sys.stderr if (args.fix and stdin_outcome is not None and not files) else sys.stdout
-    if args.fix and stdin_outcome is not None and stdin_source is not None:
-        sys.stdout.write(stdin_source)
+    if args.fix and stdin_outcome is not None:
+        if stdin_source is not None:
+            sys.stdout.write(stdin_source)
+        else:  # undecodable: echo it untouched, as an editor expects its buffer back
+            sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is not None:
+                buffer.write(data)
+            else:
+                sys.stdout.write(data.decode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
     if args.statistics:
         write(stream, statistics(diagnostics, args.format, args.unsafe_fixes))
     else:

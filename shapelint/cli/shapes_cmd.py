@@ -5,7 +5,6 @@ Text is a torchinfo-like table per model; ``--format json`` is CONTRACT.md secti
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys

@@ -402,6 +402,16 @@ def test_diff_without_changes_exits_0(run):
     assert result.code == 0 and result.out == ""
 
 
+def test_fix_from_stdin_echoes_undecodable_input_untouched(capsysbinary, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"nn.X = '\xff'\n")))
+    monkeypatch.setattr(analysis, "analyze_source", lambda source, path, options: FileResult(
+        path, [Diagnostic("SHP001", "cannot decode", path, 1, 1, 1, 1)]))
+    assert main(["check", "--fix", "-"]) == 1
+    captured = capsysbinary.readouterr()
+    assert captured.out == b"nn.X = '\xff'\n"
+    assert b"-:1:1: SHP001 cannot decode" in captured.err
+
+
 def test_fix_from_stdin_prints_the_fixed_source(run):
     result = run("-", "--fix", stdin=b"nn.X\nFIXME\nBUG\n")
     assert result.code == 1
