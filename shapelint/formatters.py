@@ -153,7 +153,12 @@ def _file_uri(absolute: str) -> str:
 
 
 def _region(start: Any, end: Any) -> Dict[str, int]:
-    # SARIF's endColumn is the column after the region, as ours is (end exclusive).
+    # SARIF's endColumn is the column after the region, as ours is (end exclusive). A viewer
+    # rejects regions that end before they start or use 0; such a position becomes a point.
+    start = (max(1, start[0]), max(1, start[1]))
+    end = (max(1, end[0]), max(1, end[1]))
+    if end < start:
+        end = start
     return {
         "startLine": start[0],
         "startColumn": start[1],

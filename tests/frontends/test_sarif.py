@@ -240,3 +240,16 @@ def test_check_command_output_is_valid_sarif(validator, tmp_path):
         lines = (tmp_path / uri).read_text(encoding="utf-8").splitlines()
         region = location["region"]
         assert 1 <= region["startLine"] <= region["endLine"] <= len(lines) + 1
+
+
+def test_degenerate_positions_still_give_valid_regions(validator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    backwards = Diagnostic("SHP101", "m", "a.py", 4, 9, 4, 3)
+    zero = Diagnostic("SHP001", "m", "a.py", 0, 0, 0, 0)
+    log = json.loads(render([backwards, zero], "sarif"))
+    assert_valid(validator, log)
+    regions = [r["locations"][0]["physicalLocation"]["region"] for r in log["runs"][0]["results"]]
+    assert regions == [
+        {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+        {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 9},
+    ]
