@@ -197,3 +197,29 @@ def test_text_summary_after_fix_counts_fixed_and_remaining():
 def test_fixed_count_does_not_change_machine_formats():
     for fmt in ("json", "sarif", "github"):
         assert render([MISMATCH], fmt, fixed=2) == render([MISMATCH], fmt)
+
+
+# --------------------------------------------------------------------------------- docs
+
+DOCS_SAMPLE = [
+    Diagnostic(
+        "SHP101", "Refine: output [8, 32, 78, 78] differs from the declared '8 32 80 80'",
+        "models/net.py", 9, 21, 9, 53,
+        fix=Fix("change conv (Conv2d): padding=1", SAFE, (Edit(", padding=1", (9, 52), (9, 52)),)),
+        help="nn.Conv2d(64, 32, kernel_size=3, padding=1)",
+    ),
+    Diagnostic(
+        "SHP201", "ConvTranspose2d: kernel_size=3 is not a multiple of stride=2 (checkerboard artifacts)",
+        "models/net.py", 14, 19, 14, 99,
+    ),
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_samples_in_the_docs_are_real_output(fmt):
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "output-formats.md").read_text(encoding="utf-8")
+    sample = re.search(rf"<!-- sample: {fmt} -->\n```\w*\n(.*?)```", docs, re.DOTALL).group(1)
+    diagnostics = DOCS_SAMPLE[:1] if fmt == "json" else DOCS_SAMPLE
+    assert sample == render(diagnostics, fmt)
