@@ -53,6 +53,8 @@ def _build_parser() -> _Parser:
             " size IN into OUT, best first: lossless, checkerboard-free (transposed), then simple."
             " Where no lossless layer exists, say why and suggest resizing instead."
         ),
+        epilog="exit status: 0 every dim has an exact solution, 1 some dim has none,"
+        " 2 bad usage",
         allow_abbrev=False,
     )
     parser.add_argument("layer", metavar="LAYER", help=f"one of {', '.join(SUPPORTED_LAYERS)}")
@@ -68,21 +70,18 @@ def _build_parser() -> _Parser:
             help=f"pin {name}: one int for every dim, or one per dim (1x2x2)",
         )
     defaults = Bounds()
-    parser.add_argument(
-        "--max-kernel-size",
-        type=_positive("--max-kernel-size"),
-        default=defaults.max_kernel_size,
-        metavar="N",
-    )
-    parser.add_argument(
-        "--max-stride", type=_positive("--max-stride"), default=defaults.max_stride, metavar="N"
-    )
-    parser.add_argument(
-        "--max-dilation",
-        type=_positive("--max-dilation"),
-        default=defaults.max_dilation,
-        metavar="N",
-    )
+    for flag, default, what in (
+        ("--max-kernel-size", defaults.max_kernel_size, "kernel_size"),
+        ("--max-stride", defaults.max_stride, "stride"),
+        ("--max-dilation", defaults.max_dilation, "dilation"),
+    ):
+        parser.add_argument(
+            flag,
+            type=_positive(flag),
+            default=default,
+            metavar="N",
+            help=f"largest {what} searched (default {default}); a pinned {what} may exceed it",
+        )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--limit",
