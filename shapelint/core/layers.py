@@ -142,6 +142,11 @@ def _known(*values: Any) -> bool:
     return all(v is not UNKNOWN for v in values)
 
 
+def _truthy(value: Any) -> bool:
+    """Certainly true (an UNKNOWN flag is not)."""
+    return value is not UNKNOWN and bool(value)
+
+
 def _as_tuple(
     value: Any, n: int, name: str, layer: str, single_ok: bool = True
 ) -> Tuple[Any, ...]:
@@ -840,15 +845,32 @@ def _embedding_rule(p: Params, x: MaybeShape) -> MaybeShape:
 # --------------------------------------------------------------------------- normalisation
 
 
+def _one_value_per_channel(x: Shape, lead: Sequence[Dim]) -> bool:
+    """Whether ``lead`` times the spatial sizes is certainly 1 (torch's ``_verify_batch_size``)."""
+    dims = tuple(lead) + tuple(x[2:])
+    return _ints(dims) and math.prod(dims) == 1
+
+
 def _batch_norm_rule(layer: str, ranks: Tuple[int, ...], lazy: bool) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        # Without weights or running stats there is nothing sized num_features to disagree with.
+        sized = _truthy(p["affine"]) or _truthy(p["track_running_stats"])
+        if not lazy and sized:
+            _check_positive(layer, "num_features", (p["num_features"],))
         if x is None:
             return None
         _expect_rank(layer, x, ranks)
-        # Without weights or running stats there is nothing sized num_features to disagree with.
-        sized = p["affine"] is not False or p["track_running_stats"] is not False
         if not lazy and sized:
             _check_channels(layer, "num_features", p["num_features"], x[1])
+        # Without running stats, eval mode normalises with the batch statistics, which need
+        # more than one value per channel. (In training mode every BatchNorm needs that; the
+        # rules here are those of eval mode.)
+        if p["track_running_stats"] is False and _one_value_per_channel(x, x[:1]):
+            raise _fail(
+                NON_POSITIVE_SIZE,
+                f"{layer}: input {format_shape(x)} has one value per channel, too few for batch"
+                " statistics (track_running_stats=False)",
+            )
         return x
 
     return rule
@@ -856,35 +878,63 @@ def _batch_norm_rule(layer: str, ranks: Tuple[int, ...], lazy: bool) -> ShapeRul
 
 def _instance_norm_rule(layer: str, n: int, lazy: bool) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        # num_features sizes the affine weights and the running stats; with neither, PyTorch
+        # only warns on a mismatch.
+        sized = _truthy(p["affine"]) or _truthy(p["track_running_stats"])
+        if not lazy and sized:
+            _check_positive(layer, "num_features", (p["num_features"],))
         if x is None:
             return None
         _expect_rank(layer, x, _spatial_rule_ranks(n))
-        # PyTorch only warns on a mismatch when there are no affine weights.
-        if not lazy and p["affine"] is True:
+        # A lazy layer takes num_features from input.shape[1], even from an unbatched
+        # (C, *spatial) input, where that is the first spatial size: sized weights or stats
+        # then disagree with the channels.
+        if lazy and sized and len(x) == n + 1 and all(is_known(d) for d in x[:2]) and x[0] != x[1]:
+            raise _fail(
+                WRONG_RANK,
+                f"{layer} takes num_features from dim 1, a spatial size of the unbatched input"
+                f" {format_shape(x)}: batch the input",
+            )
+        if sized and not lazy:
             _check_channels(layer, "num_features", p["num_features"], x[-n - 1])
+        # Instance statistics (always in training, in eval without running stats) need more
+        # than one spatial element.
+        spatial = x[-n:]
+        if p["track_running_stats"] is False and _ints(spatial) and math.prod(spatial) == 1:
+            raise _fail(
+                NON_POSITIVE_SIZE,
+                f"{layer}: input {format_shape(x)} has a single spatial element, too few for"
+                " instance statistics",
+            )
         return x
 
     return rule
 
 
 def _group_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
-    groups, channels = p["num_groups"], p["num_channels"]
-    if _ints((groups, channels)):
-        if groups <= 0:
-            raise _fail(INVALID_PARAMETERS, f"GroupNorm: num_groups must be positive, got {groups}")
-        if channels % groups:
-            raise _fail(
-                INVALID_PARAMETERS,
-                f"GroupNorm: num_channels={channels} is not divisible by num_groups={groups}",
-            )
+    groups, channels, affine = p["num_groups"], p["num_channels"], _truthy(p["affine"])
+    _check_positive("GroupNorm", "num_groups", (groups,))
+    if affine:
+        _check_positive("GroupNorm", "num_channels", (channels,))
+    if _ints((groups, channels)) and channels % groups:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"GroupNorm: num_channels={channels} is not divisible by num_groups={groups}",
+        )
     if x is None:
         return None
     _expect_min_rank("GroupNorm", x, 2)
-    if p["affine"] is not False:
+    if affine:
         _check_channels("GroupNorm", "num_channels", channels, x[1])
-    elif is_known(x[1]) and is_known(groups) and x[1] % groups:
+    if is_known(x[1]) and is_known(groups) and x[1] % groups:
         raise _fail(
             CHANNEL_MISMATCH, f"GroupNorm: {x[1]} channels are not divisible by num_groups={groups}"
+        )
+    # F.group_norm always checks for more than one value per (sample, group) statistic.
+    if _ints((x[0], x[1], groups)) and _one_value_per_channel(x, (x[0] * x[1] // groups,)):
+        raise _fail(
+            NON_POSITIVE_SIZE,
+            f"GroupNorm: input {format_shape(x)} gives one value per group statistic",
         )
     return x
 
@@ -892,9 +942,14 @@ def _group_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
 def _normalized_shape_rule(layer: str) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         normalized = p["normalized_shape"]
-        if x is None or normalized is UNKNOWN:
+        if normalized is UNKNOWN:
             return x
         normalized = tuple(normalized) if isinstance(normalized, (tuple, list)) else (normalized,)
+        if not normalized:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: normalized_shape must not be empty")
+        _check_positive(layer, "normalized_shape", normalized)
+        if x is None:
+            return x
         if len(normalized) > len(x):
             raise _fail(
                 WRONG_RANK,
@@ -1008,6 +1063,8 @@ def _dropout_rule(layer: str, ranks: Optional[Tuple[int, ...]]) -> ShapeRule:
 
 
 def _local_response_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    # size is the kernel of an average pool over the channels.
+    _check_positive("LocalResponseNorm", "size", (p["size"],))
     if x is not None:
         _expect_min_rank("LocalResponseNorm", x, 3)
     return x

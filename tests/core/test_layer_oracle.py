@@ -153,6 +153,7 @@ def describe(case: Case, torch_result, core_result) -> str:
     return (
         f"\n  {case.layer}(*{case.args!r}, **{case.kwargs!r})({shape}, **{fkw!r})"
         f"\n  torch: {torch_result[1]!r}\n  core:  {core_result[1]!r}"
+        f"\n  knobs: {case.knobs!r}\n  good:  {case.good!r}\n  codes: {case.codes!r}"
     )
 
 
