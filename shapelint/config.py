@@ -104,15 +104,9 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
         elif c == "?":
             out.append("[^/]")
         elif c == "[":
-            end = pattern.find("]", i + 2 if pattern.startswith("[!", i) or pattern.startswith("[^", i) else i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : end]
-                if body[:1] in ("!", "^"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end
+            klass, i = _bracket(pattern, i)
+            out.append(klass)
+            continue
         elif c == "{":
             depth += 1
             out.append("(?:")
@@ -127,6 +121,42 @@ def glob_to_regex(pattern: str) -> Pattern[str]:
     if depth:
         raise ValueError(f"unclosed '{{' in {pattern!r}")
     return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def _bracket(pattern: str, i: int) -> Tuple[str, int]:
+    """The regex of the ``[...]`` starting at ``pattern[i]`` and the index after it; an
+    unclosed ``[`` is literal. ``[!...]``/``[^...]`` negate, ``a-z`` is a range (a reversed one
+    matches nothing), ``]`` first is literal, as in fnmatch; ``/`` is never matched."""
+    n = len(pattern)
+    j = i + 1
+    if j < n and pattern[j] in "!^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n and pattern[j] != "]":
+        j += 1
+    if j >= n:
+        return re.escape("["), i + 1
+    body = pattern[i + 1 : j]
+    negate = body[:1] in ("!", "^")
+    if negate:
+        body = body[1:]
+    items: List[str] = []
+    k = 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            low, high = body[k], body[k + 2]
+            if low <= high:
+                items.append(f"{re.escape(low)}-{re.escape(high)}")
+            k += 3
+        else:
+            items.append(re.escape(body[k]))
+            k += 1
+    if negate:
+        return "[^/" + "".join(items) + "]", j + 1
+    if not items:
+        return "(?!)", j + 1
+    return "(?!/)[" + "".join(items) + "]", j + 1
 
 
 @dataclass(frozen=True)

@@ -343,3 +343,41 @@ def test_documented_example_is_a_valid_config(tmp_path):
     # The selection example of the docs: SHP101 only.
     config = selection(tmp_path, 'select = ["SHP1"]\nignore = ["SHP10"]\nextend-select = ["SHP101"]')
     assert [c for c in config.selected_codes() if c != "SHP001"] == ["SHP101"]
+
+
+# --------------------------------------------------------------------------------- globs
+
+from fnmatch import fnmatchcase  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from shapelint.config import glob_to_regex  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(alphabet="ab*?.[]!", max_size=8), name=st.text(alphabet="ab.", max_size=8))
+def test_glob_within_one_name_agrees_with_fnmatch(pattern, name):
+    # Without `/`, `{` and `**`, a glob means what fnmatch says it means.
+    if "**" in pattern:
+        return
+    assert bool(glob_to_regex(pattern).match(name)) == fnmatchcase(name, pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern, path, matches",
+    [
+        ("**/*.py", "a.py", True),
+        ("**/*.py", "x/y/a.py", True),
+        ("x/**", "x/y/a.py", True),
+        ("x/**/a.py", "x/a.py", True),
+        ("x/**/a.py", "x/y/z/a.py", True),
+        ("x/*/a.py", "x/y/z/a.py", False),
+        ("*.py", "x/a.py", False),
+        ("{a,b}/*.py", "b/c.py", True),
+        ("{a,b}/*.py", "c/c.py", False),
+        ("a?c", "a/c", False),
+    ],
+)
+def test_glob_separators(pattern, path, matches):
+    assert bool(glob_to_regex(pattern).match(path)) == matches

@@ -10,7 +10,7 @@ import subprocess
 from typing import Tuple
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shapelint.fixer import apply_fixes, split_lines, unified_diff
@@ -290,3 +290,47 @@ def test_unified_diff_applies_with_patch(tmp_path):
 def test_split_lines_only_at_python_line_breaks():
     assert split_lines("a\r\nb\x0cc\rd\ne") == ["a\r\n", "b\x0cc\r", "d\n", "e"]
     assert split_lines("") == []
+
+
+def _row_col(text: str, offset: int) -> Tuple[int, int]:
+    """Independent of the fixer: count line breaks before ``offset``."""
+    before = text[:offset]
+    breaks = list(re.finditer(r"\r\n|\r|\n", before))
+    line_start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, offset - line_start + 1
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(alphabet="ab \t\r\né€\x0c", max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=8),
+    contents=st.lists(st.text(alphabet="xy\n", max_size=3), min_size=8, max_size=8),
+)
+def test_any_text_any_edits_change_only_the_edited_spans(monkeypatch_parses, text, cuts, contents):
+    # Spans between sorted cut points, every other one, so that none overlap or touch.
+    points = sorted({min(c, len(text)) for c in cuts})
+    spans = [(points[i], points[i + 1]) for i in range(0, len(points) - 1, 2)]
+    spans = [s for i, s in enumerate(spans) if i == 0 or s[0] > spans[i - 1][1]]
+    # A position inside a \r\n is not a position in the text: skip such spans.
+    spans = [s for s in spans if not any(0 < p < len(text) and text[p - 1 : p + 1] == "\r\n" for p in s)]
+    diagnostics = [
+        diagnostic(Edit(contents[i], _row_col(text, start), _row_col(text, end)))
+        for i, (start, end) in enumerate(spans)
+    ]
+    expected = text
+    for i, (start, end) in reversed(list(enumerate(spans))):
+        expected = expected[:start] + contents[i] + expected[end:]
+    fixed, count = apply_fixes(text, diagnostics)
+    assert fixed == expected
+    assert count == len(spans)
+
+
+@pytest.fixture
+def monkeypatch_parses():
+    # Random text is not Python: this property is about positions, not about parsing.
+    import shapelint.fixer as fixer
+
+    original = fixer.parses
+    fixer.parses = lambda text: True
+    yield
+    fixer.parses = original
