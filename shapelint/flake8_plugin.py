@@ -15,6 +15,7 @@ Options (command line or ``[flake8]`` config, one ``NAME=SHAPE`` per line there)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -101,8 +102,6 @@ class ShapelintPlugin:
     def _options(self) -> Tuple[Any, Optional[str]]:
         """The analysis options for this file (CLI shapes over pyproject.toml's), or the reason
         there are none. One config per directory: flake8 may check thousands of files."""
-        import os
-
         shapes, error = self._cli_shapes()
         if shapes is None:
             return None, error
@@ -130,7 +129,9 @@ class ShapelintPlugin:
             if options is None:
                 yield 1, 0, f"{BAD_DECLARATION} {' '.join(str(error).split())}", type(self)
                 return
-            diagnostics = analyze_source(source, self.filename, options).diagnostics
+            # flake8 names discovered files `./pkg/m.py`; `pkg/m.py::Net` declarations expect `pkg/m.py`.
+            path = self.filename if self.filename in ("-", "stdin") else os.path.normpath(self.filename)
+            diagnostics = analyze_source(source, path, options).diagnostics
         except Exception as error:  # never take flake8 (and every other plugin's report) down
             print(f"error: internal error in {self.filename}: {type(error).__name__}: "
                   f"{' '.join(str(error).split())}", file=sys.stderr)
