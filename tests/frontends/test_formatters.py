@@ -223,3 +223,21 @@ def test_samples_in_the_docs_are_real_output(fmt):
     sample = re.search(rf"<!-- sample: {fmt} -->\n```\w*\n(.*?)```", docs, re.DOTALL).group(1)
     diagnostics = DOCS_SAMPLE[:1] if fmt == "json" else DOCS_SAMPLE
     assert sample == render(diagnostics, fmt)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+# One path component: the formatter normalises paths (relative to the working directory).
+@given(path=st.text(alphabet="a%:,\r\n =é", min_size=1, max_size=20), message=st.text(max_size=40))
+def test_github_commands_round_trip_through_the_runners_unescaping(path, message):
+    diagnostic = Diagnostic("SHP104", message, "pkg/" + path, 3, 1, 3, 2)
+    out = render([diagnostic], "github")
+    assert out.count("\n") == 1 and "\r" not in out  # one command, whatever the text
+    match = re.fullmatch(r"::error (?P<props>[^:]*)::(?P<message>[^\n]*)\n", out)
+    assert match, out
+    props = dict(item.split("=", 1) for item in match["props"].split(","))
+    assert set(props) == {"file", "line", "col", "endLine", "endColumn", "title"}
+    assert unescape_github(props["file"]) == "pkg/" + path
+    assert unescape_github(match["message"]) == message
