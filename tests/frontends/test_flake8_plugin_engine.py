@@ -74,3 +74,13 @@ def test_same_diagnostics_as_shapelint_check(project):
     from_check = sorted(line.split(" ", 2)[:2] for line in check.stdout.splitlines() if ": SHP" in line)
     from_flake8 = sorted(line.split(" ", 2)[:2] for line in lint.stdout.splitlines())
     assert from_check == from_flake8 and len(from_check) == 2
+
+
+def test_options_reach_flake8s_worker_processes(project):
+    for i in range(6):
+        (project / f"net{i}.py").write_text(NEEDS_INPUT)
+    proc = flake8("--isolated", "--jobs", "2", "--select", "SHP", "--shapelint-input", "Net=1,3,64,64",
+                  *[f"net{i}.py" for i in range(6)], cwd=project)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(line.split(":")[0] for line in proc.stdout.splitlines()) == [f"net{i}.py" for i in range(6)]
+    assert all(" SHP102 " in line for line in proc.stdout.splitlines())
