@@ -114,6 +114,11 @@ def noqa_codes(line: str) -> Optional[Tuple[str, ...]]:
     return tuple(code.upper() for code in NOQA_CODE_RE.findall(codes))
 
 
+#: Where Python's tokenizer breaks lines (str.splitlines also breaks at \f, \v, \x1c, \u2028...,
+#: which would shift every row after such a character).
+PHYSICAL_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def is_suppressed(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
     """Whether a ``# noqa`` on the diagnostic's line silences it (codes match by prefix)."""
     if not 1 <= diagnostic.row <= len(lines):
@@ -395,7 +400,7 @@ def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
             source = decode_source(source)
         except (SyntaxError, UnicodeDecodeError, LookupError):
             return result
-    lines = source.splitlines()
+    lines = PHYSICAL_LINE_BREAK.split(source)
     kept = [d for d in result.diagnostics if not is_suppressed(d, lines)]
     if len(kept) == len(result.diagnostics):
         return result

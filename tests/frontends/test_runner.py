@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class FakeEngine:
             raise RuntimeError("engine bug\non two lines")
         diagnostics = [
             Diagnostic("SHP101", f"bug {i}", path, i, line.index("BUG") + 1, i, line.index("BUG") + 4)
-            for i, line in enumerate(source.splitlines(), start=1)
+            for i, line in enumerate(re.split(r"\r\n|\r|\n", source), start=1)
             if "BUG" in line
         ]
         return FileResult(path, diagnostics)
@@ -143,6 +144,13 @@ def test_check_file_applies_noqa(engine, tmp_path):
     path = write(tmp_path / "m.py", "nn.X  # BUG\nBUG  # noqa\nBUG  # noqa: SHP102\nBUG  # noqa: SHP101\n")
     outcome = runner.check_file(path, runner.Job(Options()))
     assert codes(outcome) == [("SHP101", 1), ("SHP101", 3)]
+
+
+def test_noqa_rows_count_lines_as_python_does(engine, tmp_path):
+    # A form feed is whitespace to Python but a line break to str.splitlines.
+    path = write(tmp_path / "m.py", "nn.X\n\x0c\nBUG  # noqa\nBUG\n")
+    outcome = runner.check_file(path, runner.Job(Options()))
+    assert codes(outcome) == [("SHP101", 4)]
 
 
 # --------------------------------------------------------------------------------------------
