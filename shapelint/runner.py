@@ -494,13 +494,34 @@ def worker_count(jobs: Optional[int], n_files: int) -> int:
 
 def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport:
     """Check every path (``-`` excluded: see :func:`check_stdin`), results in path order."""
-    paths = list(paths)
-    workers = worker_count(jobs, len(paths))
+    outcomes: List[FileOutcome] = []
+    misses: List[str] = []
+    # Cache hits are answered here, so that a warm run starts no pool and imports no engine.
+    for path in paths:
+        hit = cached_outcome(path, job)
+        if hit is not None:
+            outcomes.append(hit)
+        else:
+            misses.append(path)
+    workers = worker_count(jobs, len(misses))
     if workers <= 1:
-        outcomes = [check_file(path, job) for path in paths]
+        outcomes.extend(check_file(path, job) for path in misses)
     else:
-        outcomes = _run_parallel(paths, job, workers)
+        outcomes.extend(_run_parallel(misses, job, workers))
     return RunReport(sorted(outcomes, key=lambda o: o.path))
+
+
+def cached_outcome(path: str, job: Job) -> Optional[FileOutcome]:
+    """The cached outcome for ``path`` when its entry is valid, else None (also on any error)."""
+    if not job.cache_dir:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        hit = Cache(job.cache_dir, job.settings_key).get(path, Cache.content_key(data))
+        return None if hit is None else FileOutcome(path, without_noqa(hit, data), cached=True)
+    except Exception:  # unreadable now: check_file reports it
+        return None
 
 
 def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]:

@@ -331,3 +331,18 @@ def test_read_source_gives_the_encoding_to_write_back(tmp_path):
     text, encoding = runner.read_source(str(tmp_path / "b.py"))
     assert text == "x = 1\n" and text.encode(encoding) == (tmp_path / "b.py").read_bytes()
     assert runner.read_source(str(tmp_path / "missing.py")) is None
+
+
+def test_a_warm_run_answers_from_the_cache_without_a_pool(engine, tmp_path, monkeypatch):
+    paths = [write(tmp_path / f"m{i:02d}.py", "nn.X\nBUG\n") for i in range(40)]
+    job = cached_job(tmp_path)
+    cold = runner.run(paths, job, jobs=4)
+    assert not any(o.cached for o in cold.outcomes)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for cached files")
+
+    monkeypatch.setattr(runner, "_run_parallel", no_pool)
+    warm = runner.run(paths, job, jobs=4)
+    assert all(o.cached for o in warm.outcomes)
+    assert [(o.path, o.result) for o in warm.outcomes] == [(o.path, o.result) for o in cold.outcomes]
