@@ -527,7 +527,6 @@ def cached_outcome(path: str, job: Job) -> Optional[FileOutcome]:
 def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     # Import the engine before forking, so the workers share it instead of each importing it.
     from . import analysis  # noqa: F401
@@ -543,8 +542,9 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
             for outcomes in pool.map(_check_chunk, chunks, [job] * len(chunks)):
                 for outcome in outcomes:
                     done[outcome.path] = outcome
-    except (BrokenProcessPool, OSError, RuntimeError):
-        # A worker died (out of memory, killed) or no pool can be had: finish in this process.
+    except Exception:
+        # A worker died (out of memory, killed), no pool can be had, or a result did not survive
+        # pickling: finish in this process, where check_file contains any error per file.
         pass
     return list(done.values()) + [check_file(p, job) for p in paths if p not in done]
 

@@ -346,3 +346,21 @@ def test_a_warm_run_answers_from_the_cache_without_a_pool(engine, tmp_path, monk
     warm = runner.run(paths, job, jobs=4)
     assert all(o.cached for o in warm.outcomes)
     assert [(o.path, o.result) for o in warm.outcomes] == [(o.path, o.result) for o in cold.outcomes]
+
+
+def test_a_dying_worker_does_not_lose_results(engine, tmp_path, monkeypatch):
+    paths = [write(tmp_path / f"m{i:02d}.py", "nn.X\nBUG\n") for i in range(24)]
+    paths.append(write(tmp_path / "zz_die.py", "nn.X\nDIE\n"))
+    real = engine.analyze_source
+
+    def analyze(source, path, options):
+        if "DIE" in source and os.getpid() != parent:
+            os._exit(1)  # a worker killed mid-run (out of memory, a signal)
+        return real(source, path, options)
+
+    parent = os.getpid()
+    monkeypatch.setattr(analysis, "analyze_source", analyze)
+    report = runner.run(paths, runner.Job(Options()), jobs=3)
+    assert [o.path for o in report.outcomes] == sorted(paths)
+    assert all(o.error is None for o in report.outcomes)
+    assert [codes(o) for o in report.outcomes[:-1]] == [[("SHP101", 2)]] * 24
