@@ -231,4 +231,4 @@ def test_speed(project):
     assert best_time(command + ["--version"], project, env) < 2 * startup + 0.1
     # A cache hit imports neither the engine nor libcst.
     assert best_time(command + ["check", "big.py"], project, env) < 3 * startup + 0.2
-    assert best_time(command + ["check", "--no-cache", "big.py"], project, env) < 3 * libcst + 0.3
+    assert best_time(command + ["check", "--no-cache", "big.py"], project, env, runs=3) < 3 * libcst + 0.3
