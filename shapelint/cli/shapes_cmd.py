@@ -76,6 +76,8 @@ def _main(argv: List[str]) -> int:
     if files:
         # No cache: `shapes` is run by a person on a few files, and its result is all models.
         outcomes.extend(runner.run(files, runner.Job(options)).outcomes)
+    elif not read_from_stdin:
+        print("warning: No Python files found under the given path(s)", file=sys.stderr)
     if read_from_stdin:
         outcomes.append(runner.check_stdin(read_stdin(), args.stdin_filename or runner.STDIN, options))
 

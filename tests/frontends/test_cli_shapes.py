@@ -124,3 +124,9 @@ def test_stdin(capsys, monkeypatch):
 def test_bad_format_is_one_line_exit_2(capsys):
     code, out, err = shapes(capsys, ".", "--format", "sarif")
     assert code == 2 and out == "" and len(err.splitlines()) == 1
+
+
+def test_no_python_files_is_a_clean_exit_with_a_warning(capsys, tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert shapes(capsys, "empty", "--format", "json") == (
+        0, '{\n  "models": []\n}\n', "warning: No Python files found under the given path(s)\n")
