@@ -185,12 +185,14 @@ class Stem(nn.Module):
     Rule(
         code=codes.CONFLICTING_DECLARATIONS,
         name="conflicting-shape-declarations",
-        summary="Two declarations of the same rank give the same tensor different shapes.",
+        summary="Two declarations in the same file give the same tensor different shapes.",
         explanation="""
-Declarations of different kinds are ranked (command line, then pragma, then jaxtyping, then
-pyproject.toml, then example inputs in the file) and the higher one wins. Two declarations of
-the same kind for the same tensor that disagree cannot be ranked: one of them is stale, and
-shapelint will not guess which. Keep one.
+A file can declare a shape in several ways: a `# shapelint:` pragma, a jaxtyping annotation, an
+example input (`Net()(torch.randn(...))`). When two of them disagree, the higher-ranked one is
+used (a pragma beats an annotation, which beats an example input) and the other is reported:
+one of them is stale, and a reader of the code cannot tell which. Make them agree, or keep one.
+Shapes given on the command line or in the configuration override the file's without a
+diagnostic: they exist to check the same code with other sizes.
 """,
         example=f"""\
 {_IMPORTS}
@@ -201,19 +203,18 @@ class Stem(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
 
-    def forward(self, x):  # shapelint: input=(8, 3, 32, 32)
+    def forward(self, x: Float[Tensor, "8 3 32 32"]):
         return self.conv(x)
 """,
         fixed_example=f"""\
 {_IMPORTS}
 
-# shapelint: input=(8, 3, 64, 64)
 class Stem(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
 
-    def forward(self, x):
+    def forward(self, x: Float[Tensor, "8 3 64 64"]):
         return self.conv(x)
 """,
     ),
@@ -410,6 +411,10 @@ encoder = nn.Sequential(
 need shapes that broadcast. In an encoder-decoder, a downsampling stage that rounds down (an odd
 size, a convolution without padding) makes the decoder's output one pixel smaller than the skip
 connection it is joined with.
+""",
+        fix="""
+When changing one layer's parameters makes the shapes fit, the diagnostic shows the changed
+layer on a `help:` line and `--fix` applies it.
 """,
         example=f"""\
 {_IMPORTS}
