@@ -333,6 +333,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                 return None
             if padding_mode != "zeros":
                 if x is not None:
+                    _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
                     x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
                 else:
                     _fpad_dims(layer, len(padding))
@@ -433,8 +434,12 @@ def _reverse_repeat(padding: Sequence[Any]) -> Tuple[Any, ...]:
     return tuple(v for value in reversed(tuple(padding)) for v in (value, value))
 
 
-def _fpad_dims(layer: str, dims: int, rank: Optional[int] = None) -> None:
-    """F.pad's non-constant modes pad 1 to 3 trailing dims of a (dims+1)- or (dims+2)-D input."""
+def _fpad_dims(layer: str, dims: int, rank: Optional[int] = None, usual_rank: int = 0) -> None:
+    """F.pad's non-constant modes pad 1 to 3 trailing dims of a (dims+1)- or (dims+2)-D input.
+
+    When the layer's usual batched input (``usual_rank``) would fit, a wrong rank is the
+    input's fault (SHP104); otherwise the padding's (SHP103): every batched input fails.
+    """
     if not 1 <= dims <= 3:
         raise _fail(
             INVALID_PARAMETERS,
@@ -442,16 +447,15 @@ def _fpad_dims(layer: str, dims: int, rank: Optional[int] = None) -> None:
         )
     if rank is not None and rank not in (dims + 1, dims + 2):
         raise _fail(
-            WRONG_RANK,
+            WRONG_RANK if usual_rank in (dims + 1, dims + 2) else INVALID_PARAMETERS,
             f"{layer}: padding {dims} dims in a non-constant mode needs a {dims + 1}-D or"
             f" {dims + 2}-D input, got {rank}-D",
         )
 
 
 def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
-    """Shape after ``F.pad(x, pads, mode)`` for ``reflect``, ``replicate`` or ``circular``."""
+    """Shape after ``F.pad(x, pads, mode)`` (ranks already checked)."""
     dims = len(pads) // 2
-    _fpad_dims(layer, dims, len(x))
     out = list(x)
     for i in range(dims):
         before, after = pads[2 * i], pads[2 * i + 1]
@@ -462,7 +466,16 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
             continue
         _check_mode_padding(layer, mode, size, max(before, after))
         new = size + before + after
-        if new <= 0:
+        if mode == "constant":
+            # Constant padding crops (narrow) first, then pads: an empty result is allowed.
+            if size + min(before, 0) + min(after, 0) < 0:
+                raise _fail(
+                    NON_POSITIVE_SIZE,
+                    f"{layer}: padding ({before}, {after}) crops more than the size {size}",
+                )
+        elif new < 0 or (new == 0 and dims == 1 and mode != "circular"):
+            # The 2-d and 3-d reflect/replicate kernels and circular padding allow an empty
+            # result; the 1-d reflect/replicate kernels do not.
             raise _fail(
                 NON_POSITIVE_SIZE, f"{layer}: padding ({before}, {after}) makes size {size} into {new}"
             )
@@ -974,37 +987,34 @@ def _normalized_shape_rule(layer: str) -> ShapeRule:
 
 
 def _pad_rule(layer: str, n: int, mode: str) -> ShapeRule:
+    """``F.pad(x, padding, mode)``; an int pads all n dims, a tuple is passed on as given.
+
+    A tuple of another length than 2n pads the last ``len(padding) // 2`` dims instead (torch
+    does not check it against n). Only ``CircularPad`` checks the input rank itself; constant
+    padding takes any rank, the other modes the ranks F.pad supports.
+    """
+
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
-        pads = _as_tuple(p["padding"], 2 * n, "padding", layer)
+        padding = p["padding"]
+        if padding is UNKNOWN:
+            return None if x is None else (None,) * len(x)
+        pads = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * n)
+        if len(pads) % 2:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: padding has an odd number of values, {len(pads)}")
+        dims = len(pads) // 2
+        if mode != "constant":
+            _fpad_dims(layer, dims, usual_rank=n + 2)
         if x is None:
             return None
-        _expect_rank(layer, x, _spatial_rule_ranks(n))
-        out = list(x)
-        # padding is (left, right, top, bottom, front, back): the last dim first.
-        for i in range(n):
-            before, after = pads[2 * i], pads[2 * i + 1]
-            axis = len(x) - 1 - i
-            size = x[axis]
-            if not _ints((size, before, after)):
-                out[axis] = None
-                continue
-            if mode == "reflect" and max(before, after) >= size:
-                raise _fail(
-                    NON_POSITIVE_SIZE,
-                    f"{layer}: padding ({before}, {after}) must be smaller than the input size {size}",
-                )
-            if mode == "circular" and max(before, after) > size:
-                raise _fail(
-                    NON_POSITIVE_SIZE,
-                    f"{layer}: padding ({before}, {after}) must not exceed the input size {size}",
-                )
-            new = size + before + after
-            if new <= 0:
-                raise _fail(
-                    NON_POSITIVE_SIZE, f"{layer}: padding ({before}, {after}) makes size {size} into {new}"
-                )
-            out[axis] = new
-        return tuple(out)
+        if layer.startswith("Circular"):
+            _expect_rank(layer, x, _spatial_rule_ranks(n))
+        if mode != "constant":
+            _fpad_dims(layer, dims, len(x), usual_rank=n + 2)
+        elif dims > len(x):
+            raise _fail(
+                WRONG_RANK, f"{layer}: padding {dims} dims of a {len(x)}-D input {format_shape(x)}"
+            )
+        return _fpad_shape(layer, x, pads, mode)
 
     return rule
 
