@@ -185,7 +185,8 @@ def build_parser() -> OneLineArgumentParser:
                         help="print the changes --fix would make, write nothing")
     parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                         help="worker processes (default: all cores)")
-    parser.add_argument("--config", metavar="FILE", help="read settings from this pyproject.toml")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (pyproject.toml or shapelint.toml) instead of searching for one")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--statistics", action="store_true", help="print the number of diagnostics per code")
     parser.add_argument("--exit-zero", action="store_true",
@@ -258,7 +259,7 @@ class Run:
 
 
 def _main(argv: List[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     if args.diff:
         args.fix = False  # as in ruff, --diff never writes, even next to --fix
     run = Run(args)

@@ -39,7 +39,8 @@ def build_parser() -> OneLineArgumentParser:
                         help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
     parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
                         help="expected output shape of a model")
-    parser.add_argument("--config", metavar="FILE", help="read settings from this pyproject.toml")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (pyproject.toml or shapelint.toml) instead of searching for one")
     parser.add_argument("--stdin-filename", metavar="PATH", help="the name of the file given on stdin")
     return parser
 
@@ -62,7 +63,7 @@ def main(argv: List[str]) -> int:
 
 
 def _main(argv: List[str]) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_intermixed_args(argv)
     read_from_stdin = runner.STDIN in args.paths or (not args.paths and args.stdin_filename)
     file_args = [p for p in args.paths if p != runner.STDIN]
     if not args.paths and not read_from_stdin:

@@ -120,6 +120,13 @@ def test_exit_zero(run):
     assert result.code == 0 and "SHP101" in result.out
 
 
+def test_options_may_come_between_paths(run):
+    write("a.py", "nn.X\nBUG\n")
+    write("b.py", "nn.X\nWARN\n")
+    result = run("a.py", "--format", "json", "b.py", "--select", "SHP2")
+    assert result.code == 1 and [d["filename"] for d in result.json()] == ["b.py"]
+
+
 def test_check_is_the_default_command(capsys, tmp_path):
     write("m.py", "nn.X\nBUG\n")
     assert main(["m.py"]) == 1
