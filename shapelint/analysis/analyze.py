@@ -91,7 +91,8 @@ def _parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Fil
     return FileResult(path, [Diagnostic(PARSE_ERROR, message, path, line, column, line, column)])
 
 
-def analyze_source(source: Union[str, bytes], path: str, options: Options = Options()) -> FileResult:
+def analyze_source(source: Union[str, bytes], path: str, options: Options = Options(),
+                   _verifying: bool = False) -> FileResult:
     text, problem = _decode(source)
     if text is None:
         return _parse_error(path, problem or "cannot decode file")
@@ -105,6 +106,7 @@ def analyze_source(source: Union[str, bytes], path: str, options: Options = Opti
     except (RecursionError, MemoryError, ValueError) as error:
         return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     analysis = FileAnalysis(module, text, path, options)
+    analysis.verifying = _verifying
     try:
         analysis.run()
     except Exception:
@@ -194,6 +196,12 @@ class FileAnalysis:
         self.pragma_columns: Dict[int, int] = {}
         self.comment_only: Dict[int, bool] = {}
         self.used_pragma_lines: set = set()
+        #: True while checking a candidate fix by analysing the edited text (no nested checks).
+        self.verifying = False
+        self._pending: List[Tuple[Finding, Dict[int, str], Dict[int, Any]]] = []
+        self._verified: Dict[Tuple, bool] = {}
+        self._baseline_errors = 0
+        self._reanalyses = 0
 
     # ----------------------------------------------------------------- results
 
@@ -229,6 +237,18 @@ class FileAnalysis:
         for plan in plans:
             try:
                 self._analyze_model(plan)
+            except Exception:
+                if _strict():
+                    raise
+        # Diagnostics last: checking a fix of a layer shared by several instances re-analyses the
+        # edited file and compares with the number of errors found here.
+        self._baseline_errors = len({(f.code, id(f.node), id(f.statement), f.anchor_line, f.message)
+                                     for f, _, _ in self._pending if f.code.startswith("SHP1")})
+        for finding, names, producers in self._pending:
+            # The chains of this model's tensors (each model has its own).
+            propagator.producers = producers
+            try:
+                self._emit(finding, names)
             except Exception:
                 if _strict():
                     raise
@@ -405,7 +425,8 @@ class FileAnalysis:
                 if annotation is None:
                     first_tensor = False
                 continue
-            declaration = self._parse_jaxtyping(string, def_line)
+            where = self.positions.annotation(forward, param.name.value) or (def_line, 1)
+            declaration = self._parse_jaxtyping(string, where)
             if declaration is None:
                 first_tensor = False
                 continue
@@ -418,22 +439,20 @@ class FileAnalysis:
         if forward.returns is not None:
             string = _jaxtyping_string(forward.returns.annotation)
             if string is not None:
-                declaration = self._parse_jaxtyping(string, def_line)
+                where = self.positions.annotation(forward, None) or (def_line, 1)
+                declaration = self._parse_jaxtyping(string, where)
                 if declaration is not None:
                     plan.outputs.append(declaration)
-        if plan.declaration_anchor is None and any(d.source == "jaxtyping" for d in plan.outputs):
-            plan.declaration_anchor = (def_line, 1)
-
-    def _parse_jaxtyping(self, string: cst.BaseExpression, line: int) -> Optional[Declaration]:
+    def _parse_jaxtyping(self, string: cst.BaseExpression, where: Tuple[int, int]) -> Optional[Declaration]:
         value = _string_value(string)
         if value is None:
             return None
         try:
             spec = parse_jaxtyping_dims(value)
         except DeclarationError as error:
-            self.add(BAD_DECLARATION, str(error), (line, 1))
+            self.add(BAD_DECLARATION, str(error), where)
             return None
-        return Declaration(spec, "jaxtyping", line, 1)
+        return Declaration(spec, "jaxtyping", where[0], where[1])
 
     def _assignment_declarations(self, plan: ModelPlan, statement: cst.CSTNode) -> None:
         lines = self.positions.statement_lines(statement)
@@ -622,6 +641,7 @@ class FileAnalysis:
     def _analyze_model(self, plan: ModelPlan) -> None:
         propagator = self.propagator
         propagator.findings = []
+        propagator._reported = {}
         propagator.producers = {}
         propagator.constructions = {}
         propagator.probe = None
@@ -680,7 +700,7 @@ class FileAnalysis:
         # Findings of this model.
         names = {id(module): name for name, module in instance.named_modules()}
         for finding in propagator.findings:
-            self._emit(finding, names)
+            self._pending.append((finding, names, propagator.producers))
 
         # Shapes.
         layers: List[LayerShape] = []
@@ -750,36 +770,56 @@ class FileAnalysis:
             declared=Declared(declaration.spec, declaration.line, declaration.source),
         )
         finding.anchor_line = (declaration.line, declaration.column) if declaration.source not in ("cli", "config") else (plan.line, 1)
+        finding.model = plan.name
         self.propagator.findings.append(finding)
 
     # ----------------------------------------------------------------- findings -> diagnostics
 
     def _emit(self, finding: Finding, names: Dict[int, str]) -> None:
+        where = None
+        if isinstance(finding.node, cst.Call) and finding.statement is not None:
+            where = self.positions.call(finding.node, finding.statement)
+        elif finding.statement is not None:
+            where = self.positions.statement(finding.statement)
+        if where is None:
+            if finding.anchor_line is None:
+                return
+            where = (finding.anchor_line, finding.anchor_line)
+        self._where = (finding.code, where[0][0])
         layer = finding.layer
         bounds = self.options.bounds
         help_text: Optional[str] = None
         fix: Optional[Fix] = None
         message = finding.message
-        node, statement = finding.node, finding.statement
-
         if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
-            message, help_text, fix, anchor = self._mismatch_suggestion(finding, names, bounds)
-            if anchor is not None:
-                node, statement = anchor
+            message, help_text, fix = self._mismatch_suggestion(finding, names, bounds)
+        elif finding.operands:
+            message, help_text, fix = self._operand_suggestion(finding, names, bounds)
         elif layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
             message, help_text, fix = self._layer_suggestion(finding, names, bounds)
-
-        where = None
-        if isinstance(node, cst.Call) and statement is not None:
-            where = self.positions.call(node, statement)
-        elif statement is not None:
-            where = self.positions.statement(statement)
-        if where is None:
-            anchor_line = getattr(finding, "anchor_line", None)
-            if anchor_line is None:
-                return
-            where = (anchor_line, anchor_line)
         self.add(finding.code, message, where[0], where[1], fix, help_text)
+
+    # ----------------------------------------------------------------- checking a fix
+
+    def _fix_holds(self, fix: Fix) -> bool:
+        """Analyse the file with the fix applied: the finding must go, and no error may be added."""
+        if self.verifying or self._reanalyses >= 6:
+            return False
+        key = tuple(fix.edits)
+        if key in self._verified:
+            return self._verified[key]
+        self._reanalyses += 1
+        edited = apply_edits(self.text, fix.edits)
+        result = analyze_source(edited, self.path, self.options, _verifying=True)
+        errors = [d for d in result.diagnostics if d.code.startswith("SHP1")]
+        code, row = self._where
+        holds = len(errors) < self._baseline_errors and not any(d.code == code and d.row == row for d in errors)
+        self._verified[key] = holds
+        return holds
+
+    def _needs_check(self, layer: LayerModule, fix: Fix) -> bool:
+        """A layer built several times (a loop, a class used twice) changes everywhere at once."""
+        return layer.constructions > 1 or fix.applicability != SAFE
 
     def _layer_label(self, layer: LayerModule, names: Dict[int, str]) -> str:
         name = names.get(id(layer))
@@ -814,6 +854,8 @@ class FileAnalysis:
             return message, None, None
         description = f"change {label}: {suggest.describe(values)}"
         fix, code = self._make_fix(layer, values, description, exact)
+        if fix is not None and self._needs_check(layer, fix) and not self._fix_holds(fix):
+            return message, None, None
         if code:
             message = f"{message}; use {code}"
         return message, code, fix
@@ -834,21 +876,18 @@ class FileAnalysis:
             )
 
         changes, lossy = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
-        anchor = None
-        if changes:
-            best = changes[0]
-            anchor = (best.layer.node, best.layer.statement)
-            label = self._layer_label(best.layer, names)
-            description = f"change {label}: {suggest.describe(best.values)}"
-            fix, code = self._make_fix(best.layer, best.values, description, True)
-            message = f"{message}; fix: {label} with {suggest.describe(best.values)}"
-            others = [f"{self._layer_label(c.layer, names)} with {suggest.describe(c.values)}" for c in changes[1:4]]
+        chosen = self._first_fix(changes, names)
+        if chosen is not None:
+            change, fix, code = chosen
+            label = self._layer_label(change.layer, names)
+            message = f"{message}; fix: {label} with {suggest.describe(change.values)}"
+            others = [f"{self._layer_label(c.layer, names)} with {suggest.describe(c.values)}"
+                      for c in changes if c is not change][:3]
             if others:
                 message += "; or instead " + "; or ".join(others)
-            return message, code, fix, anchor
+            return message, code, fix
         if lossy:
             layer, result = lossy[-1]
-            anchor = (layer.node, layer.statement)
             reason = suggest.reason_text(result)
             label = self._layer_label(layer, names)
             if reason:
@@ -858,13 +897,40 @@ class FileAnalysis:
                 alternative = result.alternatives[0]
                 help_text = alternative.code
                 message = f"{message}; instead of {label} use {alternative.code} ({alternative.note})"
-            return message, help_text, None, anchor
-        # No single layer can do it: point at the last solvable layer, or the declaration.
-        for step in reversed(steps):
-            if isinstance(step.module, LayerModule) and step.module.node is not None and finding.node is None and finding.statement is None:
-                anchor = (step.module.node, step.module.statement)
-                break
-        return message, None, None, anchor
+            return message, help_text, None
+        return message, None, None
+
+    def _first_fix(self, changes, names):
+        """The best change whose edit is known to work (checked by re-analysis when shared)."""
+        for change in changes[:6]:
+            label = self._layer_label(change.layer, names)
+            description = f"change {label}: {suggest.describe(change.values)}"
+            fix, code = self._make_fix(change.layer, change.values, description, True)
+            if fix is None:
+                continue
+            if self._needs_check(change.layer, fix) and not self._fix_holds(fix):
+                continue
+            return change, fix, code
+        return None
+
+    def _operand_suggestion(self, finding: Finding, names: Dict[int, str], bounds):
+        """Tensors combined with incompatible shapes: change one operand's chain to fit the other."""
+        changes = []
+        for tensor, wanted in finding.operands:
+            def verify(shape: MaybeShape, wanted=wanted) -> bool:
+                return shape is not None and len(shape) == len(wanted) and all(
+                    not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
+                )
+
+            found, _ = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
+            changes.extend(found)
+        changes.sort(key=lambda c: c.rank)
+        chosen = self._first_fix(changes, names)
+        if chosen is None:
+            return finding.message, None, None
+        change, fix, code = chosen
+        label = self._layer_label(change.layer, names)
+        return f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:
@@ -886,13 +952,28 @@ def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tu
             op = min(params["output_padding"][i], max(s, d) - 1)
             value = formulas.conv_transpose_out(size, k, s, p, op, d)
         elif layer.spec.family == "conv":
-            value = formulas.conv_out(size, k, s, p, d)
+            value = formulas.conv_out(size, k, s, p, d) if size + 2 * p >= formulas.effective_kernel(k, d) else 0
         else:
             value = formulas.pool_out(size, k, s, min(p, k // 2), d, False)
-        if value <= 0:
-            return None
-        out.append(value)
+        # A size that would vanish: the smallest valid one (the layer reduced it to a point).
+        out.append(max(value, 1))
     return tuple(input_shape[:-n]) + tuple(out)
+
+
+def apply_edits(text: str, edits) -> str:
+    """The text with edits applied (1-based character rows and columns, end exclusive)."""
+    starts = [0]
+    for match in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(match.end())
+
+    def offset(position: Tuple[int, int]) -> int:
+        row, column = position
+        return starts[min(row, len(starts)) - 1] + column - 1
+
+    out = text
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        out = out[: offset(edit.start)] + edit.content + out[offset(edit.end):]
+    return out
 
 
 def _chain_text(steps, names: Dict[int, str], limit: int = 8) -> str:

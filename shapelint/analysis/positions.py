@@ -188,6 +188,21 @@ class Positions:
                         inside.add((line, column))
         return inside
 
+    def annotation(self, function: cst.FunctionDef, parameter: Optional[str]) -> Optional[Position]:
+        """Where a parameter's annotation (or, for None, the return annotation) starts."""
+        twin = self._map().get(id(function))
+        if not isinstance(twin, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        if parameter is None:
+            node = twin.returns
+        else:
+            args = twin.args
+            node = next((a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs
+                         if a.arg == parameter), None)
+        if node is None:
+            return None
+        return self._range(node)[0]
+
     def twin(self, statement: cst.CSTNode) -> Optional[ast.AST]:
         return self._map().get(id(statement))
 

@@ -95,6 +95,10 @@ class Finding:
     #: For SHP101: the tensor that missed its declaration (its producers give the chain).
     tensor: Optional[Tensor] = None
     declared: Optional[Any] = None
+    #: For SHP106: (tensor, the shape it would need) per operand.
+    operands: List[Tuple[Tensor, MaybeShape]] = field(default_factory=list)
+    #: Where to report when the finding has no node (a model's declaration).
+    anchor_line: Optional[Tuple[int, int]] = None
     #: Extra text for the message and the help line, filled in by the suggestion step.
     help: Optional[str] = None
     edits: Optional[Any] = None
@@ -239,7 +243,7 @@ class Propagator(Interpreter):
     def __init__(self, index: FileIndex) -> None:
         super().__init__(index)
         self.findings: List[Finding] = []
-        self._reported: set = set()
+        self._reported: Dict[tuple, Finding] = {}
         self.producers: Dict[int, Step] = {}
         self.constructions: Dict[int, int] = {}
         #: The input tensor of a model with no declared input: its first layer decides its rank.
@@ -255,13 +259,23 @@ class Propagator(Interpreter):
         if self.silent:
             return
         key = (finding.code, id(finding.node), id(finding.statement), finding.message)
-        if key in self._reported:
+        earlier = self._reported.get(key)
+        if earlier is not None:
+            # The same error found again with an input shape (first at construction): keep it,
+            # the suggestion needs it.
+            if earlier.input_shape is None and finding.input_shape is not None:
+                earlier.input_shape = finding.input_shape
+                earlier.forward_kwargs = finding.forward_kwargs
             return
-        self._reported.add(key)
+        self._reported[key] = finding
         self.findings.append(finding)
 
-    def report_statement(self, code: str, message: str) -> None:
-        self.report(Finding(code, message, None, self.statement))
+    def report_statement(self, code: str, message: str, operands: Sequence[Tuple[Tensor, MaybeShape]] = ()) -> None:
+        """A finding at the current statement; ``operands`` are (tensor, shape it should have)
+        pairs, whose chains the suggestion step searches for a fix."""
+        finding = Finding(code, message, None, self.statement)
+        finding.operands = list(operands)
+        self.report(finding)
 
     def step(self, module: Optional[ModuleValue], source: Any, output: Tensor,
              recompute: Optional[Callable[[MaybeShape], MaybeShape]], label: str) -> Tensor:
@@ -695,10 +709,14 @@ class Propagator(Interpreter):
             return Tensor(None)
         out = broadcast(left.shape, right.shape)
         if out is None:
+            operands = []
+            if len(left.shape) == len(right.shape):
+                operands = [(left, right.shape), (right, left.shape)]
             self.report_statement(
                 INCOMPATIBLE_SHAPES,
                 f"'{symbol}' of tensors with incompatible shapes {format_shape(left.shape)} and"
                 f" {format_shape(right.shape)}",
+                operands,
             )
             return Tensor(None)
         return Tensor(out)
@@ -912,10 +930,15 @@ class Propagator(Interpreter):
                 continue
             known = [c for c in column if is_known(c)]
             if known and any(c != known[0] for c in known):
+                operands = []
+                if len(items) == 2:
+                    for a, b in ((items[1], shapes[0]), (items[0], shapes[1])):
+                        operands.append((a, tuple(None if j == index else d for j, d in enumerate(b))))
                 self.report_statement(
                     INCOMPATIBLE_SHAPES,
                     f"{what} along dim {dim}: sizes differ at dim {i} ("
                     + ", ".join(format_shape(s) for s in shapes) + ")",
+                    operands,
                 )
                 return Tensor(None)
             out.append(_first_known(column))

@@ -124,12 +124,25 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
     rank = (
         checkerboard,
         len(values),
+        _magnitude(values, current),
         sum(recommended.get("output_padding", [0]) or [0]),
         sum(dilation),
         sum(kernel),
         sum(stride),
     )
     return Change(layer, values, exact=True, lossless=True, rank=rank)
+
+
+def _magnitude(values: Dict[str, Any], current: Dict[str, Any]) -> int:
+    """How far the new values are from the written ones (the smallest edit wins a tie)."""
+    total = 0
+    for name, new in values.items():
+        old = current.get(name)
+        news = new if isinstance(new, (tuple, list)) else (new,)
+        olds = old if isinstance(old, (tuple, list)) else (old,) * len(news)
+        for a, b in zip(news, olds):
+            total += abs(a - b) if is_known(a) and is_known(b) else 16
+    return total
 
 
 def describe(values: Dict[str, Any]) -> str:
@@ -268,13 +281,62 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
                 poor = bool(layer.spec.warnings(layer.params))
             except Exception:  # noqa: BLE001
                 poor = False
-            change.rank = change.rank + (not poor, -index)
+            change.rank = change.rank[:3] + (not poor, -index) + change.rank[3:]
             if best is None or change.rank < best.rank:
                 best = change
         if best is not None:
             changes.append(best)
+    changes.extend(_size_param_changes(steps, declared, verify))
     changes.sort(key=lambda c: c.rank)
     return changes, lossy
+
+
+#: Parameters that set one output dim outright (channels, features).
+_SIZE_PARAMS = ("out_channels", "out_features", "embedding_dim", "size")
+
+
+def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
+                        verify: Callable[[MaybeShape], bool]) -> List[Change]:
+    """Changes of a layer's channel or feature count that make the chain give ``declared``."""
+    final = steps[-1].output.shape if steps else None
+    if final is None or declared is None or len(final) != len(declared):
+        return []
+    wanted = {declared[i] for i in range(len(final))
+              if is_known(declared[i]) and is_known(final[i]) and declared[i] != final[i]}
+    changes: List[Change] = []
+    for index, step in enumerate(steps):
+        layer = step.module
+        if not isinstance(layer, LayerModule) or layer.uncertain or not isinstance(step.input, Tensor):
+            continue
+        try:
+            poor = bool(layer.spec.warnings(layer.params))
+        except Exception:  # noqa: BLE001
+            poor = False
+        for name in _SIZE_PARAMS:
+            current = layer.params.get(name)
+            if name not in layer.params:
+                continue
+            if name == "size":
+                # nn.Upsample(size=...): the declared sizes of the dims it sets.
+                out = step.output.shape
+                if not isinstance(current, (tuple, list)) or out is None or len(out) != len(declared):
+                    continue
+                n = len(current)
+                value = tuple(declared[len(out) - n + i] if is_known(declared[len(out) - n + i]) else current[i]
+                              for i in range(n))
+                if value == tuple(current) or not all(is_known(v) and v > 0 for v in value):
+                    continue
+                candidates = [value]
+            else:
+                if not is_known(current):
+                    continue
+                candidates = [v for v in sorted(wanted) if v != current and v > 0]
+            for value in candidates:
+                change = Change(layer, {name: value})
+                change.rank = (False, 1, _magnitude({name: value}, {name: current}), not poor, -index)
+                if _verifies(steps, index, layer, change, verify):
+                    changes.append(change)
+    return changes
 
 
 def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Change,
@@ -282,7 +344,7 @@ def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Cha
     """Re-run the whole chain with the change applied: the declared shape must come out."""
     params = dict(layer.params)
     for name, value in change.values.items():
-        params[name] = tuple(value)
+        params[name] = tuple(value) if isinstance(value, (tuple, list)) else value
     step = steps[index]
     try:
         shape = layer.spec.infer(params, step.input.shape, {})
