@@ -49,8 +49,8 @@ class _Offsets:
         if row < 1 or col < 1:
             return None
         if row > len(self.starts):
-            # The position just after a final newline is (last row + 1, 1).
-            return len(self.text) if row == len(self.starts) + 1 and col == 1 and self.text.endswith(("\n", "\r")) else None
+            # After a final newline, the end of the text is (rows + 1, 1): starts has it already.
+            return None
         start = self.starts[row - 1]
         offset = start + col - 1
         # A column may address the line's content or the position just after it (before the

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .results import SAFE, Diagnostic, Edit
-from .rules import REPOSITORY_URL, RULES, RULES_BY_CODE, rule_url, unwrap
+from .rules import REPOSITORY_URL, RULES, rule_url, unwrap
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -322,5 +322,4 @@ __all__ = [
     "sarif_log",
     "escape_data",
     "escape_property",
-    "RULES_BY_CODE",
 ]

@@ -151,6 +151,13 @@ def test_edit_at_the_very_end_of_the_file():
     source = "from torch import nn\nlayer = nn.ReLU()\n"
     fixed, count = apply_fixes(source, [diagnostic(Edit("other = nn.Tanh()\n", (3, 1), (3, 1)))])
     assert count == 1 and fixed == source + "other = nn.Tanh()\n"
+    # One row further is not in the file, nor is a column past the end of the last line.
+    assert apply_fixes(source, [diagnostic(Edit("x = 1\n", (4, 1), (4, 1)))]) == (source, 0)
+    assert apply_fixes(source, [diagnostic(Edit("x = 1\n", (3, 2), (3, 2)))]) == (source, 0)
+    unterminated = source.rstrip("\n")
+    fixed, count = apply_fixes(unterminated, [diagnostic(Edit("\nx = 1", (2, 18), (2, 18)))])
+    assert count == 1 and fixed == unterminated + "\nx = 1"
+    assert apply_fixes(unterminated, [diagnostic(Edit("x", (3, 1), (3, 1)))]) == (unterminated, 0)
 
 
 # --------------------------------------------------------------------------------- overlaps
