@@ -339,7 +339,10 @@ def _load_toml(path: str) -> Dict[str, Any]:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise ConfigError(f"{path}: reading TOML needs the tomli package on Python < 3.11") from None
 
     try:
         with open(path, "rb") as handle:
