@@ -373,11 +373,20 @@ def _settings_file_in(directory: str) -> Optional[Tuple[str, Dict[str, Any], str
         if os.path.isfile(candidate):
             return candidate, _load_toml(candidate), ""
     candidate = os.path.join(directory, PYPROJECT)
-    if os.path.isfile(candidate):
+    if os.path.isfile(candidate) and _mentions_shapelint(candidate):
         table = _tool_table(_load_toml(candidate))
         if table is not None:
             return candidate, table, "tool.shapelint."
     return None
+
+
+def _mentions_shapelint(path: str) -> bool:
+    """Whether the file can hold a shapelint table: most pyproject.toml files need no parsing."""
+    try:
+        with open(path, "rb") as handle:
+            return b"shapelint" in handle.read()
+    except OSError:
+        return True  # let the parser report it
 
 
 def _start_directory(paths: Sequence[str]) -> str:

@@ -381,3 +381,14 @@ def test_glob_within_one_name_agrees_with_fnmatch(pattern, name):
 )
 def test_glob_separators(pattern, path, matches):
     assert bool(glob_to_regex(pattern).match(path)) == matches
+
+
+def test_pyprojects_that_do_not_mention_shapelint_are_not_parsed(tmp_path):
+    # Invalid TOML that cannot hold our table is passed over, as ruff passes over it.
+    write(tmp_path / "pyproject.toml", "[tool.shapelint]\nmax-stride = 4\n")
+    write(tmp_path / "sub" / "pyproject.toml", "this is [not toml\n")
+    write(tmp_path / "sub" / "net.py", "")
+    assert load_config([str(tmp_path / "sub" / "net.py")]).bounds.max_stride == 4
+    write(tmp_path / "sub" / "pyproject.toml", "[tool.shapelint\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config([str(tmp_path / "sub" / "net.py")])
