@@ -384,11 +384,12 @@ def test_glob_separators(pattern, path, matches):
 
 
 def test_pyprojects_that_do_not_mention_shapelint_are_not_parsed(tmp_path):
-    # Invalid TOML that cannot hold our table is passed over, as ruff passes over it.
+    # One that cannot hold our table is not even parsed (faster, and not our business)...
     write(tmp_path / "pyproject.toml", "[tool.shapelint]\nmax-stride = 4\n")
     write(tmp_path / "sub" / "pyproject.toml", "this is [not toml\n")
     write(tmp_path / "sub" / "net.py", "")
     assert load_config([str(tmp_path / "sub" / "net.py")]).bounds.max_stride == 4
+    # ...one that can is, and must be valid.
     write(tmp_path / "sub" / "pyproject.toml", "[tool.shapelint\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_config([str(tmp_path / "sub" / "net.py")])
