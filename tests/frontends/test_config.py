@@ -393,3 +393,20 @@ def test_pyprojects_that_do_not_mention_shapelint_are_not_parsed(tmp_path):
     write(tmp_path / "sub" / "pyproject.toml", "[tool.shapelint\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_config([str(tmp_path / "sub" / "net.py")])
+
+
+def test_bad_config_through_the_command_is_exit_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    write(tmp_path / "pyproject.toml", '[tool.shapelint]\nselect = ["SHP1"]\nmax-strid = 2\n')
+    write(tmp_path / "net.py", "x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "net.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert str(tmp_path / "pyproject.toml") in line
+    assert "tool.shapelint.max-strid: unknown setting (did you mean 'max-stride'?)" in line
