@@ -216,3 +216,25 @@ def test_the_160_to_224_upsampler_is_reported(tmp_path, torch_traces):
             f.write(fixed)
         after = trace(path, case.build, case.inputs)
         assert after.ok and after.output == case.declared_output, (after.error, after.output, fixed)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in cases.CASES if "Float[Tensor" in c.declaration_markers], ids=lambda c: c.id
+)
+def test_annotations_hold_at_run_time(case, torch_traces):
+    """The jaxtyping annotations of the models are the ones jaxtyping itself checks at run time
+    against PyTorch's tensors, and shapelint's parser reads them the same way."""
+    jaxtyping = pytest.importorskip("jaxtyping", reason="the models' annotations are jaxtyping's")
+    from shapelint.analysis.declarations import parse_jaxtyping_dims
+
+    t = torch_traces[case.id]
+    annotations = dict(type(t.model).forward.__annotations__)
+    returned = annotations.pop("return")
+    (given,) = annotations.values()
+    with jaxtyping.jaxtyped("context"):
+        assert isinstance(torch.zeros(case.inputs[0]), given)
+        assert isinstance(torch.zeros(t.output), returned)
+    env = {}
+    assert parse_jaxtyping_dims(given.dim_str).match(case.inputs[0], env) is None
+    assert parse_jaxtyping_dims(returned.dim_str).match(t.output, env) is None
+    assert parse_jaxtyping_dims(returned.dim_str).resolve(env) == t.output

@@ -401,3 +401,17 @@ def test_cli_as_a_subprocess_has_no_traceback(tmp_path):
     no_traceback(proc.stderr)
     assert proc.returncode == 1
     assert {d["code"] for d in __import__("json").loads(proc.stdout)} >= {"SHP001", "SHP102"}
+
+
+def test_stdin(tmp_path):
+    """`-` reads stdin: nothing on it is a clean exit 0; a broken model on it is exit 1."""
+    command = [sys.executable, "-m", "shapelint", "check", "-", "--format", "json"]
+    proc = subprocess.run(command, input=b"", capture_output=True, timeout=120, cwd=str(tmp_path))
+    no_traceback(proc.stderr.decode())
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(
+        command, input=BROKEN_MODEL.encode(), capture_output=True, timeout=120, cwd=str(tmp_path)
+    )
+    no_traceback(proc.stderr.decode())
+    assert proc.returncode == 1, proc.stderr
+    assert ("SHP102", BROKEN_LINE) in codes_rows(__import__("json").loads(proc.stdout))
