@@ -481,9 +481,10 @@ class Upsample(nn.Module):
         summary="A transposed convolution's padding crops more than its kernel covers.",
         explanation="""
 The `padding` of a transposed convolution removes `padding` positions from each border of the
-full output. Past `dilation * (kernel_size - 1)`, what is removed includes positions that the
-outermost inputs alone contributed to: those inputs no longer influence the output at all. A
-larger kernel reaches the same output size without losing the border.
+full output. The first input contributes to the first `dilation * (kernel_size - 1) + 1`
+positions only; with more padding than `dilation * (kernel_size - 1)` all of them are removed,
+and so are the last input's at the other border: those inputs no longer influence the output at
+all. A larger kernel reaches the same output size without losing the border.
 """,
         example=f"""\
 {_IMPORTS}
