@@ -157,3 +157,39 @@ def test_failing_example_fails_in_torch(rule):
             assert p > d * (k - 1)
     else:
         raise AssertionError(f"no torch expectation for {rule.code}")
+
+
+def _transposed_layer(source: str):
+    torch = pytest.importorskip("torch")
+    model, _shape, _output = run_in_torch(source)
+    (layer,) = [m for m in model.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    return torch, layer
+
+
+@pytest.mark.parametrize("which", ["example", "fixed_example"])
+def test_checkerboard_claim_in_torch(which):
+    # With every weight 1 and a constant input, the interior of the output is uneven exactly
+    # when kernel_size is not a multiple of stride: the checkerboard the docs describe.
+    torch, layer = _transposed_layer(getattr(_rule("SHP201"), which))
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+        layer.bias.zero_()
+        out = layer(torch.ones(1, layer.in_channels, 12, 12))[0, 0, 4:-4, 4:-4]
+    uneven = bool(out.max() != out.min())
+    assert uneven == (which == "example")
+
+
+@pytest.mark.parametrize("which", ["example", "fixed_example"])
+def test_cropped_input_claim_in_torch(which):
+    # The border inputs reach no output at all exactly when padding > dilation*(kernel_size-1).
+    torch, layer = _transposed_layer(getattr(_rule("SHP202"), which))
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    x = torch.ones(1, layer.in_channels, 10, 10, requires_grad=True)
+    layer(x).sum().backward()
+    border_lost = bool((x.grad[0, :, 0, :] == 0).all())
+    assert border_lost == (which == "example")
+
+
+def _rule(code: str):
+    return next(rule for rule in RULES if rule.code == code)
