@@ -28,6 +28,9 @@ __all__ = [
     "SolveResult",
     "SolverError",
     "SUPPORTED_LAYERS",
+    "LAZY_LAYERS",
+    "FAMILY_PARAMS",
+    "layer_code",
     "solve",
 ]
 
@@ -49,6 +52,11 @@ FAMILY_PARAMS: Dict[str, Tuple[str, ...]] = {
 #: Layer classes ``solve`` accepts (CONTRACT.md section 2).
 SUPPORTED_LAYERS: Tuple[str, ...] = tuple(
     f"{kind}{n}d" for kind in ("ConvTranspose", "Conv", "MaxPool", "AvgPool") for n in (1, 2, 3)
+)
+
+#: Accepted by ``solve`` as well (not by the command line): code without ``in_channels``.
+LAZY_LAYERS: Tuple[str, ...] = tuple(
+    f"Lazy{kind}{n}d" for kind in ("ConvTranspose", "Conv") for n in (1, 2, 3)
 )
 
 _INTERPOLATION_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
@@ -601,7 +609,8 @@ def layer_code(
     """``nn.Layer(...)`` with uniform tuples collapsed to an int and defaults left out."""
     args: List[str] = []
     if family in (CONV, CONV_TRANSPOSE):
-        args.extend(_channels(in_channels, out_channels))
+        c_in, c_out = _channels(in_channels, out_channels)
+        args.extend([c_out] if layer.startswith("Lazy") else [c_in, c_out])
     kernel = tuple(params["kernel_size"])
     for name in FAMILY_PARAMS[family]:
         values = tuple(params[name])
@@ -689,7 +698,11 @@ def _alternatives(
 ) -> List[Alternative]:
     target = _size_literal(size_out)
     c_in, c_out = _channels(in_channels, out_channels)
-    channel_conv = f"nn.Conv{n}d({c_in}, {c_out}, kernel_size=3, padding='same')"
+    channel_conv = (
+        f"nn.LazyConv{n}d({c_out}, kernel_size=3, padding='same')"
+        if layer.startswith("Lazy")
+        else f"nn.Conv{n}d({c_in}, {c_out}, kernel_size=3, padding='same')"
+    )
     alternatives: List[Alternative] = []
     downsampling = all(o <= i for i, o in zip(size_in, size_out))
     if not downsampling:
@@ -825,7 +838,8 @@ def solve(
     parameter set as written in user code, which makes "fewest changed parameters" a ranking
     criterion. Raises ``SolverError`` for a query that cannot be asked.
     """
-    if layer not in SUPPORTED_LAYERS:
+    # The lazy convolutions (no in_channels) are solvable too, for ``check``.
+    if layer not in SUPPORTED_LAYERS and layer not in LAZY_LAYERS:
         raise SolverError(f"unknown layer {layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}")
     spec = LAYERS[layer]
     family = spec.family

@@ -492,3 +492,13 @@ def test_strided_layer_then_adaptive_pool_does_most_of_the_reduction():
     strided = build_code(first.code)[0]
     assert run(strided, 2, (100, 64))[2:] == tuple(nearest)
     assert run(build_code(first.code), 2, (100, 64)) == (1, 2, 30, 24)
+
+
+def test_lazy_convolutions_are_solved_with_code_without_in_channels():
+    result = solve("LazyConvTranspose2d", (32, 32), (64, 64), out_channels=4)
+    assert result.recommended["code"].startswith("nn.LazyConvTranspose2d(4, kernel_size=")
+    assert run(build_code(result.recommended["code"]), 3, (32, 32)) == (1, 4, 64, 64)
+    resized = solve("LazyConv1d", (160,), (224,), out_channels=5)
+    for alternative in resized.alternatives:
+        assert "LazyConv1d(5," in alternative.code
+        assert run(build_code(alternative.code), 3, (160,)) == (1, 5, 224)
