@@ -728,7 +728,7 @@ def _alternatives(
         alternatives.append(
             Alternative(
                 f"nn.AdaptiveMaxPool{n}d({target})",
-                f"pools to exactly {target} with windows adapted to the non-integer ratio",
+                f"pools to exactly {target} with windows adapted to the size ratio",
             )
         )
         return alternatives
@@ -736,14 +736,14 @@ def _alternatives(
     if family == AVG_POOL:
         alternatives.append(
             Alternative(
-                pool, f"pools to exactly {target} with windows adapted to the non-integer ratio"
+                pool, f"pools to exactly {target} with windows adapted to the size ratio"
             )
         )
         return alternatives
     alternatives.append(
         Alternative(
             f"nn.Sequential({pool}, {channel_conv})",
-            f"average-pool to exactly {target} (windows adapt to the non-integer ratio), then a"
+            f"average-pool to exactly {target} (windows adapt to the size ratio), then a"
             " stride-1 convolution with padding='same' keeps the size and maps the channels",
         )
     )
