@@ -672,7 +672,13 @@ _UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "are
 
 
 def interpolate_shape(
-    layer: str, x: MaybeShape, size: Any, scale_factor: Any, mode: Any, align_corners: Any
+    layer: str,
+    x: MaybeShape,
+    size: Any,
+    scale_factor: Any,
+    mode: Any,
+    align_corners: Any,
+    recompute_scale_factor: Any = None,
 ) -> MaybeShape:
     """The shape rule of ``F.interpolate`` (and so of ``nn.Upsample``)."""
     if mode is not UNKNOWN and mode not in _UPSAMPLE_MODES:
@@ -681,6 +687,22 @@ def interpolate_shape(
         raise _fail(INVALID_PARAMETERS, f"{layer}: only one of size or scale_factor may be given")
     if size is None and scale_factor is None:
         raise _fail(INVALID_PARAMETERS, f"{layer}: either size or scale_factor must be given")
+    if size not in (None, UNKNOWN) and _truthy(recompute_scale_factor):
+        raise _fail(
+            INVALID_PARAMETERS, f"{layer}: recompute_scale_factor is not meaningful with a size"
+        )
+    for name, value in (("size", size), ("scale_factor", scale_factor)):
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        if any(isinstance(v, (int, float)) and not isinstance(v, bool) and v <= 0 for v in items):
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {value!r}")
+        # A mode that fixes the rank (bilinear: 4-D) fixes the number of sizes too.
+        if isinstance(value, (tuple, list)) and mode in _UPSAMPLE_MODE_RANK:
+            if len(value) != _UPSAMPLE_MODE_RANK[mode] - 2:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: mode={mode!r} takes {_UPSAMPLE_MODE_RANK[mode] - 2} sizes,"
+                    f" {name} has {len(value)}",
+                )
     if align_corners not in (None, UNKNOWN) and mode in ("nearest", "area", "nearest-exact"):
         raise _fail(
             INVALID_PARAMETERS,
@@ -730,7 +752,10 @@ def _upsample_rule(layer: str, fixed_mode: Optional[str] = None, align: Any = No
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         mode = fixed_mode or p.get("mode", "nearest")
         align_corners = align if fixed_mode else p.get("align_corners")
-        return interpolate_shape(layer, x, p["size"], p["scale_factor"], mode, align_corners)
+        return interpolate_shape(
+            layer, x, p["size"], p["scale_factor"], mode, align_corners,
+            p.get("recompute_scale_factor"),
+        )
 
     return rule
 
@@ -808,6 +833,9 @@ def _unflatten_rule(p: Params, x: MaybeShape) -> MaybeShape:
     sizes = tuple(s if is_known(s) else None for s in sizes)
     if sum(1 for s in sizes if s == -1) > 1:
         raise _fail(INVALID_PARAMETERS, "Unflatten: only one size may be -1")
+    if any(is_known(s) and (s == 0 or s < -1) for s in sizes):
+        # No input of positive sizes splits into an empty or negative size.
+        raise _fail(INVALID_PARAMETERS, f"Unflatten: unflattened_size {_show(sizes)} has a size below 1")
     arriving = x[index]
     known_product = math.prod(s for s in sizes if is_known(s) and s != -1)
     if -1 in sizes:

@@ -219,15 +219,22 @@ def _symbols(shape: Shape, data: st.DataObject) -> Tuple[Shape, Dict[str, int]]:
     return tuple(out), values
 
 
-def check_partial_result(case, expected, causes, got, input_shape, note: str) -> None:
-    """A result computed from partial information must be sound for the actual call."""
+def check_partial_result(
+    case, expected, causes, got, values: Mapping[str, int], note: str, exact_code: bool = True
+) -> None:
+    """A result computed from partial information must be sound for the actual call.
+
+    ``values`` holds the actual size of each symbol of the input. With ``exact_code`` an error
+    must also carry one of the codes of the actual failure.
+    """
     if not got[0]:
         assert not expected[0], f"{note}: the core raises, torch accepts" + describe(
             case, expected, got
         )
-        assert got[1].code in causes, f"{note}: code not among {sorted(causes)}" + describe(
-            case, expected, got
-        )
+        if exact_code:
+            assert got[1].code in causes, f"{note}: code not among {sorted(causes)}" + describe(
+                case, expected, got
+            )
         return
     if not expected[0]:
         return  # missing information may hide an error
@@ -237,9 +244,10 @@ def check_partial_result(case, expected, causes, got, input_shape, note: str) ->
     assert len(out) == len(expected[1]), f"{note}: rank differs" + describe(case, expected, got)
     for i, (mine, real) in enumerate(zip(out, expected[1])):
         if isinstance(mine, str):
-            # A symbol only survives at the position it entered, where the layer keeps the size.
-            assert input_shape is not None and i < len(input_shape) and input_shape[i] == mine, (
-                f"{note}: symbol {mine!r} moved" + describe(case, expected, got)
+            # A symbol stands for the size it had in the input: torch must give that size here.
+            assert values.get(mine) == real, (
+                f"{note}: symbol {mine!r} (= {values.get(mine)}) where torch has {real}"
+                + describe(case, expected, got)
             )
         elif mine is not None:
             assert mine == real, f"{note}: dim {i} wrong" + describe(case, expected, got)
@@ -249,7 +257,7 @@ def check_symbolic_input(case: Case, data: st.DataObject, expected, causes: set)
     shape, fkw = case.build(case.knobs)
     partial, values = _symbols(shape, data)
     got = core_run(case.layer, case.args, case.kwargs, partial, fkw)
-    check_partial_result(case, expected, causes, got, partial, "symbolic input")
+    check_partial_result(case, expected, causes, got, values, "symbolic input")
     if got[0] and expected[0] and got[1] is not None:
         for i in case.untouched(shape):
             assert got[1][i] == partial[i], (
@@ -274,7 +282,13 @@ def check_unknown_params(case: Case, data: st.DataObject, expected, causes: set)
         got = True, spec.infer(spec.bind(args, kwargs), shape, fkw)
     except ShapeError as exc:
         got = False, exc
-    check_partial_result(case, expected, causes, got, shape, f"UNKNOWN {sorted(hide)} {sorted(hide_args)}")
+    # Not knowing a parameter may change which fault the core sees first (Upsample with an
+    # unknown mode cannot tell a size of the wrong length for a bilinear mode, SHP103, from an
+    # input of the wrong rank, SHP104): the error must be real, its code is not compared.
+    check_partial_result(
+        case, expected, causes, got, {}, f"UNKNOWN {sorted(hide)} {sorted(hide_args)}",
+        exact_code=False,
+    )
 
 
 # --------------------------------------------------------------------------- generic builders
