@@ -374,10 +374,11 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
     return [solution for _, solution in keyed]
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=128)
 def _cached_dim(query: _DimQuery) -> Tuple[DimSolution, ...]:
     """``check`` asks about the same sizes over and over (every layer of every model); the
-    solutions are immutable, so a repeated dim costs a lookup instead of a solve."""
+    solutions are immutable, so a repeated dim costs a lookup instead of a solve. A free dim
+    holds about a thousand solutions (~0.5 MB), hence the small cache."""
     return tuple(_solve_dim(query))
 
 
