@@ -85,6 +85,22 @@ def read_stdin() -> bytes:
     return stream.read().encode("utf-8")
 
 
+def warn_unmatched_declarations(
+    declared: Dict[str, Dict[str, object]], outcomes: Sequence[runner.FileOutcome]
+) -> None:
+    """Warn (stderr) about ``--input``/``--output`` names that match no model: a typo there
+    would otherwise silently leave the model unchecked."""
+    if not any(o.result is not None for o in outcomes):
+        return
+    names = {m.name for o in outcomes if o.result is not None for m in o.result.models}
+    for flag, shapes in declared.items():
+        for key in shapes:
+            name = key.rpartition("::")[2]
+            if name not in names:
+                print(f"warning: {flag} {key}: no model named {name!r} in the checked files",
+                      file=sys.stderr)
+
+
 def report_internal_errors(outcomes: Sequence[runner.FileOutcome]) -> bool:
     """Print one line per file that crashed the engine; True when there was any."""
     for outcome in outcomes:
@@ -238,6 +254,7 @@ class Run:
         self.config = load_config(config_paths or ["."], args.config)
         cli_inputs = parse_shapes(args.input, "--input")
         cli_outputs = parse_shapes(args.output, "--output")
+        self.declared = {"--input": cli_inputs, "--output": cli_outputs}
         self.config = layer_cli_selection(
             self.config,
             parse_code_list(args.select, "--select"),
@@ -293,6 +310,7 @@ def _main(argv: List[str]) -> int:
 
     all_outcomes = outcomes + ([stdin_outcome] if stdin_outcome is not None else [])
     crashed = [o for o in all_outcomes if o.error is not None]
+    warn_unmatched_declarations(run.declared, all_outcomes)
     diagnostics: List[Diagnostic] = []
     for outcome in all_outcomes:
         if outcome.result is not None:

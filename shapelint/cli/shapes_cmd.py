@@ -22,6 +22,7 @@ from .check_cmd import (
     print_error,
     read_stdin,
     report_internal_errors,
+    warn_unmatched_declarations,
 )
 
 
@@ -70,7 +71,8 @@ def _main(argv: List[str]) -> int:
         file_args = ["."]
     config_paths = file_args + ([args.stdin_filename] if args.stdin_filename else [])
     config = load_config(config_paths or ["."], args.config)
-    options = config.options(parse_shapes(args.input, "--input"), parse_shapes(args.output, "--output"))
+    declared = {"--input": parse_shapes(args.input, "--input"), "--output": parse_shapes(args.output, "--output")}
+    options = config.options(declared["--input"], declared["--output"])
 
     outcomes: List[runner.FileOutcome] = []
     files = runner.discover(file_args, config.is_excluded)
@@ -82,6 +84,7 @@ def _main(argv: List[str]) -> int:
     if read_from_stdin:
         outcomes.append(runner.check_stdin(read_stdin(), args.stdin_filename or runner.STDIN, options))
 
+    warn_unmatched_declarations(declared, outcomes)
     models: List[ModelShapes] = []
     unreadable = []
     for outcome in outcomes:

@@ -24,7 +24,7 @@ import pytest
 
 import shapelint.analysis as analysis
 from shapelint.cli import main
-from shapelint.results import Diagnostic, Edit, FileResult, Fix
+from shapelint.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
 
 MARKERS = {
     "BUG": ("SHP101", None, None),
@@ -125,6 +125,19 @@ def test_options_may_come_between_paths(run):
     write("b.py", "nn.X\nWARN\n")
     result = run("a.py", "--format", "json", "b.py", "--select", "SHP2")
     assert result.code == 1 and [d["filename"] for d in result.json()] == ["b.py"]
+
+
+def test_a_declaration_for_no_model_is_a_warning(run, monkeypatch):
+    def with_model(source, path, options):
+        result = fake_analyze_source(source, path, options)
+        result.models.append(ModelShapes("Net", path, 1, None, None, None))
+        return result
+
+    monkeypatch.setattr(analysis, "analyze_source", with_model)
+    write("m.py", "nn.X\n")
+    result = run("m.py", "--input", "Net=1,3,8,8", "--input", "m.py::Net=1,3,8,8", "--output", "Nett=1,2")
+    assert result.code == 0
+    assert result.err == "warning: --output Nett: no model named 'Nett' in the checked files\n"
 
 
 def test_check_is_the_default_command(capsys, tmp_path):

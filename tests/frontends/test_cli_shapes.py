@@ -100,8 +100,10 @@ def test_text_is_a_table_per_model(capsys):
 
 def test_input_option_reaches_the_engine_and_a_bad_one_is_exit_2(capsys, fake_engine):
     Path("m.py").write_text("nn.Module\n")
-    assert shapes(capsys, "m.py", "--input", "Net=1,3,64,64")[0] == 0
+    assert shapes(capsys, "m.py", "--input", "Net=1,3,64,64")[::2] == (0, "")
     assert list(fake_engine[-1].cli_inputs) == ["Net"]
+    assert shapes(capsys, "m.py", "--input", "Nte=1,3,64,64")[::2] == (
+        0, "warning: --input Nte: no model named 'Nte' in the checked files\n")
     code, out, err = shapes(capsys, "m.py", "--input", "Net=1,,64")
     assert code == 2 and out == "" and len(err.splitlines()) == 1 and "--input" in err
 
