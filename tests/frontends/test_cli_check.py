@@ -26,6 +26,11 @@ import shapelint.analysis as analysis
 from shapelint.cli import main
 from shapelint.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
 
+
+#: The fake engine reaches worker processes only when they are forked (Linux); elsewhere they
+#: would import the real engine.
+FORKED_WORKERS = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+
 MARKERS = {
     "BUG": ("SHP101", None, None),
     "WARN": ("SHP201", None, None),
@@ -463,6 +468,7 @@ def test_selection_changes_are_not_served_from_a_stale_cache(run):
     assert [c for _, c in rows_and_codes(run("m.py", "--format", "json"))] == ["SHP101", "SHP201"]
 
 
+@FORKED_WORKERS
 def test_parallel_output_equals_serial_output(run):
     for i in range(30):
         write(f"pkg/m{i:02d}.py", "nn.X\n" + "BUG\n" * (i % 3) + "WARN\n" * (i % 2))

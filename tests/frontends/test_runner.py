@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ import shapelint.analysis as analysis
 from shapelint import runner
 from shapelint.options import Options
 from shapelint.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+
+
+#: The fake engine reaches worker processes only when they are forked (Linux); elsewhere they
+#: would import the real engine.
+FORKED_WORKERS = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,6 +189,7 @@ def test_one_crashing_file_does_not_stop_the_others(engine, tmp_path):
 # Parallel runs
 
 
+@FORKED_WORKERS
 def test_parallel_results_equal_serial_results(engine, tmp_path):
     paths = []
     for i in range(40):
@@ -333,6 +340,7 @@ def test_read_source_gives_the_encoding_to_write_back(tmp_path):
     assert runner.read_source(str(tmp_path / "missing.py")) is None
 
 
+@FORKED_WORKERS
 def test_a_warm_run_answers_from_the_cache_without_a_pool(engine, tmp_path, monkeypatch):
     paths = [write(tmp_path / f"m{i:02d}.py", "nn.X\nBUG\n") for i in range(40)]
     job = cached_job(tmp_path)
@@ -348,6 +356,7 @@ def test_a_warm_run_answers_from_the_cache_without_a_pool(engine, tmp_path, monk
     assert [(o.path, o.result) for o in warm.outcomes] == [(o.path, o.result) for o in cold.outcomes]
 
 
+@FORKED_WORKERS
 def test_a_dying_worker_does_not_lose_results(engine, tmp_path, monkeypatch):
     paths = [write(tmp_path / f"m{i:02d}.py", "nn.X\nBUG\n") for i in range(24)]
     paths.append(write(tmp_path / "zz_die.py", "nn.X\nDIE\n"))
