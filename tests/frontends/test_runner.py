@@ -373,3 +373,15 @@ def test_a_dying_worker_does_not_lose_results(engine, tmp_path, monkeypatch):
     assert [o.path for o in report.outcomes] == sorted(paths)
     assert all(o.error is None for o in report.outcomes)
     assert [codes(o) for o in report.outcomes[:-1]] == [[("SHP101", 2)]] * 24
+
+
+def test_the_settings_key_is_stable_for_equal_declarations():
+    from shapelint.analysis.declarations import parse_cli_shape
+
+    def options(text):
+        name, spec = parse_cli_shape(text)
+        return Options(cli_inputs={name: spec})
+
+    key = runner.Cache.settings_key_for("c", options("Net=b,3,2*h,64"))
+    assert runner.Cache.settings_key_for("c", options("Net=b,3,2*h,64")) == key
+    assert runner.Cache.settings_key_for("c", options("Net=b,3,2*h,65")) != key
