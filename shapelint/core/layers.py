@@ -865,6 +865,10 @@ def _linear_rule(lazy: bool) -> ShapeRule:
     layer = "LazyLinear" if lazy else "Linear"
 
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        if not lazy:
+            # No input of positive size fits an empty weight; an empty output is fine.
+            _check_positive(layer, "in_features", (p["in_features"],))
+        _check_non_negative(layer, "out_features", (p["out_features"],))
         if x is None:
             return None
         _expect_min_rank(layer, x, 1)
@@ -877,9 +881,17 @@ def _linear_rule(lazy: bool) -> ShapeRule:
 
 
 def _embedding_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    count, dim, padding_idx = p["num_embeddings"], p["embedding_dim"], p["padding_idx"]
+    # No index is valid in an empty table; a 0-wide embedding is fine (an empty last dim).
+    _check_positive("Embedding", "num_embeddings", (count,))
+    _check_non_negative("Embedding", "embedding_dim", (dim,))
+    if _ints((count, padding_idx)) and not -count <= padding_idx < count:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"Embedding: padding_idx={padding_idx} is outside num_embeddings={count}",
+        )
     if x is None:
         return None
-    dim = p["embedding_dim"]
     return tuple(x) + (dim if is_known(dim) else None,)
 
 
@@ -1081,11 +1093,45 @@ def _glu_rule(p: Params, x: MaybeShape) -> MaybeShape:
 
 def _prelu_rule(p: Params, x: MaybeShape) -> MaybeShape:
     count = p["num_parameters"]
+    _check_positive("PReLU", "num_parameters", (count,))
     if x is None or not is_known(count) or count == 1:
         return x
-    channels = x[1] if len(x) >= 2 else x[0] if x else None
+    # With more than one weight torch refuses a zero-dim input.
+    _expect_min_rank("PReLU", x, 1)
+    # The weights go along dim 1; an input of fewer dims has a single channel.
+    channels = x[1] if len(x) >= 2 else 1
     _check_channels("PReLU", "num_parameters", count, channels)
     return x
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _activation_rule(layer: str) -> ShapeRule:
+    """Element-wise activations: the shape stays; only some parameter values are rejected."""
+
+    def bad(message: str) -> ShapeError:
+        return _fail(INVALID_PARAMETERS, f"{layer}: {message}")
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        if layer == "CELU" and _number(p["alpha"]) and p["alpha"] == 0:
+            raise bad("alpha must not be 0 (CELU divides by it)")
+        if layer == "GELU" and isinstance(p["approximate"], str) and p["approximate"] not in ("none", "tanh"):
+            raise bad(f"approximate must be 'none' or 'tanh', got {p['approximate']!r}")
+        if layer == "Softshrink" and _number(p["lambd"]) and p["lambd"] < 0:
+            raise bad(f"lambd must not be negative, got {p['lambd']}")
+        if layer == "RReLU" and _number(p["lower"]) and _number(p["upper"]) and p["lower"] > p["upper"]:
+            raise bad(f"lower={p['lower']} is above upper={p['upper']}")
+        if layer == "Hardtanh":
+            # The deprecated min_value / max_value replace min_val / max_val when given.
+            low = p["min_val"] if p["min_value"] is None else p["min_value"]
+            high = p["max_val"] if p["max_value"] is None else p["max_value"]
+            if _number(low) and _number(high) and high <= low:
+                raise bad(f"max_val={high} must be greater than min_val={low}")
+        return x
+
+    return rule
 
 
 def _dropout_rule(layer: str, ranks: Optional[Tuple[int, ...]]) -> ShapeRule:
@@ -1263,7 +1309,7 @@ def _build_table() -> Dict[str, LayerSpec]:
                    Param("sparse", False), Param("_weight", None), Param("_freeze", False)) + _FACTORY,
                   _embedding_rule))
     for name, params in _ACTIVATIONS.items():
-        add(LayerSpec(name, params, _identity_rule, shape_preserving=True))
+        add(LayerSpec(name, params, _activation_rule(name), shape_preserving=True))
     for name in ("Softmax", "Softmin", "LogSoftmax"):
         add(LayerSpec(name, (Param("dim", None),), _softmax_rule(name), shape_preserving=True))
     add(LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule, shape_preserving=True))
