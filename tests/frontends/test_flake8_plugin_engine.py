@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from test_cli_check_engine import BAD_CHANNELS, BAD_LINE, BAD_OUTPUT_PADDING, NEEDS_INPUT
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling module, package or not
+from test_cli_check_engine import BAD_CHANNELS, BAD_LINE, BAD_OUTPUT_PADDING, NEEDS_INPUT  # noqa: E402
 
 pytest.importorskip("flake8")
 
