@@ -333,6 +333,9 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                 return None
             if padding_mode != "zeros":
                 if x is not None:
+                    # The convolution's own rank check (lazy layers run it first) and then
+                    # F.pad's: a wrong conv rank is the input's fault whichever comes first.
+                    _expect_rank(layer, x, _spatial_rule_ranks(n))
                     _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
                     x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
                 else:
