@@ -312,6 +312,13 @@ def test_cli_select_replaces_the_config_selection_and_extend_select_adds(run, th
         "SHP101", "SHP201"]
 
 
+def test_config_option_replaces_the_search(run, three_codes):
+    write("pyproject.toml", '[tool.shapelint]\nselect = ["SHP2"]\n')
+    write("elsewhere/shapelint.toml", 'select = ["SHP101"]\n')
+    result = run("m.py", "--format", "json", "--config", "elsewhere/shapelint.toml")
+    assert [c for _, c in rows_and_codes(result)] == ["SHP101"]
+
+
 def test_config_per_file_ignores_and_exclude(run):
     write("pyproject.toml", '[tool.shapelint]\nexclude = ["generated"]\n'
           '[tool.shapelint.per-file-ignores]\n"tests/*" = ["SHP1"]\n')
