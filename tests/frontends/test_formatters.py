@@ -241,3 +241,92 @@ def test_github_commands_round_trip_through_the_runners_unescaping(path, message
     assert set(props) == {"file", "line", "col", "endLine", "endColumn", "title"}
     assert unescape_github(props["file"]) == "pkg/" + path
     assert unescape_github(match["message"]) == message
+
+
+# The contract's JSON output (CONTRACT.md section 3) as a JSON schema, for the end-to-end check.
+_POSITION = {
+    "type": "object",
+    "properties": {"row": {"type": "integer", "minimum": 1}, "column": {"type": "integer", "minimum": 1}},
+    "required": ["row", "column"],
+    "additionalProperties": False,
+}
+JSON_OUTPUT_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "pattern": "^SHP[0-9]{3}$"},
+            "message": {"type": "string", "minLength": 1},
+            "filename": {"type": "string"},
+            "location": _POSITION,
+            "end_location": _POSITION,
+            "fix": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "message": {"type": "string"},
+                            "applicability": {"enum": ["safe", "unsafe"]},
+                            "edits": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "content": {"type": "string"},
+                                        "location": _POSITION,
+                                        "end_location": _POSITION,
+                                    },
+                                    "required": ["content", "location", "end_location"],
+                                    "additionalProperties": False,
+                                },
+                            },
+                        },
+                        "required": ["message", "applicability", "edits"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+            "noqa_row": {"type": "integer", "minimum": 1},
+            "url": {"type": "string", "pattern": "^https://"},
+        },
+        "required": CONTRACT_KEYS,
+        "additionalProperties": False,
+    },
+}
+
+
+def test_json_output_of_the_check_command_follows_the_contract(tmp_path):
+    import subprocess
+    import sys
+
+    import jsonschema
+
+    from shapelint.rules import RULES
+
+    for rule in RULES:
+        (tmp_path / f"{rule.code.lower()}.py").write_text(rule.example, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "json", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    jsonschema.validate(data, JSON_OUTPUT_SCHEMA)
+    assert {d["code"] for d in data} == set(RULES_BY_CODE)
+    assert any(d["fix"] for d in data)
+    for d in data:
+        assert d["url"] == RULES_BY_CODE[d["code"]].url
+        assert (d["location"]["row"], d["location"]["column"]) <= (
+            d["end_location"]["row"], d["end_location"]["column"])
+
+
+def test_json_schema_of_the_contract_rejects_extra_keys():
+    import jsonschema
+
+    data = json.loads(render([MISMATCH], "json"))
+    jsonschema.validate(data, JSON_OUTPUT_SCHEMA)
+    data[0]["cell"] = None
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, JSON_OUTPUT_SCHEMA)
