@@ -539,6 +539,10 @@ def rules_markdown() -> str:
         "is a certain failure or mismatch at run time. SHP2xx are warnings about valid but poor",
         "choices. `shapelint rule CODE` prints one of these sections.",
         "",
+        "A `# noqa: SHP101` comment on the line where a diagnostic starts silences it there (a bare",
+        "`# noqa` silences every code on that line); `select`, `ignore` and `per-file-ignores` in",
+        "the [configuration](configuration.md) choose the codes for a whole project.",
+        "",
         "| code | name | summary |",
         "|---|---|---|",
     ]
