@@ -143,3 +143,19 @@ def test_rule_command_as_a_program():
 def test_rule_command_help(capsys):
     assert rule_main(["--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: shapelint rule")
+
+
+def test_links_between_docs_pages_resolve():
+    docs_dir = DOCS.parent
+    for page in docs_dir.glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([^)#:\s]+\.md)(#[^)]*)?\)", text):
+            linked = docs_dir / target
+            assert linked.is_file(), f"{page.name} links to missing {target}"
+            if anchor:
+                headings = {
+                    github_anchor(line.lstrip("#"))
+                    for line in linked.read_text(encoding="utf-8").splitlines()
+                    if line.startswith("#")
+                }
+                assert anchor[1:] in headings, f"{page.name}: no heading {anchor} in {target}"
