@@ -198,7 +198,8 @@ class FileAnalysis:
         self.used_pragma_lines: set = set()
         #: True while checking a candidate fix by analysing the edited text (no nested checks).
         self.verifying = False
-        self._pending: List[Tuple[Finding, Dict[int, str], Dict[int, Any]]] = []
+        self._pending: List[Tuple[Finding, Dict[int, str], Dict[int, Any], Dict[int, int]]] = []
+        self._constructions: Dict[int, int] = {}
         self._verified: Dict[Tuple, bool] = {}
         self._baseline_errors = 0
         self._reanalyses = 0
@@ -212,7 +213,8 @@ class FileAnalysis:
     def add(self, code: str, message: str, start: Tuple[int, int], end: Optional[Tuple[int, int]] = None,
             fix: Optional[Fix] = None, help: Optional[str] = None) -> None:
         end = end or start
-        key = (code, start, message)
+        # One diagnostic per code and place (a statement run for several instances reports once).
+        key = (code, start)
         if key in self._seen:
             return
         self._seen.add(key)
@@ -243,10 +245,11 @@ class FileAnalysis:
         # Diagnostics last: checking a fix of a layer shared by several instances re-analyses the
         # edited file and compares with the number of errors found here.
         self._baseline_errors = len({(f.code, id(f.node), id(f.statement), f.anchor_line, f.message)
-                                     for f, _, _ in self._pending if f.code.startswith("SHP1")})
-        for finding, names, producers in self._pending:
+                                     for f, _, _, _ in self._pending if f.code.startswith("SHP1")})
+        for finding, names, producers, constructions in self._pending:
             # The chains of this model's tensors (each model has its own).
             propagator.producers = producers
+            self._constructions = constructions
             try:
                 self._emit(finding, names)
             except Exception:
@@ -586,7 +589,7 @@ class FileAnalysis:
                             break
                     if model is not None and argument is not None:
                         shape = self._literal_shape(argument, propagator)
-                        if shape is not None and model not in found:
+                        if shape is not None and model not in found and min(shape) >= 0:
                             found[model] = Declaration(parse_shape_tuple(repr(tuple(shape))), "example", self._line(small))
                 continue
             model = self._model_name_of(func, aliases, propagator) if not isinstance(func, cst.Call) or True else None
@@ -596,7 +599,7 @@ class FileAnalysis:
             if isinstance(argument, cst.Name) and argument.value in tensors:
                 argument = tensors[argument.value]
             value = self._evaluate_quietly(argument, propagator)
-            if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) for d in value.shape):
+            if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) and d >= 0 for d in value.shape):
                 if model not in found:
                     found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small))
 
@@ -700,7 +703,7 @@ class FileAnalysis:
         # Findings of this model.
         names = {id(module): name for name, module in instance.named_modules()}
         for finding in propagator.findings:
-            self._pending.append((finding, names, propagator.producers))
+            self._pending.append((finding, names, propagator.producers, propagator.constructions))
 
         # Shapes.
         layers: List[LayerShape] = []
@@ -819,7 +822,11 @@ class FileAnalysis:
 
     def _needs_check(self, layer: LayerModule, fix: Fix) -> bool:
         """A layer built several times (a loop, a class used twice) changes everywhere at once."""
-        return layer.constructions > 1 or fix.applicability != SAFE
+        return self._built(layer) > 1 or fix.applicability != SAFE
+
+    def _built(self, layer: LayerModule) -> int:
+        """How many times the layer's constructor call ran while building its model."""
+        return max(self._constructions.get(id(layer.node), 1), layer.constructions)
 
     def _layer_label(self, layer: LayerModule, names: Dict[int, str]) -> str:
         name = names.get(id(layer))
@@ -830,7 +837,7 @@ class FileAnalysis:
         edit = suggest.layer_edit(layer, values, self.positions, self.module)
         if edit is None or not edit.edits:
             return None, None
-        safe = exact_and_lossless and edit.literal and layer.constructions <= 1 and not layer.uncertain
+        safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
         return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
 
     def _layer_suggestion(self, finding: Finding, names: Dict[int, str], bounds) -> Tuple[str, Optional[str], Optional[Fix]]:
@@ -948,6 +955,8 @@ def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tu
     for i, size in enumerate(sizes):
         k, s, p, d = (params[name][i] if name in params else 1 for name in ("kernel_size", "stride", "padding", "dilation"))
         p = params["padding"][i]
+        if min(k, s, d, size) < 1 or p < 0:
+            return None
         if layer.spec.family == "conv_transpose":
             op = min(params["output_padding"][i], max(s, d) - 1)
             value = formulas.conv_transpose_out(size, k, s, p, op, d)
