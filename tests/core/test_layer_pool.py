@@ -82,3 +82,31 @@ def adaptive_cases(draw):
 @given(adaptive_cases(), st.data())
 def test_adaptive_pool(case, data):
     check_case(case, data)
+
+
+def test_max_pool_padding_limit_against_kernel_and_dilation():
+    """Settle max_pool1d vs max_pool2d/3d: is padding checked against the kernel or its dilated
+    span? Every small combination, with and without indices (max_pool1d has its own kernel
+    when no indices are asked for), is compared with torch."""
+    from itertools import product
+
+    for n, k, d, pad, indices in product((1, 2, 3), (1, 2, 3, 4), (1, 2, 3), (0, 1, 2, 3), (False, True)):
+        case = _fixed_case(f"MaxPool{n}d", n, {"kernel_size": k, "dilation": d, "padding": pad,
+                                               "return_indices": indices}, size=12)
+        check_case(case)
+
+
+def test_avg_pool_padding_limit_and_ceil_mode():
+    from itertools import product
+
+    for n, k, s, pad, ceil, size in product((1, 2, 3), (1, 2, 3), (1, 2, 3), (0, 1, 2), (False, True), (1, 2, 5)):
+        case = _fixed_case(f"AvgPool{n}d", n, {"kernel_size": k, "stride": s, "padding": pad,
+                                               "ceil_mode": ceil}, size=size)
+        check_case(case)
+
+
+def _fixed_case(name: str, n: int, kwargs: dict, size: int) -> Case:
+    knobs = {"rank": n + 2, "channels": 1, "spatial": (size,) * n}
+    good = {"rank": n + 2, "channels": 1, "spatial": (32,) * n}
+    return Case(name, (), kwargs, knobs, good, {"rank": SHP104, "channels": SHP103, "spatial": SHP105},
+                spatial_input(n), untouched=batch_untouched(n))

@@ -151,3 +151,17 @@ def unflatten_cases(draw):
 @given(unflatten_cases(), st.data())
 def test_unflatten(case, data):
     check_case(case, data)
+
+
+def test_upsample_rounding_against_torch():
+    """Output sizes from scale factors that are not exact in binary (1/3, 0.7, 1.1, 2.2...)."""
+    for mode, rank in (("nearest", 3), ("linear", 3), ("bilinear", 4), ("nearest-exact", 3)):
+        for scale in (1 / 3, 2 / 3, 0.7, 1.1, 1.3, 2.2, 0.35, 1.999, 2.5, 0.999):
+            for size in range(1, 13):
+                spatial = (size,) * (rank - 2)
+                case = Case("Upsample", (), {"scale_factor": scale, "mode": mode},
+                            {"rank": rank, "channels": 1, "spatial": spatial},
+                            {"rank": rank, "channels": 1, "spatial": (20,) * (rank - 2)},
+                            {"rank": SHP104, "channels": SHP102, "spatial": SHP105},
+                            _spatial_rank_input)
+                check_case(case)
