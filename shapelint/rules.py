@@ -149,13 +149,14 @@ class Head(nn.Module):
     Rule(
         code=codes.BAD_DECLARATION,
         name="invalid-shape-declaration",
-        summary="A shape declaration (pragma, jaxtyping string, CLI or config) cannot be read.",
+        summary="A shape declaration in the file (a pragma or a jaxtyping string) cannot be read.",
         explanation="""
 A declared shape is what shapelint checks the model against; one it cannot read is ignored, and
 the model is then checked as if nothing had been declared. This covers a `# shapelint:` pragma
-that is not `key=shape` pairs of tuple or list literals, a jaxtyping dimension string that
-jaxtyping itself would reject, and a malformed `--input`/`--output` or `[tool.shapelint.inputs]`
-value.
+that is not `key=shape` pairs of tuple or list literals, and a jaxtyping dimension string that
+jaxtyping itself would reject. A malformed `--input`/`--output` value or
+`[tool.shapelint.inputs]` entry is not reported per file: the run stops before any file is
+checked, with exit status 2 and one line that names the value.
 """,
         example=f"""\
 {_IMPORTS}
