@@ -11,7 +11,7 @@ features, output_padding, sizes, ``ngf * 8``-style factors) and in a model's ``_
   PyTorch runs with every declared shape;
 - PyTorch accepts it and every declared shape holds: no SHP1xx.
 
-``SHAPELINT_MUTATIONS_PER_FILE`` (default 16) caps the mutations per file, a seeded sample;
+``SHAPELINT_MUTATIONS_PER_FILE`` (default 12) caps the mutations per file, a seeded sample;
 ``0`` runs them all.
 """
 
@@ -45,7 +45,7 @@ from helpers_torch import (  # noqa: E402
 cases = load_cases()
 
 CONTAINERS = {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"}
-PER_FILE = int(os.environ.get("SHAPELINT_MUTATIONS_PER_FILE", "16"))
+PER_FILE = int(os.environ.get("SHAPELINT_MUTATIONS_PER_FILE", "12"))
 FIX_ROUNDS = 4
 
 
