@@ -159,3 +159,15 @@ def test_links_between_docs_pages_resolve():
                     if line.startswith("#")
                 }
                 assert anchor[1:] in headings, f"{page.name}: no heading {anchor} in {target}"
+
+
+def test_output_config_fixer_and_rule_modules_import_light():
+    code = (
+        "import sys\n"
+        "import shapelint.formatters, shapelint.config, shapelint.fixer, shapelint.rules\n"
+        "import shapelint.cli.rule_cmd\n"
+        "heavy = [m for m in ('torch', 'libcst', 'jsonschema', 'shapelint.analysis') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
