@@ -73,6 +73,32 @@ def _ast_header_parts(node: ast.AST) -> List[ast.AST]:
     return [node]
 
 
+#: Nodes whose dataclass fields are not in source order (``body if test else orelse``).
+_SOURCE_ORDER = {
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """Children in source order, read from the fields (libcst's ``children`` is much slower)."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _SOURCE_ORDER.get(kind) or tuple(node.__dataclass_fields__)
+        names = tuple(n for n in names if not n.startswith(("whitespace", "lpar", "rpar", "comma", "semicolon")))
+        _FIELDS[kind] = names
+    out: List[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
 def _cst_calls(parts: Sequence[cst.CSTNode]) -> List[cst.Call]:
     """Calls in source order (preorder: an outer call starts no later than its inner calls)."""
     found: List[cst.Call] = []
@@ -81,7 +107,7 @@ def _cst_calls(parts: Sequence[cst.CSTNode]) -> List[cst.Call]:
         node = stack.pop()
         if isinstance(node, cst.Call):
             found.append(node)
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(_child_nodes(node)))
     return found
 
 

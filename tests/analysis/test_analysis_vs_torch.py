@@ -1,0 +1,336 @@
+"""Models written as source strings: every shape shapelint infers is the one PyTorch's forward
+hooks see, and the layer names are exactly ``named_modules()``'s.
+
+Each case is run twice: by shapelint statically (``analyze_source``), and by PyTorch (the source
+is exec'd, the model built, forward hooks registered on every named module).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from shapelint.analysis import analyze_source  # noqa: E402
+
+HEADER = """\
+import math
+from collections import OrderedDict
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+"""
+
+
+def torch_shapes(source: str, build: str, inputs: List[Tuple[int, ...]]):
+    namespace: Dict[str, object] = {}
+    exec(compile(source, "<model>", "exec"), namespace)
+    model = eval(build, namespace)
+    seen: Dict[str, Optional[list]] = {}
+    hooks = []
+    for name, module in model.named_modules():
+        def hook(mod, args, output, name=name):
+            if name not in seen:
+                seen[name] = list(output.shape) if isinstance(output, torch.Tensor) else None
+        hooks.append(module.register_forward_hook(hook))
+    with torch.no_grad():
+        out = model.eval()(*[torch.randn(*s) for s in inputs])
+    for h in hooks:
+        h.remove()
+    names = [n for n, _ in model.named_modules() if n]
+    return names, seen, list(out.shape)
+
+
+def shapelint_model(source: str, name: str):
+    result = analyze_source(source, "model.py")
+    errors = [d for d in result.diagnostics if d.code.startswith("SHP1") or d.code.startswith("SHP0")]
+    assert not errors, [(d.code, d.row, d.message) for d in errors]
+    models = {m.name: m for m in result.models}
+    assert name in models, sorted(models)
+    return models[name]
+
+
+def compare(body: str, name: str, build: str, inputs, pragma: str = ""):
+    source = HEADER + textwrap.dedent(body)
+    torch_names, torch_out, final = torch_shapes(source, build, inputs)
+    model = shapelint_model(source, name)
+    ours = {layer.name: layer for layer in model.layers}
+    assert list(ours) == torch_names
+    for layer_name in torch_names:
+        want = torch_out.get(layer_name)
+        if want is None:
+            continue
+        got = ours[layer_name].output
+        assert got is not None and list(got) == want, f"{layer_name}: shapelint {got}, torch {want}"
+    assert model.output is not None and list(model.output) == final
+
+
+CASES = {
+    "nested_sequential_ordered_dict": (
+        """
+        # shapelint: input=(2, 3, 32, 32)
+        class Net(nn.Module):
+            def __init__(self, width=8):
+                super().__init__()
+                self.stem = nn.Sequential(OrderedDict([
+                    ("conv", nn.Conv2d(3, width, 3, padding=1)),
+                    ("bn", nn.BatchNorm2d(width)),
+                    ("act", nn.ReLU()),
+                ]))
+                self.body = nn.Sequential(
+                    nn.Sequential(nn.Conv2d(width, width * 2, 3, stride=2, padding=1), nn.ReLU()),
+                    nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+                )
+                self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width * 2, 5))
+
+            def forward(self, x):
+                return self.head(self.body(self.stem(x)))
+        """,
+        "Net", "Net()", [(2, 3, 32, 32)],
+    ),
+    "loops_lists_and_helpers": (
+        """
+        CHANNELS = [3, 8, 16, 32]
+
+        def conv_block(cin, cout, stride=1):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+        # shapelint: input=(1, 3, 40, 40)
+        class Net(nn.Module):
+            scale = 2
+
+            def __init__(self, channels=CHANNELS):
+                super().__init__()
+                layers = []
+                for cin, cout in zip(channels[:-1], channels[1:]):
+                    layers.append(conv_block(cin, cout, stride=self.scale))
+                self.features = nn.Sequential(*layers)
+                self.blocks = nn.ModuleList([nn.Conv2d(channels[-1], channels[-1], k, padding=k // 2) for k in (1, 3, 5)])
+                self.extra = nn.ModuleList()
+                for i in range(2):
+                    self.extra.append(nn.Conv2d(channels[-1], channels[-1], 3, padding=1))
+                self.add_module("last", nn.Conv2d(channels[-1], 4, kernel_size=1))
+
+            def forward(self, x):
+                x = self.features(x)
+                for block in self.blocks:
+                    x = F.relu(block(x))
+                for i, layer in enumerate(self.extra):
+                    x = x + layer(x)
+                return self.last(x)
+        """,
+        "Net", "Net()", [(1, 3, 40, 40)],
+    ),
+    "unet_like_children_with_two_inputs": (
+        """
+        class DoubleConv(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.double_conv = nn.Sequential(
+                    nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True),
+                    nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(inplace=True))
+
+            def forward(self, x):
+                return self.double_conv(x)
+
+        class Up(nn.Module):
+            def __init__(self, cin, cout):
+                super().__init__()
+                self.up = nn.ConvTranspose2d(cin, cin // 2, kernel_size=2, stride=2)
+                self.conv = DoubleConv(cin, cout)
+
+            def forward(self, x1, x2):
+                x1 = self.up(x1)
+                diff_y = x2.size()[2] - x1.size()[2]
+                diff_x = x2.size(3) - x1.shape[3]
+                x1 = F.pad(x1, [diff_x // 2, diff_x - diff_x // 2, diff_y // 2, diff_y - diff_y // 2])
+                return self.conv(torch.cat([x2, x1], dim=1))
+
+        class UNet(nn.Module):
+            def __init__(self):
+                super(UNet, self).__init__()
+                self.inc = DoubleConv(3, 8)
+                self.down = nn.Sequential(nn.MaxPool2d(2), DoubleConv(8, 16))
+                self.up = Up(16, 8)
+                self.outc = nn.Conv2d(8, 2, kernel_size=1)
+
+            def forward(self, x):
+                x1 = self.inc(x)
+                x2 = self.down(x1)
+                return self.outc(self.up(x2, x1))
+
+        if __name__ == "__main__":
+            net = UNet()
+            print(net(torch.randn(2, 3, 30, 30)).shape)
+        """,
+        "UNet", "UNet()", [(2, 3, 30, 30)],
+    ),
+    "tensor_operations": (
+        """
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv1d(4, 6, 3, padding=1)
+                self.proj = nn.Linear(6, 10)
+                self.norm = nn.LayerNorm(10)
+                self.head = nn.Linear(10 * 12, 3)
+
+            def forward(self, x):
+                b = x.size(0)
+                x = self.conv(x)                     # b 6 12
+                x = x.transpose(1, 2)                # b 12 6
+                x = self.norm(self.proj(x))          # b 12 10
+                y = x.permute(0, 2, 1).unsqueeze(1)  # b 1 10 12
+                y = y.squeeze(1).permute(0, 2, 1)    # b 12 10
+                z = torch.stack([x, y], dim=0).mean(0)
+                z = z.reshape(b, -1)
+                return torch.sigmoid(self.head(z))
+
+        Net()(torch.zeros(5, 4, 12))
+        """,
+        "Net", "Net()", [(5, 4, 12)],
+    ),
+    "functionals_and_output_size": (
+        """
+        # shapelint: input=(2, 4, 17, 17)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.down = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+                self.up = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1)
+                self.fuse = nn.Conv2d(8, 4, 1)
+
+            def forward(self, x):
+                skip = x
+                h = F.max_pool2d(F.relu(self.down(x)), kernel_size=3, stride=1, padding=1)
+                h = F.interpolate(h, scale_factor=2, mode="nearest")
+                h = F.avg_pool2d(h, 2)
+                h = self.up(h, output_size=skip.size())
+                h = torch.cat((h, skip), 1)
+                h = self.fuse(h)
+                h = F.adaptive_avg_pool2d(h, (5, 7))
+                return torch.flatten(h, 1)
+        """,
+        "Net", "Net()", [(2, 4, 17, 17)],
+    ),
+    "module_level_sequential": (
+        """
+        # shapelint: input=(3, 10)
+        mlp = nn.Sequential(
+            nn.Linear(10, 32),
+            nn.GELU(),
+            nn.Dropout(0.1),
+            nn.Linear(32, 4),
+        )
+        """,
+        "mlp", "mlp", [(3, 10)],
+    ),
+    "sequential_subclass_and_inheritance": (
+        """
+        class ConvBNReLU(nn.Sequential):
+            def __init__(self, cin, cout, k=3, s=1):
+                padding = (k - 1) // 2
+                super().__init__(nn.Conv2d(cin, cout, k, s, padding, bias=False), nn.BatchNorm2d(cout), nn.ReLU6(inplace=True))
+
+        class Base(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.width = width
+                self.stem = ConvBNReLU(3, width, s=2)
+
+        # shapelint: input=(1, 3, 64, 64)
+        class Net(Base):
+            def __init__(self, width=16, use_head=True):
+                super().__init__(width)
+                self.head = nn.Conv2d(width, 10, 1) if use_head else nn.Identity()
+                self.drop = None
+
+            def forward(self, x):
+                x = self.stem(x)
+                if self.drop is not None:
+                    x = self.drop(x)
+                x = self.head(x)
+                return x.mean([2, 3])
+        """,
+        "Net", "Net()", [(1, 3, 64, 64)],
+    ),
+    "vocoder_loop_with_zip_and_enumerate": (
+        """
+        RATES = [4, 2]
+        KERNELS = [8, 4]
+
+        class Vocoder(nn.Module):
+            def __init__(self, n_mels=8, channels=16):
+                super().__init__()
+                self.pre = nn.Conv1d(n_mels, channels, 7, 1, padding=3)
+                self.ups = nn.ModuleList()
+                for i, (u, k) in enumerate(zip(RATES, KERNELS)):
+                    self.ups.append(nn.ConvTranspose1d(channels // (2 ** i), channels // (2 ** (i + 1)), k, u, padding=(k - u) // 2))
+                self.post = nn.Conv1d(channels // (2 ** len(self.ups)), 1, 7, 1, padding=3)
+
+            def forward(self, x):
+                x = self.pre(x)
+                for up in self.ups:
+                    x = F.leaky_relu(x, 0.1)
+                    x = up(x)
+                return torch.tanh(self.post(F.leaky_relu(x)))
+
+        def main():
+            from torchinfo import summary
+            summary(Vocoder(), input_size=(1, 8, 25))
+        """,
+        "Vocoder", "Vocoder()", [(1, 8, 25)],
+    ),
+    "jaxtyping_declared_vae": (
+        """
+        from jaxtyping import Float
+
+        class Decoder(nn.Module):
+            def __init__(self, latent=16, base=8):
+                super().__init__()
+                self.base = base
+                self.fc = nn.Linear(latent, base * 4 * 4 * 4)
+                self.deconv = nn.Sequential(
+                    nn.ConvTranspose2d(base * 4, base * 2, 4, 2, 1), nn.ReLU(),
+                    nn.ConvTranspose2d(base * 2, 1, 4, 2, 1), nn.Sigmoid())
+
+            def forward(self, z: Float[Tensor, "4 16"]) -> Float[Tensor, "4 1 16 16"]:
+                x = self.fc(z).view(-1, self.base * 4, 4, 4)
+                return self.deconv(x)
+        """,
+        "Decoder", "Decoder()", [(4, 16)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_shapes_match_pytorch_hooks(case):
+    body, name, build, inputs = CASES[case]
+    compare(body, name, build, inputs)
+
+
+def test_symbolic_batch_survives_view_and_flatten():
+    source = HEADER + textwrap.dedent(
+        """
+        from jaxtyping import Float
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 4, 3, padding=1)
+                self.fc = nn.Linear(4 * 8 * 8, 2)
+
+            def forward(self, x: Float[Tensor, "b 3 8 8"]) -> Float[Tensor, "b 2"]:
+                x = self.conv(x)
+                x = x.view(x.size(0), -1)
+                return self.fc(x)
+        """
+    )
+    model = shapelint_model(source, "Net")
+    assert model.input == ("b", 3, 8, 8)
+    assert model.output == ("b", 2)
+    assert {layer.name: layer.output for layer in model.layers}["fc"] == ("b", 2)
