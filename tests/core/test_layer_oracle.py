@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
 from hypothesis import event, given, settings
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 from shapelint.core.codes import (
@@ -162,7 +163,8 @@ def check_case(case: Case, data: Optional[st.DataObject] = None) -> Tuple[bool, 
     shape, fkw = case.build(case.knobs)
     expected = case.torch(case.knobs)
     got = core_run(case.layer, case.args, case.kwargs, shape, fkw)
-    event(f"{case.layer}: " + ("torch accepts" if expected[0] else f"core {getattr(got[1], 'code', '?')}"))
+    if currently_in_test_context():  # statistics for --hypothesis-show-statistics
+        event(f"{case.layer}: " + ("torch accepts" if expected[0] else f"core {getattr(got[1], 'code', '?')}"))
     if expected[0]:
         assert got[0], "torch accepts, the core raises" + describe(case, expected, got)
         assert got[1] == expected[1], "shapes differ" + describe(case, expected, got)
