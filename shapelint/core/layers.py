@@ -694,10 +694,15 @@ def interpolate_shape(
         raise _fail(
             INVALID_PARAMETERS, f"{layer}: recompute_scale_factor is not meaningful with a size"
         )
+    # mode='area' is an adaptive average pool, which makes an empty output of a size 0.
+    lowest = 0 if mode in ("area", UNKNOWN) else 1
     for name, value in (("size", size), ("scale_factor", scale_factor)):
         items = value if isinstance(value, (tuple, list)) else (value,)
-        if any(isinstance(v, (int, float)) and not isinstance(v, bool) and v <= 0 for v in items):
+        if any(_number(v) and (v < 0 or v == 0 < lowest) for v in items):
             raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {value!r}")
+        if isinstance(value, (tuple, list)) and not 1 <= len(value) <= 3:
+            # interpolate only takes 3-D to 5-D inputs: 1 to 3 spatial sizes.
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} has {len(value)} values, not 1 to 3")
         # A mode that fixes the rank (bilinear: 4-D) fixes the number of sizes too.
         if isinstance(value, (tuple, list)) and mode in _UPSAMPLE_MODE_RANK:
             if len(value) != _UPSAMPLE_MODE_RANK[mode] - 2:
@@ -746,7 +751,7 @@ def interpolate_shape(
             else None
             for dim, scale in zip(x[2:], scales)
         )
-    if any(is_known(o) and o <= 0 for o in out):
+    if any(is_known(o) and o < lowest for o in out):
         raise _fail(NON_POSITIVE_SIZE, f"{layer}: output size {format_shape(out)} is not positive")
     return tuple(x[:2]) + out
 
