@@ -238,3 +238,24 @@ def test_annotations_hold_at_run_time(case, torch_traces):
     assert parse_jaxtyping_dims(given.dim_str).match(case.inputs[0], env) is None
     assert parse_jaxtyping_dims(returned.dim_str).match(t.output, env) is None
     assert parse_jaxtyping_dims(returned.dim_str).resolve(env) == t.output
+
+
+@pytest.mark.parametrize("case", cases.CORRECT, ids=lambda c: c.id)
+def test_cli_input_beats_the_file(case, tmp_path):
+    """`--input` beats every other way of declaring (CONTRACT.md section 1): with a different
+    batch size and, for images, a different size, the shapes follow PyTorch on that input."""
+    new_input = (case.inputs[0][0] + 1,) + tuple(case.inputs[0][1:])
+    t = trace(case.path, case.build, [new_input] + list(case.inputs[1:]))
+    assert t.ok, t.error
+    path, args = prepare(case.file, tmp_path)
+    flag = f"{case.name}=" + ",".join(str(d) for d in new_input)
+    code, data, stderr = shapes_json(path, *args, "--input", flag)
+    model = find_model(data, case)
+    assert model["input"] == list(new_input), model["input"]
+    assert model["output"] == list(t.output), (model["output"], t.output)
+    wrong = {
+        layer["name"]: (layer["output"], list(t.outputs[layer["name"]]))
+        for layer in model["layers"]
+        if layer["name"] in t.outputs and layer["output"] != list(t.outputs[layer["name"]])
+    }
+    assert not wrong, wrong

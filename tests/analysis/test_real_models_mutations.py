@@ -39,6 +39,7 @@ from helpers_torch import (  # noqa: E402
     enclosing_call_span,
     file_args,
     load_cases,
+    run_cli,
     trace,
 )
 
@@ -268,6 +269,20 @@ def test_mutation(mutation, tmp_path):
     after = [(case, trace(path, case.build, case.inputs)) for case in cases.cases_for(file)]
     assert all(verdict(case, t) == "same" for case, t in after), (
         f"after fixes {history}, PyTorch: {describe(after)}"
+    )
+
+    # `shapelint check --fix --unsafe-fixes` itself does as well, and its exit status tells
+    # what remains (0 only when nothing is left).
+    with open(path, "w") as f:
+        f.write(mutated)
+    fixed = run_cli("check", path, "--fix", "--unsafe-fixes", "--no-cache", *args)
+    assert "Traceback" not in fixed.stderr, fixed.stderr
+    code, diagnostics, stderr = check_json(path, *args)
+    assert not shp1(diagnostics), f"after check --fix: {diagnostics}"
+    assert fixed.code == (1 if diagnostics else 0), (fixed.code, fixed.stdout, diagnostics)
+    after = [(case, trace(path, case.build, case.inputs)) for case in cases.cases_for(file)]
+    assert all(verdict(case, t) == "same" for case, t in after), (
+        f"after check --fix, PyTorch: {describe(after)}"
     )
 
 
