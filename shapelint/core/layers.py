@@ -644,7 +644,10 @@ def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
         _check_non_negative(layer, "output_size", sizes)
         if x is None:
             return None
-        if layer.startswith("AdaptiveAvg") and n > 1 and len(x) >= n and len(x) not in _spatial_rule_ranks(n):
+        # A tuple output_size first takes its None entries from the input, which needs more
+        # dims than the tuple has.
+        lowest_rank = n + 1 if isinstance(output_size, (tuple, list)) else n
+        if layer.startswith("AdaptiveAvg") and n > 1 and len(x) >= lowest_rank and len(x) not in _spatial_rule_ranks(n):
             # ATen computes a 1x1(x1) adaptive average as a mean over the last n dims, which
             # takes any rank; every other output size needs the usual ranks.
             wanted = [size if want is None else want for size, want in zip(x[-n:], sizes)]
