@@ -315,6 +315,38 @@ def test_match_like_jaxtyping_runtime(cases):
     assert ours == theirs, (cases, env)
 
 
+def typechecked_function(texts):
+    """A function whose parameters carry the annotations, checked by jaxtyping's decorator with
+    its bundled typeguard, as a user would run it."""
+    typeguard = pytest.importorskip(
+        "jaxtyping._typeguard", reason="jaxtyping without its bundled typeguard"
+    )
+    names = [f"a{i}" for i in range(len(texts))]
+    namespace = {f"T{i}": Float[torch.Tensor, text] for i, text in enumerate(texts)}
+    params = ", ".join(f"{n}: T{i}" for i, n in enumerate(names))
+    exec(f"def f({params}):\n    return None\n", namespace)  # noqa: S102 - test-built signature
+    return jaxtyped(typechecker=typeguard.typechecked)(namespace["f"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(match_cases())
+@example([("a b", (2, 3)), ("b 2*a", (3, 4))])
+@example([("a b", (2, 3)), ("b 2*a", (3, 5))])
+def test_match_like_a_typechecked_function(cases):
+    function = typechecked_function([text for text, _ in cases])
+    try:
+        function(*(torch.zeros(shape) for _, shape in cases))
+        theirs = True
+    except AnnotationError:
+        assume(False)  # an expression of a name not bound yet: jaxtyping cannot decide either
+    except Exception as error:  # noqa: BLE001 - typeguard's TypeCheckError
+        assert "TypeCheckError" in type(error).__name__, error
+        theirs = False
+    env = {}
+    ours = all(parse_jaxtyping_dims(text).match(shape, env) is None for text, shape in cases)
+    assert ours == theirs, (cases, env)
+
+
 @SETTINGS
 @given(match_cases())
 def test_resolve_agrees_with_match(cases):
