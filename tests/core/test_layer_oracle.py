@@ -43,6 +43,7 @@ SCALE = max(1, int(os.environ.get("SHAPELINT_EXAMPLES", "1")))
 def examples(n: int) -> int:
     return n * SCALE
 
+
 torch.set_num_threads(1)
 
 Shape = Tuple[Any, ...]

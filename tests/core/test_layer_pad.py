@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from test_layer_oracle import (
     SHP102, SHP103, SHP104, SHP105, Case, batch_untouched, check_case, core_run, examples,
-    rarely, spatial_input, torch_run,
+    rarely, torch_run,
 )
 
 MODE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
