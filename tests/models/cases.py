@@ -79,8 +79,9 @@ CASES = [
         build=lambda m: m.UNet(),
         inputs=((2, 3, 60, 60),),
         declared_output=(2, 2, 60, 60),
-        declaration_markers=("Float[Tensor",),
+        declaration_markers=("Float[Tensor", "# shapelint: output="),
         model_marker="class UNet(",
+        layer_declarations={"up1": (2, 32, 15, 15)},
     ),
     ModelCase(
         id="vae-decoder",

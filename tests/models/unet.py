@@ -1,7 +1,8 @@
 """A small U-Net (after milesial/Pytorch-UNet): child module classes, ``torch.cat`` skips and an
 ``F.pad`` that makes an odd-sized skip fit (60 -> 30 -> 15 -> 7, and back up 7 -> 14, padded to 15).
 
-Declarations: jaxtyping annotations on ``UNet.forward``.
+Declarations: jaxtyping annotations on ``UNet.forward``; a pragma on the statement after the
+first up-sampling step (15 x 15: the padded skip size).
 """
 
 import torch
@@ -93,7 +94,7 @@ class UNet(nn.Module):
         x2 = self.down1(x1)
         x3 = self.down2(x2)
         x4 = self.down3(x3)
-        x = self.up1(x4, x3)
+        x = self.up1(x4, x3)  # shapelint: output=(batch, 32, 15, 15)
         x = self.up2(x, x2)
         x = self.up3(x, x1)
         logits = self.outc(x)
