@@ -24,10 +24,13 @@ from . import __version__
 from .options import Options
 from .results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
 
-#: Directory names never searched when a directory is given (CONTRACT.md section 2).
+#: Directory names never searched when a directory is given: CONTRACT.md section 2's, and the
+#: rest of ruff's default ``exclude``.
 DEFAULT_EXCLUDES = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "__pycache__", ".tox", ".nox",
-     ".eggs", "node_modules", ".shapelint_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+    {".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+     ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
+     ".vscode", "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
+     "site-packages", "venv", ".shapelint_cache"}
 )
 
 STDIN = "-"

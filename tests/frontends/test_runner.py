@@ -80,7 +80,8 @@ def codes(outcome: runner.FileOutcome):
 def test_discover_recurses_and_skips_the_usual_excludes(tmp_path):
     for name in ["a.py", "pkg/b.py", "pkg/sub/c.py", "pkg/notes.txt", ".git/d.py", ".venv/e.py",
                  "venv/f.py", "build/g.py", "dist/h.py", "__pycache__/i.py", ".tox/j.py",
-                 ".eggs/k.py", "node_modules/l.py", "x.egg-info/m.py"]:
+                 ".eggs/k.py", "node_modules/l.py", "x.egg-info/m.py", "lib/site-packages/n.py",
+                 ".shapelint_cache/o.py", "pkg/.ipynb_checkpoints/p.py"]:
         write(tmp_path / name, "")
     found = runner.discover([str(tmp_path)])
     assert [os.path.relpath(p, tmp_path) for p in found] == ["a.py", "pkg/b.py", "pkg/sub/c.py"]
