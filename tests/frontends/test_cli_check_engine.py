@@ -146,6 +146,16 @@ def test_fix_repairs_the_channel_chain_and_torch_runs_it(project):
     load(project / "block.py", "block").eval()(torch.randn(1, 3, 8, 8))
 
 
+def test_fix_from_cached_results(project):
+    """A cached result carries its fixes: --fix after a plain run applies the same edits."""
+    assert shapelint("check", "block.py", cwd=project).returncode == 1  # fills the cache
+    assert list((project / ".shapelint_cache").rglob("*.json"))
+    proc = shapelint("check", "block.py", "--fix", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (project / "block.py").read_text() == BAD_CHANNELS.replace("BatchNorm2d(16)", "BatchNorm2d(8)")
+    assert shapelint("check", "block.py", cwd=project).returncode == 0
+
+
 def test_fix_exit_status_reflects_what_remains(project):
     # The invalid output_padding has no safe fix in this file: --fix must not exit 0.
     proc = shapelint("check", "up.py", "block.py", "--no-cache", "--fix", cwd=project)
