@@ -900,6 +900,7 @@ class FileAnalysis:
             )
 
         changes, lossy = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        changes = self._shared_same_size(steps) + changes
         chosen = self._first_fix(changes, names)
         if chosen is not None:
             change, fix, code = chosen
@@ -923,6 +924,32 @@ class FileAnalysis:
                 message = f"{message}; instead of {label} use {alternative.code} ({alternative.note})"
             return message, help_text, None
         return message, None, None
+
+    def _shared_same_size(self, steps) -> List[suggest.Change]:
+        """A stride-1 convolution built several times that changes the size it is given: the
+        usual intent is 'same' padding, and one edit changes every instance (checked by
+        re-analysis before it is offered)."""
+        found: List[suggest.Change] = []
+        for step in steps:
+            layer = step.module
+            if not isinstance(layer, LayerModule) or layer.spec.family != "conv" or self._built(layer) <= 1:
+                continue
+            params = suggest.current_params(layer)
+            if params is None or any(s != 1 for s in params["stride"]):
+                continue
+            before, after = shape_of(step.input), step.output.shape
+            if before is None or after is None or before[2:] == after[2:]:
+                continue
+            kernels, pads, dilations = params["kernel_size"], params["padding"], params["dilation"]
+            if all(d * (k - 1) % 2 == 0 for k, d in zip(kernels, dilations)):
+                values = tuple(d * (k - 1) // 2 for k, d in zip(kernels, dilations))
+                if values != pads:
+                    found.append(suggest.Change(layer, {"padding": values}, rank=(False, 0)))
+            if all(2 * p % d == 0 for p, d in zip(pads, dilations)):
+                values = tuple(2 * p // d + 1 for p, d in zip(pads, dilations))
+                if values != kernels:
+                    found.append(suggest.Change(layer, {"kernel_size": values}, rank=(False, 0)))
+        return found[:4]
 
     def _first_fix(self, changes, names):
         """The best change whose edit is known to work (checked by re-analysis when shared)."""
@@ -949,6 +976,8 @@ class FileAnalysis:
             found, _ = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
             changes.extend(found)
         changes.sort(key=lambda c: c.rank)
+        for tensor, _ in finding.operands:
+            changes = self._shared_same_size(suggest.chain_of(self.propagator, tensor)) + changes
         chosen = self._first_fix(changes, names)
         if chosen is None:
             return finding.message, None, None
