@@ -716,7 +716,9 @@ def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
         while i < n and body[i] in " \t":
             i += 1
         if i >= n or body[i] != "=":
-            raise bad(f"expected '=' after {key!r}")
+            if key in PRAGMA_KEYS:
+                raise bad(f"expected '=' after {key!r}")
+            raise bad(f"unexpected {key!r} (expected key=shape pairs such as input=(16, 3, 64, 64))")
         i += 1
         while i < n and body[i] in " \t":
             i += 1
