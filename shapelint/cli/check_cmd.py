@@ -255,6 +255,7 @@ class Run:
         cli_inputs = parse_shapes(args.input, "--input")
         cli_outputs = parse_shapes(args.output, "--output")
         self.declared = {"--input": cli_inputs, "--output": cli_outputs}
+        self.write_errors: List[str] = []
         self.config = layer_cli_selection(
             self.config,
             parse_code_list(args.select, "--select"),
@@ -346,7 +347,9 @@ def _main(argv: List[str]) -> int:
         if not (crashed and not diagnostics and args.format == "text"):  # not "All checks passed!"
             write(stream, render(diagnostics, args.format, fixed=fixed_count))
 
-    if report_internal_errors(crashed):
+    for message in run.write_errors:
+        print(message, file=sys.stderr)
+    if report_internal_errors(crashed) or run.write_errors:
         return 2
     return 1 if diagnostics and not args.exit_zero else 0
 
@@ -419,10 +422,15 @@ def fix_files(
             write(sys.stdout, unified_diff(outcome.path, text, new_text))
             continue
         try:
+            data = new_text.encode(encoding)
             with open(outcome.path, "wb") as handle:
-                handle.write(new_text.encode(encoding))
+                handle.write(data)
         except (OSError, UnicodeEncodeError) as error:
-            raise UsageError(f"cannot write {outcome.path}: {error}") from None
+            # Like ruff: say so, keep fixing the other files, report this one as it is, exit 2.
+            run.write_errors.append(f"error: cannot write {outcome.path}: {one_line(error)}")
+            reported[-1] = outcome
+            fixed_total -= n
+            changed -= 1
     return reported, fixed_total, changed
 
 

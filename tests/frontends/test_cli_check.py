@@ -419,6 +419,31 @@ def test_fix_keeps_the_encoding_and_line_endings(run):
     assert Path("m.py").read_bytes() == b"# -*- coding: latin-1 -*-\r\nnn.X  # caf\xe9\r\nFIXED\r\n"
 
 
+def test_a_file_that_cannot_be_written_is_one_line_and_the_others_are_fixed(run, monkeypatch):
+    # The fix brings a character that the file's declared encoding cannot hold.
+    original = fake_analyze_source
+
+    def euro_fix(source, path, options):
+        result = original(source, path, options)
+        result.diagnostics[:] = [
+            Diagnostic(d.code, d.message, d.path, d.row, d.col, d.end_row, d.end_col,
+                       Fix("euro", "safe", (Edit("'\u20ac'", (d.row, d.col), (d.end_row, d.end_col)),)))
+            for d in result.diagnostics
+        ]
+        return result
+
+    monkeypatch.setattr(analysis, "analyze_source", euro_fix)
+    Path("a.py").write_bytes(b"# -*- coding: latin-1 -*-\nnn.X\nBUG\n")
+    write("b.py", "nn.X\nBUG\n")
+    result = run("a.py", "b.py", "--fix")
+    assert result.code == 2, (result.out, result.err, Path("a.py").read_bytes(), Path("b.py").read_bytes())
+    assert Path("b.py").read_text() == "nn.X\n'\u20ac'\n"
+    assert Path("a.py").read_bytes() == b"# -*- coding: latin-1 -*-\nnn.X\nBUG\n"
+    assert "a.py:3:1: SHP101" in result.out and "b.py" not in result.out
+    [line] = result.err.splitlines()
+    assert line.startswith("error: cannot write a.py: ")
+
+
 def test_diff_prints_and_writes_nothing(run):
     write("m.py", "nn.X\nFIXME\n")
     result = run("m.py", "--diff")
