@@ -101,6 +101,16 @@ def warn_unmatched_declarations(
                       file=sys.stderr)
 
 
+def make_job(config: "Config", options, use_cache: bool) -> runner.Job:
+    """What the workers need: the options and, unless disabled, where the cache is (at the
+    project root: the config file's directory, else the nearest pyproject.toml/.git above)."""
+    cache_dir = None
+    if use_cache:
+        root = config.root if config.source else runner.find_project_root(os.getcwd())
+        cache_dir = runner.default_cache_dir(root)
+    return runner.Job(options, cache_dir, runner.Cache.settings_key_for(config.cache_key(), options))
+
+
 def report_internal_errors(outcomes: Sequence[runner.FileOutcome]) -> bool:
     """Print one line per file that crashed the engine; True when there was any."""
     for outcome in outcomes:
@@ -264,12 +274,7 @@ class Run:
         )
         self.is_selected = self.config.is_selected
         self.options = self.config.options(cli_inputs, cli_outputs)
-        cache_dir = None
-        if not args.no_cache:
-            root = self.config.root if self.config.source else runner.find_project_root(os.getcwd())
-            cache_dir = runner.default_cache_dir(root)
-        settings_key = runner.Cache.settings_key_for(self.config.cache_key(), self.options)
-        self.job = runner.Job(self.options, cache_dir, settings_key)
+        self.job = make_job(self.config, self.options, use_cache=not args.no_cache)
 
     def kept(self, outcome: runner.FileOutcome) -> List[Diagnostic]:
         assert outcome.result is not None

@@ -17,7 +17,9 @@ from ..results import ModelShapes
 from .check_cmd import (
     OneLineArgumentParser,
     UsageError,
+    _jobs,
     load_config,
+    make_job,
     parse_shapes,
     print_error,
     read_stdin,
@@ -43,6 +45,9 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--config", metavar="FILE",
                         help="settings file (pyproject.toml or shapelint.toml) instead of searching for one")
     parser.add_argument("--stdin-filename", metavar="PATH", help="the name of the file given on stdin")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     return parser
 
 
@@ -77,8 +82,9 @@ def _main(argv: List[str]) -> int:
     outcomes: List[runner.FileOutcome] = []
     files = runner.discover(file_args, config.is_excluded)
     if files:
-        # No cache: `shapes` is run by a person on a few files, and its result is all models.
-        outcomes.extend(runner.run(files, runner.Job(options)).outcomes)
+        # The cache `check` fills holds the models too.
+        job = make_job(config, options, use_cache=not args.no_cache)
+        outcomes.extend(runner.run(files, job, args.jobs).outcomes)
     elif not read_from_stdin:
         print("warning: No Python files found under the given path(s)", file=sys.stderr)
     if read_from_stdin:

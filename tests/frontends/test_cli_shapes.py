@@ -51,6 +51,7 @@ def fake_engine(monkeypatch, tmp_path):
     monkeypatch.setattr(analysis, "mentions_layers", lambda data: b"nn." in data, raising=False)
     monkeypatch.setattr(analysis, "analyze_source", analyze_source, raising=False)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
     return calls
 
 
@@ -132,3 +133,13 @@ def test_no_python_files_is_a_clean_exit_with_a_warning(capsys, tmp_path):
     (tmp_path / "empty").mkdir()
     assert shapes(capsys, "empty", "--format", "json") == (
         0, '{\n  "models": []\n}\n', "warning: No Python files found under the given path(s)\n")
+
+
+def test_models_come_from_the_cache_the_second_time(capsys, fake_engine):
+    Path("m.py").write_text("nn.Module\n")
+    first = shapes(capsys, "m.py", "--format", "json")
+    second = shapes(capsys, "m.py", "--format", "json")
+    assert first == second and len(fake_engine) == 1
+    assert shapes(capsys, "m.py", "--format", "json", "--no-cache") == first and len(fake_engine) == 2
+    assert shapes(capsys, "m.py", "--format", "json", "--input", "Net=1,3,8,8")[0] == 0
+    assert len(fake_engine) == 3  # other declarations: a miss

@@ -58,10 +58,14 @@ def torch_outputs(model, x):
 
 
 def test_shapes_match_pytorch(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")  # the cache goes here
     (tmp_path / "model.py").write_text(MODEL)
     proc = shapes("model.py", "--format", "json", "--input", "Net=2,3,32,32", "--input", "decoder=5,4,8,8",
                   cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+    warm = shapes("model.py", "--format", "json", "--input", "Net=2,3,32,32", "--input", "decoder=5,4,8,8",
+                  cwd=tmp_path)
+    assert warm.stdout == proc.stdout and (tmp_path / ".shapelint_cache").is_dir()
     models = {m["name"]: m for m in json.loads(proc.stdout)["models"]}
     assert set(models) == {"Net", "decoder"}
     namespace: dict = {}
@@ -79,7 +83,7 @@ def test_shapes_match_pytorch(tmp_path):
 
 def test_text_table(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
-    proc = shapes("model.py", "--input", "Net=2,3,32,32", cwd=tmp_path)
+    proc = shapes("model.py", "--input", "Net=2,3,32,32", "--no-cache", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "Net (model.py:5)"
