@@ -246,6 +246,23 @@ def test_cache_key_includes_the_version(engine, tmp_path, monkeypatch):
     assert runner.Cache.settings_key_for("c", Options()) != key
 
 
+def test_cache_key_includes_the_engines_code(tmp_path, monkeypatch):
+    key = runner.Cache.settings_key_for("c", Options())
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "edited engine")
+    assert runner.Cache.settings_key_for("c", Options()) != key
+
+
+def test_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
+    package = tmp_path / "shapelint"
+    write(package / "runner.py", "")
+    write(package / "analysis" / "analyze.py", "x = 1\n")
+    monkeypatch.setattr(runner, "__file__", str(package / "runner.py"))
+    before = runner.code_fingerprint()
+    assert runner.code_fingerprint() == before
+    write(package / "analysis" / "analyze.py", "x = 22\n")
+    assert runner.code_fingerprint() != before
+
+
 def test_noqa_applies_to_cached_results_too(engine, tmp_path):
     path = write(tmp_path / "m.py", "nn.X\nBUG  # noqa\n")
     job = cached_job(tmp_path)
