@@ -34,6 +34,7 @@ from .evaluate import Scope, _Abort, _Break, _Continue, _Return
 from .positions import Positions
 from .propagate import Finding, Propagator, shape_of
 from .values import (
+    ArgumentCapture,
     ClassRef,
     Declared,
     ExternalRef,
@@ -133,6 +134,8 @@ class Declaration:
     source: str  # cli, pragma, jaxtyping, config, example
     line: int = 1
     column: int = 1
+    #: For an example input: the constructor call the example builds the model with.
+    build: Optional[cst.Call] = None
 
     def describe(self) -> str:
         where = {"cli": "on the command line", "config": "in the configuration"}.get(self.source)
@@ -542,7 +545,10 @@ class FileAnalysis:
                     self._example_statement(small, aliases, tensors, found, propagator)
         return found
 
-    def _model_name_of(self, node: cst.BaseExpression, aliases: Dict[str, str], propagator: Propagator) -> Optional[str]:
+    def _model_name_of(self, node: cst.BaseExpression, aliases: Dict[str, Any], propagator: Propagator) -> Optional[str]:
+        """The model an expression is (``Net()``, ``Net(8).eval()``, a variable holding one);
+        ``self._build`` is set to the constructor call, whose arguments the example runs with."""
+        self._build = None
         # Peel `.eval()`, `.to(device)`, `.cuda()`.
         while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
             "eval", "to", "cuda", "cpu", "train", "float", "double", "half"
@@ -551,11 +557,13 @@ class FileAnalysis:
         if isinstance(node, cst.Call):
             ref = self._static_value(node.func, propagator)
             if isinstance(ref, ClassRef) and ref.info.kind:
+                self._build = node
                 return ref.info.name
             return None
         if isinstance(node, cst.Name):
             if node.value in aliases:
-                return aliases[node.value]
+                name, self._build = aliases[node.value]
+                return name
             value = propagator.globals.get(node.value)
             if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
                 return node.value
@@ -581,7 +589,7 @@ class FileAnalysis:
             target = small.targets[0].target.value
             model = self._model_name_of(small.value, aliases, propagator)
             if model is not None:
-                aliases[target] = model
+                aliases[target] = (model, self._build)
             else:
                 tensors[target] = small.value
         for call in _calls_in(small):
@@ -601,9 +609,11 @@ class FileAnalysis:
                     if model is not None and argument is not None:
                         shape = self._literal_shape(argument, propagator)
                         if shape is not None and model not in found and min(shape) >= 0:
-                            found[model] = Declaration(parse_shape_tuple(repr(tuple(shape))), "example", self._line(small))
+                            found[model] = Declaration(parse_shape_tuple(repr(tuple(shape))), "example", self._line(small),
+                                                       build=self._build)
                 continue
-            model = self._model_name_of(func, aliases, propagator) if not isinstance(func, cst.Call) or True else None
+            model = self._model_name_of(func, aliases, propagator)
+            build = self._build
             if model is None or not call.args or call.args[0].keyword is not None:
                 continue
             argument = call.args[0].value
@@ -612,7 +622,8 @@ class FileAnalysis:
             value = self._evaluate_quietly(argument, propagator)
             if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) and d >= 0 for d in value.shape):
                 if model not in found:
-                    found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small))
+                    found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small),
+                                               build=build)
 
     def _literal_shape(self, node: cst.BaseExpression, propagator: Propagator) -> Optional[Tuple[int, ...]]:
         value = self._evaluate_quietly(node, propagator)
@@ -666,9 +677,10 @@ class FileAnalysis:
         input_declaration = self._choose(plan.inputs, "input", plan.name)
         output_declaration = self._choose(plan.outputs, "output", plan.name)
 
-        # Build.
+        # Build: as the example that gives the input builds it, else with the defaults.
         if plan.info is not None:
-            instance = propagator.instantiate(plan.info, [], {}, None)
+            args, kwargs = self._build_arguments(input_declaration)
+            instance = propagator.instantiate(plan.info, args, kwargs, None)
         else:
             propagator.statement = plan.statement
             instance = propagator.eval(plan.value, Scope(propagator.globals))
@@ -741,6 +753,20 @@ class FileAnalysis:
         first = twin.body[0].lineno if getattr(twin, "body", None) else twin.lineno
         last = getattr(twin, "end_lineno", None) or twin.lineno
         return list(set(self._defined_names.findall("\n".join(self._lines[first - 1:last]))))
+
+    def _build_arguments(self, declaration: Optional[Declaration]) -> Tuple[List[Any], Dict[str, Any]]:
+        if declaration is None or declaration.build is None or not declaration.build.args:
+            return [], {}
+        propagator = self.propagator
+        propagator.silent += 1
+        try:
+            call = propagator.eval(declaration.build.with_changes(func=cst.Name("__shapelint_capture__")),
+                                   Scope(dict(propagator.globals, __shapelint_capture__=_CAPTURE)))
+        finally:
+            propagator.silent -= 1
+        if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict):
+            return list(call[0]), call[1]
+        return [], {}
 
     def _module_line(self, module: ModuleValue, default: int) -> int:
         if isinstance(module.node, cst.Call) and module.statement is not None:
@@ -1013,6 +1039,9 @@ def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tu
         # A size that would vanish: the smallest valid one (the layer reduced it to a point).
         out.append(max(value, 1))
     return tuple(input_shape[:-n]) + tuple(out)
+
+
+_CAPTURE = ArgumentCapture()
 
 
 def apply_edits(text: str, edits) -> str:

@@ -20,6 +20,7 @@ import libcst as cst
 from ..core.layers import UNKNOWN
 from .collect import ClassInfo, FileIndex, bind_import, dotted_name
 from .values import (
+    ArgumentCapture,
     BoundMethod,
     BuiltinRef,
     ClassRef,
@@ -932,6 +933,8 @@ class Interpreter:
     def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[cst.CSTNode]) -> Any:
         if fn is UNKNOWN:
             return UNKNOWN
+        if isinstance(fn, ArgumentCapture):
+            return (list(args), dict(kwargs))
         if isinstance(fn, TorchRef):
             return self.torch_call(fn, args, kwargs, node)
         if isinstance(fn, ModuleValue):

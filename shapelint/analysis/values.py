@@ -209,6 +209,11 @@ class LambdaRef:
     scope: Dict[str, Any]
 
 
+class ArgumentCapture:
+    """Called like a function, gives back ``(args, kwargs)``: reads the arguments of a call
+    (the constructor call of an example) with the interpreter's evaluation of each."""
+
+
 def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 

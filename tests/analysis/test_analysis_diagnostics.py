@@ -350,3 +350,23 @@ def test_models_and_layer_lines():
     assert [(layer.name, layer.type, layer.line - HEADER_LINES) for layer in model.layers] == [
         ("conv1", "Conv2d", 6), ("bn", "BatchNorm2d", 7), ("conv2", "Conv2d", 8),
     ]
+
+
+def test_an_example_input_builds_the_model_with_the_example_arguments():
+    body = """
+    class Net(nn.Module):
+        def __init__(self, c=3, k=5):
+            super().__init__()
+            self.conv = nn.Conv2d(c, 8, k)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    if __name__ == "__main__":
+        net = Net(4, k=3).eval()
+        net(torch.randn(1, 4, 10, 10))
+    """
+    result = analyze(body)
+    assert result.diagnostics == []
+    (model,) = result.models
+    assert (model.input, model.output) == ((1, 4, 10, 10), (1, 8, 8, 8))
