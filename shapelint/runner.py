@@ -15,8 +15,6 @@ import json
 import os
 import re
 import sys
-import tempfile
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -334,6 +332,8 @@ class Cache:
         }
         try:
             self._prepare(os.path.dirname(target))
+            import tempfile  # only when writing: keeps a warm run's start-up short
+
             # Write then rename, so a concurrent reader never sees half an entry.
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
             try:
@@ -449,7 +449,7 @@ def check_file(path: str, job: Job) -> FileOutcome:
             cache.put(path, content_key, result)
         return FileOutcome(path, without_noqa(result, data))
     except Exception as error:  # one file's bug must not stop the run
-        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+        return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
 
 def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
@@ -457,7 +457,7 @@ def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
     try:
         return FileOutcome(path, without_noqa(analyze_bytes(data, path, options), data))
     except Exception as error:
-        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+        return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
 
 def check_text(text: str, path: str, options: Options) -> FileOutcome:
@@ -469,7 +469,13 @@ def check_text(text: str, path: str, options: Options) -> FileOutcome:
             return FileOutcome(path, FileResult(path=path))
         return FileOutcome(path, without_noqa(analyze_source(text, path, options), text))
     except Exception as error:
-        return FileOutcome(path, error=describe(error), traceback=traceback.format_exc())
+        return FileOutcome(path, error=describe(error), traceback=format_traceback())
+
+
+def format_traceback() -> str:
+    import traceback  # only on an internal error
+
+    return traceback.format_exc()
 
 
 def describe(error: BaseException) -> str:
