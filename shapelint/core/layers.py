@@ -476,13 +476,18 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
                     NON_POSITIVE_SIZE,
                     f"{layer}: padding ({before}, {after}) crops more than the size {size}",
                 )
-        elif new < 0 or (new == 0 and dims == 1 and mode != "circular"):
-            # The 2-d and 3-d reflect/replicate kernels and circular padding allow an empty
-            # result; the 1-d reflect/replicate kernels do not.
+        elif new < 0:
             raise _fail(
                 NON_POSITIVE_SIZE, f"{layer}: padding ({before}, {after}) makes size {size} into {new}"
             )
         out[axis] = new
+    padded = out[len(out) - dims :]
+    if mode in ("reflect", "replicate") and padded and all(d == 0 for d in padded):
+        # The reflect/replicate kernels allow an empty padded dim only next to a non-empty one
+        # (their check is output_w >= 1 || output_h >= 1 ...); circular allows any.
+        raise _fail(
+            NON_POSITIVE_SIZE, f"{layer}: padding {tuple(pads)} leaves nothing of {format_shape(x)}"
+        )
     return tuple(out)
 
 
@@ -763,9 +768,15 @@ def _upsample_rule(layer: str, fixed_mode: Optional[str] = None, align: Any = No
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         mode = fixed_mode or p.get("mode", "nearest")
         align_corners = align if fixed_mode else p.get("align_corners")
+        scale = p["scale_factor"]
+        # nn.Upsample stores float(scale_factor) if scale_factor else None: a zero scale is
+        # no scale at all, and a list (not a tuple) cannot be made a float.
+        if isinstance(scale, list):
+            raise _fail(INVALID_PARAMETERS, f"{layer}: scale_factor must be a number or a tuple, not a list")
+        if _number(scale) and not scale:
+            scale = None
         return interpolate_shape(
-            layer, x, p["size"], p["scale_factor"], mode, align_corners,
-            p.get("recompute_scale_factor"),
+            layer, x, p["size"], scale, mode, align_corners, p.get("recompute_scale_factor"),
         )
 
     return rule
