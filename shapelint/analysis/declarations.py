@@ -534,6 +534,32 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
     return SymbolicDim(elem, _expression_source(elem, bad), broadcastable)
 
 
+def _static_str(node: ast.AST) -> Optional[str]:
+    """The value of a string expression made of literals only (what jaxtyping's f-string step
+    produces for an element without argument references), else None."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                parts.append(v.value)
+            elif (
+                isinstance(v, ast.FormattedValue)
+                and isinstance(v.value, ast.Constant)
+                and v.conversion in (-1, None)
+                and v.format_spec is None
+            ):
+                parts.append(str(v.value.value))  # `{1}`: a constant field
+            else:
+                return None
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _static_str(node.left), _static_str(node.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
 def _expression_source(elem: str, bad) -> Optional[str]:
     """The Python expression of a symbolic dim, None when it depends on argument values.
 
@@ -545,11 +571,9 @@ def _expression_source(elem: str, bad) -> Optional[str]:
         fstring = ast.parse("f'" + elem + "'", mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise bad(f"{elem!r} is not a valid expression") from None
-    if not isinstance(fstring, ast.JoinedStr) or not all(
-        isinstance(v, ast.Constant) and isinstance(v.value, str) for v in fstring.values
-    ):
+    source = _static_str(fstring)
+    if source is None:
         return None  # refers to argument values: `{n}`
-    source = "".join(v.value for v in fstring.values)
     try:
         ast.parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
