@@ -57,7 +57,9 @@ def render_text(diagnostics: List[Diagnostic], fixed: int = 0) -> str:
         return "All checks passed!\n"
     lines: List[str] = []
     for d in diagnostics:
-        lines.append(f"{d.path}:{d.row}:{d.col}: {d.code} {d.message}")
+        # One line per diagnostic, as editors' problem matchers and grep expect.
+        message = " ".join(d.message.splitlines())
+        lines.append(f"{d.path}:{d.row}:{d.col}: {d.code} {message}")
         if d.help:
             help_lines = d.help.splitlines() or [""]
             lines.append(f"    help: {help_lines[0]}")

@@ -330,3 +330,8 @@ def test_json_schema_of_the_contract_rejects_extra_keys():
     data[0]["cell"] = None
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, JSON_OUTPUT_SCHEMA)
+
+
+def test_text_keeps_one_line_per_diagnostic():
+    diagnostic = Diagnostic("SHP101", "first line\nsecond line\r\nthird", "a.py", 1, 1, 1, 2)
+    assert render([diagnostic], "text").splitlines()[0] == "a.py:1:1: SHP101 first line second line third"
