@@ -259,3 +259,21 @@ def test_cli_input_beats_the_file(case, tmp_path):
         if layer["name"] in t.outputs and layer["output"] != list(t.outputs[layer["name"]])
     }
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("file", cases.FILES)
+def test_shapes_text_table(file, tmp_path, torch_traces):
+    """The human table names every model and shows PyTorch's output shape of each."""
+    path, args = prepare(file, tmp_path)
+    result = run_cli("shapes", path, *args)
+    assert result.code == 0 and "Traceback" not in result.stderr, result.stderr
+    blocks = {block.split(" (", 1)[0]: block for block in result.stdout.strip().split("\n\n")}
+    for case in cases.cases_for(file):
+        assert case.name in blocks, result.stdout
+        (line,) = [l for l in blocks[case.name].splitlines() if l.startswith("Output shape:")]
+        printed = line.split(":", 1)[1].strip().strip("[]").split(", ")
+        expected = [str(d) for d in torch_traces[case.id].output]
+        # a symbolic batch prints as its name
+        assert len(printed) == len(expected) and all(
+            p == e or (i == 0 and p.isidentifier()) for i, (p, e) in enumerate(zip(printed, expected))
+        ), (line, expected)
