@@ -158,6 +158,16 @@ CASES = [
         config=MLP_CONFIG,
     ),
     ModelCase(
+        id="mobilenet",
+        file="mobilenet.py",
+        name="MobileNetTiny",
+        build=lambda m: m.MobileNetTiny(),
+        inputs=((2, 3, 32, 32),),
+        declared_output=(2, 10),
+        declaration_markers=("Annotated[Tensor",),
+        model_marker="class MobileNetTiny(",
+    ),
+    ModelCase(
         id="upsampler-160-224",
         file="upsampler_160_224.py",
         name="Upsampler",
