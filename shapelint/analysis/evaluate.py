@@ -1185,7 +1185,13 @@ class Interpreter:
             raise _Abort()
         self.statement = statement
         if isinstance(statement, cst.BaseSmallStatement):
-            value = self.exec_small(statement, scope)
+            try:
+                value = self.exec_small(statement, scope)
+            except _Return as done:
+                # `return x  # shapelint: output=...` declares the returned tensor.
+                if self.after_statement is not None:
+                    self.after_statement(statement, scope, done.value)
+                raise
             if self.after_statement is not None:
                 self.after_statement(statement, scope, value)
             return

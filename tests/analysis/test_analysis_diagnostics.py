@@ -370,3 +370,20 @@ def test_an_example_input_builds_the_model_with_the_example_arguments():
     assert result.diagnostics == []
     (model,) = result.models
     assert (model.input, model.output) == ((1, 4, 10, 10), (1, 8, 8, 8))
+
+
+def test_a_pragma_on_a_return_statement():
+    body = """
+    # shapelint: input=(1, 3, 10, 10)
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+
+        def forward(self, x):
+            return self.conv(x)  # shapelint: output=(1, 8, 10, 10)
+    """
+    result = analyze(body)
+    mismatch = only(result, "SHP101")
+    assert mismatch.row - HEADER_LINES == 9 and mismatch.fix is not None
+    assert analyze_source(fixed_source(result, body), "m.py").diagnostics == []
