@@ -666,6 +666,7 @@ class FileAnalysis:
     def _analyze_model(self, plan: ModelPlan) -> None:
         propagator = self.propagator
         propagator.findings = []
+        propagator.attached_pragma_lines = set()
         propagator._reported = {}
         propagator.producers = {}
         propagator.constructions = {}
@@ -783,6 +784,17 @@ class FileAnalysis:
 
     def _after_statement(self, statement: cst.CSTNode, scope: Scope, value: Any) -> None:
         if not self.pragmas or self.propagator is None or self.propagator.silent:
+            return
+        if isinstance(value, ModuleValue) and value.declared_output is None:
+            # `self.up = nn.ConvTranspose3d(  # shapelint: output=...` on a line the call does
+            # not end on: the pragma still belongs to the module the statement builds.
+            lines = self.positions.statement_lines(statement)
+            for line in range(lines[0], lines[1] + 1) if lines else ():
+                declared = self.propagator.layer_pragmas.get(line)
+                if declared is not None and line not in self.propagator.attached_pragma_lines:
+                    value.declared_output = declared
+                    self.propagator.attached_pragma_lines.add(line)
+                    break
             return
         if not isinstance(value, Tensor):
             return

@@ -252,6 +252,7 @@ class Propagator(Interpreter):
         self.layer_pragmas: Dict[int, Any] = {}
         self.call_end_line: Optional[Callable[[cst.Call, cst.CSTNode], Optional[int]]] = None
         self.instances: List[UserModule] = []
+        self.attached_pragma_lines: set = set()
 
     # ----------------------------------------------------------------- findings
 
@@ -345,6 +346,7 @@ class Propagator(Interpreter):
         line = self.call_end_line(module.node, self.statement)
         if line in self.layer_pragmas:
             module.declared_output = self.layer_pragmas[line]
+            self.attached_pragma_lines.add(line)
 
     def container(self, kind: str, args: List[Any], kwargs: Dict[str, Any], node) -> ModuleValue:
         cls = {"Sequential": SequentialModule, "ModuleList": ModuleListModule,

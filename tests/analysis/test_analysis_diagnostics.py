@@ -387,3 +387,19 @@ def test_a_pragma_on_a_return_statement():
     mismatch = only(result, "SHP101")
     assert mismatch.row - HEADER_LINES == 9 and mismatch.fix is not None
     assert analyze_source(fixed_source(result, body), "m.py").diagnostics == []
+
+
+def test_a_pragma_on_the_first_line_of_a_multi_line_constructor():
+    body = """
+    # shapelint: input=(1, 3, 10, 10)
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(  # shapelint: output=(1, 8, 10, 10)
+                3, 8, 3,
+            )
+
+        def forward(self, x):
+            return self.conv(x)
+    """
+    assert codes(analyze(body)) == [("SHP101", 6)]
