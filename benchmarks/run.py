@@ -713,7 +713,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                  args.repeat, files, before_each=clear_caches, env=shapelint_env))
         rows.append(run_repeated("shapelint check, cold cache, all cores",
                                  [str(shapelint), "check", "--jobs", str(cores), str(CORPUS)], cwd,
-                                 args.repeat, files, before_each=clear_caches, note=f"--jobs {cores}", env=shapelint_env))
+                                 args.repeat, files, before_each=clear_caches, note=f"--jobs {cores}",
+                                 env=shapelint_env))
         # The last cold run leaves the cache filled: this is the re-check after no edits.
         rows.append(run_repeated("shapelint check, warm cache",
                                  [str(shapelint), "check", str(CORPUS)], cwd, args.repeat, files, env=shapelint_env))
