@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from test_layer_oracle import (
@@ -24,6 +24,13 @@ def pad_cases(draw):
         ),
         label="padding",
     )
+    if prefix == "Circular":
+        # Torch's circular kernel fills the wrap from the output being written: with a crop on
+        # one side and a pad on the other it raises an overlap error or reads uninitialised
+        # memory depending on the memory layout (not on the shapes), so no shape rule can
+        # match it there. Those mixed-sign pairs are left out (see the report).
+        pairs = [padding[i:i + 2] for i in range(0, len(padding) - 1, 2)] if isinstance(padding, tuple) else []
+        assume(not any(min(pair) < 0 < max(pair) for pair in pairs))
     args = (padding, 1.5) if prefix == "Constant" else (padding,)
     knobs = {
         "rank": draw(ranks(n), label="rank"),
