@@ -871,9 +871,24 @@ class FileAnalysis:
         result = analyze_source(edited, self.path, self.options, _verifying=True)
         errors = [d for d in result.diagnostics if d.code.startswith("SHP1")]
         code, row = self._where
-        holds = len(errors) < self._baseline_errors and not any(d.code == code and d.row == row for d in errors)
+        # The finding goes, fewer errors remain, and none appears where there was none.
+        before = {(f.code, self._row_of(f)) for f, _, _, _ in self._pending if f.code.startswith("SHP1")}
+        holds = (
+            len(errors) < self._baseline_errors
+            and not any(d.code == code and d.row == row for d in errors)
+            and all((d.code, d.row) in before for d in errors)
+        )
         self._verified[key] = holds
         return holds
+
+    def _row_of(self, finding: Finding) -> Optional[int]:
+        if isinstance(finding.node, cst.Call) and finding.statement is not None:
+            where = self.positions.call(finding.node, finding.statement)
+        elif finding.statement is not None:
+            where = self.positions.statement(finding.statement)
+        else:
+            return finding.anchor_line[0] if finding.anchor_line else None
+        return where[0][0] if where else None
 
     def _needs_check(self, layer: LayerModule, fix: Fix) -> bool:
         """A layer built several times (a loop, a class used twice) changes everywhere at once."""
@@ -891,6 +906,9 @@ class FileAnalysis:
                   exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
         edit = suggest.layer_edit(layer, values, self.positions, self.module)
         if edit is None or not edit.edits:
+            return None, None
+        if not edit.literal and self._built(layer) > 1:
+            # A variable's text replaced by one instance's value breaks the other instances.
             return None, None
         safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
         return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
@@ -994,10 +1012,10 @@ class FileAnalysis:
         for change in changes[:6]:
             label = self._layer_label(change.layer, names)
             description = f"change {label}: {suggest.describe(change.values)}"
-            fix, code = self._make_fix(change.layer, change.values, description, True)
+            fix, code = self._make_fix(change.layer, change.values, description, not change.approximate)
             if fix is None:
                 continue
-            if self._needs_check(change.layer, fix) and not self._fix_holds(fix):
+            if (change.approximate or self._needs_check(change.layer, fix)) and not self._fix_holds(fix):
                 continue
             return change, fix, code
         return None

@@ -117,6 +117,10 @@ class Step:
     #: output does not depend on one input alone (torch.cat, a binary op of two tensors).
     recompute: Optional[Callable[[MaybeShape], MaybeShape]]
     label: str
+    #: True for a residual sum followed through one operand only: a chain through it is a
+    #: guess about the other operand, so a fix found through it is re-checked on the whole file.
+    approximate: bool = False
+    order: int = 0
 
 
 def shape_of(value: Any) -> MaybeShape:
@@ -279,9 +283,15 @@ class Propagator(Interpreter):
         self.report(finding)
 
     def step(self, module: Optional[ModuleValue], source: Any, output: Tensor,
-             recompute: Optional[Callable[[MaybeShape], MaybeShape]], label: str) -> Tensor:
-        self.producers[id(output)] = Step(module, source, output, recompute, label)
+             recompute: Optional[Callable[[MaybeShape], MaybeShape]], label: str,
+             approximate: bool = False) -> Tensor:
+        self.producers[id(output)] = Step(module, source, output, recompute, label, approximate,
+                                          len(self.producers) + 1)
         return output
+
+    def _order(self, tensor: Tensor) -> int:
+        step = self.producers.get(id(tensor))
+        return step.order if step is not None else 0
 
     # ----------------------------------------------------------------- construction
 
@@ -721,7 +731,12 @@ class Propagator(Interpreter):
                 operands,
             )
             return Tensor(None)
-        return Tensor(out)
+        result = Tensor(out)
+        if left.shape == right.shape == tuple(out):
+            # A residual sum (x + f(x)): follow the operand made first, the skip.
+            skip = left if self._order(left) <= self._order(right) else right
+            self.step(None, skip, result, lambda s: s, f"'{symbol}'", approximate=True)
+        return result
 
     def matmul(self, left: Any, right: Any) -> Any:
         a, b = shape_of(left), shape_of(right)

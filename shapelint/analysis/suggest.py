@@ -40,6 +40,8 @@ class Change:
     lossless: bool = True
     rank: Tuple = ()
     note: str = ""
+    #: Found through a residual sum followed on one side only: re-check before offering.
+    approximate: bool = False
 
 
 def _per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
@@ -282,6 +284,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             except Exception:  # noqa: BLE001
                 poor = False
             change.rank = change.rank[:3] + (not poor, -index) + change.rank[3:]
+            change.approximate = any(s.approximate for s in steps[index + 1 :])
             if best is None or change.rank < best.rank:
                 best = change
         if best is not None:
@@ -332,7 +335,7 @@ def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
                     continue
                 candidates = [v for v in sorted(wanted) if v != current and v > 0]
             for value in candidates:
-                change = Change(layer, {name: value})
+                change = Change(layer, {name: value}, approximate=any(s.approximate for s in steps[index + 1 :]))
                 change.rank = (False, 1, _magnitude({name: value}, {name: current}), not poor, -index)
                 if _verifies(steps, index, layer, change, verify):
                     changes.append(change)
