@@ -26,7 +26,7 @@ from ..core.codes import (
 from ..core.layers import UNKNOWN
 from ..core.shapes import MaybeShape, format_shape, is_known
 from ..options import Options
-from ..results import SAFE, UNSAFE, Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from ..results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, ModelShapes
 from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
@@ -158,7 +158,6 @@ class ModelPlan:
     outputs: List[Declaration] = field(default_factory=list)
     #: jaxtyping declarations of further forward parameters, by name.
     extra_inputs: Dict[str, Declaration] = field(default_factory=dict)
-    declaration_anchor: Optional[Tuple[int, int]] = None
 
 
 def _jaxtyping_string(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
@@ -413,7 +412,6 @@ class FileAnalysis:
                     plan.inputs.append(Declaration(parsed["input"], "pragma", line, column))
                 if "output" in parsed:
                     plan.outputs.append(Declaration(parsed["output"], "pragma", line, column))
-                plan.declaration_anchor = (line, column)
         if forward is not None:
             self._jaxtyping(plan, forward)
 
@@ -437,10 +435,8 @@ class FileAnalysis:
             string = _jaxtyping_string(annotation) if annotation is not None else None
             if string is None:
                 if annotation is not None and dotted_name(annotation) in ("int", "float", "bool", "str"):
-                    continue
-                first_tensor = False if first_tensor and annotation is None else first_tensor
-                if annotation is None:
-                    first_tensor = False
+                    continue  # not a tensor: the input is a later parameter
+                first_tensor = False  # the input is this parameter, and it declares nothing
                 continue
             where = self.positions.annotation(forward, param.name.value) or (def_line, 1)
             declaration = self._parse_jaxtyping(string, where)
@@ -491,7 +487,6 @@ class FileAnalysis:
                 plan.inputs.append(Declaration(parsed["input"], "pragma", line, column))
             if "output" in parsed:
                 plan.outputs.append(Declaration(parsed["output"], "pragma", line, column))
-            plan.declaration_anchor = (line, column)
 
     def _option_declarations(self, plan: ModelPlan) -> None:
         options = self.options
@@ -828,7 +823,6 @@ class FileAnalysis:
             declared=Declared(declaration.spec, declaration.line, declaration.source),
         )
         finding.anchor_line = (declaration.line, declaration.column) if declaration.source not in ("cli", "config") else (plan.line, 1)
-        finding.model = plan.name
         self.propagator.findings.append(finding)
 
     # ----------------------------------------------------------------- findings -> diagnostics

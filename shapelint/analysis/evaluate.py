@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from ..core.layers import UNKNOWN
-from .collect import ClassInfo, FileIndex, bind_import, dotted_name
+from .collect import ClassInfo, FileIndex, bind_import
 from .values import (
     ArgumentCapture,
     BoundMethod,

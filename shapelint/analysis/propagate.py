@@ -16,13 +16,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from ..core.codes import INCOMPATIBLE_SHAPES, SHAPE_MISMATCH, ShapeError
-from ..core.layers import LAYERS, UNKNOWN, BindError, LayerSpec, flatten_shape, interpolate_shape
-from ..core.shapes import MaybeShape, Shape, broadcast, format_shape, is_known, normalize_dim_index
+from ..core.layers import LAYERS, UNKNOWN, BindError, flatten_shape, interpolate_shape
+from ..core.shapes import MaybeShape, broadcast, format_shape, is_known, normalize_dim_index
 from .collect import ClassInfo, FileIndex
-from .evaluate import _STAR_UNKNOWN, Interpreter, Scope, iter_known, known_constant
+from .evaluate import _STAR_UNKNOWN, Interpreter, iter_known
 from .values import (
     BoundMethod,
-    Declared,
     FunctionRef,
     LayerModule,
     MethodRef,

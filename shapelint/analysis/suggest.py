@@ -15,14 +15,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from ..core import formulas
-from ..core.codes import INVALID_PARAMETERS, ShapeError
-from ..core.layers import POSITIONAL, UNKNOWN
-from ..core.shapes import MaybeShape, format_shape, is_known
+from ..core.codes import ShapeError
+from ..core.layers import POSITIONAL
+from ..core.shapes import MaybeShape, is_known
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..results import Edit
 from .positions import Positions
-from .propagate import Finding, Propagator, Step
+from .propagate import Propagator, Step
 from .values import LayerModule, Tensor
 
 SOLVABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")
