@@ -496,8 +496,13 @@ class FileAnalysis:
             (options.config_inputs, "config", plan.inputs),
             (options.config_outputs, "config", plan.outputs),
         ):
+            names = [plan.name]
+            if plan.info is not None and self.propagator is not None:
+                # `net = Net()` at module level: `--input net=...` declares Net.
+                names += [var for var, value in self.propagator.globals.items()
+                          if isinstance(value, UserModule) and value.cls is plan.info]
             for key, spec in (mapping or {}).items():
-                if self._key_matches(key, plan.name):
+                if any(self._key_matches(key, name) for name in names):
                     target.append(Declaration(spec, source))
                     break
 

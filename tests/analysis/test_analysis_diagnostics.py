@@ -403,3 +403,19 @@ def test_a_pragma_on_the_first_line_of_a_multi_line_constructor():
             return self.conv(x)
     """
     assert codes(analyze(body)) == [("SHP101", 6)]
+
+
+def test_a_command_line_name_may_be_the_variable_holding_the_model():
+    body = """
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    net = Net()
+    """
+    name, spec = parse_cli_shape("net=1,4,8,8")
+    assert codes(analyze(body, Options(cli_inputs={name: spec}))) == [("SHP102", 5)]
