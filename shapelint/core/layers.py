@@ -355,8 +355,14 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
             _check_non_negative(layer, "padding", pads)
         out_pads: Tuple[Any, ...] = (0,) * n
         if transposed:
-            out_pads = _as_tuple(p["output_padding"], n, "output_padding", layer)
             requested = p.get("output_size")
+            # forward(x, output_size=...) computes its own output padding: the constructor's is
+            # then never read, not even checked.
+            out_pads = (
+                _as_tuple(p["output_padding"], n, "output_padding", layer)
+                if requested is None
+                else (UNKNOWN,) * n
+            )
             if requested not in (None, UNKNOWN):
                 # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
                 # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
@@ -526,9 +532,10 @@ def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dila
             continue
         low, high = formulas.conv_transpose_out_range(size, kernel[i], stride[i], pads[i], dilation[i])
         if low <= want <= high and want <= 0:
-            # In range of the formula, but the convolution still cannot make an empty output.
+            # In range of the formula, but no convolution makes an empty output: the request
+            # itself is what torch rejects (a bigger input does not make it valid).
             raise _fail(
-                NON_POSITIVE_SIZE,
+                INVALID_PARAMETERS,
                 f"{layer}: output_size {want} is not positive (input size {size})",
             )
         if not low <= want <= high:
