@@ -415,3 +415,55 @@ def test_stdin(tmp_path):
     no_traceback(proc.stderr.decode())
     assert proc.returncode == 1, proc.stderr
     assert ("SHP102", BROKEN_LINE) in codes_rows(__import__("json").loads(proc.stdout))
+
+
+DYNAMIC = '''\
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+CONFIG = {"channels": [3, 8, 16], "kernel": 3}
+
+
+def conv_block(cin, cout, **kwargs):
+    return nn.Sequential(nn.Conv2d(cin, cout, **kwargs), nn.ReLU())
+
+
+class Dynamic(nn.Module):  # shapelint: input=(2, 3, 16, 16) output=(2, 10)
+    def __init__(self, config=CONFIG, **kwargs):
+        super().__init__()
+        chans = config["channels"]
+        for i, (cin, cout) in enumerate(zip(chans, chans[1:])):
+            setattr(self, f"conv{i}", conv_block(cin, cout, kernel_size=config["kernel"], padding=1))
+        self.layers = nn.Sequential(OrderedDict([("pool", nn.AdaptiveAvgPool2d(1)), ("flat", nn.Flatten())]))
+        args = (chans[-1], 10)
+        self.head = nn.Linear(*args, **kwargs)
+        self.act = getattr(nn, "GELU")()
+
+    def forward(self, x):
+        for i in range(2):
+            x = getattr(self, f"conv{i}")(x)
+        x = self.layers(x)
+        return self.act(self.head(x))
+'''
+
+
+def test_dynamic_code_is_not_guessed(tmp_path):
+    """Layers built through setattr, **kwargs, getattr and OrderedDicts: whatever shapelint
+    cannot follow, it must not report a model PyTorch runs with its declared shapes."""
+    from helpers_torch import trace
+
+    path = write(tmp_path, "dynamic.py", DYNAMIC)
+    t = trace(path, lambda m: m.Dynamic(), [(2, 3, 16, 16)])
+    assert t.ok and t.output == (2, 10), t.error
+    code, diagnostics, stderr = check_json(path)
+    no_traceback(stderr)
+    assert not [d for d in diagnostics if d["code"][:4] in ("SHP1", "SHP0")], diagnostics
+    code, data, stderr = shapes_json(path)
+    no_traceback(stderr)
+    for model in data["models"]:
+        for layer in model["layers"]:
+            if layer["name"] in t.outputs and layer.get("output") is not None:
+                known = [(a, b) for a, b in zip(layer["output"], t.outputs[layer["name"]]) if isinstance(a, int)]
+                assert all(a == b for a, b in known), (layer, t.outputs[layer["name"]])
