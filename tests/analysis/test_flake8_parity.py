@@ -9,7 +9,6 @@ reports E999 itself and runs no plugin on a file it cannot parse (a documented d
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil

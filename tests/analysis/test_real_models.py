@@ -20,12 +20,11 @@ torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these test
 
 from helpers_torch import (  # noqa: E402
     apply_edits,
-    file_args,
-    load_cases,
-    prepare,
     call_span,
     check_json,
     consistent,
+    load_cases,
+    prepare,
     run_cli,
     shapes_json,
     trace,

@@ -6,7 +6,6 @@ errors, bad encodings, empty files, very long files, malformed declarations. A c
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 import time
