@@ -860,7 +860,7 @@ class FileAnalysis:
 
     def _fix_holds(self, fix: Fix) -> bool:
         """Analyse the file with the fix applied: the finding must go, and no error may be added."""
-        if self.verifying or self._reanalyses >= 6:
+        if self.verifying or self._reanalyses >= 10:
             return False
         key = tuple(fix.edits)
         if key in self._verified:
@@ -879,6 +879,43 @@ class FileAnalysis:
         )
         self._verified[key] = holds
         return holds
+
+    def _producer_change(self, finding: Finding, values: Dict[str, Any]):
+        """The upstream layer whose channel/feature count is what arrives: setting it to what
+        this layer expects is the other way to fix a SHP102."""
+        tensor = finding.tensor_in
+        if tensor is None or tensor.shape is None or len(values) != 1:
+            return None
+        (name, arriving), = values.items()
+        expected = finding.layer.params.get(name)
+        if not is_known(expected) or not is_known(arriving):
+            return None
+        for step in reversed(suggest.chain_of(self.propagator, tensor)):
+            layer = step.module
+            if not isinstance(layer, LayerModule):
+                continue
+            for param in ("out_channels", "out_features"):
+                if layer.params.get(param) == arriving:
+                    change = suggest.Change(layer, {param: expected})
+                    label = self._layer_label(layer, {})
+                    fix, code = self._make_fix(layer, change.values, f"change {label}: {param}={expected}", True)
+                    if fix is None:
+                        return None
+                    return change, fix, code
+            if layer.spec is not None and not layer.spec.shape_preserving:
+                return None  # the count was made further up: not a single obvious layer
+        return None
+
+    def _errors_after(self, fix: Fix) -> int:
+        """SHP1xx left in the file once the fix is applied (a re-analysis, cached)."""
+        key = ("count",) + tuple(fix.edits)
+        if key not in self._verified:
+            if self.verifying or self._reanalyses >= 10:
+                return 1 << 30
+            self._reanalyses += 1
+            result = analyze_source(apply_edits(self.text, fix.edits), self.path, self.options, _verifying=True)
+            self._verified[key] = sum(1 for d in result.diagnostics if d.code.startswith("SHP1"))
+        return self._verified[key]
 
     def _row_of(self, finding: Finding) -> Optional[int]:
         if isinstance(finding.node, cst.Call) and finding.statement is not None:
@@ -921,6 +958,16 @@ class FileAnalysis:
         exact = True
         if error.fix:
             values = {k: v for k, v in error.fix.items() if v is not None}
+            producer = self._producer_change(finding, values)
+            if producer is not None:
+                # The layer that made the count may be the wrong one: keep the change that
+                # leaves fewer errors in the whole file.
+                change, fix, code = producer
+                mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+                if mine is None or self._errors_after(fix) < self._errors_after(mine):
+                    if self._fix_holds(fix):
+                        label = self._layer_label(change.layer, names)
+                        return f"{message}; fix: {label} with {suggest.describe(change.values)}", code, fix
         elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
             target = _intended_output(layer, finding.input_shape)
             if target is not None:

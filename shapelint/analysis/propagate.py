@@ -96,6 +96,8 @@ class Finding:
     declared: Optional[Any] = None
     #: For SHP106: (tensor, the shape it would need) per operand.
     operands: List[Tuple[Tensor, MaybeShape]] = field(default_factory=list)
+    #: For a layer's error: the tensor that arrived (its chain names the layer that made it).
+    tensor_in: Optional[Tensor] = None
     #: Where to report when the finding has no node (a model's declaration).
     anchor_line: Optional[Tuple[int, int]] = None
     #: Extra text for the message and the help line, filled in by the suggestion step.
@@ -643,6 +645,7 @@ class Propagator(Interpreter):
             if value is not None:
                 forward_kwargs[name] = _size_value(value)
         shape = shape_of(x)
+        self._arriving = x if isinstance(x, Tensor) else None
         out, params = self.apply_layer(module, shape, forward_kwargs)
         module.record_call(shape, out)
         if spec.name.startswith("MaxPool") and module.params.get("return_indices") is True:
@@ -651,8 +654,10 @@ class Propagator(Interpreter):
             return (Tensor(out), Tensor(out))
         result = Tensor(out)
 
-        def recompute(s: MaybeShape, spec=spec, params=params, fkw=dict(forward_kwargs)) -> MaybeShape:
-            return spec.infer(params, s, fkw)
+        def recompute(s: MaybeShape, spec=spec, params=params, fkw=dict(forward_kwargs),
+                      written=module.params) -> MaybeShape:
+            # As written when asked (``_AS_WRITTEN``), else as after any fix of an error here.
+            return spec.infer(written if _AS_WRITTEN[0] else params, s, fkw)
 
         self.step(module, x, result, recompute if isinstance(x, Tensor) else None, spec.name)
         self.check_declared(module, result, shape, forward_kwargs)
@@ -679,8 +684,11 @@ class Propagator(Interpreter):
     def report_layer(self, module: LayerModule, error: ShapeError, shape: MaybeShape, forward_kwargs) -> None:
         if module.uncertain:
             return
-        self.report(Finding(error.code, error.message, module.node, module.statement, module, error,
-                            shape, dict(forward_kwargs)))
+        finding = Finding(error.code, error.message, module.node, module.statement, module, error,
+                          shape, dict(forward_kwargs))
+        if shape is not None:
+            finding.tensor_in = getattr(self, "_arriving", None)
+        self.report(finding)
 
     def check_declared(self, module: ModuleValue, result: Any, input_shape: MaybeShape, forward_kwargs) -> None:
         declared = module.declared_output
@@ -1087,6 +1095,10 @@ class Propagator(Interpreter):
             return UNKNOWN
         return UNKNOWN
 
+
+#: Chains are recomputed with each layer's parameters as written when this is True (a fix is
+#: checked both ways: with the other errors fixed as suggested, and with the code as it is).
+_AS_WRITTEN = [False]
 
 _OP_SYMBOL = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/",
               cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**"}

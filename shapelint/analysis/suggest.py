@@ -22,7 +22,7 @@ from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..results import Edit
 from .positions import Positions
-from .propagate import Propagator, Step
+from .propagate import _AS_WRITTEN, Propagator, Step
 from .values import LayerModule, Tensor
 
 SOLVABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")
@@ -302,11 +302,23 @@ def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
                         verify: Callable[[MaybeShape], bool]) -> List[Change]:
     """Changes of a layer's channel or feature count that make the chain give ``declared``."""
     final = steps[-1].output.shape if steps else None
-    if final is None or declared is None or len(final) != len(declared):
+    if final is None or declared is None:
         return []
+    changes: List[Change] = []
+    # A global pooling that pools to more than one position (rank errors follow a squeeze).
+    for index, step in enumerate(steps):
+        layer = step.module
+        if isinstance(layer, LayerModule) and layer.spec.name.startswith("Adaptive") and not layer.uncertain:
+            current = layer.params.get("output_size")
+            if current != 1 and isinstance(step.input, Tensor):
+                change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
+                                approximate=any(s.approximate for s in steps[index + 1 :]))
+                if _verifies(steps, index, layer, change, verify):
+                    changes.append(change)
+    if len(final) != len(declared):
+        return changes
     wanted = {declared[i] for i in range(len(final))
               if is_known(declared[i]) and is_known(final[i]) and declared[i] != final[i]}
-    changes: List[Change] = []
     for index, step in enumerate(steps):
         layer = step.module
         if not isinstance(layer, LayerModule) or layer.uncertain or not isinstance(step.input, Tensor):
@@ -349,14 +361,18 @@ def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Cha
     for name, value in change.values.items():
         params[name] = tuple(value) if isinstance(value, (tuple, list)) else value
     step = steps[index]
-    try:
-        shape = layer.spec.infer(params, step.input.shape, {})
-        shape = _run(steps[index + 1 :], shape)
-    except ShapeError:
-        return False
-    except Exception:  # noqa: BLE001
-        return False
-    return shape is not None and verify(shape)
+    for as_written in (False, True):
+        _AS_WRITTEN[0] = as_written
+        try:
+            shape = layer.spec.infer(params, step.input.shape, {})
+            shape = _run(steps[index + 1 :], shape)
+        except Exception:  # noqa: BLE001 - ShapeError or odd values: not this way
+            continue
+        finally:
+            _AS_WRITTEN[0] = False
+        if shape is not None and verify(shape):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- edits
