@@ -347,10 +347,14 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                         kernel, stride, padding, output_padding, dilation, warnings
                     )
                     changes = 0
+                    kernel_changed = False
                     if current is not None:
                         changes = sum(
                             1 for name, value in current.items() if getattr(solution, name) != value
                         )
+                        # Among equally small edits keep the kernel: its size is the weight's
+                        # shape (checkpoints still load) and the receptive field the author chose.
+                        kernel_changed = kernel != current.get("kernel_size", kernel)
                     op = output_padding or 0
                     keyed.append(
                         (
@@ -358,6 +362,7 @@ def _solve_dim(query: _DimQuery) -> List[DimSolution]:
                                 crops or holes,  # (1) lossless first: formulas.is_lossless
                                 checkerboard,  # (2)
                                 changes,  # (3)
+                                kernel_changed,
                                 op != 0,  # (4)
                                 dilation != 1,
                                 kernel,
@@ -967,7 +972,7 @@ def _combine(
             )
             pool.append((changed, solution))
         candidates.append(pool)
-    best: Optional[Tuple[int, int, frozenset]] = None
+    best: Optional[Tuple[int, bool, int, frozenset]] = None
     for mask in range(1 << len(names)):
         allowed = frozenset(names[i] for i in range(len(names)) if mask >> i & 1)
         positions = []
@@ -977,9 +982,9 @@ def _combine(
                 break
             positions.append(position)
         else:
-            key = (len(allowed), sum(positions), allowed)
-            if best is None or key[:2] < best[:2]:
+            key = (len(allowed), "kernel_size" in allowed, sum(positions), allowed)
+            if best is None or key[:3] < best[:3]:
                 best = key
     assert best is not None  # allowing every name always fits
-    best_set = best[2]
+    best_set = best[3]
     return [next(s for changed, s in pool if changed <= best_set) for pool in candidates]

@@ -502,3 +502,14 @@ def test_lazy_convolutions_are_solved_with_code_without_in_channels():
     for alternative in resized.alternatives:
         assert "LazyConv1d(5," in alternative.code
         assert run(build_code(alternative.code), 3, (160,)) == (1, 5, 224)
+
+
+def test_equally_small_edits_keep_the_kernel():
+    """A 3x3 conv that lost its padding gets padding=1 back, not a 1x1 kernel (same edit count)."""
+    written = {"kernel_size": 3, "stride": 1, "padding": 0, "dilation": 1}
+    result = solve("Conv2d", (32, 32), (32, 32), current=written)
+    assert result.recommended["kernel_size"] == [3, 3]
+    assert result.recommended["padding"] == [1, 1]
+    # With the kernel the only one-parameter edit left, the kernel does change.
+    result = solve("Conv2d", (32, 32), (32, 32), fixed={"padding": 0}, current=written)
+    assert result.recommended["kernel_size"] == [1, 1]
