@@ -5,7 +5,7 @@
   where each module was constructed (recorded while it is built, not guessed from the text), and
   when PyTorch rejects the model, which module or statement failed.
 - :func:`run_cli` runs ``shapelint`` in-process with captured stdout/stderr.
-- :func:`apply_edits` applies the ``fix.edits`` of ruff-style JSON (1-based rows/columns, end
+- :func:`apply_fixes` applies the ``fix.edits`` of ruff-style JSON (1-based rows/columns, end
   exclusive).
 """
 
@@ -277,31 +277,44 @@ def _offset(line_starts: List[int], text: str, row: int, column: int) -> int:
     return offset
 
 
-def apply_edits(text: str, edits: Iterable[dict]) -> Tuple[str, int]:
-    """Apply non-overlapping edits (later ones that overlap an applied one are skipped, as ruff
-    does before re-checking). Returns the new text and how many edits were applied."""
+def apply_fixes(text: str, fixes: Iterable[Iterable[dict]]) -> Tuple[str, int]:
+    """Apply the edits of each fix (a fix's edits go together; insertions at one point keep
+    their order). A fix whose edits overlap an already accepted fix's is skipped, as ruff does
+    before re-checking. Returns the new text and how many fixes were applied."""
     line_starts = [0]
     for i, ch in enumerate(text):
         if ch == "\n":
             line_starts.append(i + 1)
     if text.endswith("\n"):
         line_starts.pop()
-    spans = []
-    for edit in edits:
-        start = _offset(line_starts, text, edit["location"]["row"], edit["location"]["column"])
-        end = _offset(line_starts, text, edit["end_location"]["row"], edit["end_location"]["column"])
-        assert start <= end, edit
-        spans.append((start, end, edit["content"]))
-    applied: List[Tuple[int, int, str]] = []
-    for span in sorted(spans, key=lambda s: (s[0], s[1])):
-        if applied and span[0] < applied[-1][1]:
+    accepted: List[Tuple[int, int, int, str]] = []  # start, end, order, content
+    applied = 0
+    order = itertools.count()
+    for fix in fixes:
+        spans = []
+        for edit in fix:
+            start = _offset(line_starts, text, edit["location"]["row"], edit["location"]["column"])
+            end = _offset(line_starts, text, edit["end_location"]["row"], edit["end_location"]["column"])
+            assert start <= end, edit
+            spans.append((start, end, next(order), edit["content"]))
+
+        def clash(a, b) -> bool:
+            if a[0] == a[1] == b[0] == b[1]:
+                return True  # two fixes inserting at one point
+            return a[0] < b[1] and b[0] < a[1]
+
+        if any(clash(a, b) for a in spans for b in accepted):
             continue
-        if applied and span[0] == applied[-1][1] == applied[-1][0] == span[1]:
-            continue  # two insertions at one point: keep the first
-        applied.append(span)
-    for start, end, content in reversed(applied):
+        accepted.extend(spans)
+        applied += 1
+    for start, end, _, content in sorted(accepted, key=lambda s: (s[0], s[2]), reverse=True):
         text = text[:start] + content + text[end:]
-    return text, len(applied)
+    return text, applied
+
+
+def apply_edits(text: str, edits: Iterable[dict]) -> Tuple[str, int]:
+    """The edits of one fix."""
+    return apply_fixes(text, [list(edits)])
 
 
 # --------------------------------------------------------------------------------------------

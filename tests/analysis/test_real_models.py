@@ -19,7 +19,7 @@ if TESTS not in sys.path:
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these tests")
 
 from helpers_torch import (  # noqa: E402
-    apply_edits,
+    apply_fixes,
     call_span,
     check_json,
     consistent,
@@ -207,10 +207,9 @@ def test_the_160_to_224_upsampler_is_reported(tmp_path, torch_traces):
     allowed.add(source_line_of(case, case.model_marker))
     hits = [d for d in diagnostics if d["code"] == "SHP101" and d["location"]["row"] in allowed]
     assert hits, (sorted(allowed), diagnostics)
-    edits = [e for d in diagnostics if d["code"].startswith("SHP1") and d.get("fix")
-             for e in d["fix"]["edits"]]
-    if edits:
-        fixed, _ = apply_edits(source, edits)
+    fixes = [d["fix"]["edits"] for d in diagnostics if d["code"].startswith("SHP1") and d.get("fix")]
+    if fixes:
+        fixed, _ = apply_fixes(source, fixes)
         with open(path, "w") as f:
             f.write(fixed)
         after = trace(path, case.build, case.inputs)

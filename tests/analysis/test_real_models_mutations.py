@@ -33,7 +33,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these test
 from torch import nn  # noqa: E402
 
 from helpers_torch import (  # noqa: E402
-    apply_edits,
+    apply_fixes,
     call_span,
     check_json,
     enclosing_call_span,
@@ -245,10 +245,10 @@ def test_mutation(mutation, tmp_path):
     text = mutated
     history = []
     for _ in range(FIX_ROUNDS):
-        edits = [e for d in errors if d.get("fix") for e in d["fix"]["edits"]]
-        if not edits:
+        fixes = [d["fix"]["edits"] for d in errors if d.get("fix")]
+        if not fixes:
             break
-        text, applied = apply_edits(text, edits)
+        text, applied = apply_fixes(text, fixes)
         history.append([(d["code"], d["location"]["row"], d["fix"]["message"]) for d in errors if d.get("fix")])
         with open(path, "w") as f:
             f.write(text)
