@@ -662,17 +662,23 @@ def _strided_then_adaptive(
             ]
             if found is not None
         ]
+        # The four smallest reachable sizes above the target (ranges have parity gaps; never
+        # scan far), taken from the ranges' starts rather than by walking every size up to the
+        # input's (a 480000-sample input would cost millions of range tests).
+        tries = 4
+        first = query.size_out + 1
+        reachable = sorted(
+            {
+                size
+                for low, high in ranges
+                for size in range(max(low, first), min(high, query.size_in, max(low, first) + tries - 1) + 1)
+            }
+        )[:tries]
         best = None
-        tries = 0
-        for size in range(query.size_out + 1, query.size_in + 1):
-            if not any(low <= size <= high for low, high in ranges):
-                continue
-            tries += 1
+        for size in reachable:
             solutions = _solve_dim(replace(query, size_out=size))
             if solutions and solutions[0].lossless:
                 best = (size, solutions[0])
-                break
-            if tries == 4:  # ranges have parity gaps; never scan far
                 break
         if best is None:
             return None
