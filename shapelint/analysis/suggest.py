@@ -444,12 +444,13 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
             result.literal = result.literal and _literal(arg.value)
             replaced[id(arg)] = text
         else:
-            text = _format(value, None)
-            where = positions.end_of_arguments(call, statement)
-            if where is None:
-                return None
-            result.edits.append(Edit(f", {name}={text}", where, where))
-            new_args.append((name, text))
+            new_args.append((name, _format(value, None)))
+    if new_args:
+        # One insertion for all added arguments: fixers keep one edit per point.
+        where = positions.end_of_arguments(call, statement)
+        if where is None:
+            return None
+        result.edits.append(Edit("".join(f", {name}={text}" for name, text in new_args), where, where))
     parts = []
     for arg in call.args:
         text = replaced.get(id(arg))

@@ -419,3 +419,15 @@ def test_a_command_line_name_may_be_the_variable_holding_the_model():
     """
     name, spec = parse_cli_shape("net=1,4,8,8")
     assert codes(analyze(body, Options(cli_inputs={name: spec}))) == [("SHP102", 5)]
+
+
+def test_several_added_arguments_are_one_edit():
+    body = """
+    # shapelint: input=(4, 8, 24, 24) output=(4, 8, 12, 12)
+    pool = nn.Sequential(nn.MaxPool2d(3))
+    """
+    result = analyze(body)
+    mismatch = only(result, "SHP101")
+    (edit,) = mismatch.fix.edits
+    assert edit.start == edit.end and edit.content.startswith(", ")
+    assert analyze_source(fixed_source(result, body), "m.py").diagnostics == []
