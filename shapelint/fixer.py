@@ -59,7 +59,7 @@ class _Offsets:
 
 
 def _spans(fix: Fix, offsets: _Offsets) -> Optional[List[Span]]:
-    """The edits of a fix as sorted offset spans; None when one is out of range or they overlap."""
+    """The edits of a fix as sorted offset spans; None when one is out of range or two overlap."""
     spans: List[Span] = []
     for edit in fix.edits:
         start = offsets.offset(*edit.start)
@@ -67,9 +67,11 @@ def _spans(fix: Fix, offsets: _Offsets) -> Optional[List[Span]]:
         if start is None or end is None or end < start:
             return None
         spans.append((start, end, edit.content))
+    # A stable sort: insertions at one point keep the order the fix gives them (as ruff
+    # applies a fix's edits), and go before a replacement starting there.
     spans.sort(key=lambda s: (s[0], s[1]))
-    for (s1, e1, _), (s2, _e2, _) in zip(spans, spans[1:]):
-        if s2 < e1 or (s2 == e1 == s1):
+    for (_s1, e1, _), (s2, _e2, _) in zip(spans, spans[1:]):
+        if s2 < e1:
             return None
     return spans
 

@@ -341,3 +341,14 @@ def monkeypatch_parses():
     fixer.parses = lambda text: True
     yield
     fixer.parses = original
+
+
+def test_insertions_at_one_point_apply_in_the_order_the_fix_gives():
+    source = "from torch import nn\n\npool = nn.MaxPool2d(3)\n"
+    fix = diagnostic(
+        insert_after(source, "MaxPool2d(3", ", stride=2"),
+        insert_after(source, "MaxPool2d(3", ", padding=1"),
+    )
+    fixed, count = apply_fixes(source, [fix])
+    assert count == 1
+    assert fixed == "from torch import nn\n\npool = nn.MaxPool2d(3, stride=2, padding=1)\n"
