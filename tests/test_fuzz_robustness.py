@@ -319,10 +319,7 @@ CODE = re.compile(r"^SHP\d{3}$")
 # shapelint frame). Each has its own strict xfail test below, which turns into a failure once the
 # engine is fixed: then delete the entry and keep the test. The fuzz tests skip only these, so one
 # known bug does not hide the next one.
-KNOWN_CRASHES = {
-    # findings.md #2: suggestions for huge sizes (a "padding=1000000" typo) scan every size.
-    ("CpuBudgetExceeded", "shapelint/core/solver.py"),
-}
+KNOWN_CRASHES: set = set()  # e.g. {("CpuBudgetExceeded", "shapelint/core/solver.py")}
 
 # An editor runs the linter on every save: a small file must never take long. CPU time, not wall
 # time, so a busy CI machine does not make this flaky; generous, since the first call imports.
@@ -497,9 +494,40 @@ class AudioEncoder(nn.Module):  # shapelint: input=(1, 1, 480000) output=(1, 256
 """
 
 
-@pytest.mark.xfail(strict=True, raises=CpuBudgetExceeded,
-                   reason="findings.md #2: solver._strided_then_adaptive scans every size up to the input")
 def test_a_long_audio_input_with_a_wrong_output_is_checked_quickly():
+    # findings.md #2: 5.2 s CPU in solver._strided_then_adaptive, fixed in f5984e2.
     with cpu_budget(1.0):
         result = analyze_source(SLOW_AUDIO, "audio.py")
     assert [d.code for d in result.diagnostics] == ["SHP101"]
+
+
+RECURSIVE_HELPER = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def filt(x, kernels, d):
+    if d < 0:
+        return x
+    if kernels[d].numel() == 1:
+        return filt(x, kernels, d - 1)
+    return F.conv1d(filt(F.pad(x, [1, 1]), kernels, d - 1), kernels[d])
+
+
+class Blur(nn.Module):
+    def __init__(self, kernels):
+        super().__init__()
+        self.kernels = kernels
+
+    def forward(self, x):
+        return filt(x, self.kernels, len(self.kernels) - 1)
+"""
+
+
+@pytest.mark.xfail(strict=True, raises=CpuBudgetExceeded,
+                   reason="findings.md #6: a recursive helper behind undecidable ifs is evaluated 2^depth times")
+def test_a_recursive_helper_function_is_checked_quickly():
+    # From monai's simplelayers.py (_separable_filtering_conv): 5 s CPU and 300 MB for 20 lines.
+    with cpu_budget(1.0):
+        result = analyze_source(RECURSIVE_HELPER, "recursive_helper.py")
+    assert result.diagnostics == []
