@@ -540,8 +540,10 @@ def tool_version(cmd: Sequence[str]) -> str:
 
 
 def git_revision() -> str:
+    """The last commit that touched shapelint/ (what the editable install runs), and whether
+    shapelint/ has uncommitted changes."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+        rev = subprocess.run(["git", "log", "-1", "--format=%h", "--", "shapelint"], cwd=REPO_ROOT,
                              capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "shapelint"], cwd=REPO_ROOT,
                                capture_output=True, text=True).stdout.strip()
