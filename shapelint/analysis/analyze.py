@@ -688,6 +688,7 @@ class FileAnalysis:
         propagator.steps = 0
         propagator.depth = 0
         propagator.return_stack = []
+        propagator.active = []
         input_declaration = self._choose(plan.inputs, "input", plan.name)
         output_declaration = self._choose(plan.outputs, "output", plan.name)
 

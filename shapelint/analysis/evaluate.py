@@ -40,6 +40,10 @@ from .values import (
 MAX_ITERATIONS = 4096
 #: Depth of user function calls followed before giving up (recursion, deep helpers).
 MAX_CALL_DEPTH = 40
+#: Calls of a function already running this many times give unknown (recursion).
+MAX_RECURSION = 6
+#: Undecidable conditions nested deeper than this are not followed path by path.
+MAX_UNDECIDED_NESTING = 4
 #: Total statements executed per model, so that a pathological file cannot hang the linter.
 MAX_STEPS = 200_000
 
@@ -459,6 +463,8 @@ class Interpreter:
         self.silent_writes: Optional[List[Tuple[Any, str]]] = None
         #: Called after each statement (pragma checks): (statement, scope, value) -> None.
         self.after_statement: Optional[Callable[[cst.CSTNode, Scope, Any], None]] = None
+        #: The functions being executed (by node id), innermost last.
+        self.active: List[int] = []
         #: Per function call, the values returned on undecidable paths.
         self.return_stack: List[List[Any]] = []
 
@@ -1098,6 +1104,10 @@ class Interpreter:
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
         node = fn.node
+        # A recursive helper behind undecidable conditions runs both ways at every level:
+        # past a few levels of recursion its result is simply unknown.
+        if self.active.count(id(node)) >= MAX_RECURSION:
+            return UNKNOWN
         if node.asynchronous is not None:
             return UNKNOWN
         definition_scope = self.globals
@@ -1106,6 +1116,7 @@ class Interpreter:
             return UNKNOWN
         scope = Scope(definition_scope, local, fn.owner)
         self.depth += 1
+        self.active.append(id(node))
         saved_statement = self.statement
         self.return_stack.append([])
         value: Any = None
@@ -1117,6 +1128,7 @@ class Interpreter:
             value = UNKNOWN
         finally:
             self.depth -= 1
+            self.active.pop()
             self.statement = saved_statement
             pending = self.return_stack.pop()
         # A return on a path whose condition was undecidable: the result is what all agree on.
@@ -1295,6 +1307,14 @@ class Interpreter:
             elif isinstance(orelse, cst.Else):
                 self.exec_block(orelse.body, scope)
             return
+        if self.silent >= MAX_UNDECIDED_NESTING:
+            # Undecidable inside undecidable (a recursive helper): both paths would double the
+            # work at every level. Forget what the statement may change instead.
+            self.havoc(node, scope)
+            if self.return_stack:
+                self.return_stack[-1].append(UNKNOWN)
+            return
+
         # Undecidable: run both paths silently, keep what they agree on.
         def run_else(s: Scope) -> None:
             if isinstance(orelse, cst.If):
