@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import runner
 from ..results import SAFE, Diagnostic
@@ -233,10 +233,16 @@ def _jobs(text: str) -> int:
 
 
 def main(argv: List[str]) -> int:
+    return run_main("shapelint check", _main, argv)
+
+
+def run_main(command: str, body: Callable[[List[str]], int], argv: List[str]) -> int:
+    """Run a sub-command: usage errors and internal errors are one line and exit 2, never a
+    traceback (unless SHAPELINT_DEBUG is set)."""
     try:
-        return _main(argv)
+        return body(argv)
     except UsageError as error:
-        print_error("shapelint check", error)
+        print_error(command, error)
         return 2
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0

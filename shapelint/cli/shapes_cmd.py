@@ -16,14 +16,13 @@ from ..core.shapes import MaybeShape, format_shape
 from ..results import ModelShapes
 from .check_cmd import (
     OneLineArgumentParser,
-    UsageError,
     _jobs,
     load_config,
     make_job,
     parse_shapes,
-    print_error,
     read_stdin,
     report_internal_errors,
+    run_main,
     warn_unmatched_declarations,
 )
 
@@ -52,20 +51,7 @@ def build_parser() -> OneLineArgumentParser:
 
 
 def main(argv: List[str]) -> int:
-    try:
-        return _main(argv)
-    except UsageError as error:
-        print_error("shapelint shapes", error)
-        return 2
-    except SystemExit as exit_:  # --help
-        return exit_.code if isinstance(exit_.code, int) else 0
-    except (KeyboardInterrupt, BrokenPipeError):
-        raise
-    except Exception as error:
-        if runner.debug_enabled():
-            raise
-        print(f"error: internal error: {runner.describe(error)}", file=sys.stderr)
-        return 2
+    return run_main("shapelint shapes", _main, argv)
 
 
 def _main(argv: List[str]) -> int:
