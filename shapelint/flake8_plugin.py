@@ -120,18 +120,19 @@ class ShapelintPlugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
         try:
-            from .analysis import analyze_source, mentions_layers
+            from . import analysis
+
+            if not analysis.mentions_layers(source.encode("utf-8", "surrogatepass")):
+                return  # without importing the engine (libcst): most files of a project
             from .core.codes import BAD_DECLARATION
 
-            if not mentions_layers(source.encode("utf-8", "surrogatepass")):
-                return
             options, error = self._options()
             if options is None:
                 yield 1, 0, f"{BAD_DECLARATION} {' '.join(str(error).split())}", type(self)
                 return
             # flake8 names discovered files `./pkg/m.py`; `pkg/m.py::Net` declarations expect `pkg/m.py`.
             path = self.filename if self.filename in ("-", "stdin") else os.path.normpath(self.filename)
-            diagnostics = analyze_source(source, path, options).diagnostics
+            diagnostics = analysis.analyze_source(source, path, options).diagnostics
         except Exception as error:  # never take flake8 (and every other plugin's report) down
             print(f"error: internal error in {self.filename}: {type(error).__name__}: "
                   f"{' '.join(str(error).split())}", file=sys.stderr)

@@ -399,17 +399,19 @@ def decode_source(data: bytes) -> str:
 
 
 def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
-    """The engine's result for one file's bytes, skipping files the pre-filter rejects."""
-    from .analysis import analyze_source, mentions_layers
+    """The engine's result for one file's bytes, skipping files the pre-filter rejects.
 
-    if not mentions_layers(data):
+    The engine (and libcst) is imported only for a file the pre-filter lets through."""
+    from . import analysis
+
+    if not analysis.mentions_layers(data):
         return FileResult(path=path)
     try:
         source = decode_source(data)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         # Let the engine word the SHP001 for a bad encoding, from the bytes.
-        return analyze_source(data, path, options)
-    return analyze_source(source, path, options)
+        return analysis.analyze_source(data, path, options)
+    return analysis.analyze_source(source, path, options)
 
 
 def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
@@ -463,11 +465,11 @@ def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
 def check_text(text: str, path: str, options: Options) -> FileOutcome:
     """Check already decoded source (the text ``--fix`` produced); never raises."""
     try:
-        from .analysis import analyze_source, mentions_layers
+        from . import analysis
 
-        if not mentions_layers(text.encode("utf-8", "surrogatepass")):
+        if not analysis.mentions_layers(text.encode("utf-8", "surrogatepass")):
             return FileOutcome(path, FileResult(path=path))
-        return FileOutcome(path, without_noqa(analyze_source(text, path, options), text))
+        return FileOutcome(path, without_noqa(analysis.analyze_source(text, path, options), text))
     except Exception as error:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
@@ -555,8 +557,11 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # Import the engine before forking, so the workers share it instead of each importing it.
-    from . import analysis  # noqa: F401
+    # Import the engine before forking, so the workers share it instead of each importing it
+    # (the package itself loads only the pre-filter; this lookup loads the engine).
+    from . import analysis
+
+    analysis.analyze_source  # noqa: B018
 
     # Several chunks per worker balances uneven files; one chunk per file would pickle too much.
     n_chunks = min(len(paths), workers * 4)

@@ -33,6 +33,7 @@ from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_n
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
 from .evaluate import Scope, _Abort, _Break, _Continue, _Return
 from .positions import Positions
+from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
 from .values import (
     ArgumentCapture,
@@ -52,14 +53,6 @@ def _strict() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ or os.environ.get("SHAPELINT_STRICT") == "1"
 
 
-_LAYER_HINT = re.compile(rb"torch")
-
-
-def mentions_layers(source: bytes) -> bool:
-    """False when the file cannot construct a torch.nn layer (no ``torch`` in it at all)."""
-    if isinstance(source, str):
-        source = source.encode("utf-8", "replace")
-    return b"torch" in source and b"nn" in source
 
 
 def analyze_file(path: str, options: Options = Options()) -> FileResult:

@@ -1,0 +1,17 @@
+"""The cheap pre-filter: whether a file can build a torch.nn layer at all.
+
+Kept apart from the engine (and libcst) on purpose: ``shapelint check`` and the flake8 plugin ask
+this for every file, and a file that answers False must cost neither the engine's import nor a
+parse. Imports nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+
+def mentions_layers(source: Union[bytes, str]) -> bool:
+    """False when the file cannot construct a torch.nn layer (no ``torch`` in it at all)."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "replace")
+    return b"torch" in source and b"nn" in source

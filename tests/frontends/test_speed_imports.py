@@ -1,0 +1,93 @@
+"""Start-up cost is structural: files without torch layers never load the engine (libcst).
+
+Each check runs in a fresh interpreter (the test process has long imported everything), and
+asserts on ``sys.modules``, never on timings, so it cannot flake on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+def _modules_after(code: str, cwd: Path) -> dict:
+    script = textwrap.dedent(code) + textwrap.dedent(
+        """
+        import json as _json, sys as _sys
+        print("MODULES=" + _json.dumps(sorted(m for m in _sys.modules if m.startswith(("libcst", "shapelint")))))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = [l for l in done.stdout.splitlines() if l.startswith("MODULES=")][-1]
+    return {"modules": json.loads(line[len("MODULES="):]), "stdout": done.stdout}
+
+
+def test_package_import_loads_only_the_prefilter(tmp_path):
+    found = _modules_after("import shapelint.analysis\nfrom shapelint.analysis import mentions_layers\n", tmp_path)
+    assert not any(m.startswith("libcst") for m in found["modules"])
+    assert "shapelint.analysis.analyze" not in found["modules"]
+
+
+def test_public_api_still_importable(tmp_path):
+    found = _modules_after(
+        """
+        from shapelint.analysis import analyze_file, analyze_source, mentions_layers
+        import shapelint.analysis as analysis
+        assert analysis.analyze_source is analyze_source
+        assert mentions_layers(b"import torch.nn as nn") and not mentions_layers(b"import os")
+        assert analyze_source("import torch.nn as nn\\n", "m.py").diagnostics == []
+        assert {"analyze_file", "analyze_source", "mentions_layers"} <= set(dir(analysis))
+        """,
+        tmp_path,
+    )
+    assert "libcst" in found["modules"]
+
+
+def test_check_of_files_without_torch_never_imports_libcst(tmp_path):
+    for i in range(3):
+        (tmp_path / f"plain{i}.py").write_text("import os\n\nprint(os.getcwd())\n")
+    found = _modules_after(
+        """
+        from shapelint.cli.check_cmd import main
+        code = main(["--no-cache", "-j1", "."])
+        print("EXIT", code)
+        """,
+        tmp_path,
+    )
+    assert "EXIT 0" in found["stdout"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
+    assert "shapelint.analysis.analyze" not in found["modules"]
+
+
+def test_check_of_a_torch_file_still_analyses_it(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):  # shapelint: input=(1, 3, 8, 8)\n"
+        "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n"
+        "    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    found = _modules_after(
+        """
+        from shapelint.cli.check_cmd import main
+        print("EXIT", main(["--no-cache", "-j1", "model.py"]))
+        """,
+        tmp_path,
+    )
+    assert "EXIT 1" in found["stdout"] and "SHP102" in found["stdout"]
+    assert "libcst" in found["modules"]
+
+
+def test_flake8_plugin_on_a_file_without_torch_never_imports_libcst(tmp_path):
+    found = _modules_after(
+        """
+        from shapelint.flake8_plugin import ShapelintPlugin
+        plugin = ShapelintPlugin(None, "plain.py", ["import os\\n", "print(os.sep)\\n"])
+        print("REPORTED", list(plugin.run()))
+        """,
+        tmp_path,
+    )
+    assert "REPORTED []" in found["stdout"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
