@@ -236,3 +236,103 @@ def scan_pragmas(text: str) -> Dict[int, Tuple[int, str, bool]]:
         only_comment = text[line_start:start].strip() == ""
         found[line] = (column, comment[hash_at:], only_comment)
     return found
+
+
+# --------------------------------------------------------------------------- constructions
+
+
+def _bound_names(function: cst.CSTNode) -> set:
+    """Names a function (or loop, comprehension, lambda) binds locally (parameters, assignment targets, loops, imports, ...):
+    an argument mentioning one cannot be evaluated in the module's scope."""
+    names: set = set()
+
+    class Binder(cst.CSTVisitor):
+        def visit_Param(self, node: cst.Param) -> None:
+            names.add(node.name.value)
+
+        def _targets(self, target: cst.CSTNode) -> None:
+            if isinstance(target, cst.Name):
+                names.add(target.value)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for element in target.elements:
+                    self._targets(element.value)
+            elif isinstance(target, cst.StarredElement):
+                self._targets(target.value)
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            self._targets(node.target)
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            self._targets(node.target)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self._targets(node.target)
+
+        def visit_For(self, node: cst.For) -> None:
+            self._targets(node.target)
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            self._targets(node.target)
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            self._targets(node.name)
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            self._targets(node.target)
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+            if node.asname is None:
+                head = dotted_name(node.name)
+                if head:
+                    names.add(head.split(".")[0])
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            names.add(node.name.value)
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            names.add(node.name.value)
+
+        def visit_Global(self, node: cst.Global) -> None:
+            for item in node.names:
+                names.add(item.name.value)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            for item in node.names:
+                names.add(item.name.value)
+
+    function.visit(Binder())
+    return names
+
+
+def constructions_of(module: cst.Module, class_name: str) -> List[Tuple[cst.Call, set]]:
+    """Every call ``class_name(...)`` of the file, each with the names bound locally where it is
+    (empty at module level; a name bound anywhere in an enclosing function makes an argument
+    mentioning it unknown)."""
+    found: List[Tuple[cst.Call, set]] = []
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            #: Enclosing functions, lambdas, loops and comprehensions: the names they bind
+            #: (a loop variable at module level has only its last value in the module's scope).
+            self.enclosing: List[cst.CSTNode] = []
+
+        def _enter(self, node: cst.CSTNode) -> None:
+            self.enclosing.append(node)
+
+        def _leave(self, node: cst.CSTNode) -> None:
+            self.enclosing.pop()
+
+        visit_FunctionDef = visit_Lambda = visit_For = visit_While = _enter
+        visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter
+        leave_FunctionDef = leave_Lambda = leave_For = leave_While = _leave
+        leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Name) and node.func.value == class_name:
+                local: set = set()
+                for enclosing in self.enclosing:
+                    local |= _bound_names(enclosing)
+                found.append((node, local))
+
+    module.visit(Finder())
+    return found

@@ -18,10 +18,12 @@ import libcst as cst
 from ..core.codes import INCOMPATIBLE_SHAPES, SHAPE_MISMATCH, ShapeError
 from ..core.layers import LAYERS, UNKNOWN, BindError, flatten_shape, interpolate_shape
 from ..core.shapes import MaybeShape, broadcast, format_shape, is_known, normalize_dim_index
-from .collect import ClassInfo, FileIndex
-from .evaluate import _STAR_UNKNOWN, Interpreter, iter_known
+from .collect import ClassInfo, FileIndex, constructions_of
+from .evaluate import _STAR_UNKNOWN, Interpreter, Scope, _Abort, _Break, _Continue, _Return, iter_known
 from .values import (
     BoundMethod,
+    ClassRef,
+    ExternalRef,
     FunctionRef,
     LayerModule,
     MethodRef,
@@ -424,8 +426,69 @@ class Propagator(Interpreter):
             self.base_init(module, args, kwargs)
             return module
         owner, init = found
+        if node is None and not args and not kwargs and _required_parameters(init):
+            # A model analysed on its own whose constructor needs arguments: as the file builds it.
+            args, kwargs = self._file_construction(info)
         self.call_function(FunctionRef(init, owner), [module] + list(args), kwargs)
         return module
+
+    def _file_construction(self, info: ClassInfo) -> Tuple[List[Any], Dict[str, Any]]:
+        """The arguments of the file's construction of ``info`` (``ResNet(BasicBlock, [2, 2, 2, 2])``
+        in a factory function), evaluated in the module's scope: used when the file constructs the
+        class once, or several times with the same evaluable arguments; otherwise none."""
+        cache = self.__dict__.setdefault("_constructions_cache", {})
+        if info.name in cache:
+            return cache[info.name]
+        result: Tuple[List[Any], Dict[str, Any]] = ([], {})
+        cache[info.name] = result  # a construction inside the class itself must not recurse
+        chosen: Optional[Tuple[List[Any], Dict[str, Any]]] = None
+        calls = constructions_of(self.index.module, info.name)
+        for call, local in calls:
+            if info.name in local or not isinstance(self.globals.get(info.name), ClassRef) \
+                    or self.globals[info.name].info is not info:
+                chosen = None
+                break
+            evaluated = self._construction_arguments(call, local)
+            if evaluated is None:
+                chosen = None
+                break
+            if chosen is None:
+                chosen = evaluated
+            elif not _same_arguments(chosen, evaluated):
+                chosen = None
+                break
+        if chosen is not None:
+            result = chosen
+        cache[info.name] = result
+        return result
+
+    def _construction_arguments(self, call: cst.Call, local: set) -> Optional[Tuple[List[Any], Dict[str, Any]]]:
+        args: List[Any] = []
+        kwargs: Dict[str, Any] = {}
+        for arg in call.args:
+            if arg.star:
+                return None
+            if arg.keyword is not None and arg.keyword.value in kwargs:
+                return None
+            if local and _mentions(arg.value, local):
+                value = UNKNOWN
+            else:
+                saved = self.statement
+                self.silent += 1
+                try:
+                    value = self.eval(arg.value, Scope(self.globals))
+                except (_Return, _Break, _Continue, _Abort, RecursionError):
+                    value = UNKNOWN
+                finally:
+                    self.silent -= 1
+                    self.statement = saved
+            if arg.keyword is None:
+                if kwargs:
+                    return None
+                args.append(value)
+            else:
+                kwargs[arg.keyword.value] = value
+        return args, kwargs
 
     def base_init(self, module: UserModule, args: List[Any], kwargs: Dict[str, Any]) -> None:
         kind = module.cls.kind if module.cls is not None else "module"
@@ -1112,6 +1175,49 @@ for _n in (1, 2, 3):
         + (("divisor_override",) if _n > 1 else ()))
     _FUNCTIONAL_POOLS[f"adaptive_avg_pool{_n}d"] = (f"AdaptiveAvgPool{_n}d", ("output_size",))
     _FUNCTIONAL_POOLS[f"adaptive_max_pool{_n}d"] = (f"AdaptiveMaxPool{_n}d", ("output_size", "return_indices"))
+
+
+def _required_parameters(init: cst.FunctionDef) -> bool:
+    """Whether ``__init__`` has a parameter (after ``self``) that needs an argument."""
+    params = list(init.params.posonly_params) + list(init.params.params)
+    if any(param.default is None for param in params[1:]):
+        return True
+    return any(param.default is None for param in init.params.kwonly_params)
+
+
+def _mentions(node: cst.CSTNode, names: set) -> bool:
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            if name.value in names:
+                found.append(name)
+
+    node.visit(Finder())
+    return bool(found)
+
+
+def _same_arguments(a: Tuple[List[Any], Dict[str, Any]], b: Tuple[List[Any], Dict[str, Any]]) -> bool:
+    if len(a[0]) != len(b[0]) or set(a[1]) != set(b[1]):
+        return False
+    pairs = list(zip(a[0], b[0])) + [(a[1][k], b[1][k]) for k in a[1]]
+    return all(_same_value(x, y) for x, y in pairs)
+
+
+def _same_value(x: Any, y: Any) -> bool:
+    if x is y:
+        return True
+    if isinstance(x, (list, tuple)) and type(x) is type(y) and len(x) == len(y):
+        return all(_same_value(p, q) for p, q in zip(x, y))
+    if isinstance(x, (int, float, str, bool, type(None))) and type(x) is type(y):
+        return x == y
+    if isinstance(x, ClassRef) and isinstance(y, ClassRef):
+        return x.info is y.info
+    if isinstance(x, (TorchRef, ExternalRef)) and type(x) is type(y):
+        return x == y
+    if isinstance(x, FunctionRef) and isinstance(y, FunctionRef):
+        return x.node is y.node
+    return False
 
 
 def _bind_simple(names: Sequence[str], args: List[Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
