@@ -1191,8 +1191,51 @@ def _calls_in(node: cst.CSTNode) -> List[cst.Call]:
             found.append(current)
         if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
             continue
-        stack.extend(current.children)
+        stack.extend(_children(current))
     return found
+
+
+#: Per node type, the fields holding its children, in the order libcst's ``children`` gives them
+#: (None: use ``children``). ``node.children`` rebuilds and re-validates every child node (it runs
+#: a visitor over them); reading the fields is several times faster and gives the same nodes.
+_CHILD_FIELDS: Dict[type, Optional[Tuple[str, ...]]] = {}
+
+
+def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    kind = type(node)
+    names = _CHILD_FIELDS.get(kind, False)
+    if names is False:
+        names = _child_fields(kind)
+        if names is not None and _fields_children(node, names) != list(node.children):
+            names = None  # not what libcst gives: keep to libcst's own walk for this type
+        _CHILD_FIELDS[kind] = names
+    if names is None:
+        return list(node.children)
+    return _fields_children(node, names)
+
+
+def _fields_children(node: cst.CSTNode, names: Tuple[str, ...]) -> List[cst.CSTNode]:
+    out: List[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return out
+
+
+def _child_fields(kind: type) -> Optional[Tuple[str, ...]]:
+    """The node fields ``kind._visit_and_replace_children`` visits, in its order (the field
+    names are the string constants of its code, in order of first use)."""
+    import dataclasses
+
+    try:
+        declared = {f.name for f in dataclasses.fields(kind)}
+        constants = kind._visit_and_replace_children.__code__.co_consts  # type: ignore[attr-defined]
+    except (TypeError, AttributeError):
+        return None
+    return tuple(dict.fromkeys(c for c in constants if isinstance(c, str) and c in declared))
 
 
 def _referenced_classes(info: ClassInfo, index: FileIndex, names_in) -> List[ClassInfo]:
