@@ -304,17 +304,30 @@ def _bound_names(function: cst.CSTNode) -> set:
     return names
 
 
-def constructions_of(module: cst.Module, class_name: str) -> List[Tuple[cst.Call, set]]:
-    """Every call ``class_name(...)`` of the file, each with the names bound locally where it is
-    (empty at module level; a name bound anywhere in an enclosing function makes an argument
-    mentioning it unknown)."""
-    found: List[Tuple[cst.Call, set]] = []
+def constructions_of(module: cst.Module, class_names) -> Dict[str, List[Tuple[cst.Call, cst.CSTNode, set]]]:
+    """Every call ``Name(...)`` of the file for each of ``class_names`` (one walk of the file),
+    each with its statement (small or compound, as the interpreter's) and the names bound
+    locally where it is: those of enclosing functions, lambdas, loops
+    and comprehensions (a loop variable at module level has only its last value in the module's
+    scope). An argument mentioning one of them cannot be evaluated in the module's scope."""
+    wanted = set(class_names)
+    found: Dict[str, List[Tuple[cst.Call, cst.CSTNode, set]]] = {name: [] for name in wanted}
+    bound: Dict[int, set] = {}
 
     class Finder(cst.CSTVisitor):
         def __init__(self) -> None:
-            #: Enclosing functions, lambdas, loops and comprehensions: the names they bind
-            #: (a loop variable at module level has only its last value in the module's scope).
             self.enclosing: List[cst.CSTNode] = []
+            self.statements: List[cst.CSTNode] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                self.statements.append(node)
+            return super().on_visit(node)
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            super().on_leave(original_node)
+            if isinstance(original_node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                self.statements.pop()
 
         def _enter(self, node: cst.CSTNode) -> None:
             self.enclosing.append(node)
@@ -328,11 +341,15 @@ def constructions_of(module: cst.Module, class_name: str) -> List[Tuple[cst.Call
         leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave
 
         def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Name) and node.func.value == class_name:
+            if isinstance(node.func, cst.Name) and node.func.value in wanted:
                 local: set = set()
                 for enclosing in self.enclosing:
-                    local |= _bound_names(enclosing)
-                found.append((node, local))
+                    if id(enclosing) not in bound:
+                        bound[id(enclosing)] = _bound_names(enclosing)
+                    local |= bound[id(enclosing)]
+                if self.statements:
+                    found[node.func.value].append((node, self.statements[-1], local))
 
-    module.visit(Finder())
+    if wanted:
+        module.visit(Finder())
     return found

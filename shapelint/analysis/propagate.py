@@ -436,19 +436,17 @@ class Propagator(Interpreter):
         """The arguments of the file's construction of ``info`` (``ResNet(BasicBlock, [2, 2, 2, 2])``
         in a factory function), evaluated in the module's scope: used when the file constructs the
         class once, or several times with the same evaluable arguments; otherwise none."""
-        cache = self.__dict__.setdefault("_constructions_cache", {})
-        if info.name in cache:
-            return cache[info.name]
         result: Tuple[List[Any], Dict[str, Any]] = ([], {})
-        cache[info.name] = result  # a construction inside the class itself must not recurse
         chosen: Optional[Tuple[List[Any], Dict[str, Any]]] = None
-        calls = constructions_of(self.index.module, info.name)
-        for call, local in calls:
+        every = self.__dict__.get("_constructions")
+        if every is None:
+            every = self.__dict__["_constructions"] = constructions_of(self.index.module, self.index.classes)
+        for call, statement, local in every.get(info.name, ()):
             if info.name in local or not isinstance(self.globals.get(info.name), ClassRef) \
                     or self.globals[info.name].info is not info:
                 chosen = None
                 break
-            evaluated = self._construction_arguments(call, local)
+            evaluated = self._construction_arguments(call, statement, local)
             if evaluated is None:
                 chosen = None
                 break
@@ -459,10 +457,10 @@ class Propagator(Interpreter):
                 break
         if chosen is not None:
             result = chosen
-        cache[info.name] = result
         return result
 
-    def _construction_arguments(self, call: cst.Call, local: set) -> Optional[Tuple[List[Any], Dict[str, Any]]]:
+    def _construction_arguments(self, call: cst.Call, statement: cst.CSTNode,
+                                local: set) -> Optional[Tuple[List[Any], Dict[str, Any]]]:
         args: List[Any] = []
         kwargs: Dict[str, Any] = {}
         for arg in call.args:
@@ -474,6 +472,7 @@ class Propagator(Interpreter):
                 value = UNKNOWN
             else:
                 saved = self.statement
+                self.statement = statement  # the place of a layer built in an argument
                 self.silent += 1
                 try:
                     value = self.eval(arg.value, Scope(self.globals))
