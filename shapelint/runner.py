@@ -386,6 +386,10 @@ class Job:
     options: Options
     cache_dir: Optional[str] = None
     settings_key: str = ""
+    #: False when the caller reads only the diagnostics (``check`` without ``--input``/``--output``):
+    #: each outcome then drops its models' shapes, so a long run holds a few diagnostics per file
+    #: instead of every layer of every model (the cache still stores them whole).
+    keep_models: bool = True
 
 
 def decode_source(data: bytes) -> str:
@@ -445,13 +449,64 @@ def check_file(path: str, job: Job) -> FileOutcome:
         if cache is not None:
             hit = cache.get(path, content_key)
             if hit is not None:
-                return FileOutcome(path, without_noqa(hit, data), cached=True)
+                return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True)
         result = analyze_bytes(data, path, job.options)
         if cache is not None:
             cache.put(path, content_key, result)
-        return FileOutcome(path, without_noqa(result, data))
+        return FileOutcome(path, slim(without_noqa(result, data), job))
     except Exception as error:  # one file's bug must not stop the run
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
+
+
+def slim(result: FileResult, job: Job) -> FileResult:
+    """``result`` without its models when the job does not need them (see :attr:`Job.keep_models`)."""
+    if job.keep_models or not result.models:
+        return result
+    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[])
+
+
+#: Resident memory (bytes) above the last trim at which :func:`release_memory` trims again.
+TRIM_GROWTH = 32 * 1024 * 1024
+_trim_state = {"base": 0, "trim": None}
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def release_memory() -> None:
+    """Give the memory a big file's analysis freed back to the system once the file is done.
+
+    A large file's tree and analysis take ~100 MB; once freed, glibc keeps most of it in the
+    process (fragmented heap), so each big file of a long run raised the resident size for the
+    rest of the run. ``malloc_trim`` returns it; called only when the resident size grew by
+    :data:`TRIM_GROWTH` since the last trim, so small files cost one read of /proc/self/statm.
+    Linux/glibc only; elsewhere (or on any error) it does nothing.
+    """
+    state = _trim_state
+    if state["trim"] is False:
+        return
+    resident = _resident_bytes()
+    if not resident or resident - state["base"] < TRIM_GROWTH:
+        return
+    if state["trim"] is None:
+        try:
+            import ctypes
+
+            state["trim"] = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError, ImportError):
+            state["trim"] = False
+            return
+    try:
+        state["trim"](0)
+    except Exception:
+        state["trim"] = False
+        return
+    state["base"] = _resident_bytes()
 
 
 def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
@@ -488,7 +543,15 @@ def describe(error: BaseException) -> str:
 
 
 def _check_chunk(paths: List[str], job: Job) -> List[FileOutcome]:
-    return [check_file(path, job) for path in paths]
+    return list(_check_each(paths, job))
+
+
+def _check_each(paths: Iterable[str], job: Job) -> Iterable[FileOutcome]:
+    for path in paths:
+        outcome = check_file(path, job)
+        if not outcome.cached:
+            release_memory()
+        yield outcome
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,7 +597,7 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
             misses.append(path)
     workers = worker_count(jobs, len(misses))
     if workers <= 1:
-        outcomes.extend(check_file(path, job) for path in misses)
+        outcomes.extend(_check_each(misses, job))
     else:
         outcomes.extend(_run_parallel(misses, job, workers))
     return RunReport(sorted(outcomes, key=lambda o: o.path))
@@ -548,9 +611,34 @@ def cached_outcome(path: str, job: Job) -> Optional[FileOutcome]:
         with open(path, "rb") as handle:
             data = handle.read()
         hit = Cache(job.cache_dir, job.settings_key).get(path, Cache.content_key(data))
-        return None if hit is None else FileOutcome(path, without_noqa(hit, data), cached=True)
+        return None if hit is None else FileOutcome(path, slim(without_noqa(hit, data), job), cached=True)
     except Exception:  # unreadable now: check_file reports it
         return None
+
+
+#: Chunks per worker: enough that the last chunks are small (a worker left with a slow file at
+#: the end keeps the others idle), few enough that pickling and queueing stay negligible.
+CHUNKS_PER_WORKER = 16
+
+
+def _chunks(paths: List[str], workers: int) -> List[List[str]]:
+    """The files in chunks for the pool, the largest files first.
+
+    Workers take chunks in order as they become free, so sending the big (slow) files first and
+    the small ones last evens out the end of the run (longest-processing-time-first; size is a
+    good enough proxy for cost). A file that cannot be stat'ed counts as empty.
+    """
+
+    def size(path: str) -> int:
+        try:
+            return os.stat(path).st_size
+        except OSError:
+            return 0
+
+    ordered = sorted(paths, key=size, reverse=True)
+    n_chunks = min(len(ordered), workers * CHUNKS_PER_WORKER)
+    per_chunk = -(-len(ordered) // n_chunks)
+    return [ordered[i:i + per_chunk] for i in range(0, len(ordered), per_chunk)]
 
 
 def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]:
@@ -563,9 +651,7 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
 
     analysis.analyze_source  # noqa: B018
 
-    # Several chunks per worker balances uneven files; one chunk per file would pickle too much.
-    n_chunks = min(len(paths), workers * 4)
-    chunks = [paths[i::n_chunks] for i in range(n_chunks)]
+    chunks = _chunks(paths, workers)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
     done: Dict[str, FileOutcome] = {}

@@ -101,14 +101,16 @@ def warn_unmatched_declarations(
                       file=sys.stderr)
 
 
-def make_job(config: "Config", options, use_cache: bool) -> runner.Job:
+def make_job(config: "Config", options, use_cache: bool, keep_models: bool = True) -> runner.Job:
     """What the workers need: the options and, unless disabled, where the cache is (at the
-    project root: the config file's directory, else the nearest pyproject.toml/.git above)."""
+    project root: the config file's directory, else the nearest pyproject.toml/.git above).
+    ``keep_models=False``: the outcomes carry diagnostics only (what ``check`` reports)."""
     cache_dir = None
     if use_cache:
         root = config.root if config.source else runner.find_project_root(os.getcwd())
         cache_dir = runner.default_cache_dir(root)
-    return runner.Job(options, cache_dir, runner.Cache.settings_key_for(config.cache_key(), options))
+    return runner.Job(options, cache_dir, runner.Cache.settings_key_for(config.cache_key(), options),
+                      keep_models=keep_models)
 
 
 def report_internal_errors(outcomes: Sequence[runner.FileOutcome]) -> bool:
@@ -280,7 +282,9 @@ class Run:
         )
         self.is_selected = self.config.is_selected
         self.options = self.config.options(cli_inputs, cli_outputs)
-        self.job = make_job(self.config, self.options, use_cache=not args.no_cache)
+        # The models' shapes are needed only to warn about --input/--output names matching none.
+        self.job = make_job(self.config, self.options, use_cache=not args.no_cache,
+                            keep_models=bool(cli_inputs or cli_outputs))
 
     def kept(self, outcome: runner.FileOutcome) -> List[Diagnostic]:
         assert outcome.result is not None

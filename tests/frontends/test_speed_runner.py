@@ -1,0 +1,94 @@
+"""Structure behind the runner's speed and memory (no timings: nothing here can flake on a loaded
+machine): chunking largest-first, outcomes without models for ``check``, the memory release, and
+the example search's child walk agreeing with libcst's ``children``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+
+from shapelint import runner
+from shapelint.analysis import analyze as analyze_module
+from shapelint.options import Options
+from shapelint.results import Diagnostic, FileResult, LayerShape, ModelShapes
+
+MODEL = """import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):  # shapelint: input=(1, 3, 8, 8) output=(1, 4, 8, 8)
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+if __name__ == "__main__":
+    print(Net()(torch.randn(1, 3, 8, 8)).shape, [f(x) for x in range(3) if g(lambda y: h(y))])
+"""
+
+
+def test_chunks_cover_every_file_once_largest_first(tmp_path: Path):
+    paths = []
+    for i, size in enumerate([5, 500, 50, 5000, 1, 0, 70]):
+        path = tmp_path / f"f{i}.py"
+        path.write_text("x" * size)
+        paths.append(str(path))
+    paths.append(str(tmp_path / "missing.py"))
+    for workers in (1, 2, 3):
+        chunks = runner._chunks(paths, workers)
+        flat = [p for chunk in chunks for p in chunk]
+        assert sorted(flat) == sorted(paths)
+        assert all(chunks)
+        sizes = [Path(p).stat().st_size if Path(p).exists() else 0 for p in flat]
+        assert sizes == sorted(sizes, reverse=True)
+
+
+def test_outcomes_drop_models_only_when_the_job_says_so(tmp_path: Path):
+    path = tmp_path / "model.py"
+    path.write_text(MODEL)
+    full = runner.check_file(str(path), runner.Job(Options()))
+    slim = runner.check_file(str(path), runner.Job(Options(), keep_models=False))
+    assert full.result.models and not slim.result.models
+    assert full.result.diagnostics == slim.result.diagnostics
+
+
+def test_slim_keeps_diagnostics():
+    diagnostic = Diagnostic("SHP101", "m", "p.py", 1, 1, 1, 1)
+    model = ModelShapes("Net", "p.py", 1, None, None, None, [LayerShape("a", "Conv2d", 2, None, None)])
+    result = FileResult("p.py", [diagnostic], [model])
+    assert runner.slim(result, runner.Job(Options())) is result
+    slimmed = runner.slim(result, runner.Job(Options(), keep_models=False))
+    assert slimmed.diagnostics == [diagnostic] and slimmed.models == []
+
+
+def test_release_memory_never_raises(monkeypatch):
+    monkeypatch.setattr(runner, "TRIM_GROWTH", 0)
+    monkeypatch.setattr(runner, "_trim_state", {"base": 0, "trim": None})
+    runner.release_memory()
+    runner.release_memory()
+    monkeypatch.setattr(runner, "_trim_state", {"base": 0, "trim": False})
+    runner.release_memory()
+
+
+def test_child_walk_matches_libcst_children():
+    module = cst.parse_module(MODEL)
+    stack = [module]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        expected = list(node.children)
+        got = analyze_module._children(node)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected)), type(node)
+        stack.extend(expected)
+        seen += 1
+    assert seen > 100
+
+
+def test_calls_in_order_unchanged():
+    statement = cst.parse_statement("a(b(1), c(d(2)), e=f(3))\n")
+    names = [call.func.value for call in analyze_module._calls_in(statement)]
+    assert names == ["a", "f", "c", "d", "b"]
