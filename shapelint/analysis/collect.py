@@ -241,66 +241,48 @@ def scan_pragmas(text: str) -> Dict[int, Tuple[int, str, bool]]:
 # --------------------------------------------------------------------------- constructions
 
 
-def _bound_names(function: cst.CSTNode) -> set:
-    """Names a function (or loop, comprehension, lambda) binds locally (parameters, assignment targets, loops, imports, ...):
-    an argument mentioning one cannot be evaluated in the module's scope."""
+def _bound_names(scope: cst.CSTNode) -> set:
+    """Names a function (or loop, comprehension, lambda) binds locally: parameters, assignment,
+    loop, ``with``/``except``/import ``as`` and walrus targets, nested definitions, ``global``
+    and ``nonlocal`` names (an argument mentioning one cannot be evaluated in the module's scope)."""
     names: set = set()
 
-    class Binder(cst.CSTVisitor):
-        def visit_Param(self, node: cst.Param) -> None:
+    def targets(target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            targets(target.value)
+
+    def walk(node: cst.CSTNode) -> None:
+        kind = type(node)
+        if kind is cst.Param:
             names.add(node.name.value)
-
-        def _targets(self, target: cst.CSTNode) -> None:
-            if isinstance(target, cst.Name):
-                names.add(target.value)
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                for element in target.elements:
-                    self._targets(element.value)
-            elif isinstance(target, cst.StarredElement):
-                self._targets(target.value)
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            self._targets(node.target)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._targets(node.target)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            self._targets(node.target)
-
-        def visit_For(self, node: cst.For) -> None:
-            self._targets(node.target)
-
-        def visit_CompFor(self, node: cst.CompFor) -> None:
-            self._targets(node.target)
-
-        def visit_AsName(self, node: cst.AsName) -> None:
-            self._targets(node.name)
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            self._targets(node.target)
-
-        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-            if node.asname is None:
-                head = dotted_name(node.name)
-                if head:
-                    names.add(head.split(".")[0])
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        elif kind in (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr):
+            targets(node.target)
+        elif kind is cst.AsName:
+            targets(node.name)
+        elif kind in (cst.FunctionDef, cst.ClassDef):
             names.add(node.name.value)
+        elif kind in (cst.Global, cst.Nonlocal):
+            names.update(item.name.value for item in node.names)
+        elif kind is cst.ImportAlias and node.asname is None:
+            head = dotted_name(node.name)
+            if head:
+                names.add(head.split(".")[0])
+        for name in _walked_fields(kind):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                if not isinstance(value, _NO_BINDINGS):
+                    walk(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode) and not isinstance(item, _NO_BINDINGS):
+                        walk(item)
 
-        def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            names.add(node.name.value)
-
-        def visit_Global(self, node: cst.Global) -> None:
-            for item in node.names:
-                names.add(item.name.value)
-
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            for item in node.names:
-                names.add(item.name.value)
-
-    function.visit(Binder())
+    walk(scope)
     return names
 
 
@@ -312,44 +294,70 @@ def constructions_of(module: cst.Module, class_names) -> Dict[str, List[Tuple[cs
     scope). An argument mentioning one of them cannot be evaluated in the module's scope."""
     wanted = set(class_names)
     found: Dict[str, List[Tuple[cst.Call, cst.CSTNode, set]]] = {name: [] for name in wanted}
+    if not wanted:
+        return found
     bound: Dict[int, set] = {}
+    enclosing: List[cst.CSTNode] = []
 
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.enclosing: List[cst.CSTNode] = []
-            self.statements: List[cst.CSTNode] = []
+    def walk(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> None:
+        kind = type(node)
+        if issubclass(kind, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            statement = node
+        if kind is cst.Call and type(node.func) is cst.Name and node.func.value in wanted and statement is not None:
+            local: set = set()
+            for scope in enclosing:
+                if id(scope) not in bound:
+                    bound[id(scope)] = _bound_names(scope)
+                local |= bound[id(scope)]
+            found[node.func.value].append((node, statement, local))
+        opens = kind in _BINDING_SCOPES
+        if opens:
+            enclosing.append(node)
+        for name in _walked_fields(kind):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                if not isinstance(value, _NO_CALLS):
+                    walk(value, statement)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode) and not isinstance(item, _NO_CALLS):
+                        walk(item, statement)
+        if opens:
+            enclosing.pop()
 
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-                self.statements.append(node)
-            return super().on_visit(node)
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            super().on_leave(original_node)
-            if isinstance(original_node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-                self.statements.pop()
-
-        def _enter(self, node: cst.CSTNode) -> None:
-            self.enclosing.append(node)
-
-        def _leave(self, node: cst.CSTNode) -> None:
-            self.enclosing.pop()
-
-        visit_FunctionDef = visit_Lambda = visit_For = visit_While = _enter
-        visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter
-        leave_FunctionDef = leave_Lambda = leave_For = leave_While = _leave
-        leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave
-
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Name) and node.func.value in wanted:
-                local: set = set()
-                for enclosing in self.enclosing:
-                    if id(enclosing) not in bound:
-                        bound[id(enclosing)] = _bound_names(enclosing)
-                    local |= bound[id(enclosing)]
-                if self.statements:
-                    found[node.func.value].append((node, self.statements[-1], local))
-
-    if wanted:
-        module.visit(Finder())
+    try:
+        walk(module, None)
+    except RecursionError:  # a pathologically deep expression: no construction is used
+        return {name: [] for name in wanted}
     return found
+
+
+#: Nodes whose bound names make an argument unknown (see constructions_of).
+_BINDING_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.For, cst.While, cst.ListComp, cst.SetComp,
+                             cst.DictComp, cst.GeneratorExp})
+#: Nodes that hold no call (whitespace, names, literals, punctuation): not walked.
+_NO_CALLS = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+             cst.TrailingWhitespace, cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
+             cst.LeftParen, cst.RightParen, cst.Comma, cst.Dot, cst.AssignEqual, cst.BaseBinaryOp,
+             cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseAugOp, cst.Colon, cst.Semicolon,
+             cst.Import, cst.ImportFrom, cst.Pass, cst.Break, cst.Continue)
+#: Nodes that bind no name (the walk of _bound_names does not enter them).
+_NO_BINDINGS = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+                cst.TrailingWhitespace, cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
+                cst.LeftParen, cst.RightParen, cst.Comma, cst.Dot, cst.AssignEqual, cst.BaseBinaryOp,
+                cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseAugOp, cst.Colon, cst.Semicolon,
+                cst.Pass, cst.Break, cst.Continue)
+_FORMATTING_FIELDS = frozenset({"lpar", "rpar", "comma", "header", "footer", "leading_lines",
+                                "lines_after_decorators", "trailing_whitespace", "semicolon", "equal",
+                                "dot", "leading_whitespace"})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _walked_fields(kind: type) -> Tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = _FIELDS[kind] = tuple(
+            name for name in getattr(kind, "__dataclass_fields__", ())
+            if not name.startswith("whitespace") and name not in _FORMATTING_FIELDS
+        )
+    return fields
