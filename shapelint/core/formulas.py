@@ -49,11 +49,6 @@ def pool_out(
     return out
 
 
-def adaptive_pool_out(size: int, output_size) -> int:
-    """``None`` in an adaptive pool's ``output_size`` keeps the input size."""
-    return size if output_size is None else output_size
-
-
 # Quality predicates (CONTRACT.md section 5), shared by the solver's ranking and the SHP2xx lints.
 
 

@@ -19,10 +19,6 @@ def is_known(dim: object) -> bool:
     return isinstance(dim, int) and not isinstance(dim, bool)
 
 
-def all_known(*dims: object) -> bool:
-    return all(is_known(d) for d in dims)
-
-
 def format_dim(dim: Dim) -> str:
     return "?" if dim is None else str(dim)
 
