@@ -376,3 +376,24 @@ model = Wrapper(nn.Linear(8, 12))
     assert [(d.code, d.row) for d in found] == [("SHP102", 15)], errors(result)
     if found[0].fix is not None:
         assert [edit.start[0] for edit in found[0].fix.edits] == [15]
+
+
+def test_torchvision_pass_through_factory_stays_unknown_and_silent():
+    # torchvision itself builds through `_resnet(block, layers, weights, progress, **kwargs)`:
+    # the construction's arguments are the helper's parameters, not followed (yet): no guess.
+    source = RESNET + """
+
+def _resnet(block, layers, weights, progress, **kwargs):
+    model = ResNet(block, layers, **kwargs)
+    return model
+
+
+def resnet18(*, weights=None, progress=True, **kwargs):
+    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
+"""
+    result = analyze(source, "ResNet=2,3,64,64")
+    assert not errors(result), errors(result)
+    model = {m.name: m for m in result.models}["ResNet"]
+    layers = {layer.name: layer.output for layer in model.layers}
+    assert list(layers["maxpool"]) == [2, 64, 16, 16]
+    assert "layer1.0" not in layers
