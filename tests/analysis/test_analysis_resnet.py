@@ -239,7 +239,9 @@ if __name__ == "__main__":
         pytest.xfail("example inputs through a factory function: analyze.py's _model_name_of "
                      "only follows class calls (owned by the speed work, not changed here)")
     ours = {layer.name: layer.output for layer in model.layers}
-    assert {n: list(ours[n]) for n in torch_names} == torch_out
+    assert list(ours) == torch_names
+    assert {n: list(ours[n]) for n in torch_names} == {n: torch_out[n] for n in torch_names}
+    assert list(model.input) == [2, 3, 64, 64] and list(model.output) == final
 
 
 def test_bottleneck_resnet50_like_with_small_sizes():
