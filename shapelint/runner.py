@@ -466,7 +466,7 @@ def slim(result: FileResult, job: Job) -> FileResult:
 
 
 #: Resident memory (bytes) above the last trim at which :func:`release_memory` trims again.
-TRIM_GROWTH = 32 * 1024 * 1024
+TRIM_GROWTH = 128 * 1024 * 1024
 _trim_state = {"base": 0, "trim": None}
 
 
@@ -484,7 +484,10 @@ def release_memory() -> None:
     A large file's tree and analysis take ~100 MB; once freed, glibc keeps most of it in the
     process (fragmented heap), so each big file of a long run raised the resident size for the
     rest of the run. ``malloc_trim`` returns it; called only when the resident size grew by
-    :data:`TRIM_GROWTH` since the last trim, so small files cost one read of /proc/self/statm.
+    :data:`TRIM_GROWTH` since the last trim, so other files cost one read of /proc/self/statm.
+    Not after every big file: the next file would fault the pages back in (measured: ~8% more
+    CPU on timm's largest files), and the peak, which is one file's, is the same either way. The
+    trim is for the exceptional file (hundreds of MB) not to leave a long-lived worker that big.
     Linux/glibc only; elsewhere (or on any error) it does nothing.
     """
     state = _trim_state
