@@ -658,6 +658,13 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
     done: Dict[str, FileOutcome] = {}
+    import gc
+
+    # Forked workers share the parent's pages (the engine, libcst) until they write to them; the
+    # cyclic collector writes to every object it scans, so each worker's first full collection
+    # would copy them all. Frozen objects are never scanned (the gc documentation's advice for
+    # a pre-fork server); unfrozen once the pool is done.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             for outcomes in pool.map(_check_chunk, chunks, [job] * len(chunks)):
@@ -667,6 +674,8 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
         # A worker died (out of memory, killed), no pool can be had, or a result did not survive
         # pickling: finish in this process, where check_file contains any error per file.
         pass
+    finally:
+        gc.unfreeze()
     return list(done.values()) + [check_file(p, job) for p in paths if p not in done]
 
 
