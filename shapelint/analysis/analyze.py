@@ -36,6 +36,7 @@ from .positions import Positions
 from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
 from .values import (
+    FunctionRef,
     ArgumentCapture,
     ClassRef,
     Declared,
@@ -117,6 +118,15 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, _ver
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
+        # Python's own parser names the problem the way users know it ("expected ':'"), where
+        # libcst lists every token it could have taken; use it when it agrees the file is bad.
+        try:
+            ast.parse(text)
+        except SyntaxError as python_error:
+            return _parse_error(path, f"syntax error: {python_error.msg}",
+                                max(python_error.lineno or 1, 1), max(python_error.offset or 1, 1))
+        except (RecursionError, MemoryError, ValueError):
+            pass
         message = " ".join(str(error.message).split())
         return _parse_error(path, f"syntax error: {message}", max(error.raw_line, 1), max(error.raw_column, 0) + 1)
     except (RecursionError, MemoryError, ValueError) as error:
@@ -565,6 +575,23 @@ class FileAnalysis:
             if isinstance(ref, ClassRef) and ref.info.kind:
                 self._build = node
                 return ref.info.name
+            if isinstance(ref, FunctionRef) and not node.args:
+                # A factory `def resnet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`: its class,
+                # built as the file builds it (no build call: the propagator finds the construction).
+                body = ref.node.body
+                statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+                last = statements[-1] if statements else None
+                if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return) \
+                        and isinstance(last.body[0].value, cst.Call):
+                    cls = self._static_value(last.body[0].value.func, propagator)
+                    if isinstance(cls, ClassRef) and cls.info.kind:
+                        params = ref.node.params
+                        alone = len(statements) == 1 and not (params.params or params.posonly_params
+                                                              or params.kwonly_params or isinstance(params.star_arg, cst.Param)
+                                                              or params.star_kwarg)
+                        # Its own call when nothing local can be in it; else the propagator's choice.
+                        self._build = last.body[0].value if alone else None
+                        return cls.info.name
             return None
         if isinstance(node, cst.Name):
             if node.value in aliases:
