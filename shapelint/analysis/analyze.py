@@ -32,7 +32,7 @@ from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
 from .evaluate import Scope, _Abort, _Break, _Continue, _Return
-from .positions import Positions
+from .positions import Positions, nodes_in_fields
 from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
 from .values import (
@@ -1233,23 +1233,12 @@ def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
     names = _CHILD_FIELDS.get(kind, False)
     if names is False:
         names = _child_fields(kind)
-        if names is not None and _fields_children(node, names) != list(node.children):
+        if names is not None and nodes_in_fields(node, names) != list(node.children):
             names = None  # not what libcst gives: keep to libcst's own walk for this type
         _CHILD_FIELDS[kind] = names
     if names is None:
         return list(node.children)
-    return _fields_children(node, names)
-
-
-def _fields_children(node: cst.CSTNode, names: Tuple[str, ...]) -> List[cst.CSTNode]:
-    out: List[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(item for item in value if isinstance(item, cst.CSTNode))
-    return out
+    return nodes_in_fields(node, names)
 
 
 def _child_fields(kind: type) -> Optional[Tuple[str, ...]]:

@@ -89,6 +89,11 @@ def _child_nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
         names = _SOURCE_ORDER.get(kind) or tuple(node.__dataclass_fields__)
         names = tuple(n for n in names if not n.startswith(("whitespace", "lpar", "rpar", "comma", "semicolon")))
         _FIELDS[kind] = names
+    return nodes_in_fields(node, names)
+
+
+def nodes_in_fields(node: cst.CSTNode, names: Tuple[str, ...]) -> List[cst.CSTNode]:
+    """The nodes held by the fields ``names`` of ``node``, in that order."""
     out: List[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
