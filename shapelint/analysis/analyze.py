@@ -1174,6 +1174,8 @@ def _chain_text(steps, names: Dict[int, str], limit: int = 8) -> str:
     if not steps:
         return ""
     parts = [format_shape(shape_of(steps[0].input))]
+    # Steps that keep the shape (activations, norms, dropout) do not say where it went wrong.
+    steps = [step for step in steps if shape_of(step.input) != step.output.shape] or steps[-1:]
     shown = steps if len(steps) <= limit else steps[: limit // 2] + [None] + steps[-limit // 2 :]
     for step in shown:
         if step is None:
