@@ -8,6 +8,8 @@ they belong to and turned into diagnostics (with positions and fixes) by ``analy
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -473,13 +475,12 @@ class Propagator(Interpreter):
             else:
                 saved = self.statement
                 self.statement = statement  # the place of a layer built in an argument
-                self.silent += 1
                 try:
-                    value = self.eval(arg.value, Scope(self.globals))
+                    with self.silenced():
+                        value = self.eval(arg.value, Scope(self.globals))
                 except (_Return, _Break, _Continue, _Abort, RecursionError):
                     value = UNKNOWN
                 finally:
-                    self.silent -= 1
                     self.statement = saved
             if arg.keyword is None:
                 if kwargs:
@@ -624,11 +625,8 @@ class Propagator(Interpreter):
 
     def call_module(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         if module.uncertain:
-            self.silent += 1
-            try:
+            with self.silenced():
                 result = self._call_module(module, args, kwargs, node)
-            finally:
-                self.silent -= 1
             return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
         return self._call_module(module, args, kwargs, node)
 
@@ -645,19 +643,10 @@ class Propagator(Interpreter):
                     return self.sequential_forward(module, args, kwargs, node)
                 module.record_call(shape_of(first), None)
                 return UNKNOWN
-            if module.incomplete:
-                self.silent += 1
-            try:
-                owner, forward = found
+            owner, forward = found
+            with self.silenced(module.incomplete):
                 result = self.call_function(FunctionRef(forward, owner), [module] + list(args), kwargs)
-            finally:
-                if module.incomplete:
-                    self.silent -= 1
-            if module.incomplete:
-                result = Tensor(None) if isinstance(result, Tensor) else UNKNOWN
-            module.record_call(shape_of(first), shape_of(result))
-            self.check_declared(module, result, shape_of(first), {})
-            return result
+            return self._finish_container_call(module, first, result)
         if isinstance(module, OpaqueModule):
             first = args[0] if args else UNKNOWN
             module.record_call(shape_of(first), None)
@@ -666,22 +655,31 @@ class Propagator(Interpreter):
 
     def sequential_forward(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         x = args[0] if args else UNKNOWN
+        current = x
+        with self.silenced(module.incomplete):
+            for child in module.children.values():
+                if child is not None:
+                    current = self.call_module(child, [current], {}, node)
+        return self._finish_container_call(module, x, current)
+
+    def _finish_container_call(self, module: ModuleValue, x: Any, result: Any) -> Any:
+        """Record a container's call; what an incomplete container gives is not known."""
         if module.incomplete:
+            result = Tensor(None) if isinstance(result, Tensor) else UNKNOWN
+        module.record_call(shape_of(x), shape_of(result))
+        self.check_declared(module, result, shape_of(x), {})
+        return result
+
+    @contextlib.contextmanager
+    def silenced(self, when: bool = True):
+        """Report nothing found while this runs (code that may not run as written)."""
+        if when:
             self.silent += 1
         try:
-            current = x
-            for child in module.children.values():
-                if child is None:
-                    continue
-                current = self.call_module(child, [current], {}, node)
+            yield
         finally:
-            if module.incomplete:
+            if when:
                 self.silent -= 1
-        if module.incomplete:
-            current = Tensor(None) if isinstance(current, Tensor) else UNKNOWN
-        module.record_call(shape_of(x), shape_of(current))
-        self.check_declared(module, current, shape_of(x), {})
-        return current
 
     def _probe_input(self, module: LayerModule, x: Any) -> Any:
         """Give an undeclared model input the rank and channels its first layer expects."""
