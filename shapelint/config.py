@@ -477,6 +477,7 @@ class _Reader:
         if not isinstance(value, dict):
             raise self.error(key, f"expected a table of model names to shapes, got {_show(value)}")
         from .analysis.declarations import DeclarationError, shape_from_config
+        from .core.codes import BAD_DECLARATION
 
         parsed: Dict[str, Any] = {}
         for name, shape in value.items():
@@ -488,7 +489,9 @@ class _Reader:
             try:
                 parsed[name] = shape_from_config(shape)
             except DeclarationError as error:
-                raise self.error(f"{key}.{_toml_key(name)}", str(error)) from None
+                # SHP002 (CONTRACT 4), reported as a configuration error (exit 2, CONTRACT 2).
+                raise self.error(f"{key}.{_toml_key(name)}",
+                                 f"{BAD_DECLARATION} malformed shape declaration: {error}") from None
         return dict(value), parsed
 
 

@@ -156,7 +156,8 @@ the model is then checked as if nothing had been declared. This covers a `# shap
 that is not `key=shape` pairs of tuple or list literals, and a jaxtyping dimension string that
 jaxtyping itself would reject. A malformed `--input`/`--output` value or
 `[tool.shapelint.inputs]` entry is not reported per file: the run stops before any file is
-checked, with exit status 2 and one line that names the value.
+checked, with exit status 2 and one line that starts with `SHP002` and names the value (the flake8
+plugin, which cannot stop flake8, reports it as an SHP002 diagnostic on line 1 of each file).
 """,
         example=f"""\
 {_IMPORTS}

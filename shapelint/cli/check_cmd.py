@@ -54,12 +54,14 @@ def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
     if not values:
         return shapes  # without importing the analysis layer (libcst): a cache hit needs none
     from ..analysis.declarations import DeclarationError, parse_cli_shape
+    from ..core.codes import BAD_DECLARATION
 
     for value in values:
         try:
             name, spec = parse_cli_shape(value)
         except DeclarationError as error:
-            raise UsageError(f"invalid value for {flag}: {error}") from None
+            # SHP002 (CONTRACT 4) reported as bad usage (exit 2, CONTRACT 2): the user typed it just now.
+            raise UsageError(f"{BAD_DECLARATION} malformed shape declaration in {flag}: {error}") from None
         shapes[name] = spec
     return shapes
 

@@ -107,6 +107,7 @@ def test_input_option_reaches_the_engine_and_a_bad_one_is_exit_2(capsys, fake_en
         0, "warning: --input Nte: no model named 'Nte' in the checked files\n")
     code, out, err = shapes(capsys, "m.py", "--input", "Net=1,,64")
     assert code == 2 and out == "" and len(err.splitlines()) == 1 and "--input" in err
+    assert "SHP002 malformed shape declaration" in err
 
 
 def test_an_unparsable_file_is_reported_on_stderr_with_exit_1(capsys):

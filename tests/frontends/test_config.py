@@ -146,6 +146,8 @@ def test_bad_values_are_one_line_naming_file_and_key(tmp_path, body, key, proble
     message = config_error(tmp_path, f"[tool.shapelint]\n{body}\n")
     assert f": tool.shapelint.{key}: " in message
     assert problem in message
+    # A malformed shape is SHP002 (CONTRACT 4) even as a configuration error; nothing else is.
+    assert ("SHP002" in message) == (problem in ("shape must be a list", "3.5"))
 
 
 def test_invalid_toml_is_one_line(tmp_path):
