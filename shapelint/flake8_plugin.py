@@ -15,6 +15,7 @@ Options (command line or ``[flake8]`` config, one ``NAME=SHAPE`` per line there)
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -54,7 +55,7 @@ class ShapelintPlugin:
     _config_options: ClassVar[Dict[str, Any]] = {}
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
-        self.tree = tree  # requested so flake8 treats this as an AST plugin; the engine uses libcst
+        self.tree = tree  # the ast of exactly "".join(lines): the engine analyses it, no second parse
         self.filename = filename
         self.lines = lines
 
@@ -123,7 +124,7 @@ class ShapelintPlugin:
             from . import analysis
 
             if not analysis.mentions_layers(source.encode("utf-8", "surrogatepass")):
-                return  # without importing the engine (libcst): most files of a project
+                return  # without importing the engine: most files of a project
             from .core.codes import BAD_DECLARATION
 
             options, error = self._options()
@@ -132,7 +133,9 @@ class ShapelintPlugin:
                 return
             # flake8 names discovered files `./pkg/m.py`; `pkg/m.py::Net` declarations expect `pkg/m.py`.
             path = self.filename if self.filename in ("-", "stdin") else os.path.normpath(self.filename)
-            diagnostics = analysis.analyze_source(source, path, options).diagnostics
+            # flake8 parsed `source` itself (`ast.parse("".join(lines))`): its tree is the file's.
+            tree = self.tree if isinstance(self.tree, ast.Module) else None
+            diagnostics = analysis.analyze_source(source, path, options, tree=tree).diagnostics
         except Exception as error:  # never take flake8 (and every other plugin's report) down
             print(f"error: internal error in {self.filename}: {type(error).__name__}: "
                   f"{' '.join(str(error).split())}", file=sys.stderr)

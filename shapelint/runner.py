@@ -405,7 +405,7 @@ def decode_source(data: bytes) -> str:
 def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
     """The engine's result for one file's bytes, skipping files the pre-filter rejects.
 
-    The engine (and libcst) is imported only for a file the pre-filter lets through."""
+    The engine is imported only for a file the pre-filter lets through."""
     from . import analysis
 
     if not analysis.mentions_layers(data):
@@ -660,7 +660,7 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
     done: Dict[str, FileOutcome] = {}
     import gc
 
-    # Forked workers share the parent's pages (the engine, libcst) until they write to them; the
+    # Forked workers share the parent's pages (the engine) until they write to them; the
     # cyclic collector writes to every object it scans, so each worker's first full collection
     # would copy them all. Frozen objects are never scanned (the gc documentation's advice for
     # a pre-fork server); unfrozen once the pool is done.

@@ -8,15 +8,15 @@ intact (under pytest it is raised, so that tests see bugs).
 from __future__ import annotations
 
 import ast
+import copy
 import gc
 import io
 import os
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
-
-import libcst as cst
 
 from ..core.codes import (
     BAD_DECLARATION,
@@ -32,7 +32,7 @@ from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
 from .evaluate import Scope, _Abort, _Break, _Continue, _Return
-from .positions import Positions, nodes_in_fields
+from .positions import Positions
 from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
 from .values import (
@@ -87,51 +87,45 @@ def _parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Fil
     return FileResult(path, [Diagnostic(PARSE_ERROR, message, path, line, column, line, column)])
 
 
+def _parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        # Invalid escape sequences and the like are the user's business, not this tool's output.
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def analyze_source(source: Union[str, bytes], path: str, options: Options = Options(),
-                   _verifying: bool = False) -> FileResult:
+                   _verifying: bool = False, tree: Optional[ast.Module] = None) -> FileResult:
+    """The analysis of one file. ``tree``, when given, must be ``ast.parse`` of exactly the text
+    ``source`` is (flake8 hands its plugins the tree it parsed): the file is then not parsed again."""
     # A parse makes millions of small objects and no cycles worth collecting meanwhile: the
     # cyclic collector would halve the speed on big files.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze_source(source, path, options, _verifying)
+        return _analyze_source(source, path, options, _verifying, tree)
     finally:
         if collecting:
             gc.enable()
 
 
-def _analyze_source(source: Union[str, bytes], path: str, options: Options, _verifying: bool) -> FileResult:
+def _analyze_source(source: Union[str, bytes], path: str, options: Options, _verifying: bool,
+                    tree: Optional[ast.Module] = None) -> FileResult:
     text, problem = _decode(source)
     if text is None:
         return _parse_error(path, problem or "cannot decode file")
     if "\x00" in text:
         return _parse_error(path, "cannot parse file: it contains a null byte")
-    if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
-        # Nothing to analyse: only say whether it parses (the standard parser is much faster).
+    if tree is None:
         try:
-            ast.parse(text)
+            tree = _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
         except (RecursionError, MemoryError, ValueError) as error:
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
-        return FileResult(path)
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        # Python's own parser names the problem the way users know it ("expected ':'"), where
-        # libcst lists every token it could have taken; use it when it agrees the file is bad.
-        try:
-            ast.parse(text)
-        except SyntaxError as python_error:
-            return _parse_error(path, f"syntax error: {python_error.msg}",
-                                max(python_error.lineno or 1, 1), max(python_error.offset or 1, 1))
-        except (RecursionError, MemoryError, ValueError):
-            pass
-        message = " ".join(str(error.message).split())
-        return _parse_error(path, f"syntax error: {message}", max(error.raw_line, 1), max(error.raw_column, 0) + 1)
-    except (RecursionError, MemoryError, ValueError) as error:
-        return _parse_error(path, f"cannot parse file: {type(error).__name__}")
-    analysis = FileAnalysis(module, text, path, options)
+    if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
+        return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
+    analysis = FileAnalysis(tree, text, path, options)
     analysis.verifying = _verifying
     try:
         analysis.run()
@@ -151,7 +145,7 @@ class Declaration:
     line: int = 1
     column: int = 1
     #: For an example input: the constructor call the example builds the model with.
-    build: Optional[cst.Call] = None
+    build: Optional[ast.Call] = None
 
     def describe(self) -> str:
         where = {"cli": "on the command line", "config": "in the configuration"}.get(self.source)
@@ -168,39 +162,35 @@ class ModelPlan:
     name: str
     line: int
     info: Optional[ClassInfo] = None
-    statement: Optional[cst.CSTNode] = None  # module-level assignment
-    value: Optional[cst.BaseExpression] = None
+    statement: Optional[ast.stmt] = None  # module-level assignment
+    value: Optional[ast.expr] = None
     inputs: List[Declaration] = field(default_factory=list)
     outputs: List[Declaration] = field(default_factory=list)
     #: jaxtyping declarations of further forward parameters, by name.
     extra_inputs: Dict[str, Declaration] = field(default_factory=dict)
 
 
-def _jaxtyping_string(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+def _jaxtyping_string(annotation: ast.expr) -> Optional[ast.expr]:
     """The dims string of ``Float[Tensor, "b c"]`` / ``Annotated[Tensor, "b c"]``, else None."""
-    if not isinstance(annotation, cst.Subscript) or len(annotation.slice) != 2:
+    if type(annotation) is not ast.Subscript:
         return None
-    first, second = (element.slice for element in annotation.slice)
-    if not isinstance(first, cst.Index) or not isinstance(second, cst.Index):
+    elements = annotation.slice
+    if type(elements) is not ast.Tuple or len(elements.elts) != 2:
         return None
-    name = dotted_name(first.value)
+    first, second = elements.elts
+    if type(first) is ast.Slice or type(second) is ast.Slice:
+        return None
+    name = dotted_name(first)
     if name is None or not (name == "Tensor" or name.endswith(".Tensor")):
         return None
-    if isinstance(second.value, (cst.SimpleString, cst.ConcatenatedString)):
-        return second.value
+    if type(second) is ast.Constant and isinstance(second.value, (str, bytes)):
+        return second
     return None
 
 
-def _string_value(node: cst.BaseExpression) -> Optional[str]:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = _string_value(node.left), _string_value(node.right)
-        return None if left is None or right is None else left + right
+def _string_value(node: ast.expr) -> Optional[str]:
+    if type(node) is ast.Constant and isinstance(node.value, str):
+        return node.value
     return None
 
 
@@ -208,12 +198,12 @@ def _string_value(node: cst.BaseExpression) -> Optional[str]:
 
 
 class FileAnalysis:
-    def __init__(self, module: cst.Module, text: str, path: str, options: Options) -> None:
+    def __init__(self, module: ast.Module, text: str, path: str, options: Options) -> None:
         self.module = module
         self.text = text
         self.path = path
         self.options = options
-        self.positions = Positions(module, text)
+        self.positions = Positions(text, module)
         self.diagnostics: List[Diagnostic] = []
         self.models: List[ModelShapes] = []
         self._seen: set = set()
@@ -308,7 +298,7 @@ class FileAnalysis:
                 found[line] = Declared(parsed["output"], line, "pragma")
         return found
 
-    def _call_end_line(self, call: cst.Call, statement: cst.CSTNode) -> Optional[int]:
+    def _call_end_line(self, call: ast.Call, statement: ast.stmt) -> Optional[int]:
         where = self.positions.call(call, statement)
         if where is None:
             return None
@@ -328,18 +318,17 @@ class FileAnalysis:
 
     def _execute_block(self, statements, scope: Scope, propagator: Propagator) -> None:
         for statement in statements:
+            kind = type(statement)
             try:
-                if isinstance(statement, cst.SimpleStatementLine):
-                    for small in statement.body:
-                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                            propagator.statement = small
-                            propagator.exec_small(small, scope)
-                elif isinstance(statement, (cst.For, cst.While)):
+                if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
+                    propagator.statement = statement
                     propagator.exec_statement(statement, scope)
-                elif isinstance(statement, cst.If) and not _is_main_guard(statement):
+                elif kind is ast.For or kind is ast.While:
                     propagator.exec_statement(statement, scope)
-                elif isinstance(statement, cst.Try) and isinstance(statement.body, cst.IndentedBlock):
-                    self._execute_block(statement.body.body, scope, propagator)
+                elif kind is ast.If and not _is_main_guard(statement):
+                    propagator.exec_statement(statement, scope)
+                elif kind is ast.Try and self.positions.starts_line(statement.body[0]):
+                    self._execute_block(statement.body, scope, propagator)
             except (_Return, _Break, _Continue, _Abort):
                 continue
 
@@ -374,26 +363,24 @@ class FileAnalysis:
             plans.append(plan)
         return plans
 
-    def _line(self, node: cst.CSTNode) -> int:
+    def _line(self, node: ast.AST) -> int:
         lines = self.positions.statement_lines(node)
         return lines[0] if lines else 1
 
     def _module_level_models(self, propagator: Propagator):
         for statement in self.module.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
+            kind = type(statement)
+            if kind is ast.Assign and len(statement.targets) == 1:
+                target = statement.targets[0]
+            elif kind is ast.AnnAssign and statement.value is not None:
+                target = statement.target
+            else:
                 continue
-            for small in statement.body:
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    target = small.targets[0].target
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                    target = small.target
-                else:
-                    continue
-                if not isinstance(target, cst.Name):
-                    continue
-                value = propagator.globals.get(target.value)
-                if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
-                    yield small, target.value, small.value
+            if type(target) is not ast.Name:
+                continue
+            value = propagator.globals.get(target.id)
+            if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
+                yield statement, target.id, statement.value
 
     def _pragma_at(self, lines: List[int]) -> Tuple[Dict[str, ShapeSpec], Optional[int]]:
         for line in lines:
@@ -405,11 +392,11 @@ class FileAnalysis:
     def _class_declarations(self, plan: ModelPlan) -> None:
         info = plan.info
         node = info.node
-        twin_lines = self.positions.statement_lines(node)
+        header_lines = self.positions.statement_lines(node)
         first = self.positions.first_line(node)
         candidates: List[int] = []
-        if twin_lines:
-            candidates.append(twin_lines[0])
+        if header_lines:
+            candidates.append(header_lines[0])
         if first and self.comment_only.get(first - 1):
             candidates.append(first - 1)
         found = info.find_method("forward")
@@ -431,48 +418,49 @@ class FileAnalysis:
         if forward is not None:
             self._jaxtyping(plan, forward)
 
-    def _body_line(self, function: cst.FunctionDef) -> Optional[int]:
+    def _body_line(self, function: ast.FunctionDef) -> Optional[int]:
+        """The line of the first statement of a function's indented body (None for a one-line
+        ``def f(x): return x``)."""
         body = function.body
-        if isinstance(body, cst.IndentedBlock) and body.body:
-            first = body.body[0]
-            statement = first.body[0] if isinstance(first, cst.SimpleStatementLine) else first
-            lines = self.positions.statement_lines(statement)
+        if body and self.positions.starts_line(body[0]):
+            lines = self.positions.statement_lines(body[0])
             if lines:
                 return lines[0]
         return None
 
-    def _jaxtyping(self, plan: ModelPlan, forward: cst.FunctionDef) -> None:
-        params = list(forward.params.posonly_params) + list(forward.params.params)
+    def _jaxtyping(self, plan: ModelPlan, forward: ast.FunctionDef) -> None:
+        params = list(forward.args.posonlyargs) + list(forward.args.args)
         params = params[1:]  # self
         def_line = self._line(forward)
         first_tensor = True
         for param in params:
-            annotation = param.annotation.annotation if param.annotation is not None else None
+            annotation = param.annotation
             string = _jaxtyping_string(annotation) if annotation is not None else None
             if string is None:
                 if annotation is not None and dotted_name(annotation) in ("int", "float", "bool", "str"):
                     continue  # not a tensor: the input is a later parameter
                 first_tensor = False  # the input is this parameter, and it declares nothing
                 continue
-            where = self.positions.annotation(forward, param.name.value) or (def_line, 1)
+            where = self.positions.annotation(forward, param.arg) or (def_line, 1)
             declaration = self._parse_jaxtyping(string, where)
             if declaration is None:
                 first_tensor = False
                 continue
             if first_tensor and not plan.extra_inputs and not any(d.source == "jaxtyping" for d in plan.inputs):
                 plan.inputs.append(declaration)
-                plan.extra_inputs[param.name.value] = declaration
+                plan.extra_inputs[param.arg] = declaration
             else:
-                plan.extra_inputs[param.name.value] = declaration
+                plan.extra_inputs[param.arg] = declaration
             first_tensor = False
         if forward.returns is not None:
-            string = _jaxtyping_string(forward.returns.annotation)
+            string = _jaxtyping_string(forward.returns)
             if string is not None:
                 where = self.positions.annotation(forward, None) or (def_line, 1)
                 declaration = self._parse_jaxtyping(string, where)
                 if declaration is not None:
                     plan.outputs.append(declaration)
-    def _parse_jaxtyping(self, string: cst.BaseExpression, where: Tuple[int, int]) -> Optional[Declaration]:
+
+    def _parse_jaxtyping(self, string: ast.expr, where: Tuple[int, int]) -> Optional[Declaration]:
         value = _string_value(string)
         if value is None:
             return None
@@ -483,7 +471,7 @@ class FileAnalysis:
             return None
         return Declaration(spec, "jaxtyping", where[0], where[1])
 
-    def _assignment_declarations(self, plan: ModelPlan, statement: cst.CSTNode) -> None:
+    def _assignment_declarations(self, plan: ModelPlan, statement: ast.stmt) -> None:
         lines = self.positions.statement_lines(statement)
         if not lines:
             return
@@ -536,73 +524,75 @@ class FileAnalysis:
 
     def _find_examples(self, propagator: Propagator) -> Dict[str, Declaration]:
         found: Dict[str, Declaration] = {}
-        blocks: List[List[cst.CSTNode]] = [list(self.module.body)]
+        blocks: List[List[ast.stmt]] = [list(self.module.body)]
+        positions = self.positions
         while blocks:
             block = blocks.pop(0)
             self._example_scope = dict(propagator.globals)
             aliases: Dict[str, str] = {}
-            tensors: Dict[str, cst.BaseExpression] = {}
+            tensors: Dict[str, ast.expr] = {}
             for statement in block:
-                if isinstance(statement, cst.ClassDef):
-                    continue
-                if isinstance(statement, (cst.FunctionDef, cst.If, cst.With, cst.For, cst.While, cst.Try)):
+                kind = type(statement)
+                if kind in _SEARCHED_BLOCKS:
+                    # Indented blocks only (not the one-line suite of `if x: y`), and an `else:`
+                    # (not an `elif`).
                     body = statement.body
-                    if isinstance(body, cst.IndentedBlock):
-                        blocks.append(list(body.body))
-                    if isinstance(statement, cst.If) and isinstance(statement.orelse, cst.Else) and isinstance(statement.orelse.body, cst.IndentedBlock):
-                        blocks.append(list(statement.orelse.body.body))
+                    if body and positions.starts_line(body[0]):
+                        blocks.append(list(body))
+                    if kind is ast.If and statement.orelse:
+                        orelse = statement.orelse
+                        elif_ = len(orelse) == 1 and type(orelse[0]) is ast.If and positions.starts_with(orelse[0], "elif")
+                        if not elif_ and positions.starts_line(orelse[0]):
+                            blocks.append(list(orelse))
                     continue
-                if not isinstance(statement, cst.SimpleStatementLine):
+                if kind in _COMPOUND:
                     continue
-                for small in statement.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        bind_import(small, self._example_scope)
-                        continue
-                    self._example_statement(small, aliases, tensors, found, propagator)
+                if kind is ast.Import or kind is ast.ImportFrom:
+                    bind_import(statement, self._example_scope)
+                    continue
+                self._example_statement(statement, aliases, tensors, found, propagator)
         return found
 
-    def _model_name_of(self, node: cst.BaseExpression, aliases: Dict[str, Any], propagator: Propagator) -> Optional[str]:
+    def _model_name_of(self, node: ast.expr, aliases: Dict[str, Any], propagator: Propagator) -> Optional[str]:
         """The model an expression is (``Net()``, ``Net(8).eval()``, a variable holding one);
         ``self._build`` is set to the constructor call, whose arguments the example runs with."""
         self._build = None
         # Peel `.eval()`, `.to(device)`, `.cuda()`.
-        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+        while type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr in (
             "eval", "to", "cuda", "cpu", "train", "float", "double", "half"
         ):
             node = node.func.value
-        if isinstance(node, cst.Call):
+        if type(node) is ast.Call:
             ref = self._static_value(node.func, propagator)
             if isinstance(ref, ClassRef) and ref.info.kind:
                 self._build = node
                 return ref.info.name
-            if isinstance(ref, FunctionRef) and not node.args:
+            if isinstance(ref, FunctionRef) and not node.args and not node.keywords:
                 # A factory `def resnet18(): return ResNet(BasicBlock, [2, 2, 2, 2])`: its class,
                 # built as the file builds it (no build call: the propagator finds the construction).
                 body = ref.node.body
-                statements = body.body if isinstance(body, cst.IndentedBlock) else ()
-                last = statements[-1] if statements else None
-                if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return) \
-                        and isinstance(last.body[0].value, cst.Call):
-                    cls = self._static_value(last.body[0].value.func, propagator)
+                lines = _statement_lines(body) if body and self.positions.starts_line(body[0]) else []
+                first = lines[-1][0] if lines else None  # the first statement of the last line
+                if type(first) is ast.Return and type(first.value) is ast.Call:
+                    cls = self._static_value(first.value.func, propagator)
                     if isinstance(cls, ClassRef) and cls.info.kind:
-                        params = ref.node.params
-                        alone = len(statements) == 1 and not (params.params or params.posonly_params
-                                                              or params.kwonly_params or isinstance(params.star_arg, cst.Param)
-                                                              or params.star_kwarg)
+                        params = ref.node.args
+                        alone = len(lines) == 1 and not (params.args or params.posonlyargs or params.kwonlyargs
+                                                         or params.vararg or params.kwarg)
                         # Its own call when nothing local can be in it; else the propagator's choice.
-                        self._build = last.body[0].value if alone else None
+                        self._build = first.value if alone else None
                         return cls.info.name
             return None
-        if isinstance(node, cst.Name):
-            if node.value in aliases:
-                name, self._build = aliases[node.value]
+        if type(node) is ast.Name:
+            if node.id in aliases:
+                name, self._build = aliases[node.id]
                 return name
-            value = propagator.globals.get(node.value)
+            value = propagator.globals.get(node.id)
             if isinstance(value, ModuleValue) and not isinstance(value, UserModule):
-                return node.value
+                return node.id
         return None
 
-    def _static_value(self, node: cst.BaseExpression, propagator: Propagator) -> Any:
+    def _static_value(self, node: ast.expr, propagator: Propagator) -> Any:
         name = dotted_name(node)
         if name is None:
             return UNKNOWN
@@ -618,8 +608,8 @@ class FileAnalysis:
         return value
 
     def _example_statement(self, small, aliases, tensors, found, propagator: Propagator) -> None:
-        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-            target = small.targets[0].target.value
+        if type(small) is ast.Assign and len(small.targets) == 1 and type(small.targets[0]) is ast.Name:
+            target = small.targets[0].id
             model = self._model_name_of(small.value, aliases, propagator)
             if model is not None:
                 aliases[target] = (model, self._build)
@@ -627,17 +617,18 @@ class FileAnalysis:
                 tensors[target] = small.value
         for call in _calls_in(small):
             model: Optional[str] = None
-            argument: Optional[cst.BaseExpression] = None
+            argument: Optional[ast.expr] = None
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+            if type(func) is ast.Attribute and func.attr == "forward":
                 func = func.value
             ref = self._static_value(func, propagator)
             if isinstance(ref, ExternalRef) and ref.name in ("torchinfo.summary",):
-                if call.args:
-                    model = self._model_name_of(call.args[0].value, aliases, propagator)
-                    for arg in call.args[1:]:
-                        if arg.keyword is None or arg.keyword.value == "input_size":
-                            argument = arg.value
+                arguments = _arguments(call)
+                if arguments:
+                    model = self._model_name_of(arguments[0][1], aliases, propagator)
+                    for keyword, value in arguments[1:]:
+                        if keyword is None or keyword == "input_size":
+                            argument = value
                             break
                     if model is not None and argument is not None:
                         shape = self._literal_shape(argument, propagator)
@@ -647,18 +638,19 @@ class FileAnalysis:
                 continue
             model = self._model_name_of(func, aliases, propagator)
             build = self._build
-            if model is None or not call.args or call.args[0].keyword is not None:
+            arguments = _arguments(call) if model is not None else ()
+            if not arguments or arguments[0][0] is not None:
                 continue
-            argument = call.args[0].value
-            if isinstance(argument, cst.Name) and argument.value in tensors:
-                argument = tensors[argument.value]
+            argument = arguments[0][1]
+            if type(argument) is ast.Name and argument.id in tensors:
+                argument = tensors[argument.id]
             value = self._evaluate_quietly(argument, propagator)
             if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) and d >= 0 for d in value.shape):
                 if model not in found:
                     found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small),
                                                build=build)
 
-    def _literal_shape(self, node: cst.BaseExpression, propagator: Propagator) -> Optional[Tuple[int, ...]]:
+    def _literal_shape(self, node: ast.expr, propagator: Propagator) -> Optional[Tuple[int, ...]]:
         value = self._evaluate_quietly(node, propagator)
         if isinstance(value, list) and value and isinstance(value[0], (tuple, list)):
             value = value[0]
@@ -666,7 +658,7 @@ class FileAnalysis:
             return tuple(value)
         return None
 
-    def _evaluate_quietly(self, node: cst.BaseExpression, propagator: Propagator) -> Any:
+    def _evaluate_quietly(self, node: ast.expr, propagator: Propagator) -> Any:
         propagator.silent += 1
         try:
             return propagator.eval(node, Scope(propagator.globals))
@@ -736,13 +728,15 @@ class FileAnalysis:
         if plan.info is not None:
             found = plan.info.find_method("forward")
             if found is not None:
-                params = list(found[1].params.posonly_params) + list(found[1].params.params)
-                for param in params[2:]:
-                    declaration = plan.extra_inputs.get(param.name.value)
+                arguments = found[1].args
+                params = list(arguments.posonlyargs) + list(arguments.args)
+                required = len(params) - len(arguments.defaults)  # defaults are the last ones
+                for position, param in enumerate(params[2:], 2):
+                    declaration = plan.extra_inputs.get(param.arg)
                     if declaration is not None:
-                        kwargs[param.name.value] = Tensor(declaration.spec.resolve(env))
-                    elif param.default is None:
-                        kwargs[param.name.value] = UNKNOWN
+                        kwargs[param.arg] = Tensor(declaration.spec.resolve(env))
+                    elif position < required:
+                        kwargs[param.arg] = UNKNOWN
         output = propagator.call_module(instance, args, kwargs, None)
         output_shape = shape_of(output)
 
@@ -773,11 +767,10 @@ class FileAnalysis:
         self.models.append(ModelShapes(plan.name, self.path, plan.line, input_shape if input_declaration else None,
                                        output_shape, declared_shape, layers))
 
-    def _names_in(self, node: cst.CSTNode) -> List[str]:
+    def _names_in(self, node: ast.AST) -> List[str]:
         """Names of the file's classes and functions a class or function mentions (a scan of
         its text: a mention in a comment only makes a model a part, never an error)."""
-        twin = self.positions.twin(node)
-        if twin is None or self.index is None:
+        if node is None or self.index is None:
             return []
         if self._defined_names is None:
             names = sorted(set(self.index.classes) | set(self.index.functions), key=len, reverse=True)
@@ -785,8 +778,8 @@ class FileAnalysis:
             self._lines = re.split(r"\r\n|\r|\n", self.text)
         if self._defined_names is None:
             return []
-        first = twin.body[0].lineno if getattr(twin, "body", None) else twin.lineno
-        last = getattr(twin, "end_lineno", None) or twin.lineno
+        first = node.body[0].lineno if getattr(node, "body", None) else node.lineno
+        last = getattr(node, "end_lineno", None) or node.lineno
         return list(set(self._defined_names.findall("\n".join(self._lines[first - 1:last]))))
 
     def _build_arguments(self, declaration: Optional[Declaration]) -> Tuple[List[Any], Dict[str, Any]]:
@@ -795,8 +788,9 @@ class FileAnalysis:
         propagator = self.propagator
         propagator.silent += 1
         try:
-            call = propagator.eval(declaration.build.with_changes(func=cst.Name("__shapelint_capture__")),
-                                   Scope(dict(propagator.globals, __shapelint_capture__=_CAPTURE)))
+            build = copy.copy(declaration.build)  # never change the shared tree
+            build.func = ast.copy_location(ast.Name(id="__shapelint_capture__", ctx=ast.Load()), build.func)
+            call = propagator.eval(build, Scope(dict(propagator.globals, __shapelint_capture__=_CAPTURE)))
         finally:
             propagator.silent -= 1
         if isinstance(call, tuple) and len(call) == 2 and isinstance(call[1], dict):
@@ -804,7 +798,7 @@ class FileAnalysis:
         return [], {}
 
     def _module_line(self, module: ModuleValue, default: int) -> int:
-        if isinstance(module.node, cst.Call) and module.statement is not None:
+        if isinstance(module.node, ast.Call) and module.statement is not None:
             where = self.positions.call(module.node, module.statement)
             if where is not None:
                 return where[0][0]
@@ -816,7 +810,7 @@ class FileAnalysis:
 
     # ----------------------------------------------------------------- statement pragmas
 
-    def _after_statement(self, statement: cst.CSTNode, scope: Scope, value: Any) -> None:
+    def _after_statement(self, statement: ast.stmt, scope: Scope, value: Any) -> None:
         if not self.pragmas or self.propagator is None or self.propagator.silent:
             return
         if isinstance(value, ModuleValue) and value.declared_output is None:
@@ -868,7 +862,7 @@ class FileAnalysis:
 
     def _emit(self, finding: Finding, names: Dict[int, str]) -> None:
         where = None
-        if isinstance(finding.node, cst.Call) and finding.statement is not None:
+        if isinstance(finding.node, ast.Call) and finding.statement is not None:
             where = self.positions.call(finding.node, finding.statement)
         elif finding.statement is not None:
             where = self.positions.statement(finding.statement)
@@ -952,7 +946,7 @@ class FileAnalysis:
         return self._verified[key]
 
     def _row_of(self, finding: Finding) -> Optional[int]:
-        if isinstance(finding.node, cst.Call) and finding.statement is not None:
+        if isinstance(finding.node, ast.Call) and finding.statement is not None:
             where = self.positions.call(finding.node, finding.statement)
         elif finding.statement is not None:
             where = self.positions.statement(finding.statement)
@@ -974,7 +968,7 @@ class FileAnalysis:
 
     def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
                   exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
-        edit = suggest.layer_edit(layer, values, self.positions, self.module)
+        edit = suggest.layer_edit(layer, values, self.positions)
         if edit is None or not edit.edits:
             return None, None
         if not edit.literal and self._built(layer) > 1:
@@ -1211,49 +1205,87 @@ def _mentions_nn(index: FileIndex) -> bool:
     return any(isinstance(v, TorchRef) for v in index.scope.values())
 
 
-def _calls_in(node: cst.CSTNode) -> List[cst.Call]:
-    found: List[cst.Call] = []
+#: Compound statements whose indented body the example search reads (not a class's).
+_SEARCHED_BLOCKS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.With, ast.AsyncWith,
+                              ast.For, ast.AsyncFor, ast.While, ast.Try})
+#: Compound statements it skips.
+_COMPOUND = frozenset({ast.ClassDef} | {getattr(ast, name) for name in ("TryStar", "Match") if hasattr(ast, name)})
+
+
+def _statement_lines(body: List[ast.stmt]) -> List[List[ast.stmt]]:
+    """A block's statements grouped by line (``a = 1; return b`` is one line of two)."""
+    lines: List[List[ast.stmt]] = []
+    previous_end = -1
+    for statement in body:
+        if lines and statement.lineno == previous_end and type(statement) not in _BLOCK_STATEMENTS \
+                and type(lines[-1][-1]) not in _BLOCK_STATEMENTS:
+            lines[-1].append(statement)
+        else:
+            lines.append([statement])
+        previous_end = statement.end_lineno or statement.lineno
+    return lines
+
+
+_BLOCK_STATEMENTS = _SEARCHED_BLOCKS | _COMPOUND
+
+
+def _arguments(call: ast.Call) -> List[Tuple[Optional[str], ast.expr]]:
+    """A call's arguments in source order, as (keyword or None, value): ``*x`` and ``**x`` give
+    (None, x)."""
+    found: List[Tuple[Optional[str], ast.expr]] = [
+        (None, arg.value if type(arg) is ast.Starred else arg) for arg in call.args]
+    found.extend((keyword.arg, keyword.value) for keyword in call.keywords)
+    if call.keywords and any(type(arg) is ast.Starred for arg in call.args):
+        # `f(a=1, *rest)`: positional stars may follow keywords.
+        starts = [(a.lineno, a.col_offset) for a in call.args] + [(k.lineno, k.col_offset) for k in call.keywords]
+        order = sorted(range(len(found)), key=starts.__getitem__)
+        found = [found[i] for i in order]
+    return found
+
+
+#: Per node type, the fields holding its child nodes, in source order.
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {
+    ast.IfExp: ("body", "test", "orelse"),
+}
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment"})
+
+
+def _calls_in(node: ast.AST) -> List[ast.Call]:
+    """The calls in a statement (not in its lambdas), depth first, last child first."""
+    found: List[ast.Call] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Call):
+        kind = type(current)
+        if kind is ast.Call:
             found.append(current)
-        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        elif kind is ast.Lambda or kind is ast.FunctionDef or kind is ast.ClassDef:
             continue
         stack.extend(_children(current))
     return found
 
 
-#: Per node type, the fields holding its children, in the order libcst's ``children`` gives them
-#: (None: use ``children``). ``node.children`` rebuilds and re-validates every child node (it runs
-#: a visitor over them); reading the fields is several times faster and gives the same nodes.
-_CHILD_FIELDS: Dict[type, Optional[Tuple[str, ...]]] = {}
-
-
-def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+def _children(node: ast.AST) -> List[ast.AST]:
     kind = type(node)
-    names = _CHILD_FIELDS.get(kind, False)
-    if names is False:
-        names = _child_fields(kind)
-        if names is not None and nodes_in_fields(node, names) != list(node.children):
-            names = None  # not what libcst gives: keep to libcst's own walk for this type
-        _CHILD_FIELDS[kind] = names
+    if kind is ast.Dict:
+        # Keys and values interleaved, as written (`**x` has no key).
+        out: List[ast.AST] = []
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                out.append(key)
+            out.append(value)
+        return out
+    names = _CHILD_FIELDS.get(kind)
     if names is None:
-        return list(node.children)
-    return nodes_in_fields(node, names)
-
-
-def _child_fields(kind: type) -> Optional[Tuple[str, ...]]:
-    """The node fields ``kind._visit_and_replace_children`` visits, in its order (the field
-    names are the string constants of its code, in order of first use)."""
-    import dataclasses
-
-    try:
-        declared = {f.name for f in dataclasses.fields(kind)}
-        constants = kind._visit_and_replace_children.__code__.co_consts  # type: ignore[attr-defined]
-    except (TypeError, AttributeError):
-        return None
-    return tuple(dict.fromkeys(c for c in constants if isinstance(c, str) and c in declared))
+        names = _CHILD_FIELDS[kind] = tuple(n for n in kind._fields if n not in _NOT_CHILDREN)
+    out = []
+    for name in names:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif type(value) is list:
+            out.extend(v for v in value if isinstance(v, ast.AST))
+    return out
 
 
 def _referenced_classes(info: ClassInfo, index: FileIndex, names_in) -> List[ClassInfo]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-import libcst as cst
+import ast
 
 from ..core.layers import UNKNOWN
 from .values import ClassRef, ExternalRef, FunctionRef, TorchRef
@@ -27,13 +27,18 @@ MODULE_BASES = {
 _KNOWN_LIBRARIES = ("collections", "math", "typing", "typing_extensions", "jaxtyping", "torchinfo",
                     "functools", "itertools", "operator")
 
+_Name = ast.Name
+_Attribute = ast.Attribute
 
-def dotted_name(node: cst.CSTNode) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """``a.b.c`` of a Name / Attribute chain, else None."""
+    kind = type(node)
+    if kind is _Name:
+        return node.id
+    if kind is _Attribute:
         head = dotted_name(node.value)
-        return None if head is None else f"{head}.{node.attr.value}"
+        return None if head is None else f"{head}.{node.attr}"
     return None
 
 
@@ -45,48 +50,42 @@ def _reference(qualified: str) -> Any:
     return UNKNOWN
 
 
-def bind_import(node: cst.CSTNode, scope: Dict[str, Any]) -> None:
-    """Bind the names an import statement defines."""
-    if isinstance(node, cst.Import):
+def bind_import(node: ast.AST, scope: Dict[str, Any]) -> None:
+    """Bind the names an import statement (ast.Import or ast.ImportFrom) defines."""
+    kind = type(node)
+    if kind is ast.Import:
         for alias in node.names:
-            qualified = dotted_name(alias.name)
-            if qualified is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                scope[alias.asname.name.value] = _reference(qualified)
+            qualified = alias.name
+            if alias.asname is not None:
+                scope[alias.asname] = _reference(qualified)
             else:
                 head = qualified.split(".")[0]
                 scope[head] = _reference(head)
-    elif isinstance(node, cst.ImportFrom):
-        if node.relative or node.module is None:
-            names = node.names
-            if not isinstance(names, cst.ImportStar):
-                for alias in names:
-                    target = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(target, cst.Name):
-                        scope[target.value] = UNKNOWN
+    elif kind is ast.ImportFrom:
+        star = len(node.names) == 1 and node.names[0].name == "*"
+        if node.level or node.module is None:
+            if not star:
+                for alias in node.names:
+                    scope[alias.asname if alias.asname is not None else alias.name] = UNKNOWN
             return
-        module = dotted_name(node.module)
-        if module is None or isinstance(node.names, cst.ImportStar):
-            if module in ("torch.nn", "torch.nn.modules") and isinstance(node.names, cst.ImportStar):
+        module = node.module
+        if star:
+            if module in ("torch.nn", "torch.nn.modules"):
                 scope["__star_torch_nn__"] = True
             return
         for alias in node.names:
-            name = dotted_name(alias.name)
-            if name is None:
-                continue
-            target = alias.asname.name if alias.asname is not None else alias.name
-            if isinstance(target, cst.Name):
-                scope[target.value] = _reference(f"{module}.{name}")
+            name = alias.name
+            target = alias.asname if alias.asname is not None else name
+            scope[target] = _reference(f"{module}.{name}")
 
 
 @dataclass(eq=False)
 class ClassInfo:
     name: str
-    node: cst.ClassDef
+    node: ast.ClassDef
     #: Base classes as references (ClassRef of the same file, TorchRef, or UNKNOWN).
     bases: List[Any] = field(default_factory=list)
-    methods: Dict[str, cst.FunctionDef] = field(default_factory=dict)
+    methods: Dict[str, ast.FunctionDef] = field(default_factory=dict)
     #: Class-level assignments, evaluated lazily in the class scope.
     attributes: Dict[str, Any] = field(default_factory=dict)
     attributes_evaluated: bool = False
@@ -107,7 +106,7 @@ class ClassInfo:
         visit(self)
         return order
 
-    def find_method(self, name: str, after: Optional["ClassInfo"] = None) -> Optional[Tuple["ClassInfo", cst.FunctionDef]]:
+    def find_method(self, name: str, after: Optional["ClassInfo"] = None) -> Optional[Tuple["ClassInfo", ast.FunctionDef]]:
         classes = self.mro()
         if after is not None and after in classes:
             classes = classes[classes.index(after) + 1 :]
@@ -136,49 +135,77 @@ def _module_kind(info: ClassInfo, seen: Tuple[ClassInfo, ...] = ()) -> Optional[
 
 @dataclass
 class FileIndex:
-    module: cst.Module
+    module: ast.Module
     scope: Dict[str, Any]
     classes: Dict[str, ClassInfo]
-    functions: Dict[str, cst.FunctionDef]
+    #: Module-level functions (ast.FunctionDef or ast.AsyncFunctionDef).
+    functions: Dict[str, ast.FunctionDef]
 
 
-def index_file(module: cst.Module) -> FileIndex:
+_FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def one_line_suite(node: ast.stmt) -> bool:
+    """True when a compound statement's body is on its header's line (``if c: x = 1``): what
+    libcst called a SimpleStatementSuite, as opposed to an indented block."""
+    body = node.body
+    if not body:
+        return False
+    kind = type(node)
+    header_end = node.lineno
+    if kind is ast.If or kind is ast.While:
+        header_end = node.test.end_lineno or header_end
+    elif kind is ast.ClassDef:
+        for part in node.bases + node.keywords:
+            header_end = max(header_end, part.end_lineno or header_end)
+    elif kind is ast.For or kind is ast.AsyncFor:
+        header_end = node.iter.end_lineno or header_end
+    elif kind is ast.With or kind is ast.AsyncWith:
+        last = node.items[-1]
+        header_end = ((last.optional_vars or last.context_expr).end_lineno) or header_end
+    elif kind in _FUNCTION_DEFS:
+        header_end = (node.returns.end_lineno if node.returns is not None else None) or header_end
+        for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            header_end = max(header_end, arg.end_lineno or header_end)
+    return body[0].lineno <= header_end
+
+
+def index_file(module: ast.Module) -> FileIndex:
     """Bind imports, classes and functions of the module's top level (and of simple blocks)."""
     scope: Dict[str, Any] = {}
     classes: Dict[str, ClassInfo] = {}
-    functions: Dict[str, cst.FunctionDef] = {}
+    functions: Dict[str, ast.FunctionDef] = {}
 
     def visit_block(statements) -> None:
         for statement in statements:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    if isinstance(small, (cst.Import, cst.ImportFrom)):
-                        bind_import(small, scope)
-            elif isinstance(statement, cst.ClassDef):
-                info = ClassInfo(statement.name.value, statement)
+            kind = type(statement)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                bind_import(statement, scope)
+            elif kind is ast.ClassDef:
+                info = ClassInfo(statement.name, statement)
                 for name, node in _class_methods(statement):
                     info.methods[name] = node
                 classes[info.name] = info
                 scope[info.name] = ClassRef(info)
-            elif isinstance(statement, cst.FunctionDef):
-                functions[statement.name.value] = statement
-                scope[statement.name.value] = FunctionRef(statement)
-            elif isinstance(statement, (cst.Try, cst.If)) and not _is_main_guard(statement):
-                # `try: import x except ImportError: ...` and `if TYPE_CHECKING:` blocks.
-                body = statement.body
-                if isinstance(body, cst.IndentedBlock):
-                    visit_block(body.body)
+            elif kind in _FUNCTION_DEFS:
+                functions[statement.name] = statement
+                scope[statement.name] = FunctionRef(statement)
+            elif (kind is ast.Try or kind is ast.If) and not _is_main_guard(statement):
+                # `try: import x except ImportError: ...` and `if TYPE_CHECKING:` blocks
+                # (indented blocks only, as always: not `if c: import x` on one line).
+                if not one_line_suite(statement):
+                    visit_block(statement.body)
 
     visit_block(module.body)
     for info in classes.values():
-        for arg in info.node.bases:
-            info.bases.append(_resolve_base(arg.value, scope))
+        for base in info.node.bases:
+            info.bases.append(_resolve_base(base, scope))
     for info in classes.values():
         info.kind = _module_kind(info)
     return FileIndex(module, scope, classes, functions)
 
 
-def _resolve_base(node: cst.BaseExpression, scope: Dict[str, Any]) -> Any:
+def _resolve_base(node: ast.expr, scope: Dict[str, Any]) -> Any:
     name = dotted_name(node)
     if name is None:
         return UNKNOWN
@@ -194,20 +221,17 @@ def _resolve_base(node: cst.BaseExpression, scope: Dict[str, Any]) -> Any:
     return value
 
 
-def _class_methods(node: cst.ClassDef):
-    body = node.body
-    if not isinstance(body, cst.IndentedBlock):
-        return
-    for statement in body.body:
-        if isinstance(statement, cst.FunctionDef):
-            yield statement.name.value, statement
+def _class_methods(node: ast.ClassDef):
+    for statement in node.body:
+        if type(statement) in _FUNCTION_DEFS:
+            yield statement.name, statement
 
 
-def _is_main_guard(node: cst.CSTNode) -> bool:
-    if not isinstance(node, cst.If) or not isinstance(node.test, cst.Comparison):
+def _is_main_guard(node: ast.AST) -> bool:
+    if type(node) is not ast.If or type(node.test) is not ast.Compare:
         return False
-    test = node.test
-    return isinstance(test.left, cst.Name) and test.left.value == "__name__"
+    left = node.test.left
+    return type(left) is ast.Name and left.id == "__name__"
 
 
 # --------------------------------------------------------------------------- pragmas
@@ -240,88 +264,127 @@ def scan_pragmas(text: str) -> Dict[int, Tuple[int, str, bool]]:
 
 # --------------------------------------------------------------------------- constructions
 
+#: Fields of an ast node that never hold a node (identifiers, operators, flags): not walked.
+_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "asname", "module", "level",
+                            "type_comment", "kind", "conversion", "is_async", "simple", "tag",
+                            "type_ignores"})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_AST = ast.AST
 
-def _bound_names(scope: cst.CSTNode) -> set:
+
+def child_fields(kind: type) -> Tuple[str, ...]:
+    """The fields of an ast node type that may hold nodes, in declaration (mostly source) order."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        if kind is ast.Constant:
+            fields = ()
+        else:
+            fields = tuple(name for name in kind._fields if name not in _SCALAR_FIELDS)
+        _FIELDS[kind] = fields
+    return fields
+
+
+def iter_children(node: ast.AST):
+    """The direct child nodes of ``node`` (a faster ``ast.iter_child_nodes``)."""
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, _AST):
+                    yield item
+        elif isinstance(value, _AST):
+            yield value
+
+
+def _bound_names(scope: ast.AST) -> set:
     """Names a function (or loop, comprehension, lambda) binds locally: parameters, assignment,
     loop, ``with``/``except``/import ``as`` and walrus targets, nested definitions, ``global``
     and ``nonlocal`` names (an argument mentioning one cannot be evaluated in the module's scope)."""
     names: set = set()
 
-    def targets(target: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name):
-            names.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                targets(element.value)
-        elif isinstance(target, cst.StarredElement):
+    def targets(target: ast.AST) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            names.add(target.id)
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:
+                targets(element)
+        elif kind is ast.Starred:
             targets(target.value)
 
-    def walk(node: cst.CSTNode) -> None:
+    def walk(node: ast.AST) -> None:
         kind = type(node)
-        if kind is cst.Param:
-            names.add(node.name.value)
-        elif kind in (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr):
+        if kind is ast.arg:
+            names.add(node.arg)
+        elif kind is ast.Assign:
+            for target in node.targets:
+                targets(target)
+        elif kind in _TARGET_HOLDERS:
             targets(node.target)
-        elif kind is cst.AsName:
-            targets(node.name)
-        elif kind in (cst.FunctionDef, cst.ClassDef):
-            names.add(node.name.value)
-        elif kind in (cst.Global, cst.Nonlocal):
-            names.update(item.name.value for item in node.names)
-        elif kind is cst.ImportAlias and node.asname is None:
-            head = dotted_name(node.name)
-            if head:
-                names.add(head.split(".")[0])
-        for name in _walked_fields(kind):
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:
+                targets(node.optional_vars)
+        elif kind is ast.ExceptHandler:
+            if node.name is not None:
+                names.add(node.name)
+        elif kind in _DEFINITIONS:
+            names.add(node.name)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            names.update(node.names)
+        elif kind is ast.alias:
+            if node.asname is not None:
+                names.add(node.asname)
+            elif node.name != "*":
+                names.add(node.name.split(".")[0])
+            return
+        for name in child_fields(kind):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                if not isinstance(value, _NO_BINDINGS):
-                    walk(value)
-            elif isinstance(value, (tuple, list)):
+            if type(value) is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode) and not isinstance(item, _NO_BINDINGS):
+                    if isinstance(item, _AST) and type(item) not in _NO_BINDINGS:
                         walk(item)
+            elif isinstance(value, _AST) and type(value) not in _NO_BINDINGS:
+                walk(value)
 
     walk(scope)
     return names
 
 
-def constructions_of(module: cst.Module, class_names) -> Dict[str, List[Tuple[cst.Call, cst.CSTNode, set]]]:
+def constructions_of(module: ast.Module, class_names) -> Dict[str, List[Tuple[ast.Call, ast.stmt, set]]]:
     """Every call ``Name(...)`` of the file for each of ``class_names`` (one walk of the file),
-    each with its statement (small or compound, as the interpreter's) and the names bound
-    locally where it is: those of enclosing functions, lambdas, loops
+    each with its statement (the innermost ast.stmt holding it, as the interpreter's) and the
+    names bound locally where it is: those of enclosing functions, lambdas, loops
     and comprehensions (a loop variable at module level has only its last value in the module's
     scope). An argument mentioning one of them cannot be evaluated in the module's scope."""
     wanted = set(class_names)
-    found: Dict[str, List[Tuple[cst.Call, cst.CSTNode, set]]] = {name: [] for name in wanted}
+    found: Dict[str, List[Tuple[ast.Call, ast.stmt, set]]] = {name: [] for name in wanted}
     if not wanted:
         return found
     bound: Dict[int, set] = {}
-    enclosing: List[cst.CSTNode] = []
+    enclosing: List[ast.AST] = []
 
-    def walk(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> None:
+    def walk(node: ast.AST, statement: Optional[ast.stmt]) -> None:
         kind = type(node)
-        if issubclass(kind, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+        if kind in _STATEMENTS:
             statement = node
-        if kind is cst.Call and type(node.func) is cst.Name and node.func.value in wanted and statement is not None:
+        elif kind is ast.Call and type(node.func) is ast.Name and node.func.id in wanted and statement is not None:
             local: set = set()
             for scope in enclosing:
                 if id(scope) not in bound:
                     bound[id(scope)] = _bound_names(scope)
                 local |= bound[id(scope)]
-            found[node.func.value].append((node, statement, local))
+            found[node.func.id].append((node, statement, local))
         opens = kind in _BINDING_SCOPES
         if opens:
             enclosing.append(node)
-        for name in _walked_fields(kind):
+        for name in child_fields(kind):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                if not isinstance(value, _NO_CALLS):
-                    walk(value, statement)
-            elif isinstance(value, (tuple, list)):
+            if type(value) is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode) and not isinstance(item, _NO_CALLS):
+                    if isinstance(item, _AST) and type(item) not in _NO_CALLS:
                         walk(item, statement)
+            elif isinstance(value, _AST) and type(value) not in _NO_CALLS:
+                walk(value, statement)
         if opens:
             enclosing.pop()
 
@@ -332,32 +395,28 @@ def constructions_of(module: cst.Module, class_names) -> Dict[str, List[Tuple[cs
     return found
 
 
+def _subclasses(base: type) -> frozenset:
+    found = set()
+    pending = [base]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                pending.append(sub)
+    return frozenset(found)
+
+
+#: Every statement node type (simple and compound).
+_STATEMENTS = _subclasses(ast.stmt)
+#: Nodes whose target is a binding (see _bound_names).
+_TARGET_HOLDERS = frozenset({ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension,
+                             ast.NamedExpr})
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 #: Nodes whose bound names make an argument unknown (see constructions_of).
-_BINDING_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.For, cst.While, cst.ListComp, cst.SetComp,
-                             cst.DictComp, cst.GeneratorExp})
-#: Nodes that hold no call (whitespace, names, literals, punctuation): not walked.
-_NO_CALLS = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
-             cst.TrailingWhitespace, cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
-             cst.LeftParen, cst.RightParen, cst.Comma, cst.Dot, cst.AssignEqual, cst.BaseBinaryOp,
-             cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseAugOp, cst.Colon, cst.Semicolon,
-             cst.Import, cst.ImportFrom, cst.Pass, cst.Break, cst.Continue)
+_BINDING_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.For, ast.AsyncFor,
+                             ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp})
+#: Nodes that hold no call (names, literals, imports, ...): not walked.
+_NO_CALLS = frozenset({ast.Name, ast.Constant, ast.Import, ast.ImportFrom, ast.Pass, ast.Break,
+                       ast.Continue, ast.Global, ast.Nonlocal})
 #: Nodes that bind no name (the walk of _bound_names does not enter them).
-_NO_BINDINGS = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
-                cst.TrailingWhitespace, cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
-                cst.LeftParen, cst.RightParen, cst.Comma, cst.Dot, cst.AssignEqual, cst.BaseBinaryOp,
-                cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseAugOp, cst.Colon, cst.Semicolon,
-                cst.Pass, cst.Break, cst.Continue)
-_FORMATTING_FIELDS = frozenset({"lpar", "rpar", "comma", "header", "footer", "leading_lines",
-                                "lines_after_decorators", "trailing_whitespace", "semicolon", "equal",
-                                "dot", "leading_whitespace"})
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _walked_fields(kind: type) -> Tuple[str, ...]:
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(
-            name for name in getattr(kind, "__dataclass_fields__", ())
-            if not name.startswith("whitespace") and name not in _FORMATTING_FIELDS
-        )
-    return fields
+_NO_BINDINGS = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue})

@@ -1,4 +1,4 @@
-"""Constant evaluation: a small abstract interpreter over libcst, never running user code.
+"""Constant evaluation: a small abstract interpreter over stdlib ``ast`` trees, never running user code.
 
 It evaluates what can be known statically (literals, constants, arithmetic, builtins, loops over
 known ranges, user functions and classes of the same file) and gives ``UNKNOWN`` for everything
@@ -11,14 +11,13 @@ effects are merged conservatively: what differs between the paths becomes unknow
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import libcst as cst
-
 from ..core.layers import UNKNOWN
-from .collect import ClassInfo, FileIndex, bind_import
+from .collect import ClassInfo, FileIndex, bind_import, child_fields, one_line_suite
 from .values import (
     ArgumentCapture,
     BoundMethod,
@@ -112,39 +111,39 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
+#: Binary operators by ast operator class (ast.MatMult goes to tensor_binary).
 _BINARY: Dict[type, Callable[[Any, Any], Any]] = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.Divide: operator.truediv,
-    cst.FloorDivide: operator.floordiv,
-    cst.Modulo: operator.mod,
-    cst.Power: operator.pow,
-    cst.LeftShift: operator.lshift,
-    cst.RightShift: operator.rshift,
-    cst.BitAnd: operator.and_,
-    cst.BitOr: operator.or_,
-    cst.BitXor: operator.xor,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
 }
 
-_AUGMENTED: Dict[type, type] = {
-    cst.AddAssign: cst.Add,
-    cst.SubtractAssign: cst.Subtract,
-    cst.MultiplyAssign: cst.Multiply,
-    cst.DivideAssign: cst.Divide,
-    cst.FloorDivideAssign: cst.FloorDivide,
-    cst.ModuloAssign: cst.Modulo,
-    cst.PowerAssign: cst.Power,
-}
+#: The augmented assignments evaluated (``x @= y``, ``x |= y``, ... give unknown).
+_AUGMENTED = frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow})
 
 _COMPARE: Dict[type, Callable[[Any, Any], Any]] = {
-    cst.Equal: operator.eq,
-    cst.NotEqual: operator.ne,
-    cst.LessThan: operator.lt,
-    cst.LessThanEqual: operator.le,
-    cst.GreaterThan: operator.gt,
-    cst.GreaterThanEqual: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
+
+#: Compound statements: executed by their ``_exec_<type name>`` method (none: nothing done).
+#: Every other statement is simple (``_simple_statement``) and followed by ``after_statement``.
+_COMPOUND = frozenset({ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef}
+                      | {getattr(ast, name) for name in ("TryStar", "Match") if hasattr(ast, name)})
 
 
 def _safe_arith(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
@@ -458,11 +457,11 @@ class Interpreter:
         self.silent = 0
         self.depth = 0
         self.steps = 0
-        self.statement: Optional[cst.CSTNode] = None
+        self.statement: Optional[ast.stmt] = None
         #: Object attributes written while silent, merged after an undecidable branch.
         self.silent_writes: Optional[List[Tuple[Any, str]]] = None
         #: Called after each statement (pragma checks): (statement, scope, value) -> None.
-        self.after_statement: Optional[Callable[[cst.CSTNode, Scope, Any], None]] = None
+        self.after_statement: Optional[Callable[[ast.stmt, Scope, Any], None]] = None
         #: The functions being executed (by node id), innermost last.
         self.active: List[int] = []
         #: Per function call, the values returned on undecidable paths.
@@ -470,10 +469,10 @@ class Interpreter:
 
     # ----------------------------------------------------------------- hooks (propagate.py)
 
-    def torch_call(self, ref: TorchRef, args: List[Any], kwargs: Dict[str, Any], node: cst.Call) -> Any:
+    def torch_call(self, ref: TorchRef, args: List[Any], kwargs: Dict[str, Any], node: ast.Call) -> Any:
         return UNKNOWN
 
-    def call_module(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node: Optional[cst.CSTNode]) -> Any:
+    def call_module(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
         return UNKNOWN
 
     def tensor_method(self, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
@@ -496,123 +495,91 @@ class Interpreter:
 
     # ----------------------------------------------------------------- expressions
 
-    def eval(self, node: cst.BaseExpression, scope: Scope) -> Any:
+    def eval(self, node: ast.expr, scope: Scope) -> Any:
         method = getattr(self, "_eval_" + type(node).__name__, None)
         if method is None:
             return UNKNOWN
         return method(node, scope)
 
-    def _eval_Integer(self, node: cst.Integer, scope: Scope) -> Any:
-        return node.evaluated_value
-
-    def _eval_Float(self, node: cst.Float, scope: Scope) -> Any:
-        return node.evaluated_value
-
-    def _eval_Imaginary(self, node, scope) -> Any:
-        return UNKNOWN
-
-    def _eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Any:
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - odd literals are simply unknown
+    def _eval_Constant(self, node: ast.Constant, scope: Scope) -> Any:
+        # int, float, str, bool, None, Ellipsis stand for themselves; complex and bytes are
+        # unknown (as libcst's Imaginary and bytes strings were).
+        value = node.value
+        kind = type(value)
+        if kind is complex or kind is bytes:
             return UNKNOWN
-        return value if isinstance(value, str) else UNKNOWN
+        return value
 
-    def _eval_ConcatenatedString(self, node: cst.ConcatenatedString, scope: Scope) -> Any:
-        left = self.eval(node.left, scope)
-        right = self.eval(node.right, scope)
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
-        return UNKNOWN
-
-    def _eval_FormattedString(self, node: cst.FormattedString, scope: Scope) -> Any:
+    def _eval_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Any:
         parts: List[str] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+        for part in node.values:
+            if type(part) is ast.Constant:
                 parts.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
-                if part.format_spec or part.conversion:
+            elif type(part) is ast.FormattedValue:
+                if part.format_spec is not None or part.conversion != -1:
                     return UNKNOWN
-                value = self.eval(part.expression, scope)
+                value = self.eval(part.value, scope)
                 if not known_constant(value):
                     return UNKNOWN
                 parts.append(str(value))
+            else:
+                return UNKNOWN
         return "".join(parts)
 
-    def _eval_Name(self, node: cst.Name, scope: Scope) -> Any:
-        name = node.value
-        if name == "True":
-            return True
-        if name == "False":
-            return False
-        if name == "None":
-            return None
-        return scope.lookup(name)
+    def _eval_Name(self, node: ast.Name, scope: Scope) -> Any:
+        return scope.lookup(node.id)
 
-    def _eval_Ellipsis(self, node, scope) -> Any:
-        return Ellipsis
-
-    def _elements(self, elements, scope: Scope) -> Any:
+    def _elements(self, elements: List[ast.expr], scope: Scope) -> Any:
         out: List[Any] = []
         for element in elements:
-            if isinstance(element, cst.StarredElement):
+            if type(element) is ast.Starred:
                 items = _iterate(self.eval(element.value, scope))
                 if items is None:
                     return UNKNOWN
                 out.extend(items)
             else:
-                out.append(self.eval(element.value, scope))
+                out.append(self.eval(element, scope))
         return out
 
-    def _eval_Tuple(self, node: cst.Tuple, scope: Scope) -> Any:
-        items = self._elements(node.elements, scope)
+    def _eval_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
+        items = self._elements(node.elts, scope)
         return UNKNOWN if items is UNKNOWN else tuple(items)
 
-    def _eval_List(self, node: cst.List, scope: Scope) -> Any:
-        return self._elements(node.elements, scope)
+    def _eval_List(self, node: ast.List, scope: Scope) -> Any:
+        return self._elements(node.elts, scope)
 
     def _eval_Set(self, node, scope) -> Any:
         return UNKNOWN
 
-    def _eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
+    def _eval_Dict(self, node: ast.Dict, scope: Scope) -> Any:
         out: Dict[Any, Any] = {}
-        for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
-                value = self.eval(element.value, scope)
+        for key_node, value_node in zip(node.keys, node.values):
+            if key_node is None:  # **mapping
+                value = self.eval(value_node, scope)
                 if not isinstance(value, dict):
                     return UNKNOWN
                 out.update(value)
                 continue
-            key = self.eval(element.key, scope)
-            value = self.eval(element.value, scope)
+            key = self.eval(key_node, scope)
+            value = self.eval(value_node, scope)
             if not known_constant(key) and not isinstance(key, tuple):
                 return UNKNOWN
             out[key] = value
         return out
 
-    def _eval_Attribute(self, node: cst.Attribute, scope: Scope) -> Any:
-        return self.get_attribute(self.eval(node.value, scope), node.attr.value)
+    def _eval_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
+        return self.get_attribute(self.eval(node.value, scope), node.attr)
 
-    def _eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
+    def _eval_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
         value = self.eval(node.value, scope)
-        if len(node.slice) != 1:
-            indices = []
-            for element in node.slice:
-                indices.append(self._slice_value(element.slice, scope))
-            index: Any = tuple(indices)
-        else:
-            index = self._slice_value(node.slice[0].slice, scope)
-        return self.subscript(value, index)
+        # `x[a, b:c]` is a Tuple holding a Slice: evaluated element by element like any tuple.
+        return self.subscript(value, self.eval(node.slice, scope))
 
-    def _slice_value(self, node: cst.BaseSlice, scope: Scope) -> Any:
-        if isinstance(node, cst.Index):
-            return self.eval(node.value, scope)
-        if isinstance(node, cst.Slice):
-            parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
-            if any(p is UNKNOWN for p in parts):
-                return UNKNOWN
-            return slice(*parts)
-        return UNKNOWN
+    def _eval_Slice(self, node: ast.Slice, scope: Scope) -> Any:
+        parts = [None if p is None else self.eval(p, scope) for p in (node.lower, node.upper, node.step)]
+        if any(p is UNKNOWN for p in parts):
+            return UNKNOWN
+        return slice(*parts)
 
     def subscript(self, value: Any, index: Any) -> Any:
         from .values import ModuleDictModule, ModuleListModule, SequentialModule
@@ -648,52 +615,57 @@ class Interpreter:
             return ("__generic__", value, index)  # Float[Tensor, "..."], Annotated[...]
         return UNKNOWN
 
-    def _eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
+    def _eval_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
         left = self.eval(node.left, scope)
         right = self.eval(node.right, scope)
-        return self.binary(type(node.operator), left, right)
+        return self.binary(type(node.op), left, right)
 
     def binary(self, op: type, left: Any, right: Any) -> Any:
-        if isinstance(left, Tensor) or isinstance(right, Tensor) or op is cst.MatrixMultiply:
+        """``left op right`` for an ast operator class (ast.Add, ast.MatMult, ...)."""
+        if isinstance(left, Tensor) or isinstance(right, Tensor) or op is ast.MatMult:
             return self.tensor_binary(op, left, right)
         fn = _BINARY.get(op)
         if fn is None or left is UNKNOWN or right is UNKNOWN:
             return UNKNOWN
         return _safe_arith(fn, left, right)
 
-    def _eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Any:
-        value = self.eval(node.expression, scope)
-        op = node.operator
-        if isinstance(op, cst.Not):
+    def _eval_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
+        value = self.eval(node.operand, scope)
+        op = type(node.op)
+        if op is ast.Not:
             t = truth(value)
             return UNKNOWN if t is UNKNOWN else not t
         if isinstance(value, Tensor):
             return Tensor(value.shape)
         if not isinstance(value, (int, float, bool)):
             return UNKNOWN
-        if isinstance(op, cst.Minus):
+        if op is ast.USub:
             return -value
-        if isinstance(op, cst.Plus):
+        if op is ast.UAdd:
             return +value
-        if isinstance(op, cst.BitInvert) and isinstance(value, int):
+        if op is ast.Invert and isinstance(value, int):
             return ~value
         return UNKNOWN
 
-    def _eval_BooleanOperation(self, node: cst.BooleanOperation, scope: Scope) -> Any:
-        left = self.eval(node.left, scope)
-        t = truth(left)
-        if t is UNKNOWN:
-            return UNKNOWN
-        if isinstance(node.operator, cst.And):
-            return self.eval(node.right, scope) if t else left
-        return left if t else self.eval(node.right, scope)
+    def _eval_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
+        # `a and b and c`: each operand but the last decides, left to right.
+        is_and = type(node.op) is ast.And
+        values = node.values
+        for operand in values[:-1]:
+            value = self.eval(operand, scope)
+            t = truth(value)
+            if t is UNKNOWN:
+                return UNKNOWN
+            if t is not is_and:  # falsy under `and`, truthy under `or`: the result
+                return value
+        return self.eval(values[-1], scope)
 
-    def _eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Any:
+    def _eval_Compare(self, node: ast.Compare, scope: Scope) -> Any:
         left = self.eval(node.left, scope)
         result: Any = True
-        for target in node.comparisons:
-            right = self.eval(target.comparator, scope)
-            outcome = self.compare(target.operator, left, right)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.eval(comparator, scope)
+            outcome = self.compare(type(op), left, right)
             if outcome is UNKNOWN:
                 return UNKNOWN
             if not outcome:
@@ -701,8 +673,9 @@ class Interpreter:
             left = right
         return result
 
-    def compare(self, op: cst.BaseCompOp, left: Any, right: Any) -> Any:
-        if isinstance(op, (cst.Is, cst.IsNot)):
+    def compare(self, op: type, left: Any, right: Any) -> Any:
+        """``left op right`` for an ast comparison class (ast.Eq, ast.Is, ast.In, ...)."""
+        if op is ast.Is or op is ast.IsNot:
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
             if right is None or left is None:
@@ -716,8 +689,8 @@ class Interpreter:
                 same = left is right
             else:
                 return UNKNOWN
-            return same if isinstance(op, cst.Is) else not same
-        if isinstance(op, (cst.In, cst.NotIn)):
+            return same if op is ast.Is else not same
+        if op is ast.In or op is ast.NotIn:
             items = _iterate(right)
             if items is None or left is UNKNOWN or any(i is UNKNOWN for i in items):
                 return UNKNOWN
@@ -727,8 +700,8 @@ class Interpreter:
                 return UNKNOWN
             else:
                 found = any(known_constant(i) and i == left for i in items)
-            return found if isinstance(op, cst.In) else not found
-        fn = _COMPARE.get(type(op))
+            return found if op is ast.In else not found
+        fn = _COMPARE.get(op)
         if fn is None or contains_unknown(left) or contains_unknown(right):
             return UNKNOWN
         ok = (int, float, bool, str, type(None), tuple)
@@ -745,7 +718,7 @@ class Interpreter:
         except TypeError:
             return UNKNOWN
 
-    def _eval_IfExp(self, node: cst.IfExp, scope: Scope) -> Any:
+    def _eval_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
         t = truth(self.eval(node.test, scope))
         if t is UNKNOWN:
             self.silent += 1
@@ -757,17 +730,19 @@ class Interpreter:
             return merge_values(a, b)
         return self.eval(node.body if t else node.orelse, scope)
 
-    def _eval_Lambda(self, node: cst.Lambda, scope: Scope) -> Any:
+    def _eval_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
         return LambdaRef(node, dict(scope.locals))
 
     def _comprehension(self, node, scope: Scope, produce: Callable[[Scope], None]) -> bool:
         """Run a comprehension's loops; False when an iterable is unknown."""
         local = Scope(scope.globals, dict(scope.locals), scope.owner)
+        generators = node.generators
 
-        def run(clause: Optional[cst.CompFor]) -> bool:
-            if clause is None:
+        def run(level: int) -> bool:
+            if level == len(generators):
                 produce(local)
                 return True
+            clause = generators[level]
             items = _iterate(self.eval(clause.iter, local))
             if items is None:
                 return False
@@ -775,17 +750,17 @@ class Interpreter:
                 self.assign(clause.target, item, local)
                 keep = True
                 for condition in clause.ifs:
-                    t = truth(self.eval(condition.test, local))
+                    t = truth(self.eval(condition, local))
                     if t is UNKNOWN:
                         return False
                     keep = keep and t
-                if keep and not run(clause.inner_for_in):
+                if keep and not run(level + 1):
                     return False
             return True
 
-        return run(node.for_in)
+        return run(0)
 
-    def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Any:
+    def _eval_ListComp(self, node: ast.ListComp, scope: Scope) -> Any:
         out: List[Any] = []
         if not self._comprehension(node, scope, lambda s: out.append(self.eval(node.elt, s))):
             return UNKNOWN
@@ -794,7 +769,7 @@ class Interpreter:
     _eval_GeneratorExp = _eval_ListComp
     _eval_SetComp = None  # type: ignore[assignment]
 
-    def _eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Any:
+    def _eval_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
         out: Dict[Any, Any] = {}
 
         def produce(s: Scope) -> None:
@@ -806,7 +781,7 @@ class Interpreter:
             return UNKNOWN
         return out
 
-    def _eval_NamedExpr(self, node: cst.NamedExpr, scope: Scope) -> Any:
+    def _eval_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
         value = self.eval(node.value, scope)
         self.assign(node.target, value, scope)
         return value
@@ -850,20 +825,19 @@ class Interpreter:
         if info.attributes_evaluated:
             return
         info.attributes_evaluated = True
-        body = info.node.body
-        if not isinstance(body, cst.IndentedBlock):
-            return
+        node = info.node
+        if one_line_suite(node):
+            return  # `class C: x = 1` on one line: never evaluated (as with libcst)
         scope = Scope(self.globals, {}, info, class_scope=True)
         self.silent += 1
         try:
-            for statement in body.body:
-                if isinstance(statement, cst.SimpleStatementLine):
-                    for small in statement.body:
-                        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                            try:
-                                self.exec_small(small, scope)
-                            except (_Return, _Break, _Continue, _Abort):
-                                pass
+            for statement in node.body:
+                kind = type(statement)
+                if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
+                    try:
+                        self._simple_statement(statement, scope)
+                    except (_Return, _Break, _Continue, _Abort):
+                        pass
         finally:
             self.silent -= 1
         info.attributes.update({k: v for k, v in scope.locals.items()})
@@ -889,27 +863,38 @@ class Interpreter:
 
     # ----------------------------------------------------------------- calls
 
-    def _eval_Call(self, node: cst.Call, scope: Scope) -> Any:
+    def _eval_Call(self, node: ast.Call, scope: Scope) -> Any:
         fn = self.eval(node.func, scope)
         args: List[Any] = []
         kwargs: Dict[str, Any] = {}
-        for arg in node.args:
-            if arg.star == "*":
+        positional = node.args
+        keywords = node.keywords
+        arguments: List[ast.AST] = positional
+        if keywords:
+            arguments = positional + keywords
+            if positional and type(positional[-1]) is ast.Starred and _after(positional[-1], keywords[0]):
+                # `f(a=1, *rest)`: evaluate in source order, as Python does.
+                arguments = sorted(arguments, key=_position)
+        Starred, keyword = ast.Starred, ast.keyword
+        for arg in arguments:
+            kind = type(arg)
+            if kind is Starred:
                 items = _iterate(self.eval(arg.value, scope))
                 if items is None:
                     args.append(_STAR_UNKNOWN)
                     continue
                 args.extend(items)
-            elif arg.star == "**":
-                mapping = self.eval(arg.value, scope)
-                if not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping):
-                    kwargs["**"] = UNKNOWN
-                    continue
-                kwargs.update(mapping)
-            elif arg.keyword is not None:
-                kwargs[arg.keyword.value] = self.eval(arg.value, scope)
+            elif kind is keyword:
+                if arg.arg is None:  # **mapping
+                    mapping = self.eval(arg.value, scope)
+                    if not isinstance(mapping, dict) or not all(isinstance(k, str) for k in mapping):
+                        kwargs["**"] = UNKNOWN
+                        continue
+                    kwargs.update(mapping)
+                else:
+                    kwargs[arg.arg] = self.eval(arg.value, scope)
             else:
-                args.append(self.eval(arg.value, scope))
+                args.append(self.eval(arg, scope))
         if fn is BuiltinRef("super") or (isinstance(fn, BuiltinRef) and fn.name == "super"):
             return self._super(args, scope)
         if _STAR_UNKNOWN in args or "**" in kwargs:
@@ -917,7 +902,7 @@ class Interpreter:
             return self.call_unbindable(fn, node)
         return self.call(fn, args, kwargs, node)
 
-    def call_unbindable(self, fn: Any, node: cst.Call) -> Any:
+    def call_unbindable(self, fn: Any, node: ast.Call) -> Any:
         from .values import ModuleValue as _M  # noqa: F401
 
         if isinstance(fn, TorchRef):
@@ -936,7 +921,7 @@ class Interpreter:
             return UNKNOWN
         return SuperRef(receiver, owner)
 
-    def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[cst.CSTNode]) -> Any:
+    def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
         if fn is UNKNOWN:
             return UNKNOWN
         if isinstance(fn, ArgumentCapture):
@@ -1072,8 +1057,7 @@ class Interpreter:
 
     def call_lambda(self, fn: LambdaRef, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         local = dict(fn.scope)
-        params = fn.node.params
-        names = [p.name.value for p in params.params]
+        names = [p.arg for p in fn.node.args.args]
         if len(args) > len(names):
             return UNKNOWN
         for name, value in zip(names, args):
@@ -1108,11 +1092,11 @@ class Interpreter:
         # past a few levels of recursion its result is simply unknown.
         if self.active.count(id(node)) >= MAX_RECURSION:
             return UNKNOWN
-        if node.asynchronous is not None:
+        if type(node) is ast.AsyncFunctionDef:
             return UNKNOWN
         definition_scope = self.globals
         local: Dict[str, Any] = {}
-        if not self.bind_parameters(node.params, args, kwargs, local, fn.owner):
+        if not self.bind_parameters(node.args, args, kwargs, local, fn.owner):
             return UNKNOWN
         scope = Scope(definition_scope, local, fn.owner)
         self.depth += 1
@@ -1136,130 +1120,122 @@ class Interpreter:
             value = merge_values(value, other)
         return value
 
-    def bind_parameters(self, params: cst.Parameters, args: List[Any], kwargs: Dict[str, Any],
+    def bind_parameters(self, params: ast.arguments, args: List[Any], kwargs: Dict[str, Any],
                         local: Dict[str, Any], owner: Optional[ClassInfo]) -> bool:
         """Bind call arguments to a def's parameters as Python would; False when they do not fit."""
         default_scope = Scope(self.globals, {}, owner)
-        positional = list(params.posonly_params) + list(params.params)
+        positional = params.posonlyargs + params.args
+        defaults = params.defaults
+        first_default = len(positional) - len(defaults)
         remaining = list(args)
         kwargs = dict(kwargs)
-        for param in positional:
-            name = param.name.value
+        for i, param in enumerate(positional):
+            name = param.arg
             if remaining:
                 local[name] = remaining.pop(0)
                 if name in kwargs:
                     return False
             elif name in kwargs:
                 local[name] = kwargs.pop(name)
-            elif param.default is not None:
-                local[name] = self.eval(param.default, default_scope)
+            elif i >= first_default:
+                local[name] = self.eval(defaults[i - first_default], default_scope)
             else:
                 local[name] = UNKNOWN  # a required argument nobody passed: unknown, not an error
-        if isinstance(params.star_arg, cst.Param):
-            local[params.star_arg.name.value] = tuple(remaining)
+        if params.vararg is not None:
+            local[params.vararg.arg] = tuple(remaining)
         elif remaining:
             return False
-        for param in params.kwonly_params:
-            name = param.name.value
+        for param, default in zip(params.kwonlyargs, params.kw_defaults):
+            name = param.arg
             if name in kwargs:
                 local[name] = kwargs.pop(name)
-            elif param.default is not None:
-                local[name] = self.eval(param.default, default_scope)
+            elif default is not None:
+                local[name] = self.eval(default, default_scope)
             else:
                 local[name] = UNKNOWN
-        if params.star_kwarg is not None:
-            local[params.star_kwarg.name.value] = kwargs
+        if params.kwarg is not None:
+            local[params.kwarg.arg] = kwargs
         elif kwargs:
             return False
         return True
 
     # ----------------------------------------------------------------- statements
 
-    def exec_block(self, body: Any, scope: Scope) -> None:
-        if isinstance(body, cst.IndentedBlock):
-            statements = body.body
-        elif isinstance(body, cst.SimpleStatementSuite):
-            for small in body.body:
-                self.exec_statement(small, scope)
-            return
-        else:
-            statements = body
-        for statement in statements:
-            if isinstance(statement, cst.SimpleStatementLine):
-                for small in statement.body:
-                    self.exec_statement(small, scope)
-            else:
-                self.exec_statement(statement, scope)
+    def exec_block(self, body: List[ast.stmt], scope: Scope) -> None:
+        for statement in body:
+            self.exec_statement(statement, scope)
 
-    def exec_statement(self, statement: cst.CSTNode, scope: Scope) -> None:
+    def exec_statement(self, statement: ast.stmt, scope: Scope) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise _Abort()
         self.statement = statement
-        if isinstance(statement, cst.BaseSmallStatement):
-            try:
-                value = self.exec_small(statement, scope)
-            except _Return as done:
-                # `return x  # shapelint: output=...` declares the returned tensor.
-                if self.after_statement is not None:
-                    self.after_statement(statement, scope, done.value)
-                raise
-            if self.after_statement is not None:
-                self.after_statement(statement, scope, value)
+        kind = type(statement)
+        if kind in _COMPOUND:
+            method = getattr(self, "_exec_" + kind.__name__, None)
+            if method is not None:
+                method(statement, scope)
             return
-        method = getattr(self, "_exec_" + type(statement).__name__, None)
-        if method is not None:
-            method(statement, scope)
+        try:
+            value = self._simple_statement(statement, scope)
+        except _Return as done:
+            # `return x  # shapelint: output=...` declares the returned tensor.
+            if self.after_statement is not None:
+                self.after_statement(statement, scope, done.value)
+            raise
+        if self.after_statement is not None:
+            self.after_statement(statement, scope, value)
 
-    def exec_small(self, node: cst.BaseSmallStatement, scope: Scope) -> Any:
-        if isinstance(node, cst.Assign):
+    def _simple_statement(self, node: ast.stmt, scope: Scope) -> Any:
+        """Execute a simple statement (what libcst called a small statement); its value, if any."""
+        kind = type(node)
+        if kind is ast.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
-                self.assign(target.target, value, scope)
+                self.assign(target, value, scope)
             return value
-        if isinstance(node, cst.AnnAssign):
-            if node.value is None:
-                return None
-            value = self.eval(node.value, scope)
-            self.assign(node.target, value, scope)
-            return value
-        if isinstance(node, cst.AugAssign):
+        if kind is ast.Expr:
+            return self.eval(node.value, scope)
+        if kind is ast.Return:
+            raise _Return(None if node.value is None else self.eval(node.value, scope))
+        if kind is ast.AugAssign:
             current = self.eval(node.target, scope)
             right = self.eval(node.value, scope)
-            op = _AUGMENTED.get(type(node.operator))
-            if isinstance(current, list) and isinstance(node.operator, cst.AddAssign):
+            op = type(node.op)
+            if isinstance(current, list) and op is ast.Add:
                 items = _iterate(right)
                 if items is None:
                     self.assign(node.target, UNKNOWN, scope)
                     return UNKNOWN
                 current.extend(items)  # `layers += [...]` mutates the list in place
                 return current
-            value = UNKNOWN if op is None else self.binary(op, current, right)
+            value = self.binary(op, current, right) if op in _AUGMENTED else UNKNOWN
             self.assign(node.target, value, scope)
             return value
-        if isinstance(node, cst.Expr):
-            return self.eval(node.value, scope)
-        if isinstance(node, cst.Return):
-            raise _Return(None if node.value is None else self.eval(node.value, scope))
-        if isinstance(node, cst.Break):
+        if kind is ast.AnnAssign:
+            if node.value is None:
+                return None
+            value = self.eval(node.value, scope)
+            self.assign(node.target, value, scope)
+            return value
+        if kind is ast.Break:
             raise _Break()
-        if isinstance(node, cst.Continue):
+        if kind is ast.Continue:
             raise _Continue()
-        if isinstance(node, cst.Raise):
+        if kind is ast.Raise:
             raise _Abort()
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
+        if kind is ast.Import or kind is ast.ImportFrom:
             bind_import(node, scope.locals)
             return None
-        if isinstance(node, cst.Del):
-            return None
-        return None
+        return None  # pass, del, global, nonlocal, assert
 
-    def assign(self, target: cst.BaseExpression, value: Any, scope: Scope) -> None:
-        if isinstance(target, cst.Name):
-            scope.locals[target.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            elements = target.elements
-            starred = [i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)]
+    def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            scope.locals[target.id] = value
+        elif kind is ast.Tuple or kind is ast.List:
+            elements = target.elts
+            starred = [i for i, e in enumerate(elements) if type(e) is ast.Starred]
             items = _iterate(value) if not isinstance(value, Tensor) else None
             if isinstance(value, Tensor) and value.shape is not None and value.shape and isinstance(value.shape[0], int) and not starred:
                 items = [self.subscript(value, i) for i in range(value.shape[0])]
@@ -1273,14 +1249,16 @@ class Interpreter:
                 else:
                     items = items[:before] + [list(items[before:len(items) - after])] + items[len(items) - after:]
             for i, element in enumerate(elements):
-                self.assign(element.value, UNKNOWN if items is None else items[i], scope)
-        elif isinstance(target, cst.Attribute):
+                self.assign(element, UNKNOWN if items is None else items[i], scope)
+        elif kind is ast.Attribute:
             receiver = self.eval(target.value, scope)
-            self.set_attribute(receiver, target.attr.value, value)
-        elif isinstance(target, cst.Subscript):
+            self.set_attribute(receiver, target.attr, value)
+        elif kind is ast.Subscript:
             receiver = self.eval(target.value, scope)
-            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-                key = self.eval(target.slice[0].slice.value, scope)
+            index = target.slice
+            # One index (not a slice, not `a, b`): an item of a dict, list or module container.
+            if type(index) is not ast.Slice and type(index) is not ast.Tuple:
+                key = self.eval(index, scope)
                 if isinstance(receiver, dict) and known_constant(key):
                     receiver[key] = value
                     return
@@ -1292,20 +1270,17 @@ class Interpreter:
                     return
             if isinstance(receiver, list):
                 receiver[:] = [UNKNOWN] * len(receiver)
-        elif isinstance(target, cst.StarredElement):
+        elif kind is ast.Starred:
             self.assign(target.value, value, scope)
 
-    def _exec_If(self, node: cst.If, scope: Scope) -> None:
+    def _exec_If(self, node: ast.If, scope: Scope) -> None:
         t = truth(self.eval(node.test, scope))
         if t is True:
             self.exec_block(node.body, scope)
             return
-        orelse = node.orelse
+        orelse = node.orelse  # `elif` is an ast.If alone in orelse
         if t is False:
-            if isinstance(orelse, cst.If):
-                self.exec_statement(orelse, scope)
-            elif isinstance(orelse, cst.Else):
-                self.exec_block(orelse.body, scope)
+            self.exec_block(orelse, scope)
             return
         if self.silent >= MAX_UNDECIDED_NESTING:
             # Undecidable inside undecidable (a recursive helper): both paths would double the
@@ -1316,13 +1291,7 @@ class Interpreter:
             return
 
         # Undecidable: run both paths silently, keep what they agree on.
-        def run_else(s: Scope) -> None:
-            if isinstance(orelse, cst.If):
-                self.exec_statement(orelse, s)
-            elif isinstance(orelse, cst.Else):
-                self.exec_block(orelse.body, s)
-
-        self.run_both(lambda s: self.exec_block(node.body, s), run_else, scope)
+        self.run_both(lambda s: self.exec_block(node.body, s), lambda s: self.exec_block(orelse, s), scope)
 
     def run_both(self, first: Callable[[Scope], None], second: Callable[[Scope], None], scope: Scope) -> None:
         results = []
@@ -1384,7 +1353,7 @@ class Interpreter:
             if name in receiver.attrs:
                 receiver.attrs[name] = UNKNOWN
 
-    def _exec_For(self, node: cst.For, scope: Scope) -> None:
+    def _exec_For(self, node: ast.For, scope: Scope) -> None:
         iterable = self.eval(node.iter, scope)
         items = _iterate(iterable) if not isinstance(iterable, Tensor) else None
         if items is None:
@@ -1400,18 +1369,20 @@ class Interpreter:
                 break
             except _Continue:
                 continue
-        if not broke and node.orelse is not None:
-            self.exec_block(node.orelse.body, scope)
+        if not broke and node.orelse:
+            self.exec_block(node.orelse, scope)
 
-    def _exec_While(self, node: cst.While, scope: Scope) -> None:
+    _exec_AsyncFor = _exec_For
+
+    def _exec_While(self, node: ast.While, scope: Scope) -> None:
         for _ in range(MAX_ITERATIONS):
             t = truth(self.eval(node.test, scope))
             if t is UNKNOWN:
                 self.havoc(node.body, scope)
                 return
             if not t:
-                if node.orelse is not None:
-                    self.exec_block(node.orelse.body, scope)
+                if node.orelse:
+                    self.exec_block(node.orelse, scope)
                 return
             try:
                 self.exec_block(node.body, scope)
@@ -1421,54 +1392,64 @@ class Interpreter:
                 continue
         self.havoc(node.body, scope)
 
-    def _exec_With(self, node: cst.With, scope: Scope) -> None:
+    def _exec_With(self, node: ast.With, scope: Scope) -> None:
         for item in node.items:
-            value = self.eval(item.item, scope)
-            if item.asname is not None:
-                self.assign(item.asname.name, UNKNOWN if not isinstance(value, ModuleValue) else value, scope)
+            value = self.eval(item.context_expr, scope)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, UNKNOWN if not isinstance(value, ModuleValue) else value, scope)
         self.exec_block(node.body, scope)
 
-    def _exec_Try(self, node: cst.Try, scope: Scope) -> None:
+    _exec_AsyncWith = _exec_With
+
+    def _exec_Try(self, node: ast.Try, scope: Scope) -> None:
+        # Handlers never run: an exception is a path not followed. (`try/except*` is not run.)
         try:
             self.exec_block(node.body, scope)
         except _Abort:
             if self.steps > MAX_STEPS:
                 raise
             return
-        if node.orelse is not None:
-            self.exec_block(node.orelse.body, scope)
-        if node.finalbody is not None:
-            self.exec_block(node.finalbody.body, scope)
+        if node.orelse:
+            self.exec_block(node.orelse, scope)
+        if node.finalbody:
+            self.exec_block(node.finalbody, scope)
 
-    def _exec_FunctionDef(self, node: cst.FunctionDef, scope: Scope) -> None:
+    def _exec_FunctionDef(self, node: ast.FunctionDef, scope: Scope) -> None:
         if scope.class_scope:
             return
-        scope.locals[node.name.value] = FunctionRef(node, scope.owner)
+        scope.locals[node.name] = FunctionRef(node, scope.owner)
 
-    def _exec_ClassDef(self, node: cst.ClassDef, scope: Scope) -> None:
-        scope.locals[node.name.value] = UNKNOWN
+    _exec_AsyncFunctionDef = _exec_FunctionDef
+
+    def _exec_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
+        scope.locals[node.name] = UNKNOWN
 
     def _exec_Match(self, node, scope: Scope) -> None:
         self.havoc(node, scope)
 
-    def havoc(self, body: cst.CSTNode, scope: Scope) -> None:
-        """Forget everything a block of unknown repetition may change."""
-        visitor = _Assigned()
-        body.visit(visitor)
-        for name in visitor.names:
+    def havoc(self, body: Any, scope: Scope) -> None:
+        """Forget everything a block of unknown repetition may change (``body``: a statement or
+        a list of statements)."""
+        assigned = _Assigned()
+        if type(body) is list:
+            for statement in body:
+                assigned.walk(statement)
+        else:
+            assigned.walk(body)
+        for name in assigned.names:
             scope.locals[name] = UNKNOWN
-        for receiver in visitor.receivers:
+        for receiver in assigned.receivers:
             value = self.eval(receiver, scope)
             if isinstance(value, ModuleValue):
                 value.incomplete = True
             elif isinstance(value, list):
                 value.append(UNKNOWN)
                 value[:] = [UNKNOWN]
-                if isinstance(receiver, cst.Name):
-                    scope.locals[receiver.value] = UNKNOWN
-            elif isinstance(receiver, cst.Name):
-                scope.locals[receiver.value] = UNKNOWN
-        for receiver, name in visitor.attributes:
+                if type(receiver) is ast.Name:
+                    scope.locals[receiver.id] = UNKNOWN
+            elif type(receiver) is ast.Name:
+                scope.locals[receiver.id] = UNKNOWN
+        for receiver, name in assigned.attributes:
             value = self.eval(receiver, scope)
             if isinstance(value, UserModule):
                 if name in value.children:
@@ -1485,43 +1466,72 @@ _MUTATORS = {"append", "extend", "insert", "add_module", "register_module", "upd
              "remove", "setdefault", "__setitem__", "clear"}
 
 
-class _Assigned(cst.CSTVisitor):
+def _position(node: ast.AST) -> Tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
+def _after(a: ast.AST, b: ast.AST) -> bool:
+    return (a.lineno, a.col_offset) > (b.lineno, b.col_offset)
+
+
+class _Assigned:
+    """What a block may assign: names, receivers of item writes and mutating calls, and
+    attributes. Walks everything below (nested definitions included), in source order."""
+
+    __slots__ = ("names", "receivers", "attributes")
+
     def __init__(self) -> None:
         self.names: List[str] = []
-        self.receivers: List[cst.BaseExpression] = []
-        self.attributes: List[Tuple[cst.BaseExpression, str]] = []
+        self.receivers: List[ast.expr] = []
+        self.attributes: List[Tuple[ast.expr, str]] = []
 
-    def _target(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.names.append(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value)
-        elif isinstance(target, cst.Attribute):
-            self.attributes.append((target.value, target.attr.value))
-        elif isinstance(target, cst.Subscript):
+    def _target(self, target: ast.expr) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            self.names.append(target.id)
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:
+                self._target(element)
+        elif kind is ast.Attribute:
+            self.attributes.append((target.value, target.attr))
+        elif kind is ast.Subscript:
             self.receivers.append(target.value)
-        elif isinstance(target, cst.StarredElement):
+        elif kind is ast.Starred:
             self._target(target.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
+    def walk(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind is ast.Assign:
+            for target in node.targets:
+                self._target(target)
+        elif kind in _TARGETED:
+            self._target(node.target)
+        elif kind is ast.Call:
+            func = node.func
+            if type(func) is ast.Attribute and func.attr in _MUTATORS:
+                self.receivers.append(func.value)
+            if type(func) is ast.Name and func.id == "setattr":
+                if node.args:
+                    first = node.args[0]
+                    self.receivers.append(first.value if type(first) is ast.Starred else first)
+                elif node.keywords:
+                    self.receivers.append(node.keywords[0].value)
+        elif kind in _LEAVES:
+            return
+        for name in child_fields(kind):
+            value = getattr(node, name)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        self.walk(item)
+            elif isinstance(value, _AST):
+                self.walk(value)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target)
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._target(node.target)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
-            self.receivers.append(func.value)
-        if isinstance(func, cst.Name) and func.value == "setattr" and node.args:
-            self.receivers.append(node.args[0].value)
+#: Statements whose ``target`` _Assigned records (``for`` only: not comprehension targets).
+_TARGETED = frozenset({ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor})
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom})
+_AST = ast.AST
 
 
 def _list_method(receiver: list, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:

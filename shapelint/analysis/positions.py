@@ -1,190 +1,44 @@
-"""Source positions of libcst nodes, computed cheaply.
+"""Source positions of ``ast`` nodes, as users count them.
 
-libcst's PositionProvider re-generates the whole file to count characters, which costs as much
-as parsing it again. The standard ``ast`` parser (about 15x faster) records positions for free,
-and its statements correspond one to one to libcst's small and compound statements, so the two
-trees are walked in lockstep once, statements only. Positions inside a statement (a layer
-constructor, one of its arguments) are found on demand: the n-th call of the statement in
-source order is the n-th call of its ast twin.
-
-Rows and columns are 1-based; columns count characters (ast counts UTF-8 bytes).
+The standard parser records every node's position (``lineno``/``col_offset`` to
+``end_lineno``/``end_col_offset``); this layer only converts them: rows and columns are 1-based,
+columns count characters (ast counts UTF-8 bytes), and ``source`` gives a node's exact text.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
-
-import libcst as cst
+from typing import List, Optional, Tuple
 
 Position = Tuple[int, int]
 Range = Tuple[Position, Position]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-
-def _flatten(statements: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
-    for statement in statements:
-        if isinstance(statement, cst.SimpleStatementLine):
-            yield from statement.body
-        else:
-            yield statement
-
-
-def _block(body: cst.BaseSuite) -> List[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
-        return list(_flatten(body.body))
-    if isinstance(body, cst.SimpleStatementSuite):
-        return list(body.body)
-    return []
-
-
-def _header_parts(node: cst.CSTNode) -> List[cst.CSTNode]:
-    """The parts of a statement that hold its own expressions (not its nested statements)."""
-    if isinstance(node, cst.If) or isinstance(node, cst.While):
-        return [node.test]
-    if isinstance(node, cst.For):
-        return [node.target, node.iter]
-    if isinstance(node, cst.With):
-        return list(node.items)
-    if isinstance(node, cst.FunctionDef):
-        return list(node.decorators) + [node.params] + ([node.returns] if node.returns else [])
-    if isinstance(node, cst.ClassDef):
-        return list(node.decorators) + list(node.bases) + list(node.keywords)
-    if isinstance(node, (cst.Try, cst.TryStar)):
-        return []
-    return [node]
-
-
-def _ast_header_parts(node: ast.AST) -> List[ast.AST]:
-    if isinstance(node, (ast.If, ast.While)):
-        return [node.test]
-    if isinstance(node, (ast.For, ast.AsyncFor)):
-        return [node.target, node.iter]
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        return list(node.items)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return list(node.decorator_list) + [node.args] + ([node.returns] if node.returns else [])
-    if isinstance(node, ast.ClassDef):
-        return list(node.decorator_list) + list(node.bases) + list(node.keywords)
-    if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-        return []
-    return [node]
-
-
-#: Nodes whose dataclass fields are not in source order (``body if test else orelse``).
-_SOURCE_ORDER = {
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.Parameters: ("posonly_params", "params", "star_arg", "kwonly_params", "star_kwarg"),
-}
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _child_nodes(node: cst.CSTNode) -> List[cst.CSTNode]:
-    """Children in source order, read from the fields (libcst's ``children`` is much slower)."""
-    kind = type(node)
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _SOURCE_ORDER.get(kind) or tuple(node.__dataclass_fields__)
-        names = tuple(n for n in names if not n.startswith(("whitespace", "lpar", "rpar", "comma", "semicolon")))
-        _FIELDS[kind] = names
-    return nodes_in_fields(node, names)
-
-
-def nodes_in_fields(node: cst.CSTNode, names: Tuple[str, ...]) -> List[cst.CSTNode]:
-    """The nodes held by the fields ``names`` of ``node``, in that order."""
-    out: List[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
-    return out
-
-
-def _cst_calls(parts: Sequence[cst.CSTNode]) -> List[cst.Call]:
-    """Calls in source order (preorder: an outer call starts no later than its inner calls)."""
-    found: List[cst.Call] = []
-    stack = list(reversed(parts))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Call):
-            found.append(node)
-        stack.extend(reversed(_child_nodes(node)))
-    return found
-
-
-def _ast_calls(parts: Sequence[ast.AST]) -> List[ast.Call]:
-    calls = [n for part in parts for n in ast.walk(part) if isinstance(n, ast.Call)]
-    calls.sort(key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0)))
-    return calls
+_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class Positions:
-    def __init__(self, module: cst.Module, text: str) -> None:
-        self._module = module
+    def __init__(self, text: str, tree: Optional[ast.Module] = None) -> None:
         self._text = text
+        self._tree = tree
         self._lines: Optional[List[str]] = None
-        self._statements: Optional[Dict[int, ast.AST]] = None
-        self._calls: Dict[int, Tuple[List[cst.Call], List[ast.Call]]] = {}
-        self._tree: Optional[ast.Module] = None
-
-    # ----------------------------------------------------------------- lockstep mapping
-
-    def _map(self) -> Dict[int, ast.AST]:
-        if self._statements is None:
-            self._statements = {}
-            try:
-                tree = ast.parse(self._text)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return self._statements
-            self._tree = tree
-            self._pair(list(_flatten(self._module.body)), tree.body)
-        return self._statements
-
-    def _pair(self, cst_body: List[cst.CSTNode], ast_body: List[ast.AST]) -> None:
-        if len(cst_body) != len(ast_body):
-            return  # structures disagree: leave this block unmapped rather than guess
-        for node, twin in zip(cst_body, ast_body):
-            self._statements[id(node)] = twin
-            self._pair_nested(node, twin)
-
-    def _pair_nested(self, node: cst.CSTNode, twin: ast.AST) -> None:
-        if isinstance(node, (cst.ClassDef, cst.FunctionDef, cst.With)):
-            self._pair(_block(node.body), getattr(twin, "body", []))
-        elif isinstance(node, cst.If) and isinstance(twin, ast.If):
-            self._pair(_block(node.body), twin.body)
-            if isinstance(node.orelse, cst.If):
-                self._pair([node.orelse], twin.orelse)
-            elif isinstance(node.orelse, cst.Else):
-                self._pair(_block(node.orelse.body), twin.orelse)
-        elif isinstance(node, (cst.For, cst.While)):
-            self._pair(_block(node.body), getattr(twin, "body", []))
-            if node.orelse is not None:
-                self._pair(_block(node.orelse.body), getattr(twin, "orelse", []))
-        elif isinstance(node, (cst.Try, cst.TryStar)):
-            self._pair(_block(node.body), getattr(twin, "body", []))
-            handlers = getattr(twin, "handlers", [])
-            if len(handlers) == len(node.handlers):
-                for handler, ast_handler in zip(node.handlers, handlers):
-                    self._pair(_block(handler.body), ast_handler.body)
-            if node.orelse is not None:
-                self._pair(_block(node.orelse.body), getattr(twin, "orelse", []))
-            if node.finalbody is not None:
-                self._pair(_block(node.finalbody.body), getattr(twin, "finalbody", []))
+        self._starts: Optional[List[int]] = None
 
     # ----------------------------------------------------------------- columns
 
-    def _column(self, row: int, byte_col: int) -> int:
-        """1-based character column of an ast (0-based UTF-8 byte) column."""
+    def _line(self, row: int) -> Optional[str]:
         if self._lines is None:
             self._lines = _LINE_BREAK.split(self._text)
         if not 1 <= row <= len(self._lines):
-            return byte_col + 1
-        line = self._lines[row - 1]
-        if line.isascii():
+            return None
+        return self._lines[row - 1]
+
+    def _column(self, row: int, byte_col: int) -> int:
+        """1-based character column of an ast (0-based UTF-8 byte) column."""
+        line = self._line(row)
+        if line is None or line.isascii():
             return byte_col + 1
         return len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
 
@@ -195,21 +49,65 @@ class Positions:
         end = (end_row, self._column(end_row, end_col) if end_col is not None else start[1])
         return start, end
 
+    def _offset(self, row: int, byte_col: int) -> int:
+        """0-based character offset in the text of an ast position."""
+        if self._starts is None:
+            starts = [0]
+            for match in _LINE_BREAK.finditer(self._text):
+                starts.append(match.end())
+            self._starts = starts
+        row = min(max(row, 1), len(self._starts))
+        return self._starts[row - 1] + self._column(row, byte_col) - 1
+
     # ----------------------------------------------------------------- queries
+
+    def source(self, node: ast.AST) -> str:
+        """The exact source text of a node (from its first character to its last)."""
+        end_row = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_row is None or end_col is None:
+            return ""
+        return self._text[self._offset(node.lineno, node.col_offset):self._offset(end_row, end_col)]
+
+    def between(self, first: ast.AST, second: ast.AST) -> str:
+        """The text from the end of ``first`` to the start of ``second``."""
+        return self._text[self._offset(first.end_lineno, first.end_col_offset):
+                          self._offset(second.lineno, second.col_offset)]
+
+    def until_end(self, inner: ast.AST, outer: ast.AST) -> str:
+        """The text from the end of ``inner`` to the end of ``outer`` (which contains it)."""
+        return self._text[self._offset(inner.end_lineno, inner.end_col_offset):
+                          self._offset(outer.end_lineno, outer.end_col_offset)]
+
+    def starts_with(self, node: ast.AST, prefix: str) -> bool:
+        """Whether the node's text starts with ``prefix`` (an ``elif`` is an ``ast.If``)."""
+        start = self._offset(node.lineno, node.col_offset)
+        return self._text.startswith(prefix, start)
+
+    def starts_line(self, node: ast.AST) -> bool:
+        """Whether only whitespace precedes the node on its first line (a statement of an
+        indented block, not of a one-line ``if x: y`` suite or after a ``;``)."""
+        line = self._line(node.lineno)
+        if line is None:
+            return True
+        return not line.encode("utf-8")[:node.col_offset].strip()
 
     def string_lines(self, candidates) -> set:
         """(line, column) of candidate comments that are really inside a string literal."""
-        self._map()
         tree = self._tree
         inside = set()
         if tree is None:
             return inside
         wanted = {line: column for line, (column, _, _) in candidates.items()}
+        if not wanted:
+            return inside
+        low, high = min(wanted), max(wanted)
         for node in ast.walk(tree):
-            if isinstance(node, (ast.Constant, ast.JoinedStr)) and (
-                isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))
-            ):
+            kind = type(node)
+            if kind is ast.JoinedStr or (kind is ast.Constant and isinstance(node.value, (str, bytes))):
                 first, last = node.lineno, node.end_lineno or node.lineno
+                if last < low or first > high:
+                    continue
                 for line, column in wanted.items():
                     if not first <= line <= last:
                         continue
@@ -219,95 +117,63 @@ class Positions:
                         inside.add((line, column))
         return inside
 
-    def annotation(self, function: cst.FunctionDef, parameter: Optional[str]) -> Optional[Position]:
+    def annotation(self, function: ast.AST, parameter: Optional[str]) -> Optional[Position]:
         """Where a parameter's annotation (or, for None, the return annotation) starts."""
-        twin = self._map().get(id(function))
-        if not isinstance(twin, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
         if parameter is None:
-            node = twin.returns
+            node = function.returns
         else:
-            args = twin.args
+            args = function.args
             node = next((a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs
                          if a.arg == parameter), None)
         if node is None:
             return None
         return self._range(node)[0]
 
-    def twin(self, statement: cst.CSTNode) -> Optional[ast.AST]:
-        return self._map().get(id(statement))
-
-    def statement(self, statement: cst.CSTNode) -> Optional[Range]:
-        twin = self._map().get(id(statement))
-        if twin is None:
+    def statement(self, statement: Optional[ast.AST]) -> Optional[Range]:
+        if statement is None or not hasattr(statement, "lineno"):
             return None
-        if isinstance(twin, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(statement, _DEFINITIONS):
             # The header line only, from the keyword (decorators excluded).
-            return (twin.lineno, self._column(twin.lineno, twin.col_offset)), (
-                twin.lineno,
-                self._column(twin.lineno, twin.col_offset),
-            )
-        return self._range(twin)
+            start = (statement.lineno, self._column(statement.lineno, statement.col_offset))
+            return start, start
+        return self._range(statement)
 
-    def statement_lines(self, statement: cst.CSTNode) -> Optional[Tuple[int, int]]:
+    def statement_lines(self, statement: Optional[ast.AST]) -> Optional[Tuple[int, int]]:
         """First and last line of a statement (decorators excluded for a class or def)."""
-        twin = self._map().get(id(statement))
-        if twin is None:
+        if statement is None or not hasattr(statement, "lineno"):
             return None
-        if isinstance(twin, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            return twin.lineno, twin.lineno
-        return twin.lineno, getattr(twin, "end_lineno", None) or twin.lineno
+        if isinstance(statement, _DEFINITIONS):
+            return statement.lineno, statement.lineno
+        return statement.lineno, getattr(statement, "end_lineno", None) or statement.lineno
 
-    def first_line(self, statement: cst.CSTNode) -> Optional[int]:
+    def first_line(self, statement: Optional[ast.AST]) -> Optional[int]:
         """The line where a statement's text starts, its decorators included."""
-        twin = self._map().get(id(statement))
-        if twin is None:
+        if statement is None or not hasattr(statement, "lineno"):
             return None
-        decorators = getattr(twin, "decorator_list", None)
+        decorators = getattr(statement, "decorator_list", None)
         if decorators:
             return min(d.lineno for d in decorators)
-        return twin.lineno
+        return statement.lineno
 
-    def _ast_call(self, call: cst.Call, statement: cst.CSTNode) -> Optional[ast.Call]:
-        key = id(statement)
-        if key not in self._calls:
-            twin = self._map().get(key)
-            if twin is None:
-                return None
-            self._calls[key] = (_cst_calls(_header_parts(statement)), _ast_calls(_ast_header_parts(twin)))
-        cst_calls, ast_calls = self._calls[key]
-        if len(cst_calls) != len(ast_calls):
-            return None
-        for index, candidate in enumerate(cst_calls):
-            if candidate is call:
-                return ast_calls[index]
-        return None
-
-    def call(self, call: cst.Call, statement: cst.CSTNode) -> Optional[Range]:
-        twin = self._ast_call(call, statement)
-        if twin is None:
+    def call(self, call: ast.AST, statement: Optional[ast.AST] = None) -> Optional[Range]:
+        if not hasattr(call, "lineno"):
             return self.statement(statement)
-        return self._range(twin)
+        return self._range(call)
 
-    def argument(self, call: cst.Call, statement: cst.CSTNode, arg: cst.Arg) -> Optional[Range]:
-        """Range of an argument's value (the text an edit replaces)."""
-        twin = self._ast_call(call, statement)
-        if twin is None:
+    def argument(self, call: ast.Call, statement: Optional[ast.AST], arg: ast.AST) -> Optional[Range]:
+        """Range of an argument's value (the text an edit replaces): ``arg`` is an expression of
+        ``call.args`` or an ``ast.keyword`` of ``call.keywords``."""
+        if isinstance(arg, ast.keyword):
+            arg = arg.value
+        if not hasattr(arg, "lineno"):
             return None
-        positional = [a for a in call.args if a.keyword is None and a.star != "**"]
-        keywords = [a for a in call.args if a.keyword is not None or a.star == "**"]
-        if arg in positional and len(positional) == len(twin.args):
-            return self._range(twin.args[positional.index(arg)])
-        if arg in keywords and len(keywords) == len(twin.keywords):
-            return self._range(twin.keywords[keywords.index(arg)].value)
-        return None
+        return self._range(arg)
 
-    def end_of_arguments(self, call: cst.Call, statement: cst.CSTNode) -> Optional[Position]:
+    def end_of_arguments(self, call: ast.Call, statement: Optional[ast.AST] = None) -> Optional[Position]:
         """Where a new keyword argument goes: right after the last argument."""
-        twin = self._ast_call(call, statement)
-        if twin is None:
-            return None
-        nodes = list(twin.args) + [k.value for k in twin.keywords]
+        nodes = list(call.args) + [k.value for k in call.keywords]
         if not nodes:
             return None
         last = max(nodes, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))

@@ -2,20 +2,19 @@
 
 The interpreter of ``evaluate.py`` delegates everything about torch here. Every shape formula is
 the core's (``LAYERS``, ``interpolate_shape``, ``flatten_shape``, ``broadcast``); what is not
-known here gives an unknown shape, never a guess. Findings are recorded with the libcst node
+known here gives an unknown shape, never a guess. Findings are recorded with the ``ast`` node
 they belong to and turned into diagnostics (with positions and fixes) by ``analyze.py``.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-
-import libcst as cst
 
 from ..core.codes import INCOMPATIBLE_SHAPES, SHAPE_MISMATCH, ShapeError
 from ..core.layers import LAYERS, UNKNOWN, BindError, flatten_shape, interpolate_shape
@@ -87,8 +86,8 @@ class Finding:
 
     code: str
     message: str
-    node: Optional[cst.CSTNode]
-    statement: Optional[cst.CSTNode]
+    node: Optional[ast.AST]
+    statement: Optional[ast.stmt]
     layer: Optional[LayerModule] = None
     error: Optional[ShapeError] = None
     input_shape: MaybeShape = None
@@ -259,7 +258,7 @@ class Propagator(Interpreter):
         self.probe: Optional[Tensor] = None
         #: Pragmas trailing layer constructors: line -> Declared (set by analyze.py).
         self.layer_pragmas: Dict[int, Any] = {}
-        self.call_end_line: Optional[Callable[[cst.Call, cst.CSTNode], Optional[int]]] = None
+        self.call_end_line: Optional[Callable[[ast.Call, ast.stmt], Optional[int]]] = None
         self.instances: List[UserModule] = []
         self.attached_pragma_lines: set = set()
 
@@ -461,34 +460,32 @@ class Propagator(Interpreter):
             result = chosen
         return result
 
-    def _construction_arguments(self, call: cst.Call, statement: cst.CSTNode,
+    def _construction_arguments(self, call: ast.Call, statement: ast.stmt,
                                 local: set) -> Optional[Tuple[List[Any], Dict[str, Any]]]:
+        if any(type(arg) is ast.Starred for arg in call.args) or any(k.arg is None for k in call.keywords):
+            return None
         args: List[Any] = []
         kwargs: Dict[str, Any] = {}
         for arg in call.args:
-            if arg.star:
+            args.append(self._construction_argument(arg, statement, local))
+        for keyword in call.keywords:
+            if keyword.arg in kwargs:
                 return None
-            if arg.keyword is not None and arg.keyword.value in kwargs:
-                return None
-            if local and _mentions(arg.value, local):
-                value = UNKNOWN
-            else:
-                saved = self.statement
-                self.statement = statement  # the place of a layer built in an argument
-                try:
-                    with self.silenced():
-                        value = self.eval(arg.value, Scope(self.globals))
-                except (_Return, _Break, _Continue, _Abort, RecursionError):
-                    value = UNKNOWN
-                finally:
-                    self.statement = saved
-            if arg.keyword is None:
-                if kwargs:
-                    return None
-                args.append(value)
-            else:
-                kwargs[arg.keyword.value] = value
+            kwargs[keyword.arg] = self._construction_argument(keyword.value, statement, local)
         return args, kwargs
+
+    def _construction_argument(self, node: ast.expr, statement: ast.stmt, local: set) -> Any:
+        if local and _mentions(node, local):
+            return UNKNOWN
+        saved = self.statement
+        self.statement = statement  # the place of a layer built in an argument
+        try:
+            with self.silenced():
+                return self.eval(node, Scope(self.globals))
+        except (_Return, _Break, _Continue, _Abort, RecursionError):
+            return UNKNOWN
+        finally:
+            self.statement = saved
 
     def base_init(self, module: UserModule, args: List[Any], kwargs: Dict[str, Any]) -> None:
         kind = module.cls.kind if module.cls is not None else "module"
@@ -770,7 +767,7 @@ class Propagator(Interpreter):
     # ----------------------------------------------------------------- tensor operations
 
     def tensor_binary(self, op: type, left: Any, right: Any) -> Any:
-        if op is cst.MatrixMultiply:
+        if op is ast.MatMult:
             return self.matmul(left, right)
         if isinstance(left, Tensor) and isinstance(right, Tensor):
             return self.broadcast_op(left, right, _OP_SYMBOL.get(op, "op"))
@@ -930,7 +927,7 @@ class Propagator(Interpreter):
             if isinstance(a, Tensor) and isinstance(b, Tensor):
                 return self.broadcast_op(a, b, f"torch.{name}")
             if isinstance(a, Tensor) or isinstance(b, Tensor):
-                return self.tensor_binary(cst.Add, a, b)
+                return self.tensor_binary(ast.Add, a, b)
             return UNKNOWN
         if name == "where" and len(args) == 3:
             shapes = [shape_of(a) for a in args if isinstance(a, Tensor)]
@@ -1160,8 +1157,8 @@ class Propagator(Interpreter):
 #: checked both ways: with the other errors fixed as suggested, and with the code as it is).
 _AS_WRITTEN = [False]
 
-_OP_SYMBOL = {cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/",
-              cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**"}
+_OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
+              ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 
 _FUNCTIONAL_POOLS: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
 for _n in (1, 2, 3):
@@ -1174,24 +1171,21 @@ for _n in (1, 2, 3):
     _FUNCTIONAL_POOLS[f"adaptive_max_pool{_n}d"] = (f"AdaptiveMaxPool{_n}d", ("output_size", "return_indices"))
 
 
-def _required_parameters(init: cst.FunctionDef) -> bool:
+def _required_parameters(init: ast.FunctionDef) -> bool:
     """Whether ``__init__`` has a parameter (after ``self``) that needs an argument."""
-    params = list(init.params.posonly_params) + list(init.params.params)
-    if any(param.default is None for param in params[1:]):
+    arguments = init.args
+    params = list(arguments.posonlyargs) + list(arguments.args)
+    # Defaults belong to the last parameters: the first ``len(params) - len(defaults)`` need one.
+    if len(params) - len(arguments.defaults) > 1:
         return True
-    return any(param.default is None for param in init.params.kwonly_params)
+    return any(default is None for default in arguments.kw_defaults)
 
 
-def _mentions(node: cst.CSTNode, names: set) -> bool:
-    found = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            if name.value in names:
-                found.append(name)
-
-    node.visit(Finder())
-    return bool(found)
+def _mentions(node: ast.AST, names: set) -> bool:
+    for child in ast.walk(node):
+        if type(child) is ast.Name and child.id in names:
+            return True
+    return False
 
 
 def _same_arguments(a: Tuple[List[Any], Dict[str, Any]], b: Tuple[List[Any], Dict[str, Any]]) -> bool:

@@ -1,18 +1,18 @@
 """Suggestions: the smallest change to a layer that removes a finding, as text and as edits.
 
 The solver (``core/solver.py``) finds the parameters; this module decides what to ask it (which
-layer, which target size) and turns its answer into libcst-made edits of the argument text as
+layer, which target size) and turns its answer into edits of the argument text as
 the user wrote it: a positional argument stays positional, a keyword stays a keyword, a tuple
 stays a tuple, and only the changed argument's text is replaced.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import libcst as cst
 
 from ..core import formulas
 from ..core.codes import ShapeError
@@ -378,31 +378,81 @@ def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Cha
 # --------------------------------------------------------------------------- edits
 
 
-def _literal(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Integer, cst.SimpleString, cst.Float)):
-        return True
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
-        return True
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return all(isinstance(e, cst.Element) and _literal(e.value) for e in node.elements)
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-        return True
+_NUMBERS = (int, float)
+
+
+def _literal(node: ast.expr) -> bool:
+    kind = type(node)
+    if kind is ast.Constant:
+        value = node.value
+        return value is None or isinstance(value, (int, float, str, bytes)) and not isinstance(value, complex)
+    if kind is ast.UnaryOp:
+        operand = node.operand
+        return type(operand) is ast.Constant and type(operand.value) in _NUMBERS
+    if kind is ast.Tuple or kind is ast.List:
+        return all(type(e) is not ast.Starred and _literal(e) for e in node.elts)
     return False
 
 
-def _format(value: Any, original: Optional[cst.BaseExpression]) -> str:
+def _format(value: Any, original: Optional[ast.expr]) -> str:
     if isinstance(value, str):
         return repr(value)
     if not isinstance(value, (tuple, list)):
         return str(value)
     values = list(value)
-    if isinstance(original, cst.List):
+    if isinstance(original, ast.List):
         return "[" + ", ".join(map(str, values)) + "]"
-    if isinstance(original, cst.Tuple) or len(set(values)) > 1:
+    if isinstance(original, ast.Tuple) or len(set(values)) > 1:
         if len(values) == 1:
             return f"({values[0]},)"
         return "(" + ", ".join(map(str, values)) + ")"
     return str(values[0])
+
+
+def _argument_text(positions: Positions, call: ast.Call, arg: ast.AST, index: int) -> str:
+    """An argument's value as written, with the parentheses around it (``k=(3)`` gives ``(3)``)."""
+    if isinstance(arg, ast.keyword):
+        written = positions.source(arg)
+        _, equal, after = written.partition("=")
+        after = after.strip()
+        if equal and after.startswith("(") and after.endswith(")"):
+            return after
+        return positions.source(arg.value)
+    text = positions.source(arg)
+    if index == 0:
+        gap = positions.between(call.func, arg)
+        opening = gap.count("(") - 1  # the call's own parenthesis
+    else:
+        gap = positions.between(call.args[index - 1], arg)
+        opening = gap.rpartition(",")[2].count("(")
+    if opening <= 0:
+        return text
+    following = call.args[index + 1] if index + 1 < len(call.args) else (call.keywords[0] if call.keywords else None)
+    after = positions.between(arg, following) if following is not None else positions.until_end(arg, call)
+    closing = 0
+    for char in after:
+        if char == ")":
+            closing += 1
+        elif not char.isspace():
+            break
+    if following is None:
+        closing -= 1  # the call's own parenthesis (when no trailing comma follows)
+        if after.rstrip().rstrip(")").rstrip().endswith(","):
+            closing += 1
+    wrap = min(opening, closing)
+    if wrap <= 0:
+        return text
+    before = gap
+    cut = len(before)
+    for _ in range(wrap):
+        cut = before.rindex("(", 0, cut)
+    end = 0
+    seen = 0
+    while seen < wrap:
+        if after[end] == ")":
+            seen += 1
+        end += 1
+    return before[cut:] + text + after[:end]
 
 
 @dataclass
@@ -412,36 +462,36 @@ class LayerEdit:
     literal: bool = True
 
 
-def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
-               module: cst.Module) -> Optional[LayerEdit]:
+def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions) -> Optional[LayerEdit]:
     """Edits replacing (or adding) the arguments of ``layer``'s constructor call for ``values``."""
     call = layer.node
     statement = layer.statement
-    if not isinstance(call, cst.Call) or statement is None:
+    if not isinstance(call, ast.Call) or statement is None:
         return None
-    if any(arg.star for arg in call.args):
+    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
     positional_names = [p.name for p in layer.spec.params if p.kind == POSITIONAL]
-    positional_args = [a for a in call.args if a.keyword is None]
+    positional_args = call.args
     result = LayerEdit()
     new_args: List[Tuple[str, str]] = []  # (keyword or "", text) of the replacement call
     replaced: Dict[int, str] = {}
     for name, value in values.items():
-        arg: Optional[cst.Arg] = None
-        for candidate in call.args:
-            if candidate.keyword is not None and candidate.keyword.value == name:
-                arg = candidate
+        arg: Optional[ast.AST] = None
+        original: Optional[ast.expr] = None
+        for candidate in call.keywords:
+            if candidate.arg == name:
+                arg, original = candidate, candidate.value
         if arg is None and name in positional_names:
             index = positional_names.index(name)
             if index < len(positional_args):
-                arg = positional_args[index]
+                arg = original = positional_args[index]
         if arg is not None:
-            text = _format(value, arg.value)
+            text = _format(value, original)
             where = positions.argument(call, statement, arg)
             if where is None:
                 return None
             result.edits.append(Edit(text, where[0], where[1]))
-            result.literal = result.literal and _literal(arg.value)
+            result.literal = result.literal and _literal(original)
             replaced[id(arg)] = text
         else:
             new_args.append((name, _format(value, None)))
@@ -452,13 +502,18 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
             return None
         result.edits.append(Edit("".join(f", {name}={text}" for name, text in new_args), where, where))
     parts = []
-    for arg in call.args:
+    for index, arg in enumerate(call.args):
         text = replaced.get(id(arg))
         if text is None:
-            text = " ".join(module.code_for_node(arg.value).split())
-        parts.append(f"{arg.keyword.value}={text}" if arg.keyword is not None else text)
+            text = " ".join(_argument_text(positions, call, arg, index).split())
+        parts.append(text)
+    for keyword in call.keywords:
+        text = replaced.get(id(keyword))
+        if text is None:
+            text = " ".join(_argument_text(positions, call, keyword, -1).split())
+        parts.append(f"{keyword.arg}={text}")
     parts.extend(f"{name}={text}" for name, text in new_args)
-    function = "".join(module.code_for_node(call.func).split())
+    function = "".join(positions.source(call.func).split())
     result.code = f"{function}({', '.join(parts)})"
     result.edits.sort(key=lambda e: e.start)
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-import libcst as cst
+import ast
 
 from ..core.layers import UNKNOWN, LayerSpec
 from ..core.shapes import MaybeShape
@@ -76,8 +76,8 @@ class ModuleValue:
 
     type_name: str
     #: The constructor call and the statement holding it (for positions); None when synthetic.
-    node: Optional[cst.Call] = None
-    statement: Optional[cst.CSTNode] = None
+    node: Optional[ast.Call] = None
+    statement: Optional[ast.stmt] = None
     children: Dict[str, "ModuleValue"] = field(default_factory=dict)
     #: True when the children could not all be evaluated (a loop of unknown length, ...).
     incomplete: bool = False
@@ -172,7 +172,8 @@ class ClassRef:
 
 @dataclass(eq=False)
 class FunctionRef:
-    node: cst.FunctionDef
+    #: ast.FunctionDef or ast.AsyncFunctionDef.
+    node: ast.FunctionDef
     #: The class the function is defined in (for ``super()``), None for a module-level function.
     owner: Any = None
 
@@ -205,7 +206,7 @@ class SuperRef:
 
 @dataclass(eq=False)
 class LambdaRef:
-    node: cst.Lambda
+    node: ast.Lambda
     scope: Dict[str, Any]
 
 

@@ -3,9 +3,9 @@ what Python would compute where it can, and says UNKNOWN everywhere else."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
-import libcst as cst
 import pytest
 
 from shapelint.analysis.collect import index_file
@@ -26,20 +26,22 @@ import torch.nn.functional as F
 
 
 def interpreter(source: str = ""):
-    module = cst.parse_module(PRELUDE + textwrap.dedent(source))
+    module = ast.parse(PRELUDE + textwrap.dedent(source))
     propagator = Propagator(index_file(module))
     scope = Scope(propagator.globals, propagator.globals)
     for statement in module.body:
-        if not isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
-            propagator.exec_statement(statement, scope) if not isinstance(statement, cst.SimpleStatementLine) else [
-                propagator.exec_statement(small, scope) for small in statement.body
-            ]
+        if not isinstance(statement, (ast.ClassDef, ast.FunctionDef)):
+            propagator.exec_statement(statement, scope)
     return propagator
+
+
+def parse_expression(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
 
 
 def value(expression: str, source: str = ""):
     propagator = interpreter(source)
-    return propagator.eval(cst.parse_expression(expression), Scope(propagator.globals))
+    return propagator.eval(parse_expression(expression), Scope(propagator.globals))
 
 
 @pytest.mark.parametrize(
@@ -129,7 +131,7 @@ def test_user_module_built_with_arguments_from_its_parent():
 
 def _shape(propagator, expression, shape):
     scope = Scope(propagator.globals, {"x": Tensor(shape)})
-    out = propagator.eval(cst.parse_expression(expression), scope)
+    out = propagator.eval(parse_expression(expression), scope)
     return out.shape if isinstance(out, Tensor) else out
 
 

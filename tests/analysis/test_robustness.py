@@ -110,7 +110,7 @@ def test_syntax_error_is_shp001(tmp_path, content):
 
 
 def test_too_deeply_nested_for_cpython(tmp_path):
-    """CPython refuses 300 nested parentheses; libcst may not. SHP001 or nothing, no crash."""
+    """CPython refuses 300 nested parentheses (older versions may not). SHP001 or nothing, no crash."""
     path = write(tmp_path, "nested.py", PRELUDE + "x = " + "(" * 300 + ")" * 300 + "\n")
     code, diagnostics, stderr = check_json(path)
     no_traceback(stderr)

@@ -7,6 +7,7 @@ runs flake8 in a subprocess on real model code.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,11 @@ flake8_cli = pytest.importorskip("flake8.main.cli")
 class FakeEngine:
     def __init__(self) -> None:
         self.calls = []
+        self.trees = []
 
-    def analyze_source(self, source, path, options):
+    def analyze_source(self, source, path, options, tree=None):
         self.calls.append((path, source, options))
+        self.trees.append(tree)
         diagnostics = []
         for row, line in enumerate(source.splitlines(), start=1):
             col = line.find("BUG")
@@ -66,6 +69,16 @@ def test_reports_with_flake8_positions_and_the_fixable_suffix(engine, capsys):
         "m.py:4:10: SHP103 found RISKY",  # an unsafe fix is not what --fix applies
     ]
     assert FIXABLE_SUFFIX == " [*] fixable with shapelint check --fix"
+
+
+def test_the_engine_gets_flake8s_tree_of_exactly_the_source(engine, capsys):
+    """No second parse: the analysis is handed the tree flake8 made of the very text it gets."""
+    Path("m.py").write_text("\ufeffimport torch.nn as nn  # nn.Module\r\nx = 1  # BUG\r\n")
+    assert flake8(capsys, "--select", "SHP", "m.py")[1] == ["m.py:2:10: SHP101 found BUG"]
+    (path, source, _), = engine.calls
+    (tree,) = engine.trees
+    assert isinstance(tree, ast.Module)
+    assert ast.dump(tree, include_attributes=True) == ast.dump(ast.parse(source), include_attributes=True)
 
 
 def test_flake8_applies_noqa_select_and_extend_ignore(engine, capsys):
@@ -144,7 +157,7 @@ def test_pyproject_inputs_reach_the_engine(engine, capsys):
 
 
 def test_an_engine_crash_does_not_take_flake8_down(engine, capsys, monkeypatch):
-    def crash(source, path, options):
+    def crash(source, path, options, tree=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(analysis, "analyze_source", crash)

@@ -1,4 +1,5 @@
-"""Start-up cost is structural: files without torch layers never load the engine (libcst).
+"""Start-up cost is structural: files without torch layers never load the engine, and the engine
+(stdlib ``ast`` only) never loads libcst, which only ``check --fix``/``--diff`` need.
 
 Each check runs in a fresh interpreter (the test process has long imported everything), and
 asserts on ``sys.modules``, never on timings, so it cannot flake on a loaded machine.
@@ -11,6 +12,14 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+
+TORCH_MODEL = (
+    "import torch.nn as nn\n\n\nclass Net(nn.Module):  # shapelint: input=(1, 3, 8, 8)\n"
+    "    def __init__(self):\n        super().__init__()\n"
+    "        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(4)\n\n"
+    "    def forward(self, x):\n        return self.bn(self.conv(x))\n"
+)
 
 
 def _modules_after(code: str, cwd: Path) -> dict:
@@ -44,7 +53,8 @@ def test_public_api_still_importable(tmp_path):
         """,
         tmp_path,
     )
-    assert "libcst" in found["modules"]
+    assert "shapelint.analysis.analyze" in found["modules"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
 
 
 def test_check_of_files_without_torch_never_imports_libcst(tmp_path):
@@ -77,7 +87,23 @@ def test_check_of_a_torch_file_still_analyses_it(tmp_path):
         tmp_path,
     )
     assert "EXIT 1" in found["stdout"] and "SHP102" in found["stdout"]
-    assert "libcst" in found["modules"]
+    assert "shapelint.analysis.analyze" in found["modules"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
+
+
+def test_check_of_a_torch_file_with_a_fix_never_imports_libcst(tmp_path):
+    """A diagnostic with a fix, reported without --fix/--diff: the fix is never applied, so the
+    fixer's parse check (the only libcst user) is not loaded."""
+    (tmp_path / "model.py").write_text(TORCH_MODEL)
+    found = _modules_after(
+        """
+        from shapelint.cli.check_cmd import main
+        print("EXIT", main(["--no-cache", "-j1", "model.py"]))
+        """,
+        tmp_path,
+    )
+    assert "EXIT 1" in found["stdout"] and "SHP102" in found["stdout"] and "fixable" in found["stdout"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
 
 
 def test_flake8_plugin_on_a_file_without_torch_never_imports_libcst(tmp_path):
@@ -90,4 +116,20 @@ def test_flake8_plugin_on_a_file_without_torch_never_imports_libcst(tmp_path):
         tmp_path,
     )
     assert "REPORTED []" in found["stdout"]
+    assert not any(m.startswith("libcst") for m in found["modules"])
+
+
+def test_flake8_plugin_on_a_torch_file_never_imports_libcst(tmp_path):
+    found = _modules_after(
+        """
+        import ast
+        from shapelint.flake8_plugin import ShapelintPlugin
+        lines = %r
+        plugin = ShapelintPlugin(ast.parse("".join(lines)), "model.py", lines)
+        print("REPORTED", [message.split()[0] for _, _, message, _ in plugin.run()])
+        """ % (TORCH_MODEL.splitlines(keepends=True),),
+        tmp_path,
+    )
+    assert "REPORTED ['SHP102']" in found["stdout"], found["stdout"]
+    assert "shapelint.analysis.analyze" in found["modules"]
     assert not any(m.startswith("libcst") for m in found["modules"])
