@@ -1,6 +1,6 @@
 """The cheap pre-filter: whether a file can build a torch.nn layer at all.
 
-Kept apart from the engine (and libcst) on purpose: ``shapelint check`` and the flake8 plugin ask
+Kept apart from the engine on purpose: ``shapelint check`` and the flake8 plugin ask
 this for every file, and a file that answers False must cost neither the engine's import nor a
 parse. Imports nothing beyond the standard library.
 """

@@ -52,7 +52,7 @@ def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
     """``--input NAME=SHAPE`` values by name (a later one wins); a bad one is a UsageError."""
     shapes: Dict[str, object] = {}
     if not values:
-        return shapes  # without importing the analysis layer (libcst): a cache hit needs none
+        return shapes  # without importing the analysis layer: a cache hit needs none
     from ..analysis.declarations import DeclarationError, parse_cli_shape
     from ..core.codes import BAD_DECLARATION
 

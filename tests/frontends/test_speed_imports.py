@@ -133,3 +133,30 @@ def test_flake8_plugin_on_a_torch_file_never_imports_libcst(tmp_path):
     assert "REPORTED ['SHP102']" in found["stdout"], found["stdout"]
     assert "shapelint.analysis.analyze" in found["modules"]
     assert not any(m.startswith("libcst") for m in found["modules"])
+
+
+def test_version_loads_only_the_command_dispatcher(tmp_path):
+    found = _modules_after(
+        """
+        from shapelint.cli import main
+        try:
+            main(["--version"])
+        except SystemExit:
+            pass
+        """,
+        tmp_path,
+    )
+    assert found["stdout"].startswith("shapelint ")
+    assert found["modules"] == ["shapelint", "shapelint.cli"]
+
+
+def test_warm_cache_check_never_loads_the_engine(tmp_path):
+    """A re-check after no edit is answered from the cache: no engine, no worker pool."""
+    (tmp_path / "model.py").write_text(TORCH_MODEL)
+    env_code = "import os\nos.environ['SHAPELINT_CACHE_DIR'] = %r\n" % str(tmp_path / "cache")
+    run = env_code + 'from shapelint.cli.check_cmd import main\nprint("EXIT", main(["model.py"]))\n'
+    first = _modules_after(run, tmp_path)
+    assert "EXIT 1" in first["stdout"] and "shapelint.analysis.analyze" in first["modules"]
+    second = _modules_after(run, tmp_path)
+    assert "EXIT 1" in second["stdout"] and "SHP102" in second["stdout"]
+    assert not any(m.startswith(("shapelint.analysis.", "libcst")) for m in second["modules"])
