@@ -129,7 +129,9 @@ class ShapelintPlugin:
 
             options, error = self._options()
             if options is None:
-                yield 1, 0, f"{BAD_DECLARATION} {' '.join(str(error).split())}", type(self)
+                # flake8 messages start with the code; a config shape error already names it inside.
+                text = " ".join(str(error).split()).replace(f"{BAD_DECLARATION} ", "", 1)
+                yield 1, 0, f"{BAD_DECLARATION} {text}", type(self)
                 return
             # flake8 names discovered files `./pkg/m.py`; `pkg/m.py::Net` declarations expect `pkg/m.py`.
             path = self.filename if self.filename in ("-", "stdin") else os.path.normpath(self.filename)

@@ -903,8 +903,6 @@ class Interpreter:
         return self.call(fn, args, kwargs, node)
 
     def call_unbindable(self, fn: Any, node: ast.Call) -> Any:
-        from .values import ModuleValue as _M  # noqa: F401
-
         if isinstance(fn, TorchRef):
             return self.torch_call(fn, [_STAR_UNKNOWN], {}, node)
         if isinstance(fn, ClassRef) and fn.info.kind is not None:

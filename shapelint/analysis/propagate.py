@@ -185,6 +185,49 @@ def _view_shape(source: MaybeShape, sizes: List[Any]) -> MaybeShape:
     return tuple(inferred if i == at else d for i, d in enumerate(dims))
 
 
+def _pieces(shape: MaybeShape, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    """The tensors of ``chunk``/``split``/``unbind``, as a tuple; UNKNOWN unless their number
+    is certain (unpacking then stays unknown instead of guessing)."""
+    first = args[0] if args else kwargs.get("split_size_or_sections", kwargs.get("chunks"))
+    if name == "unbind":
+        first = None
+        dim = args[0] if args else kwargs.get("dim", 0)
+    else:
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    if shape is None or not isinstance(dim, int) or isinstance(dim, bool):
+        return UNKNOWN
+    index = normalize_dim_index(dim, len(shape))
+    if index is None:
+        return UNKNOWN
+    size = shape[index]
+    known = isinstance(size, int) and not isinstance(size, bool) and size > 0
+
+    def positive(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and n > 0
+
+    if name == "unbind":
+        if not known:
+            return UNKNOWN
+        rest = tuple(shape[:index]) + tuple(shape[index + 1:])
+        return tuple(Tensor(rest) for _ in range(size))
+    if name == "chunk":
+        if not known or not positive(first):
+            return UNKNOWN
+        step = -(-size // first)  # torch.chunk: pieces of ceil(size / chunks), the last smaller
+        sizes = [step] * (size // step) + ([size % step] if size % step else [])
+    elif isinstance(first, (list, tuple)):
+        if not first or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in first):
+            return UNKNOWN
+        if known and sum(first) != size:
+            return UNKNOWN  # torch raises; not a shape this tool reports
+        sizes = list(first)
+    else:
+        if not known or not positive(first):
+            return UNKNOWN
+        sizes = [first] * (size // first) + ([size % first] if size % first else [])
+    return tuple(Tensor(tuple(shape[:index]) + (n,) + tuple(shape[index + 1:])) for n in sizes)
+
+
 def _reduce(shape: MaybeShape, dim: Any, keepdim: Any) -> MaybeShape:
     if shape is None:
         return None
@@ -1110,7 +1153,7 @@ class Propagator(Interpreter):
                 return (out, Tensor(out.shape))
             return out
         if name in ("chunk", "split", "unbind"):
-            return UNKNOWN
+            return _pieces(shape, name, args, kwargs)
         if name in ("expand", "repeat"):
             sizes = _as_size_list(args)
             if sizes is None or shape is None:

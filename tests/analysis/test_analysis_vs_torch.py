@@ -11,6 +11,8 @@ import textwrap
 from typing import Dict, List, Optional, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -397,6 +399,27 @@ if __name__ == '__main__':
 """,
         "ResNet", "ResNet()", [(2, 3, 64, 64)],
     ),
+    "glu_chunk_split_unbind": (
+        """
+        # shapelint: input=(2, 16, 10)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.gate = nn.Conv1d(16, 32, 3, padding=1)
+                self.left = nn.Conv1d(4, 4, 1)
+                self.right = nn.Conv1d(12, 6, 1)
+                self.head = nn.Linear(10, 5)
+
+            def forward(self, x):
+                a, b = self.gate(x).chunk(2, dim=1)
+                x = a * torch.sigmoid(b)
+                left, right = torch.split(x, [4, 12], dim=1)
+                y = torch.cat([self.left(left), self.right(right)], dim=1)
+                first, *rest = y.unbind(0)
+                return self.head(first + rest[0])
+        """,
+        "Net", "Net()", [(2, 16, 10)],
+    ),
 }
 
 
@@ -427,3 +450,38 @@ def test_symbolic_batch_survives_view_and_flatten():
     assert model.input == ("b", 3, 8, 8)
     assert model.output == ("b", 2)
     assert {layer.name: layer.output for layer in model.layers}["fc"] == ("b", 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 9), min_size=1, max_size=4),
+    op=st.sampled_from(["chunk", "split", "split_list", "unbind"]),
+    n=st.integers(1, 10),
+    dim_seed=st.integers(0, 7),
+    data=st.data(),
+)
+def test_chunk_split_unbind_pieces_match_pytorch(shape, op, n, dim_seed, data):
+    """Every piece shapelint gives is the piece torch gives; where it gives UNKNOWN torch
+    either raises or shapelint has no certainty (never a wrong tuple)."""
+    from shapelint.analysis.propagate import _pieces
+    from shapelint.core.layers import UNKNOWN
+
+    dim = dim_seed % (2 * len(shape)) - len(shape)  # negative and positive dims
+    x = torch.zeros(*shape)
+    if op == "chunk":
+        name, args, call = "chunk", [n, dim], lambda: x.chunk(n, dim)
+    elif op == "split":
+        name, args, call = "split", [n, dim], lambda: x.split(n, dim)
+    elif op == "split_list":
+        sections = data.draw(st.lists(st.integers(0, 5), min_size=1, max_size=4))
+        name, args, call = "split", [sections, dim], lambda: x.split(sections, dim)
+    else:
+        name, args, call = "unbind", [dim], lambda: x.unbind(dim)
+    ours = _pieces(tuple(shape), name, args, {})
+    try:
+        theirs = [tuple(t.shape) for t in call()]
+    except RuntimeError:
+        assert ours is UNKNOWN
+        return
+    assert ours is not UNKNOWN
+    assert [t.shape for t in ours] == theirs

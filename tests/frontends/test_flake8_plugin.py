@@ -149,6 +149,16 @@ def test_a_malformed_shape_option_is_reported_not_a_crash(engine, capsys):
     assert line.startswith("m.py:1:1: SHP002 --shapelint-input/--shapelint-output:")
 
 
+def test_a_malformed_config_shape_is_one_shp002_naming_the_key(engine, capsys):
+    Path("m.py").write_text("import torch.nn as nn  # nn.Module\n")
+    Path("pyproject.toml").write_text('[tool.shapelint.inputs]\nNet = [1, "a b"]\n')
+    code, lines = flake8(capsys, "--select", "SHP", "m.py")
+    assert code == 1
+    [line] = lines
+    assert line.startswith("m.py:1:1: SHP002 ") and line.count("SHP002") == 1
+    assert "tool.shapelint.inputs.Net: malformed shape declaration" in line
+
+
 def test_pyproject_inputs_reach_the_engine(engine, capsys):
     Path("m.py").write_text("import torch.nn as nn  # nn.Module\n")
     Path("pyproject.toml").write_text('[tool.shapelint.inputs]\n"Net" = [1, 3, 8, 8]\n')
