@@ -132,6 +132,8 @@ def test_user_module_built_with_arguments_from_its_parent():
 def _shape(propagator, expression, shape):
     scope = Scope(propagator.globals, {"x": Tensor(shape)})
     out = propagator.eval(parse_expression(expression), scope)
+    if isinstance(out, tuple) and out and all(isinstance(t, Tensor) for t in out):
+        return [t.shape for t in out]  # the pieces of chunk/split/unbind
     return out.shape if isinstance(out, Tensor) else out
 
 
@@ -161,7 +163,9 @@ def _shape(propagator, expression, shape):
         ("x.shape[-1] * 2", (1, 5), 10),
         ("x.size()", ("b", 3), (Symbol("b"), 3)),
         ("x.dim()", (1, 2, 3), 3),
-        ("x.chunk(2)", (4,), UNKNOWN),
+        ("x.chunk(2)", (4,), [(2,), (2,)]),
+        ("x.chunk(2, dim=1)", ("b", 3), [("b", 2), ("b", 1)]),
+        ("x.chunk(2)", ("b", 3), UNKNOWN),  # how many pieces depends on b
     ],
 )
 def test_tensor_operations(expression, shape, expected):
