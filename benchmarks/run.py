@@ -16,8 +16,9 @@ Everything downloaded or built lives in ``benchmarks/.work/`` (gitignored):
 - ``venv-shapelint``: flake8 + this working tree installed editable, for ``shapelint check`` and
   for "flake8 with the shapelint plugin".
 
-Each measured command runs as a fresh child process. Wall time is measured around it; peak memory
-is (a) the largest max-RSS of any process in its tree, from ``os.wait4`` (the kernel folds reaped
+Each measured command runs as a fresh process, started by the small ``launch.py`` (so that it does
+not inherit this script's peak RSS), which times it and reads its resource usage. Peak memory is
+(a) the largest max-RSS of any process in its tree, from ``os.wait4`` (the kernel folds reaped
 grandchildren into it), and (b) the memory of the whole tree, sampled from ``/proc``: the sum of
 each process's PSS (so pages that forked workers share with their parent count once), or of RSS
 where PSS cannot be read.
@@ -218,8 +219,9 @@ def _process_kb(pid: int, page_kb: int) -> int:
 
 
 def _tree_rss_kb(root: int) -> int:
+    """Memory of the descendants of ``root`` (the launcher itself is not counted)."""
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    total, stack, seen = 0, [root], set()
+    total, stack, seen = 0, _child_pids(root), {root}
     while stack:
         pid = stack.pop()
         if pid in seen:
@@ -232,13 +234,16 @@ def _tree_rss_kb(root: int) -> int:
 
 def measure(cmd: Sequence[str], cwd: Path, sample_tree: bool = True,
             env: Optional[Dict[str, str]] = None, timeout_s: Optional[float] = None) -> Measurement:
-    """Run ``cmd`` once as a fresh child; its output goes to temp files, not pipes, so a chatty
-    tool is never slowed by a reader."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``cmd`` once as a fresh grandchild, through ``launch.py`` (see there why); its output
+    goes to temp files, not pipes, so a chatty tool is never slowed by a reader."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as scratch:
+        result_path = os.path.join(scratch, "result.json")
+        launcher = [sys.executable, "-S", "-I", str(Path(__file__).with_name("launch.py")), result_path]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         start = time.perf_counter()
         # Its own session, so a timeout can stop the whole tree (workers too) and nothing else.
-        proc = subprocess.Popen(list(cmd), cwd=str(cwd), stdout=out, stderr=err,
+        proc = subprocess.Popen(launcher + list(cmd), cwd=str(cwd), stdout=out, stderr=err,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         timed_out = threading.Event()
 
@@ -274,9 +279,15 @@ def measure(cmd: Sequence[str], cwd: Path, sample_tree: bool = True,
             else (status >> 8)
         out.seek(0)
         err.seek(0)
-        # ru_maxrss is in KiB on Linux.
-        m = Measurement(wall, usage.ru_utime + usage.ru_stime, proc.returncode,
-                        usage.ru_maxrss / 1024, peak_tree_kb[0] / 1024, out.read(), err.read(), load)
+        cpu, max_rss_kb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss  # KiB on Linux
+        try:
+            with open(result_path) as f:  # the command's own figures, launcher excluded
+                own = json.load(f)
+            wall, cpu, max_rss_kb, proc.returncode = own["wall_s"], own["cpu_s"], own["max_rss_kb"], own["returncode"]
+        except (OSError, ValueError, KeyError):
+            pass  # killed on timeout: the launcher's figures, which include the command's
+        m = Measurement(wall, cpu, proc.returncode, max_rss_kb / 1024, peak_tree_kb[0] / 1024,
+                        out.read(), err.read(), load)
         m.timed_out = timed_out.is_set()
         return m
 
