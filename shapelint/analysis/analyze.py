@@ -121,7 +121,9 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, _ver
             tree = _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
-        except (RecursionError, MemoryError, ValueError) as error:
+        except RecursionError:
+            return _parse_error(path, "cannot parse file: nested too deeply for Python's parser")
+        except (MemoryError, ValueError) as error:
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say

@@ -118,6 +118,17 @@ def test_too_deeply_nested_for_cpython(tmp_path):
     assert code == (1 if diagnostics else 0)
 
 
+def test_an_expression_too_deep_for_the_parser_is_one_shp001(tmp_path):
+    """A 50,000-term sum makes CPython's parser raise RecursionError: one SHP001 that says so."""
+    path = write(tmp_path, "deep.py", PRELUDE + "x = " + "+".join(["1"] * 50_000) + "\n")
+    code, diagnostics, stderr = check_json(path)
+    no_traceback(stderr)
+    if diagnostics:  # a parser that copes is fine too
+        [d] = diagnostics
+        assert d["code"] == "SHP001" and d["message"] == "cannot parse file: nested too deeply for Python's parser"
+    assert code == (1 if diagnostics else 0)
+
+
 def test_syntax_error_position(tmp_path):
     path = write(tmp_path, "broken.py", PRELUDE + "x = 1\ny = (2,\nz = 3 +\n")
     code, diagnostics, stderr = check_json(path)
