@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..core.codes import INCOMPATIBLE_SHAPES, SHAPE_MISMATCH, ShapeError
-from ..core.layers import LAYERS, UNKNOWN, BindError, flatten_shape, interpolate_shape
+from ..core.layers import LAYERS, UNKNOWN, BindError, TensorResult, flatten_shape, interpolate_shape
 from ..core.shapes import MaybeShape, broadcast, format_shape, is_known, normalize_dim_index
 from .collect import ClassInfo, FileIndex, constructions_of
 from .evaluate import _STAR_UNKNOWN, Interpreter, Scope, _Abort, _Break, _Continue, _Return, iter_known
@@ -41,8 +41,22 @@ from .values import (
     value_dim,
 )
 
+#: Names of a layer's first forward argument, when it is passed by keyword.
+_INPUT_NAMES = ("input", "query", "src", "tgt")
+
 #: Parameters of conv-like layers that torch stores as tuples (``conv.kernel_size == (3, 3)``).
 _TUPLE_ATTRIBUTES = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+
+#: The constructor arguments that torch keeps as attributes of the same name and value, for
+#: layers that do not keep them all (``TransformerEncoderLayer.dropout`` is a module).
+_RNN_ATTRIBUTES = frozenset({"input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                             "bidirectional", "proj_size", "nonlinearity"})
+_STORED_ATTRIBUTES = {
+    **{name: _RNN_ATTRIBUTES for name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")},
+    "MultiheadAttention": frozenset({"embed_dim", "num_heads", "batch_first", "kdim", "vdim"}),
+    "TransformerEncoderLayer": frozenset({"norm_first"}),
+    "TransformerDecoderLayer": frozenset({"norm_first"}),
+}
 
 _SHAPE_PRESERVING_FUNCTIONS = {
     "relu", "relu_", "relu6", "elu", "elu_", "selu", "celu", "gelu", "silu", "mish", "leaky_relu",
@@ -373,16 +387,17 @@ class Propagator(Interpreter):
         count = self.constructions.get(id(node), 0) + 1
         self.constructions[id(node)] = count
         if _STAR_UNKNOWN in args:
-            params = {p.name: UNKNOWN for p in spec.params}
+            params = {p.name: UNKNOWN for p in spec.signature}
         else:
             try:
                 params = spec.bind([_plain(a) for a in args], {k: _plain(v) for k, v in kwargs.items()})
             except BindError:
-                params = {p.name: UNKNOWN for p in spec.params}
+                params = {p.name: UNKNOWN for p in spec.signature}
         module = LayerModule(short, node=node, statement=self.statement, spec=spec, params=params,
                              constructions=count)
         if self.silent:
             module.uncertain = False  # built silently only matters for reporting, not for use
+        self._add_submodules(module, None, None)
         self._attach_layer_pragma(module)
         try:
             spec.infer(params, None)
@@ -396,6 +411,29 @@ class Propagator(Interpreter):
         except Exception:  # noqa: BLE001
             pass
         return module
+
+    def _add_submodules(self, module: LayerModule, x: MaybeShape, out: MaybeShape) -> None:
+        """The submodules a layer builds itself (``named_modules()`` lists them), and on its
+        call their calls. They are opaque: what calls them directly gets an unknown result."""
+        spec = module.spec
+        if spec.submodules is None:
+            return
+        try:
+            subs = spec.submodules(module.params, x, out)
+        except Exception:  # noqa: BLE001 - odd evaluated values must not crash the analysis
+            return
+
+        def add(parent: ModuleValue, items) -> None:
+            for sub in items:
+                child = parent.children.get(sub.name)
+                if child is None:
+                    child = OpaqueModule(sub.type_name, node=module.node, statement=module.statement)
+                    parent.children[sub.name] = child
+                if sub.called:
+                    child.record_call(sub.input, sub.output)
+                add(child, sub.children)
+
+        add(module, subs)
 
     def _attach_layer_pragma(self, module: ModuleValue) -> None:
         if not self.layer_pragmas or self.call_end_line is None or module.node is None:
@@ -553,6 +591,12 @@ class Propagator(Interpreter):
             if value is not UNKNOWN:
                 return value
         if isinstance(module, LayerModule):
+            stored = _STORED_ATTRIBUTES.get(module.spec.name)
+            if stored is not None and name in module.params and name not in stored:
+                return UNKNOWN  # a constructor argument the module does not keep as it is
+            if module.spec.name == "MultiheadAttention" and name in ("kdim", "vdim"):
+                value = module.params[name]
+                return module.params["embed_dim"] if value is None else value
             if name in module.params:
                 value = module.params[name]
                 if name in _TUPLE_ATTRIBUTES and module.spec.family in ("conv", "conv_transpose"):
@@ -737,22 +781,34 @@ class Propagator(Interpreter):
 
     def call_layer(self, module: LayerModule, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         spec = module.spec
-        x = args[0] if args else kwargs.get("input", UNKNOWN)
+        x = args[0] if args else next((kwargs[k] for k in _INPUT_NAMES if k in kwargs), UNKNOWN)
         x = self._probe_input(module, x)
         forward_kwargs: Dict[str, Any] = {}
         for i, name in enumerate(spec.forward_params):
             value = kwargs.get(name, args[1 + i] if len(args) > 1 + i else None)
-            if value is not None:
+            if value is not None and name in spec.tensor_params:
+                # A tensor argument: the rule gets its shape, UNKNOWN when that is not known.
+                shape = shape_of(value) if isinstance(value, Tensor) else None
+                forward_kwargs[name] = UNKNOWN if shape is None else shape
+            elif value is not None:
                 forward_kwargs[name] = _size_value(value)
         shape = shape_of(x)
         self._arriving = x if isinstance(x, Tensor) else None
         out, params = self.apply_layer(module, shape, forward_kwargs)
+        if not module.called:
+            self._add_submodules(module, shape, out)
         module.record_call(shape, out)
         if spec.name.startswith("MaxPool") and module.params.get("return_indices") is True:
             return (Tensor(out), Tensor(out))
         if spec.name.startswith("AdaptiveMaxPool") and module.params.get("return_indices") is True:
             return (Tensor(out), Tensor(out))
         result = Tensor(out)
+        structure = None
+        if spec.results is not None:
+            try:
+                structure = spec.forward_results(params, shape, out, forward_kwargs)
+            except Exception:  # noqa: BLE001 - odd evaluated values must not crash the analysis
+                structure = UNKNOWN
 
         def recompute(s: MaybeShape, spec=spec, params=params, fkw=dict(forward_kwargs),
                       written=module.params) -> MaybeShape:
@@ -761,7 +817,26 @@ class Propagator(Interpreter):
 
         self.step(module, x, result, recompute if isinstance(x, Tensor) else None, spec.name)
         self.check_declared(module, result, shape, forward_kwargs)
+        if structure is not None:
+            return self._layer_results(module, x, structure, result)
         return result
+
+    def _layer_results(self, module: LayerModule, x: Any, structure: Any, first: Tensor) -> Any:
+        """The values of a forward that returns several (``out, (h, c) = self.lstm(x)``): its
+        first tensor is ``first``; the others follow from the layer, not from one input shape."""
+        used = [False]
+
+        def build(item: Any) -> Any:
+            if isinstance(item, TensorResult):
+                if not used[0]:
+                    used[0] = True
+                    return first
+                return self.step(module, x, Tensor(item.shape), None, module.spec.name)
+            if isinstance(item, tuple):
+                return tuple(build(part) for part in item)
+            return UNKNOWN if item is not None else None
+
+        return build(structure)
 
     def apply_layer(self, module: LayerModule, shape: MaybeShape, forward_kwargs: Dict[str, Any]):
         """The output shape and the parameters it was computed with (the fixed ones after an

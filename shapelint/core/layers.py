@@ -60,6 +60,26 @@ class BindError(Exception):
 
 
 @dataclass(frozen=True)
+class TensorResult:
+    """One tensor among the values ``forward`` returns; ``shape`` None when unknown."""
+
+    shape: MaybeShape
+
+
+@dataclass(frozen=True)
+class Submodule:
+    """A submodule a layer builds itself; ``called`` False for one its forward never calls as a
+    module (``out_proj`` of MultiheadAttention: only its weights are used)."""
+
+    name: str
+    type_name: str
+    called: bool = False
+    input: MaybeShape = None
+    output: MaybeShape = None
+    children: Tuple["Submodule", ...] = ()
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """One torch.nn layer class.
 
@@ -78,24 +98,44 @@ class LayerSpec:
     forward_params: Tuple[str, ...] = ()
     lint: Optional[Callable[[Params], List[ShapeError]]] = None
     shape_preserving: bool = field(default=False)
+    #: The parameters the constructor really takes where torch declares ``(*args, **kwargs)``
+    #: (RNN, LSTM, GRU): ``bind`` maps the arguments to these; ``params`` stays torch's signature.
+    arguments: Optional[Tuple[Param, ...]] = None
+    #: The ``forward_params`` that are tensors: the rule gets their shapes (None when not given,
+    #: UNKNOWN when given but of unknown shape).
+    tensor_params: Tuple[str, ...] = ()
+    #: For a ``forward`` that returns more than one value (LSTM, MultiheadAttention):
+    #: ``(params with the forward arguments, input shape, output shape)`` -> the whole result,
+    #: tuples whose leaves are ``TensorResult`` (a tensor), None (Python's None) or UNKNOWN.
+    #: ``rule`` gives the first tensor of it.
+    results: Optional[Callable[[Params, MaybeShape, MaybeShape], Any]] = None
+    #: The layer's own submodules, as ``named_modules()`` lists them (the attention of a
+    #: transformer layer): ``(params, input shape or None, output shape)`` -> ``Submodule``s.
+    submodules: Optional[Callable[[Params, MaybeShape, MaybeShape], Tuple["Submodule", ...]]] = None
 
     @property
     def param_names(self) -> Tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
+    @property
+    def signature(self) -> Tuple[Param, ...]:
+        """The parameters arguments bind to (``arguments`` where torch takes ``*args``)."""
+        return self.arguments or self.params
+
     def bind(self, args: Sequence[Any] = (), kwargs: Optional[Mapping[str, Any]] = None) -> Params:
         """Map call arguments to parameter names, filling defaults, as Python would."""
         kwargs = dict(kwargs or {})
         bound: Params = {}
-        positional = [p for p in self.params if p.kind == POSITIONAL]
-        takes_varargs = any(p.kind == VAR_POSITIONAL for p in self.params)
-        takes_varkw = any(p.kind == VAR_KEYWORD for p in self.params)
+        signature = self.signature
+        positional = [p for p in signature if p.kind == POSITIONAL]
+        takes_varargs = any(p.kind == VAR_POSITIONAL for p in signature)
+        takes_varkw = any(p.kind == VAR_KEYWORD for p in signature)
         if len(args) > len(positional) and not takes_varargs:
             raise BindError(f"{self.name}() takes {len(positional)} positional arguments")
         for param, value in zip(positional, args):
             bound[param.name] = value
         for name, value in kwargs.items():
-            known = any(p.name == name and p.kind in (POSITIONAL, KEYWORD_ONLY) for p in self.params)
+            known = any(p.name == name and p.kind in (POSITIONAL, KEYWORD_ONLY) for p in signature)
             if not known:
                 if takes_varkw:
                     continue
@@ -103,7 +143,7 @@ class LayerSpec:
             if name in bound:
                 raise BindError(f"{self.name}() got multiple values for argument {name!r}")
             bound[name] = value
-        for param in self.params:
+        for param in signature:
             if param.kind in (VAR_POSITIONAL, VAR_KEYWORD) or param.name in bound:
                 continue
             if param.default is REQUIRED:
@@ -125,6 +165,22 @@ class LayerSpec:
         for name in self.forward_params:
             merged[name] = (forward_kwargs or {}).get(name)
         return self.rule(merged, input_shape)
+
+    def forward_results(
+        self,
+        params: Mapping[str, Any],
+        input_shape: MaybeShape,
+        output: MaybeShape,
+        forward_kwargs: Optional[Mapping[str, Any]] = None,
+    ) -> Any:
+        """Everything ``forward`` returns (see ``results``); a ``TensorResult`` of ``output``
+        for a layer that returns one tensor."""
+        if self.results is None:
+            return TensorResult(output)
+        merged = dict(params)
+        for name in self.forward_params:
+            merged[name] = (forward_kwargs or {}).get(name)
+        return self.results(merged, input_shape, output)
 
     def warnings(self, params: Mapping[str, Any]) -> List[ShapeError]:
         """SHP2xx findings about valid but poor parameter choices."""
@@ -1183,6 +1239,319 @@ def _local_response_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
     return x
 
 
+# --------------------------------------------------------------------------- recurrent layers
+
+
+def _plain_number(value: Any) -> bool:
+    """A literal int/float/str as evaluated (not UNKNOWN, not a symbolic or opaque value)."""
+    return isinstance(value, (int, float, str))
+
+
+def _dim_or_none(value: Any) -> Dim:
+    return value if is_known(value) else None
+
+
+def _times(a: Dim, b: Dim) -> Dim:
+    return a * b if is_known(a) and is_known(b) else None
+
+
+def _rnn_rule(layer: str) -> ShapeRule:
+    """RNN, LSTM, GRU: ``(L, N, H_in)`` (or ``(N, L, H_in)`` with batch_first, or unbatched
+    ``(L, H_in)``) -> the same with ``D * H_out`` features (``D`` 2 when bidirectional,
+    ``H_out`` proj_size when set, else hidden_size)."""
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        dropout, bias, batch_first = p["dropout"], p["bias"], p["batch_first"]
+        if _plain_number(dropout) and (isinstance(dropout, str) or isinstance(dropout, bool)
+                                       or not 0 <= dropout <= 1):
+            raise _fail(INVALID_PARAMETERS, f"{layer}: dropout={dropout!r} must be a number between 0 and 1")
+        for name, value in (("bias", bias), ("batch_first", batch_first)):
+            if _plain_number(value) and not isinstance(value, bool):
+                raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be a bool, got {value!r}")
+        for name in ("input_size", "hidden_size"):
+            value = p[name]
+            if _plain_number(value) and not isinstance(value, bool) and not isinstance(value, int):
+                raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be an int, got {value!r}")
+        _check_positive(layer, "input_size", (p["input_size"],))
+        _check_positive(layer, "hidden_size", (p["hidden_size"],))
+        _check_positive(layer, "num_layers", (p["num_layers"],))
+        hidden, proj = p["hidden_size"], p.get("proj_size", 0)
+        _check_non_negative(layer, "proj_size", (proj,))
+        if _ints((proj, hidden)) and proj >= hidden:
+            raise _fail(INVALID_PARAMETERS,
+                        f"{layer}: proj_size={proj} must be smaller than hidden_size={hidden}")
+        if layer == "RNN":
+            nonlinearity = p["nonlinearity"]
+            if isinstance(nonlinearity, str) and nonlinearity not in ("tanh", "relu"):
+                raise _fail(INVALID_PARAMETERS,
+                            f"RNN: nonlinearity={nonlinearity!r} is not 'tanh' or 'relu'")
+        if x is None:
+            return None
+        _expect_rank(layer, x, (2, 3))
+        # No fix offered: torch declares (*args, **kwargs), so an edit by name could not be placed.
+        if is_known(p["input_size"]) and is_known(x[-1]) and p["input_size"] != x[-1]:
+            raise _fail(
+                CHANNEL_MISMATCH,
+                f"{layer} expects {p['input_size']} input features (input_size={p['input_size']})"
+                f" but {x[-1]} arrive",
+            )
+        return tuple(x[:-1]) + (_rnn_features(p),)
+
+    return rule
+
+
+def _rnn_directions(p: Params) -> Optional[int]:
+    bidirectional = p["bidirectional"]
+    if bidirectional is UNKNOWN or not isinstance(bidirectional, (bool, int)):
+        return None
+    return 2 if bidirectional else 1
+
+
+def _rnn_hidden_out(p: Params) -> Dim:
+    proj = p.get("proj_size", 0)
+    if not is_known(proj):
+        return None
+    return _dim_or_none(proj if proj > 0 else p["hidden_size"])
+
+
+def _rnn_features(p: Params) -> Dim:
+    return _times(_rnn_directions(p), _rnn_hidden_out(p))
+
+
+def _rnn_results(layer: str) -> Callable[[Params, MaybeShape, MaybeShape], Any]:
+    """``(output, h_n)``, and for the LSTM ``(output, (h_n, c_n))``; ``h_n`` is
+    ``(D * num_layers, N, H_out)`` whatever batch_first is (``(D * num_layers, H_out)`` unbatched);
+    ``c_n`` has hidden_size features."""
+
+    def results(p: Params, x: MaybeShape, out: MaybeShape) -> Any:
+        state: Callable[[Dim], MaybeShape] = lambda features: None
+        if x is not None and len(x) in (2, 3) and out is not None:
+            layers = _times(_rnn_directions(p), _dim_or_none(p["num_layers"]))
+            if len(x) == 2:
+                state = lambda features: (layers, features)
+            else:
+                first = p["batch_first"]
+                batch = x[0] if first is True else x[1] if first is False else None
+                state = lambda features: (layers, batch, features)
+        h_n = TensorResult(state(_rnn_hidden_out(p)))
+        if layer == "LSTM":
+            return (TensorResult(out), (h_n, TensorResult(state(_dim_or_none(p["hidden_size"])))))
+        return (TensorResult(out), h_n)
+
+    return results
+
+
+def _rnn_cell_rule(layer: str) -> ShapeRule:
+    """RNNCell, LSTMCell, GRUCell: ``(N, input_size)`` or ``(input_size,)`` -> hidden_size."""
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        _check_non_negative(layer, "input_size", (p["input_size"],))
+        _check_non_negative(layer, "hidden_size", (p["hidden_size"],))
+        if layer == "RNNCell":
+            nonlinearity = p["nonlinearity"]
+            if isinstance(nonlinearity, str) and nonlinearity not in ("tanh", "relu"):
+                raise _fail(INVALID_PARAMETERS,
+                            f"RNNCell: nonlinearity={nonlinearity!r} is not 'tanh' or 'relu'")
+        if x is None:
+            return None
+        _expect_rank(layer, x, (1, 2))
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
+        return tuple(x[:-1]) + (_dim_or_none(p["hidden_size"]),)
+
+    return rule
+
+
+def _lstm_cell_results(p: Params, x: MaybeShape, out: MaybeShape) -> Any:
+    return (TensorResult(out), TensorResult(out))
+
+
+# --------------------------------------------------------------------------- attention
+
+
+def _check_heads(layer: str, embed_name: str, embed: Any, heads_name: str, heads: Any) -> None:
+    """MultiheadAttention's constructor checks (also run by the transformer layers)."""
+    if any(is_known(v) and v <= 0 for v in (embed, heads)):
+        raise _fail(INVALID_PARAMETERS,
+                    f"{layer}: {embed_name}={embed} and {heads_name}={heads} must be greater than 0")
+    if _ints((embed, heads)) and embed % heads:
+        raise _fail(INVALID_PARAMETERS,
+                    f"{layer}: {embed_name}={embed} is not divisible by {heads_name}={heads}")
+
+
+def _features_mismatch(layer: str, param: str, expected: Any, arriving: Dim, what: str) -> None:
+    """SHP102 without a fix: changing the width of an attention layer changes its output too."""
+    if is_known(expected) and is_known(arriving) and expected != arriving:
+        raise _fail(
+            CHANNEL_MISMATCH,
+            f"{layer} expects {what} of {expected} features ({param}={expected}) but {arriving} arrive",
+        )
+
+
+def _tensor_shape(value: Any) -> MaybeShape:
+    """A tensor argument's shape as the rule gets it: None unless its shape is known."""
+    return tuple(value) if isinstance(value, tuple) else None
+
+
+def _certainly_differ(a: Dim, b: Dim) -> bool:
+    return is_known(a) and is_known(b) and a != b
+
+
+def _mha_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    layer = "MultiheadAttention"
+    embed = p["embed_dim"]
+    _check_heads(layer, "embed_dim", embed, "num_heads", p["num_heads"])
+    if x is None:
+        return None
+    _expect_rank(layer, x, (2, 3))
+    _features_mismatch(layer, "embed_dim", embed, x[-1], "a query")
+    key, value = _tensor_shape(p.get("key")), _tensor_shape(p.get("value"))
+    kdim = embed if p["kdim"] is None else p["kdim"]
+    vdim = embed if p["vdim"] is None else p["vdim"]
+    for name, shape in (("key", key), ("value", value)):
+        if shape is not None and len(shape) != len(x):
+            raise _fail(WRONG_RANK, f"{layer}: a {len(x)}-D query needs a {len(x)}-D {name},"
+                        f" got {len(shape)}-D {format_shape(shape)}")
+    if key is not None:
+        _features_mismatch(layer, "kdim", kdim, key[-1], "a key")
+    if value is not None:
+        _features_mismatch(layer, "vdim", vdim, value[-1], "a value")
+    # Batch and sequence sizes that disagree fail in torch too, but in ways not modelled here:
+    # the output is then unknown rather than reported.
+    if key is not None and value is not None:
+        if any(_certainly_differ(a, b) for a, b in zip(key[:-1], value[:-1])):
+            return None
+    if key is not None and len(x) == 3:
+        batch = 0 if p["batch_first"] is True else 1 if p["batch_first"] is False else None
+        if batch is None or _certainly_differ(x[batch], key[batch]):
+            return None
+    return tuple(x[:-1]) + (_dim_or_none(embed),)
+
+
+def _mha_results(p: Params, x: MaybeShape, out: MaybeShape) -> Any:
+    """``(attn_output, attn_weights)``: weights None with need_weights=False, else
+    ``(N, L, S)`` averaged over heads or ``(N, num_heads, L, S)`` (no N unbatched)."""
+    need = p.get("need_weights")
+    need = True if need is None else need
+    if need is False:
+        return (TensorResult(out), None)
+    if not isinstance(need, bool):
+        return (TensorResult(out), UNKNOWN)
+    weights: MaybeShape = None
+    key = _tensor_shape(p.get("key"))
+    average = p.get("average_attn_weights")
+    average = True if average is None else average
+    first = p["batch_first"]
+    if (out is not None and key is not None and len(key) == len(out) and isinstance(average, bool)
+            and isinstance(first, bool)):
+        extra = [p["add_bias_kv"], p["add_zero_attn"]]
+        source = key[1] if first and len(key) == 3 else key[0]
+        if all(isinstance(e, bool) for e in extra) and is_known(source):
+            source += sum(extra)
+        elif not all(e is False for e in extra):
+            source = None
+        length = out[1] if first and len(out) == 3 else out[0]
+        heads = () if average else (_dim_or_none(p["num_heads"]),)
+        batch = () if len(out) == 2 else (out[0] if first else out[1],)
+        weights = batch + heads + (length, source)
+    return (TensorResult(out), TensorResult(weights))
+
+
+def _attention_submodule(name: str, x: MaybeShape, out: MaybeShape) -> Submodule:
+    return Submodule(name, "MultiheadAttention", x is not None, x, out,
+                     (Submodule("out_proj", "NonDynamicallyQuantizableLinear"),))
+
+
+def _mha_submodules(p: Params, x: MaybeShape, out: MaybeShape) -> Tuple[Submodule, ...]:
+    return _attention_submodule("", None, None).children
+
+
+def _transformer_submodules(decoder: bool) -> Callable[[Params, MaybeShape, MaybeShape], Tuple[Submodule, ...]]:
+    """As built by torch, with the shapes of the path that calls each as a module (PyTorch's
+    fused inference path calls none of them)."""
+
+    def submodules(p: Params, x: MaybeShape, out: MaybeShape) -> Tuple[Submodule, ...]:
+        called = x is not None and out is not None
+        hidden: MaybeShape = None
+        if called:
+            hidden = tuple(out[:-1]) + (_dim_or_none(p["dim_feedforward"]),)
+
+        def same(name: str, type_name: str) -> Submodule:
+            return Submodule(name, type_name, called, out if called else None, out if called else None)
+
+        attention = (_attention_submodule("self_attn", out if called else None, out if called else None),)
+        if decoder:
+            attention += (_attention_submodule("multihead_attn", out if called else None,
+                                               out if called else None),)
+        count = 3 if decoder else 2
+        return attention + (
+            Submodule("linear1", "Linear", called, out if called else None, hidden),
+            Submodule("dropout", "Dropout", called, hidden, hidden),
+            Submodule("linear2", "Linear", called, hidden, out if called else None),
+        ) + tuple(same(f"norm{i}", "LayerNorm") for i in range(1, count + 1)) + tuple(
+            same(f"dropout{i}", "Dropout") for i in range(1, count + 1))
+
+    return submodules
+
+
+_ACTIVATION_NAMES = ("relu", "gelu")
+
+
+def _transformer_rule(layer: str, decoder: bool) -> ShapeRule:
+    """TransformerEncoderLayer / TransformerDecoderLayer: the output has the input's shape; its
+    last dim (and the memory's) must be d_model."""
+
+    def rule(p: Params, x: MaybeShape) -> MaybeShape:
+        d_model = p["d_model"]
+        _check_heads(layer, "d_model", d_model, "nhead", p["nhead"])
+        activation = p["activation"]
+        if isinstance(activation, str) and activation not in _ACTIVATION_NAMES:
+            raise _fail(INVALID_PARAMETERS,
+                        f"{layer}: activation={activation!r} is not 'relu' or 'gelu'")
+        rate = p["dropout"]
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate <= 1:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: dropout={rate} must be between 0 and 1")
+        if x is None:
+            return None
+        _expect_rank(layer, x, (2, 3))
+        _features_mismatch(layer, "d_model", d_model, x[-1], "an input")
+        if decoder:
+            memory = _tensor_shape(p.get("memory"))
+            if memory is not None:
+                if len(memory) != len(x):
+                    raise _fail(WRONG_RANK, f"{layer}: a {len(x)}-D target needs a {len(x)}-D"
+                                f" memory, got {len(memory)}-D {format_shape(memory)}")
+                _features_mismatch(layer, "d_model", d_model, memory[-1], "a memory")
+                if len(x) == 3:
+                    first = p["batch_first"]
+                    batch = 0 if first is True else 1 if first is False else None
+                    if batch is None or _certainly_differ(x[batch], memory[batch]):
+                        return None
+        return tuple(x[:-1]) + (_dim_or_none(d_model),)
+
+    return rule
+
+
+class _TorchFunction:
+    """A default that is a function of torch (``activation=F.relu``), equal to it by name."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _TorchFunction):
+            return (self.module, self.name) == (other.module, other.name)
+        return getattr(other, "__module__", None) == self.module and getattr(other, "__name__", None) == self.name
+
+    def __hash__(self) -> int:
+        return hash((self.module, self.name))
+
+    def __repr__(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+_RELU = _TorchFunction("torch.nn.functional", "relu")
+
+
 # --------------------------------------------------------------------------- the table
 
 _FACTORY = (Param("device", None), Param("dtype", None))
@@ -1348,6 +1717,44 @@ def _build_table() -> Dict[str, LayerSpec]:
     for name in ("Dropout", "AlphaDropout", "FeatureAlphaDropout"):
         add(LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None),
                       shape_preserving=True))
+    rnn_head = (Param("input_size"), Param("hidden_size"), Param("num_layers", 1))
+    rnn_tail = (Param("bias", True), Param("batch_first", False), Param("dropout", 0.0),
+                Param("bidirectional", False))
+    for name, arguments in (
+        # RNN reads nonlinearity from its 4th argument; RNN and GRU refuse proj_size.
+        ("RNN", rnn_head + (Param("nonlinearity", "tanh"),) + rnn_tail + _FACTORY),
+        ("LSTM", rnn_head + rnn_tail + (Param("proj_size", 0),) + _FACTORY),
+        ("GRU", rnn_head + rnn_tail + _FACTORY),
+    ):
+        add(LayerSpec(name, _ARGS_ANY, _rnn_rule(name), arguments=arguments,
+                      results=_rnn_results(name)))
+    cell = (Param("input_size"), Param("hidden_size"), Param("bias", True))
+    add(LayerSpec("RNNCell", cell + (Param("nonlinearity", "tanh"),) + _FACTORY,
+                  _rnn_cell_rule("RNNCell"), channel_param="input_size"))
+    add(LayerSpec("LSTMCell", cell + _FACTORY, _rnn_cell_rule("LSTMCell"),
+                  channel_param="input_size", results=_lstm_cell_results))
+    add(LayerSpec("GRUCell", cell + _FACTORY, _rnn_cell_rule("GRUCell"), channel_param="input_size"))
+    add(LayerSpec(
+        "MultiheadAttention",
+        (Param("embed_dim"), Param("num_heads"), Param("dropout", 0.0), Param("bias", True),
+         Param("add_bias_kv", False), Param("add_zero_attn", False), Param("kdim", None),
+         Param("vdim", None), Param("batch_first", False)) + _FACTORY,
+        _mha_rule,
+        forward_params=("key", "value", "key_padding_mask", "need_weights", "attn_mask",
+                        "average_attn_weights", "is_causal"),
+        tensor_params=("key", "value", "key_padding_mask", "attn_mask"),
+        results=_mha_results, submodules=_mha_submodules,
+    ))
+    transformer = (Param("d_model"), Param("nhead"), Param("dim_feedforward", 2048),
+                   Param("dropout", 0.1), Param("activation", _RELU), Param("layer_norm_eps", 1e-5),
+                   Param("batch_first", False), Param("norm_first", False), Param("bias", True)) + _FACTORY
+    add(LayerSpec("TransformerEncoderLayer", transformer,
+                  _transformer_rule("TransformerEncoderLayer", False),
+                  submodules=_transformer_submodules(False)))
+    add(LayerSpec("TransformerDecoderLayer", transformer,
+                  _transformer_rule("TransformerDecoderLayer", True),
+                  forward_params=("memory",), tensor_params=("memory",),
+                  submodules=_transformer_submodules(True)))
     return {spec.name: spec for spec in table}
 
 

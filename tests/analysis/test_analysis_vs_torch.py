@@ -37,6 +37,8 @@ def torch_shapes(source: str, build: str, inputs: List[Tuple[int, ...]]):
     for name, module in model.named_modules():
         def hook(mod, args, output, name=name):
             if name not in seen:
+                if isinstance(output, tuple) and output and isinstance(output[0], torch.Tensor):
+                    output = output[0]  # LSTM, MultiheadAttention: shapelint records the first
                 seen[name] = list(output.shape) if isinstance(output, torch.Tensor) else None
         hooks.append(module.register_forward_hook(hook))
     with torch.no_grad():
@@ -419,6 +421,53 @@ if __name__ == '__main__':
                 return self.head(first + rest[0])
         """,
         "Net", "Net()", [(2, 16, 10)],
+    ),
+    "lstm_batch_first_attention_gru": (
+        """
+        # shapelint: input=(3, 7, 12)
+        class Tagger(nn.Module):
+            def __init__(self, features=12, hidden=16, heads=4, tags=5):
+                super().__init__()
+                self.lstm = nn.LSTM(features, hidden, num_layers=2, batch_first=True, bidirectional=True)
+                self.attn = nn.MultiheadAttention(2 * hidden, heads, batch_first=True)
+                self.norm = nn.LayerNorm(2 * hidden)
+                self.gru = nn.GRU(2 * hidden, hidden, batch_first=True)
+                self.cell = nn.LSTMCell(hidden, 8)
+                self.encoder = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+                self.fc = nn.Linear(8 + 2 * hidden + hidden, tags)
+
+            def forward(self, x):
+                out, (h, c) = self.lstm(x)
+                y, weights = self.attn(out, out, out, need_weights=True)
+                y = self.norm(y + out)
+                z, h_gru = self.gru(y)
+                h1, c1 = self.cell(z[:, -1])
+                e = self.encoder(h1.unsqueeze(1))
+                state = torch.cat([h[-2], h[-1]], dim=1)
+                summary = torch.cat([e[:, 0], state, h_gru[0]], dim=1)
+                return self.fc(summary) + weights.mean(dim=(1, 2)).unsqueeze(1)
+        """,
+        "Tagger", "Tagger()", [(3, 7, 12)],
+    ),
+    "lstm_unbatched_and_attention_tuple_index": (
+        """
+        # shapelint: input=(9, 6)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = nn.RNN(6, 10, 3, "relu")
+                self.lstm = nn.LSTM(input_size=10, hidden_size=12, proj_size=4)
+                self.attn = nn.MultiheadAttention(4, 2, kdim=6, vdim=3)
+                self.decoder = nn.TransformerDecoderLayer(4, 1, dim_feedforward=8)
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                y = self.rnn(x)[0]
+                out, _ = self.lstm(y)
+                a = self.attn(out, x, x[:, :3], need_weights=False)[0]
+                return self.fc(self.decoder(a, out))
+        """,
+        "Net", "Net()", [(9, 6)],
     ),
 }
 
