@@ -18,6 +18,7 @@ from .codes import (
     CHANNEL_MISMATCH,
     CHECKERBOARD,
     CROPS_INPUT,
+    INCOMPATIBLE_SHAPES,
     INVALID_PARAMETERS,
     NON_POSITIVE_SIZE,
     WRONG_RANK,
@@ -1493,6 +1494,74 @@ def _transformer_submodules(decoder: bool) -> Callable[[Params, MaybeShape, Mayb
     return submodules
 
 
+def _transformer_model_submodules(p: Params, x: MaybeShape, out: MaybeShape) -> Tuple[Submodule, ...]:
+    """nn.Transformer's encoder and decoder stacks, each ending in a LayerNorm. A custom encoder
+    or decoder, or a layer count not known, leaves the submodules unknown (none listed)."""
+    counts = (p["num_encoder_layers"], p["num_decoder_layers"])
+    if p["custom_encoder"] is not None or p["custom_decoder"] is not None or not _ints(counts):
+        return ()
+    called = x is not None and out is not None
+    memory = tuple(x[:-1]) + (_dim_or_none(p["d_model"]),) if called else None
+    stacks = []
+    for name, kind, count, shape, decoder in (("encoder", "TransformerEncoder", counts[0], memory, False),
+                                              ("decoder", "TransformerDecoder", counts[1], out, True)):
+        known = called and shape is not None
+        layer_children = _transformer_submodules(decoder)(p, shape if known else None, shape)
+        layers = tuple(
+            Submodule(str(i), kind + "Layer", known, shape if known else None, shape if known else None,
+                      layer_children)
+            for i in range(max(count, 0))
+        )
+        stacks.append(Submodule(name, kind, known, shape if known else None, shape if known else None, (
+            Submodule("layers", "ModuleList", False, None, None, layers),
+            Submodule("norm", "LayerNorm", known, shape if known else None, shape if known else None),
+        )))
+    return tuple(stacks)
+
+
+def _transformer_model_rule(p: Params, x: MaybeShape) -> MaybeShape:
+    """nn.Transformer: forward(src, tgt) -> tgt's shape (d_model features)."""
+    layer = "Transformer"
+    d_model = p["d_model"]
+    builds = p["custom_encoder"] is None or p["custom_decoder"] is None
+    if builds:
+        _check_heads(layer, "d_model", d_model, "nhead", p["nhead"])
+        activation = p["activation"]
+        if isinstance(activation, str) and activation not in _ACTIVATION_NAMES:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: activation={activation!r} is not 'relu' or 'gelu'")
+        rate = p["dropout"]
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate <= 1:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: dropout={rate} must be between 0 and 1")
+    for part, name in (("custom_encoder", "num_encoder_layers"), ("custom_decoder", "num_decoder_layers")):
+        # The encoder's and decoder's forward read their first layer: an empty stack fails.
+        if p[part] is None and is_known(p[name]) and p[name] <= 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name}={p[name]} builds no layer to run")
+    if x is None:
+        return None
+    tgt = _tensor_shape(p.get("tgt"))
+    first = p["batch_first"]
+    if tgt is not None and len(x) == 3 and len(tgt) == 3 and isinstance(first, bool):
+        batch = 0 if first else 1
+        if _certainly_differ(x[batch], tgt[batch]):
+            raise _fail(INCOMPATIBLE_SHAPES,
+                        f"{layer}: the batch of src ({x[batch]}) and of tgt ({tgt[batch]}) differ")
+    if x:
+        _features_mismatch(layer, "d_model", d_model, x[-1], "a src")
+    if tgt:
+        _features_mismatch(layer, "d_model", d_model, tgt[-1], "a tgt")
+    if p["custom_encoder"] is not None or p["custom_decoder"] is not None:
+        return None
+    _expect_rank(layer, x, (2, 3))
+    if tgt is None:
+        return None
+    if len(tgt) != len(x):
+        raise _fail(WRONG_RANK, f"{layer}: a {len(x)}-D src needs a {len(x)}-D tgt,"
+                    f" got {len(tgt)}-D {format_shape(tgt)}")
+    if len(x) == 3 and not isinstance(first, bool):
+        return None
+    return tuple(tgt[:-1]) + (_dim_or_none(d_model),)
+
+
 _ACTIVATION_NAMES = ("relu", "gelu")
 
 
@@ -1755,6 +1824,16 @@ def _build_table() -> Dict[str, LayerSpec]:
                   _transformer_rule("TransformerDecoderLayer", True),
                   forward_params=("memory",), tensor_params=("memory",),
                   submodules=_transformer_submodules(True)))
+    add(LayerSpec(
+        "Transformer",
+        (Param("d_model", 512), Param("nhead", 8), Param("num_encoder_layers", 6),
+         Param("num_decoder_layers", 6), Param("dim_feedforward", 2048), Param("dropout", 0.1),
+         Param("activation", _RELU), Param("custom_encoder", None), Param("custom_decoder", None),
+         Param("layer_norm_eps", 1e-5), Param("batch_first", False), Param("norm_first", False),
+         Param("bias", True)) + _FACTORY,
+        _transformer_model_rule,
+        forward_params=("tgt",), tensor_params=("tgt",), submodules=_transformer_model_submodules,
+    ))
     return {spec.name: spec for spec in table}
 
 

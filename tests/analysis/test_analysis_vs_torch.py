@@ -469,6 +469,41 @@ if __name__ == '__main__':
         """,
         "Net", "Net()", [(9, 6)],
     ),
+    "transformer_seq2seq": (
+        """
+        # shapelint: input=(2, 6, 8)
+        class Seq2Seq(nn.Module):
+            def __init__(self, d_model=8, vocab=11):
+                super().__init__()
+                self.embed = nn.Embedding(vocab, d_model)
+                self.transformer = nn.Transformer(d_model, 2, num_encoder_layers=2, num_decoder_layers=1,
+                                                  dim_feedforward=16, batch_first=True)
+                self.out = nn.Linear(d_model, vocab)
+
+            def forward(self, src):
+                tgt = self.embed(torch.zeros(2, 4, dtype=torch.long))
+                return self.out(self.transformer(src, tgt))
+        """,
+        "Seq2Seq", "Seq2Seq()", [(2, 6, 8)],
+    ),
+    # Sequence first: PyTorch's fused inference path is off, so the hooks of every submodule
+    # of the encoder and decoder layers (self_attn, linear1, norm1, ...) see their shapes too.
+    "transformer_layers_sequence_first": (
+        """
+        # shapelint: input=(6, 2, 8)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.transformer = nn.Transformer(8, 4, 1, 2, dim_feedforward=12)
+                self.encoder = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
+                self.decoder = nn.TransformerDecoderLayer(8, 2, 16, norm_first=True)
+
+            def forward(self, x):
+                y = self.transformer(x, x[:3])
+                return self.decoder(self.encoder(y), x)
+        """,
+        "Net", "Net()", [(6, 2, 8)],
+    ),
 }
 
 

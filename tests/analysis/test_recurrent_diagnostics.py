@@ -165,6 +165,8 @@ _NAMES = {
     "MultiheadAttention": ["dropout", "bias", "add_bias_kv", "add_zero_attn", "kdim", "vdim", "batch_first"],
     "TransformerEncoderLayer": ["dim_feedforward", "dropout", "activation", "batch_first", "norm_first"],
     "TransformerDecoderLayer": ["dim_feedforward", "dropout", "activation", "batch_first", "norm_first"],
+    "Transformer": ["num_encoder_layers", "num_decoder_layers", "dim_feedforward", "dropout",
+                    "activation", "batch_first", "custom_encoder"],
 }
 _CALLS = {
     "MultiheadAttention": ["self.layer(x, x, x)[0]", "self.layer(x, x, x, need_weights=False)[0]",
@@ -172,6 +174,7 @@ _CALLS = {
     "TransformerDecoderLayer": ["self.layer(x, x)", "self.layer(x, memory=x[:1])"],
     "LSTM": ["self.layer(x)[0]", "self.layer(x)[1][1]"],
     "LSTMCell": ["self.layer(x)[1]"],
+    "Transformer": ["self.layer(x, x)", "self.layer(x, tgt=x[:1])", "self.layer(src=x, tgt=x)"],
 }
 
 

@@ -317,3 +317,57 @@ def test_rnn_bind_follows_the_real_constructor():
         LAYERS["GRU"].bind((4, 8), {"proj_size": 2})
     with pytest.raises(ValueError):
         torch.nn.GRU(4, 8, proj_size=2)
+
+
+@st.composite
+def transformer_model_cases(draw):
+    d_model, nhead = _heads(draw)
+    batch_first = draw(st.booleans())
+    kwargs = {"num_encoder_layers": draw(rarely(st.integers(1, 2), st.integers(-1, 0))),
+              "num_decoder_layers": draw(rarely(st.integers(1, 2), st.integers(-1, 0))),
+              "dim_feedforward": draw(st.integers(1, 8)), "batch_first": batch_first,
+              "norm_first": draw(st.booleans()),
+              "dropout": draw(rarely(st.sampled_from([0.0, 0.1]), st.just(1.5))),
+              "activation": draw(rarely(st.sampled_from(["relu", "gelu"]), st.just("tanh")))}
+    good_model = max(d_model, 1)
+    knobs = {
+        "rank": draw(rarely(st.sampled_from([3, 3, 2]), st.sampled_from([1, 4]), odds=8)),
+        "length": draw(sizes), "target_length": draw(sizes), "batch": draw(sizes),
+        "target_batch": None,
+        "features": draw(rarely(st.just(good_model), st.integers(1, 7), odds=5)),
+        "target_features": draw(rarely(st.just(good_model), st.integers(1, 7), odds=5)),
+    }
+    knobs["target_rank"] = draw(rarely(st.just(knobs["rank"]), st.sampled_from([2, 3]), odds=8))
+    knobs["target_batch"] = draw(rarely(st.just(knobs["batch"]), sizes, odds=8))
+
+    def seq(rank, length, batch, features):
+        if rank == 2:
+            return (length, features)
+        full = (batch, length, features) if batch_first else (length, batch, features)
+        return _fit_rank(full, rank)
+
+    def build(k):
+        return (seq(k["rank"], k["length"], k["batch"], k["features"]),
+                {"tgt": seq(k["target_rank"], k["target_length"], k["target_batch"], k["target_features"])})
+
+    good = dict(knobs, rank=3, target_rank=3, target_batch=knobs["batch"], features=good_model,
+                target_features=good_model)
+    from shapelint.core.codes import INCOMPATIBLE_SHAPES
+    return TensorArgsCase(
+        "Transformer", (d_model, nhead), kwargs, knobs, good,
+        {"rank": SHP104, "target_rank": SHP104, "length": SHP104, "target_length": SHP104,
+         "batch": SHP104, "target_batch": INCOMPATIBLE_SHAPES, "features": SHP102,
+         "target_features": SHP102}, build)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(transformer_model_cases(), st.data())
+def test_transformer_matches_torch(case, data):
+    check_case(case, data)
+
+
+def test_transformer_with_a_custom_part_is_unknown_not_checked_as_default():
+    spec = LAYERS["Transformer"]
+    params = spec.bind((8, 3), {"custom_encoder": UNKNOWN, "custom_decoder": UNKNOWN})
+    # Neither default part is built: nhead=3 is never checked, and the output is not known.
+    assert spec.infer(params, (5, 2, 8), {"tgt": (4, 2, 8)}) is None
