@@ -564,11 +564,11 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
             parts.append(f"{size_out} needs {words} {_format_ratio(ratio)}, not an integer")
         elif int(ratio) not in strides:
             allowed = (
-                f"stride is pinned to {strides[0]}"
+                f"the stride is pinned to {strides[0]}"
                 if "stride" in fixed
                 else f"the largest stride allowed is {max(strides)}"
             )
-            parts.append(f"{size_out} needs {words} {int(ratio)}, and the {allowed}")
+            parts.append(f"{size_out} needs {words} {int(ratio)}, and {allowed}")
     if kernels and query.kernel_within_input:
         wanted = (
             [fixed["kernel_size"]]

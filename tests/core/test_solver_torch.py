@@ -17,7 +17,7 @@ from typing import Dict, Optional, Tuple
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from shapelint.core.solver import (
@@ -326,6 +326,7 @@ def test_every_solution_built_in_torch_gives_the_output(query):
 
 @settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(queries())
+@example(("conv", 8, 1, {"padding": 12}, Bounds(max_kernel_size=1, max_stride=1, max_dilation=1)))
 def test_the_numbers_in_reasons_are_what_torch_gives(query):
     """Every "stride S maps N to at most/least X" in a reason holds in the torch table."""
     import re
@@ -408,4 +409,23 @@ def brute_force_any(
         if any(name not in fixed and values[name] not in allowed[name] for name in allowed):
             continue
         kept[key] = out
+    if "padding" in fixed:
+        # A pinned padding may lie past the table's range (it only goes as far as outputs up to
+        # MAX_OUT): ask torch directly for the sets that use it.
+        def choices(name: str, default) -> list:
+            return [fixed[name]] if name in fixed else list(allowed.get(name, default))
+
+        dilations = choices("dilation", range(1, MAX_DILATION + 1)) if family != "avg_pool" else [1]
+        output_paddings = (choices("output_padding", range(MAX_OUTPUT_PADDING + 1))
+                           if family == "conv_transpose" else [None])
+        for kernel in choices("kernel_size", ()):
+            for stride in choices("stride", ()):
+                for dilation in dilations:
+                    for output_padding in output_paddings:
+                        key = (kernel, stride, fixed["padding"], output_padding, dilation)
+                        if key not in kept:
+                            out = torch_1d(family, size_in, kernel, stride, fixed["padding"],
+                                           output_padding, dilation)
+                            if out is not None:
+                                kept[key] = out
     return kept
