@@ -263,6 +263,7 @@ class Refine(nn.Module):
         name="channel-mismatch",
         summary=(
             "A layer's in_channels, in_features, num_features, num_channels or normalized_shape"
+            " (input_size, embed_dim/kdim/vdim, d_model for recurrent and attention layers)"
             " differs from what reaches it."
         ),
         explanation="""
@@ -273,7 +274,8 @@ is known without any input size, so this is checked even for models with no decl
 """,
         fix="""
 `--fix` sets the parameter to the number of channels that actually arrives, when that number is
-a literal in the code.
+a literal in the code. Attention and transformer layers get no automatic fix: their width is
+also their output's, so changing it would move the mismatch to the next layer.
 """,
         example=f"""\
 {_IMPORTS}

@@ -470,7 +470,7 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions)
         return None
     if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    positional_names = [p.name for p in layer.spec.params if p.kind == POSITIONAL]
+    positional_names = [p.name for p in layer.spec.signature if p.kind == POSITIONAL]
     positional_args = call.args
     result = LayerEdit()
     new_args: List[Tuple[str, str]] = []  # (keyword or "", text) of the replacement call

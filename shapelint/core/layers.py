@@ -1289,13 +1289,7 @@ def _rnn_rule(layer: str) -> ShapeRule:
         if x is None:
             return None
         _expect_rank(layer, x, (2, 3))
-        # No fix offered: torch declares (*args, **kwargs), so an edit by name could not be placed.
-        if is_known(p["input_size"]) and is_known(x[-1]) and p["input_size"] != x[-1]:
-            raise _fail(
-                CHANNEL_MISMATCH,
-                f"{layer} expects {p['input_size']} input features (input_size={p['input_size']})"
-                f" but {x[-1]} arrive",
-            )
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
         return tuple(x[:-1]) + (_rnn_features(p),)
 
     return rule

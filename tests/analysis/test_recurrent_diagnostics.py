@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from shapelint.analysis import analyze_source
+from shapelint.fixer import apply_fixes
 
 torch = pytest.importorskip("torch")
 
@@ -55,12 +56,15 @@ def test_wrong_lstm_input_size_is_shp102_at_its_line():
     assert codes(result) == [("SHP102", 7)]
     message = result.diagnostics[0].message
     assert "input_size=64" in message and "48 arrive" in message
-    # torch declares LSTM(*args, **kwargs): no edit by name is offered that could not be placed.
-    assert result.diagnostics[0].fix is None
     assert torch_fails(WRONG_INPUT_SIZE, "Encoder()", (4, 20, 32))
-    fixed = WRONG_INPUT_SIZE.replace("64, 128", "48, 128")
-    assert analyze(fixed).diagnostics == []
-    assert not torch_fails(fixed, "Encoder()", (4, 20, 32))
+    # The fix edits the positional input_size (torch declares LSTM(*args, **kwargs); the table's
+    # own argument list places it) and torch then runs the model.
+    source = HEADER + textwrap.dedent(WRONG_INPUT_SIZE)
+    fixed, count = apply_fixes(source, result.diagnostics)
+    assert count == 1 and "nn.LSTM(\n            48, 128, batch_first=True)" in fixed
+    body = fixed[len(HEADER):]
+    assert analyze(body).diagnostics == []
+    assert not torch_fails(body, "Encoder()", (4, 20, 32))
 
 
 def _model_shapes(result, name):
