@@ -878,7 +878,9 @@ class FileAnalysis:
         help_text: Optional[str] = None
         fix: Optional[Fix] = None
         message = finding.message
-        if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
+        if self.verifying:
+            pass  # checking another finding's fix needs codes and rows only, not suggestions
+        elif finding.code == SHAPE_MISMATCH and finding.tensor is not None:
             message, help_text, fix = self._mismatch_suggestion(finding, names, bounds)
         elif finding.operands:
             message, help_text, fix = self._operand_suggestion(finding, names, bounds)
