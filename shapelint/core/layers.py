@@ -1282,10 +1282,7 @@ def _rnn_rule(layer: str) -> ShapeRule:
             raise _fail(INVALID_PARAMETERS,
                         f"{layer}: proj_size={proj} must be smaller than hidden_size={hidden}")
         if layer == "RNN":
-            nonlinearity = p["nonlinearity"]
-            if isinstance(nonlinearity, str) and nonlinearity not in ("tanh", "relu"):
-                raise _fail(INVALID_PARAMETERS,
-                            f"RNN: nonlinearity={nonlinearity!r} is not 'tanh' or 'relu'")
+            _check_nonlinearity(layer, p["nonlinearity"])
         if x is None:
             return None
         _expect_rank(layer, x, (2, 3))
@@ -1336,6 +1333,12 @@ def _rnn_results(layer: str) -> Callable[[Params, MaybeShape, MaybeShape], Any]:
     return results
 
 
+def _check_nonlinearity(layer: str, nonlinearity: Any) -> None:
+    """RNN and RNNCell take only tanh or relu."""
+    if isinstance(nonlinearity, str) and nonlinearity not in ("tanh", "relu"):
+        raise _fail(INVALID_PARAMETERS, f"{layer}: nonlinearity={nonlinearity!r} is not 'tanh' or 'relu'")
+
+
 def _rnn_cell_rule(layer: str) -> ShapeRule:
     """RNNCell, LSTMCell, GRUCell: ``(N, input_size)`` or ``(input_size,)`` -> hidden_size."""
 
@@ -1343,10 +1346,7 @@ def _rnn_cell_rule(layer: str) -> ShapeRule:
         _check_non_negative(layer, "input_size", (p["input_size"],))
         _check_non_negative(layer, "hidden_size", (p["hidden_size"],))
         if layer == "RNNCell":
-            nonlinearity = p["nonlinearity"]
-            if isinstance(nonlinearity, str) and nonlinearity not in ("tanh", "relu"):
-                raise _fail(INVALID_PARAMETERS,
-                            f"RNNCell: nonlinearity={nonlinearity!r} is not 'tanh' or 'relu'")
+            _check_nonlinearity(layer, p["nonlinearity"])
         if x is None:
             return None
         _expect_rank(layer, x, (1, 2))
