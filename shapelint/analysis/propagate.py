@@ -208,37 +208,33 @@ def _pieces(shape: MaybeShape, name: str, args: List[Any], kwargs: Dict[str, Any
         dim = args[0] if args else kwargs.get("dim", 0)
     else:
         dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-    if shape is None or not isinstance(dim, int) or isinstance(dim, bool):
+    def whole(n: Any) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool)
+
+    if shape is None or not whole(dim):
         return UNKNOWN
     index = normalize_dim_index(dim, len(shape))
     if index is None:
         return UNKNOWN
     size = shape[index]
-    known = isinstance(size, int) and not isinstance(size, bool) and size > 0
-
-    def positive(n: Any) -> bool:
-        return isinstance(n, int) and not isinstance(n, bool) and n > 0
-
+    known = whole(size) and size > 0
     if name == "unbind":
         if not known:
             return UNKNOWN
         rest = tuple(shape[:index]) + tuple(shape[index + 1:])
         return tuple(Tensor(rest) for _ in range(size))
-    if name == "chunk":
-        if not known or not positive(first):
-            return UNKNOWN
-        step = -(-size // first)  # torch.chunk: pieces of ceil(size / chunks), the last smaller
-        sizes = [step] * (size // step) + ([size % step] if size % step else [])
-    elif isinstance(first, (list, tuple)):
-        if not first or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in first):
+    if isinstance(first, (list, tuple)) and name == "split":
+        if not first or not all(whole(n) and n >= 0 for n in first):
             return UNKNOWN
         if known and sum(first) != size:
             return UNKNOWN  # torch raises; not a shape this tool reports
         sizes = list(first)
     else:
-        if not known or not positive(first):
+        if not known or not (whole(first) and first > 0):
             return UNKNOWN
-        sizes = [first] * (size // first) + ([size % first] if size % first else [])
+        # torch.chunk cuts pieces of ceil(size / chunks); split, pieces of the given size.
+        step = -(-size // first) if name == "chunk" else first
+        sizes = [step] * (size // step) + ([size % step] if size % step else [])
     return tuple(Tensor(tuple(shape[:index]) + (n,) + tuple(shape[index + 1:])) for n in sizes)
 
 
