@@ -72,6 +72,10 @@ TARGET_ONE_FILE_S = 0.300
 TARGET_MEMORY_MB = 300.0
 TARGET_PLUGIN_OVERHEAD = 0.50
 TARGET_VS_TORCHFIX = 10.0
+# Targets from the issue "Never lose a user's file, never hang".
+TARGET_DEEP_MODEL_S = 3.0
+DEEP_MODEL_LAYERS = 4096
+FIX_FILES = 300
 
 CODE_RE = re.compile(r"^SHP\d{3}$")
 
@@ -533,6 +537,33 @@ def write_thousand_line_model(path: Path, target_lines: int = 1000) -> int:
     return len(lines)
 
 
+DEEP_MODEL = """import torch.nn as nn
+
+# shapelint: input=(1, 8, 32) output=(1, 8, 33)
+net = nn.Sequential(*[nn.Conv1d(8, 8, 3, padding=1) for _ in range({layers})])
+"""
+
+BROKEN_FILE = """import torch.nn as nn
+
+# shapelint: input=(1, 3, 8, 8) output=(1, 4, 8, 8)
+net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+"""
+
+
+def write_deep_model(path: Path, layers: int = DEEP_MODEL_LAYERS) -> None:
+    """A stack of ``layers`` size-keeping Conv1d whose declared output is one too long: the
+    suggestion search must stay linear in depth (it once took over 10 minutes at 4,096)."""
+    path.write_text(DEEP_MODEL.format(layers=layers))
+
+
+def write_broken_files(directory: Path, count: int = FIX_FILES) -> None:
+    """``count`` small files, each with one safe fix (``padding=1``), for ``--fix`` throughput."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    for i in range(count):
+        (directory / f"model_{i:04d}.py").write_text(BROKEN_FILE)
+
+
 # --------------------------------------------------------------------------------------------
 # robustness on the corpus
 
@@ -695,6 +726,14 @@ def build_report(rows: List[Timing], by_name: Dict[str, Timing], stats: Dict[str
     if one_file:
         out.append(f"| one 1,000-line file | {one_file.wall_s * 1000:.0f} ms | < {TARGET_ONE_FILE_S * 1000:.0f} ms "
                    f"| {verdict(one_file.wall_s < TARGET_ONE_FILE_S)} |")
+    deep = by_name.get(f"shapelint check, {DEEP_MODEL_LAYERS:,}-layer model with a mismatch")
+    if deep:
+        out.append(f"| {DEEP_MODEL_LAYERS:,}-layer model with a mismatch | {deep.wall_s:.2f} s "
+                   f"| < {TARGET_DEEP_MODEL_S:.0f} s | {verdict(deep.wall_s < TARGET_DEEP_MODEL_S)} |")
+    fix = by_name.get(f"shapelint check --fix, {FIX_FILES} broken files")
+    if fix:
+        out.append(f"| `--fix` throughput (atomic, verified writes) | {fix.files_per_s:,.0f} files/s "
+                   f"| (info) | |")
     shapelint_rows = [t for t in rows if t.name.startswith("shapelint")]
     if shapelint_rows:
         worst = max(shapelint_rows, key=lambda t: max(t.max_rss_mb, t.tree_rss_mb))
@@ -762,6 +801,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                    help="take TorchFix's last saved measurement (same pins) instead of rerunning it")
     p.add_argument("--skip-flake8", action="store_true")
     p.add_argument("--no-write", action="store_true", help="print, but do not write results.md")
+    p.add_argument("--only-small", action="store_true",
+                   help="only the rows that need no corpus (--version, 1,000-line file, deep model, "
+                        "--fix throughput); prints, does not write results.md")
     p.add_argument("--only-robustness", action="store_true",
                    help="only the robustness check over the corpus (fast feedback)")
     args = p.parse_args(argv)
@@ -774,9 +816,12 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    setup_venvs(args.skip_torchfix)
-    fetch_corpus()
-    stats = corpus_stats()
+    setup_venvs(args.skip_torchfix or args.only_small)
+    if args.only_small:
+        args.no_write = True
+    else:
+        fetch_corpus()
+    stats = corpus_stats() if not args.only_small else {}
     files = sum(n for n, _ in stats.values())
     log(f"corpus: {files} files")
 
@@ -809,6 +854,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     cores = os.cpu_count() or 1
     model = WORK / "thousand_line_model.py"
     n_lines = write_thousand_line_model(model)
+    deep_model = WORK / "deep_model.py"
+    write_deep_model(deep_model)
+    fix_dir = WORK / "fix-throughput"
 
     def robustness_step() -> None:
         nonlocal robustness
@@ -825,6 +873,18 @@ def main(argv: Optional[List[str]] = None) -> int:
             "shapelint check, one 1,000-line file", [str(shapelint), "check", "--no-cache", str(model)],
             cwd, args.small_repeat, 1, sample_tree=False, note=f"{n_lines} lines, --no-cache",
             env=shapelint_env)),
+        lambda: rows.append(run_repeated(
+            f"shapelint check, {DEEP_MODEL_LAYERS:,}-layer model with a mismatch",
+            [str(shapelint), "check", "--no-cache", str(deep_model)], cwd, args.repeat, 1,
+            sample_tree=False, note="Conv1d stack, output declared one too long", env=shapelint_env)),
+        lambda: rows.append(run_repeated(
+            f"shapelint check --fix, {FIX_FILES} broken files",
+            [str(shapelint), "check", "--fix", "--no-cache", str(fix_dir)], cwd, args.repeat,
+            FIX_FILES, before_each=lambda: write_broken_files(fix_dir), note="one safe fix each",
+            env=shapelint_env)),
+    ]
+    small_steps = len(steps)
+    steps += [
         lambda: rows.append(run_repeated(
             "shapelint check, cold cache, all cores",
             [str(shapelint), "check", "--jobs", str(cores), str(CORPUS)], cwd, args.repeat, files,
@@ -850,6 +910,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         steps.append(lambda: rows.append(torchfix_row(args, cwd, files)))
     if args.only_robustness:
         steps = [robustness_step]
+    if args.only_small:
+        steps = steps[:small_steps]
 
     report = ""
     revision_at_start = git_revision()
