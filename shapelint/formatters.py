@@ -49,6 +49,11 @@ def is_fixable(diagnostic: Diagnostic, unsafe: bool = False) -> bool:
     return fix is not None and (unsafe or fix.applicability == SAFE)
 
 
+def full_message(d: Diagnostic) -> str:
+    """The message with its notes, one per line, for formats that show a single text."""
+    return "\n".join((d.message,) + d.notes)
+
+
 # --------------------------------------------------------------------------- text
 
 
@@ -60,6 +65,7 @@ def render_text(diagnostics: List[Diagnostic], fixed: int = 0) -> str:
         # One line per diagnostic, as editors' problem matchers and grep expect.
         message = " ".join(d.message.splitlines())
         lines.append(f"{d.path}:{d.row}:{d.col}: {d.code} {message}")
+        lines.extend(f"    note: {' '.join(note.splitlines())}" for note in d.notes)
         if d.help:
             help_lines = d.help.splitlines() or [""]
             lines.append(f"    help: {help_lines[0]}")
@@ -121,6 +127,8 @@ def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
         # `# noqa` goes at the end of the line where the diagnostic starts.
         "noqa_row": d.row,
         "url": rule_url(d.code),
+        # After ruff's keys: the evidence behind the one-sentence message (`note:` in text).
+        "notes": list(d.notes),
     }
 
 
@@ -226,7 +234,7 @@ def sarif_log(diagnostics: List[Diagnostic]) -> Dict[str, Any]:
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         result["level"] = "error" if d.is_error else "warning"
-        result["message"] = {"text": d.message}
+        result["message"] = {"text": full_message(d)}
         result["locations"] = [
             {
                 "physicalLocation": {
@@ -310,7 +318,7 @@ def render_github(diagnostics: List[Diagnostic]) -> str:
                 ("title", d.code),
             )
         )
-        lines.append(f"::{command} {properties}::{escape_data(d.message)}")
+        lines.append(f"::{command} {properties}::{escape_data(full_message(d))}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -42,6 +42,10 @@ class Diagnostic:
     fix: Optional[Fix] = None
     #: Replacement code shown to a person on the ``help:`` line (text output).
     help: Optional[str] = None
+    #: The evidence behind the one-sentence ``message`` (the inferred chain, why no layer fits,
+    #: the other fixes), one sentence each: ``note:`` lines in text, ``notes`` in JSON, as rustc
+    #: and ruff keep their first line short.
+    notes: Tuple[str, ...] = ()
 
     @property
     def is_error(self) -> bool:

@@ -37,7 +37,7 @@ STDIN = "-"
 MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def debug_enabled() -> bool:
@@ -161,6 +161,7 @@ def result_to_json(result: FileResult) -> dict:
         return {
             "code": d.code, "message": d.message, "path": d.path, "row": d.row, "col": d.col,
             "end_row": d.end_row, "end_col": d.end_col, "fix": fix, "help": d.help,
+            "notes": list(d.notes),
         }
 
     def model(m: ModelShapes) -> dict:
@@ -202,6 +203,7 @@ def result_from_json(data: dict) -> FileResult:
             code=str(d["code"]), message=str(d["message"]), path=str(d["path"]),
             row=int(d["row"]), col=int(d["col"]), end_row=int(d["end_row"]),
             end_col=int(d["end_col"]), fix=fix, help=d["help"],
+            notes=tuple(str(note) for note in d["notes"]),
         )
 
     def model(m: dict) -> ModelShapes:

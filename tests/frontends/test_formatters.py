@@ -94,7 +94,9 @@ def test_unknown_format_is_an_error():
 
 # --------------------------------------------------------------------------------- json
 
-CONTRACT_KEYS = ["code", "message", "filename", "location", "end_location", "fix", "noqa_row", "url"]
+# ruff's keys, then shapelint's `notes` (the evidence behind the one-sentence message).
+CONTRACT_KEYS = ["code", "message", "filename", "location", "end_location", "fix", "noqa_row", "url",
+                 "notes"]
 
 
 def test_json_is_ruffs_schema_exactly():
@@ -121,6 +123,7 @@ def test_json_is_ruffs_schema_exactly():
         },
         "noqa_row": 7,
         "url": RULES_BY_CODE["SHP101"].url,
+        "notes": [],
     }
     assert data[1]["fix"] is None
     assert data[1]["url"] == RULES_DOCS_URL + "#shp201-checkerboard-transposed-conv"
@@ -290,6 +293,7 @@ JSON_OUTPUT_SCHEMA = {
             },
             "noqa_row": {"type": "integer", "minimum": 1},
             "url": {"type": "string", "pattern": "^https://"},
+            "notes": {"type": "array", "items": {"type": "string"}},
         },
         "required": CONTRACT_KEYS,
         "additionalProperties": False,
