@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # the declarations module parses; options only carry its resu
 
 @dataclass(frozen=True)
 class Options:
-    #: Declared shapes by model name: ``"Upsampler"`` or ``"path/to/file.py::Upsampler"``.
+    #: Declared shapes by model name: ``"Upsampler"`` or ``"path/to/file.py::Upsampler"``
+    #: (a config's paths are absolute, see :meth:`Config.options`; see :func:`key_declares`).
     #: ``cli_*`` beat pragmas and annotations; ``config_*`` lose to them (CONTRACT.md section 1).
     cli_inputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
     cli_outputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import runner
+from ..options import key_declares, same_file, split_model_key
 from ..results import SAFE, Diagnostic
 
 if TYPE_CHECKING:
@@ -102,18 +103,18 @@ def warn_unmatched_declarations(
     for flag, shapes in declared.items():
         for key in shapes:
             if not models.declared_by(key):
-                name = split_key(key)[1]
-                print(f"warning: {flag} {key}: no model named {name!r} in the checked files",
-                      file=sys.stderr)
+                print(f"warning: {flag} {key}: {no_model_for(key)}", file=sys.stderr)
     if config is not None:
         for message in unmatched_config_declarations(config, models, checked_paths):
             print(f"warning: {message}", file=sys.stderr)
 
 
-def split_key(key: str) -> Tuple[str, str]:
-    from ..options import split_model_key
-
-    return split_model_key(key)
+def no_model_for(key: str) -> str:
+    """Why a command-line key declares nothing; its path is relative to the working directory."""
+    path, name = split_model_key(key)
+    if path and not os.path.isfile(path):
+        return f"no file {path} (a path in a key is relative to the working directory)"
+    return f"no model named {name!r} in {path or 'the checked files'}"
 
 
 class CheckedModels:
@@ -130,9 +131,7 @@ class CheckedModels:
     def declared_by(self, key: str) -> bool:
         """Whether ``key`` names a model, or a module-level variable in a file with models
         (``net = Net()``: ``--input net=...`` declares Net, as the engine reads it)."""
-        from ..options import key_declares
-
-        name = split_key(key)[1]
+        name = split_model_key(key)[1]
         if any(key_declares(key, name, path) for path in self.files_by_model.get(name, ())):
             return True
         files = {path for paths in self.files_by_model.values() for path in paths}
@@ -161,14 +160,12 @@ def unmatched_config_declarations(
     run, so a key is judged only where this run can tell: ``path::Name`` when that file does not
     exist or was checked, a bare name when the whole project was checked (a pre-commit run over
     two staged files says nothing about the models elsewhere)."""
-    from ..options import same_file
-
     whole_project = covers_directory(checked_paths, config.root)
     messages = []
     for table, shapes in (("inputs", config.inputs), ("outputs", config.outputs)):
         for key in shapes:
             resolved = config.resolve_key(key)
-            path, name = split_key(resolved)
+            path, name = split_model_key(resolved)
             where = f"{config.source}: {config.setting_name(table, key)}"
             if path and not os.path.isfile(path):
                 messages.append(f"{where}: no file {path} (a path in a key is relative to the "

@@ -328,3 +328,18 @@ def test_flake8_hands_the_run_settings_to_every_file(tmp_path, monkeypatch, caps
     assert flake8_main(["--isolated", "--jobs", "1", "--select", "SHP", "--format", "%(path)s", "."]) == 1
     assert sorted(capsys.readouterr().out.split()) == ["./d.py", "./scripts/c.py"]
     assert parsed == [str(tmp_path / "pyproject.toml")]
+
+
+def test_a_command_line_key_is_relative_to_the_working_directory(tmp_path):
+    """``--input path::Name``: the path is the working directory's, as every path on a command
+    line; a path that names no file says so instead of matching any file that ends like it."""
+    (tmp_path / "proj" / "models").mkdir(parents=True)
+    (tmp_path / "proj" / "models" / "net.py").write_text(NEEDS_INPUT)
+    (tmp_path / "proj" / "models" / "other.py").write_text(NEEDS_INPUT)
+    found, stderr = shapelint_check("proj", "--input", "proj/models/net.py::Net=1,3,64,64",
+                                    "--input", "models/other.py::Net=1,3,64,64", cwd=tmp_path, root=tmp_path)
+    assert {(file, code) for file, _, code in found} == {("proj/models/net.py", "SHP102")}
+    assert warning_lines(stderr) == [
+        "warning: --input models/other.py::Net: no file models/other.py "
+        "(a path in a key is relative to the working directory)"
+    ]
