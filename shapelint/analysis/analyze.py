@@ -23,6 +23,7 @@ from ..core.codes import (
     CONFLICTING_DECLARATIONS,
     PARSE_ERROR,
     SHAPE_MISMATCH,
+    WRONG_RANK,
 )
 from ..core.layers import UNKNOWN
 from ..core.shapes import MaybeShape, format_shape, is_known
@@ -682,67 +683,18 @@ class FileAnalysis:
 
     def _analyze_model(self, plan: ModelPlan) -> None:
         propagator = self.propagator
-        propagator.findings = []
-        propagator.attached_pragma_lines = set()
-        propagator._reported = {}
-        propagator.producers = {}
-        propagator.constructions = {}
-        propagator.probe = None
-        propagator.silent = 0
-        propagator.steps = 0
-        propagator.depth = 0
-        propagator.return_stack = []
-        propagator.active = []
         input_declaration = self._choose(plan.inputs, "input", plan.name)
         output_declaration = self._choose(plan.outputs, "output", plan.name)
-
-        # Build: as the example that gives the input builds it, else with the defaults.
-        if plan.info is not None:
-            args, kwargs = self._build_arguments(input_declaration)
-            instance = propagator.instantiate(plan.info, args, kwargs, None)
-        else:
-            propagator.statement = plan.statement
-            instance = propagator.eval(plan.value, Scope(propagator.globals))
-        if not isinstance(instance, ModuleValue):
+        build, input_shape, env = self._declared_input(plan, input_declaration)
+        spec = input_declaration.spec if input_declaration is not None else None
+        attempt = None
+        if input_shape is None and spec is not None and spec.variadic_index is not None:
+            attempt = self._variadic_attempt(plan, build, spec, env, output_declaration)
+        if attempt is None:
+            attempt = self._attempt(plan, build, input_shape, env, output_declaration, probe=input_declaration is None)
+        if attempt is None:
             return
-        instance.node = None
-
-        # Inputs.
-        env: Dict[str, Any] = {}
-        input_shape: MaybeShape = None
-        if input_declaration is not None:
-            input_shape = input_declaration.spec.resolve(env)
-        x = Tensor(input_shape)
-        if input_declaration is None:
-            propagator.probe = x
-        args: List[Any] = [x]
-        kwargs: Dict[str, Any] = {}
-        if plan.info is not None:
-            found = plan.info.find_method("forward")
-            if found is not None:
-                arguments = found[1].args
-                params = list(arguments.posonlyargs) + list(arguments.args)
-                required = len(params) - len(arguments.defaults)  # defaults are the last ones
-                for position, param in enumerate(params[2:], 2):
-                    declaration = plan.extra_inputs.get(param.arg)
-                    if declaration is not None:
-                        kwargs[param.arg] = Tensor(declaration.spec.resolve(env))
-                    elif position < required:
-                        kwargs[param.arg] = UNKNOWN
-        output = propagator.call_module(instance, args, kwargs, None)
-        output_shape = shape_of(output)
-
-        # The declared output.
-        declared_shape: MaybeShape = None
-        if output_declaration is not None:
-            match_env = dict(env)
-            if input_declaration is not None and input_shape is not None:
-                input_declaration.spec.match(input_shape, match_env)
-            declared_shape = output_declaration.spec.resolve(match_env)
-            if isinstance(output, Tensor):
-                problem = output_declaration.spec.match(output.shape, match_env)
-                if problem is not None:
-                    self._model_mismatch(plan, output, output_declaration, declared_shape, problem, instance)
+        instance, input_shape, output_shape, declared_shape = attempt
 
         # Findings of this model.
         names = {id(module): name for name, module in instance.named_modules()}
@@ -758,6 +710,134 @@ class FileAnalysis:
                                      module.first_input, module.first_output))
         self.models.append(ModelShapes(plan.name, self.path, plan.line, input_shape if input_declaration else None,
                                        output_shape, declared_shape, layers))
+
+    def _declared_input(self, plan: ModelPlan, chosen: Optional[Declaration]) -> Tuple[Optional[Declaration], MaybeShape, Dict[str, Any]]:
+        """The declaration the model is built as, its input shape, and the sizes of the declared
+        names (``b``, ``*batch``). A pattern (``"*batch 3 h w"``) takes the sizes of the strongest
+        concrete declaration that fits it (``--input``, an example input); then every input
+        declaration binds its names to those sizes (one that contradicts them binds nothing)."""
+        env: Dict[str, Any] = {}
+        if chosen is None:
+            return None, None, env
+        ordered = sorted(plan.inputs, key=lambda d: PRECEDENCE.index(d.source))
+        build, shape = chosen, chosen.spec.resolve({})
+        if not _concrete(shape):
+            for position, candidate in enumerate(ordered):
+                concrete = candidate.spec.resolve({})
+                if _concrete(concrete) and all(d.spec.match(concrete, {}) is None for d in ordered[:position]):
+                    build, shape = candidate, concrete
+                    break
+        if shape is not None:
+            for declaration in ordered:
+                declaration.spec.match(shape, env)
+        return build, shape, env
+
+    def _attempt(self, plan: ModelPlan, build: Optional[Declaration], input_shape: MaybeShape,
+                 env: Dict[str, Any], output_declaration: Optional[Declaration], probe: bool = False):
+        """Run the model on ``input_shape`` and compare its output with the declared one; the
+        findings are in ``propagator.findings``. (instance, input, output, declared output), or
+        None when the model cannot be built."""
+        instance, output = self._run_model(plan, build, input_shape, env, probe)
+        if instance is None:
+            return None
+        output_shape = shape_of(output)
+        declared_shape: MaybeShape = None
+        if output_declaration is not None:
+            # Names as the inputs bound them; a variadic aligns the dims after it from the right
+            # (as jaxtyping does), so the fixed dims there are still compared.
+            match_env = dict(env)
+            spec = output_declaration.spec
+            declared_shape = spec.resolve(match_env)
+            if isinstance(output, Tensor):
+                problem = spec.match(output.shape, match_env)
+                extra = len(output_shape) - spec.min_rank if output_shape is not None else -1
+                if declared_shape is None and spec.variadic_index is not None and extra >= 0:
+                    # The variadic stands for what the output has there: the target of a fix.
+                    start = spec.variadic_index
+                    declared_shape = spec.resolve(match_env, fill=output_shape[start:start + extra])
+                if problem is not None:
+                    self._model_mismatch(plan, output, output_declaration, declared_shape, problem, instance)
+        return instance, input_shape, output_shape, declared_shape
+
+    def _variadic_attempt(self, plan: ModelPlan, build: Optional[Declaration], spec: ShapeSpec,
+                          env: Dict[str, Any], output_declaration: Optional[Declaration]):
+        """The attempt for an input declared with ``*batch`` / ``...`` and no concrete size: the
+        variadic is given one dim, then two (fresh names), and what is reported is what holds for
+        both, or everything of the one-dim run when two dims are too many for a layer (a Conv2d
+        takes 3 or 4). None when one dim is too few for a layer: the rank is not known."""
+        propagator = self.propagator
+        wide_env = dict(env)
+        wide = self._attempt(plan, build, self._instantiate_variadic(plan, spec, wide_env, 2), wide_env,
+                             output_declaration)
+        wide_keys = {_finding_key(f) for f in propagator.findings} if wide is not None else set()
+        narrow_env = dict(env)
+        attempt = self._attempt(plan, build, self._instantiate_variadic(plan, spec, narrow_env, 1), narrow_env,
+                                output_declaration)
+        if attempt is None:
+            return None
+        keys = {_finding_key(f) for f in propagator.findings}
+        narrow_rank = {k for k in keys if k[0] == WRONG_RANK}
+        wide_rank = {k for k in wide_keys if k[0] == WRONG_RANK}
+        if narrow_rank - wide_rank:
+            return None
+        if not wide_rank - narrow_rank:
+            propagator.findings[:] = [f for f in propagator.findings if _finding_key(f) in wide_keys]
+        env.update(narrow_env)
+        return attempt
+
+    def _instantiate_variadic(self, plan: ModelPlan, spec: ShapeSpec, env: Dict[str, Any], count: int) -> MaybeShape:
+        """The declared input with ``count`` dims of fresh names for its variadic (``batch``, or
+        ``batch0``, ``batch1``), bound in ``env`` so that ``*batch`` in the output is the same."""
+        variadic = spec.dims[spec.variadic_index]
+        declarations = plan.inputs + plan.outputs + list(plan.extra_inputs.values())
+        taken = {n for d in declarations for n in d.spec.names() if not n.startswith("*")}  # single dims
+        names = _fresh_names(getattr(variadic, "name", None) or "batch", count, taken)
+        if getattr(variadic, "name", None) is not None and not variadic.broadcastable:
+            env["*" + variadic.name] = names
+        return spec.resolve(env, fill=names)
+
+    def _run_model(self, plan: ModelPlan, build: Optional[Declaration], input_shape: MaybeShape,
+                   env: Dict[str, Any], probe: bool) -> Tuple[Optional[ModuleValue], Any]:
+        """Build the model (as ``build``, an example, builds it) and call it on the input; the
+        other tensor parameters of ``forward`` get their declared shapes under ``env``."""
+        propagator = self.propagator
+        propagator.findings = []
+        propagator.attached_pragma_lines = set()
+        propagator._reported = {}
+        propagator.producers = {}
+        propagator.constructions = {}
+        propagator.probe = None
+        propagator.silent = 0
+        propagator.steps = 0
+        propagator.depth = 0
+        propagator.return_stack = []
+        propagator.active = []
+        if plan.info is not None:
+            args, kwargs = self._build_arguments(build)
+            instance = propagator.instantiate(plan.info, args, kwargs, None)
+        else:
+            propagator.statement = plan.statement
+            instance = propagator.eval(plan.value, Scope(propagator.globals))
+        if not isinstance(instance, ModuleValue):
+            return None, None
+        instance.node = None
+        x = Tensor(input_shape)
+        if probe:
+            propagator.probe = x
+        kwargs = {}
+        if plan.info is not None:
+            found = plan.info.find_method("forward")
+            if found is not None:
+                arguments = found[1].args
+                params = list(arguments.posonlyargs) + list(arguments.args)
+                required = len(params) - len(arguments.defaults)  # defaults are the last ones
+                for position, param in enumerate(params[2:], 2):
+                    declaration = plan.extra_inputs.get(param.arg)
+                    if declaration is not None:
+                        kwargs[param.arg] = Tensor(declaration.spec.resolve(env))
+                    elif position < required:
+                        kwargs[param.arg] = UNKNOWN
+        return instance, propagator.call_module(instance, [x], kwargs, None)
 
     def _names_in(self, node: ast.AST) -> List[str]:
         """Names of the file's classes and functions a class or function mentions (a scan of
@@ -1176,6 +1256,30 @@ def _chain_text(steps, names: Dict[int, str], limit: int = 8) -> str:
             label = step.label
         parts.append(f"{label} -> {format_shape(step.output.shape)}")
     return " -> ".join(parts)
+
+
+def _finding_key(finding: Finding) -> Tuple:
+    """What a finding is about, the same in two runs of a model on inputs of different ranks."""
+    return (finding.code, id(finding.node), id(finding.statement), finding.anchor_line)
+
+
+def _concrete(shape: MaybeShape) -> bool:
+    return shape is not None and all(is_known(d) for d in shape)
+
+
+def _fresh_names(base: str, count: int, taken) -> Tuple[str, ...]:
+    """``count`` names for the dims a variadic stands for, none of them a name already declared:
+    ``batch``, or ``batch0``, ``batch1``..."""
+    if count == 1 and base not in taken:
+        return (base,)
+    names = []
+    index = 0
+    while len(names) < count:
+        name = f"{base}{index}"
+        if name not in taken:
+            names.append(name)
+        index += 1
+    return tuple(names)
 
 
 def _declared_text(spec: ShapeSpec) -> str:

@@ -43,6 +43,8 @@ __all__ = [
     "SymbolicDim",
     "VariadicDim",
     "PRAGMA_KEYS",
+    "MAX_SIZE",
+    "is_valid_size",
     "parse_shape_tuple",
     "parse_jaxtyping_dims",
     "parse_pragma",
@@ -53,8 +55,12 @@ __all__ = [
 #: Keys a ``# shapelint:`` pragma accepts.
 PRAGMA_KEYS = ("input", "output")
 
-#: Expressions whose value is larger than this are treated as unknown (no huge integers).
-_MAX_VALUE = 10**18
+#: The largest size a declaration may give. PyTorch holds sizes and element counts in int64:
+#: ``torch.empty(2**63)`` cannot even be called, while ``torch.empty(2**63 - 1, dtype=torch.uint8,
+#: device="meta")`` can, so any smaller size may be real and any larger one is certainly a typo.
+#: Keeping every size below it also keeps the analysis' float arithmetic (interpolation scales,
+#: solver ratios) far from overflow.
+MAX_SIZE = 2**63 - 1
 
 
 class DeclarationError(ValueError):
@@ -135,6 +141,21 @@ class _Unknown(Exception):
     """The expression has no statically known value (unbound name, unsupported construct)."""
 
 
+class _TooLarge(_Unknown):
+    """A value of the expression is beyond :data:`MAX_SIZE` (no tensor has such a size)."""
+
+
+def is_valid_size(value: object) -> bool:
+    """Whether ``value`` is a size a PyTorch tensor can have (an int in ``[0, MAX_SIZE]``)."""
+    return is_known(value) and 0 <= value <= MAX_SIZE  # type: ignore[operator]
+
+
+def _bounded(value: Union[int, float]) -> Union[int, float]:
+    if abs(value) > MAX_SIZE:  # inf too; nan is not larger than anything
+        raise _TooLarge
+    return value
+
+
 _BINOPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -152,7 +173,7 @@ def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Union[int, float]:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise _Unknown
-        return node.value
+        return _bounded(node.value)
     if isinstance(node, ast.Name):
         value = env.get(node.id)
         if not is_known(value):
@@ -165,19 +186,17 @@ def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Union[int, float]:
         left = _evaluate(node.left, env)
         right = _evaluate(node.right, env)
         if isinstance(node.op, ast.Pow):
-            if not isinstance(right, int) or not 0 <= right <= 64 or abs(left) > 2**32:
-                raise _Unknown
-            result = left**right
+            result = _power(left, right)
         elif type(node.op) in _BINOPS:
             try:
                 result = _BINOPS[type(node.op)](left, right)
-            except (ZeroDivisionError, OverflowError):
+            except ZeroDivisionError:
                 raise _Unknown from None
+            except OverflowError:  # a float division of huge ints
+                raise _TooLarge from None
         else:
             raise _Unknown
-        if abs(result) > _MAX_VALUE:
-            raise _Unknown
-        return result
+        return _bounded(result)
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -193,6 +212,21 @@ def _evaluate(node: ast.AST, env: Mapping[str, Any]) -> Union[int, float]:
         except (TypeError, ValueError, OverflowError):
             raise _Unknown from None
     raise _Unknown
+
+
+def _power(base: Union[int, float], exponent: Union[int, float]) -> Union[int, float]:
+    """``base ** exponent`` without computing a huge integer (operands are within MAX_SIZE)."""
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 64 and abs(base) >= 2:
+        raise _TooLarge  # at least 2**65
+    try:
+        result = base**exponent
+    except ZeroDivisionError:
+        raise _Unknown from None
+    except OverflowError:
+        raise _TooLarge from None
+    if isinstance(result, complex):  # a negative base to a fractional power
+        raise _Unknown
+    return result
 
 
 def _value(dim: SymbolicDim, env: Mapping[str, Any]) -> Optional[Union[int, float]]:
@@ -216,6 +250,74 @@ def _as_int(value: Union[int, float, None]) -> Optional[int]:
 
 
 # --------------------------------------------------------------------------------------------
+# Sizes no tensor can have: SHP002 at the declaration, never a diagnostic about the model
+
+
+def _show_number(value: Union[int, float, str]) -> str:
+    """A size for a one-line message: long digit strings are cut (a 320-digit size stays short)."""
+    unit = "digits"
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = str(value)
+        except ValueError:  # more digits than Python writes in decimal (sys.get_int_max_str_digits)
+            text, unit = hex(value), "hexadecimal digits"
+    if len(text) > 24:
+        digits = sum(c.isdigit() for c in text) if unit == "digits" else len(text.lstrip("-")) - 2
+        return f"{text[:10]}...{text[-6:]} ({digits} {unit})"
+    return text
+
+
+def _size_problem(value: Union[int, float], shown: Union[int, float, str]) -> Optional[str]:
+    """Why ``value`` cannot be the size of a dim, or None when it can."""
+    if value != value:
+        return f"{_show_number(shown)} is not a number"
+    if value < 0:
+        return f"negative size {_show_number(shown)}"
+    if value > MAX_SIZE:
+        return f"size {_show_number(shown)} is too large (PyTorch sizes are at most 2**63 - 1)"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{_show_number(shown)} is not a whole number"
+    return None
+
+
+def _constant_problem(source: str) -> Optional[str]:
+    """Why a name-free expression cannot be a size (``2-3``, ``1.5``, ``2**70``); None when it can
+    be one, or when it refers to names or cannot be evaluated here (then nothing is certain)."""
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    functions = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    if any(isinstance(n, ast.Name) and id(n) not in functions for n in ast.walk(tree)):
+        return None
+    try:
+        value = _evaluate(tree, {})
+    except _TooLarge:
+        return f"{_show_number(source)} is too large (PyTorch sizes are at most 2**63 - 1)"
+    except (_Unknown, RecursionError, ValueError):
+        return None
+    return _size_problem(value, source)
+
+
+def _element_count_problem(dims: Sequence[SpecDim]) -> Optional[str]:
+    """Fixed sizes whose product no tensor can hold (PyTorch counts elements in int64 too)."""
+    sizes = [d.size for d in dims if isinstance(d, FixedDim) and not d.broadcastable]
+    if 0 in sizes:
+        return None  # an empty tensor: its other sizes may be anything
+    count = 1
+    for size in sizes:
+        count *= size
+        if count > MAX_SIZE:
+            return (
+                f"the fixed sizes multiply to more than 2**63 - 1 elements, more than a PyTorch "
+                f"tensor can hold"
+            )
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # ShapeSpec
 
 
@@ -236,7 +338,7 @@ class ShapeSpec:
             object.__setattr__(self, "dims", parsed.dims)
         else:
             object.__setattr__(self, "dims", tuple(self.dims))
-            _check_variadics(self.dims, self.text)
+            _check_shape(self.dims, self.text)
 
     def __str__(self) -> str:
         return self.text
@@ -277,13 +379,13 @@ class ShapeSpec:
 
     # ---- resolution
 
-    def resolve(self, env: Optional[Dict[str, int]] = None) -> MaybeShape:
+    def resolve(self, env: Optional[Dict[str, int]] = None, fill: Optional[Shape] = None) -> MaybeShape:
         """The declared shape under ``env``.
 
         A dim is an ``int`` (fixed, bound name, or an expression whose names are bound), a
         ``str`` (a name not bound yet) or ``None`` (``_``, broadcastable dims, expressions of
         unbound names). None for the whole shape when the rank is not fixed (``...``, or a
-        ``*name`` not bound in ``env``).
+        ``*name`` not bound in ``env``), unless ``fill`` gives the dims the variadic stands for.
         """
         env = {} if env is None else env
         out: List[Dim] = []
@@ -303,9 +405,12 @@ class ShapeSpec:
                 out.append(value if value is not None and (not d.broadcastable or value == 1) else None)
             else:  # VariadicDim
                 bound = env.get("*" + d.name) if d.name is not None else None
-                if d.broadcastable or not isinstance(bound, tuple):
+                if not d.broadcastable and isinstance(bound, tuple):
+                    out.extend(bound)
+                elif fill is not None:
+                    out.extend(fill)
+                else:
                     return None
-                out.extend(bound)
         return tuple(out)
 
     # ---- matching
@@ -428,11 +533,14 @@ class ShapeSpec:
         return None
 
 
-def _check_variadics(dims: Sequence[SpecDim], text: str) -> None:
+def _check_shape(dims: Sequence[SpecDim], text: str) -> None:
     if sum(isinstance(d, VariadicDim) for d in dims) > 1:
         raise DeclarationError(
             f"shape {_show(text)}: cannot use variadic specifiers (`*name` or `...`) more than once"
         )
+    problem = _element_count_problem(dims)
+    if problem:
+        raise DeclarationError(f"shape {_show(text)}: {problem}")
 
 
 def _show(text: str, limit: int = 80) -> str:
@@ -454,8 +562,23 @@ def parse_jaxtyping_dims(text: str) -> ShapeSpec:
             f"jaxtyping shape must be a string with axes separated by spaces, not {type(text).__name__}"
         )
     dims = tuple(_parse_jaxtyping_elem(elem, text) for elem in text.strip().split())
-    _check_variadics(dims, text)
+    _check_shape(dims, text)
     return ShapeSpec(text, dims)
+
+
+#: An integer as ``int()`` reads it (Unicode digits too, as ``\\d`` in a str pattern), and the
+#: number of digits of MAX_SIZE: a longer one (leading zeros aside) is too large.
+_INT_TEXT = re.compile(r"[+-]?\d+(?:_\d+)*\Z")
+_DIGIT_RUN = re.compile(r"\d[\d_]*")
+_MAX_SIZE_DIGITS = len(str(MAX_SIZE))
+
+
+def _int_text_problem(text: str) -> Optional[str]:
+    """Why an integer written as ``int()`` reads it cannot be a size (jaxtyping takes ``-8`` and
+    builds a type no tensor satisfies: a typo, reported at once); None when it can be one."""
+    if len(text.lstrip("+-0_")) > _MAX_SIZE_DIGITS:  # no int(): it may refuse over 4,300 digits
+        return _size_problem(-1 if text.startswith("-") else MAX_SIZE + 1, text)
+    return _size_problem(int(text), text)
 
 
 def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
@@ -502,6 +625,8 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
             break
     if len(elem) == 0 or elem.isidentifier():
         kind = "named"
+    elif _INT_TEXT.match(elem) and _int_text_problem(elem):
+        raise bad(_int_text_problem(elem))  # `-8`, 320 digits (int() may refuse over 4,300)
     else:
         try:
             size = int(elem)
@@ -531,7 +656,11 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
         raise bad(f"an expression cannot stand for multiple axes ({original!r})")
     if treepath:
         raise bad(f"an expression axis cannot have tree-path dependence ({original!r})")
-    return SymbolicDim(elem, _expression_source(elem, bad), broadcastable)
+    source = _expression_source(elem, bad)
+    problem = _constant_problem(source) if source is not None else None
+    if problem:
+        raise bad(problem)  # `2-3`, `1.5`, `2**70`: no tensor has that size
+    return SymbolicDim(elem, source, broadcastable)
 
 
 def _static_str(node: ast.AST) -> Optional[str]:
@@ -597,6 +726,9 @@ def parse_shape_tuple(text: str) -> ShapeSpec:
     try:
         tree = ast.parse(stripped, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        huge = [run for run in _DIGIT_RUN.findall(stripped) if len(run.lstrip("0_")) > _MAX_SIZE_DIGITS]
+        if huge:  # Python refuses literals of over 4,300 digits: say why, not "not a tuple"
+            raise DeclarationError(f"shape {_show(text)}: {_size_problem(MAX_SIZE + 1, huge[0])}") from None
         raise DeclarationError(f"shape {_show(text)} is not a tuple or list literal") from None
     if isinstance(tree, (ast.Tuple, ast.List)):
         elements = tree.elts
@@ -607,7 +739,7 @@ def parse_shape_tuple(text: str) -> ShapeSpec:
             f"shape {_show(text)} is not a tuple or list literal, e.g. (16, 3, 64, 64)"
         )
     dims = tuple(_tuple_elem(e, text) for e in elements)
-    _check_variadics(dims, text)
+    _check_shape(dims, text)
     return ShapeSpec(text, dims)
 
 
@@ -622,7 +754,10 @@ def _tuple_elem(node: ast.AST, text: str) -> SpecDim:
         if value is Ellipsis:
             return VariadicDim(None)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad(f"{value!r} is not a size")
+            raise bad(f"{_show_number(repr(value))} is not a size")
+        problem = _size_problem(value, value)
+        if problem:
+            raise bad(problem)
         return FixedDim(value)
     if isinstance(node, ast.Name):
         if node.id == "_" or (node.id.startswith("_") and not node.id.startswith("__")):
@@ -635,14 +770,16 @@ def _tuple_elem(node: ast.AST, text: str) -> SpecDim:
                 return VariadicDim(None)
             return VariadicDim(node.value.id)
         raise bad("only a name may follow * (any number of dims)")
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-        raise bad(f"negative size -{node.operand.value!r}")
     if _is_expression(node):
-        source = ast.unparse(node)
+        try:
+            source = ast.unparse(node)
+        except ValueError:  # a literal of more digits than Python writes out (over 4,300)
+            raise bad("a number in it is too large (PyTorch sizes are at most 2**63 - 1)") from None
+        problem = _constant_problem(source)
+        if problem:
+            raise bad(problem)  # `-8`, `1 - 3`, `2**70`
         value = _as_int(_value(SymbolicDim(source, source), {}))
         if value is not None and not any(isinstance(n, ast.Name) for n in ast.walk(node)):
-            if value < 0:
-                raise bad(f"{source} is negative")
             return FixedDim(value)  # a constant expression such as 2*80
         return SymbolicDim(source.replace(" ", ""), source)
     raise bad(f"{_segment(node, text)!r} is not a size, a name or an expression of names")
@@ -812,6 +949,11 @@ def parse_cli_shape(text: str) -> Tuple[str, ShapeSpec]:
     else:
         if value.endswith(","):
             raise DeclarationError(f"{_show(text)}: trailing comma in the shape")
+        for item in value.split(","):
+            item = item.strip()
+            problem = _int_text_problem(item) if _INT_TEXT.match(item) else None
+            if problem:  # a size no tensor has, not a typo in the list: say so
+                raise DeclarationError(f"{_show(text)}: {problem}")
         try:
             spec = parse_shape_tuple(source)
         except DeclarationError:
@@ -820,6 +962,14 @@ def parse_cli_shape(text: str) -> Tuple[str, ShapeSpec]:
             ) from None
         spec = ShapeSpec(value, spec.dims)
     return name, spec
+
+
+def _show_items(items: Sequence[object]) -> str:
+    """A config list for a one-line message (its huge ints cut short)."""
+    shown = ", ".join(
+        _show_number(v) if isinstance(v, int) and not isinstance(v, bool) else repr(v) for v in items
+    )
+    return _show(f"[{shown}]", 60)
 
 
 def shape_from_config(value: object) -> ShapeSpec:
@@ -837,20 +987,21 @@ def shape_from_config(value: object) -> ShapeSpec:
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise DeclarationError(
-                f"shape {_show(repr(list(value)), 60)}: {item!r} is not a size or a name"
+                f"shape {_show_items(value)}: {item!r} is not a size or a name"
             )
         if isinstance(item, int):
-            if item < 0:
-                raise DeclarationError(f"shape {_show(repr(list(value)), 60)}: negative size {item}")
+            problem = _size_problem(item, item)
+            if problem:
+                raise DeclarationError(f"shape {_show_items(value)}: {problem}")
             dims.append(FixedDim(item))
             shown.append(str(item))
         else:
             if len(item.split()) != 1:
                 raise DeclarationError(
-                    f"shape {_show(repr(list(value)), 60)}: {item!r} must be exactly one dim"
+                    f"shape {_show_items(value)}: {item!r} must be exactly one dim"
                 )
             dims.append(_parse_jaxtyping_elem(item.strip(), item))
             shown.append(item.strip())
     text = "[" + ", ".join(shown) + "]"
-    _check_variadics(dims, text)
+    _check_shape(dims, text)
     return ShapeSpec(text, tuple(dims))

@@ -7,6 +7,8 @@ is built, how it reads each dim, and whether a tensor satisfies a set of annotat
 
 from __future__ import annotations
 
+import math
+import re
 import subprocess
 import sys
 import warnings
@@ -214,6 +216,23 @@ def convert(dim):
     return ("symbolic", dim.elem, dim.broadcastable)
 
 
+def impossible_size(dim) -> bool:
+    """Whether jaxtyping built a dim no tensor can have: a fixed size or a name-free expression
+    whose value (as jaxtyping evaluates it at run time) is no integer in [0, 2**63 - 1]. shapelint
+    rejects those at once (SHP002), jaxtyping only fails every check."""
+    if isinstance(dim, jt._FixedDim):
+        return not 0 <= dim.size <= 2**63 - 1
+    if not isinstance(dim, jt._SymbolicDim) or re.search(r"\*\*\s*[(+-]*\s*\d{3}", dim.elem):
+        return False  # not a size, or an exponent too large to evaluate here
+    try:
+        value = eval(eval(f"f'{dim.elem}'", {}), {})  # noqa: S307 - jaxtyping's own evaluation
+    except Exception:  # noqa: BLE001 - names, syntax: decided by the other checks
+        return False
+    if not isinstance(value, (int, float)):
+        return False
+    return value != value or not 0 <= value <= 2**63 - 1 or value != int(value)
+
+
 def check_against_jaxtyping(text):
     ours = None
     try:
@@ -231,6 +250,10 @@ def check_against_jaxtyping(text):
     if bad_syntax:
         # Deliberate difference: jaxtyping only fails when it evaluates the dim at run time.
         assert ours is None, f"{text!r}: {bad_syntax} cannot be evaluated, shapelint accepts it"
+        return
+    impossible = [d for d in theirs.dims if impossible_size(d)]
+    if impossible:
+        assert ours is None, f"{text!r}: {impossible} is no size, shapelint accepts it"
         return
     assert ours is not None, f"jaxtyping accepts {text!r} but shapelint rejects it"
     got = [
@@ -420,6 +443,9 @@ SIZES = st.one_of(
 def test_tuple_round_trip(items, brackets, sep):
     if sum(i == "..." for i in items) > 1:
         items = [i for i in items if i != "..."]
+    sizes = [i for i in items if isinstance(i, int)]
+    # No tensor holds more than 2**63 - 1 elements: such a shape is SHP002 (test_jaxtyping_rules).
+    assume(0 in sizes or math.prod(sizes) <= 2**63 - 1)
     body = sep.join(str(i) for i in items)
     if brackets == "()" and len(items) == 1:
         body += ","
