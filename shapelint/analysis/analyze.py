@@ -624,10 +624,9 @@ class FileAnalysis:
                             argument = value
                             break
                     if model is not None and argument is not None:
-                        shape = self._literal_shape(argument, propagator)
-                        if shape is not None and model not in found and min(shape) >= 0:
-                            found[model] = Declaration(parse_shape_tuple(repr(tuple(shape))), "example", self._line(small),
-                                                       build=self._build)
+                        spec = _example_spec(self._literal_shape(argument, propagator))
+                        if spec is not None and model not in found:
+                            found[model] = Declaration(spec, "example", self._line(small), build=self._build)
                 continue
             model = self._model_name_of(func, aliases, propagator)
             build = self._build
@@ -638,10 +637,9 @@ class FileAnalysis:
             if type(argument) is ast.Name and argument.id in tensors:
                 argument = tensors[argument.id]
             value = self._evaluate_quietly(argument, propagator)
-            if isinstance(value, Tensor) and value.shape is not None and all(is_known(d) and d >= 0 for d in value.shape):
-                if model not in found:
-                    found[model] = Declaration(parse_shape_tuple(repr(tuple(value.shape))), "example", self._line(small),
-                                               build=build)
+            spec = _example_spec(value.shape) if isinstance(value, Tensor) else None
+            if spec is not None and model not in found:
+                found[model] = Declaration(spec, "example", self._line(small), build=build)
 
     def _literal_shape(self, node: ast.expr, propagator: Propagator) -> Optional[Tuple[int, ...]]:
         value = self._evaluate_quietly(node, propagator)
@@ -1256,6 +1254,17 @@ def _chain_text(steps, names: Dict[int, str], limit: int = 8) -> str:
             label = step.label
         parts.append(f"{label} -> {format_shape(step.output.shape)}")
     return " -> ".join(parts)
+
+
+def _example_spec(shape: Optional[Tuple[Any, ...]]) -> Optional[ShapeSpec]:
+    """The declaration an example input's literal shape makes; None when it is not a shape a
+    tensor can have (``torch.randn(-1)``, a 30-digit size: the example fails when it runs)."""
+    if shape is None or not all(is_known(d) and d >= 0 for d in shape):
+        return None
+    try:
+        return parse_shape_tuple(repr(tuple(shape)))
+    except (DeclarationError, ValueError):  # ValueError: an int of over 4,300 digits has no repr
+        return None
 
 
 def _finding_key(finding: Finding) -> Tuple:

@@ -252,6 +252,9 @@ def check_against_jaxtyping(text):
         assert ours is None, f"{text!r}: {bad_syntax} cannot be evaluated, shapelint accepts it"
         return
     impossible = [d for d in theirs.dims if impossible_size(d)]
+    fixed = [d.size for d in theirs.dims if isinstance(d, jt._FixedDim) and not d.broadcastable]
+    if 0 not in fixed and math.prod(fixed) > 2**63 - 1:
+        impossible.append("more elements than a tensor holds")
     if impossible:
         assert ours is None, f"{text!r}: {impossible} is no size, shapelint accepts it"
         return
