@@ -16,9 +16,13 @@ any of which but the anonymous ones may be broadcastable (``#name``, ``#4``: siz
 The dims string of a jaxtyping annotation is read exactly as jaxtyping reads it (jaxtyping 0.3,
 ``_make_array_cached``): the string is stripped and split on whitespace, so ``"2 * h"`` is three
 dims (``2``, ``*``, ``h``), not an expression. Strings jaxtyping rejects when the annotation is
-built are rejected with jaxtyping's reason. One deliberate difference: jaxtyping accepts any
-string as an expression and fails only when it checks a tensor (a ``SyntaxError`` out of
-``eval``); here an expression that is not valid Python is rejected at once.
+built are rejected with jaxtyping's reason. Deliberate differences, where jaxtyping builds the
+annotation and only fails when it checks a tensor: an expression that is not valid Python (a
+``SyntaxError`` out of jaxtyping's ``eval``) is rejected at once, and so is a size no tensor can
+have (``-8``, ``2-3``, ``1.5``, ``2**70``: negative, not whole, or above :data:`MAX_SIZE`; or
+fixed sizes whose product is above it), as in pragmas, ``--input`` and the configuration. What
+jaxtyping reads as a number means that number here too: ``1e3`` is 1000, ``0x10`` is 16, ``08``
+is 8.
 
 An environment (``env``) maps names to the sizes bound so far. A variadic name ``*batch`` is bound
 under the key ``"*batch"`` to the tuple of dims it matched (no plain name starts with ``*``), so
@@ -44,7 +48,6 @@ __all__ = [
     "VariadicDim",
     "PRAGMA_KEYS",
     "MAX_SIZE",
-    "is_valid_size",
     "parse_shape_tuple",
     "parse_jaxtyping_dims",
     "parse_pragma",
@@ -143,11 +146,6 @@ class _Unknown(Exception):
 
 class _TooLarge(_Unknown):
     """A value of the expression is beyond :data:`MAX_SIZE` (no tensor has such a size)."""
-
-
-def is_valid_size(value: object) -> bool:
-    """Whether ``value`` is a size a PyTorch tensor can have (an int in ``[0, MAX_SIZE]``)."""
-    return is_known(value) and 0 <= value <= MAX_SIZE  # type: ignore[operator]
 
 
 def _bounded(value: Union[int, float]) -> Union[int, float]:
@@ -578,7 +576,10 @@ def _int_text_problem(text: str) -> Optional[str]:
     builds a type no tensor satisfies: a typo, reported at once); None when it can be one."""
     if len(text.lstrip("+-0_")) > _MAX_SIZE_DIGITS:  # no int(): it may refuse over 4,300 digits
         return _size_problem(-1 if text.startswith("-") else MAX_SIZE + 1, text)
-    return _size_problem(int(text), text)
+    try:
+        return _size_problem(int(text), text)
+    except ValueError:
+        return None  # not an integer after all: read as an expression
 
 
 def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
@@ -625,11 +626,12 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
             break
     if len(elem) == 0 or elem.isidentifier():
         kind = "named"
-    elif _INT_TEXT.match(elem) and _int_text_problem(elem):
-        raise bad(_int_text_problem(elem))  # `-8`, 320 digits (int() may refuse over 4,300)
     else:
+        problem = _int_text_problem(elem) if _INT_TEXT.match(elem) else None
+        if problem:
+            raise bad(problem)  # `-8`, 320 digits (int() may even refuse over 4,300)
         try:
-            size = int(elem)
+            size = int(elem)  # as jaxtyping: what int() reads is a fixed size
         except ValueError:
             kind = "symbolic"
         else:
