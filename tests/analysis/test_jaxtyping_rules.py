@@ -555,3 +555,56 @@ def test_shapes_show_the_batch_as_a_name():
     (model,) = analyse(source).models
     assert model.input == ("batch", 3, 64, 64)
     assert model.output == ("batch", 8, 32, 32) == model.declared_output
+
+
+@st.composite
+def conv_stacks(draw):
+    """One or two Conv2d layers PyTorch accepts on a 3 x H x W input, a batch spelling, and
+    whether the declared output is the true one or off by one in a spatial or channel dim."""
+    height, width = draw(st.integers(8, 40)), draw(st.integers(8, 40))
+    layers, channels, size = [], 3, [height, width]
+    for _ in range(draw(st.integers(1, 2))):
+        kernel, stride = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+        padding = draw(st.integers(0, kernel // 2))
+        out = draw(st.sampled_from([4, 8]))
+        size = [(s + 2 * padding - kernel) // stride + 1 for s in size]
+        layers.append(f"nn.Conv2d({channels}, {out}, kernel_size={kernel}, stride={stride}, padding={padding})")
+        channels = out
+    off = draw(st.sampled_from([None, 0, 1, 2]))  # which of (C, H, W) is declared wrong, if any
+    batch = draw(st.sampled_from(["*batch", "...", "b", " *batch"]))  # (`#*batch`: jaxtyping needs numpy)
+    return layers, (height, width), off, batch
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conv_stacks())
+def test_conv_stacks_with_batch_dims_against_pytorch(case):
+    layers, (height, width), off, batch = case
+    body = ",\n                ".join(layers)
+    source = HEADER + textwrap.dedent(f"""\
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(
+                    {body}
+                )
+
+            def forward(self, x: Float[Tensor, "{batch} 3 {height} {width}"]) -> Float[Tensor, "OUT"]:
+                return self.body(x)
+    """)
+    namespace = {}
+    exec(compile(source.replace('"OUT"', '"..."'), "<model>", "exec"), namespace)  # noqa: S102
+    real = namespace["Net"]()(torch.randn(2, 3, height, width))
+    declared = list(real.shape[1:])
+    if off is not None:
+        declared[off] += 1
+    out_dims = " ".join([batch.strip().lstrip("#")] + [str(d) for d in declared])
+    result = analyze_source(source.replace('"OUT"', f'"{out_dims}"'), "model.py")
+    reported = [d for d in result.diagnostics if d.code.startswith("SHP1") or d.code == "SHP002"]
+    assert [d.code for d in reported] == ([] if off is None else ["SHP101"]), [d.message for d in reported]
+    (model,) = result.models
+    assert [2 if isinstance(d, str) else d for d in model.output] == list(real.shape)
+    # jaxtyping's own check of the real run agrees with the verdict.
+    with jaxtyped("context"):
+        fits = isinstance(torch.randn(2, 3, height, width), Float[torch.Tensor, f"{batch} 3 {height} {width}"]) \
+            and isinstance(real, Float[torch.Tensor, out_dims])
+    assert fits is (off is None)
