@@ -90,13 +90,14 @@ def torch_error(case: case_files.Case) -> Optional[str]:
     (None when it runs). Only the errors PyTorch raises for a bad model count: any other
     exception is a mistake in the case and propagates."""
     torch = pytest.importorskip("torch")
-    from support.torch_oracle import load_module
 
+    # Not imported: no bytecode is written next to the cases, and `__main__` blocks do not run.
+    namespace = {"__name__": "shapelint_case"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         try:
-            module = load_module(str(case.path))
-            eval(case.torch, vars(module))  # noqa: S307 - the case's own expression
+            exec(compile(case.source, str(case.path), "exec"), namespace)  # noqa: S102 - the case's model
+            eval(case.torch, namespace)  # noqa: S307 - the case's own expression
         except (RuntimeError, ValueError, AssertionError) as error:
             return f"{type(error).__name__}: {error}"
     return None
@@ -117,3 +118,106 @@ def test_case_files_are_well_formed():
             original = path.with_name(path.name[: -len(FIXED_SUFFIX)] + ".py")
             assert original.is_file(), f"{case_id(path)} fixes no case ({case_id(original)} is missing)"
         case_files.load(path)  # raises CaseFormatError with the file and line
+
+
+def test_the_readme_example_is_a_case():
+    readme = (CASES_DIR / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example == (CASES_DIR / "channels" / "batch_norm_counts_other_channels.py").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The collector itself: it reads what the README says, and it can fail
+
+
+MODEL = '''\
+# What the case is about.
+# args: --input Net=1,3,32,32
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.bn = nn.BatchNorm2d(16){comment}
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+'''
+
+
+def write_case(tmp_path: Path, text: str) -> case_files.Case:
+    path = tmp_path / "case.py"
+    path.write_text(text, encoding="utf-8")
+    return case_files.load(path)
+
+
+def test_expectations_and_headers_are_read(tmp_path):
+    case = write_case(tmp_path, MODEL.format(comment='  # noqa: E501  # expect: SHP102:19 "8 arrive" "16" SHP201'))
+    assert case.args == ("--input", "Net=1,3,32,32") and case.torch is None
+    assert case.expected == (
+        case_files.Expected(11, "SHP102", 19, ("8 arrive", "16")),
+        case_files.Expected(11, "SHP201"),
+    )
+    assert case.expects_failure and case.rows("SHP102") == [11] and case.line_of("self.bn") == 11
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        (MODEL.format(comment="  # expect:"), "names no code"),
+        (MODEL.format(comment='  # expect: "8 arrive"'), "is not a code"),
+        (MODEL.format(comment="  # expect: SHP10"), "is not a code"),
+        (MODEL.format(comment="  # expect: SHP102:0"), "is not a code"),
+        (MODEL.format(comment="  # expect: SHP102 'unclosed"), "bad expectation"),
+        ("# arg: --input Net=1,3\n" + MODEL.format(comment=""), "unknown header 'arg'"),
+        ("# torch: Net()\n" + MODEL.format(comment="").replace("# args:", "# torch:"), "given twice"),
+    ],
+    ids=["empty", "fragment-first", "short-code", "column-0", "unclosed-quote", "unknown-header", "twice"],
+)
+def test_malformed_cases_are_errors(tmp_path, text, error):
+    with pytest.raises(CaseFormatError, match=error):
+        write_case(tmp_path, text)
+
+
+def test_missing_and_unexpected_diagnostics_are_both_listed(tmp_path):
+    found = [case_files.Found(11, 19, "SHP102", "BatchNorm2d expects 16 input channels but 8 arrive")]
+    for comment, problems in [
+        ('  # expect: SHP102:19 "8 arrive"', []),
+        ("  # expect: SHP102 SHP102", ["missing     11: SHP102"]),
+        ("  # expect: SHP102:20", ["missing     11: SHP102:20", "unexpected  11: SHP102:19 BatchNorm2d"]),
+        ('  # expect: SHP102 "9 arrive"', ["missing     11: SHP102 '9 arrive'", "unexpected  11: SHP102:19"]),
+        ("  # expect: SHP103", ["missing     11: SHP103", "unexpected  11: SHP102:19"]),
+        ("", ["unexpected  11: SHP102:19"]),
+    ]:
+        got = case_files.mismatches(write_case(tmp_path, MODEL.format(comment=comment)), found)
+        assert len(got) == len(problems) and all(g.startswith(p) for g, p in zip(got, problems)), (comment, got)
+
+
+def test_a_case_against_the_engine(tmp_path):
+    """The engine's answer is compared, not a stored one: a wrong line fails the case."""
+    right = write_case(tmp_path, MODEL.format(comment="  # expect: SHP102"))
+    assert case_files.mismatches(right, case_files.check(right)[0]) == []
+    wrong = write_case(tmp_path, MODEL.format(comment="").replace("self.conv(x))\n", "self.conv(x))  # expect: SHP102\n"))
+    assert [p.split(":")[0] for p in case_files.mismatches(wrong, case_files.check(wrong)[0])] == [
+        "missing     14", "unexpected  11",
+    ]
+
+
+def test_fixed_files_are_compared_without_their_expectations():
+    text = "a = 1  # expect: SHP102\nb = f(2)  # keep  # expect: SHP101 SHP201\n# expect: SHP101\n"
+    assert case_files.without_expectations(text) == "a = 1\nb = f(2)  # keep\n\n"
+
+
+def test_pytorch_errors_count_and_mistakes_in_the_case_do_not(tmp_path):
+    header = "# torch: {}\n"
+    run = "Net().eval()(torch.randn(1, 3, 32, 32))"
+    broken = write_case(tmp_path, header.format(run) + MODEL.format(comment=""))
+    assert "RuntimeError" in torch_error(broken)
+    fixed = write_case(tmp_path, header.format(run) + MODEL.format(comment="").replace("BatchNorm2d(16)", "BatchNorm2d(8)"))
+    assert torch_error(fixed) is None
+    typo = write_case(tmp_path, header.format(run.replace("Net()", "Nett()")) + MODEL.format(comment=""))
+    with pytest.raises(NameError):
+        torch_error(typo)

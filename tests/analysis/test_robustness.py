@@ -296,28 +296,8 @@ def test_long_file_models_per_pytorch(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-# Malformed declarations: SHP002 where they are written
-
-
-@pytest.mark.parametrize(
-    "old, new",
-    [
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3, 32, 32"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: inputs=(2, 3, 32, 32)"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3.5, 32, 32)"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3, 32, 32) junk"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint:"),
-    ],
-    ids=["unclosed", "unknown-key", "float", "junk", "empty"],
-)
-def test_malformed_pragma_is_shp002(tmp_path, old, new):
-    path = write(tmp_path, "net.py", MODEL.replace(old, new))
-    code, diagnostics, stderr = check_json(path)
-    no_traceback(stderr)
-    assert ("SHP002", 5) in codes_rows(diagnostics), diagnostics
-    assert code == 1
-    message = [d for d in diagnostics if d["code"] == "SHP002"][0]["message"]
-    assert message and "\n" not in message
+# Malformed declarations: SHP002 where they are written (malformed pragmas: the cases
+# tests/cases/declarations/malformed_pragma_*.py)
 
 
 ANNOTATED = '''\
