@@ -7,11 +7,17 @@
   ``# expect:`` comments aside); the ``.fixed.py`` file is a case too, of what remains.
 - A case with a ``# torch:`` header: PyTorch runs its model, and fails exactly when the case
   expects an error that means PyTorch fails (SHP102-SHP106).
+
+A change that is meant to move diagnostics rewrites the ``# expect:`` comments of the cases it
+fails and their ``.fixed.py`` files with ``SHAPELINT_UPDATE_CASES=1 python -m pytest
+tests/test_cases.py`` (run it twice: a rewritten ``.fixed.py`` is checked on the next run), and
+shows the difference in its commit (``git diff tests/cases``).
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import warnings
 from pathlib import Path
 from typing import List, Optional
@@ -22,6 +28,7 @@ from support import case_files
 from support.case_files import CASES_DIR, FIXED_SUFFIX, CaseFormatError, case_id, case_paths
 
 PATHS = case_paths()
+UPDATE = os.environ.get("SHAPELINT_UPDATE_CASES", "") not in ("", "0")
 
 
 def _fixable(paths: List[Path]) -> List[Path]:
@@ -45,6 +52,10 @@ def test_diagnostics_land_where_the_case_expects(path: Path):
     case = case_files.load(path)
     found, _ = case_files.check(case)
     problems = case_files.mismatches(case, found)
+    if UPDATE and problems:
+        path.write_text(case_files.annotated(case, found), encoding="utf-8")
+        case = case_files.load(path)
+        problems = case_files.mismatches(case, found)
     assert not problems, (
         f"{case.id}: the diagnostics differ from its '# expect:' comments\n  "
         + "\n  ".join(problems)
@@ -63,6 +74,11 @@ def test_fix_gives_the_fixed_file(path: Path):
     expected = case_files.without_expectations(case.fixed_path.read_bytes().decode("utf-8"))
     fixed = case_files.without_expectations(case_files.fix(case))
     assert fixed != case_files.without_expectations(case.source), f"{case.id}: --fix changed nothing"
+    if UPDATE and fixed != expected:
+        case.fixed_path.write_text(fixed, encoding="utf-8")
+        fixed_case = case_files.load(case.fixed_path)
+        case.fixed_path.write_text(case_files.annotated(fixed_case, case_files.check(fixed_case)[0]), encoding="utf-8")
+        expected = fixed
     if fixed != expected:
         diff = difflib.unified_diff(
             expected.splitlines(keepends=True), fixed.splitlines(keepends=True),
@@ -204,6 +220,19 @@ def test_a_case_against_the_engine(tmp_path):
     assert [p.split(":")[0] for p in case_files.mismatches(wrong, case_files.check(wrong)[0])] == [
         "missing     14", "unexpected  11",
     ]
+
+
+def test_annotation_keeps_what_is_met_and_writes_what_is_found(tmp_path):
+    case = write_case(tmp_path, MODEL.format(comment='  # expect: SHP102:19 "8 arrive" SHP201').replace(
+        "self.conv(x))\n", "self.conv(x))  # expect: SHP104\n"))
+    found = [
+        case_files.Found(11, 19, "SHP102", "BatchNorm2d: 8 arrive"),
+        case_files.Found(10, 5, "SHP103", "m"),
+    ]
+    text = case_files.annotated(case, found)
+    assert text == MODEL.format(comment='  # expect: SHP102:19 "8 arrive"').replace(
+        "nn.Conv2d(3, 8, 3)\n", "nn.Conv2d(3, 8, 3)  # expect: SHP103\n")
+    assert case_files.mismatches(write_case(tmp_path, text), found) == []
 
 
 def test_fixed_files_are_compared_without_their_expectations():

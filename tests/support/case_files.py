@@ -7,7 +7,8 @@ as comments on the lines where they must land (tests/cases/README.md has the for
   :func:`mismatches` compares what it reports with the expectations.
 - :func:`fix` runs ``shapelint check --fix`` on a case's text (stdin: the file is not touched).
 - :func:`without_expectations` is the text with the ``# expect:`` comments removed, to compare
-  a fixed text with its ``.fixed.py`` file.
+  a fixed text with its ``.fixed.py`` file; :func:`annotated` writes them from diagnostics
+  (``SHAPELINT_UPDATE_CASES=1``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from support.cli import CliResult, run_cli
 CASES_DIR = Path(__file__).resolve().parent.parent / "cases"
 FIXED_SUFFIX = ".fixed.py"
 
+#: A line as Python's tokenizer (and so the engine) counts them: ``str.splitlines`` would also
+#: break at form feeds and other characters, shifting the rows after them.
+PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 #: ``# expect: SHP102:19 "fragment" SHP201`` at the end of a line.
 EXPECT = re.compile(r"[ \t]*#[ \t]*expect:(?P<items>[^\r\n]*)")
 EXPECT_ITEM = re.compile(r"(?P<code>SHP\d{3})(?::(?P<col>[1-9]\d*))?")
@@ -95,7 +99,7 @@ class Case:
 
     def line_of(self, marker: str) -> int:
         """The first line containing ``marker``."""
-        for row, line in enumerate(self.source.splitlines(), start=1):
+        for row, line in enumerate(physical_lines(self.source), start=1):
             if marker in line:
                 return row
         raise AssertionError(f"{marker!r} is not in {self.id}")
@@ -122,7 +126,7 @@ def shared(name: str) -> Case:
 
 def load(path: Path) -> Case:
     source = path.read_bytes().decode("utf-8")
-    lines = source.splitlines()
+    lines = [line.rstrip("\r\n") for line in physical_lines(source)]
     args, torch_expression = _header(path, lines)
     expected = tuple(e for row, line in enumerate(lines, start=1) for e in _expectations(path, row, line))
     return Case(path, source, args, torch_expression, expected)
@@ -174,6 +178,11 @@ def _expectations(path: Path, row: int, line: str) -> List[Expected]:
     return found
 
 
+def physical_lines(text: str) -> List[str]:
+    """The lines of ``text``, each with its line break."""
+    return PHYSICAL_LINE.findall(text)
+
+
 def without_expectations(text: str) -> str:
     """``text`` less its ``# expect:`` comments (and the blanks before them)."""
     return EXPECT.sub("", text)
@@ -214,6 +223,36 @@ def mismatches(case: Case, found: Sequence[Found]) -> List[str]:
             unmatched.remove(match)
     problems += [f"unexpected  {f}" for f in unmatched]
     return problems
+
+
+def annotated(case: Case, found: Sequence[Found]) -> str:
+    """The case's text with its ``# expect:`` comments rewritten to ``found``: an expectation that
+    is met keeps its column and fragments, a diagnostic that was not expected gets its code."""
+    items: Dict[int, List[str]] = {}
+    unmatched = list(found)
+    for expected in case.expected:
+        match = next((f for f in unmatched if _meets(f, expected)), None)
+        if match is not None:
+            unmatched.remove(match)
+            items.setdefault(expected.row, []).append(_item(expected))
+    for diagnostic in unmatched:
+        items.setdefault(diagnostic.row, []).append(diagnostic.code)
+    lines = physical_lines(without_expectations(case.source))
+    for row, texts in sorted(items.items()):
+        if not 1 <= row <= len(lines) or lines[row - 1].rstrip("\r\n").endswith("\\"):
+            raise AssertionError(f"{case.id}:{row}: no comment can go on that line; write the case by hand")
+        body = lines[row - 1].rstrip("\r\n")
+        lines[row - 1] = body + "  # expect: " + " ".join(texts) + lines[row - 1][len(body):]
+    return "".join(lines)
+
+
+def _item(expected: Expected) -> str:
+    col = f":{expected.col}" if expected.col is not None else ""
+    return expected.code + col + "".join(" " + _quoted(f) for f in expected.fragments)
+
+
+def _quoted(fragment: str) -> str:
+    return shlex.quote(fragment) if '"' in fragment else f'"{fragment}"'
 
 
 def _meets(found: Found, expected: Expected) -> bool:
