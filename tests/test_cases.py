@@ -31,10 +31,6 @@ PATHS = case_paths()
 UPDATE = os.environ.get("SHAPELINT_UPDATE_CASES", "") not in ("", "0")
 
 
-def _fixable(paths: List[Path]) -> List[Path]:
-    return [p for p in paths if not p.name.endswith(FIXED_SUFFIX) and p.with_name(p.stem + FIXED_SUFFIX).is_file()]
-
-
 def _run_in_torch(paths: List[Path]) -> List[Path]:
     """The cases with a ``# torch:`` header (a malformed case is the first test's to report)."""
     found = []
@@ -64,7 +60,7 @@ def test_diagnostics_land_where_the_case_expects(path: Path):
         assert diagnostic.message.strip() and "\n" not in diagnostic.message, diagnostic
 
 
-FIXABLE = _fixable(PATHS)
+FIXABLE = [p for p in PATHS if case_files.fixed_sibling(p) is not None]
 
 
 @pytest.mark.parametrize("path", FIXABLE, ids=[case_id(p) for p in FIXABLE])
@@ -77,7 +73,8 @@ def test_fix_gives_the_fixed_file(path: Path):
     if UPDATE and fixed != expected:
         case.fixed_path.write_text(fixed, encoding="utf-8")
         fixed_case = case_files.load(case.fixed_path)
-        case.fixed_path.write_text(case_files.annotated(fixed_case, case_files.check(fixed_case)[0]), encoding="utf-8")
+        remaining, _ = case_files.check(fixed_case)
+        case.fixed_path.write_text(case_files.annotated(fixed_case, remaining), encoding="utf-8")
         expected = fixed
     if fixed != expected:
         diff = difflib.unified_diff(
@@ -112,7 +109,7 @@ def torch_error(case: case_files.Case) -> Optional[str]:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         try:
-            exec(compile(case.source, str(case.path), "exec"), namespace)  # noqa: S102 - the case's model
+            exec(compile(case.source, str(case.path), "exec"), namespace)  # noqa: S102 - its model
             eval(case.torch, namespace)  # noqa: S307 - the case's own expression
         except (RuntimeError, ValueError, AssertionError) as error:
             return f"{type(error).__name__}: {error}"

@@ -83,11 +83,7 @@ class Case:
 
     @property
     def fixed_path(self) -> Optional[Path]:
-        """The ``.fixed.py`` sibling holding what ``--fix`` must make of this case, if any."""
-        if self.path.name.endswith(FIXED_SUFFIX):
-            return None
-        sibling = self.path.with_name(self.path.name[: -len(".py")] + FIXED_SUFFIX)
-        return sibling if sibling.is_file() else None
+        return fixed_sibling(self.path)
 
     @property
     def expects_failure(self) -> bool:
@@ -111,6 +107,14 @@ def case_id(path: Path) -> str:
         return path.relative_to(CASES_DIR).as_posix()
     except ValueError:
         return path.name
+
+
+def fixed_sibling(path: Path) -> Optional[Path]:
+    """The ``.fixed.py`` file holding what ``--fix`` must make of the case ``path``, if any."""
+    if path.name.endswith(FIXED_SUFFIX):
+        return None
+    sibling = path.with_name(path.name[: -len(".py")] + FIXED_SUFFIX)
+    return sibling if sibling.is_file() else None
 
 
 def case_paths() -> List[Path]:
