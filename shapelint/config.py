@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
 
 from .core.codes import PARSE_ERROR, TITLES
 from .core.solver_bounds import Bounds
-from .options import Options
+from .options import Options, split_model_key
 
 PYPROJECT = "pyproject.toml"
 #: Files that hold the settings at their top level, most preferred first (as ruff's
@@ -301,12 +301,28 @@ class Config:
         return Options(
             cli_inputs=dict(cli_inputs or {}),
             cli_outputs=dict(cli_outputs or {}),
-            config_inputs=dict(self.inputs),
-            config_outputs=dict(self.outputs),
+            config_inputs=self._resolved(self.inputs),
+            config_outputs=self._resolved(self.outputs),
             bounds=self.bounds,
             select=self.selected_codes(),
             ignore=self.ignore,
         )
+
+    def setting_name(self, table: str, key: str) -> str:
+        """How a key reads in messages: ``tool.shapelint.inputs."models/net.py::Net"``."""
+        standalone = self.source is not None and os.path.basename(self.source) != PYPROJECT
+        return f"{'' if standalone else 'tool.shapelint.'}{table}.{_toml_key(key)}"
+
+    def resolve_key(self, key: str) -> str:
+        """A declaration key with its path made absolute against the project root, so that
+        ``"models/net.py::Net"`` names one file whatever the working directory."""
+        path, name = split_model_key(key)
+        if not path:
+            return key
+        return f"{os.path.normpath(os.path.join(self.root, path))}::{name}"
+
+    def _resolved(self, shapes: Mapping[str, Any]) -> Dict[str, Any]:
+        return {self.resolve_key(key): spec for key, spec in shapes.items()}
 
     def cache_key(self) -> str:
         """A stable hash of everything here that changes what a check reports."""
@@ -428,7 +444,11 @@ def load_config(paths: List[str], config_file: Optional[str] = None) -> Config:
         else:
             table, prefix = document, ""
         return parse_settings(table, config_file, prefix)
-    found = find_config_file(paths)
+    return config_from(find_config_file(paths))
+
+
+def config_from(found: Optional[Tuple[str, Dict[str, Any], str]]) -> Config:
+    """The settings of what :func:`find_config_file` found; the defaults for nothing."""
     if found is None:
         return Config(root=os.path.abspath(os.getcwd()))
     return parse_settings(found[1], found[0], found[2])

@@ -1,8 +1,15 @@
 """shapelint as a flake8 plugin: ``flake8 --select SHP`` reports the same diagnostics as
 ``shapelint check``.
 
-flake8 does ``# noqa``, ``--select`` and ``--extend-ignore`` itself; this only reports. The
-source comes from flake8's ``lines`` (never re-read from disk), so ``flake8 -`` from an editor
+The project's settings apply as in ``shapelint check``: ``select``, ``extend-select``,
+``ignore``, ``per-file-ignores``, ``exclude``, ``inputs`` and ``outputs`` of the config file found
+from the linted file's directory (from ``--stdin-display-name``'s, or the working directory, for
+stdin). flake8 then applies its own ``--select``, ``--extend-ignore``, ``--per-file-ignores`` and
+``# noqa`` to what is left: both must let a diagnostic through. A config key that names no model
+is not warned about here: flake8 shows one file at a time, so no file can tell (``shapelint
+check`` warns once per run).
+
+The source comes from flake8's ``lines`` (never re-read from disk), so ``flake8 -`` from an editor
 checks the buffer, not the file. Everything heavy is imported in :meth:`ShapelintPlugin.run`,
 so loading the plugin costs flake8 nothing on start-up.
 
@@ -18,7 +25,7 @@ import argparse
 import ast
 import os
 import sys
-from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 
@@ -44,20 +51,109 @@ def _as_list(value: Any) -> List[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
+#: The attribute of flake8's options object that holds the run's :class:`RunSettings`.
+SETTINGS_ATTRIBUTE = "_shapelint_settings"
+
+#: What flake8 calls the file it reads from stdin without ``--stdin-display-name``.
+FLAKE8_STDIN_NAMES = ("-", "stdin")
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .options import Options
+
+#: (the config and the analysis options for its files, None) or (None, None, the one-line error).
+Settings = Tuple[Optional["Config"], Optional["Options"], Optional[str]]
+
+
+class RunSettings:
+    """The settings of one flake8 run: the ``--shapelint-input``/``--shapelint-output`` values
+    and the config files met so far.
+
+    It lives on flake8's options object (set in :meth:`ShapelintPlugin.parse_options`, reached
+    through the ``options`` parameter flake8 passes to the plugin), not on the class or the
+    module: each flake8 run, and each of its worker processes, has its own, so two runs in one
+    process (an editor's daemon, the tests) never share a stale config, and an edited
+    pyproject.toml is read again by the next run. Within a run, a directory is looked up once
+    and a config file parsed once, however many directories share it: flake8 may check
+    thousands of files.
+    """
+
+    def __init__(self, input_values: Sequence[str] = (), output_values: Sequence[str] = ()) -> None:
+        self.input_values = tuple(input_values)
+        self.output_values = tuple(output_values)
+        self._cli: Optional[Tuple[Any, Optional[str]]] = None
+        self._by_directory: Dict[str, Settings] = {}
+        self._by_config_file: Dict[Optional[str], Settings] = {}
+
+    @classmethod
+    def from_options(cls, options: Any) -> "RunSettings":
+        return cls(_as_list(getattr(options, "shapelint_input", None)),
+                   _as_list(getattr(options, "shapelint_output", None)))
+
+    def cli_shapes(self) -> Tuple[Any, Optional[str]]:
+        """((inputs, outputs), None), or (None, the one-line reason a value is malformed)."""
+        if self._cli is None:
+            from .analysis.declarations import DeclarationError, parse_cli_shape
+
+            try:
+                inputs = dict(parse_cli_shape(v) for v in self.input_values)
+                outputs = dict(parse_cli_shape(v) for v in self.output_values)
+                self._cli = ((inputs, outputs), None)
+            except DeclarationError as error:
+                self._cli = (None, f"--shapelint-input/--shapelint-output: {error}")
+        return self._cli
+
+    def for_directory(self, directory: str) -> Settings:
+        """The settings for the files of ``directory`` (an absolute path)."""
+        found = self._by_directory.get(directory)
+        if found is None:
+            found = self._load(directory)
+            self._by_directory[directory] = found
+        return found
+
+    def _load(self, directory: str) -> Settings:
+        shapes, error = self.cli_shapes()
+        if shapes is None:
+            return None, None, error
+        from .config import ConfigError, config_from, find_config_file
+
+        try:
+            located = find_config_file([directory])
+        except ConfigError as config_error:  # invalid TOML on the way up
+            return None, None, str(config_error)
+        source = located[0] if located is not None else None
+        found = self._by_config_file.get(source)
+        if found is None:
+            try:
+                config = config_from(located)
+                found = (config, config.options(*shapes), None)
+            except ConfigError as config_error:
+                found = (None, None, str(config_error))
+            self._by_config_file[source] = found
+        return found
+
+
+def settings_of(options: Any) -> RunSettings:
+    """The run's settings held by flake8's ``options`` (fresh ones without options: a plugin
+    made by hand, outside flake8)."""
+    if options is None:
+        return RunSettings()
+    settings = getattr(options, SETTINGS_ATTRIBUTE, None)
+    if settings is None:  # flake8 always calls parse_options first; a hand-made namespace may not
+        settings = RunSettings.from_options(options)
+        setattr(options, SETTINGS_ATTRIBUTE, settings)
+    return settings
+
+
 class ShapelintPlugin:
     name = "shapelint"
     version = __version__
 
-    #: Set by :meth:`parse_options`; the raw values, parsed once in :meth:`_options`.
-    _input_values: ClassVar[Tuple[str, ...]] = ()
-    _output_values: ClassVar[Tuple[str, ...]] = ()
-    _parsed: ClassVar[Optional[Tuple[Any, Optional[str]]]] = None
-    _config_options: ClassVar[Dict[str, Any]] = {}
-
-    def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
+    def __init__(self, tree: Any, filename: str, lines: Sequence[str], options: Any = None) -> None:
         self.tree = tree  # the ast of exactly "".join(lines): the engine analyses it, no second parse
         self.filename = filename
         self.lines = lines
+        self.settings = settings_of(options)
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -81,42 +177,20 @@ class ShapelintPlugin:
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
-        cls._input_values = tuple(_as_list(getattr(options, "shapelint_input", None)))
-        cls._output_values = tuple(_as_list(getattr(options, "shapelint_output", None)))
-        cls._parsed = None
-        cls._config_options = {}
+        setattr(options, SETTINGS_ATTRIBUTE, RunSettings.from_options(options))
 
-    @classmethod
-    def _cli_shapes(cls) -> Tuple[Any, Optional[str]]:
-        """((inputs, outputs), None), or (None, the one-line reason a value is malformed)."""
-        if cls._parsed is None:
-            from .analysis.declarations import DeclarationError, parse_cli_shape
+    def _path(self) -> str:
+        """The file's path as ``shapelint check`` names it: ``-`` for stdin without a display
+        name; ``pkg/m.py`` for flake8's ``./pkg/m.py``."""
+        if self.filename in FLAKE8_STDIN_NAMES:
+            return "-"
+        return os.path.normpath(self.filename)
 
-            try:
-                inputs = dict(parse_cli_shape(v) for v in cls._input_values)
-                outputs = dict(parse_cli_shape(v) for v in cls._output_values)
-                cls._parsed = ((inputs, outputs), None)
-            except DeclarationError as error:
-                cls._parsed = (None, f"--shapelint-input/--shapelint-output: {error}")
-        return cls._parsed
-
-    def _options(self) -> Tuple[Any, Optional[str]]:
-        """The analysis options for this file (CLI shapes over pyproject.toml's), or the reason
-        there are none. One config per directory: flake8 may check thousands of files."""
-        shapes, error = self._cli_shapes()
-        if shapes is None:
-            return None, error
-        directory = os.path.dirname(os.path.abspath(self.filename)) if self.filename not in ("-", "stdin") else os.getcwd()
-        cached = self._config_options.get(directory)
-        if cached is None:
-            from .config import ConfigError, load_config
-
-            try:
-                cached = (load_config([directory], None).options(*shapes), None)
-            except ConfigError as config_error:
-                cached = (None, str(config_error))
-            self._config_options[directory] = cached
-        return cached
+    def _settings(self, path: str) -> Settings:
+        """The settings for ``path``: from the config found from its directory, as the CLI finds
+        it (stdin: from the working directory)."""
+        directory = os.getcwd() if path == "-" else os.path.dirname(os.path.abspath(path))
+        return self.settings.for_directory(directory)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
@@ -127,14 +201,15 @@ class ShapelintPlugin:
                 return  # without importing the engine: most files of a project
             from .core.codes import BAD_DECLARATION
 
-            options, error = self._options()
-            if options is None:
+            path = self._path()
+            config, options, error = self._settings(path)
+            if config is None or options is None:
                 # flake8 messages start with the code; a config shape error already names it inside.
                 text = " ".join(str(error).split()).replace(f"{BAD_DECLARATION} ", "", 1)
                 yield 1, 0, f"{BAD_DECLARATION} {text}", type(self)
                 return
-            # flake8 names discovered files `./pkg/m.py`; `pkg/m.py::Net` declarations expect `pkg/m.py`.
-            path = self.filename if self.filename in ("-", "stdin") else os.path.normpath(self.filename)
+            if config.is_excluded(path):
+                return
             # flake8 parsed `source` itself (`ast.parse("".join(lines))`): its tree is the file's.
             tree = self.tree if isinstance(self.tree, ast.Module) else None
             diagnostics = analysis.analyze_source(source, path, options, tree=tree).diagnostics
@@ -143,6 +218,8 @@ class ShapelintPlugin:
                   f"{' '.join(str(error).split())}", file=sys.stderr)
             return
         for diagnostic in diagnostics:
+            if not config.is_selected(diagnostic.code, path):
+                continue
             message = f"{diagnostic.code} {diagnostic.message}"
             if diagnostic.fix is not None and diagnostic.fix.applicability == "safe":
                 message += FIXABLE_SUFFIX

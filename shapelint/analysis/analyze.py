@@ -26,7 +26,7 @@ from ..core.codes import (
 )
 from ..core.layers import UNKNOWN
 from ..core.shapes import MaybeShape, format_shape, is_known
-from ..options import Options
+from ..options import Options, key_declares
 from ..results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, ModelShapes
 from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
@@ -508,19 +508,9 @@ class FileAnalysis:
                 names += [var for var, value in self.propagator.globals.items()
                           if isinstance(value, UserModule) and value.cls is plan.info]
             for key, spec in (mapping or {}).items():
-                if any(self._key_matches(key, name) for name in names):
+                if any(key_declares(key, name, self.path) for name in names):
                     target.append(Declaration(spec, source))
                     break
-
-    def _key_matches(self, key: str, name: str) -> bool:
-        if "::" not in key:
-            return key == name
-        path, _, key_name = key.rpartition("::")
-        if key_name != name:
-            return False
-        mine = os.path.normpath(self.path).replace("\\", "/")
-        theirs = os.path.normpath(path).replace("\\", "/")
-        return mine == theirs or mine.endswith("/" + theirs) or os.path.abspath(mine) == os.path.abspath(theirs)
 
     # ----------------------------------------------------------------- example inputs
 

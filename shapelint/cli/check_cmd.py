@@ -14,6 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import runner
+from ..options import key_declares, same_file, split_model_key
 from ..results import SAFE, Diagnostic
 
 if TYPE_CHECKING:
@@ -88,19 +89,109 @@ def read_stdin() -> bytes:
 
 
 def warn_unmatched_declarations(
-    declared: Dict[str, Dict[str, object]], outcomes: Sequence[runner.FileOutcome]
+    declared: Dict[str, Dict[str, object]],
+    outcomes: Sequence[runner.FileOutcome],
+    config: Optional["Config"] = None,
+    checked_paths: Sequence[str] = (),
 ) -> None:
-    """Warn (stderr) about ``--input``/``--output`` names that match no model: a typo there
-    would otherwise silently leave the model unchecked."""
+    """Warn (stderr, one line per name, once per run) about ``--input``/``--output`` names and
+    the config's ``inputs``/``outputs`` keys that match no model: a typo there would otherwise
+    silently leave the model unchecked."""
     if not any(o.result is not None for o in outcomes):
         return
-    names = {m.name for o in outcomes if o.result is not None for m in o.result.models}
+    models = CheckedModels(outcomes)
     for flag, shapes in declared.items():
         for key in shapes:
-            name = key.rpartition("::")[2]
-            if name not in names:
-                print(f"warning: {flag} {key}: no model named {name!r} in the checked files",
-                      file=sys.stderr)
+            if not models.declared_by(key):
+                print(f"warning: {flag} {key}: {no_model_for(key)}", file=sys.stderr)
+    if config is not None:
+        for message in unmatched_config_declarations(config, models, checked_paths):
+            print(f"warning: {message}", file=sys.stderr)
+
+
+def no_model_for(key: str) -> str:
+    """Why a command-line key declares nothing; its path is relative to the working directory."""
+    path, name = split_model_key(key)
+    if path and not os.path.isfile(path):
+        return f"no file {path} (a path in a key is relative to the working directory)"
+    return f"no model named {name!r} in {path or 'the checked files'}"
+
+
+class CheckedModels:
+    """The models of a run's outcomes, to tell whether a declaration key names one of them."""
+
+    def __init__(self, outcomes: Sequence[runner.FileOutcome]) -> None:
+        self.files = [o.path for o in outcomes if o.result is not None]
+        self.files_by_model: Dict[str, List[str]] = {}
+        for outcome in outcomes:
+            if outcome.result is not None:
+                for model in outcome.result.models:
+                    self.files_by_model.setdefault(model.name, []).append(outcome.path)
+
+    def declared_by(self, key: str) -> bool:
+        """Whether ``key`` names a model, or a module-level variable in a file with models
+        (``net = Net()``: ``--input net=...`` declares Net, as the engine reads it)."""
+        name = split_model_key(key)[1]
+        if any(key_declares(key, name, path) for path in self.files_by_model.get(name, ())):
+            return True
+        files = {path for paths in self.files_by_model.values() for path in paths}
+        return any(key_declares(key, name, path) and assigns_at_module_level(path, name)
+                   for path in sorted(files))
+
+
+def assigns_at_module_level(path: str, name: str) -> bool:
+    """Whether the file assigns ``name`` at module level (``net = Net()``, ``net: Net = ...``).
+    Read only for a name no model has, so only on the way to a warning."""
+    import re
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    pattern = rb"^" + re.escape(name.encode()) + rb"[ \t]*(?::[^=\n]*)?=(?!=)"
+    return re.search(pattern, data, re.MULTILINE) is not None
+
+
+def unmatched_config_declarations(
+    config: "Config", models: CheckedModels, checked_paths: Sequence[str]
+) -> List[str]:
+    """What to say about the config's declarations that match no model. A config outlives a
+    run, so a key is judged only where this run can tell: ``path::Name`` when that file does not
+    exist or was checked, a bare name when the whole project was checked (a pre-commit run over
+    two staged files says nothing about the models elsewhere)."""
+    whole_project = covers_directory(checked_paths, config.root)
+    messages = []
+    for table, shapes in (("inputs", config.inputs), ("outputs", config.outputs)):
+        for key in shapes:
+            resolved = config.resolve_key(key)
+            path, name = split_model_key(resolved)
+            where = f"{config.source}: {config.setting_name(table, key)}"
+            if path and not os.path.isfile(path):
+                messages.append(f"{where}: no file {path} (a path in a key is relative to the "
+                                f"directory of {os.path.basename(config.source or '')})")
+            elif path and not any(same_file(path, f) for f in models.files):
+                continue
+            elif not path and not whole_project:
+                continue
+            elif not models.declared_by(resolved):
+                scope = config.relative_path(path) if path else "the checked files"
+                messages.append(f"{where}: no model named {name!r} in {scope}")
+    return messages
+
+
+def covers_directory(paths: Sequence[str], directory: str) -> bool:
+    """Whether checking ``paths`` checks everything under ``directory``."""
+    target = os.path.realpath(directory)
+    for path in paths:
+        if os.path.isdir(path):
+            top = os.path.realpath(path)
+            try:
+                if os.path.commonpath([top, target]) == top:
+                    return True
+            except ValueError:  # another drive
+                continue
+    return False
 
 
 def make_job(config: "Config", options, use_cache: bool, keep_models: bool = True) -> runner.Job:
@@ -284,13 +375,24 @@ class Run:
         )
         self.is_selected = self.config.is_selected
         self.options = self.config.options(cli_inputs, cli_outputs)
-        # The models' shapes are needed only to warn about --input/--output names matching none.
+        # The models' shapes are needed only to warn about declared names matching none.
+        declares = cli_inputs or cli_outputs or self.config.inputs or self.config.outputs
         self.job = make_job(self.config, self.options, use_cache=not args.no_cache,
-                            keep_models=bool(cli_inputs or cli_outputs))
+                            keep_models=bool(declares))
 
     def kept(self, outcome: runner.FileOutcome) -> List[Diagnostic]:
         assert outcome.result is not None
         return runner.keep_diagnostics(outcome.result, self.is_selected)
+
+
+def check_stdin_unless_excluded(run: Run, data: bytes) -> runner.FileOutcome:
+    """The outcome of checking stdin; clean when the config excludes its ``--stdin-filename``
+    (an editor showing diagnostics in a file the project excludes is what flake8 would not)."""
+    if run.config.is_excluded(run.stdin_path):
+        from ..results import FileResult
+
+        return runner.FileOutcome(run.stdin_path, FileResult(path=run.stdin_path))
+    return runner.check_stdin(data, run.stdin_path, run.options)
 
 
 def _main(argv: List[str]) -> int:
@@ -306,7 +408,7 @@ def _main(argv: List[str]) -> int:
     data = b""
     if run.read_stdin:
         data = read_stdin()
-        stdin_outcome = runner.check_stdin(data, run.stdin_path, run.options)
+        stdin_outcome = check_stdin_unless_excluded(run, data)
         try:
             stdin_source = runner.decode_source(data)
         except (SyntaxError, UnicodeDecodeError, LookupError):
@@ -328,7 +430,7 @@ def _main(argv: List[str]) -> int:
 
     all_outcomes = outcomes + ([stdin_outcome] if stdin_outcome is not None else [])
     crashed = [o for o in all_outcomes if o.error is not None]
-    warn_unmatched_declarations(run.declared, all_outcomes)
+    warn_unmatched_declarations(run.declared, all_outcomes, run.config, run.file_args)
     diagnostics: List[Diagnostic] = []
     for outcome in all_outcomes:
         if outcome.result is not None:

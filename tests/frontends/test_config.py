@@ -270,7 +270,8 @@ def test_options_carry_parsed_shapes_bounds_and_cli_shapes(tmp_path):
     sentinel = object()
     options = config.options({"Net": sentinel}, {})
     assert options.cli_inputs == {"Net": sentinel}
-    assert set(options.config_inputs) == {"Upsampler", "models/unet.py::UNet"}
+    # A key's path is resolved against the config file's directory (tmp_path here).
+    assert set(options.config_inputs) == {"Upsampler", f"{tmp_path / 'models' / 'unet.py'}::UNet"}
     assert options.config_inputs["Upsampler"].resolve() == (16, 256, 16, 160, 160)
     assert options.config_outputs["Upsampler"].resolve() == (16, 256, 16, 224, 224)
     assert options.bounds == Bounds(max_kernel_size=9)
