@@ -13,6 +13,8 @@ as comments on the lines where they must land (tests/cases/README.md has the for
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -198,7 +200,8 @@ def without_expectations(text: str) -> str:
 
 def check(case: Case) -> Tuple[List[Found], CliResult]:
     """``shapelint check`` on the case file with its arguments: what it reports, in order."""
-    result = run_cli("check", "--no-cache", "--format", "json", *case.args, str(case.path))
+    with _in_cases_dir():
+        result = run_cli("check", "--no-cache", "--format", "json", *case.args, str(case.path))
     # Warnings are allowed (`--input net=...` names a variable, which the check of unmatched
     # names does not know); anything else on stderr is a usage or internal error.
     errors = [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
@@ -269,10 +272,23 @@ def _meets(found: Found, expected: Expected) -> bool:
 
 def fix(case: Case) -> str:
     """The case's text after ``shapelint check --fix`` with the case's arguments."""
-    result = run_cli(
-        "check", "--no-cache", "--fix", *case.args, "--stdin-filename", str(case.path), "-",
-        stdin=case.source.encode("utf-8"),
-    )
+    with _in_cases_dir():
+        result = run_cli(
+            "check", "--no-cache", "--fix", *case.args, "--stdin-filename", str(case.path), "-",
+            stdin=case.source.encode("utf-8"),
+        )
     if result.code not in (0, 1) or "Traceback" in result.stderr or "internal error" in result.stderr:
         raise AssertionError(f"{case.id}: --fix exit {result.code}, stderr:\n{result.stderr}")
     return result.stdout
+
+
+@contextlib.contextmanager
+def _in_cases_dir():
+    """In tests/cases/, where the ``path::Name`` keys of ``# args:`` are relative to (the
+    command line resolves them against the working directory)."""
+    saved = os.getcwd()
+    os.chdir(CASES_DIR)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
