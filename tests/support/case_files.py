@@ -202,8 +202,8 @@ def check(case: Case) -> Tuple[List[Found], CliResult]:
     """``shapelint check`` on the case file with its arguments: what it reports, in order."""
     with _in_cases_dir():
         result = run_cli("check", "--no-cache", "--format", "json", *case.args, str(case.path))
-    # Warnings are allowed (`--input net=...` names a variable, which the check of unmatched
-    # names does not know); anything else on stderr is a usage or internal error.
+    # Warnings are allowed (a case may declare, on purpose, a key that matches no file or
+    # model); anything else on stderr is a usage or internal error.
     errors = [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
     if result.code not in (0, 1) or errors:
         raise AssertionError(f"{case.id}: exit {result.code}, stderr:\n{result.stderr}")
