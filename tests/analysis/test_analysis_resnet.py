@@ -345,37 +345,6 @@ head = Head(8, 5)
     assert list(model.output) == [2, 5]
 
 
-def test_a_layer_built_in_the_construction_argument_is_reported_at_its_own_place():
-    source = """\
-import torch
-import torch.nn as nn
-
-
-class Wrapper(nn.Module):
-    def __init__(self, body):
-        super().__init__()
-        self.body = body
-        self.fc = nn.Linear(16, 4)
-
-    def forward(self, x):
-        return self.fc(self.body(x))
-
-
-model = Wrapper(nn.Linear(8, 12))
-"""
-    result = analyze(source, "Wrapper=2,8")
-    found = [d for d in result.diagnostics if d.is_error]
-    assert [(d.code, d.row) for d in found] == [("SHP102", 9)], errors(result)
-    assert found[0].fix is not None
-    assert [(edit.start[0], edit.content) for edit in found[0].fix.edits] == [(9, "12")]
-    # The layer of the argument itself: reported and fixed on the construction's line.
-    result = analyze(source.replace("nn.Linear(16, 4)", "nn.Linear(12, 4)"), "Wrapper=2,10")
-    found = [d for d in result.diagnostics if d.is_error]
-    assert [(d.code, d.row) for d in found] == [("SHP102", 15)], errors(result)
-    if found[0].fix is not None:
-        assert [edit.start[0] for edit in found[0].fix.edits] == [15]
-
-
 def test_torchvision_pass_through_factory_stays_unknown_and_silent():
     # torchvision itself builds through `_resnet(block, layers, weights, progress, **kwargs)`:
     # the construction's arguments are the helper's parameters, not followed (yet): no guess.

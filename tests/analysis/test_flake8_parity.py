@@ -18,11 +18,8 @@ from collections import defaultdict
 
 import pytest
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from helpers_torch import load_cases, run_cli  # noqa: E402
+from support.cli import run_cli
+from support.real_models import load_cases
 
 cases = load_cases()
 FIXABLE_SUFFIX = " [*] fixable with shapelint check --fix"

@@ -7,28 +7,13 @@ and the correct files get no diagnostic at all.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
-
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these tests")
 
-from helpers_torch import (  # noqa: E402
-    apply_fixes,
-    call_span,
-    check_json,
-    consistent,
-    load_cases,
-    prepare,
-    run_cli,
-    shapes_json,
-    trace,
-)
+from support.cli import apply_fixes, check_json, run_cli, shapes_json  # noqa: E402
+from support.real_models import load_cases, prepare  # noqa: E402
+from support.torch_oracle import call_span, consistent, trace  # noqa: E402
 
 
 cases = load_cases()

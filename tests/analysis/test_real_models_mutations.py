@@ -21,27 +21,15 @@ import ast
 import inspect
 import os
 import random
-import sys
 
 import pytest
-
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle of these tests")
 from torch import nn  # noqa: E402
 
-from helpers_torch import (  # noqa: E402
-    apply_fixes,
-    call_span,
-    check_json,
-    enclosing_call_span,
-    file_args,
-    load_cases,
-    run_cli,
-    trace,
-)
+from support.cli import apply_fixes, check_json, run_cli  # noqa: E402
+from support.real_models import file_args, load_cases  # noqa: E402
+from support.torch_oracle import call_span, enclosing_call_span, trace  # noqa: E402
 
 cases = load_cases()
 

@@ -14,11 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
-
-from helpers_torch import check_json, load_cases, run_cli, shapes_json  # noqa: E402
+from support.cli import check_json, run_cli, shapes_json
+from support.real_models import load_cases
 
 cases = load_cases()
 
@@ -68,7 +65,7 @@ def codes_rows(diagnostics):
 
 
 def test_fixture_models_per_pytorch(tmp_path):
-    from helpers_torch import trace
+    from support.torch_oracle import trace
 
     good = trace(write(tmp_path, "good.py", MODEL), lambda m: m.Net(), [(2, 3, 32, 32)])
     bad = trace(write(tmp_path, "bad.py", BROKEN_MODEL), lambda m: m.Net(), [(2, 3, 32, 32)])
@@ -285,7 +282,7 @@ def test_ten_thousand_line_file(tmp_path):
 
 def test_long_file_models_per_pytorch(tmp_path):
     """The generated models are what the test above assumes (a sample, in PyTorch)."""
-    from helpers_torch import trace
+    from support.torch_oracle import trace
 
     source, broken_line = long_file(8, broken_at=5)
     path = write(tmp_path, "long.py", source)
@@ -299,28 +296,8 @@ def test_long_file_models_per_pytorch(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-# Malformed declarations: SHP002 where they are written
-
-
-@pytest.mark.parametrize(
-    "old, new",
-    [
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3, 32, 32"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: inputs=(2, 3, 32, 32)"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3.5, 32, 32)"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint: input=(2, 3, 32, 32) junk"),
-        ("  # shapelint: input=(2, 3, 32, 32) output=(2, 10)", "  # shapelint:"),
-    ],
-    ids=["unclosed", "unknown-key", "float", "junk", "empty"],
-)
-def test_malformed_pragma_is_shp002(tmp_path, old, new):
-    path = write(tmp_path, "net.py", MODEL.replace(old, new))
-    code, diagnostics, stderr = check_json(path)
-    no_traceback(stderr)
-    assert ("SHP002", 5) in codes_rows(diagnostics), diagnostics
-    assert code == 1
-    message = [d for d in diagnostics if d["code"] == "SHP002"][0]["message"]
-    assert message and "\n" not in message
+# Malformed declarations: SHP002 where they are written (malformed pragmas: the cases
+# tests/cases/declarations/malformed_pragma_*.py)
 
 
 ANNOTATED = '''\
@@ -462,7 +439,7 @@ class Dynamic(nn.Module):  # shapelint: input=(2, 3, 16, 16) output=(2, 10)
 def test_dynamic_code_is_not_guessed(tmp_path):
     """Layers built through setattr, **kwargs, getattr and OrderedDicts: whatever shapelint
     cannot follow, it must not report a model PyTorch runs with its declared shapes."""
-    from helpers_torch import trace
+    from support.torch_oracle import trace
 
     path = write(tmp_path, "dynamic.py", DYNAMIC)
     t = trace(path, lambda m: m.Dynamic(), [(2, 3, 16, 16)])

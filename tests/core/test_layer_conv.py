@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from shapelint.core.codes import CHECKERBOARD, CROPS_INPUT
 from shapelint.core.layers import LAYERS
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP102, SHP103, SHP104, SHP105, Case, examples, rarely, batch_untouched, check_case, core_run, per_dim, ranks,
     spatial_input,
 )

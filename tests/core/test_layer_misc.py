@@ -12,7 +12,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP102, SHP103, SHP104, Case, all_untouched, check_case, examples, rarely,
 )
 

@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP102, SHP104, SHP105, Case, all_untouched, check_case, examples, ranks, rarely,
     spatial_input,
 )

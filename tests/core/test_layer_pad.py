@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP103, SHP104, SHP105, Case, check_case, examples, ranks, rarely, spatial_input,
 )
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from shapelint.core.codes import ShapeError
 from shapelint.core.layers import LAYERS, UNKNOWN, TensorResult
 
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP102, SHP103, SHP104, Case, check_case, examples, rarely, torch_run,
 )
 

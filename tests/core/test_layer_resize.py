@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from test_layer_oracle import (
+from support.layer_oracle import (
     SHP102, SHP103, SHP104, SHP105, Case, batch_untouched, check_case, core_run, examples,
     rarely, torch_run,
 )

@@ -11,50 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from support import case_files
+
 torch = pytest.importorskip("torch")
 
-# output_padding must be smaller than stride (or dilation): torch rejects this layer when called.
-# kernel 4 / stride 2 / padding 1 is otherwise the textbook 2x upsampler (no SHP201/SHP202).
-BAD_OUTPUT_PADDING = '''\
-from torch import nn
-
-
-class Up(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.up = nn.ConvTranspose2d(8, 8, kernel_size=4, stride=2, padding=1, output_padding=2)
-
-    def forward(self, x):
-        return self.up(x)
-'''
-BAD_LINE = 7
-
-# A channel chain that needs no input size: BatchNorm2d counts 16 channels, 8 arrive.
-BAD_CHANNELS = '''\
-from torch import nn
-
-block = nn.Sequential(
-    nn.Conv2d(3, 8, kernel_size=3, padding=1),
-    nn.BatchNorm2d(16),
-    nn.ReLU(),
-)
-'''
-
-# Correct for 32x32 inputs, wrong for 64x64: only an input declaration can tell.
-NEEDS_INPUT = '''\
-import torch
-from torch import nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3)
-        self.fc = nn.Linear(8 * 30 * 30, 10)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(self.conv(x), 1))
-'''
+# The model files are cases of tests/cases/shared/ (where their diagnostics land is checked there):
+# up.py has an output_padding PyTorch rejects, block.py a BatchNorm2d counting 16 channels where
+# 8 arrive, net.py is right for 32x32 inputs and wrong for 64x64.
+UP, BLOCK, NET = (case_files.shared(name) for name in ("up.py", "block.py", "net.py"))
+(BAD_LINE,) = UP.rows("SHP103")
+# Still imported by test_config_everywhere.py; it can read them with support.case_files.shared.
+BAD_OUTPUT_PADDING, BAD_CHANNELS, NEEDS_INPUT = UP.source, BLOCK.source, NET.source
 
 
 def load(path: Path, name: str):
@@ -68,15 +35,6 @@ def shapelint(*args: str, cwd: Path, stdin: str = "", env=None):
     environment.pop("SHAPELINT_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "shapelint", *args], capture_output=True, text=True,
                           input=stdin, cwd=cwd, env=environment)
-
-
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
-    (tmp_path / "up.py").write_text(BAD_OUTPUT_PADDING)
-    (tmp_path / "block.py").write_text(BAD_CHANNELS)
-    (tmp_path / "net.py").write_text(NEEDS_INPUT)
-    return tmp_path
 
 
 def test_torch_agrees_the_examples_are_broken(project):
@@ -101,7 +59,7 @@ def test_check_flags_the_invalid_layer(project):
 def test_text_output_and_noqa(project):
     proc = shapelint("check", "up.py", "--no-cache", cwd=project)
     assert proc.returncode == 1 and proc.stdout.startswith(f"up.py:{BAD_LINE}:")
-    lines = BAD_OUTPUT_PADDING.splitlines()
+    lines = UP.source.splitlines()
     for comment in ("  # noqa", "  # noqa: SHP103", "  # NOQA:SHP1"):
         patched = lines[:]
         patched[BAD_LINE - 1] += comment
@@ -121,7 +79,7 @@ def test_select_and_ignore(project):
 
 def test_stdin_like_an_editor(project):
     proc = shapelint("check", "-", "--stdin-filename", "pkg/up.py", "--no-cache", cwd=project,
-                     stdin=BAD_OUTPUT_PADDING)
+                     stdin=UP.source)
     assert proc.returncode == 1 and proc.stdout.startswith(f"pkg/up.py:{BAD_LINE}:"), proc.stdout
     assert shapelint("check", "-", cwd=project, stdin="").returncode == 0
 
@@ -138,7 +96,7 @@ def test_input_declaration_from_the_command_line(project):
 def test_fix_repairs_the_channel_chain_and_torch_runs_it(project):
     proc = shapelint("check", "block.py", "--no-cache", "--diff", cwd=project)
     assert proc.returncode == 1 and "-    nn.BatchNorm2d(16)," in proc.stdout
-    assert (project / "block.py").read_text() == BAD_CHANNELS
+    assert (project / "block.py").read_text() == BLOCK.source
     proc = shapelint("check", "block.py", "--no-cache", "--fix", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "nn.BatchNorm2d(8)," in (project / "block.py").read_text()
@@ -151,7 +109,7 @@ def test_fix_from_cached_results(project):
     assert list((project / ".shapelint_cache").rglob("*.json"))
     proc = shapelint("check", "block.py", "--fix", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (project / "block.py").read_text() == BAD_CHANNELS.replace("BatchNorm2d(16)", "BatchNorm2d(8)")
+    assert (project / "block.py").read_text() == BLOCK.source.replace("BatchNorm2d(16)", "BatchNorm2d(8)")
     assert shapelint("check", "block.py", cwd=project).returncode == 0
 
 
@@ -163,7 +121,7 @@ def test_fix_exit_status_reflects_what_remains(project):
 
 
 def many_files(root: Path, n: int) -> Path:
-    sources = [BAD_OUTPUT_PADDING, BAD_CHANNELS, NEEDS_INPUT]
+    sources = [UP.source, BLOCK.source, NET.source]
     for i in range(n):
         (root / "pkg" / f"sub{i % 4}").mkdir(parents=True, exist_ok=True)
         (root / "pkg" / f"sub{i % 4}" / f"m{i}.py").write_text(sources[i % 3])
@@ -190,7 +148,7 @@ def test_parallel_equals_serial_and_the_cache_changes_nothing(project):
     assert corrupted.returncode == 1 and corrupted.stdout == serial.stdout and corrupted.stderr == ""
 
     # A changed file is checked again.
-    (project / "pkg" / "sub1" / "m1.py").write_text(BAD_CHANNELS.replace("BatchNorm2d(16)", "BatchNorm2d(8)"))
+    (project / "pkg" / "sub1" / "m1.py").write_text(BLOCK.source.replace("BatchNorm2d(16)", "BatchNorm2d(8)"))
     changed = shapelint("check", "pkg", "--format", "json", cwd=project)
     assert len(json.loads(changed.stdout)) == 23
 

@@ -8,23 +8,18 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling module, package or not
-from test_cli_check_engine import BAD_CHANNELS, BAD_LINE, BAD_OUTPUT_PADDING, NEEDS_INPUT  # noqa: E402
+from support import case_files
 
 pytest.importorskip("flake8")
+
+# The model files are cases of tests/cases/shared/: see test_cli_check_engine.py.
+UP, NET = case_files.shared("up.py"), case_files.shared("net.py")
+(BAD_LINE,) = UP.rows("SHP103")
 
 
 def flake8(*args: str, cwd: Path, stdin: str = ""):
     return subprocess.run([sys.executable, "-m", "flake8", *args], capture_output=True, text=True,
                           input=stdin, cwd=cwd)
-
-
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "up.py").write_text(BAD_OUTPUT_PADDING)
-    (tmp_path / "block.py").write_text(BAD_CHANNELS)
-    (tmp_path / "net.py").write_text(NEEDS_INPUT)
-    return tmp_path
 
 
 def test_select_shp(project):
@@ -42,11 +37,11 @@ def test_fixable_diagnostics_say_so(project):
 
 
 def test_noqa_and_extend_ignore(project):
-    lines = BAD_OUTPUT_PADDING.splitlines()
+    lines = UP.source.splitlines()
     lines[BAD_LINE - 1] += "  # noqa: SHP103"
     (project / "up.py").write_text("\n".join(lines) + "\n")
     assert flake8("--isolated", "--select", "SHP", "up.py", cwd=project).returncode == 0
-    (project / "up.py").write_text(BAD_OUTPUT_PADDING)
+    (project / "up.py").write_text(UP.source)
     assert flake8("--isolated", "--select", "SHP", "--extend-ignore", "SHP103", "up.py", cwd=project).returncode == 0
 
 
@@ -54,7 +49,7 @@ def test_editor_style_stdin(project):
     """An editor sends the unsaved buffer on stdin; the file on disk is something else."""
     (project / "up.py").write_text("x = 1\n")
     proc = flake8("--isolated", "--select", "SHP", "--stdin-display-name", "up.py", "-", cwd=project,
-                  stdin=BAD_OUTPUT_PADDING)
+                  stdin=UP.source)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.startswith(f"up.py:{BAD_LINE}:") and "SHP103" in proc.stdout
 
@@ -79,7 +74,7 @@ def test_same_diagnostics_as_shapelint_check(project):
 
 def test_options_reach_flake8s_worker_processes(project):
     for i in range(6):
-        (project / f"net{i}.py").write_text(NEEDS_INPUT)
+        (project / f"net{i}.py").write_text(NET.source)
     proc = flake8("--isolated", "--jobs", "2", "--select", "SHP", "--shapelint-input", "Net=1,3,64,64",
                   *[f"net{i}.py" for i in range(6)], cwd=project)
     assert proc.returncode == 1, proc.stderr

@@ -1,29 +1,25 @@
-"""Shared by the real-model tests: PyTorch (on the CPU) as the oracle, the CLI as a black box.
+"""PyTorch (on the CPU) as the oracle of the real-model tests.
 
 - :func:`trace` loads a model file, builds its models and runs them with forward hooks on every
   ``named_modules()`` entry: the output shape of each module's first call, the line of the file
   where each module was constructed (recorded while it is built, not guessed from the text), and
   when PyTorch rejects the model, which module or statement failed.
-- :func:`run_cli` runs ``shapelint`` in-process with captured stdout/stderr.
-- :func:`apply_fixes` applies the ``fix.edits`` of ruff-style JSON (1-based rows/columns, end
-  exclusive).
+- :func:`call_span` / :func:`enclosing_call_span`: the lines of a constructor call, so that a
+  diagnostic anywhere in a multi-line call counts as on it.
+- :func:`consistent` / :func:`known_dims`: whether a shape shapelint reports can be PyTorch's.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import importlib.util
-import io
 import itertools
-import shutil
-import json
 import os
 import sys
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 
@@ -213,111 +209,6 @@ def enclosing_call_span(source: str, line: int, col: int) -> Set[int]:
 
 
 # --------------------------------------------------------------------------------------------
-# The CLI
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.stdout)
-        except ValueError as error:
-            raise AssertionError(
-                f"not JSON ({error}); exit {self.code}; stdout={self.stdout[:2000]!r}; "
-                f"stderr={self.stderr[:2000]!r}"
-            ) from None
-
-
-def run_cli(*args: str) -> CliResult:
-    from shapelint.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:  # a front end that exits instead of returning
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    return CliResult(code, out.getvalue(), err.getvalue())
-
-
-def check_json(path: str, *extra: str) -> Tuple[int, List[dict], str]:
-    result = run_cli("check", path, "--format", "json", "--no-cache", *extra)
-    assert "Traceback" not in result.stderr, result.stderr
-    diagnostics = result.json()
-    assert isinstance(diagnostics, list), diagnostics
-    return result.code, diagnostics, result.stderr
-
-
-def shapes_json(path: str, *extra: str) -> Tuple[int, dict, str]:
-    result = run_cli("shapes", path, "--format", "json", *extra)
-    assert "Traceback" not in result.stderr, result.stderr
-    data = result.json()
-    assert isinstance(data, dict) and isinstance(data.get("models"), list), data
-    return result.code, data, result.stderr
-
-
-# --------------------------------------------------------------------------------------------
-# Fixes
-
-
-def _offset(line_starts: List[int], text: str, row: int, column: int) -> int:
-    if not 1 <= row <= len(line_starts):
-        if row == len(line_starts) + 1 and column == 1:
-            return len(text)
-        raise AssertionError(f"edit position row {row} outside the file ({len(line_starts)} lines)")
-    start = line_starts[row - 1]
-    end = line_starts[row] if row < len(line_starts) else len(text)
-    offset = start + column - 1
-    if not start <= offset <= end:
-        raise AssertionError(f"edit position {row}:{column} outside its line")
-    return offset
-
-
-def apply_fixes(text: str, fixes: Iterable[Iterable[dict]]) -> Tuple[str, int]:
-    """Apply the edits of each fix (a fix's edits go together; insertions at one point keep
-    their order). A fix whose edits overlap an already accepted fix's is skipped, as ruff does
-    before re-checking. Returns the new text and how many fixes were applied."""
-    line_starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            line_starts.append(i + 1)
-    if text.endswith("\n"):
-        line_starts.pop()
-    accepted: List[Tuple[int, int, int, str]] = []  # start, end, order, content
-    applied = 0
-    order = itertools.count()
-    for fix in fixes:
-        spans = []
-        for edit in fix:
-            start = _offset(line_starts, text, edit["location"]["row"], edit["location"]["column"])
-            end = _offset(line_starts, text, edit["end_location"]["row"], edit["end_location"]["column"])
-            assert start <= end, edit
-            spans.append((start, end, next(order), edit["content"]))
-
-        def clash(a, b) -> bool:
-            if a[0] == a[1] == b[0] == b[1]:
-                return True  # two fixes inserting at one point
-            return a[0] < b[1] and b[0] < a[1]
-
-        if any(clash(a, b) for a in spans for b in accepted):
-            continue
-        accepted.extend(spans)
-        applied += 1
-    for start, end, _, content in sorted(accepted, key=lambda s: (s[0], s[2]), reverse=True):
-        text = text[:start] + content + text[end:]
-    return text, applied
-
-
-def apply_edits(text: str, edits: Iterable[dict]) -> Tuple[str, int]:
-    """The edits of one fix."""
-    return apply_fixes(text, [list(edits)])
-
-
-# --------------------------------------------------------------------------------------------
 # Shape comparison
 
 
@@ -344,46 +235,3 @@ def consistent(declared: Optional[list], actual: Tuple[int, ...], binding: Dict[
 
 def known_dims(shape: Optional[list]) -> bool:
     return shape is not None and all(d is not None for d in shape)
-
-
-# --------------------------------------------------------------------------------------------
-# The model cases
-
-
-def load_cases():
-    """tests/models/cases.py, imported once."""
-    name = "shapelint_test_model_cases"
-    if name not in sys.modules:
-        here = os.path.dirname(os.path.abspath(__file__))
-        spec = importlib.util.spec_from_file_location(name, os.path.join(here, "models", "cases.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def prepare(file: str, directory) -> tuple:
-    """Copy a model file into ``directory`` with the config its models need; return the path
-    and the command-line arguments that declare the rest."""
-    cases = load_cases()
-    path = os.path.join(str(directory), file)
-    shutil.copyfile(os.path.join(cases.MODELS_DIR, file), path)
-    return path, file_args(file, directory)
-
-
-def file_args(file: str, directory) -> list:
-    """The command-line arguments of every model of ``file`` (writing its pyproject.toml)."""
-    cases = load_cases()
-    config_path = os.path.join(str(directory), "pyproject.toml")
-    configs = [c.config for c in cases.cases_for(file) if c.config]
-    if configs:
-        with open(config_path, "w") as f:
-            f.write("\n".join(configs))
-    args: List[str] = []
-    for case in cases.cases_for(file):
-        cli = [a.replace("{config}", config_path) for a in case.cli]
-        for flag, value in zip(cli[::2], cli[1::2]):
-            if flag == "--config" and "--config" in args:
-                continue
-            args += [flag, value]
-    return args
