@@ -8,7 +8,6 @@ is built, how it reads each dim, and whether a tensor satisfies a set of annotat
 from __future__ import annotations
 
 import math
-import re
 import subprocess
 import sys
 import warnings
@@ -18,12 +17,8 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from shapelint.analysis.declarations import (
-    AnonymousDim,
     DeclarationError,
-    FixedDim,
-    NamedDim,
     ShapeSpec,
-    SymbolicDim,
     VariadicDim,
     parse_cli_shape,
     parse_jaxtyping_dims,
@@ -36,7 +31,7 @@ warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 torch = pytest.importorskip("torch", reason="torch is the oracle for jaxtyping checks")
 jaxtyping = pytest.importorskip("jaxtyping", reason="jaxtyping is the oracle for dims strings")
 from jaxtyping import AnnotationError, Float, jaxtyped  # noqa: E402
-from jaxtyping import _array_types as jt  # noqa: E402
+from support.jaxtyping_oracle import check_against_jaxtyping  # noqa: E402
 
 SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -179,92 +174,6 @@ def dims_strings(draw):
 
 
 RAW = st.text(alphabet="ab1_*#.=?,(){}'/+- \t", max_size=12)
-
-
-def jaxtyping_type(text):
-    """The annotation jaxtyping builds, or the exception it raises building it."""
-    try:
-        return Float[torch.Tensor, text]
-    except Exception as e:  # noqa: BLE001 - we record what jaxtyping does
-        return e
-
-
-def runtime_syntax_error(elem: str, broadcastable: bool) -> bool:
-    """Whether jaxtyping's own run-time check of this symbolic dim fails to parse it."""
-    try:
-        jt._check_dims([jt._SymbolicDim(elem, broadcastable)], (2,), {}, {})
-    except SyntaxError:
-        return True
-    except Exception:  # noqa: BLE001 - NameError→AnnotationError etc.: the syntax was fine
-        return False
-    return False
-
-
-def convert(dim):
-    """jaxtyping's reading of a dim, in shapelint's terms."""
-    if dim is jt._anonymous_dim:
-        return AnonymousDim()
-    if dim is jt._anonymous_variadic_dim:
-        return VariadicDim(None)
-    if isinstance(dim, jt._FixedDim):
-        return FixedDim(dim.size, dim.broadcastable)
-    if isinstance(dim, jt._NamedDim):
-        return NamedDim(dim.name, dim.broadcastable)
-    if isinstance(dim, jt._NamedVariadicDim):
-        return VariadicDim(dim.name, dim.broadcastable)
-    assert isinstance(dim, jt._SymbolicDim)
-    return ("symbolic", dim.elem, dim.broadcastable)
-
-
-def impossible_size(dim) -> bool:
-    """Whether jaxtyping built a dim no tensor can have: a fixed size or a name-free expression
-    whose value (as jaxtyping evaluates it at run time) is no integer in [0, 2**63 - 1]. shapelint
-    rejects those at once (SHP002), jaxtyping only fails every check."""
-    if isinstance(dim, jt._FixedDim):
-        return not 0 <= dim.size <= 2**63 - 1
-    if not isinstance(dim, jt._SymbolicDim) or re.search(r"\*\*\s*[(+-]*\s*\d{3}", dim.elem):
-        return False  # not a size, or an exponent too large to evaluate here
-    try:
-        value = eval(eval(f"f'{dim.elem}'", {}), {})  # noqa: S307 - jaxtyping's own evaluation
-    except Exception:  # noqa: BLE001 - names, syntax: decided by the other checks
-        return False
-    if not isinstance(value, (int, float)):
-        return False
-    return value != value or not 0 <= value <= 2**63 - 1 or value != int(value)
-
-
-def check_against_jaxtyping(text):
-    ours = None
-    try:
-        ours = parse_jaxtyping_dims(text)
-    except DeclarationError as e:
-        assert "\n" not in str(e)
-    theirs = jaxtyping_type(text)
-    if isinstance(theirs, Exception):
-        assert ours is None, f"jaxtyping rejects {text!r} ({theirs}) but shapelint accepts it"
-        return
-    expected = [convert(d) for d in theirs.dims]
-    bad_syntax = [
-        e for e in expected if isinstance(e, tuple) and runtime_syntax_error(e[1], e[2])
-    ]
-    if bad_syntax:
-        # Deliberate difference: jaxtyping only fails when it evaluates the dim at run time.
-        assert ours is None, f"{text!r}: {bad_syntax} cannot be evaluated, shapelint accepts it"
-        return
-    impossible = [d for d in theirs.dims if impossible_size(d)]
-    fixed = [d.size for d in theirs.dims if isinstance(d, jt._FixedDim) and not d.broadcastable]
-    if 0 not in fixed and math.prod(fixed) > 2**63 - 1:
-        impossible.append("more elements than a tensor holds")
-    if impossible:
-        assert ours is None, f"{text!r}: {impossible} is no size, shapelint accepts it"
-        return
-    assert ours is not None, f"jaxtyping accepts {text!r} but shapelint rejects it"
-    got = [
-        ("symbolic", d.source, d.broadcastable) if isinstance(d, SymbolicDim) else d
-        for d in ours.dims
-    ]
-    assert got == expected, text
-    assert ours.variadic_index == theirs.index_variadic
 
 
 @pytest.mark.parametrize("text", TOKENS + ["b 3 h w", " b 3 h w", "2 * h", "", "   "])

@@ -8,8 +8,6 @@ model really produces, and whether it satisfies the declared annotations).
 
 from __future__ import annotations
 
-import os
-import sys
 import textwrap
 import warnings
 
@@ -35,14 +33,8 @@ from shapelint.analysis.declarations import (  # noqa: E402
 )
 from shapelint.options import Options  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-for folder in (HERE, TESTS):
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-from helpers_torch import run_cli  # noqa: E402
-from test_declarations import check_against_jaxtyping, impossible_size  # noqa: E402
+from support.cli import run_cli  # noqa: E402
+from support.jaxtyping_oracle import check_against_jaxtyping  # noqa: E402
 
 HUGE = "1" * 320  # over 10**308: a float conversion of it overflows
 BIGGER = "1" * 5000  # over Python's 4,300-digit limit of int(str)

@@ -20,8 +20,6 @@ torch = pytest.importorskip("torch")
 # 8 arrive, net.py is right for 32x32 inputs and wrong for 64x64.
 UP, BLOCK, NET = (case_files.shared(name) for name in ("up.py", "block.py", "net.py"))
 (BAD_LINE,) = UP.rows("SHP103")
-# Still imported by test_config_everywhere.py; it can read them with support.case_files.shared.
-BAD_OUTPUT_PADDING, BAD_CHANNELS, NEEDS_INPUT = UP.source, BLOCK.source, NET.source
 
 
 def load(path: Path, name: str):

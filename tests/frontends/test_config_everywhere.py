@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling module, package or not
-from test_cli_check_engine import BAD_CHANNELS, BAD_OUTPUT_PADDING, NEEDS_INPUT  # noqa: E402
+from support import case_files  # noqa: E402
+
+BAD_OUTPUT_PADDING, BAD_CHANNELS, NEEDS_INPUT = (
+    case_files.shared(name).source for name in ("up.py", "block.py", "net.py"))
 
 pytest.importorskip("flake8")
 
