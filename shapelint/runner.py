@@ -697,11 +697,12 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
     # cyclic collector writes to every object it scans, so each worker's first full collection
     # would copy them all. Frozen objects are never scanned (the gc documentation's advice for
     # a pre-fork server); unfrozen once the pool is done.
+    chunks = _chunks(paths, workers)
     gc.freeze()
     finished = False
     try:
         _start_workers(context, job, workers, pool)
-        _distribute(pool, _chunks(paths, workers), done)
+        _distribute(pool, chunks, done)
         finished = True
     except Exception:
         pass  # no pool could be had, or a pipe failed: the rest is finished below
@@ -823,16 +824,22 @@ def _worker_main(connection, job: Job, parent_pid: int) -> None:
             return  # the parent is gone
         if chunk is None:
             return
-        outcomes = list(_check_each(chunk, job, trimmer))
+        message = _pickled_outcomes(list(_check_each(chunk, job, trimmer)))
         try:
-            try:
-                connection.send(outcomes)
-            except (OSError, EOFError):
-                raise
-            except Exception:  # an outcome that does not pickle: the parent checks the chunk
-                connection.send(None)
-        except (OSError, EOFError):
+            connection.send_bytes(message)
+        except OSError:
             return  # the parent is gone
+
+
+def _pickled_outcomes(outcomes: List[FileOutcome]) -> bytes:
+    """The message a worker sends back for a chunk, as ``Connection.recv`` reads it: the
+    outcomes, or None when they do not pickle (the parent then checks that chunk itself)."""
+    import pickle
+
+    try:
+        return pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return pickle.dumps(None)
 
 
 def _die_with_parent(parent_pid: int) -> None:
