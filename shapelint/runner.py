@@ -713,13 +713,11 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
 
 
 class _Worker:
-    """One worker process as the parent sees it: the process, its end of the pipe, and the
-    chunk it is checking (None when idle or finished)."""
+    """One worker process as the parent sees it: the process and the parent's end of its pipe."""
 
     def __init__(self, process, connection) -> None:
         self.process = process
         self.connection = connection
-        self.chunk: Optional[List[str]] = None
 
 
 def _start_workers(context, job: Job, count: int, pool: List["_Worker"]) -> None:
@@ -763,12 +761,12 @@ def _distribute(pool: List["_Worker"], chunks: List[List[str]], done: Dict[str, 
 
 def _hand_next(worker: "_Worker", pending: List[List[str]]) -> bool:
     """Send the worker the next chunk (True), or tell it to exit when none is left (False)."""
-    worker.chunk = pending.pop() if pending else None
+    chunk = pending.pop() if pending else None
     try:
-        worker.connection.send(worker.chunk)
+        worker.connection.send(chunk)
     except OSError:  # it died meanwhile; its chunk is finished by the parent
         return False
-    return worker.chunk is not None
+    return chunk is not None
 
 
 def _stop_workers(pool: List["_Worker"], finished: bool) -> None:
