@@ -57,7 +57,9 @@ def discover(
     whatever ``is_excluded`` (the config's ``exclude``) rejects. A file named explicitly is
     checked whatever its suffix, unless the config excludes it (flake8 does the same; it is what
     a pre-commit run, which names every staged file, needs). ``-`` is kept as is. A path that
-    does not exist is kept too, so that the engine reports it as unreadable (SHP001).
+    does not exist is kept too, so that the engine reports it as unreadable (SHP001), and so is
+    a directory that cannot be listed (:func:`check_file` reports it), instead of silently
+    leaving its files unchecked.
     """
     found: List[str] = []
     seen = set()
@@ -68,6 +70,9 @@ def discover(
             seen.add(key)
             found.append(path)
 
+    def unlistable(error: OSError) -> None:  # os.walk's report of a directory it cannot list
+        add(os.path.normpath(error.filename or path))
+
     for raw in paths:
         if raw == STDIN:
             add(STDIN)
@@ -76,7 +81,7 @@ def discover(
         if os.path.isdir(path):
             if is_excluded(path) and path not in (".", os.curdir):
                 continue
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unlistable):
                 dirs[:] = sorted(
                     d for d in dirs
                     if d not in DEFAULT_EXCLUDES
@@ -407,10 +412,12 @@ def decode_source(data: bytes) -> str:
 def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
     """The engine's result for one file's bytes, skipping files the pre-filter rejects.
 
-    The engine is imported only for a file the pre-filter lets through."""
+    The engine is imported only for a file the pre-filter lets through, or that may not be
+    Python source at all (binary, badly encoded): that one is SHP001, not silently clean."""
     from . import analysis
+    from .analysis.prefilter import is_plain_source
 
-    if not analysis.mentions_layers(data):
+    if not analysis.mentions_layers(data) and is_plain_source(data):
         return FileResult(path=path)
     try:
         source = decode_source(data)
@@ -443,6 +450,8 @@ def check_file(path: str, job: Job) -> FileOutcome:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
+            if os.path.isdir(path):  # discover() keeps a directory only when it cannot be listed
+                return FileOutcome(path, unreadable_directory(path))
             from .analysis import analyze_file
 
             return FileOutcome(path, analyze_file(path, job.options))
@@ -460,6 +469,20 @@ def check_file(path: str, job: Job) -> FileOutcome:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
 
+def unreadable_directory(path: str) -> FileResult:
+    """SHP001 on a directory whose files could not be searched, with the system's reason."""
+    from .core.codes import PARSE_ERROR
+
+    try:
+        with os.scandir(path) as entries:
+            for _ in entries:
+                pass
+        reason = "it could not be listed"  # it can be now: it changed during the run
+    except OSError as error:
+        reason = error.strerror or str(error)
+    return FileResult(path, [Diagnostic(PARSE_ERROR, f"cannot read directory: {reason}", path, 1, 1, 1, 1)])
+
+
 def slim(result: FileResult, job: Job) -> FileResult:
     """``result`` without its models when the job does not need them (see :attr:`Job.keep_models`)."""
     if job.keep_models or not result.models:
@@ -467,9 +490,8 @@ def slim(result: FileResult, job: Job) -> FileResult:
     return FileResult(path=result.path, diagnostics=result.diagnostics, models=[])
 
 
-#: Resident memory (bytes) above the last trim at which :func:`release_memory` trims again.
+#: Resident memory (bytes) above the last trim at which :class:`MemoryTrimmer` trims again.
 TRIM_GROWTH = 128 * 1024 * 1024
-_trim_state = {"base": 0, "trim": None}
 
 
 def _resident_bytes() -> int:
@@ -480,8 +502,8 @@ def _resident_bytes() -> int:
         return 0
 
 
-def release_memory() -> None:
-    """Give the memory a big file's analysis freed back to the system once the file is done.
+class MemoryTrimmer:
+    """Gives the memory a big file's analysis freed back to the system once the file is done.
 
     A large file's tree and analysis take ~100 MB; once freed, glibc keeps most of it in the
     process (fragmented heap), so each big file of a long run raised the resident size for the
@@ -491,27 +513,36 @@ def release_memory() -> None:
     CPU on timm's largest files), and the peak, which is one file's, is the same either way. The
     trim is for the exceptional file (hundreds of MB) not to leave a long-lived worker that big.
     Linux/glibc only; elsewhere (or on any error) it does nothing.
-    """
-    state = _trim_state
-    if state["trim"] is False:
-        return
-    resident = _resident_bytes()
-    if not resident or resident - state["base"] < TRIM_GROWTH:
-        return
-    if state["trim"] is None:
-        try:
-            import ctypes
 
-            state["trim"] = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError, ImportError):
-            state["trim"] = False
+    One per loop over files (a worker process keeps one for its whole life), so that the size
+    of the last trim is remembered across chunks.
+    """
+
+    def __init__(self, growth: int = TRIM_GROWTH) -> None:
+        self.growth = growth
+        self.base = 0
+        self.trim = None  # libc's malloc_trim once looked up; False when there is none
+
+    def after_file(self) -> None:
+        if self.trim is False:
             return
-    try:
-        state["trim"](0)
-    except Exception:
-        state["trim"] = False
-        return
-    state["base"] = _resident_bytes()
+        resident = _resident_bytes()
+        if not resident or resident - self.base < self.growth:
+            return
+        if self.trim is None:
+            try:
+                import ctypes
+
+                self.trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError, ImportError):
+                self.trim = False
+                return
+        try:
+            self.trim(0)
+        except Exception:
+            self.trim = False
+            return
+        self.base = _resident_bytes()
 
 
 def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
@@ -547,15 +578,11 @@ def describe(error: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _check_chunk(paths: List[str], job: Job) -> List[FileOutcome]:
-    return list(_check_each(paths, job))
-
-
-def _check_each(paths: Iterable[str], job: Job) -> Iterable[FileOutcome]:
+def _check_each(paths: Iterable[str], job: Job, trimmer: MemoryTrimmer) -> Iterable[FileOutcome]:
     for path in paths:
         outcome = check_file(path, job)
         if not outcome.cached:
-            release_memory()
+            trimmer.after_file()
         yield outcome
 
 
@@ -602,7 +629,7 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
             misses.append(path)
     workers = worker_count(jobs, len(misses))
     if workers <= 1:
-        outcomes.extend(_check_each(misses, job))
+        outcomes.extend(_check_each(misses, job, MemoryTrimmer()))
     else:
         outcomes.extend(_run_parallel(misses, job, workers))
     return RunReport(sorted(outcomes, key=lambda o: o.path))
@@ -647,38 +674,229 @@ def _chunks(paths: List[str], workers: int) -> List[List[str]]:
 
 
 def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]:
+    """Check ``paths`` in ``workers`` processes; whatever they do not finish (no process could be
+    started, one died, a result did not survive pickling) is checked here, where check_file
+    contains any error per file. The workers die with this process however it ends (see
+    :func:`_worker_main`); on an exception here (Ctrl-C) they are killed before it propagates."""
+    import gc
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     # Import the engine before forking, so the workers share it instead of each importing it
     # (the package itself loads only the pre-filter; this lookup loads the engine).
     from . import analysis
 
     analysis.analyze_source  # noqa: B018
+    if sys.platform == "linux":
+        import ctypes  # noqa: F401  (for the workers' prctl: imported once, before forking)
 
-    chunks = _chunks(paths, workers)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform == "linux" else None)
     done: Dict[str, FileOutcome] = {}
-    import gc
-
+    pool: List[_Worker] = []
     # Forked workers share the parent's pages (the engine) until they write to them; the
     # cyclic collector writes to every object it scans, so each worker's first full collection
     # would copy them all. Frozen objects are never scanned (the gc documentation's advice for
     # a pre-fork server); unfrozen once the pool is done.
+    chunks = _chunks(paths, workers)
     gc.freeze()
+    finished = False
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for outcomes in pool.map(_check_chunk, chunks, [job] * len(chunks)):
-                for outcome in outcomes:
-                    done[outcome.path] = outcome
+        _start_workers(context, job, workers, pool)
+        _distribute(pool, chunks, done)
+        finished = True
     except Exception:
-        # A worker died (out of memory, killed), no pool can be had, or a result did not survive
-        # pickling: finish in this process, where check_file contains any error per file.
-        pass
+        pass  # no pool could be had, or a pipe failed: the rest is finished below
     finally:
+        _stop_workers(pool, finished)
         gc.unfreeze()
     return list(done.values()) + [check_file(p, job) for p in paths if p not in done]
+
+
+class _Worker:
+    """One worker process as the parent sees it: the process and the parent's end of its pipe."""
+
+    def __init__(self, process, connection) -> None:
+        self.process = process
+        self.connection = connection
+
+
+def _start_workers(context, job: Job, count: int, pool: List["_Worker"]) -> None:
+    """Start ``count`` workers, appending each to ``pool`` as soon as it exists (so that an
+    interrupt part-way still stops the ones already started)."""
+    with _InterruptsBlocked():
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_worker_main, args=(theirs, job, os.getpid()), daemon=True)
+            try:
+                process.start()
+            finally:
+                theirs.close()  # the worker's end: the parent reads EOF once the worker is gone
+            pool.append(_Worker(process, ours))
+
+
+def _distribute(pool: List["_Worker"], chunks: List[List[str]], done: Dict[str, FileOutcome]) -> None:
+    """Hand the chunks to the workers as they become free, collecting their outcomes in ``done``.
+
+    A worker that dies (out of memory, killed) is dropped, its chunk left undone for the caller."""
+    from multiprocessing.connection import wait
+
+    pending = list(reversed(chunks))
+    busy: Dict[object, _Worker] = {}
+    for worker in pool:
+        if _hand_next(worker, pending):
+            busy[worker.connection] = worker
+    while busy:
+        for connection in wait(list(busy)):
+            worker = busy[connection]
+            try:
+                outcomes = connection.recv()
+            except (EOFError, OSError):
+                del busy[connection]  # the worker died
+                continue
+            for outcome in outcomes or ():  # None: the chunk's results did not pickle
+                done[outcome.path] = outcome
+            if not _hand_next(worker, pending):
+                del busy[connection]
+
+
+def _hand_next(worker: "_Worker", pending: List[List[str]]) -> bool:
+    """Send the worker the next chunk (True), or tell it to exit when none is left (False)."""
+    chunk = pending.pop() if pending else None
+    try:
+        worker.connection.send(chunk)
+    except OSError:  # it died meanwhile; its chunk is finished by the parent
+        return False
+    return chunk is not None
+
+
+def _stop_workers(pool: List["_Worker"], finished: bool) -> None:
+    """Reap the workers: after a finished run each was told to exit; otherwise (Ctrl-C, a failed
+    pipe) they are killed, so that none outlives the run."""
+    for worker in pool:
+        if not finished:
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():  # stuck on its way out
+            worker.process.kill()
+            worker.process.join()
+        worker.connection.close()
+
+
+class _InterruptsBlocked:
+    """A context in which SIGINT waits (blocked, not lost) for this thread: a worker forked then
+    inherits the block and ignores SIGINT before unblocking it, so a Ctrl-C that reaches the
+    whole process group cannot interrupt a worker before it is ready for it."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self.previous = None
+        if hasattr(signal, "pthread_sigmask"):
+            self.previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def __exit__(self, *exc_info) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.previous)  # a pending Ctrl-C fires here
+
+
+def _worker_main(connection, job: Job, parent_pid: int) -> None:
+    """A worker process: check the chunks the parent sends until it sends None.
+
+    Ctrl-C is the parent's to handle (the terminal sends SIGINT to the whole process group; a
+    worker interrupted mid-file would only print a traceback), and the worker dies with the
+    parent however the parent ends, even killed with SIGKILL: an orphaned worker would block
+    for ever on its pipe, keeping a wrapper that reads the run's output waiting for EOF."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent(parent_pid)
+    trimmer = MemoryTrimmer()
+    while True:
+        try:
+            chunk = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if chunk is None:
+            return
+        message = _pickled_outcomes(list(_check_each(chunk, job, trimmer)))
+        try:
+            connection.send_bytes(message)
+        except OSError:
+            return  # the parent is gone
+
+
+def _pickled_outcomes(outcomes: List[FileOutcome]) -> bytes:
+    """The message a worker sends back for a chunk, as ``Connection.recv`` reads it: the
+    outcomes, or None when they do not pickle (the parent then checks that chunk itself)."""
+    import pickle
+
+    try:
+        return pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return pickle.dumps(None)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this process end when ``parent_pid`` does: the kernel's parent-death signal on
+    Linux, else a thread watching the parent."""
+    if _set_parent_death_signal():
+        # The parent may have died before the signal was set: then it never comes.
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        return
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+#: PR_SET_PDEATHSIG, from <linux/prctl.h>.
+PR_SET_PDEATHSIG = 1
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies (True when that is set). SIGKILL,
+    because it also ends a worker blocked writing to a pipe nobody reads any more."""
+    if sys.platform != "linux":
+        return False
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        arguments = (int(signal.SIGKILL), 0, 0, 0)
+        return libc.prctl(PR_SET_PDEATHSIG, *(ctypes.c_ulong(a) for a in arguments)) == 0
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
+#: How often (seconds) a worker without a parent-death signal checks that its parent is alive.
+PARENT_CHECK_INTERVAL = 0.5
+
+
+def _watch_parent(parent_pid: int, interval: float = PARENT_CHECK_INTERVAL) -> None:
+    """Exit the process once the parent is gone: its sentinel is ready (spawned workers, Windows)
+    or this process was handed to another parent (POSIX). ``os._exit`` ends the whole process,
+    whatever its main thread is blocked on."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    while True:
+        if sentinel is not None:
+            gone = bool(wait([sentinel], timeout=interval))
+        else:
+            import time
+
+            time.sleep(interval)
+            gone = False
+        if gone or os.getppid() != parent_pid:
+            os._exit(1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,3 +15,19 @@ def mentions_layers(source: Union[bytes, str]) -> bool:
     if isinstance(source, str):
         source = source.encode("utf-8", "replace")
     return b"torch" in source and b"nn" in source
+
+
+def is_plain_source(data: bytes) -> bool:
+    """True when the bytes are UTF-8 text without a NUL byte: source Python surely decodes.
+
+    A file that fails this (a binary file named ``.py``, another encoding) must reach the engine
+    even when it mentions no layer, which reports it as SHP001 if Python would refuse it (Python
+    rejects any NUL byte in source) and reads it normally if a coding declaration allows it.
+    """
+    if b"\0" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -26,7 +26,18 @@ Static shape checker for PyTorch model code. `shapelint COMMAND --help` for a co
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Run a command; Ctrl-C anywhere is exit 130 with no traceback (the terminal has echoed
+    ``^C``; like ruff, nothing more is printed), and any worker processes are gone by then."""
+    try:
+        return dispatch(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        quiet_further_interrupts()
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def dispatch(args: List[str]) -> int:
     if args and args[0] in ("--version", "-V"):
         from shapelint import __version__
 
@@ -38,12 +49,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = "check"
     if args and args[0] in COMMANDS:
         command = args.pop(0)
+    return import_module(COMMANDS[command]).main(args)
+
+
+def quiet_further_interrupts() -> None:
+    """Let a second Ctrl-C while the interpreter shuts down end the process at once, by the
+    signal's default action, instead of a KeyboardInterrupt traceback from an exit handler."""
+    import signal
+
     try:
-        return import_module(COMMANDS[command]).main(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 1
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    except (ValueError, OSError):  # not the main thread: nothing to do
+        pass
 
 
 def run() -> None:
