@@ -23,6 +23,7 @@ from ..core.codes import (
     CONFLICTING_DECLARATIONS,
     PARSE_ERROR,
     SHAPE_MISMATCH,
+    TRACKING_STOPPED,
 )
 from ..core.layers import UNKNOWN
 from ..core.shapes import MaybeShape, format_shape, is_known
@@ -47,6 +48,12 @@ from .values import (
     TorchRef,
     UserModule,
 )
+
+
+#: Re-analyses of the edited file per file, to check fixes of layers built several times (each
+#: costs about one analysis of the file: a deep model's fix checks must not cost tens of them).
+#: A fix left unchecked is not offered, and the finding says so (SHP301).
+MAX_REANALYSES = 10
 
 
 def _strict() -> bool:
@@ -224,6 +231,8 @@ class FileAnalysis:
         self._verified: Dict[Tuple, bool] = {}
         self._baseline_errors = 0
         self._reanalyses = 0
+        #: Why the suggestion search of the finding being emitted stopped early (for SHP301).
+        self._stops: List[str] = []
 
     # ----------------------------------------------------------------- results
 
@@ -873,6 +882,7 @@ class FileAnalysis:
                 return
             where = (finding.anchor_line, finding.anchor_line)
         self._where = (finding.code, where[0][0])
+        self._stops = []
         layer = finding.layer
         bounds = self.options.bounds
         help_text: Optional[str] = None
@@ -887,16 +897,27 @@ class FileAnalysis:
         elif layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
             message, help_text, fix = self._layer_suggestion(finding, names, bounds)
         self.add(finding.code, message, where[0], where[1], fix, help_text)
+        if self._stops:
+            self.add(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped early: "
+                     + "; ".join(self._stops), where[0], where[1])
+
+    def _note_stop(self, reason: Optional[str]) -> None:
+        """A budget of the suggestion search ran out (reported as SHP301 with the finding)."""
+        if reason and reason not in self._stops:
+            self._stops.append(reason)
 
     # ----------------------------------------------------------------- checking a fix
 
     def _fix_holds(self, fix: Fix) -> bool:
         """Analyse the file with the fix applied: the finding must go, and no error may be added."""
-        if self.verifying or self._reanalyses >= 10:
+        if self.verifying:
             return False
         key = tuple(fix.edits)
         if key in self._verified:
             return self._verified[key]
+        if self._reanalyses >= MAX_REANALYSES:
+            self._note_stop(_REANALYSES_SPENT)
+            return False
         self._reanalyses += 1
         edited = apply_edits(self.text, fix.edits)
         result = analyze_source(edited, self.path, self.options, _verifying=True)
@@ -942,7 +963,10 @@ class FileAnalysis:
         """SHP1xx left in the file once the fix is applied (a re-analysis, cached)."""
         key = ("count",) + tuple(fix.edits)
         if key not in self._verified:
-            if self.verifying or self._reanalyses >= 10:
+            if self.verifying:
+                return 1 << 30
+            if self._reanalyses >= MAX_REANALYSES:
+                self._note_stop(_REANALYSES_SPENT)
                 return 1 << 30
             self._reanalyses += 1
             result = analyze_source(apply_edits(self.text, fix.edits), self.path, self.options, _verifying=True)
@@ -1033,7 +1057,9 @@ class FileAnalysis:
                 not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, declared or ())
             )
 
-        changes, lossy = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        search = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        self._note_stop(search.exhausted)
+        changes, lossy = search.changes, search.lossy
         changes = self._shared_same_size(steps) + changes
         chosen = self._first_fix(changes, names)
         if chosen is not None:
@@ -1107,8 +1133,9 @@ class FileAnalysis:
                     not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
                 )
 
-            found, _ = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
-            changes.extend(found)
+            search = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
+            self._note_stop(search.exhausted)
+            changes.extend(search.changes)
         changes.sort(key=lambda c: c.rank)
         for tensor, _ in finding.operands:
             changes = self._shared_same_size(suggest.chain_of(self.propagator, tensor)) + changes
@@ -1118,6 +1145,10 @@ class FileAnalysis:
         change, fix, code = chosen
         label = self._layer_label(change.layer, names)
         return f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix
+
+
+_REANALYSES_SPENT = (f"fixes of layers built several times are checked by analysing the edited file,"
+                     f" at most {MAX_REANALYSES} times per file, and those checks are spent")
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:

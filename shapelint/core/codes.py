@@ -16,6 +16,7 @@ NON_POSITIVE_SIZE = "SHP105"
 INCOMPATIBLE_SHAPES = "SHP106"
 CHECKERBOARD = "SHP201"
 CROPS_INPUT = "SHP202"
+TRACKING_STOPPED = "SHP301"
 
 TITLES: Dict[str, str] = {
     PARSE_ERROR: "file cannot be read or parsed",
@@ -29,6 +30,7 @@ TITLES: Dict[str, str] = {
     INCOMPATIBLE_SHAPES: "tensors combined with incompatible shapes",
     CHECKERBOARD: "transposed convolution kernel not a multiple of its stride",
     CROPS_INPUT: "transposed convolution padding crops more than its kernel covers",
+    TRACKING_STOPPED: "shape tracking stops here",
 }
 
 
