@@ -32,7 +32,7 @@ from ..results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, Mod
 from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
-from .evaluate import Scope, _Abort, _Break, _Continue, _Return
+from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .positions import Positions
 from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
@@ -326,6 +326,10 @@ class FileAnalysis:
             self._execute_block(self.module.body, scope, propagator)
         finally:
             propagator.silent -= 1
+        if propagator.stopped is not None and propagator.steps > MAX_STEPS:
+            # The module's own code ran out of budget: later module-level models are not built.
+            self._report_stop("module-level code", propagator.stopped)
+        propagator.stopped = None
 
     def _execute_block(self, statements, scope: Scope, propagator: Propagator) -> None:
         for statement in statements:
@@ -709,6 +713,7 @@ class FileAnalysis:
         propagator.probe = None
         propagator.silent = 0
         propagator.steps = 0
+        propagator.stopped = None
         propagator.depth = 0
         propagator.return_stack = []
         propagator.active = []
@@ -716,13 +721,18 @@ class FileAnalysis:
         output_declaration = self._choose(plan.outputs, "output", plan.name)
 
         # Build: as the example that gives the input builds it, else with the defaults.
-        if plan.info is not None:
-            args, kwargs = self._build_arguments(input_declaration)
-            instance = propagator.instantiate(plan.info, args, kwargs, None)
-        else:
-            propagator.statement = plan.statement
-            instance = propagator.eval(plan.value, Scope(propagator.globals))
+        try:
+            if plan.info is not None:
+                args, kwargs = self._build_arguments(input_declaration)
+                instance = propagator.instantiate(plan.info, args, kwargs, None)
+            else:
+                propagator.statement = plan.statement
+                instance = propagator.eval(plan.value, Scope(propagator.globals))
+        except _Abort:  # a budget ran out while building it (noted in propagator.stopped)
+            instance = UNKNOWN
         if not isinstance(instance, ModuleValue):
+            if propagator.stopped is not None:
+                self._report_stop(plan.name, propagator.stopped, plan.line)
             return
         instance.node = None
 
@@ -748,8 +758,14 @@ class FileAnalysis:
                         kwargs[param.arg] = Tensor(declaration.spec.resolve(env))
                     elif position < required:
                         kwargs[param.arg] = UNKNOWN
-        output = propagator.call_module(instance, args, kwargs, None)
+        try:
+            output = propagator.call_module(instance, args, kwargs, None)
+        except _Abort:  # a budget ran out in forward (noted in propagator.stopped)
+            output = UNKNOWN
         output_shape = shape_of(output)
+        if propagator.stopped is not None and (propagator.steps > MAX_STEPS or output_shape is None
+                                               or not all(is_known(d) for d in output_shape)):
+            self._report_stop(plan.name, propagator.stopped, plan.line)
 
         # The declared output.
         declared_shape: MaybeShape = None
@@ -818,6 +834,16 @@ class FileAnalysis:
             if lines:
                 return lines[0]
         return default
+
+    def _report_stop(self, name: str, stopped: Tuple[str, Optional[ast.stmt]], line: int = 1) -> None:
+        """SHP301 where a budget of the analysis ran out (else on ``line``), and which."""
+        reason, statement = stopped
+        where = self.positions.statement(statement) if statement is not None else None
+        if where is None:
+            where = ((line, 1), (line, 1))
+        if type(statement) in _BLOCK_STATEMENTS:
+            where = (where[0], where[0])  # the header, not the whole indented block
+        self.add(TRACKING_STOPPED, f"{name}: shape tracking stops here: {reason}", where[0], where[1])
 
     # ----------------------------------------------------------------- statement pragmas
 

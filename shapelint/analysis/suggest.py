@@ -209,6 +209,20 @@ class _Chain:
         for i in range(len(steps) - 1, 0, -1):
             approximate_after[i - 1] = approximate_after[i] or steps[i].approximate
         self.approximate_after = approximate_after
+        #: Solver results by (layer type, parameters as written, input, target): a stack of
+        #: identical layers asks the same question at every layer.
+        self._solved: Dict[Tuple[str, str, Any, Any], Optional[SolveResult]] = {}
+
+    def solve(self, layer: LayerModule, layer_in: MaybeShape, target: MaybeShape,
+              bounds: Bounds) -> Optional[SolveResult]:
+        key = (layer.spec.name, repr(sorted(layer.params.items())), layer_in, target)
+        try:
+            found = self._solved.get(key, _MISSING)
+        except TypeError:  # unhashable dims: asked afresh
+            return solve_layer(layer, layer_in, target, bounds)
+        if found is _MISSING:
+            found = self._solved[key] = solve_layer(layer, layer_in, target, bounds)
+        return found
 
     def run_from(self, start: int, shape: MaybeShape, as_written: bool = False) -> Any:
         """The output of the steps from ``start`` on, given the input shape of step ``start``:
@@ -322,8 +336,8 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         _size_param_changes(chain, declared, verify, search.changes)
     except _OutOfBudget:
         search.exhausted = (
-            f"the search for a fix stopped after {budget:,} layer re-computations"
-            f" ({len(steps):,} operations on the path of this tensor)"
+            f"it re-computed layers {budget:,} times (its budget) on a path of {len(steps):,}"
+            f" operations, so layers nearer the input were not tried"
         )
     search.changes.sort(key=lambda c: c.rank)
     return search
@@ -357,7 +371,7 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
         best: Optional[Change] = None
         for combo in itertools.islice(itertools.product(*per_axis), 16):
             target = tuple(layer_out[:-n]) + tuple(combo)
-            result = solve_layer(layer, layer_in, target, bounds)
+            result = chain.solve(layer, layer_in, target, bounds)
             if result is None:
                 continue
             change = recommended_change(layer, result)

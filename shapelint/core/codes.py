@@ -33,6 +33,10 @@ TITLES: Dict[str, str] = {
     TRACKING_STOPPED: "shape tracking stops here",
 }
 
+#: Codes reported only when a selection names them (``--select SHP301``, ``extend-select``):
+#: notes about the analysis itself, not problems of the code.
+OFF_BY_DEFAULT = (TRACKING_STOPPED,)
+
 
 @dataclass
 class ShapeError(Exception):
