@@ -1212,8 +1212,8 @@ class Interpreter:
             self.exec_statement(statement, scope)
 
     def exec_statement(self, statement: ast.stmt, scope: Scope) -> None:
-        self.count_step()
         self.statement = statement
+        self.count_step()
         kind = type(statement)
         if kind in _COMPOUND:
             method = getattr(self, "_exec_" + kind.__name__, None)
