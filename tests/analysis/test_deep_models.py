@@ -211,7 +211,7 @@ def test_the_suggestion_budget_is_said_and_the_mismatch_still_reported():
     assert codes["SHP101"].row == codes["SHP301"].row == 3
     assert "output [1, 8, 2032] differs from the declared (1, 8, 34)" in codes["SHP101"].message
     assert codes["SHP301"].message.startswith("the search for a fix of this SHP101 stopped early:")
-    assert f"{suggest.MAX_RECOMPUTES:,} times" in codes["SHP301"].message
+    assert f"its budget ({suggest.MAX_SEARCH_WORK:,} layer re-computations)" in codes["SHP301"].message
 
 
 def test_a_model_too_deep_to_unroll_is_said_not_passed():
