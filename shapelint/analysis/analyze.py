@@ -764,7 +764,7 @@ class FileAnalysis:
             output = UNKNOWN
         output_shape = shape_of(output)
         if propagator.stopped is not None and (propagator.steps > MAX_STEPS or output_shape is None
-                                               or not all(is_known(d) for d in output_shape)):
+                                               or any(d is None for d in output_shape)):
             self._report_stop(plan.name, propagator.stopped, plan.line)
 
         # The declared output.

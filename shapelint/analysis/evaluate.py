@@ -759,8 +759,7 @@ class Interpreter:
                 produce(local)
                 return True
             clause = generators[level]
-            iterable = self.eval(clause.iter, local)
-            items = _iterate(iterable)
+            items = _iterate(self.eval(clause.iter, local))
             if items is None:
                 return False
             for item in items:
@@ -1187,8 +1186,9 @@ class Interpreter:
         code is not followed any further."""
         self.steps += 1
         if self.steps > MAX_STEPS:
-            self.note_stop(f"the code run for this model exceeds {MAX_STEPS:,} statements and"
-                           f" comprehension items, the budget per model; the rest is not followed")
+            self.note_stop(f"more than {MAX_STEPS:,} statements and comprehension items were run"
+                           f" (the budget of each model, and of the module's own code), so the rest"
+                           f" is not followed")
             raise _Abort()
 
     def _range(self, args: List[Any], kwargs: Dict[str, Any]) -> Any:

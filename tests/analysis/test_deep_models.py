@@ -245,7 +245,7 @@ def test_the_step_budget_is_said():
         result = analyze_source(source, "busy.py")
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.row) == ("SHP301", 11)
-    assert f"exceeds {MAX_STEPS:,} statements" in diagnostic.message
+    assert f"more than {MAX_STEPS:,} statements and comprehension items were run" in diagnostic.message
 
 
 def test_module_level_code_that_runs_out_is_said():
@@ -287,3 +287,23 @@ def test_a_doubling_list_stays_bounded():
     with cpu_limit(CPU_LIMIT_S):
         result = analyze_source(source, "doubling.py")
     assert result.diagnostics == []
+
+
+def test_a_budget_that_changes_no_shape_is_not_reported():
+    # The long range is unknown, but the model's output (symbolic: no declaration) is known.
+    source = textwrap.dedent(f"""\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.ids = list(range({MAX_ITERATIONS + 1}))
+                self.conv = nn.Conv1d(8, 8, 3, padding=1)
+
+            def forward(self, x):
+                return self.conv(x)
+        """)
+    result = analyze_source(source, "ids.py")
+    assert result.diagnostics == []
+    assert result.models[0].output is not None and None not in result.models[0].output
