@@ -763,9 +763,6 @@ class FileAnalysis:
         except _Abort:  # a budget ran out in forward (noted in propagator.stopped)
             output = UNKNOWN
         output_shape = shape_of(output)
-        if propagator.stopped is not None and (propagator.steps > MAX_STEPS or output_shape is None
-                                               or any(d is None for d in output_shape)):
-            self._report_stop(plan.name, propagator.stopped, plan.line)
 
         # The declared output.
         declared_shape: MaybeShape = None
@@ -778,6 +775,11 @@ class FileAnalysis:
                 problem = output_declaration.spec.match(output.shape, match_env)
                 if problem is not None:
                     self._model_mismatch(plan, output, output_declaration, declared_shape, problem, instance)
+        if propagator.stopped is not None and (
+                propagator.steps > MAX_STEPS
+                or output_declaration is not None and not _checked(output_shape, declared_shape)):
+            # Only a budget that left something unchecked: the rest of the model, or its output.
+            self._report_stop(plan.name, propagator.stopped, plan.line)
 
         # Findings of this model.
         names = {id(module): name for name, module in instance.named_modules()}
@@ -1171,6 +1173,15 @@ class FileAnalysis:
         change, fix, code = chosen
         label = self._layer_label(change.layer, names)
         return f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix
+
+
+def _checked(output: MaybeShape, declared: MaybeShape) -> bool:
+    """Whether every dim the declaration fixes is known in the output (so it was compared)."""
+    if output is None:
+        return False
+    if declared is None or len(declared) != len(output):
+        return all(d is not None for d in output)
+    return all(o is not None or d is None for o, d in zip(output, declared))
 
 
 _REANALYSES_SPENT = (f"fixes of layers built several times are checked by analysing the edited file,"
