@@ -521,15 +521,14 @@ class Upsample(nn.Module):
 shapelint follows a model's code with budgets, so that no file can hang it: loops and
 comprehensions are unrolled for at most 16,384 iterations, and each model may run at most 25,000
 statements and comprehension items; the search for a fix has budgets of its own. Where a budget
-runs out, what depends on it is unknown and is not checked, never guessed. This note says where
-and why, so that an unchecked model is never mistaken for a clean one. It is off by default:
+runs out, what depends on it is unknown and is not checked, never guessed. When that leaves a
+declared output unchecked (or a fix unsearched), this note says where and why, so that an
+unchecked model is never mistaken for a clean one. It is off by default:
 `--select SHP301` (or `extend-select = ["SHP301"]`) shows it. Checking the model as the tests
 build it (a smaller depth, through an example input) gets its shapes checked again.
 """,
-        example="""\
-import torch
-from torch import nn
-
+        example=f"""\
+{_IMPORTS}
 
 class Net(nn.Module):
     def __init__(self, depth: int = 100_000) -> None:
@@ -537,7 +536,7 @@ class Net(nn.Module):
         self.blocks = nn.Sequential(*[nn.Conv1d(8, 8, 3, padding=1) for _ in range(depth)])
         self.head = nn.Conv1d(8, 4, 1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Float[Tensor, "1 4 32"]:
         return self.head(self.blocks(x))
 
 
@@ -545,10 +544,8 @@ if __name__ == "__main__":
     net = Net(100_000)
     print(net(torch.zeros(1, 8, 32)).shape)
 """,
-        fixed_example="""\
-import torch
-from torch import nn
-
+        fixed_example=f"""\
+{_IMPORTS}
 
 class Net(nn.Module):
     def __init__(self, depth: int = 100_000) -> None:
@@ -556,7 +553,7 @@ class Net(nn.Module):
         self.blocks = nn.Sequential(*[nn.Conv1d(8, 8, 3, padding=1) for _ in range(depth)])
         self.head = nn.Conv1d(8, 4, 1)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Float[Tensor, "1 4 32"]:
         return self.head(self.blocks(x))
 
 
