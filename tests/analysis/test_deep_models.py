@@ -7,6 +7,7 @@ the model vanished without a word (loops were unrolled for 4,096 iterations at m
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -179,7 +180,7 @@ def test_remembered_runs_equal_plain_runs():
             nn.Conv1d(4, 4, 7),
         )
         """)
-    analysis = FileAnalysis(__import__("ast").parse(source), source, "chain.py", Options())
+    analysis = FileAnalysis(ast.parse(source), source, "chain.py", Options())
     analysis.verifying = True  # findings only, no suggestions: the chain is searched here
     analysis.run()
     (finding, _, producers, _), = analysis._pending
