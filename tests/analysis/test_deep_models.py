@@ -311,3 +311,22 @@ def test_a_budget_that_changes_no_shape_is_not_reported():
     # Declared, and the output known: nothing left unchecked either.
     declared = source.replace("class Net", "# shapelint: input=(1, 8, 32) output=(1, 8, 32)\nclass Net")
     assert analyze_source(declared, "ids.py").diagnostics == []
+
+
+def test_spent_fix_checks_are_said():
+    # Each model's fix edits a layer built twice, so it is checked by analysing the edited file:
+    # past MAX_REANALYSES checks a file's later findings lose their fix and say why.
+    from shapelint.analysis.analyze import MAX_REANALYSES
+
+    models = MAX_REANALYSES + 2
+    source = "import torch.nn as nn\n" + "".join(
+        f"\n# shapelint: input=(1, 8, 32) output=(1, 8, 32)\n"
+        f"net{k} = nn.Sequential(*[nn.Conv1d(8, 8, 3) for _ in range(2)])\n"
+        for k in range(models))
+    result = analyze_source(source, "many.py")
+    mismatches = [d for d in result.diagnostics if d.code == "SHP101"]
+    stops = [d for d in result.diagnostics if d.code == "SHP301"]
+    assert len(mismatches) == models
+    assert [d.fix is not None for d in mismatches] == [True] * MAX_REANALYSES + [False] * 2
+    assert [d.row for d in stops] == [d.row for d in mismatches[MAX_REANALYSES:]]
+    assert all(f"at most {MAX_REANALYSES} times per file" in d.message for d in stops)
