@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
 
-from .core.codes import PARSE_ERROR, TITLES
+from .core.codes import OFF_BY_DEFAULT, PARSE_ERROR, TITLES
 from .core.solver_bounds import Bounds
 from .options import Options, split_model_key
 
@@ -233,7 +233,9 @@ class Config:
 
     def _selected_ignoring_files(self, code: str) -> bool:
         if self.select is None:
-            chosen = max(0, selector_specificity(code, self.extend_select))
+            chosen = selector_specificity(code, self.extend_select)
+            if code not in OFF_BY_DEFAULT:
+                chosen = max(0, chosen)
         else:
             chosen = selector_specificity(code, self.select + self.extend_select)
             if code == PARSE_ERROR:

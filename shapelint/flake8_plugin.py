@@ -157,6 +157,10 @@ class ShapelintPlugin:
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
+        from .core.codes import OFF_BY_DEFAULT  # a table of strings: nothing heavy
+
+        # As in `shapelint check`: reported once a selection names them (`--select SHP301`).
+        option_manager.extend_default_ignore(list(OFF_BY_DEFAULT))
         option_manager.add_option(
             "--shapelint-input",
             action=_AppendShape,

@@ -36,7 +36,7 @@ class Rule:
 
     @property
     def is_error(self) -> bool:
-        return not self.code.startswith("SHP2")
+        return not self.code.startswith(("SHP2", "SHP3"))
 
     @property
     def severity(self) -> str:
@@ -513,6 +513,55 @@ class Upsample(nn.Module):
         return self.up(x)
 """,
     ),
+    Rule(
+        code=codes.TRACKING_STOPPED,
+        name="shape-tracking-stops",
+        summary="The analysis of a model stops here, for the reason given (off by default).",
+        explanation="""
+shapelint follows a model's code with budgets, so that no file can hang it: loops and
+comprehensions are unrolled for at most 16,384 iterations, and each model may run at most 25,000
+statements and comprehension items; the search for a fix has budgets of its own. Where a budget
+runs out, what depends on it is unknown and is not checked, never guessed. When that leaves a
+declared output unchecked (or a fix unsearched), this note says where and why, so that an
+unchecked model is never mistaken for a clean one. It is off by default:
+`--select SHP301` (or `extend-select = ["SHP301"]`) shows it. Checking the model as the tests
+build it (a smaller depth, through an example input) gets its shapes checked again.
+""",
+        example=f"""\
+{_IMPORTS}
+
+class Net(nn.Module):
+    def __init__(self, depth: int = 100_000) -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(*[nn.Conv1d(8, 8, 3, padding=1) for _ in range(depth)])
+        self.head = nn.Conv1d(8, 4, 1)
+
+    def forward(self, x: Tensor) -> Float[Tensor, "1 4 32"]:
+        return self.head(self.blocks(x))
+
+
+if __name__ == "__main__":
+    net = Net(100_000)
+    print(net(torch.zeros(1, 8, 32)).shape)
+""",
+        fixed_example=f"""\
+{_IMPORTS}
+
+class Net(nn.Module):
+    def __init__(self, depth: int = 100_000) -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(*[nn.Conv1d(8, 8, 3, padding=1) for _ in range(depth)])
+        self.head = nn.Conv1d(8, 4, 1)
+
+    def forward(self, x: Tensor) -> Float[Tensor, "1 4 32"]:
+        return self.head(self.blocks(x))
+
+
+if __name__ == "__main__":
+    net = Net(12)
+    print(net(torch.zeros(1, 8, 32)).shape)
+""",
+    ),
 ]
 
 RULES_BY_CODE: Dict[str, Rule] = {rule.code: rule for rule in RULES}
@@ -541,7 +590,8 @@ def rules_markdown() -> str:
         "",
         "SHP0xx are about the input (the file or its shape declarations), SHP1xx are errors: each",
         "is a certain failure or mismatch at run time. SHP2xx are warnings about valid but poor",
-        "choices. `shapelint rule CODE` prints one of these sections.",
+        "choices. SHP3xx are notes about the analysis itself, off by default (`--select SHP301`).",
+        "`shapelint rule CODE` prints one of these sections.",
         "",
         "A `# noqa: SHP101` comment on the line where a diagnostic starts silences it there (a bare",
         "`# noqa` silences every code on that line); `select`, `ignore` and `per-file-ignores` in",

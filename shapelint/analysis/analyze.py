@@ -23,6 +23,7 @@ from ..core.codes import (
     CONFLICTING_DECLARATIONS,
     PARSE_ERROR,
     SHAPE_MISMATCH,
+    TRACKING_STOPPED,
     WRONG_RANK,
 )
 from ..core.layers import UNKNOWN
@@ -32,7 +33,7 @@ from ..results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, Mod
 from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
 from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
-from .evaluate import Scope, _Abort, _Break, _Continue, _Return
+from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .positions import Positions
 from .prefilter import mentions_layers
 from .propagate import Finding, Propagator, shape_of
@@ -48,6 +49,12 @@ from .values import (
     TorchRef,
     UserModule,
 )
+
+
+#: Re-analyses of the edited file per file, to check fixes of layers built several times (each
+#: costs about one analysis of the file: a deep model's fix checks must not cost tens of them).
+#: A fix left unchecked is not offered, and the finding says so (SHP301).
+MAX_REANALYSES = 10
 
 
 def _strict() -> bool:
@@ -225,6 +232,8 @@ class FileAnalysis:
         self._verified: Dict[Tuple, bool] = {}
         self._baseline_errors = 0
         self._reanalyses = 0
+        #: Why the suggestion search of the finding being emitted stopped early (for SHP301).
+        self._stops: List[str] = []
 
     # ----------------------------------------------------------------- results
 
@@ -318,6 +327,10 @@ class FileAnalysis:
             self._execute_block(self.module.body, scope, propagator)
         finally:
             propagator.silent -= 1
+        if propagator.stopped is not None and propagator.steps > MAX_STEPS:
+            # The module's own code ran out of budget: later module-level models are not built.
+            self._report_stop("module-level code", propagator.stopped)
+        propagator.stopped = None
 
     def _execute_block(self, statements, scope: Scope, propagator: Propagator) -> None:
         for statement in statements:
@@ -691,8 +704,15 @@ class FileAnalysis:
         if attempt is None:
             attempt = self._attempt(plan, build, input_shape, env, output_declaration, probe=input_declaration is None)
         if attempt is None:
+            if propagator.stopped is not None:
+                self._report_stop(plan.name, propagator.stopped, plan.line)
             return
         instance, input_shape, output_shape, declared_shape = attempt
+        if propagator.stopped is not None and (
+                propagator.steps > MAX_STEPS
+                or output_declaration is not None and not _checked(output_shape, declared_shape)):
+            # Only a budget that left something unchecked: the rest of the model, or its output.
+            self._report_stop(plan.name, propagator.stopped, plan.line)
 
         # Findings of this model.
         names = {id(module): name for name, module in instance.named_modules()}
@@ -807,15 +827,19 @@ class FileAnalysis:
         propagator.probe = None
         propagator.silent = 0
         propagator.steps = 0
+        propagator.stopped = None
         propagator.depth = 0
         propagator.return_stack = []
         propagator.active = []
-        if plan.info is not None:
-            args, kwargs = self._build_arguments(build)
-            instance = propagator.instantiate(plan.info, args, kwargs, None)
-        else:
-            propagator.statement = plan.statement
-            instance = propagator.eval(plan.value, Scope(propagator.globals))
+        try:
+            if plan.info is not None:
+                args, kwargs = self._build_arguments(build)
+                instance = propagator.instantiate(plan.info, args, kwargs, None)
+            else:
+                propagator.statement = plan.statement
+                instance = propagator.eval(plan.value, Scope(propagator.globals))
+        except _Abort:  # a budget ran out while building it (noted in propagator.stopped)
+            instance = UNKNOWN
         if not isinstance(instance, ModuleValue):
             return None, None
         instance.node = None
@@ -835,7 +859,10 @@ class FileAnalysis:
                         kwargs[param.arg] = Tensor(declaration.spec.resolve(env))
                     elif position < required:
                         kwargs[param.arg] = UNKNOWN
-        return instance, propagator.call_module(instance, [x], kwargs, None)
+        try:
+            return instance, propagator.call_module(instance, [x], kwargs, None)
+        except _Abort:  # a budget ran out in forward (noted in propagator.stopped)
+            return instance, UNKNOWN
 
     def _names_in(self, node: ast.AST) -> List[str]:
         """Names of the file's classes and functions a class or function mentions (a scan of
@@ -877,6 +904,16 @@ class FileAnalysis:
             if lines:
                 return lines[0]
         return default
+
+    def _report_stop(self, name: str, stopped: Tuple[str, Optional[ast.stmt]], line: int = 1) -> None:
+        """SHP301 where a budget of the analysis ran out (else on ``line``), and which."""
+        reason, statement = stopped
+        where = self.positions.statement(statement) if statement is not None else None
+        if where is None:
+            where = ((line, 1), (line, 1))
+        if type(statement) in _BLOCK_STATEMENTS:
+            where = (where[0], where[0])  # the header, not the whole indented block
+        self.add(TRACKING_STOPPED, f"{name}: shape tracking stops here: {reason}", where[0], where[1])
 
     # ----------------------------------------------------------------- statement pragmas
 
@@ -941,6 +978,7 @@ class FileAnalysis:
                 return
             where = (finding.anchor_line, finding.anchor_line)
         self._where = (finding.code, where[0][0])
+        self._stops = []
         layer = finding.layer
         bounds = self.options.bounds
         help_text: Optional[str] = None
@@ -955,16 +993,27 @@ class FileAnalysis:
         elif layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
             message, help_text, fix = self._layer_suggestion(finding, names, bounds)
         self.add(finding.code, message, where[0], where[1], fix, help_text)
+        if self._stops:
+            self.add(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped early: "
+                     + "; ".join(self._stops), where[0], where[1])
+
+    def _note_stop(self, reason: Optional[str]) -> None:
+        """A budget of the suggestion search ran out (reported as SHP301 with the finding)."""
+        if reason and reason not in self._stops:
+            self._stops.append(reason)
 
     # ----------------------------------------------------------------- checking a fix
 
     def _fix_holds(self, fix: Fix) -> bool:
         """Analyse the file with the fix applied: the finding must go, and no error may be added."""
-        if self.verifying or self._reanalyses >= 10:
+        if self.verifying:
             return False
         key = tuple(fix.edits)
         if key in self._verified:
             return self._verified[key]
+        if self._reanalyses >= MAX_REANALYSES:
+            self._note_stop(_REANALYSES_SPENT)
+            return False
         self._reanalyses += 1
         edited = apply_edits(self.text, fix.edits)
         result = analyze_source(edited, self.path, self.options, _verifying=True)
@@ -1010,7 +1059,10 @@ class FileAnalysis:
         """SHP1xx left in the file once the fix is applied (a re-analysis, cached)."""
         key = ("count",) + tuple(fix.edits)
         if key not in self._verified:
-            if self.verifying or self._reanalyses >= 10:
+            if self.verifying:
+                return 1 << 30
+            if self._reanalyses >= MAX_REANALYSES:
+                self._note_stop(_REANALYSES_SPENT)
                 return 1 << 30
             self._reanalyses += 1
             result = analyze_source(apply_edits(self.text, fix.edits), self.path, self.options, _verifying=True)
@@ -1101,7 +1153,9 @@ class FileAnalysis:
                 not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, declared or ())
             )
 
-        changes, lossy = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        search = suggest.chain_changes(self.propagator, tensor, declared, bounds, verify)
+        self._note_stop(search.exhausted)
+        changes, lossy = search.changes, search.lossy
         changes = self._shared_same_size(steps) + changes
         chosen = self._first_fix(changes, names)
         if chosen is not None:
@@ -1175,8 +1229,9 @@ class FileAnalysis:
                     not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
                 )
 
-            found, _ = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
-            changes.extend(found)
+            search = suggest.chain_changes(self.propagator, tensor, wanted, bounds, verify)
+            self._note_stop(search.exhausted)
+            changes.extend(search.changes)
         changes.sort(key=lambda c: c.rank)
         for tensor, _ in finding.operands:
             changes = self._shared_same_size(suggest.chain_of(self.propagator, tensor)) + changes
@@ -1186,6 +1241,19 @@ class FileAnalysis:
         change, fix, code = chosen
         label = self._layer_label(change.layer, names)
         return f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix
+
+
+def _checked(output: MaybeShape, declared: MaybeShape) -> bool:
+    """Whether every dim the declaration fixes is known in the output (so it was compared)."""
+    if output is None:
+        return False
+    if declared is None or len(declared) != len(output):
+        return all(d is not None for d in output)
+    return all(o is not None or d is None for o, d in zip(output, declared))
+
+
+_REANALYSES_SPENT = (f"fixes of layers built several times are checked by analysing the edited file,"
+                     f" at most {MAX_REANALYSES} times per file, and those checks are spent")
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:

@@ -35,16 +35,22 @@ from .values import (
     merge_values,
 )
 
-#: Loops longer than this are not unrolled (their effects become unknown).
-MAX_ITERATIONS = 4096
+#: Loops and comprehensions longer than this are not unrolled (their effects become unknown, and
+#: SHP301 says so). Twice the deepest stack the tests check (an 8,192-layer ``nn.Sequential``
+#: built by a comprehension, ~2 s); each iteration also counts against ``MAX_STEPS``.
+MAX_ITERATIONS = 16_384
+#: Lists, tuples and strings that ``+`` or ``*`` would make longer than this are unknown: a
+#: doubling loop must not fill the memory.
+MAX_LENGTH = 1 << 20
 #: Depth of user function calls followed before giving up (recursion, deep helpers).
 MAX_CALL_DEPTH = 40
 #: Calls of a function already running this many times give unknown (recursion).
 MAX_RECURSION = 6
 #: Undecidable conditions nested deeper than this are not followed path by path.
 MAX_UNDECIDED_NESTING = 4
-#: Total statements executed per model, so that a pathological file cannot hang the linter
-#: (~30 us each). The most any model of the 980,000-line benchmark corpus needs is 4,707.
+#: Total statements executed (and comprehension items made) per model, so that a pathological
+#: file cannot hang the linter (~30 us each). The most any model of the 980,000-line benchmark
+#: corpus needs is 4,707. Running out is reported (SHP301), never a silent clean result.
 MAX_STEPS = 25_000
 
 
@@ -162,13 +168,13 @@ def _safe_arith(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
             return UNKNOWN
         return result
     if isinstance(a, str) and isinstance(b, str) and op is operator.add:
-        return a + b
+        return a + b if len(a) + len(b) <= MAX_LENGTH else UNKNOWN
     if isinstance(a, (tuple, list)) and type(a) is type(b) and op is operator.add:
-        return a + b
+        return a + b if len(a) + len(b) <= MAX_LENGTH else UNKNOWN
     if isinstance(a, (tuple, list, str)) and isinstance(b, int) and not isinstance(b, bool) and op is operator.mul:
-        return a * b if 0 <= b <= MAX_ITERATIONS else UNKNOWN
+        return a * b if 0 <= b <= MAX_ITERATIONS and len(a) * b <= MAX_LENGTH else UNKNOWN
     if isinstance(b, (tuple, list, str)) and isinstance(a, int) and not isinstance(a, bool) and op is operator.mul:
-        return b * a if 0 <= a <= MAX_ITERATIONS else UNKNOWN
+        return b * a if 0 <= a <= MAX_ITERATIONS and len(b) * a <= MAX_LENGTH else UNKNOWN
     if isinstance(a, str) and op is operator.mod:
         try:
             return a % b
@@ -304,7 +310,14 @@ def _b_range(args, kwargs):
         value = range(*args)
     except (TypeError, ValueError):
         return UNKNOWN
-    return value if len(value) <= MAX_ITERATIONS else UNKNOWN
+    return value if _length(value) <= MAX_ITERATIONS else UNKNOWN
+
+
+def _length(items: range) -> float:
+    try:
+        return len(items)
+    except OverflowError:  # more items than Python can count
+        return math.inf
 
 
 def _b_zip(args, kwargs):
@@ -458,6 +471,8 @@ class Interpreter:
         self.silent = 0
         self.depth = 0
         self.steps = 0
+        #: The first budget of this model that ran out: (why, the statement running then).
+        self.stopped: Optional[Tuple[str, Optional[ast.stmt]]] = None
         self.statement: Optional[ast.stmt] = None
         #: Object attributes written while silent, merged after an undecidable branch.
         self.silent_writes: Optional[List[Tuple[Any, str]]] = None
@@ -748,6 +763,7 @@ class Interpreter:
             if items is None:
                 return False
             for item in items:
+                self.count_step()
                 self.assign(clause.target, item, local)
                 keep = True
                 for condition in clause.ifs:
@@ -975,7 +991,7 @@ class Interpreter:
                     return UNKNOWN
                 return [self.call(args[0], list(items), {}, node) for items in zip(*lists)]
             return UNKNOWN
-        fn = BUILTINS.get(name)
+        fn = self._range if name == "range" else BUILTINS.get(name)
         if fn is None:
             return UNKNOWN
         try:
@@ -1158,6 +1174,37 @@ class Interpreter:
             return False
         return True
 
+    # ----------------------------------------------------------------- budgets
+
+    def note_stop(self, reason: str) -> None:
+        """A budget ran out: the first one of a model is what SHP301 reports."""
+        if self.stopped is None:
+            self.stopped = (reason, self.statement)
+
+    def count_step(self) -> None:
+        """One more statement run or comprehension item made; past ``MAX_STEPS`` the model's
+        code is not followed any further."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.note_stop(f"more than {MAX_STEPS:,} statements and comprehension items were run"
+                           f" (the budget of each model, and of the module's own code), so the rest"
+                           f" is not followed")
+            raise _Abort()
+
+    def _range(self, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+        """``range(...)``; one too long to unroll is unknown, and noted as a budget run out."""
+        value = _b_range(args, kwargs)
+        if value is UNKNOWN and not kwargs and args and all(type(a) is int for a in args):
+            try:
+                length = _length(range(*args))
+            except ValueError:  # a zero step
+                return value
+            if length > MAX_ITERATIONS:
+                self.note_stop(f"range() of {length:,} items is longer than the {MAX_ITERATIONS:,}"
+                               f" iterations a loop or comprehension is unrolled for, so what is"
+                               f" built or computed from it is unknown")
+        return value
+
     # ----------------------------------------------------------------- statements
 
     def exec_block(self, body: List[ast.stmt], scope: Scope) -> None:
@@ -1165,10 +1212,8 @@ class Interpreter:
             self.exec_statement(statement, scope)
 
     def exec_statement(self, statement: ast.stmt, scope: Scope) -> None:
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise _Abort()
         self.statement = statement
+        self.count_step()
         kind = type(statement)
         if kind in _COMPOUND:
             method = getattr(self, "_exec_" + kind.__name__, None)
@@ -1389,6 +1434,8 @@ class Interpreter:
                 return
             except _Continue:
                 continue
+        self.note_stop(f"a while loop still runs after {MAX_ITERATIONS:,} iterations (the most"
+                       f" followed), so what it computes is unknown")
         self.havoc(node.body, scope)
 
     def _exec_With(self, node: ast.With, scope: Scope) -> None:

@@ -178,28 +178,120 @@ def chain_of(propagator: Propagator, tensor: Tensor) -> List[Step]:
     return steps
 
 
-def _run(steps: Sequence[Step], shape: MaybeShape) -> MaybeShape:
-    for step in steps:
-        if step.recompute is None:
-            return None
-        shape = step.recompute(shape)
-        if shape is None:
-            return None
-    return shape
+#: The work one suggestion search may do, in layer re-computations. Each size tried at a layer
+#: re-runs the rest of its chain; runs are remembered per (layer, input shape), which makes a
+#: stack of layers that keep the size linear in depth, but a chain whose sizes differ at every
+#: layer still costs a run per try. About 6 us each: the search stops after ~1 s and says so
+#: (``ChainSearch.exhausted``), keeping the changes found until then. An 11,000-layer stack
+#: of one size fits (its first layer re-runs the chain for ~13 sizes, the others reuse them).
+MAX_SEARCH_WORK = 150_000
+#: A call of the solver counts as this many re-computations (~10x one, measured on Conv1d): a
+#: deep chain of distinct layers asks it at every layer.
+SOLVE_WORK = 10
+
+#: Outcomes of a run of the rest of a chain other than a shape (or None, unknown).
+_SHAPE_ERROR = "shape error"
+_OTHER_ERROR = "other error"
+_MISSING = object()
 
 
-def _targets_for_axis(suffix: Sequence[Step], layer_out: Tuple[Any, ...], axis: int, want: int,
+class _OutOfBudget(Exception):
+    """The search did its ``MAX_SEARCH_WORK``."""
+
+
+class _Chain:
+    """A chain's steps and the remembered runs of its suffixes (one suggestion search)."""
+
+    def __init__(self, steps: Sequence[Step], budget: int) -> None:
+        self.steps = steps
+        self.budget = budget
+        self.spent = 0
+        #: Per "as written" flag: (index of the first step run, its input shape) -> outcome.
+        self._runs: Tuple[Dict[Tuple[int, Any], Any], Dict[Tuple[int, Any], Any]] = ({}, {})
+        #: approximate_after[i]: a step after step i is a guess (a residual sum followed one way).
+        approximate_after = [False] * (len(steps) + 1)
+        for i in range(len(steps) - 1, 0, -1):
+            approximate_after[i - 1] = approximate_after[i] or steps[i].approximate
+        self.approximate_after = approximate_after
+        #: Solver results by (layer type, parameters as written, input, target): a stack of
+        #: identical layers asks the same question at every layer.
+        self._solved: Dict[Tuple[str, str, Any, Any], Optional[SolveResult]] = {}
+
+    def solve(self, layer: LayerModule, layer_in: MaybeShape, target: MaybeShape,
+              bounds: Bounds) -> Optional[SolveResult]:
+        key = (layer.spec.name, repr(sorted(layer.params.items())), layer_in, target)
+        try:
+            found = self._solved.get(key, _MISSING)
+        except TypeError:  # unhashable dims: asked afresh
+            self.charge(SOLVE_WORK)
+            return solve_layer(layer, layer_in, target, bounds)
+        if found is _MISSING:
+            self.charge(SOLVE_WORK)
+            found = self._solved[key] = solve_layer(layer, layer_in, target, bounds)
+        return found
+
+    def charge(self, work: int) -> None:
+        self.spent += work
+        if self.spent > self.budget:
+            raise _OutOfBudget()
+
+    def run_from(self, start: int, shape: MaybeShape, as_written: bool = False) -> Any:
+        """The output of the steps from ``start`` on, given the input shape of step ``start``:
+        a shape, None (unknown), ``_SHAPE_ERROR`` or ``_OTHER_ERROR``."""
+        runs = self._runs[as_written]
+        steps = self.steps
+        visited: List[Tuple[int, Any]] = []
+        index = start
+        saved = _AS_WRITTEN[0]
+        _AS_WRITTEN[0] = as_written
+        try:
+            while True:
+                if index == len(steps):
+                    outcome = shape
+                    break
+                key = (index, shape)
+                try:
+                    outcome = runs.get(key, _MISSING)
+                except TypeError:  # a shape with an unhashable dim: not remembered
+                    key, outcome = None, _MISSING
+                if outcome is not _MISSING:
+                    break
+                if key is not None:
+                    visited.append(key)
+                step = steps[index]
+                if step.recompute is None:
+                    outcome = None
+                    break
+                self.charge(1)
+                try:
+                    shape = step.recompute(shape)
+                except ShapeError:
+                    outcome = _SHAPE_ERROR
+                    break
+                except Exception:  # noqa: BLE001 - odd values: not this way
+                    outcome = _OTHER_ERROR
+                    break
+                if shape is None:
+                    outcome = None
+                    break
+                index += 1
+        finally:
+            _AS_WRITTEN[0] = saved
+        for key in visited:
+            runs[key] = outcome
+        return outcome
+
+
+def _targets_for_axis(chain: _Chain, index: int, layer_out: Tuple[Any, ...], axis: int, want: int,
                       limit: int = 4) -> List[int]:
-    """Sizes of the layer's output on ``axis`` for which the rest of the chain gives ``want``."""
+    """Sizes of the output of layer ``index`` on ``axis`` for which the rest of the chain gives
+    ``want``."""
     def final(size: int) -> Optional[int]:
         shape = tuple(layer_out[:axis]) + (size,) + tuple(layer_out[axis + 1 :])
-        try:
-            out = _run(suffix, shape)
-        except ShapeError:
+        out = chain.run_from(index + 1, shape)
+        if out is _SHAPE_ERROR:
             return -1
-        except Exception:  # noqa: BLE001
-            return None
-        if out is None or len(out) != len(layer_out) or not is_known(out[axis]):
+        if out is None or out is _OTHER_ERROR or len(out) != len(layer_out) or not is_known(out[axis]):
             return None
         return out[axis]
 
@@ -230,18 +322,40 @@ def _targets_for_axis(suffix: Sequence[Step], layer_out: Tuple[Any, ...], axis: 
     return found
 
 
-def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, bounds: Bounds,
-                  verify: Callable[[MaybeShape], bool]) -> Tuple[List[Change], List[Tuple[LayerModule, SolveResult]]]:
-    """Single-layer changes that make the chain ending at ``tensor`` produce ``declared``.
+@dataclass
+class ChainSearch:
+    """What a suggestion search found: changes best first, the solver results of the layers that
+    could reach the size only lossily, and why the search stopped early (None: it did not)."""
 
-    Returns the changes, best first, and the solver results of the layers that could reach the
-    size only lossily (for the reason and alternatives when no change exists).
-    """
+    changes: List[Change] = field(default_factory=list)
+    lossy: List[Tuple[LayerModule, SolveResult]] = field(default_factory=list)
+    exhausted: Optional[str] = None
+
+
+def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, bounds: Bounds,
+                  verify: Callable[[MaybeShape], bool], budget: int = MAX_SEARCH_WORK) -> ChainSearch:
+    """Single-layer changes that make the chain ending at ``tensor`` produce ``declared``."""
     steps = chain_of(propagator, tensor)
+    search = ChainSearch()
     if not steps or declared is None:
-        return [], []
-    changes: List[Change] = []
-    lossy: List[Tuple[LayerModule, SolveResult]] = []
+        return search
+    chain = _Chain(steps, budget)
+    try:
+        _layer_changes(chain, declared, bounds, verify, search)
+        _size_param_changes(chain, declared, verify, search.changes)
+    except _OutOfBudget:
+        search.exhausted = (
+            f"it reached its budget ({budget:,} layer re-computations) on a path of {len(steps):,}"
+            f" operations, so layers nearer the input were not tried"
+        )
+    search.changes.sort(key=lambda c: c.rank)
+    return search
+
+
+def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
+                   verify: Callable[[MaybeShape], bool], search: ChainSearch) -> None:
+    """For each convolution or pooling on the chain, its best change (appended as found)."""
+    steps = chain.steps
     for index, step in enumerate(steps):
         layer = step.module
         if not isinstance(layer, LayerModule) or layer.spec.family not in SOLVABLE:
@@ -253,7 +367,6 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         n = layer.spec.spatial_dims
         if layer_in is None or layer_out is None or len(layer_out) != len(declared):
             continue
-        suffix = steps[index + 1 :]
         per_axis: List[List[int]] = []
         for axis in range(len(layer_out) - n, len(layer_out)):
             want = declared[axis]
@@ -261,21 +374,21 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
                 current = layer_out[axis]
                 per_axis.append([current] if is_known(current) else [])
             else:
-                per_axis.append(_targets_for_axis(suffix, layer_out, axis, want))
+                per_axis.append(_targets_for_axis(chain, index, layer_out, axis, want))
         if not all(per_axis):
             continue
         best: Optional[Change] = None
         for combo in itertools.islice(itertools.product(*per_axis), 16):
             target = tuple(layer_out[:-n]) + tuple(combo)
-            result = solve_layer(layer, layer_in, target, bounds)
+            result = chain.solve(layer, layer_in, target, bounds)
             if result is None:
                 continue
             change = recommended_change(layer, result)
             if change is None:
                 if result.recommended is None:
-                    lossy.append((layer, result))
+                    search.lossy.append((layer, result))
                 continue
-            if not _verifies(steps, index, layer, change, verify):
+            if not _verifies(chain, index, layer, change, verify):
                 continue
             # On a tie, prefer the layer that is poor as written (its SHP2xx warnings go too),
             # then the one nearest the declaration.
@@ -284,27 +397,25 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             except Exception:  # noqa: BLE001
                 poor = False
             change.rank = change.rank[:3] + (not poor, -index) + change.rank[3:]
-            change.approximate = any(s.approximate for s in steps[index + 1 :])
+            change.approximate = chain.approximate_after[index]
             if best is None or change.rank < best.rank:
                 best = change
         if best is not None:
-            changes.append(best)
-    changes.extend(_size_param_changes(steps, declared, verify))
-    changes.sort(key=lambda c: c.rank)
-    return changes, lossy
+            search.changes.append(best)
 
 
 #: Parameters that set one output dim outright (channels, features).
 _SIZE_PARAMS = ("out_channels", "out_features", "embedding_dim", "size")
 
 
-def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
-                        verify: Callable[[MaybeShape], bool]) -> List[Change]:
-    """Changes of a layer's channel or feature count that make the chain give ``declared``."""
+def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[MaybeShape], bool],
+                        changes: List[Change]) -> None:
+    """Changes of a layer's channel or feature count that make the chain give ``declared``
+    (appended to ``changes`` as found)."""
+    steps = chain.steps
     final = steps[-1].output.shape if steps else None
     if final is None or declared is None:
-        return []
-    changes: List[Change] = []
+        return
     # A global pooling that pools to more than one position (rank errors follow a squeeze).
     for index, step in enumerate(steps):
         layer = step.module
@@ -312,16 +423,18 @@ def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
             current = layer.params.get("output_size")
             if current != 1 and isinstance(step.input, Tensor):
                 change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
-                                approximate=any(s.approximate for s in steps[index + 1 :]))
-                if _verifies(steps, index, layer, change, verify):
+                                approximate=chain.approximate_after[index])
+                if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
     if len(final) != len(declared):
-        return changes
+        return
     wanted = {declared[i] for i in range(len(final))
               if is_known(declared[i]) and is_known(final[i]) and declared[i] != final[i]}
     for index, step in enumerate(steps):
         layer = step.module
         if not isinstance(layer, LayerModule) or layer.uncertain or not isinstance(step.input, Tensor):
+            continue
+        if not any(name in layer.params for name in _SIZE_PARAMS):
             continue
         try:
             poor = bool(layer.spec.warnings(layer.params))
@@ -347,31 +460,32 @@ def _size_param_changes(steps: Sequence[Step], declared: MaybeShape,
                     continue
                 candidates = [v for v in sorted(wanted) if v != current and v > 0]
             for value in candidates:
-                change = Change(layer, {name: value}, approximate=any(s.approximate for s in steps[index + 1 :]))
+                change = Change(layer, {name: value}, approximate=chain.approximate_after[index])
                 change.rank = (False, 1, _magnitude({name: value}, {name: current}), not poor, -index)
-                if _verifies(steps, index, layer, change, verify):
+                if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
-    return changes
 
 
-def _verifies(steps: Sequence[Step], index: int, layer: LayerModule, change: Change,
+def _verifies(chain: _Chain, index: int, layer: LayerModule, change: Change,
               verify: Callable[[MaybeShape], bool]) -> bool:
     """Re-run the whole chain with the change applied: the declared shape must come out."""
     params = dict(layer.params)
     for name, value in change.values.items():
         params[name] = tuple(value) if isinstance(value, (tuple, list)) else value
-    step = steps[index]
+    step = chain.steps[index]
     for as_written in (False, True):
-        _AS_WRITTEN[0] = as_written
         try:
             shape = layer.spec.infer(params, step.input.shape, {})
-            shape = _run(steps[index + 1 :], shape)
         except Exception:  # noqa: BLE001 - ShapeError or odd values: not this way
             continue
-        finally:
-            _AS_WRITTEN[0] = False
-        if shape is not None and verify(shape):
-            return True
+        shape = chain.run_from(index + 1, shape, as_written)
+        if shape is None or shape is _SHAPE_ERROR or shape is _OTHER_ERROR:
+            continue
+        try:
+            if verify(shape):
+                return True
+        except Exception:  # noqa: BLE001 - odd values: not this way
+            continue
     return False
 
 

@@ -16,6 +16,7 @@ NON_POSITIVE_SIZE = "SHP105"
 INCOMPATIBLE_SHAPES = "SHP106"
 CHECKERBOARD = "SHP201"
 CROPS_INPUT = "SHP202"
+TRACKING_STOPPED = "SHP301"
 
 TITLES: Dict[str, str] = {
     PARSE_ERROR: "file cannot be read or parsed",
@@ -29,7 +30,12 @@ TITLES: Dict[str, str] = {
     INCOMPATIBLE_SHAPES: "tensors combined with incompatible shapes",
     CHECKERBOARD: "transposed convolution kernel not a multiple of its stride",
     CROPS_INPUT: "transposed convolution padding crops more than its kernel covers",
+    TRACKING_STOPPED: "shape tracking stops here",
 }
+
+#: Codes reported only when a selection names them (``--select SHP301``, ``extend-select``):
+#: notes about the analysis itself, not problems of the code.
+OFF_BY_DEFAULT = (TRACKING_STOPPED,)
 
 
 @dataclass

@@ -312,7 +312,8 @@ def test_json_output_of_the_check_command_follows_the_contract(tmp_path):
     for rule in RULES:
         (tmp_path / f"{rule.code.lower()}.py").write_text(rule.example, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "json", "."],
+        # ALL: the off-by-default codes too.
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "json", "--select", "ALL", "."],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 1, done.stderr

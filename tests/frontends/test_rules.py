@@ -36,7 +36,7 @@ def test_every_rule_is_documented_with_examples():
         assert len(rule.explanation.split()) >= 30, rule.code
         assert rule.example.strip() and rule.fixed_example.strip(), rule.code
         assert rule.example != rule.fixed_example, rule.code
-        assert rule.severity == ("warning" if rule.code.startswith("SHP2") else "error")
+        assert rule.severity == ("warning" if rule.code.startswith(("SHP2", "SHP3")) else "error")
 
 
 def test_examples_other_than_the_parse_error_are_valid_python():

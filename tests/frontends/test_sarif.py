@@ -102,7 +102,7 @@ def test_one_run_with_the_tool_and_every_rule(log):
         assert doc.example.splitlines()[0] in rule["help"]["markdown"]
         assert rule["help"]["text"]
         assert rule["helpUri"] == doc.url
-        expected_level = "warning" if rule["id"].startswith("SHP2") else "error"
+        expected_level = "warning" if rule["id"].startswith(("SHP2", "SHP3")) else "error"
         assert rule["defaultConfiguration"]["level"] == expected_level
 
 
@@ -225,7 +225,7 @@ def test_check_command_output_is_valid_sarif(validator, tmp_path):
     for rule in RULES:
         (tmp_path / "models" / f"{rule.code.lower()}.py").write_text(rule.example, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "sarif", "models"],
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--format", "sarif", "--select", "ALL", "models"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 1, done.stderr
