@@ -16,7 +16,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.codes import (
     BAD_DECLARATION,
@@ -55,6 +55,16 @@ from .values import (
 #: costs about one analysis of the file: a deep model's fix checks must not cost tens of them).
 #: A fix left unchecked is not offered, and the finding says so (SHP301).
 MAX_REANALYSES = 10
+
+
+class Suggestion(NamedTuple):
+    """What a finding becomes: one sentence (what is wrong; what to do), the code for ``help:``,
+    the fix, and the evidence as notes."""
+
+    message: str
+    help: Optional[str] = None
+    fix: Optional[Fix] = None
+    notes: Tuple[str, ...] = ()
 
 
 def _strict() -> bool:
@@ -242,14 +252,14 @@ class FileAnalysis:
         return FileResult(self.path, self.diagnostics, self.models)
 
     def add(self, code: str, message: str, start: Tuple[int, int], end: Optional[Tuple[int, int]] = None,
-            fix: Optional[Fix] = None, help: Optional[str] = None) -> None:
+            fix: Optional[Fix] = None, help: Optional[str] = None, notes: Tuple[str, ...] = ()) -> None:
         end = end or start
         # One diagnostic per code and place (a statement run for several instances reports once).
         key = (code, start)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.diagnostics.append(Diagnostic(code, message, self.path, start[0], start[1], end[0], end[1], fix, help))
+        self.diagnostics.append(Diagnostic(code, message, self.path, start[0], start[1], end[0], end[1], fix, help, notes))
 
     # ----------------------------------------------------------------- driver
 
@@ -981,21 +991,28 @@ class FileAnalysis:
         self._stops = []
         layer = finding.layer
         bounds = self.options.bounds
-        help_text: Optional[str] = None
-        fix: Optional[Fix] = None
-        message = finding.message
+        suggestion = Suggestion(finding.message)
         if self.verifying:
             pass  # checking another finding's fix needs codes and rows only, not suggestions
         elif finding.code == SHAPE_MISMATCH and finding.tensor is not None:
-            message, help_text, fix = self._mismatch_suggestion(finding, names, bounds)
+            suggestion = self._mismatch_suggestion(finding, names, bounds)
         elif finding.operands:
-            message, help_text, fix = self._operand_suggestion(finding, names, bounds)
+            suggestion = self._operand_suggestion(finding, names, bounds)
         elif layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
-            message, help_text, fix = self._layer_suggestion(finding, names, bounds)
-        self.add(finding.code, message, where[0], where[1], fix, help_text)
+            suggestion = self._layer_suggestion(finding, names, bounds)
+        notes = suggestion.notes + self._declared_at(finding, where[0][0])
+        self.add(finding.code, suggestion.message, where[0], where[1], suggestion.fix, suggestion.help, notes)
         if self._stops:
             self.add(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped early: "
                      + "; ".join(self._stops), where[0], where[1])
+
+    def _declared_at(self, finding: Finding, row: int) -> Tuple[str, ...]:
+        """``declared at path:line`` when the contradicted declaration is in the file, elsewhere
+        than the diagnostic (CONTRACT section 3: a related location)."""
+        declared = finding.declared
+        if declared is None or declared.source in ("cli", "config") or not declared.line or declared.line == row:
+            return ()
+        return (f"declared at {self.path}:{declared.line}",)
 
     def _note_stop(self, reason: Optional[str]) -> None:
         """A budget of the suggestion search ran out (reported as SHP301 with the finding)."""
@@ -1101,7 +1118,7 @@ class FileAnalysis:
         safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
         return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
 
-    def _layer_suggestion(self, finding: Finding, names: Dict[int, str], bounds) -> Tuple[str, Optional[str], Optional[Fix]]:
+    def _layer_suggestion(self, finding: Finding, names: Dict[int, str], bounds) -> "Suggestion":
         layer = finding.layer
         error = finding.error
         label = self._layer_label(layer, names)
@@ -1119,7 +1136,7 @@ class FileAnalysis:
                 if mine is None or self._errors_after(fix) < self._errors_after(mine):
                     if self._fix_holds(fix):
                         label = self._layer_label(change.layer, names)
-                        return f"{message}; fix: {label} with {suggest.describe(change.values)}", code, fix
+                        return Suggestion(f"{message}; fix: {label} with {suggest.describe(change.values)}", code, fix)
         elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
             target = _intended_output(layer, finding.input_shape)
             if target is not None:
@@ -1129,14 +1146,14 @@ class FileAnalysis:
                     if change is not None:
                         values = change.values
         if not values:
-            return message, None, None
+            return Suggestion(message)
         description = f"change {label}: {suggest.describe(values)}"
         fix, code = self._make_fix(layer, values, description, exact)
         if fix is not None and self._needs_check(layer, fix) and not self._fix_holds(fix):
-            return message, None, None
+            return Suggestion(message)
         if code:
             message = f"{message}; use {code}"
-        return message, code, fix
+        return Suggestion(message, code, fix)
 
     def _mismatch_suggestion(self, finding: Finding, names: Dict[int, str], bounds):
         tensor = finding.tensor
@@ -1145,8 +1162,7 @@ class FileAnalysis:
         steps = suggest.chain_of(self.propagator, tensor)
         chain = _chain_text(steps, names)
         message = finding.message
-        if chain:
-            message = f"{message}; inferred {chain}"
+        notes = (f"inferred {chain}",) if chain else ()
 
         def verify(shape: MaybeShape) -> bool:
             return spec is not None and spec.match(shape, {}) is None and shape is not None and all(
@@ -1165,21 +1181,23 @@ class FileAnalysis:
             others = [f"{self._layer_label(c.layer, names)} with {suggest.describe(c.values)}"
                       for c in changes if c is not change][:3]
             if others:
-                message += "; or instead " + "; or ".join(others)
-            return message, code, fix
+                notes += ("or instead: " + "; or ".join(others),)
+            return Suggestion(message, code, fix, notes)
         if lossy:
             layer, result = lossy[-1]
             reason = suggest.reason_text(result)
             label = self._layer_label(layer, names)
             if reason:
-                message = f"{message}; no lossless {layer.type_name} gives it: {reason}"
-            help_text = None
-            if result.alternatives:
-                alternative = result.alternatives[0]
-                help_text = alternative.code
-                message = f"{message}; instead of {label} use {alternative.code} ({alternative.note})"
-            return message, help_text, None
-        return message, None, None
+                notes += (f"no lossless {layer.type_name} gives it: {reason}",)
+            if not result.alternatives:
+                return Suggestion(f"{message}; no lossless {layer.type_name} gives it", None, None, notes)
+            alternative = result.alternatives[0]
+            notes += (f"replacement: {alternative.code}: {alternative.note}",)
+            # The layers it is made of, in order: the code itself is on the help line.
+            layers = [n for n in dict.fromkeys(re.findall(r"\bnn\.\w+(?=\()", alternative.code)) if n != "nn.Sequential"]
+            parts = " then ".join(layers) or alternative.code
+            return Suggestion(f"{message}; replace {label} by {parts}", alternative.code, None, notes)
+        return Suggestion(message, None, None, notes)
 
     def _shared_same_size(self, steps) -> List[suggest.Change]:
         """A stride-1 convolution built several times that changes the size it is given: the
@@ -1237,10 +1255,10 @@ class FileAnalysis:
             changes = self._shared_same_size(suggest.chain_of(self.propagator, tensor)) + changes
         chosen = self._first_fix(changes, names)
         if chosen is None:
-            return finding.message, None, None
+            return Suggestion(finding.message)
         change, fix, code = chosen
         label = self._layer_label(change.layer, names)
-        return f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix
+        return Suggestion(f"{finding.message}; fix: {label} with {suggest.describe(change.values)}", code, fix)
 
 
 def _checked(output: MaybeShape, declared: MaybeShape) -> bool:

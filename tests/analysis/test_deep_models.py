@@ -133,8 +133,8 @@ def test_a_shallow_stack_still_gets_its_fixes():
     result = analyze_source(source, "shallow.py")
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.row) == ("SHP101", 3)
-    assert diagnostic.message.endswith(
-        "; fix: 2 (Conv1d) with padding=2; or instead 1 (Conv1d) with padding=1; or 0 (Conv1d) with padding=2")
+    assert diagnostic.message.endswith("; fix: 2 (Conv1d) with padding=2")
+    assert diagnostic.notes[-1] == "or instead: 1 (Conv1d) with padding=1; or 0 (Conv1d) with padding=2"
     assert diagnostic.help == "nn.Conv1d(8, 8, 3, padding=2)"
     assert diagnostic.fix is not None and diagnostic.fix.applicability == "safe"
     assert analyze_source(apply_edits(source, diagnostic.fix.edits), "shallow.py").diagnostics == []

@@ -65,6 +65,7 @@ class Found:
     col: int
     code: str
     message: str
+    notes: Tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.row}: {self.code}:{self.col} {self.message}"
@@ -208,7 +209,7 @@ def check(case: Case) -> Tuple[List[Found], CliResult]:
     if result.code not in (0, 1) or errors:
         raise AssertionError(f"{case.id}: exit {result.code}, stderr:\n{result.stderr}")
     found = [
-        Found(d["location"]["row"], d["location"]["column"], d["code"], d["message"])
+        Found(d["location"]["row"], d["location"]["column"], d["code"], d["message"], tuple(d["notes"]))
         for d in result.json()
     ]
     assert result.code == (1 if found else 0), f"{case.id}: exit {result.code} with {len(found)} diagnostics"
@@ -266,7 +267,8 @@ def _meets(found: Found, expected: Expected) -> bool:
     return (
         (found.row, found.code) == (expected.row, expected.code)
         and expected.col in (None, found.col)
-        and all(fragment in found.message for fragment in expected.fragments)
+        and all(any(fragment in text for text in (found.message,) + found.notes)
+                for fragment in expected.fragments)
     )
 
 
