@@ -46,7 +46,7 @@ from typing import Iterator
 #: ``.NAME.shapelint-PID.tmp``: recognisable, hidden, not ``*.py`` (so never checked itself).
 _TEMP_NAME = re.compile(r"\A\..*\.shapelint-(\d+)\.tmp\Z", re.DOTALL)
 
-#: Room left in NAME_MAX (255 bytes) for the temporary name's dot, suffix and pid.
+#: Room left in NAME_MAX (255 bytes) for the temporary name's dot, hash, suffix and pid.
 _MAX_NAME_BYTES = 200
 
 #: How often the lock is taken again when the file keeps being replaced while waiting for it.
@@ -84,10 +84,15 @@ def replace_if_unchanged(path: str, expected: bytes, data: bytes) -> int:
 
 
 def temp_name(name: str, pid: int) -> str:
-    """The temporary file's name while NAME is replaced by process ``pid``."""
+    """The temporary file's name while NAME is replaced by process ``pid``. A long NAME is cut,
+    and a hash of it added so that two long names with one beginning never share a temporary
+    file (this process writes several files at once)."""
     raw = os.fsencode(name)
     if len(raw) > _MAX_NAME_BYTES:
-        name = os.fsdecode(raw[:_MAX_NAME_BYTES])
+        import hashlib
+
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        name = os.fsdecode(raw[:_MAX_NAME_BYTES]) + "~" + digest
     return f".{name}.shapelint-{pid}.tmp"
 
 
@@ -138,7 +143,8 @@ def _locked(target: str) -> Iterator[int]:
     """A read-only descriptor of the file now at ``target``, holding its exclusive lock."""
     for _ in range(_MAX_LOCK_ATTEMPTS):
         try:
-            fd = os.open(target, os.O_RDONLY | _O_CLOEXEC)
+            # O_NONBLOCK: a FIFO given as a file must not hang the run (it is then refused).
+            fd = os.open(target, os.O_RDONLY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             raise FileChanged(target) from None
         try:

@@ -161,7 +161,7 @@ def test_sigkill_during_the_fix_phase_leaves_each_file_old_or_new(warm):
     models = root / "models"
     rng = random.Random(1234)
     fixed_after_kill = []
-    for attempt in range(8):
+    for attempt in range(10):
         command = [SHAPELINT] if attempt % 2 == 0 else WITHOUT_O_TMPFILE
         result = run_and_signal(root, env, signal.SIGKILL, rng.uniform(0.0, 0.3),
                                 command + ["check", "--fix", "models"])
@@ -409,7 +409,10 @@ def test_replace_of_a_long_name_leaves_nothing_behind(tmp_path, monkeypatch, tmp
 def test_temporary_names_are_recognised_by_the_clean_up(tmp_path):
     name = atomic_write.temp_name("model.py", 4242)
     assert name == ".model.py.shapelint-4242.tmp" and TEMP_RE.search(name)
-    assert len(os.fsencode(atomic_write.temp_name("x" * 255, 2**22))) <= 255
+    long_a, long_b = "x" * 240 + "a.py", "x" * 240 + "b.py"
+    assert len(os.fsencode(atomic_write.temp_name(long_a, 2**22))) <= 255
+    assert atomic_write.temp_name(long_a, 7) != atomic_write.temp_name(long_b, 7)
+    assert TEMP_RE.search(atomic_write.temp_name(long_a, 7))
 
 
 # --------------------------------------------------------------------------------------------
