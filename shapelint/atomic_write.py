@@ -14,14 +14,15 @@ a formatter or a second ``shapelint --fix`` may have changed them. :func:`replac
    where the system permits, its owner and group; flushes it to disk (fsync); and renames it over
    the original.
 
-Interruptions: SIGINT, SIGTERM and SIGHUP are held back during steps 2 and 3, so Ctrl-C leaves each
-file old or new and takes effect right after. After SIGKILL or a power cut the rename has happened
-or not. On Linux the temporary file starts unnamed (``O_TMPFILE``) and is named only just before the
-rename, so a crash while it is written leaves nothing behind. Elsewhere (or on a file system
-without ``O_TMPFILE``), and in the two system calls between naming and renaming, a crash leaves a
-file ``.NAME.shapelint-PID.tmp`` next to NAME; :func:`remove_stale_temps`, which every ``--fix``
-runs, deletes those whose process is gone. The directory is not fsynced: after a power cut the
-file may be the old one, never a mix.
+Interruptions: the new file is renamed over the original only once it is complete and on disk, so
+a kill (or a power cut) at any point leaves the file old or new. (Ctrl-C does not stop a write at
+all: ``--fix`` writes on worker threads, and Python raises KeyboardInterrupt only in the main
+thread, which waits for the writes under way.) On Linux the temporary file starts unnamed
+(``O_TMPFILE``) and is named only just before the rename, so a kill while it is written leaves
+nothing behind. Elsewhere (or on a file system without ``O_TMPFILE``), and in the two system calls
+between naming and renaming, a kill leaves a file ``.NAME.shapelint-PID.tmp`` next to NAME;
+:func:`remove_stale_temps`, which every ``--fix`` runs, deletes those whose process is gone. The
+directory is not fsynced: after a power cut the file may be the old one, never a mix.
 
 Symbolic links are written through: the target is replaced and the link stays a link. Hard links:
 the rename gives the path a new inode, so a file with other hard links is separated from them (they
@@ -71,15 +72,14 @@ def replace_if_unchanged(path: str, expected: bytes, data: bytes) -> int:
         if not os.access(target, os.W_OK):
             code = errno.EROFS if _on_read_only_file_system(target) else errno.EACCES
             raise OSError(code, os.strerror(code))
-        with _signals_held():
-            if info.st_size != len(expected) or _read_all(fd) != expected:
-                raise FileChanged(path)
-            temp = _write_temp(os.path.dirname(target), os.path.basename(target), data, info)
-            try:
-                os.replace(temp, target)
-            except BaseException:
-                _unlink_quietly(temp)
-                raise
+        if info.st_size != len(expected) or _read_all(fd) != expected:
+            raise FileChanged(path)
+        temp = _write_temp(os.path.dirname(target), os.path.basename(target), data, info)
+        try:
+            os.replace(temp, target)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
         return info.st_nlink
 
 
@@ -98,8 +98,8 @@ def temp_name(name: str, pid: int) -> str:
 
 def remove_stale_temps(directory: str) -> int:
     """Delete the temporary files that a killed ``--fix`` left in ``directory``: those whose
-    process no longer runs, and this process's own (it holds none between two files). Returns
-    how many were deleted; never raises."""
+    process no longer runs, and this process's own (call it before writing any). Returns how
+    many were deleted; never raises."""
     if os.name != "posix":  # no cheap, harmless way to ask whether a pid lives
         return 0
     removed = 0
@@ -133,7 +133,7 @@ def _process_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # EPERM: it runs, as another user
+    except (OSError, OverflowError):  # EPERM: it runs, as another user; or no pid at all
         return True
     return True
 
@@ -181,23 +181,6 @@ def _lock(fd: int) -> None:
             raise
 
 
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP wait until the block is done, then take effect."""
-    import signal
-
-    held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):  # not POSIX
-        previous = None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _read_all(fd: int) -> bytes:
     chunks = []
     while True:
@@ -208,7 +191,8 @@ def _read_all(fd: int) -> bytes:
 
 
 def _write_temp(directory: str, name: str, data: bytes, like: os.stat_result) -> str:
-    """A new file in ``directory`` holding ``data`` with ``like``'s mode and owner, on disk; its path."""
+    """The path of a new file in ``directory`` holding ``data``, with ``like``'s mode and owner,
+    flushed to disk."""
     temp = os.path.join(directory, temp_name(name, os.getpid()))
     fd = _open_unnamed(directory)
     if fd is not None:

@@ -447,7 +447,9 @@ def fix_files(
     Fixes are computed from, and written only over, exactly the bytes analysed: positions from
     one version of a file applied to another corrupt it (two ``--fix`` runs at once did). A file
     that changed since its analysis is analysed again, once; if it changes again before the
-    write, it is left alone with a warning. Writes are atomic (see :mod:`shapelint.atomic_write`).
+    write, it is left alone with a warning. Writes are atomic (see :mod:`shapelint.atomic_write`)
+    and run on worker threads, which Python never interrupts: on Ctrl-C (KeyboardInterrupt, in
+    the main thread) the writes not begun are dropped and those under way finish.
     """
     import collections
 
@@ -460,12 +462,11 @@ def fix_files(
         for outcome in outcomes:
             pending.append(start_fix(run, outcome, writers))
             while len(pending) > FIX_WINDOW:
-                settled.append(settle_fix(run, *pending.popleft()))
+                settled.append(settle_fix(run, writers, *pending.popleft()))
         while pending:
-            settled.append(settle_fix(run, *pending.popleft()))
+            settled.append(settle_fix(run, writers, *pending.popleft()))
     finally:
         if writers is not None:
-            # On Ctrl-C: writes not begun are dropped; those under way finish (each is atomic).
             writers.shutdown(wait=True, cancel_futures=True)
     fixed_total = sum(n for _, n in settled)
     changed = sum(1 for _, n in settled if n)
@@ -476,6 +477,14 @@ def start_writers():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(FIX_WRITERS, thread_name_prefix="shapelint-write")
+
+
+def start_write(writers, prepared: Prepared):
+    """Start replacing the file by its fixed bytes: a future of ``replace_if_unchanged``."""
+    from .. import atomic_write
+
+    return writers.submit(atomic_write.replace_if_unchanged, prepared.found.path, prepared.data,
+                          prepared.new_data)
 
 
 def start_fix(run: Run, outcome: runner.FileOutcome, writers) -> tuple:
@@ -491,14 +500,10 @@ def start_fix(run: Run, outcome: runner.FileOutcome, writers) -> tuple:
 
         write(sys.stdout, unified_diff(outcome.path, prepared.text, prepared.new_text))
         return prepared.fixed, prepared.count, None, None
-    from .. import atomic_write
-
-    future = writers.submit(atomic_write.replace_if_unchanged, outcome.path, prepared.data,
-                            prepared.new_data)
-    return prepared.found, 0, prepared, future
+    return prepared.found, 0, prepared, start_write(writers, prepared)
 
 
-def settle_fix(run: Run, outcome: runner.FileOutcome, count: int,
+def settle_fix(run: Run, writers, outcome: runner.FileOutcome, count: int,
                prepared: Optional[Prepared], future) -> Tuple[runner.FileOutcome, int]:
     """The outcome to report for a file and the number of fixes written, once its write is done."""
     if future is None or prepared is None:
@@ -508,15 +513,15 @@ def settle_fix(run: Run, outcome: runner.FileOutcome, count: int,
     try:
         links = future.result()
     except atomic_write.FileChanged:
-        return fix_file_again(run, prepared)
+        return fix_file_again(run, writers, prepared)
     except OSError as error:
         return write_failed(run, prepared.found, error)
     warn_broken_links(prepared.found.path, links)
     return prepared.fixed, prepared.count
 
 
-def fix_file_again(run: Run, prepared: Prepared) -> Tuple[runner.FileOutcome, int]:
-    """Fix a file that changed between its read and its write, writing here and now."""
+def fix_file_again(run: Run, writers, prepared: Prepared) -> Tuple[runner.FileOutcome, int]:
+    """Fix a file that changed between its read and its write, waiting for the write."""
     from .. import atomic_write
 
     path = prepared.found.path
@@ -526,7 +531,7 @@ def fix_file_again(run: Run, prepared: Prepared) -> Tuple[runner.FileOutcome, in
             return again
         prepared = again
         try:
-            links = atomic_write.replace_if_unchanged(path, prepared.data, prepared.new_data)
+            links = start_write(writers, prepared).result()
         except atomic_write.FileChanged:
             continue
         except OSError as error:
@@ -567,7 +572,9 @@ def prepare_fix(run: Run, outcome: runner.FileOutcome, reanalysed: bool):
     return Prepared(outcome, fixed, count, data, new_data, text, new_text, reanalysed)
 
 
-def write_failed(run: Run, outcome: runner.FileOutcome, error: Exception) -> Tuple[runner.FileOutcome, int]:
+def write_failed(
+    run: Run, outcome: runner.FileOutcome, error: Exception
+) -> Tuple[runner.FileOutcome, int]:
     # Like ruff: say so, keep fixing the other files, report this one as it is, exit 2.
     run.write_errors.append(f"error: cannot write {outcome.path}: {one_line(error)}")
     return outcome, 0
@@ -601,7 +608,8 @@ def remove_stale_temps(outcomes: Sequence[runner.FileOutcome]) -> None:
 
     directories = {os.path.dirname(outcome.path) or os.curdir for outcome in outcomes}
     real = {os.path.realpath(directory) for directory in directories}
-    real.update(os.path.dirname(os.path.realpath(o.path)) for o in outcomes if os.path.islink(o.path))
+    links = (o.path for o in outcomes if os.path.islink(o.path))
+    real.update(os.path.dirname(os.path.realpath(link)) for link in links)
     for directory in sorted(real):
         remove(directory)
 

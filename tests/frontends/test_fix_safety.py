@@ -199,13 +199,14 @@ def test_stale_temporary_files_of_dead_processes_are_removed_by_the_next_fix(tmp
     stale = models / f".m_0000.py.shapelint-{dead.pid}.tmp"
     alive = models / f".m_0000.py.shapelint-{os.getpid()}.tmp"  # this test's: still running
     other = models / ".notes.shapelint-x.tmp"
-    for path in (stale, alive, other):
+    huge = models / f".m_0000.py.shapelint-{10**30}.tmp"  # no such pid: not ours, kept
+    for path in (stale, alive, other, huge):
         path.write_text("junk")
     assert shapelint("--diff", "--no-cache", "models", env=env, cwd=tmp_path).returncode == 1
     assert stale.exists()  # --diff writes nothing, and deletes nothing
     result = shapelint("--fix", "--no-cache", "models", env=env, cwd=tmp_path)
     assert result.returncode == 0 and model.read_text() == FIXED
-    assert not stale.exists() and alive.exists() and other.exists()
+    assert not stale.exists() and alive.exists() and other.exists() and huge.exists()
 
 
 # --------------------------------------------------------------------------------------------
