@@ -4,7 +4,7 @@ Positions are (row, column), 1-based, end exclusive; a column counts characters 
 its line. Only the text inside the edits changes: line endings, comments and formatting elsewhere
 stay byte for byte. Like ruff, fixes are applied in source order and a fix that overlaps (or
 touches) one already taken is skipped; the caller checks again and fixes what remains in another
-round. A fix whose result no longer parses is refused.
+round. A fix whose result Python does not compile is refused.
 """
 
 from __future__ import annotations
@@ -93,12 +93,17 @@ def _apply(text: str, spans: Iterable[Span]) -> str:
     return "".join(out)
 
 
-def parses(text: str) -> bool:
-    import libcst  # only needed when there is something to fix
+def compiles(text: str) -> bool:
+    """Whether Python compiles ``text`` as a module. A parse alone (``ast``, libcst) accepts
+    ``f(a=1, a=1)``, ``return`` outside a function and the like, which Python rejects only when
+    it compiles; such a file would fail at import. A source that does not compile gets no fix."""
+    import warnings
 
     try:
-        libcst.parse_module(text)
-    except Exception:  # libcst raises ParserSyntaxError, and others for odd input
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning and the like: the user's, not ours
+            compile(text, "<fixed>", "exec", dont_inherit=True)
+    except Exception:  # SyntaxError; ValueError, RecursionError, MemoryError for odd input
         return False
     return True
 
@@ -118,8 +123,8 @@ def apply_fixes(
     ``unsafe``), and the number of diagnostics fixed.
 
     Fixes are taken in source order; one that overlaps a fix already taken is left for the next
-    round, one with a position outside the text is ignored, and one whose result would not parse
-    is refused. A diagnostic whose fix is identical to one already taken counts as fixed.
+    round, one with a position outside the text is ignored, and one whose result would not
+    compile is refused. A diagnostic whose fix is identical to one already taken counts as fixed.
     """
     offsets = _Offsets(source)
     candidates: List[Tuple[List[Span], Fix]] = []
@@ -145,20 +150,20 @@ def apply_fixes(
                 continue
             if _conflicts(spans, taken):
                 continue
-            if verify and not parses(_apply(source, taken + spans)):
+            if verify and not compiles(_apply(source, taken + spans)):
                 continue
             taken.extend(spans)
             taken_fixes.append(key)
             count += 1
         return taken, count
 
-    # Usually every fix is fine: one parse of the result is enough. Otherwise find the
+    # Usually every fix is fine: one compile of the result is enough. Otherwise find the
     # culprits by adding the fixes one at a time, each checked with those before it.
     taken, count = select(verify=False)
     if not taken:
         return source, 0
     result = _apply(source, taken)
-    if not parses(result):
+    if not compiles(result):
         taken, count = select(verify=True)
         result = _apply(source, taken)
     if result == source:
@@ -182,4 +187,4 @@ def unified_diff(path: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-__all__ = ["apply_fixes", "unified_diff", "parses", "split_lines", "Edit"]
+__all__ = ["apply_fixes", "unified_diff", "compiles", "split_lines", "Edit"]

@@ -384,6 +384,8 @@ class FileOutcome:
     error: Optional[str] = None
     traceback: Optional[str] = None
     cached: bool = False
+    #: sha256 of the bytes analysed (``--fix`` writes only over exactly these bytes).
+    digest: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -456,15 +458,15 @@ def check_file(path: str, job: Job) -> FileOutcome:
 
             return FileOutcome(path, analyze_file(path, job.options))
         cache = Cache(job.cache_dir, job.settings_key) if job.cache_dir else None
-        content_key = Cache.content_key(data) if cache else ""
+        content_key = Cache.content_key(data)
         if cache is not None:
             hit = cache.get(path, content_key)
             if hit is not None:
-                return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True)
+                return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True, digest=content_key)
         result = analyze_bytes(data, path, job.options)
         if cache is not None:
             cache.put(path, content_key, result)
-        return FileOutcome(path, slim(without_noqa(result, data), job))
+        return FileOutcome(path, slim(without_noqa(result, data), job), digest=content_key)
     except Exception as error:  # one file's bug must not stop the run
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
@@ -642,8 +644,11 @@ def cached_outcome(path: str, job: Job) -> Optional[FileOutcome]:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        hit = Cache(job.cache_dir, job.settings_key).get(path, Cache.content_key(data))
-        return None if hit is None else FileOutcome(path, slim(without_noqa(hit, data), job), cached=True)
+        content_key = Cache.content_key(data)
+        hit = Cache(job.cache_dir, job.settings_key).get(path, content_key)
+        if hit is None:
+            return None
+        return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True, digest=content_key)
     except Exception:  # unreadable now: check_file reports it
         return None
 
@@ -911,15 +916,23 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
 
 def read_source(path: str) -> Optional[Tuple[str, str]]:
     """The file's text and the encoding to write it back in, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return decode_for_rewrite(data)
+
+
+def decode_for_rewrite(data: bytes) -> Optional[Tuple[str, str]]:
+    """Source bytes' text and the encoding to write it back in, or None when they do not decode."""
     import io
     import tokenize
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+    except (SyntaxError, UnicodeDecodeError, LookupError):
         return None
     if encoding == "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import runner
 from ..options import key_declares, same_file, split_model_key
@@ -514,43 +514,207 @@ def statistics(diagnostics: Sequence[Diagnostic], fmt: str, unsafe: bool) -> str
 # --fix and --diff
 
 
+#: Files ``--fix`` writes at once. Each write waits for the disk (fsync); several waits overlap
+#: each other and the fixing of the next files. More threads fight the fixing (main) thread for
+#: the GIL after each system call: 4 measured faster than 8 on 3,000 files.
+FIX_WRITERS = 4
+
+#: Files fixed ahead of the oldest unfinished write, at most: bounds the memory that new
+#: contents hold, and keeps warnings in path order.
+FIX_WINDOW = 4 * FIX_WRITERS
+
+#: How often a file is read for fixing: the bytes analysed; after they changed before the write,
+#: once more, analysed again; and a last time in case they changed back (A-B-A).
+MAX_FIX_READS = 3
+
+
+class Prepared(NamedTuple):
+    """A file's fix, computed from one read of it, ready to be written over exactly those bytes."""
+
+    found: runner.FileOutcome  # the outcome of the bytes read: reported if the fix is not written
+    fixed: runner.FileOutcome  # the outcome of the fixed text: reported once it is written
+    count: int
+    data: bytes
+    new_data: bytes
+    text: str
+    new_text: str
+    reanalysed: bool
+
+
 def fix_files(
     run: Run, outcomes: List[runner.FileOutcome]
 ) -> Tuple[List[runner.FileOutcome], int, int]:
     """Apply (``--fix``) or show (``--diff``) the fixes. Returns the outcomes to report (for the
-    fixed text), the number of diagnostics fixed and the number of files changed."""
-    from ..fixer import unified_diff
+    fixed text), the number of diagnostics fixed and the number of files changed.
 
-    fixed_total = 0
-    changed = 0
-    reported = []
-    for outcome in outcomes:
-        has_fix = outcome.result is not None and any(d.fix for d in outcome.result.diagnostics)
-        loaded = runner.read_source(outcome.path) if has_fix else None
-        if loaded is None:
-            reported.append(outcome)
-            continue
-        text, encoding = loaded
-        new_outcome, new_text, n = fix_source(run, outcome, text)
-        reported.append(new_outcome)
-        if new_text == text:
-            continue
-        fixed_total += n
-        changed += 1
-        if run.args.diff:
-            write(sys.stdout, unified_diff(outcome.path, text, new_text))
-            continue
+    Fixes are computed from, and written only over, exactly the bytes analysed: positions from
+    one version of a file applied to another corrupt it (two ``--fix`` runs at once did). A file
+    that changed since its analysis is analysed again, once; if it changes again before the
+    write, it is left alone with a warning. Writes are atomic (see :mod:`shapelint.atomic_write`)
+    and run on worker threads, which Python never interrupts: on Ctrl-C (KeyboardInterrupt, in
+    the main thread) the writes not begun are dropped and those under way finish.
+    """
+    import collections
+
+    if run.args.fix:
+        remove_stale_temps(outcomes)
+    settled: List[Tuple[runner.FileOutcome, int]] = []
+    pending: "collections.deque" = collections.deque()
+    writers = start_writers() if run.args.fix else None
+    try:
+        for outcome in outcomes:
+            pending.append(start_fix(run, outcome, writers))
+            while len(pending) > FIX_WINDOW:
+                settled.append(settle_fix(run, writers, *pending.popleft()))
+        while pending:
+            settled.append(settle_fix(run, writers, *pending.popleft()))
+    finally:
+        if writers is not None:
+            writers.shutdown(wait=True, cancel_futures=True)
+    fixed_total = sum(n for _, n in settled)
+    changed = sum(1 for _, n in settled if n)
+    return [outcome for outcome, _ in settled], fixed_total, changed
+
+
+def start_writers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(FIX_WRITERS, thread_name_prefix="shapelint-write")
+
+
+def start_write(writers, prepared: Prepared):
+    """Start replacing the file by its fixed bytes: a future of ``replace_if_unchanged``."""
+    from .. import atomic_write
+
+    return writers.submit(atomic_write.replace_if_unchanged, prepared.found.path, prepared.data,
+                          prepared.new_data)
+
+
+def start_fix(run: Run, outcome: runner.FileOutcome, writers) -> tuple:
+    """Compute one file's fix and start writing it: the arguments of :func:`settle_fix`."""
+    if outcome.result is None or not any(d.fix for d in outcome.result.diagnostics):
+        return outcome, 0, None, None
+    prepared = prepare_fix(run, outcome, reanalysed=False)
+    if not isinstance(prepared, Prepared):
+        outcome, count = prepared
+        return outcome, count, None, None
+    if writers is None:  # --diff
+        from ..fixer import unified_diff
+
+        write(sys.stdout, unified_diff(outcome.path, prepared.text, prepared.new_text))
+        return prepared.fixed, prepared.count, None, None
+    return prepared.found, 0, prepared, start_write(writers, prepared)
+
+
+def settle_fix(run: Run, writers, outcome: runner.FileOutcome, count: int,
+               prepared: Optional[Prepared], future) -> Tuple[runner.FileOutcome, int]:
+    """The outcome to report for a file and the number of fixes written, once its write is done."""
+    if future is None or prepared is None:
+        return outcome, count
+    from .. import atomic_write
+
+    try:
+        links = future.result()
+    except atomic_write.FileChanged:
+        return fix_file_again(run, writers, prepared)
+    except OSError as error:
+        return write_failed(run, prepared.found, error)
+    warn_broken_links(prepared.found.path, links)
+    return prepared.fixed, prepared.count
+
+
+def fix_file_again(run: Run, writers, prepared: Prepared) -> Tuple[runner.FileOutcome, int]:
+    """Fix a file that changed between its read and its write, waiting for the write."""
+    from .. import atomic_write
+
+    path = prepared.found.path
+    for _ in range(MAX_FIX_READS - 1):
+        again = prepare_fix(run, prepared.found, prepared.reanalysed)
+        if not isinstance(again, Prepared):
+            return again
+        prepared = again
         try:
-            data = new_text.encode(encoding)
-            with open(outcome.path, "wb") as handle:
-                handle.write(data)
-        except (OSError, UnicodeEncodeError) as error:
-            # Like ruff: say so, keep fixing the other files, report this one as it is, exit 2.
-            run.write_errors.append(f"error: cannot write {outcome.path}: {one_line(error)}")
-            reported[-1] = outcome
-            fixed_total -= n
-            changed -= 1
-    return reported, fixed_total, changed
+            links = start_write(writers, prepared).result()
+        except atomic_write.FileChanged:
+            continue
+        except OSError as error:
+            return write_failed(run, prepared.found, error)
+        warn_broken_links(path, links)
+        return prepared.fixed, prepared.count
+    print(f"warning: {path} changed while it was being fixed; not fixed", file=sys.stderr)
+    return prepared.found, 0
+
+
+def prepare_fix(run: Run, outcome: runner.FileOutcome, reanalysed: bool):
+    """Read the file and compute its fix: a :class:`Prepared`, or, when there is nothing to
+    write, the outcome to report and 0.
+
+    Only bytes that are exactly those ``outcome`` was found in are fixed with its diagnostics;
+    other bytes are analysed again, unless they already were once (``reanalysed``)."""
+    path = outcome.path
+    data = read_bytes(path)
+    if data is None:  # gone or unreadable since its analysis: report what was found
+        return outcome, 0
+    if runner.Cache.content_key(data) != outcome.digest:
+        if reanalysed:
+            print(f"warning: {path} changed while it was being fixed; not fixed", file=sys.stderr)
+            return outcome, 0
+        outcome = check_bytes(run, path, data)
+        reanalysed = True
+    decoded = runner.decode_for_rewrite(data)
+    if decoded is None or outcome.result is None:
+        return outcome, 0
+    text, encoding = decoded
+    fixed, new_text, count = fix_source(run, outcome, text)
+    if new_text == text:
+        return fixed, 0
+    try:
+        new_data = new_text.encode(encoding)
+    except UnicodeEncodeError as error:  # a fix brought a character the file's encoding lacks
+        return write_failed(run, outcome, error)
+    return Prepared(outcome, fixed, count, data, new_data, text, new_text, reanalysed)
+
+
+def write_failed(
+    run: Run, outcome: runner.FileOutcome, error: Exception
+) -> Tuple[runner.FileOutcome, int]:
+    # Like ruff: say so, keep fixing the other files, report this one as it is, exit 2.
+    run.write_errors.append(f"error: cannot write {outcome.path}: {one_line(error)}")
+    return outcome, 0
+
+
+def warn_broken_links(path: str, links: int) -> None:
+    if links > 1:
+        print(f"warning: {path} had {links} hard links; the fixed file replaced this name only, "
+              "the other names keep the old text", file=sys.stderr)
+
+
+def read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def check_bytes(run: Run, path: str, data: bytes) -> runner.FileOutcome:
+    """The outcome of checking ``data`` as the file ``path`` (not cached); never raises."""
+    outcome = runner.check_stdin(data, path, run.options)  # it checks any bytes given to it
+    outcome.digest = runner.Cache.content_key(data)
+    return outcome
+
+
+def remove_stale_temps(outcomes: Sequence[runner.FileOutcome]) -> None:
+    """Delete what an earlier, killed ``--fix`` left behind in the checked files' directories
+    (and, for a symbolic link, its target's, where the file is replaced)."""
+    from ..atomic_write import remove_stale_temps as remove
+
+    directories = {os.path.dirname(outcome.path) or os.curdir for outcome in outcomes}
+    real = {os.path.realpath(directory) for directory in directories}
+    links = (o.path for o in outcomes if os.path.islink(o.path))
+    real.update(os.path.dirname(os.path.realpath(link)) for link in links)
+    for directory in sorted(real):
+        remove(directory)
 
 
 def fix_stdin(

@@ -334,13 +334,13 @@ def test_any_text_any_edits_change_only_the_edited_spans(monkeypatch_parses, tex
 
 @pytest.fixture
 def monkeypatch_parses():
-    # Random text is not Python: this property is about positions, not about parsing.
+    # Random text is not Python: this property is about positions, not about compiling.
     import shapelint.fixer as fixer
 
-    original = fixer.parses
-    fixer.parses = lambda text: True
+    original = fixer.compiles
+    fixer.compiles = lambda text: True
     yield
-    fixer.parses = original
+    fixer.compiles = original
 
 
 def test_insertions_at_one_point_apply_in_the_order_the_fix_gives():
