@@ -92,7 +92,7 @@ def _build_parser() -> _Parser:
         default = getattr(defaults, name)
         parser.add_argument(
             flag,
-            type=_bound(name, flag, pin),
+            type=_bound(name, flag, what, pin),
             default=default,
             metavar="N",
             help=f"largest {what} searched (default {default}, at most {getattr(LIMITS, name)});"
@@ -116,14 +116,14 @@ def _int(text: str, what: str) -> int:
     return int(text)
 
 
-def _bound(name: str, flag: str, pin: str):
+def _bound(name: str, flag: str, what: str, pin: str):
     def parse(text: str) -> int:
         value = _int(text, flag)
         if value < 1:
             raise UsageError(f"{flag} must be a positive integer, got {value}")
         problem = bound_problem(name, value)
         if problem:
-            raise UsageError(f"{flag} {problem} (pin a larger value instead: {pin} {value})")
+            raise UsageError(f"{flag} {problem} (a larger {what} can be pinned: {pin} N)")
         return value
 
     return parse
@@ -368,10 +368,11 @@ def render_text(result: SolveResult, limit: int, notes: Sequence[str] = ()) -> s
             name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
         }
         warned = sorted({w.split(":")[0] for s in best for w in s.warnings})
+        code = layer_code(result.layer, family, params, result.in_channels, result.out_channels)
         lines += [
             "",
             f"Exact but lossy ({', '.join(warned)}; the best of each dim below):",
-            f"    {layer_code(result.layer, family, params)}",
+            f"    {code}",
         ]
     lines += ["", "Per dim, best first:"]
     for members, dim in groups:

@@ -218,6 +218,8 @@ class SolveResult:
     dims: List[DimResult]
     recommended: Optional[Dict[str, Any]] = None
     alternatives: List[Alternative] = field(default_factory=list)
+    in_channels: Optional[int] = None  # as given, for the code shown (C_in when None)
+    out_channels: Optional[int] = None
 
     @property
     def exact(self) -> bool:
@@ -579,12 +581,21 @@ def _tier_classes(query: _DimQuery, tier: Tier, slices: Sequence[Slice]) -> Iter
     """The rank classes of one tier, best first, each as (rank prefix, iterator of keys)."""
     lossless, checkerboard = tier
     transposed = query.family == CONV_TRANSPOSE
-    groups = itertools.groupby(slices, key=lambda piece: (len(piece[0]), "kernel_size" in piece[0]))
+    groups = itertools.groupby(
+        slices, key=lambda piece: (len(piece[0]), "kernel_size" in piece[0])
+    )
     for (changes, kernel_changed), group in groups:
         members = list(group)
         for op_zero in (True, False) if transposed else (None,):
             for dilated in (False, True):
-                prefix = (not lossless, bool(checkerboard), changes, kernel_changed, op_zero is False, dilated)
+                prefix = (
+                    not lossless,
+                    bool(checkerboard),
+                    changes,
+                    kernel_changed,
+                    op_zero is False,
+                    dilated,
+                )
                 yield prefix, _class_keys(query, members, lossless, checkerboard, op_zero, dilated)
 
 
@@ -741,8 +752,9 @@ class _Solutions(Sequence[DimSolution]):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            if (index.step or 1) > 0 and (index.start or 0) >= 0 and index.stop is not None and index.stop >= 0:
-                self._make(index.stop)  # the common [:n] without counting
+            start, stop, step = index.start or 0, index.stop, index.step or 1
+            if step > 0 and start >= 0 and stop is not None and stop >= 0:
+                self._make(stop)  # the common [:n], without counting
                 return self._made[index]
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
@@ -903,19 +915,20 @@ def _extreme_kernels(
     fixed: Mapping[str, int],
     lossless: bool,
 ) -> Set[int]:
-    """The kernel sizes where ``_output_range`` can be least or greatest.
+    """The kernel sizes where ``_output_range`` can be least or greatest: the first and last
+    admissible kernel size of each parity.
 
-    Within one parity of the kernel size, each end of the range is monotone in the kernel size
-    between the sizes where its formula changes regime (the least padding starts to grow; a
-    transposed output runs down past 1). So the ends of each parity's admissible kernel sizes
-    and the regime changes, with neighbours, hold every extreme.
+    Within one parity of the kernel size both ends of the range are monotone in it: the reach
+    grows by an even step, so the sizes change monotonically, and where a formula changes regime
+    (the least padding starts to grow, a transposed output runs down past 1 and is then set by
+    parity) the parity keeps the new values on the same side. The admissible kernel sizes of one
+    parity are an interval: each condition of ``_output_range`` is a bound on them.
     """
     low, high = kernels
     padding = fixed.get("padding")
     pool = family in (MAX_POOL, AVG_POOL)
     lower = [low]  # the admissible kernel sizes are at least each of these...
     upper = {0: [high], 1: [high]}  # ...and at most these, per parity
-    turns = []  # kernel sizes (rounded down) where a regime changes
     if lossless:
         lower.append((stride + dilation - 2) // dilation + 1)  # no holes
     if padding is not None:
@@ -928,33 +941,24 @@ def _extreme_kernels(
         output_padding = fixed.get("output_padding")
         if output_padding is not None and output_padding >= limit:
             return set()
-        ops = (0, limit - 1) if output_padding is None else (output_padding,)
-        stretched = (size_in - 1) * stride
-        need = 2 * (padding or 0) - max(ops) - stretched  # the greatest output is positive
+        most_op = limit - 1 if output_padding is None else output_padding
+        # The greatest output, at the least padding, must be positive.
+        need = 2 * (padding or 0) - most_op - (size_in - 1) * stride
         lower.append(1 - (-need // dilation))
-        for op in ops:  # where the size at the most padding runs down past 1
-            if padding is not None:
-                turns.append(1 + (2 * padding - stretched - op) // dilation)
-            elif lossless:
-                turns.append(1 + (stretched + op) // dilation)
-    else:
-        # Past this kernel size the window no longer fits without more padding.
-        turns.append(1 + (2 * (padding or 0) + size_in - 1) // dilation)
-        if padding is not None:
-            upper[0].append(1 + (2 * padding + size_in - 1) // dilation)
-            upper[1].append(1 + (2 * padding + size_in - 1) // dilation)
-        elif pool and dilation > 1:  # the least padding must stay within kernel_size // 2
-            upper[0].append((size_in + dilation - 1) // (dilation - 1))
-            upper[1].append(1 + (size_in - 1) // (dilation - 1))
+    elif padding is not None:  # the window must fit: ceil((span - in)/2) <= padding
+        upper[0].append(1 + (2 * padding + size_in - 1) // dilation)
+        upper[1].append(1 + (2 * padding + size_in - 1) // dilation)
+    elif pool and dilation > 1:  # the least padding the window needs within kernel_size // 2
+        upper[0].append((size_in + dilation - 1) // (dilation - 1))
+        upper[1].append(1 + (size_in - 1) // (dilation - 1))
     candidates: Set[int] = set()
     least = max(lower)
     for parity in (0, 1):
         first = least + (parity - least) % 2
         last = min(upper[parity])
         last -= (last - parity) % 2
-        candidates.update(k for k in (first, first + 2, last - 2, last) if first <= k <= last)
-    for turn in turns:
-        candidates.update(k for k in range(turn - 2, turn + 4) if low <= k <= high)
+        if first <= last:
+            candidates.update((first, last))
     return candidates
 
 
@@ -1123,7 +1127,6 @@ def layer_code(
             continue
         args.append(f"{name}={_show(values)}")
     return f"nn.{layer}({', '.join(args)})"
-
 
 
 def _first(solutions: Sequence[DimSolution]) -> Optional[DimSolution]:
@@ -1450,9 +1453,9 @@ def solve(
         dims=dims,
         recommended=recommended,
         alternatives=alternatives,
+        in_channels=in_channels,
+        out_channels=out_channels,
     )
-
-
 
 
 def _tier_of(query: _DimQuery, solution: DimSolution) -> Tier:
