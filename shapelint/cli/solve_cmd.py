@@ -57,6 +57,7 @@ _BOUND_FLAGS = (
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
+        usage=f"{PROG} LAYER IN OUT [options]",
         description=(
             "List every kernel_size/stride/padding/output_padding/dilation that turns the spatial"
             " size IN into OUT, best first: lossless, checkerboard-free (transposed), then simple."
