@@ -199,7 +199,7 @@ def parse_layer(text: str) -> str:
     raise UsageError(f"unknown layer {text!r}; {hint}")
 
 
-_BRACKETED = r"\s*[\[(][^\[\]()]*[\])]\s*"
+_BRACKETED = r"[\[(][^\[\]()]*[\])]"  # one bracketed list or tuple, not nested
 
 
 def split_in_out(tokens: Sequence[str]) -> Tuple[str, str]:
@@ -211,8 +211,8 @@ def split_in_out(tokens: Sequence[str]) -> Tuple[str, str]:
     if len(tokens) < 2:
         raise UsageError("expected IN and OUT after the layer (e.g. 160x160 224x224)")
     joined = " ".join(tokens)
-    if re.fullmatch(_BRACKETED * 2, joined):
-        first, second = re.findall(r"[\[(][^\[\]()]*[\])]", joined)
+    if re.fullmatch(rf"\s*{_BRACKETED}\s*{_BRACKETED}\s*", joined):
+        first, second = re.findall(_BRACKETED, joined)
         return first, second
     if all(re.fullmatch(r"\d+", token) for token in tokens) and len(tokens) % 2 == 0:
         half = len(tokens) // 2
@@ -461,7 +461,9 @@ def main(argv: List[str]) -> int:
         return 2
     if args.format == "json":
         data = result.to_json(limit or None)
-        dropped = {what: side.dropped() for what, side in (("input", side_in), ("output", side_out))}
+        dropped = {
+            what: side.dropped() for what, side in (("input", side_in), ("output", side_out))
+        }
         if any(dropped.values()):
             data["dropped"] = {what: found for what, found in dropped.items() if found}
         print(json.dumps(data, indent=2))

@@ -581,9 +581,7 @@ def _tier_classes(query: _DimQuery, tier: Tier, slices: Sequence[Slice]) -> Iter
     """The rank classes of one tier, best first, each as (rank prefix, iterator of keys)."""
     lossless, checkerboard = tier
     transposed = query.family == CONV_TRANSPOSE
-    groups = itertools.groupby(
-        slices, key=lambda piece: (len(piece[0]), "kernel_size" in piece[0])
-    )
+    groups = itertools.groupby(slices, key=lambda piece: (len(piece[0]), "kernel_size" in piece[0]))
     for (changes, kernel_changed), group in groups:
         members = list(group)
         for op_zero in (True, False) if transposed else (None,):
@@ -686,12 +684,14 @@ def _solution(
     if formulas.crops_input(kernel, padding, dilation):
         warnings = (
             (
-                f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
-                " border inputs are lost"
-            )
-            if transposed
-            else f"output border sees only padding: padding {padding} >"
-            f" dilation*(kernel_size-1) = {reach}",
+                (
+                    f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
+                    " border inputs are lost"
+                )
+                if transposed
+                else f"output border sees only padding: padding {padding} >"
+                f" dilation*(kernel_size-1) = {reach}"
+            ),
         )
     if formulas.leaves_holes(kernel, stride, dilation):
         warnings += (
@@ -848,9 +848,7 @@ def _output_range(
         if most_padding == _UNBOUNDED:
             odd = first < most_op or (start0 + first) % 2 == 1
             return (1 if odd else 2, high)
-        end0 = formulas.conv_transpose_out(
-            size_in, kernel, stride, int(most_padding), 0, dilation
-        )
+        end0 = formulas.conv_transpose_out(size_in, kernel, stride, int(most_padding), 0, dilation)
         lows = []
         positive = max(first, 1 - end0)  # from here on the most padding leaves a positive size
         if positive <= most_op:
@@ -1252,9 +1250,7 @@ def _alternatives(
     pool = f"nn.AdaptiveAvgPool{n}d({target})"
     if family == AVG_POOL:
         alternatives.append(
-            Alternative(
-                pool, f"pools to exactly {target} with windows adapted to the size ratio"
-            )
+            Alternative(pool, f"pools to exactly {target} with windows adapted to the size ratio")
         )
         return alternatives
     alternatives.append(

@@ -40,7 +40,9 @@ PARAMS = {
     "avg_pool": ("kernel_size", "stride", "padding"),
 }
 
-Solution = Tuple[int, int, int, Optional[int], int]  # kernel, stride, padding, output_padding, dilation
+Solution = Tuple[
+    int, int, int, Optional[int], int
+]  # kernel, stride, padding, output_padding, dilation
 
 
 def _out(family: str, size: int, k: int, s: int, p: int, op: Optional[int], d: int) -> int:
@@ -62,7 +64,9 @@ def enumerate_solutions(
 
     dilations = values("dilation", bounds.max_dilation) if family != "avg_pool" else range(1, 2)
     for k, s, d in itertools.product(
-        values("kernel_size", bounds.max_kernel_size), values("stride", bounds.max_stride), dilations
+        values("kernel_size", bounds.max_kernel_size),
+        values("stride", bounds.max_stride),
+        dilations,
     ):
         span = d * (k - 1) + 1
         if family == "conv_transpose":
@@ -73,7 +77,10 @@ def enumerate_solutions(
                 # The output falls by 2 per padding step: one candidate and its neighbours.
                 guess = ((size_in - 1) * s + span + op - size_out) // 2
                 for p in range(max(0, guess - 2), guess + 3):
-                    if fixed.get("padding", p) == p and _out(family, size_in, k, s, p, op, d) == size_out:
+                    if (
+                        fixed.get("padding", p) == p
+                        and _out(family, size_in, k, s, p, op, d) == size_out
+                    ):
                         yield (k, s, p, op, d)
         else:
             # The output grows by at most 1 per padding step: scan from where it can start.
@@ -82,7 +89,10 @@ def enumerate_solutions(
             if family != "conv":
                 last = min(last, k // 2)  # PyTorch: pooling padding at most kernel_size // 2
             for p in range(first, last + 1):
-                if fixed.get("padding", p) == p and _out(family, size_in, k, s, p, None, d) == size_out:
+                if (
+                    fixed.get("padding", p) == p
+                    and _out(family, size_in, k, s, p, None, d) == size_out
+                ):
                     yield (k, s, p, None, d)
 
 
@@ -98,9 +108,22 @@ def rank(
     checkerboard = family == "conv_transpose" and not (d == 1 and k % s == 0)
     changes = sum(values[name] != value for name, value in (current or {}).items())
     kernel_changed = current is not None and k != current.get("kernel_size", k)
-    ignores = family != "conv_transpose" and size_in - 1 - ((size_out - 1) * s - p + d * (k - 1)) > 0
+    ignores = (
+        family != "conv_transpose" and size_in - 1 - ((size_out - 1) * s - p + d * (k - 1)) > 0
+    )
     return (
-        not lossless, checkerboard, changes, kernel_changed, bool(op), d != 1, k, s, d, op or 0, ignores, p
+        not lossless,
+        checkerboard,
+        changes,
+        kernel_changed,
+        bool(op),
+        d != 1,
+        k,
+        s,
+        d,
+        op or 0,
+        ignores,
+        p,
     )
 
 
@@ -115,22 +138,37 @@ def key(solution) -> Solution:
 
 
 @st.composite
-def queries(draw, top_in=20, top_out=40, top_kernel=24, top_stride=5, top_dilation=3, with_current=True):
+def queries(
+    draw, top_in=20, top_out=40, top_kernel=24, top_stride=5, top_dilation=3, with_current=True
+):
     layer = draw(st.sampled_from(sorted(FAMILY)))
     family = FAMILY[layer]
     bounds = Bounds(
-        draw(st.integers(1, top_kernel)), draw(st.integers(1, top_stride)), draw(st.integers(1, top_dilation))
+        draw(st.integers(1, top_kernel)),
+        draw(st.integers(1, top_stride)),
+        draw(st.integers(1, top_dilation)),
     )
     fixed = {}
     for name in PARAMS[family]:
         if draw(st.integers(0, 5)) == 0:
             low = 0 if name in ("padding", "output_padding") else 1
-            fixed[name] = draw(st.integers(low, {"kernel_size": top_kernel, "padding": 12}.get(name, 4)))
+            fixed[name] = draw(
+                st.integers(low, {"kernel_size": top_kernel, "padding": 12}.get(name, 4))
+            )
     current = None
     if with_current and draw(st.booleans()):
-        current = {name: draw(st.integers(0 if name in ("padding", "output_padding") else 1, 6))
-                   for name in PARAMS[family]}
-    return layer, draw(st.integers(1, top_in)), draw(st.integers(1, top_out)), bounds, fixed, current
+        current = {
+            name: draw(st.integers(0 if name in ("padding", "output_padding") else 1, 6))
+            for name in PARAMS[family]
+        }
+    return (
+        layer,
+        draw(st.integers(1, top_in)),
+        draw(st.integers(1, top_out)),
+        bounds,
+        fixed,
+        current,
+    )
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -145,17 +183,25 @@ def test_listing_and_counts_are_an_enumeration_of_every_padding_ranked(query):
     )
     assert [key(s) for s in dim.solutions] == expected
     assert dim.count == len(expected)
-    assert dim.lossless_count == sum(1 for k, s, p, _, d in expected if formulas.is_lossless(k, s, p, d))
+    assert dim.lossless_count == sum(
+        1 for k, s, p, _, d in expected if formulas.is_lossless(k, s, p, d)
+    )
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(queries(top_in=3000, top_out=400, top_kernel=200, top_stride=10, top_dilation=4, with_current=False))
+@given(
+    queries(
+        top_in=3000, top_out=400, top_kernel=200, top_stride=10, top_dilation=4, with_current=False
+    )
+)
 def test_at_larger_bounds_the_count_and_the_best_solutions_are_those_of_the_enumeration(query):
     layer, size_in, size_out, bounds, fixed, _ = query
     family = FAMILY[layer]
     dim = solve(layer, (size_in,), (size_out,), fixed=fixed, bounds=bounds).dims[0]
     everything = list(enumerate_solutions(family, size_in, size_out, bounds, fixed))
-    best = heapq.nsmallest(30, everything, key=lambda sol: rank(family, size_in, size_out, sol, None))
+    best = heapq.nsmallest(
+        30, everything, key=lambda sol: rank(family, size_in, size_out, sol, None)
+    )
     assert dim.count == len(everything)
     assert [key(s) for s in dim.solutions[:30]] == best
 
@@ -168,16 +214,22 @@ def test_a_count_past_what_is_listed_is_the_sum_of_its_kernel_sizes():
     dim = solve("ConvTranspose1d", (64,), (128,), bounds=bounds).dims[0]
     assert dim.count > LISTED_AT_MOST
     per_kernel = sum(
-        solve("ConvTranspose1d", (64,), (128,), fixed={"kernel_size": k}, bounds=bounds).dims[0].count
+        solve("ConvTranspose1d", (64,), (128,), fixed={"kernel_size": k}, bounds=bounds)
+        .dims[0]
+        .count
         for k in range(1, 1025)
     )
     assert dim.count == per_kernel
     one = solve("ConvTranspose1d", (64,), (128,), fixed={"kernel_size": 700}, bounds=bounds).dims[0]
-    assert one.count == len(list(enumerate_solutions("conv_transpose", 64, 128, bounds, {"kernel_size": 700})))
+    assert one.count == len(
+        list(enumerate_solutions("conv_transpose", 64, 128, bounds, {"kernel_size": 700}))
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(queries(top_in=60, top_out=90, top_kernel=70, top_stride=6, top_dilation=3, with_current=False))
+@given(
+    queries(top_in=60, top_out=90, top_kernel=70, top_stride=6, top_dilation=3, with_current=False)
+)
 def test_reasons_from_the_extreme_kernel_sizes_are_those_of_every_kernel_size(query):
     """Past ``ALL_KERNELS_UP_TO`` kernel sizes the reasons read only those where an extreme can
     be: every number in them, and the alternatives, must be those that reading all gives."""
@@ -225,7 +277,9 @@ def test_the_extreme_kernel_sizes_hold_the_least_and_greatest_output_of_them_all
         reached = [
             found
             for k in sizes
-            for found in [solver._output_range(family, size_in, k, stride, dilation, fixed, lossless)]
+            for found in [
+                solver._output_range(family, size_in, k, stride, dilation, fixed, lossless)
+            ]
             if found is not None
         ]
         return (min(r[0] for r in reached), max(r[1] for r in reached)) if reached else None
@@ -249,12 +303,16 @@ def test_a_bound_may_reach_its_limit_and_no_further(name):
     assert bound_problem(name, limit) is None
     assert bound_problem(name, limit + 1) == f"must be at most {limit}"
     # The limits must let a real layer be searched: an FCN-32s head (kernel 64, stride 32).
-    assert getattr(LIMITS, name) >= {"max_kernel_size": 64, "max_stride": 32, "max_dilation": 12}[name]
+    assert (
+        getattr(LIMITS, name) >= {"max_kernel_size": 64, "max_stride": 32, "max_dilation": 12}[name]
+    )
 
 
 @pytest.mark.parametrize("name, flag, _", BOUNDS)
 @pytest.mark.parametrize("excess", [1, 10**6])
-def test_each_bound_past_its_limit_on_the_command_line_is_one_line_exit_2(capsys, name, flag, _, excess):
+def test_each_bound_past_its_limit_on_the_command_line_is_one_line_exit_2(
+    capsys, name, flag, _, excess
+):
     limit = getattr(LIMITS, name)
     code = solve_main(["ConvTranspose2d", "64", "128", flag, str(limit + excess)])
     captured = capsys.readouterr()
@@ -264,7 +322,9 @@ def test_each_bound_past_its_limit_on_the_command_line_is_one_line_exit_2(capsys
 
 
 @pytest.mark.parametrize("name, _, key", BOUNDS)
-def test_each_bound_past_its_limit_in_pyproject_is_a_one_line_config_error(tmp_path, capsys, name, _, key):
+def test_each_bound_past_its_limit_in_pyproject_is_a_one_line_config_error(
+    tmp_path, capsys, name, _, key
+):
     limit = getattr(LIMITS, name)
     (tmp_path / "pyproject.toml").write_text(f"[tool.shapelint]\n{key} = {limit + 1}\n")
     model = tmp_path / "model.py"
@@ -285,9 +345,12 @@ def test_queries_at_the_limits_answer_in_seconds_within_a_gigabyte():
     not use more than 1 GB of address space; the benchmark measures the real speed (about 0.15 s
     each). Before the limits, the first of these ran for minutes and took 24 GB."""
     limits = [
-        "--max-kernel-size", str(LIMITS.max_kernel_size),
-        "--max-stride", str(LIMITS.max_stride),
-        "--max-dilation", str(LIMITS.max_dilation),
+        "--max-kernel-size",
+        str(LIMITS.max_kernel_size),
+        "--max-stride",
+        str(LIMITS.max_stride),
+        "--max-dilation",
+        str(LIMITS.max_dilation),
     ]
     commands = [
         ["ConvTranspose2d", "64", "128"],  # millions of solutions per dim
@@ -296,8 +359,7 @@ def test_queries_at_the_limits_answer_in_seconds_within_a_gigabyte():
         ["MaxPool2d", "10x10", "30x30"],
         ["Conv2d", "224", "7", "--limit", "0"],  # a complete listing past the cap: refused
     ]
-    script = textwrap.dedent(
-        f"""
+    script = textwrap.dedent(f"""
         import json, resource, sys, time
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
         from shapelint.cli.solve_cmd import main
@@ -305,8 +367,7 @@ def test_queries_at_the_limits_answer_in_seconds_within_a_gigabyte():
         for argv in {commands!r}:
             codes.append(main(argv + {limits!r}))
         print(json.dumps(codes))
-        """
-    )
+        """)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=10
     )
