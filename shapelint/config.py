@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
 
 from .core.codes import PARSE_ERROR, TITLES
-from .core.solver_bounds import Bounds, bound_problem
+from .core.solver_bounds import Bounds
 from .options import Options
 
 PYPROJECT = "pyproject.toml"
@@ -562,7 +562,7 @@ def _solver_bounds(reader: _Reader, table: Dict[str, Any]) -> Bounds:
         key = name.replace("_", "-")
         if key in table:
             value = reader.positive_int(key, table[key])
-            problem = bound_problem(name, value)
+            problem = Bounds.problem(name, value)
             if problem:
                 raise reader.error(key, f"{problem}, got {value}")
             values[name] = value

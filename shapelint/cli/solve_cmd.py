@@ -24,7 +24,7 @@ from shapelint.core.solver import (
     layer_code,
     solve,
 )
-from shapelint.core.solver_bounds import LIMITS, Bounds, bound_problem
+from shapelint.core.solver_bounds import LIMITS, Bounds
 
 PROG = "shapelint solve"
 DEFAULT_LIMIT = 5
@@ -122,7 +122,7 @@ def _bound(name: str, flag: str, what: str, pin: str):
         value = _int(text, flag)
         if value < 1:
             raise UsageError(f"{flag} must be a positive integer, got {value}")
-        problem = bound_problem(name, value)
+        problem = Bounds.problem(name, value)
         if problem:
             raise UsageError(f"{flag} {problem} (a larger {what} can be pinned: {pin} N)")
         return value

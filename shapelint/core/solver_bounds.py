@@ -29,14 +29,15 @@ class Bounds:
     max_stride: int = 8
     max_dilation: int = 3
 
+    @staticmethod
+    def problem(name: str, value: int) -> Optional[str]:
+        """Why a user cannot set the bound ``name`` (``max_stride``, ...) to ``value``; None
+        when they can."""
+        limit = getattr(LIMITS, name)
+        if value > limit:
+            return f"must be at most {limit}"
+        return None
+
 
 #: The largest bounds a user may set (the module docstring says why these numbers).
 LIMITS = Bounds(max_kernel_size=4096, max_stride=64, max_dilation=32)
-
-
-def bound_problem(name: str, value: int) -> Optional[str]:
-    """Why ``value`` cannot be the bound ``name`` (``max_stride``, ...); None when it can."""
-    limit = getattr(LIMITS, name)
-    if value > limit:
-        return f"must be at most {limit}"
-    return None

@@ -25,7 +25,7 @@ from shapelint.cli import main as shapelint_main
 from shapelint.cli.solve_cmd import main as solve_main
 from shapelint.core import formulas, solver
 from shapelint.core.solver import LISTED_AT_MOST, Bounds, solve
-from shapelint.core.solver_bounds import LIMITS, bound_problem
+from shapelint.core.solver_bounds import LIMITS
 
 FAMILY = {
     "ConvTranspose1d": "conv_transpose",
@@ -300,8 +300,8 @@ BOUNDS = (
 @pytest.mark.parametrize("name", [name for name, _, _ in BOUNDS])
 def test_a_bound_may_reach_its_limit_and_no_further(name):
     limit = getattr(LIMITS, name)
-    assert bound_problem(name, limit) is None
-    assert bound_problem(name, limit + 1) == f"must be at most {limit}"
+    assert Bounds.problem(name, limit) is None
+    assert Bounds.problem(name, limit + 1) == f"must be at most {limit}"
     # The limits must let a real layer be searched: an FCN-32s head (kernel 64, stride 32).
     assert (
         getattr(LIMITS, name) >= {"max_kernel_size": 64, "max_stride": 32, "max_dilation": 12}[name]
