@@ -572,13 +572,20 @@ def parse_settings(table: Any, source: str, prefix: str = "tool.shapelint.") -> 
         config.raw_inputs, config.inputs = reader.shapes("inputs", table["inputs"])
     if "outputs" in table:
         config.raw_outputs, config.outputs = reader.shapes("outputs", table["outputs"])
-    defaults = Bounds()
-    config.bounds = Bounds(
-        max_kernel_size=reader.positive_int("max-kernel-size", table["max-kernel-size"])
-        if "max-kernel-size" in table else defaults.max_kernel_size,
-        max_stride=reader.positive_int("max-stride", table["max-stride"])
-        if "max-stride" in table else defaults.max_stride,
-        max_dilation=reader.positive_int("max-dilation", table["max-dilation"])
-        if "max-dilation" in table else defaults.max_dilation,
-    )
+    config.bounds = _solver_bounds(reader, table)
     return config
+
+
+def _solver_bounds(reader: _Reader, table: Dict[str, Any]) -> Bounds:
+    """``max-kernel-size``, ``max-stride``, ``max-dilation``: positive and within the solver's
+    limits (``solver_bounds.LIMITS``: past them a search is slow and finds no real layer)."""
+    values: Dict[str, int] = {}
+    for name in ("max_kernel_size", "max_stride", "max_dilation"):
+        key = name.replace("_", "-")
+        if key in table:
+            value = reader.positive_int(key, table[key])
+            problem = Bounds.problem(name, value)
+            if problem:
+                raise reader.error(key, f"{problem}, got {value}")
+            values[name] = value
+    return Bounds(**values)

@@ -9,11 +9,13 @@ import argparse
 import json
 import re
 import sys
-from typing import Dict, List, NoReturn, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from shapelint.core.layers import LAYERS
 from shapelint.core.solver import (
     FAMILY_PARAMS,
+    LISTED_AT_MOST,
     SUPPORTED_LAYERS,
     DimResult,
     DimSolution,
@@ -22,7 +24,7 @@ from shapelint.core.solver import (
     layer_code,
     solve,
 )
-from shapelint.core.solver_bounds import Bounds
+from shapelint.core.solver_bounds import LIMITS, Bounds
 
 PROG = "shapelint solve"
 DEFAULT_LIMIT = 5
@@ -45,23 +47,40 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+_BOUND_FLAGS = (
+    ("max_kernel_size", "--max-kernel-size", "kernel_size", "--kernel-size"),
+    ("max_stride", "--max-stride", "stride", "--stride"),
+    ("max_dilation", "--max-dilation", "dilation", "--dilation"),
+)
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
+        usage=f"{PROG} LAYER IN OUT [options]",
         description=(
             "List every kernel_size/stride/padding/output_padding/dilation that turns the spatial"
             " size IN into OUT, best first: lossless, checkerboard-free (transposed), then simple."
             " Where no lossless layer exists, say why and suggest resizing instead."
         ),
-        epilog="exit status: 0 every dim has an exact solution, 1 some dim has none,"
-        " 2 bad usage",
+        epilog="IN and OUT as pasted: 160, 160x160, '16 160 160', '[16, 256, 16, 160, 160]',"
+        " 'torch.Size([16, 256, 16, 160, 160])'; a (C, ...) or (N, C, ...) shape has its channels"
+        " and batch dropped, and the output says so. Exit status: 0 every dim has an exact"
+        " solution, 1 some dim has none, 2 bad usage.",
         allow_abbrev=False,
     )
-    parser.add_argument("layer", metavar="LAYER", help=f"one of {', '.join(SUPPORTED_LAYERS)}")
     parser.add_argument(
-        "size_in", metavar="IN", help="spatial input size: 160, 160x160, 16x160x160 or 16,160,160"
+        "layer",
+        metavar="LAYER",
+        help=f"one of {', '.join(SUPPORTED_LAYERS)}; any case, nn. or torch.nn. prefix allowed",
     )
-    parser.add_argument("size_out", metavar="OUT", help="spatial output size, same form as IN")
+    parser.add_argument(
+        "sizes",
+        metavar="IN OUT",
+        nargs="*",
+        help="spatial input and output sizes: 160, 160x160, 16,160,160, a bracketed list or"
+        " tuple, or a whole (N, C, ...) shape",
+    )
     for name, flag, metavar in _PARAM_FLAGS:
         parser.add_argument(
             flag,
@@ -70,26 +89,24 @@ def _build_parser() -> _Parser:
             help=f"pin {name}: one int for every dim, or one per dim (1x2x2)",
         )
     defaults = Bounds()
-    for flag, default, what in (
-        ("--max-kernel-size", defaults.max_kernel_size, "kernel_size"),
-        ("--max-stride", defaults.max_stride, "stride"),
-        ("--max-dilation", defaults.max_dilation, "dilation"),
-    ):
+    for name, flag, what, pin in _BOUND_FLAGS:
+        default = getattr(defaults, name)
         parser.add_argument(
             flag,
-            type=_positive(flag),
+            type=_bound(name, flag, what, pin),
             default=default,
             metavar="N",
-            help=f"largest {what} searched (default {default}); a pinned {what} may exceed it",
+            help=f"largest {what} searched (default {default}, at most {getattr(LIMITS, name)});"
+            f" a pinned {what} ({pin}) may exceed it",
         )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--limit",
         type=_non_negative("--limit"),
-        default=DEFAULT_LIMIT,
+        default=None,
         metavar="N",
-        help=f"solutions shown per dim in text output (default {DEFAULT_LIMIT}, 0 for all);"
-        " JSON always lists every solution",
+        help=f"the best N solutions of each dim (text default {DEFAULT_LIMIT}, JSON default every"
+        f" one; 0 for every one, at most {LISTED_AT_MOST:,} per dim); the count is always given",
     )
     return parser
 
@@ -100,11 +117,14 @@ def _int(text: str, what: str) -> int:
     return int(text)
 
 
-def _positive(flag: str):
+def _bound(name: str, flag: str, what: str, pin: str):
     def parse(text: str) -> int:
         value = _int(text, flag)
         if value < 1:
             raise UsageError(f"{flag} must be a positive integer, got {value}")
+        problem = Bounds.problem(name, value)
+        if problem:
+            raise UsageError(f"{flag} {problem} (a larger {what} can be pinned: {pin} N)")
         return value
 
     return parse
@@ -121,26 +141,160 @@ def _non_negative(flag: str):
 
 
 def parse_ints(text: str, what: str) -> Tuple[int, ...]:
-    """``160``, ``16x160x160``, ``16,160,160`` (also ``16X160`` and spaces after commas)."""
+    """``160``, ``16x160x160``, ``16,160,160``, ``16 160 160`` (also ``16X160`` and spaces
+    around separators), as used for the pinned parameters."""
     stripped = text.strip()
     if not stripped:
         raise UsageError(f"{what} is empty")
-    parts = re.split(r"\s*[xX,]\s*", stripped)
+    parts = re.split(r"\s*[xX×,]\s*|\s+", stripped)
     return tuple(_int(part, what) for part in parts)
 
 
-def _spatial_sizes(
-    layer: str, size_in: Tuple[int, ...], size_out: Tuple[int, ...]
-) -> Tuple[Tuple[int, ...], Tuple[int, ...]]:
-    """A single size given for both IN and OUT applies to every spatial dim (``32 64``)."""
-    n = int(layer[-2]) if layer in SUPPORTED_LAYERS else None
-    if n and n > 1 and len(size_in) == 1 and len(size_out) == 1:
-        return size_in * n, size_out * n
-    if len(size_in) != len(size_out):
-        raise UsageError(
-            f"IN has {len(size_in)} size{'s' if len(size_in) > 1 else ''} but OUT has {len(size_out)}"
+_SIZE_WRAPPER = re.compile(r"(?:torch\.)?Size\s*\((.*)\)", re.DOTALL)
+_CLOSING = {"[": "]", "(": ")"}
+
+
+def parse_sizes(text: str, what: str) -> Tuple[int, ...]:
+    """A size as people paste it: ``160``, ``160x160``, ``16,160,160``, ``16 160 160``,
+    ``[16, 256, 16, 160, 160]``, ``(16, 160, 160)``, ``(160,)``, ``torch.Size([16, 160])``."""
+    body = text.strip()
+    wrapped = _SIZE_WRAPPER.fullmatch(body)
+    if wrapped:
+        body = wrapped.group(1).strip()
+    if body[:1] in _CLOSING:
+        if body[-1:] != _CLOSING[body[0]]:
+            raise UsageError(f"{what} {text!r}: {body[0]!r} is never closed")
+        body = body[1:-1].strip()
+    parts = re.split(r"\s*[xX×,]\s*|\s+", body)
+    if len(parts) > 1 and parts[-1] == "":  # a tuple's trailing comma: (160,)
+        parts.pop()
+    if parts == [""]:
+        raise UsageError(f"{what} is empty")
+    for part in parts:
+        if not re.fullmatch(r"[+-]?\d+", part):
+            if re.search(r"[A-Za-z_]", part):
+                raise UsageError(
+                    f"{what} {text!r}: symbolic sizes ({part}) are not supported yet;"
+                    " give integer sizes"
+                )
+            raise UsageError(f"{what}: {part!r} in {text!r} is not an integer")
+    return tuple(int(part) for part in parts)
+
+
+def parse_layer(text: str) -> str:
+    """``ConvTranspose3d`` in any case, with or without ``nn.`` / ``torch.nn.``."""
+    name = re.sub(r"^(?:torch\.)?nn\.", "", text.strip(), flags=re.IGNORECASE)
+    for layer in SUPPORTED_LAYERS:
+        if layer.lower() == name.lower():
+            return layer
+    import difflib  # only for the error message
+
+    by_lower = {layer.lower(): layer for layer in SUPPORTED_LAYERS}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    hint = (
+        f"did you mean {by_lower[close[0]]}?"
+        if close
+        else f"expected one of {', '.join(SUPPORTED_LAYERS)}"
+    )
+    raise UsageError(f"unknown layer {text!r}; {hint}")
+
+
+_BRACKETED = r"[\[(][^\[\]()]*[\])]"  # one bracketed list or tuple, not nested
+
+
+def split_in_out(tokens: Sequence[str]) -> Tuple[str, str]:
+    """IN and OUT from the words after LAYER: two arguments, two bracketed shapes the shell
+    split at their spaces (``[16, 160, 160] [16, 224, 224]``), or two equal runs of bare
+    integers (``16 160 160 16 224 224``: half each)."""
+    if len(tokens) == 2:
+        return tokens[0], tokens[1]
+    if len(tokens) < 2:
+        raise UsageError("expected IN and OUT after the layer (e.g. 160x160 224x224)")
+    joined = " ".join(tokens)
+    if re.fullmatch(rf"\s*{_BRACKETED}\s*{_BRACKETED}\s*", joined):
+        first, second = re.findall(_BRACKETED, joined)
+        return first, second
+    if all(re.fullmatch(r"\d+", token) for token in tokens) and len(tokens) % 2 == 0:
+        half = len(tokens) // 2
+        return " ".join(tokens[:half]), " ".join(tokens[half:])
+    raise UsageError(
+        f"cannot tell IN from OUT in {len(tokens)} words ({joined}): give them as two"
+        " arguments (quote a shape with spaces: '16 160 160'), or as two equal runs of integers"
+    )
+
+
+_SPATIAL_NAMES = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+@dataclass(frozen=True)
+class _Side:
+    """IN or OUT as given, and what the solver sees of it."""
+
+    given: Tuple[int, ...]
+    spatial: Tuple[int, ...]
+    batch: Optional[int] = None
+    channels: Optional[int] = None
+
+    def note(self, what: str, n: int) -> Optional[str]:
+        if self.channels is None:
+            return None
+        layout = f"({'N, ' if self.batch is not None else ''}C, {_SPATIAL_NAMES[n]})"
+        dropped = (
+            f"batch {self.batch} and channels {self.channels}"
+            if self.batch is not None
+            else f"channels {self.channels}"
         )
-    return size_in, size_out
+        return (
+            f"{what} {list(self.given)} is a {layout} shape: {dropped} dropped,"
+            f" solving for {_dims_text(self.spatial)}"
+        )
+
+    def dropped(self) -> Dict[str, int]:
+        out: Dict[str, int] = {}
+        if self.batch is not None:
+            out["batch"] = self.batch
+        if self.channels is not None:
+            out["channels"] = self.channels
+        return out
+
+
+def _side(layer: str, values: Tuple[int, ...], what: str) -> _Side:
+    """The layer decides the rank: n spatial sizes, one for all, or a (C, ...) / (N, C, ...)
+    shape as PyTorch takes it (unbatched or batched)."""
+    n = int(layer[-2])
+    if len(values) == n:
+        return _Side(values, values)
+    if len(values) == 1:
+        return _Side(values, values * n)
+    if len(values) == n + 1:
+        return _Side(values, values[1:], channels=values[0])
+    if len(values) == n + 2:
+        return _Side(values, values[2:], batch=values[0], channels=values[1])
+    plural = "s" if n > 1 else ""
+    raise UsageError(
+        f"{layer} has {n} spatial dim{plural} ({_SPATIAL_NAMES[n]}): {what} takes {n} size{plural},"
+        f" one for all, or a (C, {_SPATIAL_NAMES[n]}) or (N, C, {_SPATIAL_NAMES[n]}) shape;"
+        f" got {len(values)} ({_dims_text(values)})"
+    )
+
+
+def _check_sides(layer: str, size_in: _Side, size_out: _Side) -> None:
+    """What a full shape says beyond its spatial sizes must be what the layer can do."""
+    if size_in.batch is not None and size_out.batch is not None and size_in.batch != size_out.batch:
+        raise UsageError(
+            f"IN has batch {size_in.batch} but OUT has {size_out.batch}; a {layer} keeps the batch"
+        )
+    pooling = "Pool" in layer
+    if (
+        pooling
+        and size_in.channels is not None
+        and size_out.channels is not None
+        and size_in.channels != size_out.channels
+    ):
+        raise UsageError(
+            f"IN has {size_in.channels} channels but OUT has {size_out.channels};"
+            f" a {layer} keeps the channels"
+        )
 
 
 # --------------------------------------------------------------------------- text output
@@ -181,9 +335,9 @@ def _group_dims(dims: List[DimResult]) -> List[Tuple[List[int], DimResult]]:
     return groups
 
 
-def render_text(result: SolveResult, limit: int) -> str:
+def render_text(result: SolveResult, limit: int, notes: Sequence[str] = ()) -> str:
     """For a person: the answer first (the line to paste, or why there is none and what to do
-    instead), then the best solutions of each spatial dim."""
+    instead), then the best ``limit`` solutions of each spatial dim (0: every one)."""
     family = _family(result.layer)
     groups = _group_dims(result.dims)
     lines: List[str] = []
@@ -191,7 +345,7 @@ def render_text(result: SolveResult, limit: int) -> str:
     if result.fixed:
         pinned = ", ".join(f"{k}={_dims_text(v)}" for k, v in result.fixed.items())
         header += f" (fixed: {pinned})"
-    lines += [header, ""]
+    lines += [header, *notes, ""]
     if result.recommended is not None:
         lines += ["Recommended:", f"    {result.recommended['code']}"]
     else:
@@ -215,27 +369,31 @@ def render_text(result: SolveResult, limit: int) -> str:
             name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
         }
         warned = sorted({w.split(":")[0] for s in best for w in s.warnings})
+        code = layer_code(result.layer, family, params, result.in_channels, result.out_channels)
         lines += [
             "",
             f"Exact but lossy ({', '.join(warned)}; the best of each dim below):",
-            f"    {layer_code(result.layer, family, params)}",
+            f"    {code}",
         ]
     lines += ["", "Per dim, best first:"]
     for members, dim in groups:
-        total = len(dim.solutions)
-        lossless = sum(1 for s in dim.solutions if s.lossless)
-        summary = f"{total} exact solution{'s' if total != 1 else ''}"
+        total = dim.count
+        lossless = dim.lossless_count
+        summary = f"{total:,} exact solution{'s' if total != 1 else ''}"
         if total:
-            summary += f", {lossless} lossless" if lossless else ", none lossless"
+            summary += f", {lossless:,} lossless" if lossless else ", none lossless"
         lines.append(f"{_dims_label(members)}: {dim.input} -> {dim.output} ({summary})")
-        shown = dim.solutions if limit == 0 else dim.solutions[:limit]
+        shown = dim.solutions[: limit or total]
         width = max((len(_solution_text(family, s)) for s in shown), default=0)
         for solution in shown:
             text = _solution_text(family, solution).ljust(width)
             note = "; ".join(solution.warnings) if solution.warnings else "lossless"
             lines.append(f"    {text}  {note}".rstrip())
         if len(shown) < total:
-            lines.append(f"    ... {total - len(shown)} more (--limit 0 shows all)")
+            more = f"    ... {total - len(shown):,} more"
+            if total <= LISTED_AT_MOST:
+                more += " (--limit 0 shows all)"
+            lines.append(more)
     return "\n".join(lines)
 
 
@@ -252,32 +410,65 @@ def _family(layer: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
+def _too_many(result: SolveResult) -> Optional[str]:
+    """Why every solution cannot be listed (a dim past ``LISTED_AT_MOST``), or None."""
+    for index, dim in enumerate(result.dims, 1):
+        if dim.count > LISTED_AT_MOST:
+            return (
+                f"dim {index} ({dim.input} -> {dim.output}) has {dim.count:,} solutions within the"
+                f" bounds and a complete listing stops at {LISTED_AT_MOST:,}: ask for the best N"
+                " with --limit N (the count is still given) or narrow the bounds"
+            )
+    return None
+
+
 def main(argv: List[str]) -> int:
     try:
         try:
-            args = _build_parser().parse_args(argv)
+            args = _build_parser().parse_intermixed_args(argv)
         except SystemExit as exit_:  # --help
             return int(exit_.code or 0)
-        if args.layer not in SUPPORTED_LAYERS:
-            raise UsageError(
-                f"unknown layer {args.layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}"
-            )
-        size_in, size_out = _spatial_sizes(
-            args.layer, parse_ints(args.size_in, "IN"), parse_ints(args.size_out, "OUT")
-        )
+        layer = parse_layer(args.layer)
+        text_in, text_out = split_in_out(args.sizes)
+        side_in = _side(layer, parse_sizes(text_in, "IN"), "IN")
+        side_out = _side(layer, parse_sizes(text_out, "OUT"), "OUT")
+        _check_sides(layer, side_in, side_out)
         fixed: Dict[str, Tuple[int, ...]] = {}
         for name, flag, _ in _PARAM_FLAGS:
             value = getattr(args, name)
             if value is not None:
                 fixed[name] = parse_ints(value, flag)
         bounds = Bounds(args.max_kernel_size, args.max_stride, args.max_dilation)
-        result = solve(args.layer, size_in, size_out, fixed=fixed, bounds=bounds)
+        conv = layer.startswith("Conv")
+        result = solve(
+            layer,
+            side_in.spatial,
+            side_out.spatial,
+            fixed=fixed,
+            bounds=bounds,
+            in_channels=side_in.channels if conv else None,
+            out_channels=side_out.channels if conv else None,
+        )
+        limit = args.limit
+        if limit is None:
+            limit = 0 if args.format == "json" else DEFAULT_LIMIT
+        problem = _too_many(result) if limit == 0 else None
+        if problem:
+            raise UsageError(problem)
     except (UsageError, SolverError) as error:
         message = " ".join(str(error).split())  # one line, always
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps(result.to_json(), indent=2))
+        data = result.to_json(limit or None)
+        dropped = {
+            what: side.dropped() for what, side in (("input", side_in), ("output", side_out))
+        }
+        if any(dropped.values()):
+            data["dropped"] = {what: found for what, found in dropped.items() if found}
+        print(json.dumps(data, indent=2))
     else:
-        print(render_text(result, args.limit))
+        n = len(side_in.spatial)
+        notes = [note for note in (side_in.note("IN", n), side_out.note("OUT", n)) if note]
+        print(render_text(result, limit, notes))
     return 0 if result.exact else 1

@@ -2,19 +2,41 @@
 
 Pure integer work on the formulas of ``formulas.py``; no libcst, no command line, no torch.
 
-Each spatial dim is solved on its own, in closed form: for every (dilation, kernel_size, stride)
-in the bounds the admissible ``padding`` (and ``output_padding``) follow from the size formula
-directly, so no padding value is ever guessed and checked. Every candidate is then confirmed with
-the forward formula, which keeps this module honest if the inversion were ever wrong.
+Each spatial dim is solved on its own, in closed form. For a fixed (stride, dilation) the size
+formula pins ``t = 2*padding`` (and with it ``output_padding``) to a window whose ends move
+linearly with the kernel size, and every other condition (no cropping, PyTorch's pooling cap,
+a pinned value, ``output_padding`` zero or not) is one more linear bound. So the paddings of all
+kernel sizes of one (stride, dilation) form a few *runs*: kernel sizes in an arithmetic
+progression with a padding interval whose ends are linear in the position. Counting them is a
+sum of arithmetic series; listing them best first is a merge of the runs of every (stride,
+dilation), made only as far as it is read. The work grows with ``max_stride * max_dilation``,
+never with the kernel bound or the number of solutions, which can be astronomically large
+(``solve_bounds.LIMITS``). Every listed solution is confirmed with the forward formula, which
+keeps this module honest if the inversion were ever wrong.
 """
 
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+    overload,
+)
 
 from . import formulas
 from .layers import LAYERS
@@ -30,6 +52,7 @@ __all__ = [
     "SUPPORTED_LAYERS",
     "LAZY_LAYERS",
     "FAMILY_PARAMS",
+    "LISTED_AT_MOST",
     "layer_code",
     "solve",
 ]
@@ -58,6 +81,11 @@ SUPPORTED_LAYERS: Tuple[str, ...] = tuple(
 LAZY_LAYERS: Tuple[str, ...] = tuple(
     f"Lazy{kind}{n}d" for kind in ("ConvTranspose", "Conv") for n in (1, 2, 3)
 )
+
+#: The most solutions of one dim a complete listing (JSON, ``--limit 0``) writes out: ten times
+#: the most the default bounds ever give (about a thousand), and a listing of three such dims
+#: stays well under a second. Past it, ask for the best N (``limit``) and read the count.
+LISTED_AT_MOST = 10_000
 
 _INTERPOLATION_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
@@ -115,8 +143,8 @@ def _new_solution(
 ) -> DimSolution:
     """``DimSolution(...)`` at half the cost of the frozen dataclass ``__init__``.
 
-    A default-bounds dim has close to a thousand solutions; this is the solver's inner loop.
-    Equivalent to the constructor (no ``__post_init__``); tests compare the two.
+    A complete listing makes thousands; equivalent to the constructor (no ``__post_init__``);
+    tests compare the two.
     """
     solution = _new(DimSolution)
     solution.__dict__.update(
@@ -134,18 +162,42 @@ def _new_solution(
 class DimResult:
     input: int
     output: int
-    solutions: List[DimSolution]
+    #: Every solution within the bounds, best first. From ``solve`` a lazy sequence: ``len()``
+    #: is counted in closed form and solutions are made only as far as they are read.
+    solutions: Sequence[DimSolution]
     reason: Optional[str] = None
 
     @property
-    def lossless(self) -> List[DimSolution]:
-        return [s for s in self.solutions if s.lossless]
+    def count(self) -> int:
+        return len(self.solutions)
 
-    def to_json(self) -> Dict[str, Any]:
+    @property
+    def lossless_count(self) -> int:
+        counted = getattr(self.solutions, "lossless_count", None)
+        if counted is not None:
+            return counted
+        return sum(1 for s in self.solutions if s.lossless)
+
+    @property
+    def lossless(self) -> List[DimSolution]:
+        # Lossless solutions rank first (CONTRACT.md section 5).
+        return list(itertools.takewhile(lambda s: s.lossless, self.solutions))
+
+    def to_json(self, limit: Optional[int] = None) -> Dict[str, Any]:
+        """``limit``: the best N solutions; None lists every one (at most ``LISTED_AT_MOST``)."""
+        if limit is None and self.count > LISTED_AT_MOST:
+            raise SolverError(
+                f"{self.input} -> {self.output} has {self.count:,} solutions within the bounds,"
+                f" more than the {LISTED_AT_MOST:,} a complete listing writes out; ask for the"
+                " best N instead (--limit N) or narrow the bounds"
+            )
+        shown = self.solutions if limit is None else self.solutions[:limit]
         return {
             "input": self.input,
             "output": self.output,
-            "solutions": [s.to_json() for s in self.solutions],
+            "count": self.count,
+            "lossless_count": self.lossless_count,
+            "solutions": [s.to_json() for s in shown],
             "reason": self.reason,
         }
 
@@ -166,13 +218,17 @@ class SolveResult:
     dims: List[DimResult]
     recommended: Optional[Dict[str, Any]] = None
     alternatives: List[Alternative] = field(default_factory=list)
+    in_channels: Optional[int] = None  # as given, for the code shown (C_in when None)
+    out_channels: Optional[int] = None
 
     @property
     def exact(self) -> bool:
         """Every dim has at least one parameter set giving exactly the output (lossy or not)."""
         return all(d.solutions for d in self.dims)
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_json(self, limit: Optional[int] = None) -> Dict[str, Any]:
+        """CONTRACT.md section 3; ``limit`` keeps the best N solutions of each dim (every dim
+        says its ``count`` either way)."""
         return {
             "layer": self.layer,
             "input": list(self.input),
@@ -183,7 +239,7 @@ class SolveResult:
                 "max_stride": self.bounds.max_stride,
                 "max_dilation": self.bounds.max_dilation,
             },
-            "dims": [d.to_json() for d in self.dims],
+            "dims": [d.to_json(limit) for d in self.dims],
             "recommended": None if self.recommended is None else dict(self.recommended),
             "alternatives": [{"code": a.code, "note": a.note} for a in self.alternatives],
         }
@@ -205,186 +261,542 @@ class _DimQuery:
     kernel_within_input: bool = False
 
 
-def _choices(query: _DimQuery) -> Tuple[List[int], List[int], List[int]]:
-    """Kernel sizes, strides and dilations to try; a pinned parameter is tried alone."""
+def _kernel_range(query: _DimQuery) -> Tuple[int, int]:
+    """The kernel sizes to try, ``low..high`` (empty when low > high); a pinned one alone."""
     fixed = dict(query.fixed)
-    bounds = query.bounds
-    kernels = (
-        [fixed["kernel_size"]]
-        if "kernel_size" in fixed
-        else list(range(1, bounds.max_kernel_size + 1))
-    )
-    if query.kernel_within_input:
-        kernels = [k for k in kernels if k <= query.size_in]
-    strides = [fixed["stride"]] if "stride" in fixed else list(range(1, bounds.max_stride + 1))
-    if query.family == AVG_POOL:
-        dilations = [1]
-    elif "dilation" in fixed:
-        dilations = [fixed["dilation"]]
+    if "kernel_size" in fixed:
+        low = high = fixed["kernel_size"]
     else:
-        dilations = list(range(1, bounds.max_dilation + 1))
-    return kernels, strides, dilations
+        low, high = 1, query.bounds.max_kernel_size
+    if query.kernel_within_input:
+        high = min(high, query.size_in)
+    return low, high
 
 
-def _solve_dim(query: _DimQuery) -> List[DimSolution]:
-    """Every parameter set giving exactly the output, best first (CONTRACT.md section 5).
+def _strides(query: _DimQuery) -> Sequence[int]:
+    fixed = dict(query.fixed)
+    return (fixed["stride"],) if "stride" in fixed else range(1, query.bounds.max_stride + 1)
 
-    Closed form per (dilation, kernel_size, stride):
-    - transposed: ``out = base - 2*padding + output_padding`` with ``base`` the output at
-      padding 0, so each allowed output_padding (``< max(stride, dilation)``) fixes the padding;
-    - conv / pooling: ``out - 1 = (in + 2*padding - span) // stride`` pins ``2*padding`` to the
-      ``stride`` consecutive values ``[(out-1)*stride + span - in, ... + stride - 1]``; pooling
-      additionally caps padding at ``kernel_size // 2`` (PyTorch's rule, not the dilated span).
-    Everything that depends only on (kernel, stride, dilation) is worked out once per triple:
-    a default-bounds dim has close to a thousand solutions and must stay in the milliseconds.
+
+def _dilations(query: _DimQuery) -> Sequence[int]:
+    fixed = dict(query.fixed)
+    if query.family == AVG_POOL:
+        return (1,)
+    if "dilation" in fixed:
+        return (fixed["dilation"],)
+    return range(1, query.bounds.max_dilation + 1)
+
+
+# A linear bound ``c + m*x``, as the pair (c, m).
+Line = Tuple[int, int]
+
+# A run: kernel sizes ``first + step*j`` for j in lo..hi, each with the paddings
+# ``max(c + m*j for lows) .. min(c + m*j for highs)``, never empty on lo..hi.
+Run = Tuple[int, int, int, int, Tuple[Line, ...], Tuple[Line, ...]]
+
+
+def _window_start(query: _DimQuery, stride: int, dilation: int) -> Tuple[int, int]:
+    """``(base, width)``: for kernel size k, ``t = 2*padding`` must lie in
+    ``[base + dilation*k, base + dilation*k + width - 1]`` (and ``t >= 0``).
+
+    Convolution and pooling: ``out - 1 = (in + t - span) // stride``, a window of ``stride``
+    values. Transposed: ``t = (in-1)*stride + span - out + output_padding`` with
+    ``0 <= output_padding < max(stride, dilation)``.
     """
+    if query.family == CONV_TRANSPOSE:
+        base = (query.size_in - 1) * stride + 1 - query.size_out - dilation
+        return base, max(stride, dilation)
+    return (query.size_out - 1) * stride + 1 - query.size_in - dilation, stride
+
+
+def _nonempty(lows: Sequence[Line], highs: Sequence[Line], lo: int, hi: int) -> Tuple[int, int]:
+    """The j in lo..hi where every high is at least every low (an interval: all are linear)."""
+    for low_c, low_m in lows:
+        for high_c, high_m in highs:
+            c, m = high_c - low_c, high_m - low_m
+            if m > 0:
+                lo = max(lo, -(c // m))  # j >= ceil(-c/m)
+            elif m < 0:
+                hi = min(hi, c // -m)
+            elif c < 0:
+                return 1, 0
+    return lo, hi
+
+
+def _runs(
+    query: _DimQuery,
+    stride: int,
+    dilation: int,
+    kernels: Tuple[int, int],
+    padding: Optional[int],
+    output_padding: Optional[int],
+    lossless: Optional[bool] = None,
+    checkerboard: Optional[bool] = None,
+    op_zero: Optional[bool] = None,
+) -> List[Run]:
+    """The runs of solutions with this stride and dilation and kernel sizes in ``kernels``.
+
+    ``padding`` / ``output_padding`` pin a value; ``lossless``, ``checkerboard`` (transposed)
+    and ``op_zero`` (``output_padding == 0``, transposed) keep one side of a ranking criterion,
+    None keeps both.
+    """
+    base, width = _window_start(query, stride, dilation)
+    lows: List[Line] = [(0, 0), (base, dilation)]
+    highs: List[Line] = [(base + width - 1, dilation)]
+    if padding is not None:
+        lows.append((2 * padding, 0))
+        highs.append((2 * padding, 0))
+    if output_padding is not None:
+        if output_padding >= width:
+            return []
+        lows.append((base + output_padding, dilation))
+        highs.append((base + output_padding, dilation))
+    if op_zero:
+        highs.append((base, dilation))
+    elif op_zero is False:
+        lows.append((base + 1, dilation))
+    step = 1
+    if checkerboard is False:  # dilation 1 and a kernel size that is a multiple of the stride
+        if dilation != 1:
+            return []
+        step = stride
+    elif checkerboard and dilation == 1 and stride == 1:
+        return []  # every kernel size is a multiple of 1
+    low, high = kernels
+    # The least kernel size whose span reaches the stride: from it on, no holes.
+    whole = (stride + dilation - 2) // dilation + 1
+    if lossless is None:
+        parts = [(low, high, lows, highs)]
+    elif lossless:  # and padding <= dilation*(kernel_size-1)
+        parts = [(max(low, whole), high, lows, highs + [(-2 * dilation, 2 * dilation)])]
+    else:  # holes, or padding > dilation*(kernel_size-1)
+        parts = [
+            (low, min(high, whole - 1), lows, highs),
+            (max(low, whole), high, lows + [(2 - 2 * dilation, 2 * dilation)], highs),
+        ]
+    pool = query.family in (MAX_POOL, AVG_POOL)
+    runs: List[Run] = []
+    for part_low, part_high, part_lows, part_highs in parts:
+        if step > 1:
+            part_low = -(-part_low // step) * step
+        # Each parity of the position j on its own: a bound on t = c + m*k then has one parity
+        # throughout, so the padding bound t/2 (rounded inwards) stays linear in j.
+        for first in (part_low, part_low + step):
+            if first > part_high:
+                break
+            run_step = 2 * step
+            p_lows = tuple((-(-(c + m * first) // 2), m * step) for c, m in part_lows)
+            p_highs = [((c + m * first) // 2, m * step) for c, m in part_highs]
+            if pool:  # PyTorch: padding at most kernel_size // 2
+                p_highs.append((first // 2, step))
+            lo, hi = _nonempty(p_lows, p_highs, 0, (part_high - first) // run_step)
+            if lo <= hi:
+                runs.append((first, run_step, lo, hi, p_lows, tuple(p_highs)))
+    return runs
+
+
+def _run_count(run: Run) -> int:
+    """Solutions in a run: a sum of ``min(highs) - max(lows) + 1`` over its positions, split
+    where one bound overtakes another so that each piece is an arithmetic series."""
+    _, _, lo, hi, lows, highs = run
+    cuts = {lo, hi + 1}
+    for bounds in (lows, highs):
+        for (c1, m1), (c2, m2) in itertools.combinations(bounds, 2):
+            if m1 != m2:
+                cut = (c2 - c1) // (m1 - m2) + 1  # the first j past their crossing
+                if lo < cut <= hi:
+                    cuts.add(cut)
+    points = sorted(cuts)
+    total = 0
+    for start, stop in zip(points, points[1:]):
+        low_c, low_m = max(lows, key=lambda line: line[0] + line[1] * start)
+        high_c, high_m = min(highs, key=lambda line: line[0] + line[1] * start)
+        c, m, n = high_c - low_c + 1, high_m - low_m, stop - start
+        total += n * c + m * (start + stop - 1) * n // 2
+    return total
+
+
+# One solution as a sort key within its rank class:
+# (kernel_size, stride, dilation, output_padding or 0, ignores inputs, padding).
+Key = Tuple[int, int, int, int, bool, int]
+
+
+def _stream(
+    query: _DimQuery,
+    stride: int,
+    dilation: int,
+    runs: List[Run],
+    skip_kernel: Optional[int] = None,
+    skip_padding: Optional[int] = None,
+    skip_output_padding: Optional[int] = None,
+    skip_multiples: bool = False,
+) -> Iterator[Key]:
+    """The solutions of ``runs`` in key order. ``skip_*`` leave out one value (it belongs to
+    another rank class); ``skip_multiples`` the kernel sizes that are multiples of the stride."""
+    transposed = query.family == CONV_TRANSPOSE
+    base, _ = _window_start(query, stride, dilation)
+    kernel = 0
+    while True:
+        found = None
+        for first, run_step, lo, hi, lows, highs in runs:
+            j = max(lo, -((first - kernel) // run_step))
+            if j <= hi and (found is None or first + run_step * j < found[0]):
+                found = (first + run_step * j, j, lows, highs)
+        if found is None:
+            return
+        kernel, j, lows, highs = found
+        if kernel == skip_kernel or (skip_multiples and kernel % stride == 0):
+            kernel += 1
+            continue
+        p_low = max(c + m * j for c, m in lows)
+        p_high = min(c + m * j for c, m in highs)
+        start = base + dilation * kernel  # the least 2*padding
+        if transposed:
+            for padding in range(p_low, p_high + 1):
+                output_padding = 2 * padding - start
+                if padding != skip_padding and output_padding != skip_output_padding:
+                    yield (kernel, stride, dilation, output_padding, False, padding)
+        else:
+            # Past ``start`` the last window ends before the input does: inputs are ignored.
+            for padding in range(p_low, min(p_high, start) + 1):
+                if padding != skip_padding:
+                    yield (kernel, stride, dilation, 0, False, padding)
+            for padding in range(max(p_low, start + 1), p_high + 1):
+                if padding != skip_padding:
+                    yield (kernel, stride, dilation, 0, True, padding)
+        kernel += 1
+
+
+# A slice of a dim's solutions by what they change relative to the code as written:
+# (changed names, names kept at their written value, names that must differ from it).
+Slice = Tuple[FrozenSet[str], Dict[str, int], Dict[str, int]]
+
+
+@functools.lru_cache(maxsize=256)
+def _slices(query: _DimQuery) -> Tuple[Slice, ...]:
+    """One slice per set of changed parameters, fewest changes first and the kernel kept
+    before it is changed (ranking criterion 3); without ``current``, one slice."""
+    if query.current is None:
+        return ((frozenset(), {}, {}),)
+    fixed = dict(query.fixed)
+    current = dict(query.current)
+    names = tuple(current)
+    slices: List[Slice] = []
+    for mask in range(1 << len(names)):
+        changed = frozenset(name for i, name in enumerate(names) if mask >> i & 1)
+        kept: Dict[str, int] = {}
+        differ: Dict[str, int] = {}
+        for name in names:
+            pinned = fixed.get(name)
+            if name in changed:
+                if pinned == current[name]:
+                    break
+                if pinned is None:
+                    differ[name] = current[name]
+            elif pinned is not None and pinned != current[name]:
+                break
+            else:
+                kept[name] = current[name]
+        else:
+            slices.append((changed, kept, differ))
+    slices.sort(key=lambda piece: (len(piece[0]), "kernel_size" in piece[0]))
+    return tuple(slices)
+
+
+def _allowed(values: Sequence[int], kept: Optional[int], differ: Optional[int]) -> Sequence[int]:
+    if kept is not None:
+        return (kept,) if kept in values else ()
+    if differ is not None:
+        return [v for v in values if v != differ]
+    return values
+
+
+def _class_keys(
+    query: _DimQuery,
+    slices: Sequence[Slice],
+    lossless: bool,
+    checkerboard: Optional[bool],
+    op_zero: Optional[bool],
+    dilated: bool,
+) -> Iterator[Key]:
+    """The solutions of one rank class (section 5: everything but the last criteria equal) in
+    key order: a merge of the streams of every (stride, dilation) of every slice."""
+    fixed = dict(query.fixed)
+    low, high = _kernel_range(query)
+    streams = []
+    for _, kept, differ in slices:
+        kernels = (low, high)
+        if "kernel_size" in kept:
+            kernels = (max(low, kept["kernel_size"]), min(high, kept["kernel_size"]))
+        if kernels[0] > kernels[1]:
+            continue
+        strides = _allowed(_strides(query), kept.get("stride"), differ.get("stride"))
+        dilations = [
+            d
+            for d in _allowed(_dilations(query), kept.get("dilation"), differ.get("dilation"))
+            if (d != 1) == dilated
+        ]
+        padding = fixed.get("padding", kept.get("padding"))
+        output_padding = fixed.get("output_padding", kept.get("output_padding"))
+        for stride in strides:
+            for dilation in dilations:
+                runs = _runs(
+                    query,
+                    stride,
+                    dilation,
+                    kernels,
+                    padding,
+                    output_padding,
+                    lossless,
+                    checkerboard,
+                    op_zero,
+                )
+                if runs:
+                    streams.append(
+                        _stream(
+                            query,
+                            stride,
+                            dilation,
+                            runs,
+                            differ.get("kernel_size"),
+                            differ.get("padding"),
+                            differ.get("output_padding"),
+                            bool(checkerboard) and dilation == 1,
+                        )
+                    )
+    return heapq.merge(*streams)
+
+
+# A rank tier: (lossless, checkerboard); checkerboard is None for layers it does not apply to.
+Tier = Tuple[bool, Optional[bool]]
+
+
+def _tiers(query: _DimQuery) -> Tuple[Tier, ...]:
+    if query.family == CONV_TRANSPOSE:
+        return ((True, False), (True, True), (False, False), (False, True))
+    return ((True, None), (False, None))
+
+
+def _tier_classes(query: _DimQuery, tier: Tier, slices: Sequence[Slice]) -> Iterator[Tuple]:
+    """The rank classes of one tier, best first, each as (rank prefix, iterator of keys)."""
+    lossless, checkerboard = tier
+    transposed = query.family == CONV_TRANSPOSE
+    groups = itertools.groupby(slices, key=lambda piece: (len(piece[0]), "kernel_size" in piece[0]))
+    for (changes, kernel_changed), group in groups:
+        members = list(group)
+        for op_zero in (True, False) if transposed else (None,):
+            for dilated in (False, True):
+                prefix = (
+                    not lossless,
+                    bool(checkerboard),
+                    changes,
+                    kernel_changed,
+                    op_zero is False,
+                    dilated,
+                )
+                yield prefix, _class_keys(query, members, lossless, checkerboard, op_zero, dilated)
+
+
+def _criteria_runs(query: _DimQuery, **criteria: Optional[bool]) -> Iterator[Run]:
+    """The runs of every (stride, dilation), with one side of some criteria (as ``_runs``)."""
+    kernels = _kernel_range(query)
+    if kernels[0] > kernels[1]:
+        return
+    fixed = dict(query.fixed)
+    padding, output_padding = fixed.get("padding"), fixed.get("output_padding")
+    dilations = _dilations(query)
+    if criteria.get("checkerboard") is False:
+        dilations = [d for d in dilations if d == 1]
+    for stride in _strides(query):
+        for dilation in dilations:
+            yield from _runs(query, stride, dilation, kernels, padding, output_padding, **criteria)
+
+
+def _count(query: _DimQuery, **criteria: Optional[bool]) -> int:
+    """How many solutions the dim has (with one side of some criteria, as ``_runs``)."""
+    return sum(_run_count(run) for run in _criteria_runs(query, **criteria))
+
+
+def _tier_exists(query: _DimQuery, tier: Tier) -> bool:
+    """Whether any solution is in ``tier``: the first run found says so."""
+    lossless, checkerboard = tier
+    if checkerboard is None:
+        return any(_criteria_runs(query, lossless=lossless))
+    if not checkerboard:
+        return any(_criteria_runs(query, lossless=lossless, checkerboard=False))
+    # Checkerboard: any solution of the tier that is not checkerboard-free.
+    return _count(query, lossless=lossless) > _count(query, lossless=lossless, checkerboard=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _tier_counts(query: _DimQuery) -> Dict[Tier, int]:
+    """Solutions per rank tier, counted in closed form."""
+    total = _count(query)
+    lossless = _count(query, lossless=True)
+    if query.family != CONV_TRANSPOSE:
+        return {(True, None): lossless, (False, None): total - lossless}
+    free = _count(query, checkerboard=False)
+    free_lossless = _count(query, lossless=True, checkerboard=False)
+    return {
+        (True, False): free_lossless,
+        (True, True): lossless - free_lossless,
+        (False, False): free - free_lossless,
+        (False, True): total - lossless - free + free_lossless,
+    }
+
+
+def _ranked(query: _DimQuery) -> Iterator[DimSolution]:
+    """Every solution, best first (CONTRACT.md section 5): rank class by rank class, each a
+    merge in (kernel_size, stride, dilation, output_padding, ignored inputs, padding) order."""
+    slices = _slices(query)
+    for tier in _tiers(query):
+        if not _tier_exists(query, tier):
+            continue
+        for _, keys in _tier_classes(query, tier, slices):
+            for kernel, stride, dilation, output_padding, _, padding in keys:
+                yield _solution(query, kernel, stride, dilation, padding, output_padding)
+
+
+def _solution(
+    query: _DimQuery, kernel: int, stride: int, dilation: int, padding: int, output_padding: int
+) -> DimSolution:
+    """The solution with its warnings, confirmed with the forward formula."""
     family = query.family
     transposed = family == CONV_TRANSPOSE
     size_in, size_out = query.size_in, query.size_out
-    fixed = dict(query.fixed)
-    fixed_padding = fixed.get("padding")
-    fixed_output_padding = fixed.get("output_padding")
-    current = dict(query.current) if query.current is not None else None
-    kernels, strides, dilations = _choices(query)
-    forward = (
-        formulas.conv_transpose_out
-        if transposed
-        else formulas.conv_out if family == CONV else formulas.pool_out
-    )
-    crops_input = formulas.crops_input
-    keyed = []
-    for dilation in dilations:
-        for kernel in kernels:
-            span = formulas.effective_kernel(kernel, dilation)
-            reach = span - 1
-            for stride in strides:
-                if transposed:
-                    base = (size_in - 1) * stride + span
-                    limit = max(stride, dilation)
-                    if fixed_output_padding is not None:
-                        choices = [fixed_output_padding] if fixed_output_padding < limit else []
-                    else:
-                        choices = range(limit)
-                    candidates = []
-                    for output_padding in choices:
-                        twice = base + output_padding - size_out
-                        if twice >= 0 and not twice & 1:
-                            if fixed_padding is None or twice >> 1 == fixed_padding:
-                                candidates.append((twice >> 1, output_padding))
-                else:
-                    low = (size_out - 1) * stride + span - size_in  # the least 2*padding
-                    first = max(0, (low + 1) // 2)
-                    last = (low + stride - 1) // 2
-                    if family != CONV:
-                        last = min(last, kernel // 2)
-                    if fixed_padding is not None:
-                        first, last = max(first, fixed_padding), min(last, fixed_padding)
-                    candidates = [(padding, None) for padding in range(first, last + 1)]
-                if not candidates:
-                    continue
-                holes = formulas.leaves_holes(kernel, stride, dilation)
-                # Checkerboard artifacts come from the uneven overlap of a *transposed*
-                # convolution's scattered kernels; a convolution or pool computes each output
-                # from one full window, so ranking criterion (2) does not apply to them.
-                checkerboard = transposed and not formulas.is_checkerboard_free(
-                    kernel, stride, dilation
+    span = formulas.effective_kernel(kernel, dilation)
+    reach = span - 1
+    if transposed:
+        produced = formulas.conv_transpose_out(
+            size_in, kernel, stride, padding, output_padding, dilation
+        )
+    elif family == CONV:
+        produced = formulas.conv_out(size_in, kernel, stride, padding, dilation)
+    else:
+        produced = formulas.pool_out(size_in, kernel, stride, padding, dilation, False)
+    if produced != size_out:  # the closed form is wrong: never return it
+        raise AssertionError(
+            f"solver inversion disagrees with the formula for {family}"
+            f" {size_in}->{size_out}: k={kernel} s={stride} p={padding}"
+            f" op={output_padding} d={dilation} gives {produced}"
+        )
+    warnings: Tuple[str, ...] = ()
+    if formulas.crops_input(kernel, padding, dilation):
+        warnings = (
+            (
+                (
+                    f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
+                    " border inputs are lost"
                 )
-                shared: Tuple[str, ...] = ()
-                if holes:
-                    shared = (
-                        (
-                            f"leaves holes: stride {stride} > kernel span {span}, some outputs get no input",
-                        )
-                        if transposed
-                        else (f"skips inputs: stride {stride} > kernel span {span}",)
-                    )
-                elif checkerboard:
-                    shared = (
-                        (f"checkerboard: dilation {dilation} spreads the kernel taps unevenly",)
-                        if dilation != 1
-                        else (
-                            f"checkerboard: kernel_size {kernel} is not a multiple of stride {stride}",
-                        )
-                    )
-                for padding, output_padding in candidates:
-                    if transposed:
-                        produced = forward(
-                            size_in, kernel, stride, padding, output_padding, dilation
-                        )
-                    elif family == CONV:
-                        produced = forward(size_in, kernel, stride, padding, dilation)
-                    else:
-                        produced = forward(size_in, kernel, stride, padding, dilation, False)
-                    if produced != size_out:  # the closed form is wrong: never return it
-                        raise AssertionError(
-                            f"solver inversion disagrees with the formula for {family}"
-                            f" {size_in}->{size_out}: k={kernel} s={stride} p={padding}"
-                            f" op={output_padding} d={dilation} gives {produced}"
-                        )
-                    crops = crops_input(kernel, padding, dilation)
-                    warnings = shared
-                    if crops:
-                        warnings = (
-                            (
-                                f"crops input: padding {padding} > dilation*(kernel_size-1) = {reach},"
-                                " border inputs are lost",
-                            )
-                            if transposed
-                            else (
-                                f"output border sees only padding: padding {padding} >"
-                                f" dilation*(kernel_size-1) = {reach}",
-                            )
-                        ) + shared
-                    ignored = 0
-                    if not transposed:
-                        # Trailing inputs no window reaches: the floor division drops them.
-                        ignored = size_in - 1 - ((size_out - 1) * stride - padding + reach)
-                        if ignored > 0:
-                            warnings = warnings + (
-                                f"ignores the last {ignored} input{'s' if ignored > 1 else ''}",
-                            )
-                    solution = _new_solution(
-                        kernel, stride, padding, output_padding, dilation, warnings
-                    )
-                    changes = 0
-                    kernel_changed = False
-                    if current is not None:
-                        changes = sum(
-                            1 for name, value in current.items() if getattr(solution, name) != value
-                        )
-                        # Among equally small edits keep the kernel: its size is the weight's
-                        # shape (checkpoints still load) and the receptive field the author chose.
-                        kernel_changed = kernel != current.get("kernel_size", kernel)
-                    op = output_padding or 0
-                    keyed.append(
-                        (
-                            (
-                                crops or holes,  # (1) lossless first: formulas.is_lossless
-                                checkerboard,  # (2)
-                                changes,  # (3)
-                                kernel_changed,
-                                op != 0,  # (4)
-                                dilation != 1,
-                                kernel,
-                                stride,
-                                dilation,
-                                op,
-                                ignored > 0,  # then: every input read, and the least padding
-                                padding,
-                            ),
-                            solution,
-                        )
-                    )
-    keyed.sort(key=lambda pair: pair[0])
-    return [solution for _, solution in keyed]
+                if transposed
+                else f"output border sees only padding: padding {padding} >"
+                f" dilation*(kernel_size-1) = {reach}"
+            ),
+        )
+    if formulas.leaves_holes(kernel, stride, dilation):
+        warnings += (
+            (f"leaves holes: stride {stride} > kernel span {span}, some outputs get no input",)
+            if transposed
+            else (f"skips inputs: stride {stride} > kernel span {span}",)
+        )
+    # Checkerboard artifacts come from the uneven overlap of a *transposed* convolution's
+    # scattered kernels; a convolution or pool computes each output from one full window, so
+    # ranking criterion (2) does not apply to them.
+    elif transposed and not formulas.is_checkerboard_free(kernel, stride, dilation):
+        warnings += (
+            (f"checkerboard: dilation {dilation} spreads the kernel taps unevenly",)
+            if dilation != 1
+            else (f"checkerboard: kernel_size {kernel} is not a multiple of stride {stride}",)
+        )
+    if not transposed:
+        # Trailing inputs no window reaches: the floor division drops them.
+        ignored = size_in - 1 - ((size_out - 1) * stride - padding + reach)
+        if ignored > 0:
+            warnings += (f"ignores the last {ignored} input{'s' if ignored > 1 else ''}",)
+    return _new_solution(
+        kernel, stride, padding, output_padding if transposed else None, dilation, warnings
+    )
+
+
+class _Solutions(Sequence[DimSolution]):
+    """Every solution of one dim, best first, made only as far as they are read; ``len()``
+    is counted in closed form, so an astronomically long answer costs what is read of it."""
+
+    def __init__(self, query: _DimQuery) -> None:
+        self._query = query
+        self._made: List[DimSolution] = []
+        self._source: Optional[Iterator[DimSolution]] = None
+
+    @property
+    def lossless_count(self) -> int:
+        counts = _tier_counts(self._query)
+        return sum(n for (lossless, _), n in counts.items() if lossless)
+
+    def __len__(self) -> int:
+        return sum(_tier_counts(self._query).values())
+
+    def _make(self, wanted: int) -> None:
+        if self._source is None:
+            self._source = _ranked(self._query)
+        while len(self._made) < wanted:
+            solution = next(self._source, None)
+            if solution is None:
+                return
+            self._made.append(solution)
+
+    @overload
+    def __getitem__(self, index: int) -> DimSolution: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[DimSolution]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.start or 0, index.stop, index.step or 1
+            if step > 0 and start >= 0 and stop is not None and stop >= 0:
+                self._make(stop)  # the common [:n], without counting
+                return self._made[index]
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index >= 0:
+            self._make(index + 1)
+        if not 0 <= index < len(self._made):
+            raise IndexError("solution index out of range")
+        return self._made[index]
+
+    def __iter__(self) -> Iterator[DimSolution]:
+        index = 0
+        while True:
+            self._make(index + 1)
+            if index >= len(self._made):
+                return
+            yield self._made[index]
+            index += 1
+
+    def __bool__(self) -> bool:
+        self._make(1)
+        return bool(self._made)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Solutions) and self._query == other._query:
+            return True
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        # Counted first, then compared only as far as the first difference.
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} solutions of {self._query.size_in} -> {self._query.size_out}>"
 
 
 @functools.lru_cache(maxsize=128)
-def _cached_dim(query: _DimQuery) -> Tuple[DimSolution, ...]:
-    """``check`` asks about the same sizes over and over (every layer of every model); the
-    solutions are immutable, so a repeated dim costs a lookup instead of a solve. A free dim
-    holds about a thousand solutions (~0.5 MB), hence the small cache."""
-    return tuple(_solve_dim(query))
+def _cached_dim(query: _DimQuery) -> _Solutions:
+    """``check`` asks about the same sizes over and over (every layer of every model); a
+    repeated dim costs a lookup, and what was already made of its listing is kept."""
+    return _Solutions(query)
 
 
 # --------------------------------------------------------------------------- reasons
@@ -426,27 +838,26 @@ def _output_range(
             least_op = most_op = fixed["output_padding"]
         else:
             least_op, most_op = 0, limit - 1
-        high = formulas.conv_transpose_out(
-            size_in, kernel, stride, least_padding, most_op, dilation
-        )
+        # Output padding op gives every other size from start0 + op (least padding) down to
+        # end0 + op (most padding), or down to 1 or 2 by parity when the padding is unbounded.
+        start0 = formulas.conv_transpose_out(size_in, kernel, stride, least_padding, 0, dilation)
+        high = start0 + most_op
         if high < 1:
             return None
-        # Each output_padding gives every other size down from its padding-0 output; the least
-        # positive one depends on the parity when the padding can go all the way.
+        first = max(least_op, 1 - start0)  # the least output_padding with a positive start
+        if most_padding == _UNBOUNDED:
+            odd = first < most_op or (start0 + first) % 2 == 1
+            return (1 if odd else 2, high)
+        end0 = formulas.conv_transpose_out(size_in, kernel, stride, int(most_padding), 0, dilation)
         lows = []
-        for output_padding in range(least_op, most_op + 1):
-            start = formulas.conv_transpose_out(
-                size_in, kernel, stride, least_padding, output_padding, dilation
-            )
-            if start < 1:
-                continue
-            if most_padding == _UNBOUNDED:
-                lows.append(2 - start % 2)
-            else:
-                end = formulas.conv_transpose_out(
-                    size_in, kernel, stride, int(most_padding), output_padding, dilation
-                )
-                lows.append(end if end >= 1 else 2 - start % 2)
+        positive = max(first, 1 - end0)  # from here on the most padding leaves a positive size
+        if positive <= most_op:
+            lows.append(end0 + positive)
+        below = min(most_op, positive - 1) - first + 1  # those whose sizes run down past 1
+        if below >= 2:
+            lows.append(1)
+        elif below == 1:
+            lows.append(2 - (start0 + first) % 2)
         return (min(lows), high)
     # A conv/pool window must fit the padded input: padding >= ceil((span - in) / 2).
     least_padding = max(
@@ -458,6 +869,95 @@ def _output_range(
     if most_padding == _UNBOUNDED:
         return (low, _UNBOUNDED)
     return (low, formulas.conv_out(size_in, kernel, stride, int(most_padding), dilation))
+
+
+#: Up to this many kernel sizes, ``_kernel_extremes`` evaluates every one; past it only the
+#: sizes where an extreme can be (tests lower it to check the two agree).
+ALL_KERNELS_UP_TO = 24
+
+
+def _kernel_extremes(
+    family: str,
+    size_in: int,
+    kernels: Tuple[int, int],
+    stride: int,
+    dilation: int,
+    fixed: Mapping[str, int],
+    lossless: bool,
+) -> Optional[Tuple[float, float]]:
+    """Least and greatest output over every kernel size in ``kernels`` (``_output_range``)."""
+    low, high = kernels
+    if high - low < ALL_KERNELS_UP_TO:
+        candidates: Sequence[int] = range(low, high + 1)
+    else:
+        candidates = sorted(
+            _extreme_kernels(family, size_in, kernels, stride, dilation, fixed, lossless)
+        )
+    found = [
+        reached
+        for kernel in candidates
+        for reached in [_output_range(family, size_in, kernel, stride, dilation, fixed, lossless)]
+        if reached is not None
+    ]
+    if not found:
+        return None
+    return min(r[0] for r in found), max(r[1] for r in found)
+
+
+def _extreme_kernels(
+    family: str,
+    size_in: int,
+    kernels: Tuple[int, int],
+    stride: int,
+    dilation: int,
+    fixed: Mapping[str, int],
+    lossless: bool,
+) -> Set[int]:
+    """The kernel sizes where ``_output_range`` can be least or greatest: the first and last
+    admissible kernel size of each parity.
+
+    Within one parity of the kernel size both ends of the range are monotone in it: the reach
+    grows by an even step, so the sizes change monotonically, and where a formula changes regime
+    (the least padding starts to grow, a transposed output runs down past 1 and is then set by
+    parity) the parity keeps the new values on the same side. The admissible kernel sizes of one
+    parity are an interval: each condition of ``_output_range`` is a bound on them.
+    """
+    low, high = kernels
+    padding = fixed.get("padding")
+    pool = family in (MAX_POOL, AVG_POOL)
+    lower = [low]  # the admissible kernel sizes are at least each of these...
+    upper = {0: [high], 1: [high]}  # ...and at most these, per parity
+    if lossless:
+        lower.append((stride + dilation - 2) // dilation + 1)  # no holes
+    if padding is not None:
+        if pool:
+            lower.append(2 * padding)  # padding <= kernel_size // 2
+        elif lossless:
+            lower.append(-(-padding // dilation) + 1)  # padding <= dilation*(kernel_size-1)
+    if family == CONV_TRANSPOSE:
+        limit = max(stride, dilation)
+        output_padding = fixed.get("output_padding")
+        if output_padding is not None and output_padding >= limit:
+            return set()
+        most_op = limit - 1 if output_padding is None else output_padding
+        # The greatest output, at the least padding, must be positive.
+        need = 2 * (padding or 0) - most_op - (size_in - 1) * stride
+        lower.append(1 - (-need // dilation))
+    elif padding is not None:  # the window must fit: ceil((span - in)/2) <= padding
+        upper[0].append(1 + (2 * padding + size_in - 1) // dilation)
+        upper[1].append(1 + (2 * padding + size_in - 1) // dilation)
+    elif pool and dilation > 1:  # the least padding the window needs within kernel_size // 2
+        upper[0].append((size_in + dilation - 1) // (dilation - 1))
+        upper[1].append(1 + (size_in - 1) // (dilation - 1))
+    candidates: Set[int] = set()
+    least = max(lower)
+    for parity in (0, 1):
+        first = least + (parity - least) % 2
+        last = min(upper[parity])
+        last -= (last - parity) % 2
+        if first <= last:
+            candidates.update((first, last))
+    return candidates
 
 
 def _format_ratio(value: Fraction) -> str:
@@ -474,17 +974,18 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
     family = query.family
     size_in, size_out = query.size_in, query.size_out
     fixed = dict(query.fixed)
-    kernels, strides, dilations = _choices(query)
+    kernels = _kernel_range(query)
+    any_kernel = kernels[0] <= kernels[1]
+    strides, dilations = _strides(query), _dilations(query)
     lossless = any_exact
     per_stride: Dict[int, Tuple[float, float]] = {}
-    for stride in strides:
-        for kernel in kernels:
-            for dilation in dilations:
-                found = _output_range(family, size_in, kernel, stride, dilation, fixed, lossless)
-                if found is None:
-                    continue
-                low, high = per_stride.get(stride, found)
-                per_stride[stride] = (min(low, found[0]), max(high, found[1]))
+    for stride in strides if any_kernel else ():
+        for dilation in dilations:
+            found = _kernel_extremes(family, size_in, kernels, stride, dilation, fixed, lossless)
+            if found is None:
+                continue
+            low, high = per_stride.get(stride, found)
+            per_stride[stride] = (min(low, found[0]), max(high, found[1]))
     # The stride is named in every sentence; other pinned parameters are worth repeating.
     pinned = ", ".join(f"{name}={value}" for name, value in query.fixed if name != "stride")
     context = f" (with {pinned})" if pinned else ""
@@ -495,7 +996,7 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
             CONV: " without skipped inputs or outputs that see only padding",
         }.get(family, " without skipping inputs")
     parts: List[str] = []
-    if not kernels:
+    if not any_kernel:
         parts.append(f"{layer} needs kernel_size <= the input size {size_in}")
     elif not per_stride:
         parts.append(
@@ -533,10 +1034,9 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
             low = per_stride[s][0]
             at_zero = None
             if lossless and family == CONV_TRANSPOSE and "padding" not in fixed:
-                at_zero = min(
-                    formulas.conv_transpose_out(size_in, k, s, 0, fixed.get("output_padding", 0), d)
-                    for k in kernels
-                    for d in dilations
+                # Without padding the output grows with the kernel and the dilation.
+                at_zero = formulas.conv_transpose_out(
+                    size_in, kernels[0], s, 0, fixed.get("output_padding", 0), min(dilations)
                 )
             if at_zero is not None and at_zero != low:
                 parts.append(
@@ -569,13 +1069,9 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 else f"the largest stride allowed is {max(strides)}"
             )
             parts.append(f"{size_out} needs {words} {int(ratio)}, and {allowed}")
-    if kernels and query.kernel_within_input:
-        wanted = (
-            [fixed["kernel_size"]]
-            if "kernel_size" in fixed
-            else range(1, query.bounds.max_kernel_size + 1)
-        )
-        if any(k > size_in for k in wanted):
+    if any_kernel and query.kernel_within_input:
+        largest = fixed.get("kernel_size", query.bounds.max_kernel_size)
+        if largest > size_in:
             parts.append(f"{layer} also needs kernel_size <= the input size {size_in}")
     reason = "; ".join(parts)
     if not any_exact:
@@ -631,6 +1127,10 @@ def layer_code(
     return f"nn.{layer}({', '.join(args)})"
 
 
+def _first(solutions: Sequence[DimSolution]) -> Optional[DimSolution]:
+    return solutions[0] if solutions else None
+
+
 def _strided_then_adaptive(
     layer: str,
     family: str,
@@ -646,19 +1146,19 @@ def _strided_then_adaptive(
     chosen: List[DimSolution] = []
     reached: List[int] = []
     for query, dim in zip(queries, dims):
-        if dim.solutions and dim.solutions[0].lossless:
-            chosen.append(dim.solutions[0])
+        best_here = _first(dim.solutions)
+        if best_here is not None and best_here.lossless:
+            chosen.append(best_here)
             reached.append(dim.output)
             continue
-        kernels, strides, dilations = _choices(query)
+        kernels = _kernel_range(query)
         fixed = dict(query.fixed)
         ranges = [
             found
-            for kernel in kernels
-            for stride in strides
-            for dilation in dilations
+            for stride in (_strides(query) if kernels[0] <= kernels[1] else ())
+            for dilation in _dilations(query)
             for found in [
-                _output_range(family, query.size_in, kernel, stride, dilation, fixed, True)
+                _kernel_extremes(family, query.size_in, kernels, stride, dilation, fixed, True)
             ]
             if found is not None
         ]
@@ -671,14 +1171,17 @@ def _strided_then_adaptive(
             {
                 size
                 for low, high in ranges
-                for size in range(max(low, first), min(high, query.size_in, max(low, first) + tries - 1) + 1)
+                for size in range(
+                    int(max(low, first)),
+                    int(min(high, query.size_in, max(low, first) + tries - 1)) + 1,
+                )
             }
         )[:tries]
         best = None
         for size in reachable:
-            solutions = _solve_dim(replace(query, size_out=size))
-            if solutions and solutions[0].lossless:
-                best = (size, solutions[0])
+            candidate = _first(_cached_dim(replace(query, size_out=size)))
+            if candidate is not None and candidate.lossless:
+                best = (size, candidate)
                 break
         if best is None:
             return None
@@ -747,9 +1250,7 @@ def _alternatives(
     pool = f"nn.AdaptiveAvgPool{n}d({target})"
     if family == AVG_POOL:
         alternatives.append(
-            Alternative(
-                pool, f"pools to exactly {target} with windows adapted to the size ratio"
-            )
+            Alternative(pool, f"pools to exactly {target} with windows adapted to the size ratio")
         )
         return alternatives
     alternatives.append(
@@ -907,19 +1408,20 @@ def solve(
         queries.append(query)
         if query not in solved:  # equal dims (160x160) are solved once
             solved[query] = _cached_dim(query)
-            solutions = solved[query]
+            best = _first(solved[query])
             reasons[query] = (
-                _reason(query, layer, bool(solutions))
-                if not solutions or not solutions[0].lossless
+                _reason(query, layer, best is not None)
+                if best is None or not best.lossless
                 else None
             )
-        solutions = list(solved[query])
+        solutions = solved[query]
         reason = reasons[query]
         dims.append(DimResult(size_in[axis], size_out[axis], solutions, reason))
 
     recommended = None
-    if all(d.solutions and d.solutions[0].lossless for d in dims):
-        best = _combine(family, dims, written)
+    firsts = [_first(d.solutions) for d in dims]
+    if all(s is not None and s.lossless for s in firsts):
+        best = _combine(family, queries, firsts, written is not None)
         recommended = {name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]}
         if family == AVG_POOL:
             recommended["dilation"] = [1] * n
@@ -929,7 +1431,7 @@ def solve(
                 recommended[name] = list(recommended[name])
 
     alternatives: List[Alternative] = []
-    if any(not d.solutions or not d.solutions[0].lossless for d in dims):
+    if any(s is None or not s.lossless for s in firsts):
         alternatives = _alternatives(layer, family, n, size_in, size_out, in_channels, out_channels)
         if family != CONV_TRANSPOSE and all(o <= i for i, o in zip(size_in, size_out)):
             strided = _strided_then_adaptive(
@@ -947,50 +1449,69 @@ def solve(
         dims=dims,
         recommended=recommended,
         alternatives=alternatives,
+        in_channels=in_channels,
+        out_channels=out_channels,
     )
 
 
+def _tier_of(query: _DimQuery, solution: DimSolution) -> Tier:
+    if query.family != CONV_TRANSPOSE:
+        return (solution.lossless, None)
+    return (solution.lossless, not solution.checkerboard_free)
+
+
+def _first_of_slice(
+    query: _DimQuery, tier: Tier, piece: Slice
+) -> Optional[Tuple[Tuple, DimSolution]]:
+    """The best solution of ``tier`` that changes exactly ``piece``'s names, with its rank key."""
+    for prefix, keys in _tier_classes(query, tier, [piece]):
+        for key in keys:
+            kernel, stride, dilation, output_padding, _, padding = key
+            return prefix + key, _solution(query, kernel, stride, dilation, padding, output_padding)
+    return None
+
+
 def _combine(
-    family: str, dims: List[DimResult], written: Optional[Mapping[str, Tuple[int, ...]]]
+    family: str,
+    queries: List[_DimQuery],
+    firsts: List[DimSolution],
+    with_current: bool,
 ) -> List[DimSolution]:
     """The best solution per dim; with ``current``, the fewest parameter *names* changed overall.
 
     Ranking per dim counts changed values in that dim, but a reader sees a parameter as changed
     when any of its dims changes, so pick the smallest set of parameter names that every dim can
-    stay within, among each dim's solutions of the top lossless/checkerboard tier.
+    stay within, each dim taking its best solution of its top lossless/checkerboard tier that
+    changes nothing else; among equally small sets, the one whose worst dim ranks best.
     """
-    if written is None:
-        return [d.solutions[0] for d in dims]
+    if not with_current:
+        return firsts
+    names = FAMILY_PARAMS[family]  # kernel_size first
+    tiers = [_tier_of(query, best) for query, best in zip(queries, firsts)]
+    found: Dict[Tuple[int, FrozenSet[str]], Optional[Tuple[Tuple, DimSolution]]] = {}
 
-    def tier(solution: DimSolution) -> Tuple[bool, bool]:
-        return (not solution.lossless, family == CONV_TRANSPOSE and not solution.checkerboard_free)
+    def best_within(axis: int, allowed: FrozenSet[str]) -> Optional[Tuple[Tuple, DimSolution]]:
+        best = None
+        for piece in _slices(queries[axis]):
+            if piece[0] <= allowed:
+                if (axis, piece[0]) not in found:
+                    found[axis, piece[0]] = _first_of_slice(queries[axis], tiers[axis], piece)
+                hit = found[axis, piece[0]]
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = hit
+        return best
 
-    names = FAMILY_PARAMS[family]
-    candidates = []
-    for axis, dim in enumerate(dims):
-        top = tier(dim.solutions[0])
-        pool = []
-        for solution in dim.solutions:
-            if tier(solution) != top:
-                break
-            changed = frozenset(
-                name for name, values in written.items() if solution.value(name) != values[axis]
-            )
-            pool.append((changed, solution))
-        candidates.append(pool)
-    best: Optional[Tuple[int, bool, int, frozenset]] = None
-    for mask in range(1 << len(names)):
-        allowed = frozenset(names[i] for i in range(len(names)) if mask >> i & 1)
-        positions = []
-        for pool in candidates:
-            position = next((i for i, (changed, _) in enumerate(pool) if changed <= allowed), None)
-            if position is None:
-                break
-            positions.append(position)
-        else:
-            key = (len(allowed), "kernel_size" in allowed, sum(positions), allowed)
-            if best is None or key[:3] < best[:3]:
-                best = key
-    assert best is not None  # allowing every name always fits
-    best_set = best[3]
-    return [next(s for changed, s in pool if changed <= best_set) for pool in candidates]
+    def level(mask: int) -> Tuple[int, int]:
+        return (bin(mask).count("1"), mask & 1)  # (names changed, kernel_size among them)
+
+    for _, masks in itertools.groupby(sorted(range(1 << len(names)), key=level), key=level):
+        options = []
+        for mask in masks:
+            allowed = frozenset(name for i, name in enumerate(names) if mask >> i & 1)
+            picks = [best_within(axis, allowed) for axis in range(len(queries))]
+            if all(pick is not None for pick in picks):
+                worst_first = sorted((pick[0] for pick in picks), reverse=True)  # type: ignore[index]
+                options.append((worst_first, mask, [pick[1] for pick in picks]))  # type: ignore[index]
+        if options:
+            return min(options, key=lambda option: (option[0], option[1]))[2]
+    return firsts  # not reached: allowing every name keeps each dim's best

@@ -99,11 +99,13 @@ def test_founding_question_json(capsys):
     assert all(set(a) == {"code", "note"} for a in data["alternatives"])
 
 
-def test_json_lists_every_solution_regardless_of_limit(capsys):
+def test_json_lists_every_solution_unless_limited(capsys):
     _, full, _ = run_cli(capsys, "Conv1d", "32", "16", "--format", "json")
     _, limited, _ = run_cli(capsys, "Conv1d", "32", "16", "--format", "json", "--limit", "1")
-    assert json.loads(full) == json.loads(limited)
-    assert len(json.loads(full)["dims"][0]["solutions"]) > 1
+    full_dim, limited_dim = json.loads(full)["dims"][0], json.loads(limited)["dims"][0]
+    assert len(full_dim["solutions"]) == full_dim["count"] > 1
+    assert limited_dim["solutions"] == full_dim["solutions"][:1]
+    assert limited_dim["count"] == full_dim["count"]
 
 
 def test_conv_and_pool_json_have_no_output_padding(capsys):
@@ -168,7 +170,7 @@ def test_bounds_options_limit_the_search(capsys):
     "argv",
     [
         ["Conv9d", "1", "1"],
-        ["Conv2d", "10x10", "5"],
+        ["Conv2d", "10x10x10x10x10", "5"],
         ["Conv2d", "10", "5", "--stride", "0"],
         ["Conv2d", "10", "5", "--stride", "1x2x3"],
         ["Conv2d", "10", "5", "--padding", "-1"],

@@ -380,7 +380,15 @@ def test_json_matches_the_contract_schema():
         if layer.startswith("ConvTranspose"):
             keys.add("output_padding")
         for dim in data["dims"]:
-            assert set(dim) == {"input", "output", "solutions", "reason"}
+            assert set(dim) == {
+                "input", "output", "count", "lossless_count", "solutions", "reason"
+            }
+            # Without a limit the listing is complete, and the counts say so.
+            assert dim["count"] == len(dim["solutions"])
+            assert dim["lossless_count"] == sum(
+                formulas.is_lossless(s["kernel_size"], s["stride"], s["padding"], s["dilation"])
+                for s in dim["solutions"]
+            )
             for solution in dim["solutions"]:
                 assert set(solution) == keys
         if data["recommended"] is not None:
