@@ -1,3 +1,3 @@
-from shapelint.cli import run
+from shapelint.frontends.cli import run
 
 run()

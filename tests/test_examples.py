@@ -17,7 +17,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from shapelint.cli import main  # noqa: E402
+from shapelint.frontends.cli import main  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

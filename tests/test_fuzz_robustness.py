@@ -27,8 +27,8 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from shapelint.analysis import analyze_source, mentions_layers
-from shapelint.cli import main as cli_main
-from shapelint.results import FileResult
+from shapelint.frontends.cli import main as cli_main
+from shapelint.core.results import FileResult
 
 # ---------------------------------------------------------------------------------------------
 # the model files: the acceptance suite's own (tests/models; no third-party source is committed)

@@ -17,7 +17,7 @@ from typing import List
 
 import pytest
 
-from shapelint.cli import main
+from shapelint.frontends.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "data" / "golden"

@@ -28,11 +28,11 @@ from ..core.codes import (
 )
 from ..core.layers import UNKNOWN
 from ..core.shapes import MaybeShape, format_shape, is_known
-from ..options import Options, key_declares
-from ..results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, ModelShapes
+from ..core.options import Options, key_declares
+from ..core.results import SAFE, UNSAFE, Diagnostic, FileResult, Fix, LayerShape, ModelShapes
 from . import suggest
 from .collect import ClassInfo, FileIndex, _is_main_guard, bind_import, dotted_name, index_file, scan_pragmas
-from .declarations import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
+from ..core.shapespec import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma, parse_shape_tuple
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .positions import Positions
 from .prefilter import mentions_layers

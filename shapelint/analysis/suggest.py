@@ -20,7 +20,7 @@ from ..core.layers import POSITIONAL
 from ..core.shapes import MaybeShape, is_known
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
-from ..results import Edit
+from ..core.results import Edit
 from .positions import Positions
 from .propagate import _AS_WRITTEN, Propagator, Step
 from .values import LayerModule, Tensor

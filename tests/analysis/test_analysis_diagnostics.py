@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from shapelint.analysis import analyze_source
 from shapelint.analysis.analyze import apply_edits
-from shapelint.analysis.declarations import parse_cli_shape
-from shapelint.options import Options
+from shapelint.core.shapespec import parse_cli_shape
+from shapelint.core.options import Options
 from support import case_files
 
 

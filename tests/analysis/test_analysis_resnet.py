@@ -16,8 +16,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from shapelint.analysis import analyze_source  # noqa: E402
-from shapelint.analysis.declarations import parse_cli_shape  # noqa: E402
-from shapelint.options import Options  # noqa: E402
+from shapelint.core.shapespec import parse_cli_shape  # noqa: E402
+from shapelint.core.options import Options  # noqa: E402
 
 RESNET = """\
 import torch

@@ -9,7 +9,7 @@ import pytest
 
 from shapelint.analysis import analyze_file, analyze_source, mentions_layers
 from shapelint.analysis.analyze import apply_edits
-from shapelint.results import Edit
+from shapelint.core.results import Edit
 
 BLOCK = '''
 class Block{i}(nn.Module):

@@ -1,4 +1,4 @@
-"""shapelint.analysis.declarations: pragmas, jaxtyping dims strings, CLI and config shapes.
+"""shapelint.core.shapespec: pragmas, jaxtyping dims strings, CLI and config shapes.
 
 jaxtyping itself is the oracle for the dims strings: which strings it accepts when an annotation
 is built, how it reads each dim, and whether a tensor satisfies a set of annotations at run time
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from shapelint.analysis.declarations import (
+from shapelint.core.shapespec import (
     DeclarationError,
     ShapeSpec,
     VariadicDim,
@@ -553,7 +553,7 @@ def test_no_torch_or_libcst_import():
         "pkg = types.ModuleType('shapelint.analysis')\n"
         "pkg.__path__ = [os.path.join(shapelint.__path__[0], 'analysis')]\n"
         "sys.modules['shapelint.analysis'] = pkg\n"
-        "import shapelint.analysis.declarations as d\n"
+        "import shapelint.core.shapespec as d\n"
         "d.parse_pragma('# shapelint: input=(1, 2)'); d.parse_jaxtyping_dims('b 2*h')\n"
         "bad = [m for m in ('torch', 'libcst', 'numpy') if m in sys.modules]\n"
         "assert not bad, bad\n"

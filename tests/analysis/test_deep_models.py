@@ -24,7 +24,7 @@ from shapelint.analysis import suggest
 from shapelint.analysis.analyze import FileAnalysis, apply_edits
 from shapelint.analysis.evaluate import MAX_ITERATIONS, MAX_STEPS
 from shapelint.core.codes import ShapeError
-from shapelint.options import Options
+from shapelint.core.options import Options
 
 #: CPU seconds a deep model may take. Generous: the benchmark is the real measurement (8,192
 #: layers take about 2 s); a search quadratic in depth takes minutes.

@@ -22,7 +22,7 @@ from jaxtyping import Float, jaxtyped  # noqa: E402
 from jaxtyping import _array_types as jt  # noqa: E402
 
 from shapelint.analysis import analyze_source  # noqa: E402
-from shapelint.analysis.declarations import (  # noqa: E402
+from shapelint.core.shapespec import (  # noqa: E402
     MAX_SIZE,
     DeclarationError,
     parse_cli_shape,
@@ -31,7 +31,7 @@ from shapelint.analysis.declarations import (  # noqa: E402
     parse_shape_tuple,
     shape_from_config,
 )
-from shapelint.options import Options  # noqa: E402
+from shapelint.core.options import Options  # noqa: E402
 
 from support.cli import run_cli  # noqa: E402
 from support.jaxtyping_oracle import check_against_jaxtyping  # noqa: E402

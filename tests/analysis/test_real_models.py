@@ -208,7 +208,7 @@ def test_annotations_hold_at_run_time(case, torch_traces):
     """The jaxtyping annotations of the models are the ones jaxtyping itself checks at run time
     against PyTorch's tensors, and shapelint's parser reads them the same way."""
     jaxtyping = pytest.importorskip("jaxtyping", reason="the models' annotations are jaxtyping's")
-    from shapelint.analysis.declarations import parse_jaxtyping_dims
+    from shapelint.core.shapespec import parse_jaxtyping_dims
 
     t = torch_traces[case.id]
     annotations = dict(type(t.model).forward.__annotations__)

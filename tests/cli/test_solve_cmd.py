@@ -10,8 +10,8 @@ import warnings
 import pytest
 import torch
 
-from shapelint.cli import main as shapelint_main
-from shapelint.cli.solve_cmd import main
+from shapelint.frontends.cli import main as shapelint_main
+from shapelint.frontends.cli.solve_cmd import main
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -208,7 +208,7 @@ def test_dispatcher_routes_solve(capsys):
 def test_real_command_imports_neither_libcst_nor_torch():
     script = (
         "import sys\n"
-        "from shapelint.cli import main\n"
+        "from shapelint.frontends.cli import main\n"
         "code = main(['solve', 'ConvTranspose3d', '16x160x160', '16x224x224', '--stride', '1x2x2'])\n"
         "assert 'libcst' not in sys.modules, 'libcst imported'\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"

@@ -12,7 +12,7 @@ import warnings
 import pytest
 import torch
 
-from shapelint.cli.solve_cmd import main
+from shapelint.frontends.cli.solve_cmd import main
 from shapelint.core.solver import LISTED_AT_MOST
 
 STRIDE = ["--stride", "1x2x2"]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 MODULES = ["shapelint", "shapelint.core.layers", "shapelint.core.formulas", "shapelint.core.shapes",
-           "shapelint.core.codes", "shapelint.cli"]
+           "shapelint.core.codes", "shapelint.frontends.cli"]
 OPTIONAL = ["shapelint.core.solver", "shapelint.analysis"]
 
 

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shapelint.cli import main as shapelint_main
-from shapelint.cli.solve_cmd import main as solve_main
+from shapelint.frontends.cli import main as shapelint_main
+from shapelint.frontends.cli.solve_cmd import main as solve_main
 from shapelint.core import formulas, solver
 from shapelint.core.solver import LISTED_AT_MOST, Bounds, solve
 from shapelint.core.solver_bounds import LIMITS
@@ -362,7 +362,7 @@ def test_queries_at_the_limits_answer_in_seconds_within_a_gigabyte():
     script = textwrap.dedent(f"""
         import json, resource, sys, time
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-        from shapelint.cli.solve_cmd import main
+        from shapelint.frontends.cli.solve_cmd import main
         codes = []
         for argv in {commands!r}:
             codes.append(main(argv + {limits!r}))

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 import shapelint.analysis as analysis
-from shapelint.cli import main
-from shapelint.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
+from shapelint.frontends.cli import main
+from shapelint.core.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
 
 
 #: The fake engine reaches worker processes only when they are forked (Linux); elsewhere they

@@ -161,7 +161,7 @@ def test_the_lint_path_never_imports_torch(project):
     blocker = (
         "import sys\n"
         "sys.modules['torch'] = None  # any `import torch` now raises ImportError\n"
-        "from shapelint.cli import main\n"
+        "from shapelint.frontends.cli import main\n"
         "sys.exit(main(['check', '--no-cache', 'up.py', 'block.py', 'net.py', '--input', 'Net=1,3,64,64']))\n"
     )
     proc = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, cwd=project)

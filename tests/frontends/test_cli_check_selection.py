@@ -10,8 +10,8 @@ from typing import Dict, List, Optional, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shapelint.cli.check_cmd import layer_cli_selection
-from shapelint.config import ALL_CODES, Config
+from shapelint.frontends.cli.check_cmd import layer_cli_selection
+from shapelint.frontends.config import ALL_CODES, Config
 from shapelint.core.codes import OFF_BY_DEFAULT, PARSE_ERROR
 
 SELECTORS = ["ALL", "SHP", "SHP0", "SHP00", "SHP002", "SHP003", "SHP1", "SHP10", "SHP101", "SHP102",

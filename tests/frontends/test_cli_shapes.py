@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import shapelint.analysis as analysis
-from shapelint.cli import main
-from shapelint.results import Diagnostic, FileResult, LayerShape, ModelShapes
+from shapelint.frontends.cli import main
+from shapelint.core.results import Diagnostic, FileResult, LayerShape, ModelShapes
 
 
 def fake_models(path: str):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shapelint.config import ConfigError, load_config
+from shapelint.frontends.config import ConfigError, load_config
 from shapelint.core.solver_bounds import Bounds
 
 
@@ -328,7 +328,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def test_every_setting_is_documented():
-    from shapelint.config import KNOWN_KEYS
+    from shapelint.frontends.config import KNOWN_KEYS
 
     docs = DOCS.read_text(encoding="utf-8")
     table_keys = set(re.findall(r"^\| `([a-z-]+)` \|", docs, re.MULTILINE))
@@ -354,7 +354,7 @@ from fnmatch import fnmatchcase  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from shapelint.config import glob_to_regex  # noqa: E402
+from shapelint.frontends.config import glob_to_regex  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

@@ -265,8 +265,8 @@ def test_a_variable_bound_to_a_model_is_not_an_unmatched_name(tmp_path):
 
 
 def test_a_key_names_one_file_however_it_is_spelled(tmp_path, monkeypatch):
-    from shapelint.config import load_config
-    from shapelint.options import key_declares
+    from shapelint.frontends.config import load_config
+    from shapelint.core.options import key_declares
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "net.py").write_text("")
@@ -285,8 +285,8 @@ def test_a_key_names_one_file_however_it_is_spelled(tmp_path, monkeypatch):
 def test_flake8_run_settings_load_each_config_once_per_run(tmp_path, monkeypatch):
     import argparse
 
-    from shapelint import config as config_module
-    from shapelint.flake8_plugin import ShapelintPlugin, settings_of
+    from shapelint.frontends import config as config_module
+    from shapelint.frontends.flake8_plugin import ShapelintPlugin, settings_of
 
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -316,7 +316,7 @@ def test_flake8_hands_the_run_settings_to_every_file(tmp_path, monkeypatch, caps
     of the settings file: flake8 passes its options object to each plugin instance."""
     from flake8.main.cli import main as flake8_main
 
-    from shapelint import config as config_module
+    from shapelint.frontends import config as config_module
 
     for name in ("models/a.py", "models/b.py", "scripts/c.py", "d.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from shapelint import runner
-from shapelint.cli import main
-from shapelint.options import Options
+from shapelint.frontends import runner
+from shapelint.frontends.cli import main
+from shapelint.core.options import Options
 
 BROKEN_MODEL = (
     "import torch.nn as nn\n\n"
@@ -105,7 +105,7 @@ def unprivileged_command():
         return None
     prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     try:
-        probe = subprocess.run(prefix + [sys.executable, "-c", "import shapelint.cli"],
+        probe = subprocess.run(prefix + [sys.executable, "-c", "import shapelint.frontends.cli"],
                                cwd="/", capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None

@@ -23,10 +23,10 @@ from typing import Dict, List
 
 import pytest
 
-from shapelint import atomic_write
-from shapelint.cli import check_cmd, main
-from shapelint.fixer import apply_fixes, compiles
-from shapelint.results import Diagnostic, Edit, Fix
+from shapelint.frontends import atomic_write
+from shapelint.frontends.cli import check_cmd, main
+from shapelint.frontends.fixer import apply_fixes, compiles
+from shapelint.core.results import Diagnostic, Edit, Fix
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals, rlimits and links are POSIX")
 
@@ -150,7 +150,7 @@ def assert_old_or_new(directory: Path) -> int:
 
 #: Runs shapelint with O_TMPFILE unavailable: the named temporary file (and its clean-up) is used.
 WITHOUT_O_TMPFILE = [sys.executable, "-c",
-                     "import os, sys; del os.O_TMPFILE; from shapelint.cli import main; "
+                     "import os, sys; del os.O_TMPFILE; from shapelint.frontends.cli import main; "
                      "sys.exit(main(sys.argv[1:]))"]
 
 
@@ -282,7 +282,7 @@ EDITED = "# edited\n# meanwhile\n" + SRC
 
 def test_a_file_changed_after_its_analysis_is_analysed_again_and_fixed(tmp_path, monkeypatch, capsys):
     Path(tmp_path / "m.py").write_text(SRC)
-    from shapelint import runner
+    from shapelint.frontends import runner
 
     real_run = runner.run
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shapelint.fixer import apply_fixes, split_lines, unified_diff
-from shapelint.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from shapelint.frontends.fixer import apply_fixes, split_lines, unified_diff
+from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 
 
 def position(source: str, needle: str, occurrence: int = 0) -> Tuple[int, int]:
@@ -335,7 +335,7 @@ def test_any_text_any_edits_change_only_the_edited_spans(monkeypatch_parses, tex
 @pytest.fixture
 def monkeypatch_parses():
     # Random text is not Python: this property is about positions, not about compiling.
-    import shapelint.fixer as fixer
+    import shapelint.frontends.fixer as fixer
 
     original = fixer.compiles
     fixer.compiles = lambda text: True

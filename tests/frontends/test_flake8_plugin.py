@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import shapelint.analysis as analysis
-from shapelint.flake8_plugin import FIXABLE_SUFFIX, ShapelintPlugin
-from shapelint.results import Diagnostic, Edit, FileResult, Fix
+from shapelint.frontends.flake8_plugin import FIXABLE_SUFFIX, ShapelintPlugin
+from shapelint.core.results import Diagnostic, Edit, FileResult, Fix
 
 flake8_cli = pytest.importorskip("flake8.main.cli")
 
@@ -121,7 +121,7 @@ def test_shape_options_from_the_command_line(engine, capsys):
 
 
 def _spec(text):
-    from shapelint.analysis.declarations import parse_cli_shape
+    from shapelint.core.shapespec import parse_cli_shape
 
     return parse_cli_shape(text)[1]
 
@@ -180,8 +180,8 @@ def test_an_engine_crash_does_not_take_flake8_down(engine, capsys, monkeypatch):
 
 def test_loading_the_plugin_imports_nothing_heavy():
     code = (
-        "import sys, shapelint.flake8_plugin\n"
-        "heavy = [m for m in ('libcst', 'torch', 'shapelint.analysis', 'shapelint.config') if m in sys.modules]\n"
+        "import sys, shapelint.frontends.flake8_plugin\n"
+        "heavy = [m for m in ('libcst', 'torch', 'shapelint.analysis', 'shapelint.frontends.config') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from shapelint.formatters import escape_data, escape_property, render
-from shapelint.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
-from shapelint.rules import RULES_BY_CODE, RULES_DOCS_URL
+from shapelint.frontends.formatters import escape_data, escape_property, render
+from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from shapelint.core.rules import RULES_BY_CODE, RULES_DOCS_URL
 
 PADDING_FIX = Fix(
     message="Set padding=1",
@@ -307,7 +307,7 @@ def test_json_output_of_the_check_command_follows_the_contract(tmp_path):
 
     import jsonschema
 
-    from shapelint.rules import RULES
+    from shapelint.core.rules import RULES
 
     for rule in RULES:
         (tmp_path / f"{rule.code.lower()}.py").write_text(rule.example, encoding="utf-8")

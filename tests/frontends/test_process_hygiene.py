@@ -186,7 +186,7 @@ def test_the_watchdog_ends_a_worker_whose_parent_died_without_a_death_signal(tmp
     # (the main thread never returns) still exits once its parent is gone.
     script = textwrap.dedent("""
         import multiprocessing, os, sys, threading, time
-        from shapelint import runner
+        from shapelint.frontends import runner
 
         def orphan(parent_pid):
             threading.Thread(target=runner._watch_parent, args=(parent_pid, 0.05), daemon=True).start()

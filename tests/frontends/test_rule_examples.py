@@ -13,7 +13,7 @@ from typing import List
 import pytest
 
 from shapelint.core.codes import OFF_BY_DEFAULT
-from shapelint.rules import RULES
+from shapelint.core.rules import RULES
 
 
 _CHECKED: dict = {}

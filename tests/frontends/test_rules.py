@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from shapelint.cli import main as shapelint_main
-from shapelint.cli.rule_cmd import main as rule_main
+from shapelint.frontends.cli import main as shapelint_main
+from shapelint.frontends.cli.rule_cmd import main as rule_main
 from shapelint.core.codes import TITLES
-from shapelint.rules import RULES, RULES_BY_CODE, RULES_DOCS_URL, get_rule, github_anchor, rules_markdown
+from shapelint.core.rules import RULES, RULES_BY_CODE, RULES_DOCS_URL, get_rule, github_anchor, rules_markdown
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -65,13 +65,13 @@ def test_github_anchor():
 
 def test_committed_docs_are_up_to_date():
     assert DOCS.read_text(encoding="utf-8") == rules_markdown(), (
-        "docs/rules.md is stale: run `python -m shapelint.rules > docs/rules.md`"
+        "docs/rules.md is stale: run `python -m shapelint.core.rules > docs/rules.md`"
     )
 
 
 def test_docs_generator_module_prints_the_page():
     out = subprocess.run(
-        [sys.executable, "-m", "shapelint.rules"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "shapelint.core.rules"], capture_output=True, text=True, check=True
     ).stdout
     assert out == rules_markdown()
 
@@ -164,8 +164,8 @@ def test_links_between_docs_pages_resolve():
 def test_output_config_fixer_and_rule_modules_import_light():
     code = (
         "import sys\n"
-        "import shapelint.formatters, shapelint.config, shapelint.fixer, shapelint.rules\n"
-        "import shapelint.cli.rule_cmd\n"
+        "import shapelint.frontends.formatters, shapelint.frontends.config, shapelint.frontends.fixer, shapelint.core.rules\n"
+        "import shapelint.frontends.cli.rule_cmd\n"
         "heavy = [m for m in ('torch', 'libcst', 'jsonschema', 'shapelint.analysis') if m in sys.modules]\n"
         "print(heavy)\n"
     )

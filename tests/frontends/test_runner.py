@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 import shapelint.analysis as analysis
-from shapelint import runner
-from shapelint.options import Options
-from shapelint.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from shapelint.frontends import runner
+from shapelint.core.options import Options
+from shapelint.core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
 
 
 #: The fake engine reaches worker processes only when they are forked (Linux); elsewhere they
@@ -394,7 +394,7 @@ def test_a_dying_worker_does_not_lose_results(engine, tmp_path, monkeypatch):
 
 
 def test_the_settings_key_is_stable_for_equal_declarations():
-    from shapelint.analysis.declarations import parse_cli_shape
+    from shapelint.core.shapespec import parse_cli_shape
 
     def options(text):
         name, spec = parse_cli_shape(text)

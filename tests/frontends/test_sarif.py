@@ -15,9 +15,9 @@ import pytest
 
 from shapelint import __version__
 from shapelint.core.codes import TITLES
-from shapelint.formatters import render
-from shapelint.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
-from shapelint.rules import RULES, RULES_BY_CODE
+from shapelint.frontends.formatters import render
+from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from shapelint.core.rules import RULES, RULES_BY_CODE
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

@@ -62,7 +62,7 @@ def test_check_of_files_without_torch_never_imports_libcst(tmp_path):
         (tmp_path / f"plain{i}.py").write_text("import os\n\nprint(os.getcwd())\n")
     found = _modules_after(
         """
-        from shapelint.cli.check_cmd import main
+        from shapelint.frontends.cli.check_cmd import main
         code = main(["--no-cache", "-j1", "."])
         print("EXIT", code)
         """,
@@ -81,7 +81,7 @@ def test_check_of_a_torch_file_still_analyses_it(tmp_path):
     )
     found = _modules_after(
         """
-        from shapelint.cli.check_cmd import main
+        from shapelint.frontends.cli.check_cmd import main
         print("EXIT", main(["--no-cache", "-j1", "model.py"]))
         """,
         tmp_path,
@@ -97,7 +97,7 @@ def test_check_of_a_torch_file_with_a_fix_never_imports_libcst(tmp_path):
     (tmp_path / "model.py").write_text(TORCH_MODEL)
     found = _modules_after(
         """
-        from shapelint.cli.check_cmd import main
+        from shapelint.frontends.cli.check_cmd import main
         print("EXIT", main(["--no-cache", "-j1", "model.py"]))
         """,
         tmp_path,
@@ -109,7 +109,7 @@ def test_check_of_a_torch_file_with_a_fix_never_imports_libcst(tmp_path):
 def test_flake8_plugin_on_a_file_without_torch_never_imports_libcst(tmp_path):
     found = _modules_after(
         """
-        from shapelint.flake8_plugin import ShapelintPlugin
+        from shapelint.frontends.flake8_plugin import ShapelintPlugin
         plugin = ShapelintPlugin(None, "plain.py", ["import os\\n", "print(os.sep)\\n"])
         print("REPORTED", list(plugin.run()))
         """,
@@ -123,7 +123,7 @@ def test_flake8_plugin_on_a_torch_file_never_imports_libcst(tmp_path):
     found = _modules_after(
         """
         import ast
-        from shapelint.flake8_plugin import ShapelintPlugin
+        from shapelint.frontends.flake8_plugin import ShapelintPlugin
         lines = %r
         plugin = ShapelintPlugin(ast.parse("".join(lines)), "model.py", lines)
         print("REPORTED", [message.split()[0] for _, _, message, _ in plugin.run()])
@@ -138,7 +138,7 @@ def test_flake8_plugin_on_a_torch_file_never_imports_libcst(tmp_path):
 def test_version_loads_only_the_command_dispatcher(tmp_path):
     found = _modules_after(
         """
-        from shapelint.cli import main
+        from shapelint.frontends.cli import main
         try:
             main(["--version"])
         except SystemExit:
@@ -147,14 +147,14 @@ def test_version_loads_only_the_command_dispatcher(tmp_path):
         tmp_path,
     )
     assert found["stdout"].startswith("shapelint ")
-    assert found["modules"] == ["shapelint", "shapelint.cli"]
+    assert found["modules"] == ["shapelint", "shapelint.frontends", "shapelint.frontends.cli"]
 
 
 def test_warm_cache_check_never_loads_the_engine(tmp_path):
     """A re-check after no edit is answered from the cache: no engine, no worker pool."""
     (tmp_path / "model.py").write_text(TORCH_MODEL)
     env_code = "import os\nos.environ['SHAPELINT_CACHE_DIR'] = %r\n" % str(tmp_path / "cache")
-    run = env_code + 'from shapelint.cli.check_cmd import main\nprint("EXIT", main(["model.py"]))\n'
+    run = env_code + 'from shapelint.frontends.cli.check_cmd import main\nprint("EXIT", main(["model.py"]))\n'
     first = _modules_after(run, tmp_path)
     assert "EXIT 1" in first["stdout"] and "shapelint.analysis.analyze" in first["modules"]
     second = _modules_after(run, tmp_path)

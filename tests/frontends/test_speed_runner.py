@@ -8,10 +8,10 @@ from pathlib import Path
 
 import ast
 
-from shapelint import runner
+from shapelint.frontends import runner
 from shapelint.analysis import analyze as analyze_module
-from shapelint.options import Options
-from shapelint.results import Diagnostic, FileResult, LayerShape, ModelShapes
+from shapelint.core.options import Options
+from shapelint.core.results import Diagnostic, FileResult, LayerShape, ModelShapes
 
 MODEL = """import torch
 import torch.nn as nn

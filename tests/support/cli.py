@@ -37,7 +37,7 @@ class CliResult:
 
 def run_cli(*args: str, stdin: Optional[bytes] = None) -> CliResult:
     """``shapelint ARGS``, in-process; ``stdin`` is what ``-`` reads (nothing when None)."""
-    from shapelint.cli import main
+    from shapelint.frontends.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(stdin):

@@ -9,7 +9,7 @@ import torch
 from jaxtyping import Float
 from jaxtyping import _array_types as jt
 
-from shapelint.analysis.declarations import (
+from shapelint.core.shapespec import (
     AnonymousDim,
     DeclarationError,
     FixedDim,

@@ -33,9 +33,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
 
-from .core.codes import OFF_BY_DEFAULT, PARSE_ERROR, TITLES
-from .core.solver_bounds import Bounds
-from .options import Options, split_model_key
+from ..core.codes import OFF_BY_DEFAULT, PARSE_ERROR, TITLES
+from ..core.solver_bounds import Bounds
+from ..core.options import Options, split_model_key
 
 PYPROJECT = "pyproject.toml"
 #: Files that hold the settings at their top level, most preferred first (as ruff's
@@ -498,8 +498,8 @@ class _Reader:
     def shapes(self, key: str, value: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         if not isinstance(value, dict):
             raise self.error(key, f"expected a table of model names to shapes, got {_show(value)}")
-        from .analysis.declarations import DeclarationError, shape_from_config
-        from .core.codes import BAD_DECLARATION
+        from ..core.shapespec import DeclarationError, shape_from_config
+        from ..core.codes import BAD_DECLARATION
 
         parsed: Dict[str, Any] = {}
         for name, shape in value.items():

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import List, Optional
 
-from ..rules import RULES, get_rule
+from ...core.rules import RULES, get_rule
 
 
 class _UsageError(Exception):

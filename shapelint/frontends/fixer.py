@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from .results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 

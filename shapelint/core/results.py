@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from .core.shapes import MaybeShape
+from .shapes import MaybeShape
 
 SAFE = "safe"
 UNSAFE = "unsafe"

@@ -11,9 +11,9 @@ import sys
 from typing import List, Optional
 
 from .. import runner
-from ..core.codes import PARSE_ERROR
-from ..core.shapes import MaybeShape, format_shape
-from ..results import ModelShapes
+from ...core.codes import PARSE_ERROR
+from ...core.shapes import MaybeShape, format_shape
+from ...core.results import ModelShapes
 from .check_cmd import (
     OneLineArgumentParser,
     _jobs,

@@ -10,10 +10,10 @@ from importlib import import_module
 from typing import List, Optional
 
 COMMANDS = {
-    "check": "shapelint.cli.check_cmd",
-    "shapes": "shapelint.cli.shapes_cmd",
-    "solve": "shapelint.cli.solve_cmd",
-    "rule": "shapelint.cli.rule_cmd",
+    "check": "shapelint.frontends.cli.check_cmd",
+    "shapes": "shapelint.frontends.cli.shapes_cmd",
+    "solve": "shapelint.frontends.cli.solve_cmd",
+    "rule": "shapelint.frontends.cli.rule_cmd",
 }
 
 USAGE = """usage: shapelint [check] PATH... [options]

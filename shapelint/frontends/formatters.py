@@ -10,9 +10,9 @@ import os
 from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import quote
 
-from . import __version__
-from .results import SAFE, Diagnostic, Edit
-from .rules import REPOSITORY_URL, RULES, rule_url, unwrap
+from .. import __version__
+from ..core.results import SAFE, Diagnostic, Edit
+from ..core.rules import REPOSITORY_URL, RULES, rule_url, unwrap
 
 FORMATS = ("text", "json", "sarif", "github")
 

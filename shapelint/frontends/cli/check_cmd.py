@@ -14,8 +14,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import runner
-from ..options import key_declares, same_file, split_model_key
-from ..results import SAFE, Diagnostic
+from ...core.options import key_declares, same_file, split_model_key
+from ...core.results import SAFE, Diagnostic
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -54,8 +54,8 @@ def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
     shapes: Dict[str, object] = {}
     if not values:
         return shapes  # without importing the analysis layer: a cache hit needs none
-    from ..analysis.declarations import DeclarationError, parse_cli_shape
-    from ..core.codes import BAD_DECLARATION
+    from ...core.shapespec import DeclarationError, parse_cli_shape
+    from ...core.codes import BAD_DECLARATION
 
     for value in values:
         try:
@@ -253,7 +253,7 @@ def layer_cli_selection(
     import dataclasses
 
     from ..config import ALL_CODES, selector_specificity
-    from ..core.codes import PARSE_ERROR
+    from ...core.codes import PARSE_ERROR
 
     if select is not None:
         return dataclasses.replace(config, select=select, extend_select=extend_select, ignore=ignore)
@@ -389,7 +389,7 @@ def check_stdin_unless_excluded(run: Run, data: bytes) -> runner.FileOutcome:
     """The outcome of checking stdin; clean when the config excludes its ``--stdin-filename``
     (an editor showing diagnostics in a file the project excludes is what flake8 would not)."""
     if run.config.is_excluded(run.stdin_path):
-        from ..results import FileResult
+        from ...core.results import FileResult
 
         return runner.FileOutcome(run.stdin_path, FileResult(path=run.stdin_path))
     return runner.check_stdin(data, run.stdin_path, run.options)
@@ -485,7 +485,7 @@ def is_fixable(diagnostic: Diagnostic, unsafe: bool) -> bool:
 
 def statistics(diagnostics: Sequence[Diagnostic], fmt: str, unsafe: bool) -> str:
     """Counts per code, most frequent first, as ``ruff check --statistics`` prints them."""
-    from ..core.codes import TITLES
+    from ...core.codes import TITLES
 
     counts = Counter(d.code for d in diagnostics)
     fixable = {d.code for d in diagnostics if is_fixable(d, unsafe)}
@@ -550,7 +550,7 @@ def fix_files(
     Fixes are computed from, and written only over, exactly the bytes analysed: positions from
     one version of a file applied to another corrupt it (two ``--fix`` runs at once did). A file
     that changed since its analysis is analysed again, once; if it changes again before the
-    write, it is left alone with a warning. Writes are atomic (see :mod:`shapelint.atomic_write`)
+    write, it is left alone with a warning. Writes are atomic (see :mod:`shapelint.frontends.atomic_write`)
     and run on worker threads, which Python never interrupts: on Ctrl-C (KeyboardInterrupt, in
     the main thread) the writes not begun are dropped and those under way finish.
     """

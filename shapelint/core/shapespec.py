@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..core.shapes import Dim, MaybeShape, Shape, format_shape, is_known
+from .shapes import Dim, MaybeShape, Shape, format_shape, is_known
 
 __all__ = [
     "DeclarationError",
@@ -515,7 +515,7 @@ class ShapeSpec:
                 env[key] = tuple(actual)
             return None
         if spec.broadcastable:
-            from ..core.shapes import broadcast
+            from .shapes import broadcast
 
             if broadcast(tuple(actual), bound) is None:
                 return (

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Tuple
 
-from .core.solver_bounds import Bounds
+from .solver_bounds import Bounds
 
 if TYPE_CHECKING:  # the declarations module parses; options only carry its results
-    from .analysis.declarations import ShapeSpec
+    from .shapespec import ShapeSpec
 
 
 @dataclass(frozen=True)

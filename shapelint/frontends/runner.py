@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from . import __version__
-from .options import Options
-from .results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from .. import __version__
+from ..core.options import Options
+from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
 
 #: Directory names never searched when a directory is given: CONTRACT.md section 2's, and the
 #: rest of ruff's default ``exclude``.
@@ -416,8 +416,8 @@ def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
 
     The engine is imported only for a file the pre-filter lets through, or that may not be
     Python source at all (binary, badly encoded): that one is SHP001, not silently clean."""
-    from . import analysis
-    from .analysis.prefilter import is_plain_source
+    from .. import analysis
+    from ..analysis.prefilter import is_plain_source
 
     if not analysis.mentions_layers(data) and is_plain_source(data):
         return FileResult(path=path)
@@ -454,7 +454,7 @@ def check_file(path: str, job: Job) -> FileOutcome:
         except OSError:
             if os.path.isdir(path):  # discover() keeps a directory only when it cannot be listed
                 return FileOutcome(path, unreadable_directory(path))
-            from .analysis import analyze_file
+            from ..analysis import analyze_file
 
             return FileOutcome(path, analyze_file(path, job.options))
         cache = Cache(job.cache_dir, job.settings_key) if job.cache_dir else None
@@ -473,7 +473,7 @@ def check_file(path: str, job: Job) -> FileOutcome:
 
 def unreadable_directory(path: str) -> FileResult:
     """SHP001 on a directory whose files could not be searched, with the system's reason."""
-    from .core.codes import PARSE_ERROR
+    from ..core.codes import PARSE_ERROR
 
     try:
         with os.scandir(path) as entries:
@@ -558,7 +558,7 @@ def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
 def check_text(text: str, path: str, options: Options) -> FileOutcome:
     """Check already decoded source (the text ``--fix`` produced); never raises."""
     try:
-        from . import analysis
+        from .. import analysis
 
         if not analysis.mentions_layers(text.encode("utf-8", "surrogatepass")):
             return FileOutcome(path, FileResult(path=path))
@@ -688,7 +688,7 @@ def _run_parallel(paths: List[str], job: Job, workers: int) -> List[FileOutcome]
 
     # Import the engine before forking, so the workers share it instead of each importing it
     # (the package itself loads only the pre-filter; this lookup loads the engine).
-    from . import analysis
+    from .. import analysis
 
     analysis.analyze_source  # noqa: B018
     if sys.platform == "linux":

@@ -27,7 +27,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__
+from .. import __version__
 
 FIXABLE_SUFFIX = " [*] fixable with shapelint check --fix"
 
@@ -59,7 +59,7 @@ FLAKE8_STDIN_NAMES = ("-", "stdin")
 
 if TYPE_CHECKING:
     from .config import Config
-    from .options import Options
+    from ..core.options import Options
 
 #: (the config and the analysis options for its files, None) or (None, None, the one-line error).
 Settings = Tuple[Optional["Config"], Optional["Options"], Optional[str]]
@@ -93,7 +93,7 @@ class RunSettings:
     def cli_shapes(self) -> Tuple[Any, Optional[str]]:
         """((inputs, outputs), None), or (None, the one-line reason a value is malformed)."""
         if self._cli is None:
-            from .analysis.declarations import DeclarationError, parse_cli_shape
+            from ..core.shapespec import DeclarationError, parse_cli_shape
 
             try:
                 inputs = dict(parse_cli_shape(v) for v in self.input_values)
@@ -157,7 +157,7 @@ class ShapelintPlugin:
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
-        from .core.codes import OFF_BY_DEFAULT  # a table of strings: nothing heavy
+        from ..core.codes import OFF_BY_DEFAULT  # a table of strings: nothing heavy
 
         # As in `shapelint check`: reported once a selection names them (`--select SHP301`).
         option_manager.extend_default_ignore(list(OFF_BY_DEFAULT))
@@ -199,11 +199,11 @@ class ShapelintPlugin:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         source = "".join(self.lines)
         try:
-            from . import analysis
+            from .. import analysis
 
             if not analysis.mentions_layers(source.encode("utf-8", "surrogatepass")):
                 return  # without importing the engine: most files of a project
-            from .core.codes import BAD_DECLARATION
+            from ..core.codes import BAD_DECLARATION
 
             path = self._path()
             config, options, error = self._settings(path)
