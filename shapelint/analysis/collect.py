@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import ast
 
 from ..core.layers import UNKNOWN
+from ..core.text import line_starts
 from .values import ClassRef, ExternalRef, FunctionRef, TorchRef
 
 #: Classes of torch.nn a user class may derive from and still be understood.
@@ -244,15 +245,13 @@ def scan_pragmas(text: str) -> Dict[int, Tuple[int, str, bool]]:
     found: Dict[int, Tuple[int, str, bool]] = {}
     if "shapelint" not in text:
         return found
-    line_starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", text):
-        line_starts.append(match.end())
+    starts = line_starts(text)
     import bisect
 
     for match in _PRAGMA_COMMENT.finditer(text):
         start = match.start()
-        line = bisect.bisect_right(line_starts, start)
-        line_start = line_starts[line - 1]
+        line = bisect.bisect_right(starts, start)
+        line_start = starts[line - 1]
         comment = match.group(0)
         # The comment starts at the first '#' of the pragma's own comment, not one inside code.
         hash_at = comment.rfind("#", 0, comment.find("shapelint") + 1)
@@ -282,18 +281,6 @@ def child_fields(kind: type) -> Tuple[str, ...]:
             fields = tuple(name for name in kind._fields if name not in _SCALAR_FIELDS)
         _FIELDS[kind] = fields
     return fields
-
-
-def iter_children(node: ast.AST):
-    """The direct child nodes of ``node`` (a faster ``ast.iter_child_nodes``)."""
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if type(value) is list:
-            for item in value:
-                if isinstance(item, _AST):
-                    yield item
-        elif isinstance(value, _AST):
-            yield value
 
 
 def _bound_names(scope: ast.AST) -> set:

@@ -8,13 +8,12 @@ columns count characters (ast counts UTF-8 bytes), and ``source`` gives a node's
 from __future__ import annotations
 
 import ast
-import re
 from typing import List, Optional, Tuple
+
+from ..core.text import line_starts, split_lines
 
 Position = Tuple[int, int]
 Range = Tuple[Position, Position]
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -30,7 +29,7 @@ class Positions:
 
     def _line(self, row: int) -> Optional[str]:
         if self._lines is None:
-            self._lines = _LINE_BREAK.split(self._text)
+            self._lines = split_lines(self._text)
         if not 1 <= row <= len(self._lines):
             return None
         return self._lines[row - 1]
@@ -52,10 +51,7 @@ class Positions:
     def _offset(self, row: int, byte_col: int) -> int:
         """0-based character offset in the text of an ast position."""
         if self._starts is None:
-            starts = [0]
-            for match in _LINE_BREAK.finditer(self._text):
-                starts.append(match.end())
-            self._starts = starts
+            self._starts = line_starts(self._text)
         row = min(max(row, 1), len(self._starts))
         return self._starts[row - 1] + self._column(row, byte_col) - 1
 

@@ -9,7 +9,7 @@ call; functions and classes are references to their definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import ast
 
@@ -215,10 +215,6 @@ class ArgumentCapture:
     (the constructor call of an example) with the interpreter's evaluation of each."""
 
 
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
-
-
 def merge_shapes(a: MaybeShape, b: MaybeShape) -> MaybeShape:
     """What is certain about a tensor that is ``a`` on one path and ``b`` on another."""
     if a is None or b is None or len(a) != len(b):
@@ -237,10 +233,3 @@ def merge_values(a: Any, b: Any) -> Any:
         return tuple(merge_values(x, y) for x, y in zip(a, b))
     return UNKNOWN
 
-
-def shapes_in(value: Any) -> List[Tensor]:
-    if isinstance(value, Tensor):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for v in value for t in shapes_in(v)]
-    return []

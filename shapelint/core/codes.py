@@ -1,4 +1,5 @@
-"""Diagnostic codes (CONTRACT.md section 4) and the error the shape rules raise."""
+"""Diagnostic codes (the table in the README and docs/rules.md), their severity, and the error
+the shape rules raise."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ TITLES: Dict[str, str] = {
     CROPS_INPUT: "transposed convolution padding crops more than its kernel covers",
     TRACKING_STOPPED: "shape tracking stops here",
 }
+
+
+
+def severity(code: str) -> str:
+    """``"error"`` for SHP0xx and SHP1xx (a file that cannot be checked, a certain failure or
+    mismatch at run time), ``"warning"`` for SHP2xx and SHP3xx (a valid but poor choice, a note
+    about the analysis), as docs/rules.md says."""
+    return "error" if code.startswith(("SHP0", "SHP1")) else "warning"
+
 
 #: Codes reported only when a selection names them (``--select SHP301``, ``extend-select``):
 #: notes about the analysis itself, not problems of the code.

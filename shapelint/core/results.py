@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from .codes import severity
 from .shapes import MaybeShape
 
 SAFE = "safe"
@@ -48,8 +49,14 @@ class Diagnostic:
     notes: Tuple[str, ...] = ()
 
     @property
-    def is_error(self) -> bool:
-        return self.code.startswith("SHP1") or self.code.startswith("SHP0")
+    def severity(self) -> str:
+        return severity(self.code)
+
+
+def is_fixable(diagnostic: Diagnostic, unsafe: bool = False) -> bool:
+    """Whether ``check --fix`` applies the diagnostic's fix (with ``--unsafe-fixes``: ``unsafe``)."""
+    fix = diagnostic.fix
+    return fix is not None and (fix.applicability == SAFE or (unsafe and fix.applicability == UNSAFE))
 
 
 @dataclass

@@ -35,12 +35,8 @@ class Rule:
     fix: Optional[str] = None
 
     @property
-    def is_error(self) -> bool:
-        return not self.code.startswith(("SHP2", "SHP3"))
-
-    @property
     def severity(self) -> str:
-        return "error" if self.is_error else "warning"
+        return codes.severity(self.code)
 
     @property
     def anchor(self) -> str:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .shapes import Dim, MaybeShape, Shape, format_shape, is_known
+from .text import one_line
 
 __all__ = [
     "DeclarationError",
@@ -70,7 +71,7 @@ class DeclarationError(ValueError):
     """A malformed shape declaration; ``str(e)`` is one line (the SHP002 message)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(" ".join(str(message).split()))
+        super().__init__(one_line(message))
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,8 +310,8 @@ def _element_count_problem(dims: Sequence[SpecDim]) -> Optional[str]:
         count *= size
         if count > MAX_SIZE:
             return (
-                f"the fixed sizes multiply to more than 2**63 - 1 elements, more than a PyTorch "
-                f"tensor can hold"
+                "the fixed sizes multiply to more than 2**63 - 1 elements, more than a PyTorch "
+                "tensor can hold"
             )
     return None
 

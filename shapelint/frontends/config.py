@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Mapping, Optional, Pattern, Sequence, Tuple
 from ..core.codes import OFF_BY_DEFAULT, PARSE_ERROR, TITLES
 from ..core.solver_bounds import Bounds
 from ..core.options import Options, split_model_key
+from ..core.text import one_line
 
 PYPROJECT = "pyproject.toml"
 #: Files that hold the settings at their top level, most preferred first (as ruff's
@@ -368,13 +369,9 @@ def _load_toml(path: str) -> Dict[str, Any]:
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {_one_line(error)}") from None
+        raise ConfigError(f"{path}: invalid TOML: {one_line(error)}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({error.reason})") from None
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
 
 
 def _tool_table(document: Mapping[str, Any]) -> Optional[Any]:
@@ -466,7 +463,7 @@ class _Reader:
         self.prefix = prefix
 
     def error(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.prefix}{key}: {_one_line(problem)}")
+        return ConfigError(f"{self.source}: {self.prefix}{key}: {one_line(problem)}")
 
     def codes(self, key: str, value: Any) -> Tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -28,6 +28,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .. import __version__
+from ..core.text import one_line
 
 FIXABLE_SUFFIX = " [*] fixable with shapelint check --fix"
 
@@ -204,12 +205,13 @@ class ShapelintPlugin:
             if not analysis.mentions_layers(source.encode("utf-8", "surrogatepass")):
                 return  # without importing the engine: most files of a project
             from ..core.codes import BAD_DECLARATION
+            from ..core.results import is_fixable
 
             path = self._path()
             config, options, error = self._settings(path)
             if config is None or options is None:
                 # flake8 messages start with the code; a config shape error already names it inside.
-                text = " ".join(str(error).split()).replace(f"{BAD_DECLARATION} ", "", 1)
+                text = one_line(error).replace(f"{BAD_DECLARATION} ", "", 1)
                 yield 1, 0, f"{BAD_DECLARATION} {text}", type(self)
                 return
             if config.is_excluded(path):
@@ -219,12 +221,12 @@ class ShapelintPlugin:
             diagnostics = analysis.analyze_source(source, path, options, tree=tree).diagnostics
         except Exception as error:  # never take flake8 (and every other plugin's report) down
             print(f"error: internal error in {self.filename}: {type(error).__name__}: "
-                  f"{' '.join(str(error).split())}", file=sys.stderr)
+                  f"{one_line(error)}", file=sys.stderr)
             return
         for diagnostic in diagnostics:
             if not config.is_selected(diagnostic.code, path):
                 continue
             message = f"{diagnostic.code} {diagnostic.message}"
-            if diagnostic.fix is not None and diagnostic.fix.applicability == "safe":
+            if is_fixable(diagnostic):
                 message += FIXABLE_SUFFIX
             yield max(diagnostic.row, 1), max(diagnostic.col - 1, 0), message, type(self)

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import quote
 
 from .. import __version__
-from ..core.results import SAFE, Diagnostic, Edit
+from ..core.results import Diagnostic, Edit, is_fixable
 from ..core.rules import REPOSITORY_URL, RULES, rule_url, unwrap
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -42,11 +42,6 @@ def render(diagnostics: List[Diagnostic], fmt: str, fixed: int = 0) -> str:
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> List[Diagnostic]:
     """By file, then position, then code, as ruff orders its output."""
     return sorted(diagnostics, key=lambda d: (d.path, d.row, d.col, d.code, d.message))
-
-
-def is_fixable(diagnostic: Diagnostic, unsafe: bool = False) -> bool:
-    fix = diagnostic.fix
-    return fix is not None and (unsafe or fix.applicability == SAFE)
 
 
 def full_message(d: Diagnostic) -> str:
@@ -233,7 +228,7 @@ def sarif_log(diagnostics: List[Diagnostic]) -> Dict[str, Any]:
         result: Dict[str, Any] = {"ruleId": d.code}
         if d.code in index:
             result["ruleIndex"] = index[d.code]
-        result["level"] = "error" if d.is_error else "warning"
+        result["level"] = d.severity
         result["message"] = {"text": full_message(d)}
         result["locations"] = [
             {
@@ -306,7 +301,7 @@ def _github_path(path: str) -> str:
 def render_github(diagnostics: List[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
-        command = "error" if d.is_error else "warning"
+        command = d.severity
         properties = ",".join(
             f"{key}={escape_property(str(value))}"
             for key, value in (
@@ -327,7 +322,6 @@ __all__ = [
     "render",
     "sort_diagnostics",
     "summary",
-    "is_fixable",
     "diagnostic_to_json",
     "sarif_log",
     "escape_data",

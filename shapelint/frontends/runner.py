@@ -4,8 +4,8 @@ The front ends (``shapelint check``, ``shapelint shapes``) stay thin: they parse
 :func:`discover` and :func:`run`, and render what comes back.
 
 Nothing here may raise for one bad file: an unreadable or unparsable file is the engine's SHP001
-diagnostic, and any other exception while checking a file becomes an entry in
-:attr:`RunReport.internal_errors` so the remaining files are still checked.
+diagnostic, and any other exception while checking a file becomes an outcome with an ``error``
+(see :func:`internal_errors`) so the remaining files are still checked.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from .. import __version__
 from ..core.options import Options
 from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
 #: Directory names never searched when a directory is given: CONTRACT.md section 2's, and the
 #: rest of ruff's default ``exclude``.
@@ -118,11 +119,6 @@ def noqa_codes(line: str) -> Optional[Tuple[str, ...]]:
     if not codes:
         return ()
     return tuple(code.upper() for code in NOQA_CODE_RE.findall(codes))
-
-
-#: Where Python's tokenizer breaks lines (str.splitlines also breaks at \f, \v, \x1c, \u2028...,
-#: which would shift every row after such a character).
-PHYSICAL_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def is_suppressed(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
@@ -401,16 +397,6 @@ class Job:
     keep_models: bool = True
 
 
-def decode_source(data: bytes) -> str:
-    """Decode Python source as the interpreter does (BOM, PEP 263 cookie, else UTF-8)."""
-    import io
-    import tokenize
-
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
     """The engine's result for one file's bytes, skipping files the pre-filter rejects.
 
@@ -423,7 +409,7 @@ def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
         return FileResult(path=path)
     try:
         source = decode_source(data)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
+    except DECODE_ERRORS:
         # Let the engine word the SHP001 for a bad encoding, from the bytes.
         return analysis.analyze_source(data, path, options)
     return analysis.analyze_source(source, path, options)
@@ -436,9 +422,9 @@ def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
     if isinstance(source, bytes):
         try:
             source = decode_source(source)
-        except (SyntaxError, UnicodeDecodeError, LookupError):
+        except DECODE_ERRORS:
             return result
-    lines = PHYSICAL_LINE_BREAK.split(source)
+    lines = split_lines(source)
     kept = [d for d in result.diagnostics if not is_suppressed(d, lines)]
     if len(kept) == len(result.diagnostics):
         return result
@@ -575,7 +561,7 @@ def format_traceback() -> str:
 
 def describe(error: BaseException) -> str:
     """One line naming the exception, for ``error: internal error in PATH: ...``."""
-    text = " ".join(str(error).split())
+    text = one_line(error)
     name = type(error).__name__
     return f"{name}: {text}" if text else name
 
@@ -596,13 +582,10 @@ def _check_each(paths: Iterable[str], job: Job, trimmer: MemoryTrimmer) -> Itera
 class RunReport:
     outcomes: List[FileOutcome] = field(default_factory=list)
 
-    @property
-    def results(self) -> List[FileResult]:
-        return [o.result for o in self.outcomes if o.result is not None]
 
-    @property
-    def internal_errors(self) -> List[FileOutcome]:
-        return [o for o in self.outcomes if o.error is not None]
+def internal_errors(outcomes: Iterable[FileOutcome]) -> List[FileOutcome]:
+    """The outcomes of files whose check crashed (an engine bug), not those of bad files."""
+    return [o for o in outcomes if o.error is not None]
 
 
 def default_jobs() -> int:
@@ -912,33 +895,3 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
     """The diagnostics to report (``# noqa`` was applied when the file was checked)."""
     kept = [d for d in result.diagnostics if is_selected(d.code, d.path)]
     return sorted(kept, key=lambda d: (d.path, d.row, d.col, d.code))
-
-
-def read_source(path: str) -> Optional[Tuple[str, str]]:
-    """The file's text and the encoding to write it back in, or None when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    return decode_for_rewrite(data)
-
-
-def decode_for_rewrite(data: bytes) -> Optional[Tuple[str, str]]:
-    """Source bytes' text and the encoding to write it back in, or None when they do not decode."""
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        return None
-    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
-        text = text[1:]
-    return text, encoding
-
-
-def iter_diagnostics(results: Iterable[FileResult]) -> Iterable[Diagnostic]:
-    for result in results:
-        yield from result.diagnostics

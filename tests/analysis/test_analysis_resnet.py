@@ -189,7 +189,7 @@ def analyze(source: str, *inputs: str):
 
 
 def errors(result) -> List[tuple]:
-    return [(d.code, d.row, d.message) for d in result.diagnostics if d.is_error]
+    return [(d.code, d.row, d.message) for d in result.diagnostics if d.severity == "error"]
 
 
 def compare(source: str, build: str, shape: Tuple[int, ...], *inputs: str) -> None:
@@ -298,7 +298,7 @@ def test_fc_mutation_with_bottleneck_reports_the_arriving_channels():
     with pytest.raises(RuntimeError):
         torch_shapes(source, "resnet50_small()", (1, 3, 32, 32))
     result = analyze(source, "ResNet=1,3,32,32")
-    found = [d for d in result.diagnostics if d.is_error]
+    found = [d for d in result.diagnostics if d.severity == "error"]
     assert [d.code for d in found] == ["SHP102"], errors(result)
     diagnostic = found[0]
     line = source.splitlines()[diagnostic.row - 1]

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shapelint.frontends.fixer import apply_fixes, split_lines, unified_diff
+from shapelint.core.text import lines_with_ends
+from shapelint.frontends.fixer import apply_fixes, unified_diff
 from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 
 
@@ -294,9 +295,9 @@ def test_unified_diff_applies_with_patch(tmp_path):
     assert target.read_text(encoding="utf-8") == fixed
 
 
-def test_split_lines_only_at_python_line_breaks():
-    assert split_lines("a\r\nb\x0cc\rd\ne") == ["a\r\n", "b\x0cc\r", "d\n", "e"]
-    assert split_lines("") == []
+def test_lines_with_ends_only_at_python_line_breaks():
+    assert lines_with_ends("a\r\nb\x0cc\rd\ne") == ["a\r\n", "b\x0cc\r", "d\n", "e"]
+    assert lines_with_ends("") == []
 
 
 def _row_col(text: str, offset: int) -> Tuple[int, int]:

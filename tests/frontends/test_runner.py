@@ -179,8 +179,8 @@ def test_one_crashing_file_does_not_stop_the_others(engine, tmp_path):
     paths = [write(tmp_path / f"m{i}.py", "nn.X\nBUG\n") for i in range(3)]
     write(tmp_path / "m1.py", "nn.X\nCRASH\n")
     report = runner.run(paths, runner.Job(Options()), jobs=1)
-    assert [o.path for o in report.internal_errors] == [paths[1]]
-    error = report.internal_errors[0]
+    assert [o.path for o in runner.internal_errors(report.outcomes)] == [paths[1]]
+    error = runner.internal_errors(report.outcomes)[0]
     assert error.error == "RuntimeError: engine bug on two lines"  # one line
     assert "Traceback" in error.traceback
     assert [codes(o) for o in report.outcomes if o.result] == [[("SHP101", 2)], [("SHP101", 2)]]
@@ -203,7 +203,7 @@ def test_parallel_results_equal_serial_results(engine, tmp_path):
     assert [(o.path, o.result, o.error) for o in parallel.outcomes] == [
         (o.path, o.result, o.error) for o in serial.outcomes
     ]
-    assert len(parallel.internal_errors) == 1
+    assert len(runner.internal_errors(parallel.outcomes)) == 1
 
 
 def test_few_files_are_checked_in_process():
@@ -333,29 +333,6 @@ def test_find_project_root(tmp_path):
     (tmp_path / "proj" / "pkg" / "deep").mkdir(parents=True)
     (tmp_path / "proj" / "pyproject.toml").write_text("")
     assert runner.find_project_root(str(tmp_path / "proj" / "pkg" / "deep")) == str(tmp_path / "proj")
-
-
-# --------------------------------------------------------------------------------------------
-# Decoding
-
-
-def test_decode_source_follows_pep_263_and_the_bom():
-    assert runner.decode_source(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n").endswith("x = '\xe9'\n")
-    assert runner.decode_source("\ufeffx = 1\n".encode("utf-8")) == "x = 1\n"
-    with pytest.raises((SyntaxError, UnicodeDecodeError)):
-        runner.decode_source(b"x = '\xff'\n")
-    with pytest.raises((SyntaxError, UnicodeDecodeError)):
-        runner.decode_source(b"x = 1\ny = '\xff'\n")
-
-
-def test_read_source_gives_the_encoding_to_write_back(tmp_path):
-    (tmp_path / "a.py").write_bytes(b"# coding: latin-1\nx = '\xe9'\r\n")
-    text, encoding = runner.read_source(str(tmp_path / "a.py"))
-    assert encoding == "iso-8859-1" and text.encode(encoding) == (tmp_path / "a.py").read_bytes()
-    (tmp_path / "b.py").write_bytes(b"\xef\xbb\xbfx = 1\n")
-    text, encoding = runner.read_source(str(tmp_path / "b.py"))
-    assert text == "x = 1\n" and text.encode(encoding) == (tmp_path / "b.py").read_bytes()
-    assert runner.read_source(str(tmp_path / "missing.py")) is None
 
 
 @FORKED_WORKERS

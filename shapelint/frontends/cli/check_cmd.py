@@ -14,8 +14,10 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import runner
+from .usage import OneLineArgumentParser, UsageError, print_error
+from ...core.text import DECODE_ERRORS, decode_for_rewrite, decode_source, one_line
 from ...core.options import key_declares, same_file, split_model_key
-from ...core.results import SAFE, Diagnostic
+from ...core.results import Diagnostic, is_fixable
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -24,25 +26,6 @@ if TYPE_CHECKING:
 MAX_FIX_ROUNDS = 10
 
 FORMATS = ("text", "json", "sarif", "github")
-
-
-class UsageError(Exception):
-    """Bad usage or configuration: reported as one line on stderr, exit status 2."""
-
-
-class OneLineArgumentParser(argparse.ArgumentParser):
-    """argparse, but its errors are a :class:`UsageError` (one line, exit 2), not usage + exit."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
-
-
-def one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
-def print_error(prog: str, message: object) -> None:
-    print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,8 +393,8 @@ def _main(argv: List[str]) -> int:
         data = read_stdin()
         stdin_outcome = check_stdin_unless_excluded(run, data)
         try:
-            stdin_source = runner.decode_source(data)
-        except (SyntaxError, UnicodeDecodeError, LookupError):
+            stdin_source = decode_source(data)
+        except DECODE_ERRORS:
             stdin_source = None
     if files:
         outcomes = runner.run(files, run.job, args.jobs).outcomes
@@ -429,7 +412,7 @@ def _main(argv: List[str]) -> int:
             changed_files += bool(n)
 
     all_outcomes = outcomes + ([stdin_outcome] if stdin_outcome is not None else [])
-    crashed = [o for o in all_outcomes if o.error is not None]
+    crashed = runner.internal_errors(all_outcomes)
     warn_unmatched_declarations(run.declared, all_outcomes, run.config, run.file_args)
     diagnostics: List[Diagnostic] = []
     for outcome in all_outcomes:
@@ -477,10 +460,6 @@ def write(stream, text: str) -> None:
     if text:
         stream.write(text if text.endswith("\n") else text + "\n")
         stream.flush()
-
-
-def is_fixable(diagnostic: Diagnostic, unsafe: bool) -> bool:
-    return diagnostic.fix is not None and (unsafe or diagnostic.fix.applicability == SAFE)
 
 
 def statistics(diagnostics: Sequence[Diagnostic], fmt: str, unsafe: bool) -> str:
@@ -661,7 +640,7 @@ def prepare_fix(run: Run, outcome: runner.FileOutcome, reanalysed: bool):
             return outcome, 0
         outcome = check_bytes(run, path, data)
         reanalysed = True
-    decoded = runner.decode_for_rewrite(data)
+    decoded = decode_for_rewrite(data)
     if decoded is None or outcome.result is None:
         return outcome, 0
     text, encoding = decoded

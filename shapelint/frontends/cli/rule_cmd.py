@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import List, Optional
 
 from ...core.rules import RULES, get_rule
+from .usage import OneLineArgumentParser, UsageError
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    # argparse prints the whole usage and exits itself; the contract wants one line and exit 2.
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def _parser() -> OneLineArgumentParser:
+    parser = OneLineArgumentParser(
         prog="shapelint rule",
         description="Explain a diagnostic code, or list every code when none is given.",
     )
@@ -34,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     try:
         args = _parser().parse_args(argv)
-    except _UsageError as error:
+    except UsageError as error:
         print(f"shapelint rule: {error}", file=sys.stderr)
         return 2
     except SystemExit as done:  # --help

@@ -14,8 +14,8 @@ from .. import runner
 from ...core.codes import PARSE_ERROR
 from ...core.shapes import MaybeShape, format_shape
 from ...core.results import ModelShapes
+from .usage import OneLineArgumentParser
 from .check_cmd import (
-    OneLineArgumentParser,
     _jobs,
     load_config,
     make_job,
@@ -96,7 +96,7 @@ def _main(argv: List[str]) -> int:
     for diagnostic in unreadable:
         print(f"{diagnostic.path}:{diagnostic.row}:{diagnostic.col}: {diagnostic.code} "
               f"{diagnostic.message}", file=sys.stderr)
-    if report_internal_errors([o for o in outcomes if o.error is not None]):
+    if report_internal_errors(runner.internal_errors(outcomes)):
         return 2
     return 1 if unreadable else 0
 

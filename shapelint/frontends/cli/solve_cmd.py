@@ -1,16 +1,14 @@
 """``shapelint solve LAYER IN OUT``: which layer parameters turn one spatial size into another.
 
-Only the pure solver is imported here (no libcst), so the command starts fast.
+Only the pure solver is imported here (not the analysis engine), so the command starts fast.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from dataclasses import dataclass
-from typing import Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from shapelint.core.layers import LAYERS
 from shapelint.core.solver import (
@@ -25,6 +23,7 @@ from shapelint.core.solver import (
     solve,
 )
 from shapelint.core.solver_bounds import LIMITS, Bounds
+from shapelint.frontends.cli.usage import OneLineArgumentParser, UsageError, print_error
 
 PROG = "shapelint solve"
 DEFAULT_LIMIT = 5
@@ -37,16 +36,6 @@ _PARAM_FLAGS = (
     ("dilation", "--dilation", "D"),
 )
 
-
-class UsageError(Exception):
-    """Bad command line: reported on one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 _BOUND_FLAGS = (
     ("max_kernel_size", "--max-kernel-size", "kernel_size", "--kernel-size"),
     ("max_stride", "--max-stride", "stride", "--stride"),
@@ -54,8 +43,8 @@ _BOUND_FLAGS = (
 )
 
 
-def _build_parser() -> _Parser:
-    parser = _Parser(
+def _build_parser() -> OneLineArgumentParser:
+    parser = OneLineArgumentParser(
         prog=PROG,
         usage=f"{PROG} LAYER IN OUT [options]",
         description=(
@@ -456,8 +445,7 @@ def main(argv: List[str]) -> int:
         if problem:
             raise UsageError(problem)
     except (UsageError, SolverError) as error:
-        message = " ".join(str(error).split())  # one line, always
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        print_error(PROG, error)
         return 2
     if args.format == "json":
         data = result.to_json(limit or None)
