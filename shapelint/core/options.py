@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # the declarations module parses; options only carry its resu
 class Options:
     #: Declared shapes by model name: ``"Upsampler"`` or ``"path/to/file.py::Upsampler"``
     #: (a config's paths are absolute, see :meth:`Config.options`; see :func:`key_declares`).
-    #: ``cli_*`` beat pragmas and annotations; ``config_*`` lose to them (CONTRACT.md section 1).
+    #: ``cli_*`` beat pragmas and annotations; ``config_*`` lose to them (the README's
+    #: "Declaring shapes": CLI beats pragma beats jaxtyping beats pyproject beats examples).
     cli_inputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
     cli_outputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
     config_inputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)

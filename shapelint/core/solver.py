@@ -72,7 +72,7 @@ FAMILY_PARAMS: Dict[str, Tuple[str, ...]] = {
     AVG_POOL: ("kernel_size", "stride", "padding"),
 }
 
-#: Layer classes ``solve`` accepts (CONTRACT.md section 2).
+#: Layer classes ``shapelint solve`` accepts on its command line.
 SUPPORTED_LAYERS: Tuple[str, ...] = tuple(
     f"{kind}{n}d" for kind in ("ConvTranspose", "Conv", "MaxPool", "AvgPool") for n in (1, 2, 3)
 )
@@ -180,7 +180,7 @@ class DimResult:
 
     @property
     def lossless(self) -> List[DimSolution]:
-        # Lossless solutions rank first (CONTRACT.md section 5).
+        # Lossless solutions rank first (see _ranked).
         return list(itertools.takewhile(lambda s: s.lossless, self.solutions))
 
     def to_json(self, limit: Optional[int] = None) -> Dict[str, Any]:
@@ -227,8 +227,8 @@ class SolveResult:
         return all(d.solutions for d in self.dims)
 
     def to_json(self, limit: Optional[int] = None) -> Dict[str, Any]:
-        """CONTRACT.md section 3; ``limit`` keeps the best N solutions of each dim (every dim
-        says its ``count`` either way)."""
+        """The JSON of ``shapelint solve --format json`` (docs/output-formats.md); ``limit`` keeps
+        the best N solutions of each dim (every dim says its ``count`` either way)."""
         return {
             "layer": self.layer,
             "input": list(self.input),
@@ -646,8 +646,10 @@ def _tier_counts(query: _DimQuery) -> Dict[Tier, int]:
 
 
 def _ranked(query: _DimQuery) -> Iterator[DimSolution]:
-    """Every solution, best first (CONTRACT.md section 5): rank class by rank class, each a
-    merge in (kernel_size, stride, dilation, output_padding, ignored inputs, padding) order."""
+    """Every solution, best first: lossless (no input cropped, no output position without
+    input) before lossy, then checkerboard-free (``kernel_size % stride == 0``, dilation 1);
+    rank class by rank class, each a merge in (kernel_size, stride, dilation, output_padding,
+    ignored inputs, padding) order."""
     slices = _slices(query)
     for tier in _tiers(query):
         if not _tier_exists(query, tier):

@@ -1,4 +1,4 @@
-"""Search bounds of the solver (CONTRACT.md section 2 defaults) and the most a user may set.
+"""Search bounds of the solver (the defaults of docs/configuration.md) and the most a user may set.
 
 The solver's work grows with ``max_stride * max_dilation`` (a few closed forms per pair) and not
 with ``max_kernel_size`` (kernel sizes are summed in closed form) nor with the number of
@@ -13,7 +13,7 @@ second (about 0.15 s at the limits, 20 MB) and each are above the layers people 
 - dilation 32: DeepLab's atrous rates 6-24; WaveNet-style stacks that double up to 512 choose
   each dilation by design, never by search (pin it, as above).
 
-In ``check`` the bounds also include the values a layer already has (CONTRACT 2): the limits
+In ``check`` the bounds also include, and scale with, the values a layer already has: the limits
 apply to what a user sets (command line, ``[tool.shapelint]``), not to that growth.
 """
 

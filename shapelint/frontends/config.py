@@ -508,7 +508,7 @@ class _Reader:
             try:
                 parsed[name] = shape_from_config(shape)
             except DeclarationError as error:
-                # SHP002 (CONTRACT 4), reported as a configuration error (exit 2, CONTRACT 2).
+                # A malformed shape (SHP002) in the config is a configuration error: exit 2.
                 raise self.error(f"{key}.{_toml_key(name)}",
                                  f"{BAD_DECLARATION} malformed shape declaration: {error}") from None
         return dict(value), parsed

@@ -1,4 +1,4 @@
-"""Output formats of ``shapelint check`` (CONTRACT.md section 3): text, json, sarif, github.
+"""Output formats of ``shapelint check`` (docs/output-formats.md): text, json, sarif, github.
 
 ``render`` takes the diagnostics of a whole run and returns the text to print.
 """
@@ -97,7 +97,7 @@ def _location(row: int, column: int) -> Dict[str, int]:
 
 
 def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
-    """One object of ruff's JSON output schema (CONTRACT.md section 3)."""
+    """One object of ruff's JSON output schema (docs/output-formats.md)."""
     fix: Optional[Dict[str, Any]] = None
     if d.fix is not None:
         fix = {

@@ -23,8 +23,8 @@ from ..core.options import Options
 from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
 from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
-#: Directory names never searched when a directory is given: CONTRACT.md section 2's, and the
-#: rest of ruff's default ``exclude``.
+#: Directory names never searched when a directory is given: ruff's default ``exclude`` (among
+#: them .git, .venv, build and __pycache__), and the cache's own directory.
 DEFAULT_EXCLUDES = frozenset(
     {".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
      ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",

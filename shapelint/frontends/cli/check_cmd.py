@@ -1,6 +1,6 @@
 """``shapelint check PATH...``: report shape problems; ``--fix`` repairs, ``--diff`` shows how.
 
-Exit status (CONTRACT.md section 2, like ruff): 0 nothing reported, 1 diagnostics reported (with
+Exit status (like ruff, as the README says): 0 nothing reported, 1 diagnostics reported (with
 ``--diff``: changes would be made), 2 bad usage, bad configuration or an internal error, always
 with one line on stderr.
 """
@@ -44,7 +44,7 @@ def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
         try:
             name, spec = parse_cli_shape(value)
         except DeclarationError as error:
-            # SHP002 (CONTRACT 4) reported as bad usage (exit 2, CONTRACT 2): the user typed it just now.
+            # A malformed shape (SHP002) on the command line is bad usage (exit 2): the user typed it just now.
             raise UsageError(f"{BAD_DECLARATION} malformed shape declaration in {flag}: {error}") from None
         shapes[name] = spec
     return shapes

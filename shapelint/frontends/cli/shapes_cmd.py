@@ -1,6 +1,7 @@
 """``shapelint shapes PATH...``: the shape after every layer of every model, as inferred statically.
 
-Text is a torchinfo-like table per model; ``--format json`` is CONTRACT.md section 3 ``json (shapes)``.
+Text is a torchinfo-like table per model; ``--format json`` is ``{"models": [...]}``, each model
+with its shapes and those of its layers (:func:`model_json`).
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _main(argv: List[str]) -> int:
 
 
 def shape_json(shape: MaybeShape) -> Optional[list]:
-    """A shape as CONTRACT.md section 3 writes it: int, string (symbolic) or null per dim."""
+    """A shape in JSON: per dim an int (known), a string (a Python expression of the declared
+    symbols) or null (unknown)."""
     return None if shape is None else list(shape)
 
 
