@@ -973,35 +973,43 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
     When no parameter set at all gives it, the ranges are those of every admissible parameter
     set; otherwise those of the lossless ones.
     """
-    family = query.family
-    size_in, size_out = query.size_in, query.size_out
-    fixed = dict(query.fixed)
     kernels = _kernel_range(query)
     any_kernel = kernels[0] <= kernels[1]
-    strides, dilations = _strides(query), _dilations(query)
-    lossless = any_exact
-    per_stride: Dict[int, Tuple[float, float]] = {}
-    for stride in strides if any_kernel else ():
-        for dilation in dilations:
-            found = _kernel_extremes(family, size_in, kernels, stride, dilation, fixed, lossless)
-            if found is None:
-                continue
-            low, high = per_stride.get(stride, found)
-            per_stride[stride] = (min(low, found[0]), max(high, found[1]))
+    if any_kernel:
+        parts = [_reach_sentence(query, kernels, lossless=any_exact)]
+    else:
+        parts = [f"{layer} needs kernel_size <= the input size {query.size_in}"]
+    ratio = _ratio_sentence(query, layer)
+    if ratio is not None:
+        parts.append(ratio)
+    if any_kernel and query.kernel_within_input:
+        largest = dict(query.fixed).get("kernel_size", query.bounds.max_kernel_size)
+        if largest > query.size_in:
+            parts.append(f"{layer} also needs kernel_size <= the input size {query.size_in}")
+    reason = "; ".join(parts)
+    if not any_exact:
+        reason = f"no parameter set within the bounds gives exactly {query.size_out}, lossless or not: {reason}"
+    return reason
+
+
+#: What "lossless" means for each family, as the reasons word it.
+_LOSSLESS_WORDS = {
+    CONV_TRANSPOSE: " without cropping or holes",
+    CONV: " without skipped inputs or outputs that see only padding",
+}
+
+
+def _reach_sentence(query: _DimQuery, kernels: Tuple[int, int], lossless: bool) -> str:
+    """What sizes the input reaches with each stride, set against the size wanted."""
+    size_in, size_out = query.size_in, query.size_out
+    strides = _strides(query)
+    per_stride = _ranges_per_stride(query, kernels, lossless)
     # The stride is named in every sentence; other pinned parameters are worth repeating.
     pinned = ", ".join(f"{name}={value}" for name, value in query.fixed if name != "stride")
     context = f" (with {pinned})" if pinned else ""
-    qualifier = ""
-    if lossless:
-        qualifier = {
-            CONV_TRANSPOSE: " without cropping or holes",
-            CONV: " without skipped inputs or outputs that see only padding",
-        }.get(family, " without skipping inputs")
-    parts: List[str] = []
-    if not any_kernel:
-        parts.append(f"{layer} needs kernel_size <= the input size {size_in}")
-    elif not per_stride:
-        parts.append(
+    qualifier = _LOSSLESS_WORDS.get(query.family, " without skipping inputs") if lossless else ""
+    if not per_stride:
+        return (
             f"with stride {'/'.join(map(str, strides))}{context} every parameter set within the"
             " bounds "
             + (
@@ -1010,75 +1018,92 @@ def _reason(query: _DimQuery, layer: str, any_exact: bool) -> str:
                 else "is rejected by PyTorch"
             )
         )
-    else:
-        inside = sorted(s for s, (lo, hi) in per_stride.items() if lo <= size_out <= hi)
-        below = [s for s, (lo, hi) in per_stride.items() if hi < size_out]
-        above = [s for s, (lo, hi) in per_stride.items() if lo > size_out]
-        if inside:
-
-            def sizes(low: float, high: float) -> str:
-                return f"{low} and up" if high == _UNBOUNDED else f"{low}..{high}"
-
-            reached = ", ".join(f"stride {s} to sizes {sizes(*per_stride[s])}" for s in inside)
-            parts.append(
-                f"{size_in} maps{qualifier} with {reached}{context}, but no parameter set"
-                f" within the bounds gives exactly {size_out}"
-            )
-        elif below and above:
-            s_below = max(below, key=lambda s: (per_stride[s][1], -s))
-            s_above = min(above, key=lambda s: (per_stride[s][0], s))
-            parts.append(
-                f"stride {s_below} maps {size_in} to at most {per_stride[s_below][1]} and stride"
-                f" {s_above} to at least {per_stride[s_above][0]}{qualifier}{context}"
-            )
-        elif above:
-            s = min(above, key=lambda s: (per_stride[s][0], s))
-            low = per_stride[s][0]
-            at_zero = None
-            if lossless and family == CONV_TRANSPOSE and "padding" not in fixed:
-                # Without padding the output grows with the kernel and the dilation.
-                at_zero = formulas.conv_transpose_out(
-                    size_in, kernels[0], s, 0, fixed.get("output_padding", 0), min(dilations)
-                )
-            if at_zero is not None and at_zero != low:
-                parts.append(
-                    f"stride {s} maps {size_in} to at least {at_zero} without cropping"
-                    f" (padding=0) and to at least {low} with the most padding the kernel covers{context}"
-                )
-            else:
-                parts.append(f"stride {s} maps {size_in} to at least {low}{qualifier}{context}")
-        else:
-            s = max(below, key=lambda s: (per_stride[s][1], -s))
-            parts.append(
-                f"stride {s} maps {size_in} to at most {per_stride[s][1]}{qualifier}{context}"
-            )
-    # A lossless strided layer scales a size by about its stride: say when the ratio is no
-    # whole factor the layer can have.
-    upsizing = size_out > size_in
-    if family in (CONV, MAX_POOL, AVG_POOL) and upsizing:
-        parts.append(
-            f"{size_out} is larger than {size_in}, and a {layer} only grows a size by its padding"
+    inside = sorted(s for s, (lo, hi) in per_stride.items() if lo <= size_out <= hi)
+    below = [s for s, (lo, hi) in per_stride.items() if hi < size_out]
+    above = [s for s, (lo, hi) in per_stride.items() if lo > size_out]
+    if inside:
+        reached = ", ".join(f"stride {s} to sizes {_sizes_text(*per_stride[s])}" for s in inside)
+        return (
+            f"{size_in} maps{qualifier} with {reached}{context}, but no parameter set"
+            f" within the bounds gives exactly {size_out}"
         )
-    elif size_out != size_in:
-        ratio = Fraction(size_out, size_in) if upsizing else Fraction(size_in, size_out)
-        words = "a factor of" if upsizing else "a reduction by a factor of"
-        if ratio.denominator != 1:
-            parts.append(f"{size_out} needs {words} {_format_ratio(ratio)}, not an integer")
-        elif int(ratio) not in strides:
-            allowed = (
-                f"the stride is pinned to {strides[0]}"
-                if "stride" in fixed
-                else f"the largest stride allowed is {max(strides)}"
-            )
-            parts.append(f"{size_out} needs {words} {int(ratio)}, and {allowed}")
-    if any_kernel and query.kernel_within_input:
-        largest = fixed.get("kernel_size", query.bounds.max_kernel_size)
-        if largest > size_in:
-            parts.append(f"{layer} also needs kernel_size <= the input size {size_in}")
-    reason = "; ".join(parts)
-    if not any_exact:
-        reason = f"no parameter set within the bounds gives exactly {size_out}, lossless or not: {reason}"
-    return reason
+    if below and above:
+        s_below = max(below, key=lambda s: (per_stride[s][1], -s))
+        s_above = min(above, key=lambda s: (per_stride[s][0], s))
+        return (
+            f"stride {s_below} maps {size_in} to at most {per_stride[s_below][1]} and stride"
+            f" {s_above} to at least {per_stride[s_above][0]}{qualifier}{context}"
+        )
+    if above:
+        s = min(above, key=lambda s: (per_stride[s][0], s))
+        return _too_large_sentence(query, kernels, lossless, s, per_stride[s][0], context, qualifier)
+    s = max(below, key=lambda s: (per_stride[s][1], -s))
+    return f"stride {s} maps {size_in} to at most {per_stride[s][1]}{qualifier}{context}"
+
+
+def _ranges_per_stride(
+    query: _DimQuery, kernels: Tuple[int, int], lossless: bool
+) -> Dict[int, Tuple[float, float]]:
+    """The least and greatest output of each stride over every kernel size and dilation (of
+    the lossless parameter sets only, when ``lossless``); a stride that fits none is absent."""
+    fixed = dict(query.fixed)
+    per_stride: Dict[int, Tuple[float, float]] = {}
+    for stride in _strides(query):
+        for dilation in _dilations(query):
+            found = _kernel_extremes(query.family, query.size_in, kernels, stride, dilation, fixed, lossless)
+            if found is None:
+                continue
+            low, high = per_stride.get(stride, found)
+            per_stride[stride] = (min(low, found[0]), max(high, found[1]))
+    return per_stride
+
+
+def _sizes_text(low: float, high: float) -> str:
+    return f"{low} and up" if high == _UNBOUNDED else f"{low}..{high}"
+
+
+def _too_large_sentence(
+    query: _DimQuery, kernels: Tuple[int, int], lossless: bool, stride: int, low: float,
+    context: str, qualifier: str,
+) -> str:
+    """Even the shortest output of the best stride, ``low``, is longer than the size wanted."""
+    fixed = dict(query.fixed)
+    at_zero = None
+    if lossless and query.family == CONV_TRANSPOSE and "padding" not in fixed:
+        # Without padding the output grows with the kernel and the dilation.
+        at_zero = formulas.conv_transpose_out(
+            query.size_in, kernels[0], stride, 0, fixed.get("output_padding", 0), min(_dilations(query))
+        )
+    if at_zero is not None and at_zero != low:
+        return (
+            f"stride {stride} maps {query.size_in} to at least {at_zero} without cropping"
+            f" (padding=0) and to at least {low} with the most padding the kernel covers{context}"
+        )
+    return f"stride {stride} maps {query.size_in} to at least {low}{qualifier}{context}"
+
+
+def _ratio_sentence(query: _DimQuery, layer: str) -> Optional[str]:
+    """A lossless strided layer scales a size by about its stride: why the ratio of the sizes
+    is no whole factor the layer can have (None when it is, or the sizes are equal)."""
+    size_in, size_out = query.size_in, query.size_out
+    upsizing = size_out > size_in
+    if query.family in (CONV, MAX_POOL, AVG_POOL) and upsizing:
+        return f"{size_out} is larger than {size_in}, and a {layer} only grows a size by its padding"
+    if size_out == size_in:
+        return None
+    ratio = Fraction(size_out, size_in) if upsizing else Fraction(size_in, size_out)
+    words = "a factor of" if upsizing else "a reduction by a factor of"
+    if ratio.denominator != 1:
+        return f"{size_out} needs {words} {_format_ratio(ratio)}, not an integer"
+    strides = _strides(query)
+    if int(ratio) in strides:
+        return None
+    allowed = (
+        f"the stride is pinned to {strides[0]}"
+        if "stride" in dict(query.fixed)
+        else f"the largest stride allowed is {max(strides)}"
+    )
+    return f"{size_out} needs {words} {int(ratio)}, and {allowed}"
 
 
 # --------------------------------------------------------------------------- code
@@ -1353,48 +1378,15 @@ def solve(
     parameter set as written in user code, which makes "fewest changed parameters" a ranking
     criterion. Raises ``SolverError`` for a query that cannot be asked.
     """
-    # The lazy convolutions (no in_channels) are solvable too, for ``check``.
-    if layer not in SUPPORTED_LAYERS and layer not in LAZY_LAYERS:
-        raise SolverError(f"unknown layer {layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}")
-    spec = LAYERS[layer]
-    family = spec.family
-    n = spec.spatial_dims
-    assert family in FAMILY_PARAMS and n is not None
+    family, n = _family_and_dims(layer)
     size_in = _sizes("input", input, n, layer)
     size_out = _sizes("output", output, n, layer)
-    for name in ("max_kernel_size", "max_stride", "max_dilation"):
-        value = getattr(bounds, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SolverError(f"bound {name} must be a positive integer, got {value!r}")
-    for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if count is not None and (
-            isinstance(count, bool) or not isinstance(count, int) or count < 1
-        ):
-            raise SolverError(f"{name} must be a positive integer, got {count!r}")
+    _check_bounds(bounds)
+    _check_channels(in_channels, out_channels)
     pinned = _normalize_params(layer, family, n, fixed, "fixed")
-    written: Optional[Dict[str, Tuple[int, ...]]] = None
-    if current is not None:
-        current = dict(current)
-        if family in (MAX_POOL, AVG_POOL) and current.get("stride") is None:
-            current.pop("stride", None)
-            if current.get("kernel_size") is not None:
-                current["stride"] = current["kernel_size"]  # a pool's stride defaults to its kernel
-        current = {k: v for k, v in current.items() if v is not None}
-        written = _normalize_params(layer, family, n, current, "current")
-        for name in FAMILY_PARAMS[family]:
-            if (
-                name not in written
-                and name != "kernel_size"
-                and not (name == "stride" and family in (MAX_POOL, AVG_POOL))
-            ):
-                written[name] = (1 if name in ("stride", "dilation") else 0,) * n
-
-    dims: List[DimResult] = []
-    queries: List[_DimQuery] = []
-    solved: Dict[_DimQuery, List[DimSolution]] = {}
-    reasons: Dict[_DimQuery, Optional[str]] = {}
-    for axis in range(n):
-        query = _DimQuery(
+    written = None if current is None else _written_params(layer, family, n, current)
+    queries = [
+        _DimQuery(
             family,
             size_in[axis],
             size_out[axis],
@@ -1407,31 +1399,14 @@ def solve(
             bounds,
             kernel_within_input=layer == "AvgPool3d",
         )
-        queries.append(query)
-        if query not in solved:  # equal dims (160x160) are solved once
-            solved[query] = _cached_dim(query)
-            best = _first(solved[query])
-            reasons[query] = (
-                _reason(query, layer, best is not None)
-                if best is None or not best.lossless
-                else None
-            )
-        solutions = solved[query]
-        reason = reasons[query]
-        dims.append(DimResult(size_in[axis], size_out[axis], solutions, reason))
-
-    recommended = None
+        for axis in range(n)
+    ]
+    dims = _solve_dims(layer, queries)
     firsts = [_first(d.solutions) for d in dims]
+    recommended = None
     if all(s is not None and s.lossless for s in firsts):
         best = _combine(family, queries, firsts, written is not None)
-        recommended = {name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]}
-        if family == AVG_POOL:
-            recommended["dilation"] = [1] * n
-        recommended["code"] = layer_code(layer, family, recommended, in_channels, out_channels)
-        for name in list(recommended):
-            if name != "code":
-                recommended[name] = list(recommended[name])
-
+        recommended = _recommended(layer, family, best, in_channels, out_channels)
     alternatives: List[Alternative] = []
     if any(s is None or not s.lossless for s in firsts):
         alternatives = _alternatives(layer, family, n, size_in, size_out, in_channels, out_channels)
@@ -1454,6 +1429,88 @@ def solve(
         in_channels=in_channels,
         out_channels=out_channels,
     )
+
+
+def _family_and_dims(layer: str) -> Tuple[str, int]:
+    # The lazy convolutions (no in_channels) are solvable too, for ``check``.
+    if layer not in SUPPORTED_LAYERS and layer not in LAZY_LAYERS:
+        raise SolverError(f"unknown layer {layer!r}; expected one of {', '.join(SUPPORTED_LAYERS)}")
+    spec = LAYERS[layer]
+    assert spec.family in FAMILY_PARAMS and spec.spatial_dims is not None
+    return spec.family, spec.spatial_dims
+
+
+def _check_bounds(bounds: Bounds) -> None:
+    for name in ("max_kernel_size", "max_stride", "max_dilation"):
+        value = getattr(bounds, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SolverError(f"bound {name} must be a positive integer, got {value!r}")
+
+
+def _check_channels(in_channels: Optional[int], out_channels: Optional[int]) -> None:
+    for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 1
+        ):
+            raise SolverError(f"{name} must be a positive integer, got {count!r}")
+
+
+def _written_params(
+    layer: str, family: str, n: int, current: Mapping[str, ParamValue]
+) -> Dict[str, Tuple[int, ...]]:
+    """The parameters as the user's code has them, defaults included (what "changed" is
+    counted against)."""
+    current = dict(current)
+    if family in (MAX_POOL, AVG_POOL) and current.get("stride") is None:
+        current.pop("stride", None)
+        if current.get("kernel_size") is not None:
+            current["stride"] = current["kernel_size"]  # a pool's stride defaults to its kernel
+    current = {k: v for k, v in current.items() if v is not None}
+    written = _normalize_params(layer, family, n, current, "current")
+    for name in FAMILY_PARAMS[family]:
+        if (
+            name not in written
+            and name != "kernel_size"
+            and not (name == "stride" and family in (MAX_POOL, AVG_POOL))
+        ):
+            written[name] = (1 if name in ("stride", "dilation") else 0,) * n
+    return written
+
+
+def _solve_dims(layer: str, queries: Sequence[_DimQuery]) -> List[DimResult]:
+    """Each dim's solutions, and why none is lossless where that is so."""
+    dims: List[DimResult] = []
+    solved: Dict[_DimQuery, Tuple[Sequence[DimSolution], Optional[str]]] = {}
+    for query in queries:
+        if query not in solved:  # equal dims (160x160) are solved once
+            solutions = _cached_dim(query)
+            best = _first(solutions)
+            reason = (
+                _reason(query, layer, best is not None)
+                if best is None or not best.lossless
+                else None
+            )
+            solved[query] = (solutions, reason)
+        solutions, reason = solved[query]
+        dims.append(DimResult(query.size_in, query.size_out, solutions, reason))
+    return dims
+
+
+def _recommended(
+    layer: str,
+    family: str,
+    best: Sequence[DimSolution],
+    in_channels: Optional[int],
+    out_channels: Optional[int],
+) -> Dict[str, Any]:
+    """The best parameter set, per parameter one value per dim, and its code."""
+    recommended: Dict[str, Any] = {
+        name: [getattr(s, name) for s in best] for name in FAMILY_PARAMS[family]
+    }
+    if family == AVG_POOL:
+        recommended["dilation"] = [1] * len(best)
+    recommended["code"] = layer_code(layer, family, recommended, in_channels, out_channels)
+    return recommended
 
 
 def _tier_of(query: _DimQuery, solution: DimSolution) -> Tier:
