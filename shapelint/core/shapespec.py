@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .shapes import Dim, MaybeShape, Shape, format_shape, is_known
 from .text import one_line
@@ -589,81 +589,93 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
     def bad(reason: str) -> DeclarationError:
         return DeclarationError(f"jaxtyping shape {_show(text)}: {reason}")
 
-    original = elem
     if "," in elem and "(" not in elem:
         raise bad("axes should be separated with spaces, not commas")
     if elem.endswith("#"):
-        raise bad(f"broadcastable axes are written with # at the start, not the end ({original!r})")
+        raise bad(f"broadcastable axes are written with # at the start, not the end ({elem!r})")
     if "..." in elem:
         if elem != "...":
-            raise bad(f"anonymous multiple axes '...' must be used on its own; got {original!r}")
+            raise bad(f"anonymous multiple axes '...' must be used on its own; got {elem!r}")
         return VariadicDim(None)
-    broadcastable = variadic = anonymous = treepath = False
+    body, marks = _split_marks(elem, bad)
+    if len(body) == 0 or body.isidentifier():
+        return _named_axis(body, marks, elem, bad)
+    problem = _int_text_problem(body) if _INT_TEXT.match(body) else None
+    if problem:
+        raise bad(problem)  # `-8`, 320 digits (int() may even refuse over 4,300)
+    try:
+        size = int(body)  # as jaxtyping: what int() reads is a fixed size
+    except ValueError:
+        return _expression_axis(body, marks, elem, bad)
+    return _fixed_axis(size, marks, elem, bad)
+
+
+class _Marks(NamedTuple):
+    """The prefixes of a jaxtyping axis: ``#`` broadcastable, ``*`` variadic (any number of
+    axes), ``_`` anonymous, ``?`` tree-path dependent."""
+
+    broadcastable: bool
+    variadic: bool
+    anonymous: bool
+    treepath: bool
+
+
+_MARKS = {"#": "broadcastable", "*": "variadic", "_": "anonymous", "?": "treepath"}
+
+
+def _split_marks(elem: str, bad) -> Tuple[str, _Marks]:
+    """The axis without its prefixes (each allowed once) and ``name=`` (``rows=3`` is ``3``,
+    as in jaxtyping), and the prefixes found."""
+    original = elem
+    found = set()
     while elem:
-        first = elem[0]
-        if first == "#":
-            if broadcastable:
-                raise bad(f"do not use # twice ({original!r})")
-            broadcastable = True
-            elem = elem[1:]
-        elif first == "*":
-            if variadic:
-                raise bad(f"do not use * twice ({original!r})")
-            variadic = True
-            elem = elem[1:]
-        elif first == "_":
-            if anonymous:
-                raise bad(f"do not use _ twice ({original!r})")
-            anonymous = True
-            elem = elem[1:]
-        elif first == "?":
-            if treepath:
-                raise bad(f"do not use ? twice ({original!r})")
-            treepath = True
+        mark = _MARKS.get(elem[0])
+        if mark is not None:
+            if mark in found:
+                raise bad(f"do not use {elem[0]} twice ({original!r})")
+            found.add(mark)
             elem = elem[1:]
         elif elem.count("=") == 1:
-            elem = elem.split("=")[1]  # `rows=3` is `3`, as in jaxtyping
+            elem = elem.split("=")[1]
         else:
             break
-    if len(elem) == 0 or elem.isidentifier():
-        kind = "named"
-    else:
-        problem = _int_text_problem(elem) if _INT_TEXT.match(elem) else None
-        if problem:
-            raise bad(problem)  # `-8`, 320 digits (int() may even refuse over 4,300)
-        try:
-            size = int(elem)  # as jaxtyping: what int() reads is a fixed size
-        except ValueError:
-            kind = "symbolic"
-        else:
-            kind = "fixed"
-    if kind == "fixed":
-        if variadic:
-            raise bad(f"a fixed axis cannot bind to multiple axes ({original!r})")
-        if anonymous:
-            raise bad(f"a fixed axis cannot be anonymous ({original!r})")
-        if treepath:
-            raise bad(f"a fixed axis cannot have tree-path dependence ({original!r})")
-        return FixedDim(size, broadcastable)
-    if kind == "named":
-        if anonymous:
-            if broadcastable:
-                raise bad(f"an axis cannot be both anonymous and broadcastable ({original!r})")
-            return VariadicDim(None) if variadic else AnonymousDim()
-        if variadic:
-            return VariadicDim(elem, broadcastable)
-        return NamedDim(elem, broadcastable)
-    if anonymous:
+    return elem, _Marks(*(name in found for name in _Marks._fields))
+
+
+def _fixed_axis(size: int, marks: _Marks, original: str, bad) -> SpecDim:
+    if marks.variadic:
+        raise bad(f"a fixed axis cannot bind to multiple axes ({original!r})")
+    if marks.anonymous:
+        raise bad(f"a fixed axis cannot be anonymous ({original!r})")
+    if marks.treepath:
+        raise bad(f"a fixed axis cannot have tree-path dependence ({original!r})")
+    return FixedDim(size, marks.broadcastable)
+
+
+def _named_axis(name: str, marks: _Marks, original: str, bad) -> SpecDim:
+    """A name (or none: a bare ``*`` or ``_``) for one axis or, with ``*``, several."""
+    if marks.anonymous:
+        if marks.broadcastable:
+            raise bad(f"an axis cannot be both anonymous and broadcastable ({original!r})")
+        return VariadicDim(None) if marks.variadic else AnonymousDim()
+    if marks.variadic:
+        return VariadicDim(name, marks.broadcastable)
+    return NamedDim(name, marks.broadcastable)
+
+
+def _expression_axis(elem: str, marks: _Marks, original: str, bad) -> SpecDim:
+    """An expression of names (``2*h``, ``dim-1``)."""
+    if marks.anonymous:
         raise bad(f"an expression axis cannot be anonymous ({original!r})")
-    if variadic:
+    if marks.variadic:
         raise bad(f"an expression cannot stand for multiple axes ({original!r})")
-    if treepath:
+    if marks.treepath:
         raise bad(f"an expression axis cannot have tree-path dependence ({original!r})")
     source = _expression_source(elem, bad)
     problem = _constant_problem(source) if source is not None else None
     if problem:
         raise bad(problem)  # `2-3`, `1.5`, `2**70`: no tensor has that size
-    return SymbolicDim(elem, source, broadcastable)
+    return SymbolicDim(elem, source, broadcastable=marks.broadcastable)
 
 
 def _static_str(node: ast.AST) -> Optional[str]:
