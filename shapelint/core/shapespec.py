@@ -642,13 +642,27 @@ def _split_marks(elem: str, bad) -> Tuple[str, _Marks]:
     return elem, _Marks(*(name in found for name in _Marks._fields))
 
 
+#: The prefixes a kind of axis cannot have, in the order they are reported.
+_FIXED_REFUSES = (
+    ("variadic", "a fixed axis cannot bind to multiple axes"),
+    ("anonymous", "a fixed axis cannot be anonymous"),
+    ("treepath", "a fixed axis cannot have tree-path dependence"),
+)
+_EXPRESSION_REFUSES = (
+    ("anonymous", "an expression axis cannot be anonymous"),
+    ("variadic", "an expression cannot stand for multiple axes"),
+    ("treepath", "an expression axis cannot have tree-path dependence"),
+)
+
+
+def _refuse_marks(marks: _Marks, refused: Sequence[Tuple[str, str]], original: str, bad) -> None:
+    for mark, message in refused:
+        if getattr(marks, mark):
+            raise bad(f"{message} ({original!r})")
+
+
 def _fixed_axis(size: int, marks: _Marks, original: str, bad) -> SpecDim:
-    if marks.variadic:
-        raise bad(f"a fixed axis cannot bind to multiple axes ({original!r})")
-    if marks.anonymous:
-        raise bad(f"a fixed axis cannot be anonymous ({original!r})")
-    if marks.treepath:
-        raise bad(f"a fixed axis cannot have tree-path dependence ({original!r})")
+    _refuse_marks(marks, _FIXED_REFUSES, original, bad)
     return FixedDim(size, marks.broadcastable)
 
 
@@ -665,12 +679,7 @@ def _named_axis(name: str, marks: _Marks, original: str, bad) -> SpecDim:
 
 def _expression_axis(elem: str, marks: _Marks, original: str, bad) -> SpecDim:
     """An expression of names (``2*h``, ``dim-1``)."""
-    if marks.anonymous:
-        raise bad(f"an expression axis cannot be anonymous ({original!r})")
-    if marks.variadic:
-        raise bad(f"an expression cannot stand for multiple axes ({original!r})")
-    if marks.treepath:
-        raise bad(f"an expression axis cannot have tree-path dependence ({original!r})")
+    _refuse_marks(marks, _EXPRESSION_REFUSES, original, bad)
     source = _expression_source(elem, bad)
     problem = _constant_problem(source) if source is not None else None
     if problem:
