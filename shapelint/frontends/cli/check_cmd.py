@@ -279,10 +279,7 @@ def build_parser() -> OneLineArgumentParser:
                         help="code prefixes to report in addition to the selection")
     parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
                         help="code prefixes not to report")
-    parser.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
-                        help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
-    parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
-                        help="expected output shape of a model")
+    add_shape_arguments(parser)
     parser.add_argument("--fix", action="store_true", help="apply safe fixes and report what remains")
     parser.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     parser.add_argument("--diff", action="store_true",
@@ -298,6 +295,14 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--stdin-filename", metavar="PATH",
                         help="the name of the file given on stdin (for messages and config)")
     return parser
+
+
+def add_shape_arguments(parser: OneLineArgumentParser) -> None:
+    """``--input`` and ``--output`` (also of ``shapelint shapes``), read by :func:`parse_shapes`."""
+    parser.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
+                        help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
+    parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
+                        help="expected output shape of a model")
 
 
 def _jobs(text: str) -> int:
@@ -431,16 +436,7 @@ def _main(argv: List[str]) -> int:
     # `--fix -`: the fixed source is the output; what remains goes to stderr (ruff does the same).
     stream = sys.stderr if (args.fix and stdin_outcome is not None and not files) else sys.stdout
     if args.fix and stdin_outcome is not None:
-        if stdin_source is not None:
-            sys.stdout.write(stdin_source)
-        else:  # undecodable: echo it untouched, as an editor expects its buffer back
-            sys.stdout.flush()
-            buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is not None:
-                buffer.write(data)
-            else:
-                sys.stdout.write(data.decode("utf-8", "surrogateescape"))
-        sys.stdout.flush()
+        echo_stdin(stdin_source, data)
     if args.statistics:
         write(stream, statistics(diagnostics, args.format, args.unsafe_fixes))
     else:
@@ -454,6 +450,21 @@ def _main(argv: List[str]) -> int:
     if report_internal_errors(crashed) or run.write_errors:
         return 2
     return 1 if diagnostics and not args.exit_zero else 0
+
+
+def echo_stdin(fixed_source: Optional[str], data: bytes) -> None:
+    """``--fix -``: the fixed source to stdout; bytes that do not decode, untouched (an editor
+    expects its buffer back)."""
+    if fixed_source is not None:
+        sys.stdout.write(fixed_source)
+    else:
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+        else:
+            sys.stdout.write(data.decode("utf-8", "surrogateescape"))
+    sys.stdout.flush()
 
 
 def write(stream, text: str) -> None:

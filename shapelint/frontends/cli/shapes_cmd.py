@@ -18,6 +18,7 @@ from ...core.results import ModelShapes
 from .usage import OneLineArgumentParser
 from .check_cmd import (
     _jobs,
+    add_shape_arguments,
     load_config,
     make_job,
     parse_shapes,
@@ -38,10 +39,7 @@ def build_parser() -> OneLineArgumentParser:
                         help="files or directories (default: .); - reads stdin")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
-    parser.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
-                        help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
-    parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
-                        help="expected output shape of a model")
+    add_shape_arguments(parser)
     parser.add_argument("--config", metavar="FILE",
                         help="settings file (pyproject.toml or shapelint.toml) instead of searching for one")
     parser.add_argument("--stdin-filename", metavar="PATH", help="the name of the file given on stdin")
