@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .shapes import Dim, MaybeShape, Shape, format_shape, is_known
 from .text import one_line
@@ -610,17 +610,12 @@ def _parse_jaxtyping_elem(elem: str, text: str) -> SpecDim:
     return _fixed_axis(size, marks, elem, bad)
 
 
-class _Marks(NamedTuple):
-    """The prefixes of a jaxtyping axis: ``#`` broadcastable, ``*`` variadic (any number of
-    axes), ``_`` anonymous, ``?`` tree-path dependent."""
-
-    broadcastable: bool
-    variadic: bool
-    anonymous: bool
-    treepath: bool
-
-
+#: The prefixes of a jaxtyping axis: ``#`` broadcastable, ``*`` variadic (any number of axes),
+#: ``_`` anonymous, ``?`` tree-path dependent.
 _MARKS = {"#": "broadcastable", "*": "variadic", "_": "anonymous", "?": "treepath"}
+
+#: The names of the prefixes an axis has.
+_Marks = FrozenSet[str]
 
 
 def _split_marks(elem: str, bad) -> Tuple[str, _Marks]:
@@ -639,7 +634,7 @@ def _split_marks(elem: str, bad) -> Tuple[str, _Marks]:
             elem = elem.split("=")[1]
         else:
             break
-    return elem, _Marks(*(name in found for name in _Marks._fields))
+    return elem, frozenset(found)
 
 
 #: The prefixes a kind of axis cannot have, in the order they are reported.
@@ -657,24 +652,25 @@ _EXPRESSION_REFUSES = (
 
 def _refuse_marks(marks: _Marks, refused: Sequence[Tuple[str, str]], original: str, bad) -> None:
     for mark, message in refused:
-        if getattr(marks, mark):
+        if mark in marks:
             raise bad(f"{message} ({original!r})")
 
 
 def _fixed_axis(size: int, marks: _Marks, original: str, bad) -> SpecDim:
     _refuse_marks(marks, _FIXED_REFUSES, original, bad)
-    return FixedDim(size, marks.broadcastable)
+    return FixedDim(size, "broadcastable" in marks)
 
 
 def _named_axis(name: str, marks: _Marks, original: str, bad) -> SpecDim:
     """A name (or none: a bare ``*`` or ``_``) for one axis or, with ``*``, several."""
-    if marks.anonymous:
-        if marks.broadcastable:
+    broadcastable = "broadcastable" in marks
+    if "anonymous" in marks:
+        if broadcastable:
             raise bad(f"an axis cannot be both anonymous and broadcastable ({original!r})")
-        return VariadicDim(None) if marks.variadic else AnonymousDim()
-    if marks.variadic:
-        return VariadicDim(name, marks.broadcastable)
-    return NamedDim(name, marks.broadcastable)
+        return VariadicDim(None) if "variadic" in marks else AnonymousDim()
+    if "variadic" in marks:
+        return VariadicDim(name, broadcastable)
+    return NamedDim(name, broadcastable)
 
 
 def _expression_axis(elem: str, marks: _Marks, original: str, bad) -> SpecDim:
@@ -684,7 +680,7 @@ def _expression_axis(elem: str, marks: _Marks, original: str, bad) -> SpecDim:
     problem = _constant_problem(source) if source is not None else None
     if problem:
         raise bad(problem)  # `2-3`, `1.5`, `2**70`: no tensor has that size
-    return SymbolicDim(elem, source, broadcastable=marks.broadcastable)
+    return SymbolicDim(elem, source, broadcastable="broadcastable" in marks)
 
 
 def _static_str(node: ast.AST) -> Optional[str]:
