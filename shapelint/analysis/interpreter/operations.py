@@ -135,7 +135,7 @@ def _evaluate_class_body(interp: Any, info: ClassInfo) -> None:
     info.attributes_evaluated = True
     node = info.node
     if one_line_suite(node):
-        return  # `class C: x = 1` on one line: never evaluated (as with libcst)
+        return  # `class C: x = 1` on one line is not evaluated (as the analysis always did)
     scope = Scope(interp.globals, {}, info, class_scope=True)
     interp.silent += 1
     try:

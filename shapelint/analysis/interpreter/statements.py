@@ -144,16 +144,10 @@ def _import(interp: Interpreter, node: ast.stmt, scope: Scope) -> Any:
 
 #: The handler of each simple statement that does something; it returns the statement's value.
 SIMPLE_STATEMENTS: Dict[type, Handler] = {
-    ast.Assign: _assign,
+    ast.Assign: _assign, ast.AugAssign: _augmented_assign, ast.AnnAssign: _annotated_assign,
     ast.Expr: _expression,
-    ast.Return: _return,
-    ast.AugAssign: _augmented_assign,
-    ast.AnnAssign: _annotated_assign,
-    ast.Break: _break,
-    ast.Continue: _continue,
-    ast.Raise: _raise,
-    ast.Import: _import,
-    ast.ImportFrom: _import,
+    ast.Return: _return, ast.Break: _break, ast.Continue: _continue, ast.Raise: _raise,
+    ast.Import: _import, ast.ImportFrom: _import,
 }
 
 # --------------------------------------------------------------------------- compound statements
@@ -209,7 +203,12 @@ def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Calla
             outer_writes.extend(writes)
     for receiver, name in writes:
         mark_uncertain(receiver, name)
-    fell = [local for local, outcome in results if outcome == "fell"]
+    _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope)
+
+
+def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope) -> None:
+    """After two paths: the locals of those that fell through, merged into ``scope``; when no
+    path fell through, the return (or abort) of both."""
     if not fell:
         if len(returned) == 2:
             raise ReturnSignal(merge_values(returned[0], returned[1]))
@@ -314,14 +313,11 @@ def _not_run(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
 #: The handler of each compound statement; no pragma check follows them.
 COMPOUND_STATEMENTS: Dict[type, Handler] = {
     ast.If: _if,
-    ast.For: _for,
-    ast.AsyncFor: _for,
+    ast.For: _for, ast.AsyncFor: _for,
     ast.While: _while,
-    ast.With: _with,
-    ast.AsyncWith: _with,
+    ast.With: _with, ast.AsyncWith: _with,
     ast.Try: _try,
-    ast.FunctionDef: _function_def,
-    ast.AsyncFunctionDef: _function_def,
+    ast.FunctionDef: _function_def, ast.AsyncFunctionDef: _function_def,
     ast.ClassDef: _class_def,
     # `match` (Python 3.10+) and `try/except*` (3.11+) where this Python has them.
     **{getattr(ast, name): handler for name, handler in (("Match", _match), ("TryStar", _not_run))
