@@ -79,7 +79,8 @@ class Interpreter(Operations, Calls, Assignment):
         """A call of a torch name: a layer constructor, a functional, a tensor factory."""
         return UNKNOWN
 
-    def call_module(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
+    def call_module(self, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any],
+                    node: Optional[ast.Call]) -> Any:
         """``module(...)``: its forward."""
         return UNKNOWN
 
@@ -87,7 +88,8 @@ class Interpreter(Operations, Calls, Assignment):
         """``tensor.name(...)``; also ``__getitem__`` (indexing) and ``__attr__`` (an attribute)."""
         return UNKNOWN
 
-    def module_method(self, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+    def module_method(self, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any],
+                      node) -> Any:
         """``module.name(...)``; also ``__slice__`` and ``__setitem__`` of containers."""
         return UNKNOWN
 

@@ -112,7 +112,8 @@ def _super(args: List[Any], scope: Scope) -> Any:
 
 
 class Calls:
-    """The calls of the Interpreter: ``call`` dispatches on what is called."""
+    """The calls of the Interpreter (a mixin of it, in ``evaluate.py``, whose state and torch
+    hooks these use): ``call`` dispatches on what is called."""
 
     def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
         if fn is UNKNOWN:
@@ -321,9 +322,9 @@ def _range(interp: Interpreter, args: List[Any], kwargs: Dict[str, Any], node) -
         except (TypeError, ValueError):  # a zero step, more than three arguments
             return value
         if length > MAX_ITERATIONS:
-            interp.note_stop(f"range() of {length:,} items is longer than the {MAX_ITERATIONS:,}"
-                             f" iterations a loop or comprehension is unrolled for, so what is"
-                             f" built or computed from it is unknown")
+            interp.note_stop(f"range() of {length:,} items is longer than the"
+                             f" {MAX_ITERATIONS:,} iterations a loop or comprehension is unrolled"
+                             f" for, so what is built or computed from it is unknown")
     return value
 
 

@@ -34,7 +34,8 @@ _CLASS_ATTRIBUTE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 
 class Operations:
     """The operations of the Interpreter on values: ``value[index]``, ``left op right``,
-    ``value.name`` and ``target.name = value``."""
+    ``value.name`` and ``target.name = value`` (a mixin of the Interpreter, in ``evaluate.py``,
+    whose state and torch hooks these use)."""
 
     def subscript(self, value: Any, index: Any) -> Any:
         if index is UNKNOWN:

@@ -113,9 +113,9 @@ def arithmetic(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return a + b if len(a) + len(b) <= MAX_LENGTH else UNKNOWN
     if isinstance(a, (tuple, list)) and type(a) is type(b) and op is operator.add:
         return a + b if len(a) + len(b) <= MAX_LENGTH else UNKNOWN
-    if isinstance(a, (tuple, list, str)) and isinstance(b, int) and not isinstance(b, bool) and op is operator.mul:
+    if op is operator.mul and isinstance(a, (tuple, list, str)) and _count(b):
         return a * b if 0 <= b <= MAX_ITERATIONS and len(a) * b <= MAX_LENGTH else UNKNOWN
-    if isinstance(b, (tuple, list, str)) and isinstance(a, int) and not isinstance(a, bool) and op is operator.mul:
+    if op is operator.mul and isinstance(b, (tuple, list, str)) and _count(a):
         return b * a if 0 <= a <= MAX_ITERATIONS and len(b) * a <= MAX_LENGTH else UNKNOWN
     if isinstance(a, str) and op is operator.mod:
         try:
@@ -123,6 +123,11 @@ def arithmetic(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         except (TypeError, ValueError):
             return UNKNOWN
     return UNKNOWN
+
+
+def _count(value: Any) -> bool:
+    """An int that may repeat a sequence (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def compare(op: type, left: Any, right: Any) -> Any:

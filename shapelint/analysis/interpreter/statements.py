@@ -29,7 +29,8 @@ Handler = Callable[["Interpreter", Any, Scope], Any]
 
 
 class Assignment:
-    """``target = value`` for every kind of target, as a mixin of the Interpreter."""
+    """``target = value`` for every kind of target (a mixin of the Interpreter, in
+    ``evaluate.py``)."""
 
     def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
         kind = type(target)
@@ -48,9 +49,14 @@ class Assignment:
     def _assign_unpacked(self, elements: List[ast.expr], value: Any, scope: Scope) -> None:
         """``a, *rest, b = value``: each element its item, or UNKNOWN when they do not match."""
         starred = [i for i, e in enumerate(elements) if type(e) is ast.Starred]
-        items = iter_known(value) if not isinstance(value, Tensor) else None
-        if isinstance(value, Tensor) and value.shape is not None and value.shape and isinstance(value.shape[0], int) and not starred:
-            items = [self.subscript(value, i) for i in range(value.shape[0])]
+        if isinstance(value, Tensor):
+            # `a, b = x`: the rows of a tensor whose first dim is a known size.
+            shape = value.shape
+            items = None
+            if shape and isinstance(shape[0], int) and not starred:
+                items = [self.subscript(value, i) for i in range(shape[0])]
+        else:
+            items = iter_known(value)
         if items is not None and not starred and len(items) != len(elements):
             items = None
         if items is not None and starred:
@@ -171,7 +177,8 @@ def _if(interp: Interpreter, node: ast.If, scope: Scope) -> None:
         return
 
     # Undecidable: run both paths silently, keep what they agree on.
-    _run_both(interp, lambda s: interp.exec_block(node.body, s), lambda s: interp.exec_block(orelse, s), scope)
+    _run_both(interp, lambda s: interp.exec_block(node.body, s),
+              lambda s: interp.exec_block(orelse, s), scope)
 
 
 def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Callable[[Scope], None],

@@ -128,7 +128,7 @@ def _b_sorted(args, kwargs):
 
 def builtin_range(args, kwargs):
     """``range(...)`` of at most ``MAX_ITERATIONS`` items (longer ones are unknown)."""
-    if kwargs or not args or not all(isinstance(a, int) and not isinstance(a, bool) or a is True or a is False for a in args):
+    if kwargs or not args or not all(isinstance(a, int) for a in args):  # bools are ints here too
         return UNKNOWN
     try:
         value = range(*args)
