@@ -265,7 +265,7 @@ class Calls:
         return True
 
 
-# --------------------------------------------------------------------------- builtins that need the interpreter
+# ----------------------------------------------------------- builtins that need the interpreter
 # Each is ``builtin(interp, args, kwargs, node) -> value``.
 
 
