@@ -454,7 +454,8 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                     INVALID_PARAMETERS,
                     f"{layer}: {channels} input channels are not divisible by groups={groups}",
                 )
-        else:
+        elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
+            # (An unknown padding in another mode may be n + 1 values that pad the channels.)
             _check_channels(layer, "in_channels", p["in_channels"], channels)
         sizes = x[-n:]
         out: List[Dim] = []
@@ -654,41 +655,58 @@ def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dila
             f" got {len(requested)}",
         )
     out: List[Dim] = []
-    refused: Optional[ShapeError] = None
+    refusals: List[Tuple[bool, ShapeError]] = []  # (no input size reaches it, error)
     for i, want in enumerate(requested):
         size = x[-n + i]
+        out.append(want if is_known(want) else None)
         if not _ints((size, kernel[i], stride[i], pads[i], dilation[i], want)):
-            out.append(want if is_known(want) else None)
             continue
         low, high = formulas.conv_transpose_out_range(size, kernel[i], stride[i], pads[i], dilation[i])
+        # The sizes reachable from some input are all those from the range of size 1 on.
+        lowest = formulas.conv_transpose_out_range(1, kernel[i], stride[i], pads[i], dilation[i])[0]
+        unreachable = want <= 0 or want < lowest
         if low <= want <= high and want <= 0:
             # In range of the formula, but no convolution makes an empty output: the request
             # itself is what torch rejects (a bigger input does not make it valid).
-            refused = refused or _fail(
+            refusals.append((True, _fail(
                 INVALID_PARAMETERS,
                 f"{layer}: output_size {want} is not positive (input size {size})",
-            )
+            )))
         elif not low <= want <= high:
-            refused = refused or _fail(
+            refusals.append((unreachable, _fail(
                 INVALID_PARAMETERS,
                 f"{layer}: output_size {want} is outside the reachable range {low}..{high}"
                 f" for input size {size}",
-            )
-        out.append(want)
-    if refused is not None:
-        # An input from which the layer itself makes an empty size fails whatever is requested:
-        # the input is too small (as without output_size), not the request out of reach.
-        _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads)
-        raise refused
-    return tuple(out)
+            )))
+    if not refusals:
+        return tuple(out)
+    # An input from which the layer itself makes an empty size fails whatever is requested:
+    # the input is too small (as without output_size), not the request out of reach.
+    maybe_too_small = _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads)
+    certain = [error for unreachable, error in refusals if unreachable]
+    if certain:
+        raise certain[0]
+    if maybe_too_small:
+        # A dim of unknown size may be the one too small: which fault it is cannot be told.
+        return tuple(out)
+    raise refusals[0][1]
 
 
-def _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads) -> None:
-    """SHP105 where the layer, with its own output padding, gives a size <= 0 for ``x``."""
+def _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads) -> bool:
+    """SHP105 where the layer, with its own output padding, gives a size <= 0 for ``x``.
+
+    Returns whether a dim of unknown size would give a size <= 0 were that size 1.
+    """
     if own_pads is None:
-        return
+        return False
+    maybe = False
     for i in range(n):
-        _conv_dim(layer, True, x[-n + i], kernel[i], stride[i], pads[i], own_pads[i], dilation[i], "zeros")
+        size = x[-n + i]
+        _conv_dim(layer, True, size, kernel[i], stride[i], pads[i], own_pads[i], dilation[i], "zeros")
+        if not is_known(size) and _ints((kernel[i], stride[i], pads[i], dilation[i])):
+            smallest = formulas.conv_transpose_out(1, kernel[i], stride[i], pads[i], own_pads[i], dilation[i])
+            maybe = maybe or smallest <= 0
+    return maybe
 
 
 def _conv_transpose_lint(layer: str, n: int) -> Callable[[Params], List[ShapeError]]:
