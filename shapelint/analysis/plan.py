@@ -62,9 +62,9 @@ class Declaration:
         return f"by the {self.source} on line {self.line}"
 
 
-#: Where two declarations declare the same thing, the first source here wins (README, "How to
-#: declare shapes": the command line beats pragmas, which beat jaxtyping annotations, which beat
-#: pyproject.toml, which beats example inputs).
+#: Where two declarations declare the same thing, the first source here wins: the command line
+#: beats pragmas, which beat jaxtyping annotations, which beat pyproject.toml, which beats example
+#: inputs (README, "Declaring shapes").
 PRECEDENCE = ("cli", "pragma", "jaxtyping", "config", "example")
 
 

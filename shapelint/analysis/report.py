@@ -128,7 +128,7 @@ class FindingReporter:
 
     def _declared_at(self, finding: Finding, row: int) -> Tuple[str, ...]:
         """``declared at path:line`` when the contradicted declaration is in the file, elsewhere
-        than the diagnostic (README, "Output formats": a related location)."""
+        than the diagnostic: a note that leads the reader to the shape the code contradicts."""
         declared = finding.declared
         if declared is None or declared.source in ("cli", "config") or not declared.line or declared.line == row:
             return ()
