@@ -120,7 +120,7 @@ class FilePlan(NamedTuple):
 Evaluate = Callable[[ast.expr], Any]
 
 
-def problem(code: str, message: str, path: str, start: Tuple[int, int]) -> Diagnostic:
+def _problem(code: str, message: str, path: str, start: Tuple[int, int]) -> Diagnostic:
     return Diagnostic(code, message, path, start[0], start[1], start[0], start[1])
 
 
@@ -128,6 +128,7 @@ def problem(code: str, message: str, path: str, start: Tuple[int, int]) -> Diagn
 
 
 def read_declarations(parsed: ParsedFile) -> Declarations:
+    """The pragmas of the file, and what each nn.Module class declares itself."""
     pragmas, problems = _read_pragmas(parsed)
     classes: Dict[str, ClassDeclarations] = {}
     for info in parsed.index.classes.values():
@@ -147,7 +148,7 @@ def _read_pragmas(parsed: ParsedFile) -> Tuple[Dict[int, Pragma], List[Diagnosti
         try:
             specs = parse_pragma(comment)
         except DeclarationError as error:
-            problems.append(problem(BAD_DECLARATION, str(error), parsed.path, (line, column)))
+            problems.append(_problem(BAD_DECLARATION, str(error), parsed.path, (line, column)))
             continue
         if specs:
             pragmas[line] = Pragma(specs, column, alone)
@@ -262,7 +263,7 @@ def _parse_jaxtyping(string: ast.expr, where: Tuple[int, int], path: str,
     try:
         spec = parse_jaxtyping_dims(string.value)
     except DeclarationError as error:
-        problems.append(problem(BAD_DECLARATION, str(error), path, where))
+        problems.append(_problem(BAD_DECLARATION, str(error), path, where))
         return None
     return Declaration(spec, "jaxtyping", where[0], where[1])
 
@@ -338,7 +339,7 @@ def _choose(ordered: List[Declaration], what: str, model: str, path: str,
     for i, weaker in enumerate(in_file[1:], 1):
         for stronger in in_file[:i]:
             if _contradicts(stronger.spec, weaker.spec):
-                problems.append(problem(
+                problems.append(_problem(
                     CONFLICTING_DECLARATIONS,
                     f"{model}: {what} declared as {weaker.spec.text.strip()!s} here but as"
                     f" {stronger.spec.text.strip()} {stronger.describe()}",

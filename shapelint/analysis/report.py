@@ -74,7 +74,8 @@ def stop_diagnostic(name: str, stopped: Stop, line: int, positions: Positions, p
     return _diagnostic(TRACKING_STOPPED, f"{name}: shape tracking stops here: {reason}", path, where)
 
 
-def _diagnostic(code: str, message: str, path: str, where: Range, suggestion: Suggestion = Suggestion("")) -> Diagnostic:
+def _diagnostic(code: str, message: str, path: str, where: Range,
+                suggestion: Suggestion = Suggestion("")) -> Diagnostic:
     (row, col), (end_row, end_col) = where
     return Diagnostic(code, message, path, row, col, end_row, end_col, suggestion.fix, suggestion.help,
                       suggestion.notes)
@@ -281,7 +282,8 @@ class _FixSearch:
             for param in ("out_channels", "out_features"):
                 if layer.params.get(param) == arriving:
                     change = suggest.Change(layer, {param: expected})
-                    fix, code = self._make_fix(layer, change.values, f"change {layer.type_name}: {param}={expected}", True)
+                    description = f"change {layer.type_name}: {param}={expected}"
+                    fix, code = self._make_fix(layer, change.values, description, True)
                     return (change, fix, code) if fix is not None else None
             if layer.spec is not None and not layer.spec.shape_preserving:
                 return None  # the count was made further up: not a single obvious layer

@@ -76,8 +76,8 @@ def test_plan_is_data_with_the_winning_declaration():
 
 
 def test_an_example_gives_the_constructor_call_and_a_pattern_its_sizes():
-    example_only = "\n".join(line for line in DECLARED_THREE_WAYS.splitlines()
-                              if "shapelint:" not in line).replace('Float[Tensor, "1 3 16 16"]', "Tensor")
+    lines = [line for line in DECLARED_THREE_WAYS.splitlines() if "shapelint:" not in line]
+    example_only = "\n".join(lines).replace('Float[Tensor, "1 3 16 16"]', "Tensor")
     model, = _plan(_parsed(example_only))[1].models
     assert (model.input.source, model.input_shape) == ("example", (1, 3, 32, 32))
     assert ast.unparse(model.build) == "Net(6)"
