@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple
 
@@ -44,8 +43,7 @@ class Pragma(NamedTuple):
     alone: bool  # the comment is alone on its line
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(NamedTuple):
     """One declared input or output shape of a model, and where it comes from."""
 
     spec: ShapeSpec
@@ -87,8 +85,7 @@ class Declarations(NamedTuple):
     problems: Tuple[Diagnostic, ...]  # SHP002: malformed pragmas and annotations
 
 
-@dataclass(frozen=True)
-class ModelPlan:
+class ModelPlan(NamedTuple):
     """How one model is analysed: built how, called on what, compared with what."""
 
     name: str

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
 from ..core.layers import UNKNOWN
@@ -28,8 +27,7 @@ from .values import ArgumentCapture, Declared, ModuleValue, Tensor
 Stop = Tuple[str, Optional[ast.stmt]]
 
 
-@dataclass(frozen=True)
-class ModelTrace:
+class ModelTrace(NamedTuple):
     """What running one model gave."""
 
     plan: ModelPlan
@@ -53,8 +51,7 @@ class ModelTrace:
 # --------------------------------------------------------------------------- the propagator
 
 
-@dataclass(frozen=True)
-class LinePragmas:
+class LinePragmas(NamedTuple):
     """Pragmas that declare the shape right after a layer or a statement (not a model's)."""
 
     positions: Positions
@@ -190,7 +187,7 @@ def _run_variadic(propagator: Propagator, plan: ModelPlan, spec: ShapeSpec, posi
     if narrow_rank - wide_rank:
         return None
     if not wide_rank - narrow_rank:
-        narrow = replace(narrow, findings=tuple(f for f in narrow.findings if _finding_key(f) in wide_keys))
+        narrow = narrow._replace(findings=tuple(f for f in narrow.findings if _finding_key(f) in wide_keys))
     return narrow
 
 

@@ -5,7 +5,6 @@ function it is handed)."""
 from __future__ import annotations
 
 import ast
-import dataclasses
 import textwrap
 
 import pytest
@@ -65,7 +64,7 @@ def test_plan_is_data_with_the_winning_declaration():
     assert (model.name, model.input.source, model.input_shape) == ("Net", "pragma", (1, 3, 8, 8))
     # The jaxtyping annotation and the example contradict the pragma: one SHP003 at each.
     assert sorted((p.code, p.row) for p in plan.problems) == [("SHP003", 13), ("SHP003", 17)]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         model.input_shape = (1, 3, 16, 16)
     # The command line beats them all, and contradicting it is not an in-file conflict.
     options = Options(cli_inputs={"Net": parse_shape_tuple("(2, 3, 8, 8)")})
