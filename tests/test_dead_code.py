@@ -21,10 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WHITELIST = Path(__file__).resolve().parent / "vulture_whitelist.py"
 MIN_CONFIDENCE = 60
 
-#: Reports that no whitelist can silence (unreachable code), in files other branches own.
-#: TODO after merge: owned by interp (analysis/evaluate.py): `(int, float) if False else float`.
-PENDING = (("shapelint/analysis/evaluate.py", "unsatisfiable 'ternary' condition"),)
-
 
 def vulture(*paths: Path) -> List[str]:
     """vulture's findings, one line each, with paths relative to the repository."""
@@ -37,20 +33,12 @@ def vulture(*paths: Path) -> List[str]:
     return [line.replace(str(ROOT) + "/", "") for line in done.stdout.splitlines() if line.strip()]
 
 
-def matches(line: str, pending) -> bool:
-    path, message = pending
-    return line.startswith(path + ":") and message in line
-
-
 def test_the_package_has_no_dead_code():
-    found = vulture(ROOT / "shapelint", WHITELIST)
-    dead = [line for line in found if not any(matches(line, pending) for pending in PENDING)]
+    dead = vulture(ROOT / "shapelint", WHITELIST)
     assert dead == [], (
         "dead code (delete it, or whitelist a false alarm in tests/vulture_whitelist.py):\n"
         + "\n".join(dead)
     )
-    stale = [pending for pending in PENDING if not any(matches(line, pending) for line in found)]
-    assert stale == [], f"no longer reported, delete from PENDING: {stale}"
 
 
 def test_every_whitelisted_name_still_exists():

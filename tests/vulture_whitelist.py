@@ -6,7 +6,7 @@ of the same name. Each entry says who uses the name.
 """
 
 from shapelint import analysis
-from shapelint.analysis import analyze, evaluate, propagate
+from shapelint.analysis import propagate
 from shapelint.core import layers
 from shapelint.frontends import flake8_plugin
 
@@ -35,37 +35,6 @@ flake8_plugin.ShapelintPlugin.parse_options
 # context manager's __exit__ receives the exception.
 _.option_string
 _.exc_info
-
-# The interpreter dispatches by node type: getattr(self, "_eval_" + type(node).__name__) and
-# "_exec_" likewise.
-evaluate.Interpreter._eval_Constant
-evaluate.Interpreter._eval_JoinedStr
-evaluate.Interpreter._eval_Name
-evaluate.Interpreter._eval_Tuple
-evaluate.Interpreter._eval_List
-evaluate.Interpreter._eval_Set
-evaluate.Interpreter._eval_Dict
-evaluate.Interpreter._eval_Attribute
-evaluate.Interpreter._eval_Subscript
-evaluate.Interpreter._eval_Slice
-evaluate.Interpreter._eval_BinOp
-evaluate.Interpreter._eval_UnaryOp
-evaluate.Interpreter._eval_BoolOp
-evaluate.Interpreter._eval_Compare
-evaluate.Interpreter._eval_IfExp
-evaluate.Interpreter._eval_Lambda
-evaluate.Interpreter._eval_DictComp
-evaluate.Interpreter._eval_NamedExpr
-evaluate.Interpreter._eval_Await
-evaluate.Interpreter._eval_Call
-evaluate.Interpreter._exec_If
-evaluate.Interpreter._exec_While
-evaluate.Interpreter._exec_Try
-evaluate.Interpreter._exec_ClassDef
-evaluate.Interpreter._exec_Match
-
-# TODO after merge: owned by pipeline (analysis/analyze.py): dead, to be removed there.
-analyze.FileAnalysis._pragma_at
 
 # TODO after merge: owned by handlers (analysis/propagate.py, core/layers.py): dead, to be
 # removed there.

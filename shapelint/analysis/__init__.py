@@ -1,7 +1,7 @@
 """The analysis layer: from a Python file to diagnostics and the shapes of its models.
 
-``analyze_source`` / ``analyze_file`` run everything (collection, constant evaluation,
-declarations, shape propagation, suggestions); ``mentions_layers`` is a cheap pre-filter.
+``analyze_source`` / ``analyze_file`` run everything (``analyze.py``: plan, run, report);
+``mentions_layers`` is a cheap pre-filter.
 
 Only the pre-filter is loaded with the package: the engine (~0.08 s of imports) is loaded
 the first time ``analyze_source`` or ``analyze_file`` is looked up, so a run over files

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from types import MappingProxyType
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.codes import INCOMPATIBLE_SHAPES, SHAPE_MISMATCH, ShapeError
 from ..core.layers import LAYERS, UNKNOWN, BindError, TensorResult, flatten_shape, interpolate_shape
@@ -139,6 +141,20 @@ class Step:
     #: guess about the other operand, so a fix found through it is re-checked on the whole file.
     approximate: bool = False
     order: int = 0
+
+
+class ModelRun(NamedTuple):
+    """What the Propagator recorded while it built and called one model."""
+
+    findings: Tuple[Finding, ...]
+    #: id(tensor) -> the operation that produced it (``suggest.chain_of`` follows them back).
+    producers: Mapping[int, Step]
+    #: id(constructor call) -> how many times it ran (a layer built in a loop is several).
+    constructions: Mapping[int, int]
+    #: The first budget that ran out: (why, the statement running then); None: none did.
+    stopped: Optional[Tuple[str, Optional[ast.stmt]]]
+    #: Statements and comprehension items run.
+    steps: int
 
 
 def shape_of(value: Any) -> MaybeShape:
@@ -301,19 +317,45 @@ def _index_shape(shape: MaybeShape, index: Any) -> MaybeShape:
 class Propagator(Interpreter):
     """The interpreter with torch semantics, recording findings and each tensor's producer."""
 
-    def __init__(self, index: FileIndex) -> None:
+    def __init__(self, index: FileIndex, layer_pragmas: Optional[Mapping[int, Any]] = None,
+                 call_end_line: Optional[Callable[[ast.Call, ast.stmt], Optional[int]]] = None,
+                 after_statement: Optional[Callable[["Propagator", ast.stmt, Scope, Any], None]] = None) -> None:
         super().__init__(index)
+        #: Pragmas trailing layer constructors: line -> Declared.
+        self.layer_pragmas: Mapping[int, Any] = layer_pragmas or {}
+        #: The line a constructor call ends on (where its trailing pragma is).
+        self.call_end_line = call_end_line
+        if after_statement is not None:
+            # Called after each statement (statement pragmas), with this propagator.
+            self.after_statement = functools.partial(after_statement, self)
+        self.instances: List[UserModule] = []
+        self.begin_model()
+
+    # ----------------------------------------------------------------- per-model state
+
+    def begin_model(self, probe: Optional[Tensor] = None) -> None:
+        """Start recording a model: nothing found, every budget whole. ``probe`` is the input
+        of a model with no declared input: its first layer decides its rank and channels.
+
+        What was recorded before stays as ``model_run()`` gave it: the containers are new."""
         self.findings: List[Finding] = []
         self._reported: Dict[tuple, Finding] = {}
         self.producers: Dict[int, Step] = {}
         self.constructions: Dict[int, int] = {}
-        #: The input tensor of a model with no declared input: its first layer decides its rank.
-        self.probe: Optional[Tensor] = None
-        #: Pragmas trailing layer constructors: line -> Declared (set by analyze.py).
-        self.layer_pragmas: Dict[int, Any] = {}
-        self.call_end_line: Optional[Callable[[ast.Call, ast.stmt], Optional[int]]] = None
-        self.instances: List[UserModule] = []
         self.attached_pragma_lines: set = set()
+        self.probe: Optional[Tensor] = probe
+        # The interpreter's state (evaluate.py): nothing silenced, running or returning.
+        self.silent = 0
+        self.steps = 0
+        self.stopped = None
+        self.depth = 0
+        self.return_stack = []
+        self.active = []
+
+    def model_run(self) -> "ModelRun":
+        """What has been recorded since ``begin_model``."""
+        return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
+                        MappingProxyType(self.constructions), self.stopped, self.steps)
 
     # ----------------------------------------------------------------- findings
 

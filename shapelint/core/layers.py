@@ -39,6 +39,8 @@ class _Sentinel:
 REQUIRED: Any = _Sentinel("REQUIRED")
 #: A value the analysis could not evaluate.
 UNKNOWN: Any = _Sentinel("UNKNOWN")
+#: The input of a check that runs without one (distinct from an unknown size, None).
+NO_INPUT: Any = _Sentinel("NO_INPUT")
 
 POSITIONAL = "positional_or_keyword"
 KEYWORD_ONLY = "keyword_only"
@@ -394,9 +396,11 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                     # F.pad's: a wrong conv rank is the input's fault whichever comes first.
                     _expect_rank(layer, x, _spatial_rule_ranks(n))
                     _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
+                    _check_channel_padding(layer, n, lazy, p, padding, padding_mode, x[-n - 1])
                     x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
                 else:
                     _fpad_dims(layer, len(padding))
+                    _check_channel_padding(layer, n, lazy, p, padding, padding_mode, NO_INPUT)
                 padding = 0
         pads = (
             _as_tuple(0 if padding == "valid" else padding, n, "padding", layer)
@@ -450,12 +454,16 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
                     INVALID_PARAMETERS,
                     f"{layer}: {channels} input channels are not divisible by groups={groups}",
                 )
-        else:
+        elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
+            # (An unknown padding in another mode may be n + 1 values that pad the channels.)
             _check_channels(layer, "in_channels", p["in_channels"], channels)
         sizes = x[-n:]
         out: List[Dim] = []
         if transposed and p.get("output_size") not in (None, UNKNOWN):
-            out = list(_conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation))
+            own_pads = _own_output_padding(p["output_padding"], n, stride, dilation)
+            out = list(_conv_transpose_requested(
+                layer, n, x, p["output_size"], kernel, stride, pads, dilation, own_pads
+            ))
         else:
             for i, size in enumerate(sizes):
                 out.append(
@@ -493,6 +501,49 @@ def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> D
             f" the padded input ({size} + 2*{pad})",
         )
     return formulas.conv_out(size, k, s, pad, d)
+
+
+def _check_channel_padding(layer, n, lazy, p, padding, mode, channels) -> None:
+    """A padding tuple of n + 1 values in a non-zeros mode: F.pad pads the channels too.
+
+    The convolution then sees ``channels + 2 * padding[0]`` channels. That is the padding's
+    fault (SHP103), not the input's: an input with ``in_channels`` channels fails too. A lazy
+    layer has taken its in_channels from the unpadded input, so every input fails.
+    ``channels`` is the input's channel count, ``NO_INPUT`` without an input.
+    """
+    pad = padding[0] if len(padding) == n + 1 else 0
+    if not is_known(pad) or pad == 0:
+        return
+    why = (
+        f"{layer}: padding={tuple(padding)!r} has {n + 1} values for {n} spatial dims: with"
+        f" padding_mode={mode!r}, F.pad also pads the channel dim by {pad} on each side"
+    )
+    if lazy:
+        raise _fail(INVALID_PARAMETERS, why + ", after the layer took in_channels from its input")
+    wanted = p["in_channels"]
+    if not is_known(wanted):
+        return
+    if channels is NO_INPUT:
+        # Only an input of in_channels - 2 * pad channels fits, if that is a size the mode pads.
+        if not _mode_can_pad(mode, wanted - 2 * pad, pad):
+            raise _fail(INVALID_PARAMETERS, why + f", and no input reaches in_channels={wanted}")
+        return
+    if is_known(channels) and (channels + 2 * pad != wanted or not _mode_can_pad(mode, channels, pad)):
+        raise _fail(
+            INVALID_PARAMETERS,
+            why + f" ({channels} -> {channels + 2 * pad} channels, in_channels={wanted})",
+        )
+
+
+def _mode_can_pad(mode: str, size: int, pad: int) -> bool:
+    """Whether F.pad in ``mode`` pads (or crops) a dim of ``size`` by ``pad`` on each side."""
+    if size < 1 or size + 2 * pad < 1:
+        return False
+    if mode == "reflect":
+        return pad < size
+    if mode == "circular":
+        return pad <= size
+    return True
 
 
 def _reverse_repeat(padding: Sequence[Any]) -> Tuple[Any, ...]:
@@ -567,8 +618,30 @@ def _check_mode_padding(layer: str, mode: Any, size: int, pad: int) -> None:
         )
 
 
-def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dilation):
-    """``forward(x, output_size=...)``: PyTorch accepts sizes in ``[min, min + stride - 1]``."""
+def _own_output_padding(value: Any, n: int, stride: Sequence[Any], dilation: Sequence[Any]):
+    """The constructor's ``output_padding`` per dim when it is valid, else None.
+
+    ``forward(x, output_size=...)`` never reads it; it only tells what the layer makes of an
+    input on its own.
+    """
+    if is_known(value):
+        value = (value,) * n
+    if not isinstance(value, (tuple, list)) or len(value) not in (1, n) or not _ints(value):
+        return None
+    value = tuple(value) * (n // len(value))
+    if not _ints(tuple(stride) + tuple(dilation)):
+        return None
+    if any(op < 0 or op >= max(s, d) for op, s, d in zip(value, stride, dilation)):
+        return None
+    return value
+
+
+def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dilation, own_pads):
+    """``forward(x, output_size=...)``: PyTorch accepts sizes in ``[min, min + stride - 1]``.
+
+    ``own_pads``: the constructor's output padding when valid (else None), to tell an input too
+    small for the layer itself (SHP105) from a request out of reach (SHP103).
+    """
     if not isinstance(requested, (tuple, list)):
         return (None,) * n
     requested = tuple(requested)
@@ -582,27 +655,58 @@ def _conv_transpose_requested(layer, n, x, requested, kernel, stride, pads, dila
             f" got {len(requested)}",
         )
     out: List[Dim] = []
+    refusals: List[Tuple[bool, ShapeError]] = []  # (no input size reaches it, error)
     for i, want in enumerate(requested):
         size = x[-n + i]
+        out.append(want if is_known(want) else None)
         if not _ints((size, kernel[i], stride[i], pads[i], dilation[i], want)):
-            out.append(want if is_known(want) else None)
             continue
         low, high = formulas.conv_transpose_out_range(size, kernel[i], stride[i], pads[i], dilation[i])
+        # The sizes reachable from some input are all those from the range of size 1 on.
+        lowest = formulas.conv_transpose_out_range(1, kernel[i], stride[i], pads[i], dilation[i])[0]
+        unreachable = want <= 0 or want < lowest
         if low <= want <= high and want <= 0:
             # In range of the formula, but no convolution makes an empty output: the request
             # itself is what torch rejects (a bigger input does not make it valid).
-            raise _fail(
+            refusals.append((True, _fail(
                 INVALID_PARAMETERS,
                 f"{layer}: output_size {want} is not positive (input size {size})",
-            )
-        if not low <= want <= high:
-            raise _fail(
+            )))
+        elif not low <= want <= high:
+            refusals.append((unreachable, _fail(
                 INVALID_PARAMETERS,
                 f"{layer}: output_size {want} is outside the reachable range {low}..{high}"
                 f" for input size {size}",
-            )
-        out.append(want)
-    return tuple(out)
+            )))
+    if not refusals:
+        return tuple(out)
+    # An input from which the layer itself makes an empty size fails whatever is requested:
+    # the input is too small (as without output_size), not the request out of reach.
+    maybe_too_small = _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads)
+    certain = [error for unreachable, error in refusals if unreachable]
+    if certain:
+        raise certain[0]
+    if maybe_too_small:
+        # A dim of unknown size may be the one too small: which fault it is cannot be told.
+        return tuple(out)
+    raise refusals[0][1]
+
+
+def _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pads) -> bool:
+    """SHP105 where the layer, with its own output padding, gives a size <= 0 for ``x``.
+
+    Returns whether a dim of unknown size would give a size <= 0 were that size 1.
+    """
+    if own_pads is None:
+        return False
+    maybe = False
+    for i in range(n):
+        size = x[-n + i]
+        _conv_dim(layer, True, size, kernel[i], stride[i], pads[i], own_pads[i], dilation[i], "zeros")
+        if not is_known(size) and _ints((kernel[i], stride[i], pads[i], dilation[i])):
+            smallest = formulas.conv_transpose_out(1, kernel[i], stride[i], pads[i], own_pads[i], dilation[i])
+            maybe = maybe or smallest <= 0
+    return maybe
 
 
 def _conv_transpose_lint(layer: str, n: int) -> Callable[[Params], List[ShapeError]]:

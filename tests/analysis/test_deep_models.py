@@ -21,8 +21,12 @@ import pytest
 
 from shapelint.analysis import analyze_source
 from shapelint.analysis import suggest
-from shapelint.analysis.analyze import FileAnalysis, apply_edits
+from shapelint.analysis.analyze import apply_edits, trace_models
+from shapelint.analysis.collect import index_file
 from shapelint.analysis.evaluate import MAX_ITERATIONS, MAX_STEPS
+from shapelint.analysis.plan import ParsedFile
+from shapelint.analysis.positions import Positions
+from shapelint.analysis.report import Diagnostics
 from shapelint.core.codes import ShapeError
 from shapelint.core.options import Options
 
@@ -180,12 +184,11 @@ def test_remembered_runs_equal_plain_runs():
             nn.Conv1d(4, 4, 7),
         )
         """)
-    analysis = FileAnalysis(ast.parse(source), source, "chain.py", Options())
-    analysis.verifying = True  # findings only, no suggestions: the chain is searched here
-    analysis.run()
-    (finding, _, producers, _), = analysis._pending
-    analysis.propagator.producers = producers
-    steps = suggest.chain_of(analysis.propagator, finding.tensor)
+    tree = ast.parse(source)
+    parsed = ParsedFile(tree, source, "chain.py", Positions(source, tree), index_file(tree))
+    trace, = trace_models(parsed, Options(), Diagnostics(), [])  # findings only: the chain is searched here
+    finding, = trace.findings
+    steps = suggest.chain_of(trace, finding.tensor)
     assert len(steps) == 6
     chain = suggest._Chain(steps, budget=10**6)
     for as_written in (False, True):

@@ -9,7 +9,7 @@ from pathlib import Path
 import ast
 
 from shapelint.frontends import runner
-from shapelint.analysis import analyze as analyze_module
+from shapelint.analysis import examples as examples_module
 from shapelint.core.options import Options
 from shapelint.core.results import Diagnostic, FileResult, LayerShape, ModelShapes
 
@@ -98,7 +98,7 @@ def test_child_walk_gives_every_child_in_source_order():
         node = stack.pop()
         expected = [c for c in ast.iter_child_nodes(node)
                     if not isinstance(c, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop))]
-        got = analyze_module._children(node)
+        got = examples_module._children(node)
         assert sorted(map(id, got)) == sorted(map(id, expected)), type(node)
         placed = [_position(c) for c in got if hasattr(c, "lineno")]
         assert placed == sorted(placed), type(node)
@@ -110,16 +110,16 @@ def test_child_walk_gives_every_child_in_source_order():
 def test_child_walk_orders_conditional_expressions_and_dicts_as_written():
     node = ast.parse("(a if b else c, {d: e, **f, g: h})\n").body[0].value
     conditional, mapping = node.elts
-    assert [n.id for n in analyze_module._children(conditional)] == ["a", "b", "c"]
-    assert [n.id for n in analyze_module._children(mapping)] == ["d", "e", "f", "g", "h"]
+    assert [n.id for n in examples_module._children(conditional)] == ["a", "b", "c"]
+    assert [n.id for n in examples_module._children(mapping)] == ["d", "e", "f", "g", "h"]
 
 
 def test_calls_in_order_unchanged():
     statement = ast.parse("a(b(1), c(d(2)), e=f(3))\n").body[0]
-    names = [call.func.id for call in analyze_module._calls_in(statement)]
+    names = [call.func.id for call in examples_module._calls_in(statement)]
     assert names == ["a", "f", "c", "d", "b"]
 
 
 def test_calls_in_skips_lambdas():
     statement = ast.parse("x = g(lambda y: h(y))\n").body[0]
-    assert [call.func.id for call in analyze_module._calls_in(statement)] == ["g"]
+    assert [call.func.id for call in examples_module._calls_in(statement)] == ["g"]

@@ -9,7 +9,8 @@ call fails; the *cause* of a failure is found by asking PyTorch again with knobs
 
 * the parameters are at fault (SHP103) when PyTorch still fails with every knob repaired;
 * knob ``k`` is at fault when PyTorch still fails with every knob but ``k`` repaired;
-* when only a combination fails, each knob whose repair alone makes PyTorch succeed is a cause.
+* what still fails with those knobs repaired fails only in combination: each remaining knob
+  whose repair alone then makes PyTorch succeed is a cause too (a call may have two faults).
 
 The core may report any code that is a cause. No error message is ever read.
 """
@@ -137,16 +138,15 @@ class Case:
         if self.fails(repaired):
             found.add(SHP103)
         wrong = [k for k in self.knobs if self.knobs[k] != self.good[k]]
-        for knob in wrong:
-            trial = dict(repaired)
-            trial[knob] = self.knobs[knob]
-            if self.fails(trial):
-                found.add(self.codes[knob])
-        if not found:
+        alone = [k for k in wrong if self.fails(dict(repaired, **{k: self.knobs[k]}))]
+        found.update(self.codes[k] for k in alone)
+        # What fails only in combination (an output_size this input size cannot reach) is a
+        # fault of its own, also next to a knob that fails alone: with those repaired, each
+        # knob whose repair then makes PyTorch succeed is a cause.
+        rest = dict(self.knobs, **{k: self.good[k] for k in alone})
+        if self.fails(rest):
             for knob in wrong:
-                trial = dict(self.knobs)
-                trial[knob] = self.good[knob]
-                if not self.fails(trial):
+                if knob not in alone and not self.fails(dict(rest, **{knob: self.good[knob]})):
                     found.add(self.codes[knob])
         return found
 

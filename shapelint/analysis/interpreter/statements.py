@@ -1,0 +1,332 @@
+"""Executing statements: one handler per ast statement type, found by
+``Interpreter.exec_statement`` in ``SIMPLE_STATEMENTS`` (assignments, ``return``, imports, ...;
+the value of the statement is returned, for the pragma check after it) or ``COMPOUND_STATEMENTS``
+(``if``, loops, ``with``, ``try``, definitions). A simple statement without a handler (``pass``,
+``del``, ``global``, ``assert``, ...) does nothing.
+
+Control flow: ``return``, ``break``, ``continue`` and ``raise`` raise the signals of ``scope.py``.
+A condition that cannot be decided runs both paths silently and keeps what they agree on; a loop
+over something unknown is not run, and what it may change is forgotten (``unknown_effects.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
+
+from ...core.layers import UNKNOWN
+from ..collect import bind_import
+from ..values import FunctionRef, ModuleValue, Tensor, merge_values
+from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
+from .plain_values import AUGMENTED, iter_known, known_constant, truth
+from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
+from .unknown_effects import havoc, mark_uncertain
+
+if TYPE_CHECKING:
+    from ..evaluate import Interpreter
+
+Handler = Callable[["Interpreter", Any, Scope], Any]
+
+
+class Assignment:
+    """``target = value`` for every kind of target (a mixin of the Interpreter, in
+    ``evaluate.py``)."""
+
+    def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
+        kind = type(target)
+        if kind is ast.Name:
+            scope.locals[target.id] = value
+        elif kind is ast.Tuple or kind is ast.List:
+            self._assign_unpacked(target.elts, value, scope)
+        elif kind is ast.Attribute:
+            receiver = self.eval(target.value, scope)
+            self.set_attribute(receiver, target.attr, value)
+        elif kind is ast.Subscript:
+            self._assign_item(target, value, scope)
+        elif kind is ast.Starred:
+            self.assign(target.value, value, scope)
+
+    def _assign_unpacked(self, elements: List[ast.expr], value: Any, scope: Scope) -> None:
+        """``a, *rest, b = value``: each element its item, or UNKNOWN when they do not match."""
+        starred = [i for i, e in enumerate(elements) if type(e) is ast.Starred]
+        if isinstance(value, Tensor):
+            # `a, b = x`: the rows of a tensor whose first dim is a known size.
+            shape = value.shape
+            items = None
+            if shape and isinstance(shape[0], int) and not starred:
+                items = [self.subscript(value, i) for i in range(shape[0])]
+        else:
+            items = iter_known(value)
+        if items is not None and not starred and len(items) != len(elements):
+            items = None
+        if items is not None and starred:
+            before = starred[0]
+            after = len(elements) - before - 1
+            if len(items) < before + after:
+                items = None
+            else:
+                items = items[:before] + [list(items[before:len(items) - after])] + items[len(items) - after:]
+        for i, element in enumerate(elements):
+            self.assign(element, UNKNOWN if items is None else items[i], scope)
+
+    def _assign_item(self, target: ast.Subscript, value: Any, scope: Scope) -> None:
+        """``receiver[index] = value``: into a dict, list or module container."""
+        receiver = self.eval(target.value, scope)
+        index = target.slice
+        # One index (not a slice, not `a, b`): an item of a dict, list or module container.
+        if type(index) is not ast.Slice and type(index) is not ast.Tuple:
+            key = self.eval(index, scope)
+            if isinstance(receiver, dict) and known_constant(key):
+                receiver[key] = value
+                return
+            if isinstance(receiver, list) and isinstance(key, int) and -len(receiver) <= key < len(receiver):
+                receiver[key] = value
+                return
+            if isinstance(receiver, ModuleValue):
+                self.module_method(receiver, "__setitem__", [key, value], {}, None)
+                return
+        if isinstance(receiver, list):
+            receiver[:] = [UNKNOWN] * len(receiver)
+
+
+# --------------------------------------------------------------------------- simple statements
+
+
+def _assign(interp: Interpreter, node: ast.Assign, scope: Scope) -> Any:
+    value = interp.eval(node.value, scope)
+    for target in node.targets:
+        interp.assign(target, value, scope)
+    return value
+
+
+def _expression(interp: Interpreter, node: ast.Expr, scope: Scope) -> Any:
+    return interp.eval(node.value, scope)
+
+
+def _return(interp: Interpreter, node: ast.Return, scope: Scope) -> Any:
+    raise ReturnSignal(None if node.value is None else interp.eval(node.value, scope))
+
+
+def _augmented_assign(interp: Interpreter, node: ast.AugAssign, scope: Scope) -> Any:
+    current = interp.eval(node.target, scope)
+    right = interp.eval(node.value, scope)
+    op = type(node.op)
+    if isinstance(current, list) and op is ast.Add:
+        items = iter_known(right)
+        if items is None:
+            interp.assign(node.target, UNKNOWN, scope)
+            return UNKNOWN
+        current.extend(items)  # `layers += [...]` mutates the list in place
+        return current
+    value = interp.binary(op, current, right) if op in AUGMENTED else UNKNOWN
+    interp.assign(node.target, value, scope)
+    return value
+
+
+def _annotated_assign(interp: Interpreter, node: ast.AnnAssign, scope: Scope) -> Any:
+    if node.value is None:
+        return None
+    value = interp.eval(node.value, scope)
+    interp.assign(node.target, value, scope)
+    return value
+
+
+def _break(interp: Interpreter, node: ast.Break, scope: Scope) -> Any:
+    raise BreakSignal()
+
+
+def _continue(interp: Interpreter, node: ast.Continue, scope: Scope) -> Any:
+    raise ContinueSignal()
+
+
+def _raise(interp: Interpreter, node: ast.Raise, scope: Scope) -> Any:
+    raise Abort()
+
+
+def _import(interp: Interpreter, node: ast.stmt, scope: Scope) -> Any:
+    bind_import(node, scope.locals)
+    return None
+
+
+#: The handler of each simple statement that does something; it returns the statement's value.
+SIMPLE_STATEMENTS: Dict[type, Handler] = {
+    ast.Assign: _assign, ast.AugAssign: _augmented_assign, ast.AnnAssign: _annotated_assign,
+    ast.Expr: _expression,
+    ast.Return: _return, ast.Break: _break, ast.Continue: _continue, ast.Raise: _raise,
+    ast.Import: _import, ast.ImportFrom: _import,
+}
+
+# --------------------------------------------------------------------------- compound statements
+
+
+def _if(interp: Interpreter, node: ast.If, scope: Scope) -> None:
+    t = truth(interp.eval(node.test, scope))
+    if t is True:
+        interp.exec_block(node.body, scope)
+        return
+    orelse = node.orelse  # `elif` is an ast.If alone in orelse
+    if t is False:
+        interp.exec_block(orelse, scope)
+        return
+    if interp.silent >= MAX_UNDECIDED_NESTING:
+        # Undecidable inside undecidable (a recursive helper): both paths would double the
+        # work at every level. Forget what the statement may change instead.
+        havoc(interp, node, scope)
+        if interp.return_stack:
+            interp.return_stack[-1].append(UNKNOWN)
+        return
+
+    # Undecidable: run both paths silently, keep what they agree on.
+    _run_both(interp, lambda s: interp.exec_block(node.body, s),
+              lambda s: interp.exec_block(orelse, s), scope)
+
+
+def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Callable[[Scope], None],
+              scope: Scope) -> None:
+    """Run two paths silently, each on a copy of the locals; then keep in ``scope`` what the
+    paths that fell through agree on, and forget attributes only one path may have set."""
+    results = []
+    outer_writes = interp.silent_writes
+    writes: List[Tuple[Any, str]] = []
+    interp.silent_writes = writes
+    interp.silent += 1
+    returned: List[Any] = []
+    try:
+        for branch in (first, second):
+            local = Scope(scope.globals, dict(scope.locals), scope.owner)
+            outcome = "fell"
+            try:
+                branch(local)
+            except ReturnSignal as done:
+                returned.append(done.value)
+                outcome = "returned"
+            except (BreakSignal, ContinueSignal, Abort):
+                outcome = "left"
+            results.append((local, outcome))
+    finally:
+        interp.silent -= 1
+        interp.silent_writes = outer_writes
+        if outer_writes is not None:
+            outer_writes.extend(writes)
+    for receiver, name in writes:
+        mark_uncertain(receiver, name)
+    _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope)
+
+
+def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope) -> None:
+    """After two paths: the locals of those that fell through, merged into ``scope``; when no
+    path fell through, the return (or abort) of both."""
+    if not fell:
+        if len(returned) == 2:
+            raise ReturnSignal(merge_values(returned[0], returned[1]))
+        if returned:
+            raise ReturnSignal(UNKNOWN)
+        raise Abort()
+    names = set()
+    for local in fell:
+        names.update(local.locals)
+    # When one path returned, what follows runs only after the other: its values are kept.
+    for name in names:
+        values = [local.locals.get(name, UNKNOWN) for local in fell]
+        merged = values[0]
+        for other in values[1:]:
+            merged = merge_values(merged, other)
+        scope.locals[name] = merged
+    if returned and interp.return_stack:
+        interp.return_stack[-1].append(returned[0])
+
+
+def _for(interp: Interpreter, node: ast.For, scope: Scope) -> None:
+    iterable = interp.eval(node.iter, scope)
+    items = iter_known(iterable) if not isinstance(iterable, Tensor) else None
+    if items is None:
+        havoc(interp, node.body, scope)
+        return
+    broke = False
+    for item in items:
+        interp.assign(node.target, item, scope)
+        try:
+            interp.exec_block(node.body, scope)
+        except BreakSignal:
+            broke = True
+            break
+        except ContinueSignal:
+            continue
+    if not broke and node.orelse:
+        interp.exec_block(node.orelse, scope)
+
+
+def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
+    for _ in range(MAX_ITERATIONS):
+        t = truth(interp.eval(node.test, scope))
+        if t is UNKNOWN:
+            havoc(interp, node.body, scope)
+            return
+        if not t:
+            if node.orelse:
+                interp.exec_block(node.orelse, scope)
+            return
+        try:
+            interp.exec_block(node.body, scope)
+        except BreakSignal:
+            return
+        except ContinueSignal:
+            continue
+    interp.note_stop(f"a while loop still runs after {MAX_ITERATIONS:,} iterations (the most"
+                     f" followed), so what it computes is unknown")
+    havoc(interp, node.body, scope)
+
+
+def _with(interp: Interpreter, node: ast.With, scope: Scope) -> None:
+    for item in node.items:
+        value = interp.eval(item.context_expr, scope)
+        if item.optional_vars is not None:
+            interp.assign(item.optional_vars, UNKNOWN if not isinstance(value, ModuleValue) else value, scope)
+    interp.exec_block(node.body, scope)
+
+
+def _try(interp: Interpreter, node: ast.Try, scope: Scope) -> None:
+    # Handlers never run: an exception is a path not followed.
+    try:
+        interp.exec_block(node.body, scope)
+    except Abort:
+        if interp.steps > MAX_STEPS:
+            raise
+        return
+    if node.orelse:
+        interp.exec_block(node.orelse, scope)
+    if node.finalbody:
+        interp.exec_block(node.finalbody, scope)
+
+
+def _function_def(interp: Interpreter, node: ast.FunctionDef, scope: Scope) -> None:
+    if scope.class_scope:
+        return
+    scope.locals[node.name] = FunctionRef(node, scope.owner)
+
+
+def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:
+    scope.locals[node.name] = UNKNOWN  # a class defined in a function: not followed
+
+
+def _match(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
+    havoc(interp, node, scope)
+
+
+def _not_run(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
+    """``try/except*``: not run at all."""
+
+
+#: The handler of each compound statement; no pragma check follows them.
+COMPOUND_STATEMENTS: Dict[type, Handler] = {
+    ast.If: _if,
+    ast.For: _for, ast.AsyncFor: _for,
+    ast.While: _while,
+    ast.With: _with, ast.AsyncWith: _with,
+    ast.Try: _try,
+    ast.FunctionDef: _function_def, ast.AsyncFunctionDef: _function_def,
+    ast.ClassDef: _class_def,
+    # `match` (Python 3.10+) and `try/except*` (3.11+) where this Python has them.
+    **{getattr(ast, name): handler for name, handler in (("Match", _match), ("TryStar", _not_run))
+       if hasattr(ast, name)},
+}

@@ -1,0 +1,435 @@
+"""Report, the last stage of the analysis of a file: the findings of each model's run become
+diagnostics, placed where the fix goes, with a suggestion (``help:``) and a fix when one is found.
+
+A fix that edits a layer built several times changes every instance at once, so it is offered
+only when it holds on the whole file: ``check_fix``, handed in by the pipeline, analyses the
+edited file and says which errors remain.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+
+from ..core.codes import SHAPE_MISMATCH, TRACKING_STOPPED
+from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from ..core.shapes import MaybeShape, format_shape, is_known
+from . import suggest
+from .examples import BLOCK_STATEMENTS
+from .plan import ParsedFile
+from .positions import Positions
+from .propagate import Finding, shape_of
+from .run import ModelTrace, Stop
+from .values import LayerModule
+
+Range = Tuple[Tuple[int, int], Tuple[int, int]]
+
+
+class FixVerdict(NamedTuple):
+    """What analysing the file with a fix applied found."""
+
+    #: The SHP1xx diagnostics left, as (code, row); None when the file was not analysed.
+    errors: Optional[Tuple[Tuple[str, int], ...]]
+    #: Why it was not analysed.
+    unchecked: str = ""
+
+
+#: Analyses the file with a fix applied (suggestions off).
+CheckFix = Callable[[Fix], FixVerdict]
+
+
+class Suggestion(NamedTuple):
+    """What a finding becomes: one sentence (what is wrong; what to do), the code for ``help:``,
+    the fix, and the evidence as notes."""
+
+    message: str
+    help: Optional[str] = None
+    fix: Optional[Fix] = None
+    notes: Tuple[str, ...] = ()
+
+
+class Diagnostics:
+    """The diagnostics of a file, one per code and place (a statement run for several
+    instances reports once: the first one added stays)."""
+
+    def __init__(self) -> None:
+        self._found: Dict[Tuple[str, Tuple[int, int]], Diagnostic] = {}
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self._found.setdefault((diagnostic.code, (diagnostic.row, diagnostic.col)), diagnostic)
+
+    def in_order(self) -> List[Diagnostic]:
+        return sorted(self._found.values(), key=lambda d: (d.row, d.col, d.code))
+
+
+def stop_diagnostic(name: str, stopped: Stop, line: int, positions: Positions, path: str) -> Diagnostic:
+    """SHP301 where a budget of the analysis ran out (else on ``line``), and which."""
+    reason, statement = stopped
+    where = positions.statement(statement) if statement is not None else None
+    if where is None:
+        where = ((line, 1), (line, 1))
+    if type(statement) in BLOCK_STATEMENTS:
+        where = (where[0], where[0])  # the header, not the whole indented block
+    return _diagnostic(TRACKING_STOPPED, f"{name}: shape tracking stops here: {reason}", path, where)
+
+
+def _diagnostic(code: str, message: str, path: str, where: Range,
+                suggestion: Suggestion = Suggestion("")) -> Diagnostic:
+    (row, col), (end_row, end_col) = where
+    return Diagnostic(code, message, path, row, col, end_row, end_col, suggestion.fix, suggestion.help,
+                      suggestion.notes)
+
+
+class FindingReporter:
+    """Turns the findings of a file's models into diagnostics. ``check_fix`` None: no
+    suggestions (what checking a fix needs is the codes and rows of the errors only)."""
+
+    def __init__(self, parsed: ParsedFile, traces: List[ModelTrace], bounds: Any,
+                 check_fix: Optional[CheckFix]) -> None:
+        self.path = parsed.path
+        self.positions = parsed.positions
+        self.bounds = bounds
+        self.check_fix = check_fix
+        #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
+        self.holds_by_fix: Dict[Tuple[Edit, ...], bool] = {}
+        errors = [f for trace in traces for f in trace.findings if f.code.startswith("SHP1")] if check_fix else []
+        #: A fix must leave fewer errors than this, and none where there was none.
+        self.baseline_errors = len({(f.code, id(f.node), id(f.statement), f.anchor_line, f.message) for f in errors})
+        self.errors_before = {(f.code, self.row_of(f)) for f in errors}
+
+    def diagnostics(self, trace: ModelTrace, finding: Finding) -> Tuple[Diagnostic, ...]:
+        """The finding's diagnostic, and an SHP301 when the search for its fix stopped early."""
+        where = self.where(finding)
+        if where is None:
+            return ()
+        search = _FixSearch(self, trace, (finding.code, where[0][0]))
+        suggestion = search.suggest(finding) if self.check_fix is not None else Suggestion(finding.message)
+        suggestion = suggestion._replace(notes=suggestion.notes + self._declared_at(finding, where[0][0]))
+        found = [_diagnostic(finding.code, suggestion.message, self.path, where, suggestion)]
+        if search.stops:
+            found.append(_diagnostic(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped"
+                                     f" early: " + "; ".join(search.stops), self.path, where))
+        return tuple(found)
+
+    def where(self, finding: Finding) -> Optional[Range]:
+        """Where a finding is reported: its call or statement, else its anchor."""
+        where = None
+        if isinstance(finding.node, ast.Call) and finding.statement is not None:
+            where = self.positions.call(finding.node, finding.statement)
+        elif finding.statement is not None:
+            where = self.positions.statement(finding.statement)
+        if where is None and finding.anchor_line is not None:
+            where = (finding.anchor_line, finding.anchor_line)
+        return where
+
+    def row_of(self, finding: Finding) -> Optional[int]:
+        where = self.where(finding)
+        return where[0][0] if where else None
+
+    def _declared_at(self, finding: Finding, row: int) -> Tuple[str, ...]:
+        """``declared at path:line`` when the contradicted declaration is in the file, elsewhere
+        than the diagnostic: a note that leads the reader to the shape the code contradicts."""
+        declared = finding.declared
+        if declared is None or declared.source in ("cli", "config") or not declared.line or declared.line == row:
+            return ()
+        return (f"declared at {self.path}:{declared.line}",)
+
+
+class _FixSearch:
+    """The search for a fix of one finding, and why it stopped early (``stops``)."""
+
+    def __init__(self, reporter: FindingReporter, trace: ModelTrace, where: Tuple[str, int]) -> None:
+        self.reporter = reporter
+        self.trace = trace
+        self.names = trace.names
+        #: (code, row) of the finding: a fix must make it go.
+        self.where = where
+        self.stops: List[str] = []
+
+    def suggest(self, finding: Finding) -> Suggestion:
+        if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
+            return self._mismatch(finding)
+        if finding.operands:
+            return self._operands(finding)
+        if finding.layer is not None and finding.error is not None and finding.code.startswith("SHP1"):
+            return self._layer(finding)
+        return Suggestion(finding.message)
+
+    def _note_stop(self, reason: Optional[str]) -> None:
+        if reason and reason not in self.stops:
+            self.stops.append(reason)
+
+    # ----------------------------------------------------------------- checking a fix
+
+    def _holds(self, fix: Fix) -> bool:
+        """Analyse the file with the fix applied: the finding must go, fewer errors remain, and
+        none appears where there was none."""
+        reporter = self.reporter
+        key = tuple(fix.edits)
+        if key in reporter.holds_by_fix:
+            return reporter.holds_by_fix[key]
+        verdict = reporter.check_fix(fix)
+        if verdict.errors is None:
+            self._note_stop(verdict.unchecked)
+            return False
+        errors = verdict.errors
+        holds = (len(errors) < reporter.baseline_errors and self.where not in errors
+                 and all(error in reporter.errors_before for error in errors))
+        reporter.holds_by_fix[key] = holds
+        return holds
+
+    def _errors_after(self, fix: Fix) -> int:
+        """SHP1xx left in the file once the fix is applied."""
+        verdict = self.reporter.check_fix(fix)
+        if verdict.errors is None:
+            self._note_stop(verdict.unchecked)
+            return 1 << 30
+        return len(verdict.errors)
+
+    def _built(self, layer: LayerModule) -> int:
+        """How many times the layer's constructor call ran while building its model."""
+        return max(self.trace.constructions.get(id(layer.node), 1), layer.constructions)
+
+    def _needs_check(self, layer: LayerModule, fix: Fix) -> bool:
+        """A layer built several times (a loop, a class used twice) changes everywhere at once."""
+        return self._built(layer) > 1 or fix.applicability != SAFE
+
+    # ----------------------------------------------------------------- making a fix
+
+    def _label(self, layer: LayerModule) -> str:
+        name = self.names.get(id(layer))
+        return f"{name} ({layer.type_name})" if name else layer.type_name
+
+    def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
+                  exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
+        edit = suggest.layer_edit(layer, values, self.reporter.positions)
+        if edit is None or not edit.edits:
+            return None, None
+        if not edit.literal and self._built(layer) > 1:
+            # A variable's text replaced by one instance's value breaks the other instances.
+            return None, None
+        safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
+        return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
+
+    def _first_fix(self, changes: List[suggest.Change]):
+        """The best change whose edit is known to work (checked by re-analysis when shared):
+        (change, fix, code), or None."""
+        for change in changes[:6]:
+            description = f"change {self._label(change.layer)}: {suggest.describe(change.values)}"
+            fix, code = self._make_fix(change.layer, change.values, description, not change.approximate)
+            if fix is None:
+                continue
+            if (change.approximate or self._needs_check(change.layer, fix)) and not self._holds(fix):
+                continue
+            return change, fix, code
+        return None
+
+    # ----------------------------------------------------------------- a layer's error
+
+    def _layer(self, finding: Finding) -> Suggestion:
+        layer = finding.layer
+        error = finding.error
+        label = self._label(layer)
+        message = finding.message
+        values: Dict[str, Any] = {}
+        if error.fix:
+            values = {k: v for k, v in error.fix.items() if v is not None}
+            producer = self._producer_change(finding, values)
+            if producer is not None:
+                # The layer that made the count may be the wrong one: keep the change that
+                # leaves fewer errors in the whole file.
+                change, fix, code = producer
+                mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+                if mine is None or self._errors_after(fix) < self._errors_after(mine):
+                    if self._holds(fix):
+                        return Suggestion(f"{message}; fix: {self._label(change.layer)} with"
+                                          f" {suggest.describe(change.values)}", code, fix)
+        elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
+            values = self._solved_values(layer, finding.input_shape)
+        if not values:
+            return Suggestion(message)
+        fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+        if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
+            return Suggestion(message)
+        if code:
+            message = f"{message}; use {code}"
+        return Suggestion(message, code, fix)
+
+    def _solved_values(self, layer: LayerModule, input_shape: MaybeShape) -> Dict[str, Any]:
+        """The solver's parameters for an invalid conv/pool layer to give what its formula meant."""
+        target = _intended_output(layer, input_shape)
+        if target is None:
+            return {}
+        result = suggest.solve_layer(layer, input_shape, target, self.reporter.bounds)
+        change = suggest.recommended_change(layer, result) if result is not None else None
+        return change.values if change is not None else {}
+
+    def _producer_change(self, finding: Finding, values: Dict[str, Any]):
+        """The upstream layer whose channel/feature count is what arrives: setting it to what
+        this layer expects is the other way to fix a SHP102. (change, fix, code) or None."""
+        tensor = finding.tensor_in
+        if tensor is None or tensor.shape is None or len(values) != 1:
+            return None
+        (name, arriving), = values.items()
+        expected = finding.layer.params.get(name)
+        if not is_known(expected) or not is_known(arriving):
+            return None
+        for step in reversed(suggest.chain_of(self.trace, tensor)):
+            layer = step.module
+            if not isinstance(layer, LayerModule):
+                continue
+            for param in ("out_channels", "out_features"):
+                if layer.params.get(param) == arriving:
+                    change = suggest.Change(layer, {param: expected})
+                    description = f"change {layer.type_name}: {param}={expected}"
+                    fix, code = self._make_fix(layer, change.values, description, True)
+                    return (change, fix, code) if fix is not None else None
+            if layer.spec is not None and not layer.spec.shape_preserving:
+                return None  # the count was made further up: not a single obvious layer
+        return None
+
+    # ----------------------------------------------------------------- a declared shape missed
+
+    def _mismatch(self, finding: Finding) -> Suggestion:
+        tensor = finding.tensor
+        declared = finding.target
+        spec = finding.declared.spec if finding.declared is not None else None
+        steps = suggest.chain_of(self.trace, tensor)
+        chain = _chain_text(steps, self.names)
+        message = finding.message
+        notes = (f"inferred {chain}",) if chain else ()
+
+        def verify(shape: MaybeShape) -> bool:
+            return spec is not None and spec.match(shape, {}) is None and shape is not None and all(
+                not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, declared or ())
+            )
+
+        search = suggest.chain_changes(self.trace, tensor, declared, self.reporter.bounds, verify)
+        self._note_stop(search.exhausted)
+        changes = self._shared_same_size(steps) + search.changes
+        chosen = self._first_fix(changes)
+        if chosen is not None:
+            change, fix, code = chosen
+            message = f"{message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
+            others = [f"{self._label(c.layer)} with {suggest.describe(c.values)}"
+                      for c in changes if c is not change][:3]
+            if others:
+                notes += ("or instead: " + "; or ".join(others),)
+            return Suggestion(message, code, fix, notes)
+        if search.lossy:
+            return self._replacement(message, notes, *search.lossy[-1])
+        return Suggestion(message, None, None, notes)
+
+    def _replacement(self, message: str, notes: Tuple[str, ...], layer: LayerModule, result) -> Suggestion:
+        """No lossless parameters of the layer give the size: what replaces it (said, not fixed)."""
+        reason = suggest.reason_text(result)
+        if reason:
+            notes += (f"no lossless {layer.type_name} gives it: {reason}",)
+        if not result.alternatives:
+            return Suggestion(f"{message}; no lossless {layer.type_name} gives it", None, None, notes)
+        alternative = result.alternatives[0]
+        notes += (f"replacement: {alternative.code}: {alternative.note}",)
+        # The layers it is made of, in order: the code itself is on the help line.
+        layers = [n for n in dict.fromkeys(re.findall(r"\bnn\.\w+(?=\()", alternative.code)) if n != "nn.Sequential"]
+        parts = " then ".join(layers) or alternative.code
+        return Suggestion(f"{message}; replace {self._label(layer)} by {parts}", alternative.code, None, notes)
+
+    def _shared_same_size(self, steps) -> List[suggest.Change]:
+        """A stride-1 convolution built several times that changes the size it is given: the
+        usual intent is 'same' padding, and one edit changes every instance (checked by
+        re-analysis before it is offered)."""
+        found: List[suggest.Change] = []
+        for step in steps:
+            layer = step.module
+            if not isinstance(layer, LayerModule) or layer.spec.family != "conv" or self._built(layer) <= 1:
+                continue
+            params = suggest.current_params(layer)
+            if params is None or any(s != 1 for s in params["stride"]):
+                continue
+            before, after = shape_of(step.input), step.output.shape
+            if before is None or after is None or before[2:] == after[2:]:
+                continue
+            kernels, pads, dilations = params["kernel_size"], params["padding"], params["dilation"]
+            if all(d * (k - 1) % 2 == 0 for k, d in zip(kernels, dilations)):
+                values = tuple(d * (k - 1) // 2 for k, d in zip(kernels, dilations))
+                if values != pads:
+                    found.append(suggest.Change(layer, {"padding": values}, rank=(False, 0)))
+            if all(2 * p % d == 0 for p, d in zip(pads, dilations)):
+                values = tuple(2 * p // d + 1 for p, d in zip(pads, dilations))
+                if values != kernels:
+                    found.append(suggest.Change(layer, {"kernel_size": values}, rank=(False, 0)))
+        return found[:4]
+
+    # ----------------------------------------------------------------- tensors that do not fit
+
+    def _operands(self, finding: Finding) -> Suggestion:
+        """Tensors combined with incompatible shapes: change one operand's chain to fit the other."""
+        changes = []
+        for tensor, wanted in finding.operands:
+            def verify(shape: MaybeShape, wanted=wanted) -> bool:
+                return shape is not None and len(shape) == len(wanted) and all(
+                    not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
+                )
+
+            search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
+            self._note_stop(search.exhausted)
+            changes.extend(search.changes)
+        changes.sort(key=lambda c: c.rank)
+        for tensor, _ in finding.operands:
+            changes = self._shared_same_size(suggest.chain_of(self.trace, tensor)) + changes
+        chosen = self._first_fix(changes)
+        if chosen is None:
+            return Suggestion(finding.message)
+        change, fix, code = chosen
+        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
+                          f" {suggest.describe(change.values)}", code, fix)
+
+
+def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:
+    """The size an invalid conv/pool layer would have produced by its formula (to solve for)."""
+    from ..core import formulas
+
+    params = suggest.current_params(layer)
+    if params is None or input_shape is None:
+        return None
+    n = layer.spec.spatial_dims
+    sizes = input_shape[-n:]
+    if len(sizes) != n or not all(is_known(s) for s in sizes):
+        return None
+    out = []
+    for i, size in enumerate(sizes):
+        k, s, d = (params[name][i] if name in params else 1 for name in ("kernel_size", "stride", "dilation"))
+        p = params["padding"][i]
+        if min(k, s, d, size) < 1 or p < 0:
+            return None
+        if layer.spec.family == "conv_transpose":
+            op = min(params["output_padding"][i], max(s, d) - 1)
+            value = formulas.conv_transpose_out(size, k, s, p, op, d)
+        elif layer.spec.family == "conv":
+            value = formulas.conv_out(size, k, s, p, d) if size + 2 * p >= formulas.effective_kernel(k, d) else 0
+        else:
+            value = formulas.pool_out(size, k, s, min(p, k // 2), d, False)
+        # A size that would vanish: the smallest valid one (the layer reduced it to a point).
+        out.append(max(value, 1))
+    return tuple(input_shape[:-n]) + tuple(out)
+
+
+def _chain_text(steps, names, limit: int = 8) -> str:
+    if not steps:
+        return ""
+    parts = [format_shape(shape_of(steps[0].input))]
+    # Steps that keep the shape (activations, norms, dropout) do not say where it went wrong.
+    steps = [step for step in steps if shape_of(step.input) != step.output.shape] or steps[-1:]
+    shown = steps if len(steps) <= limit else steps[: limit // 2] + [None] + steps[-limit // 2 :]
+    for step in shown:
+        if step is None:
+            parts.append("...")
+            continue
+        if step.module is not None:
+            name = names.get(id(step.module))
+            label = f"{name} ({step.module.type_name})" if name else step.module.type_name
+        else:
+            label = step.label
+        parts.append(f"{label} -> {format_shape(step.output.shape)}")
+    return " -> ".join(parts)

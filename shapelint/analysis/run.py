@@ -1,0 +1,364 @@
+"""Run, the second stage of the analysis of a file: the module's top level, then each planned
+model built and called on its declared input by the Propagator (the interpreter with torch
+semantics). Each model gives an immutable ``ModelTrace``: its module tree, its shapes, what was
+found, and the budget that stopped it, if one did.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
+
+from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
+from ..core.layers import UNKNOWN
+from ..core.results import LayerShape, ModelShapes
+from ..core.shapes import MaybeShape, format_shape
+from ..core.shapespec import ShapeSpec
+from .collect import _is_main_guard
+from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
+from .plan import Declarations, ModelPlan, ParsedFile
+from .positions import Positions
+from .propagate import Finding, Propagator, Step, shape_of
+from .values import ArgumentCapture, Declared, ModuleValue, Tensor
+
+#: A budget that ran out: (why, the statement running then).
+Stop = Tuple[str, Optional[ast.stmt]]
+
+
+class ModelTrace(NamedTuple):
+    """What running one model gave."""
+
+    plan: ModelPlan
+    #: False when the model could not be built (then nothing else is known but ``stopped``).
+    built: bool
+    #: Its ``named_modules()``: (name, module), the model itself first as "".
+    modules: Tuple[Tuple[str, ModuleValue], ...]
+    #: The model's and its layers' shapes (None when it was not built).
+    shapes: Optional[ModelShapes]
+    findings: Tuple[Finding, ...]
+    #: id(tensor) -> the operation that produced it (``suggest.chain_of`` reads it).
+    producers: Mapping[int, Step]
+    #: id(constructor call) -> how many times it ran while the model was built.
+    constructions: Mapping[int, int]
+    #: The budget that ran out, when it left something unchecked (SHP301).
+    stopped: Optional[Stop]
+    #: id(module) -> its name in the model.
+    names: Mapping[int, str]
+
+
+# --------------------------------------------------------------------------- the propagator
+
+
+class LinePragmas(NamedTuple):
+    """Pragmas that declare the shape right after a layer or a statement (not a model's)."""
+
+    positions: Positions
+    #: line -> the declared output of the layer whose constructor call ends there.
+    layers: Mapping[int, Declared]
+    #: line -> the declared output of the statement on that line.
+    statements: Mapping[int, ShapeSpec]
+
+    def call_end_line(self, call: ast.Call, statement: ast.stmt) -> Optional[int]:
+        """The line a constructor call ends on: a pragma after a trailing comma
+        (``nn.Conv2d(...),  # shapelint: ...``) is on that line."""
+        where = self.positions.call(call, statement)
+        return None if where is None else where[1][0]
+
+    def after_statement(self, propagator: Propagator, statement: ast.stmt, scope: Scope, value: Any) -> None:
+        if propagator.silent:
+            return
+        if isinstance(value, ModuleValue) and value.declared_output is None:
+            self._attach(propagator, statement, value)
+        elif isinstance(value, Tensor):
+            self._check(propagator, statement, value)
+
+    def _attach(self, propagator: Propagator, statement: ast.stmt, module: ModuleValue) -> None:
+        """``self.up = nn.ConvTranspose3d(  # shapelint: output=...`` on a line the call does not
+        end on: the pragma still belongs to the module the statement builds."""
+        lines = self.positions.statement_lines(statement)
+        for line in range(lines[0], lines[1] + 1) if lines else ():
+            declared = self.layers.get(line)
+            if declared is not None and line not in propagator.attached_pragma_lines:
+                module.declared_output = declared
+                propagator.attached_pragma_lines.add(line)
+                return
+
+    def _check(self, propagator: Propagator, statement: ast.stmt, value: Tensor) -> None:
+        lines = self.positions.statement_lines(statement)
+        if not lines:
+            return
+        for line in range(lines[0], lines[1] + 1):
+            spec = self.statements.get(line)
+            problem = spec.match(value.shape, {}) if spec is not None else None
+            if problem is None:
+                continue
+            propagator.report(Finding(
+                SHAPE_MISMATCH,
+                f"statement produces {format_shape(value.shape)}, not the declared {spec.text} ({problem})",
+                None, statement, target=spec.resolve({}), tensor=value,
+                declared=Declared(spec, line, "pragma"),
+            ))
+
+
+def new_propagator(parsed: ParsedFile, declarations: Declarations) -> Propagator:
+    """The file's Propagator, which attaches the layer and statement pragmas as it runs."""
+    model_lines: Set[int] = set()
+    for found in declarations.classes.values():
+        model_lines |= found.pragma_lines
+    layers = {line: Declared(pragma.specs["output"], line, "pragma")
+              for line, pragma in declarations.pragmas.items() if "output" in pragma.specs and not pragma.alone}
+    statements = {line: pragma.specs["output"] for line, pragma in declarations.pragmas.items()
+                  if "output" in pragma.specs and line not in model_lines}
+    pragmas = LinePragmas(parsed.positions, MappingProxyType(layers), MappingProxyType(statements))
+    return Propagator(parsed.index, layers, pragmas.call_end_line,
+                      pragmas.after_statement if layers or statements else None)
+
+
+def evaluate_quietly(propagator: Propagator, node: ast.expr) -> Any:
+    """The value of an expression in the module's scope, reporting nothing."""
+    with propagator.silenced():
+        try:
+            return propagator.eval(node, Scope(propagator.globals))
+        except (_Return, _Break, _Continue, _Abort, RecursionError):
+            return UNKNOWN
+
+
+# --------------------------------------------------------------------------- the module's top level
+
+
+def execute_module_level(propagator: Propagator, parsed: ParsedFile) -> Optional[Stop]:
+    """Run the module's own code (quietly: it is not a model), so that its names have values;
+    the budget that ran out, when the module's code used all of it (later module-level models
+    are then not built)."""
+    scope = Scope(propagator.globals, propagator.globals)
+    with propagator.silenced():
+        _execute_block(parsed.tree.body, scope, propagator, parsed.positions)
+    return propagator.stopped if propagator.steps > MAX_STEPS else None
+
+
+def _execute_block(statements, scope: Scope, propagator: Propagator, positions: Positions) -> None:
+    """Assignments, loops and conditions (not ``if __name__ == "__main__":``); the indented body
+    of a ``try``."""
+    for statement in statements:
+        kind = type(statement)
+        try:
+            if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign \
+                    or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement):
+                propagator.exec_statement(statement, scope)
+            elif kind is ast.Try and positions.starts_line(statement.body[0]):
+                _execute_block(statement.body, scope, propagator, positions)
+        except (_Return, _Break, _Continue, _Abort):
+            continue
+
+
+# --------------------------------------------------------------------------- one model
+
+
+def run_model(propagator: Propagator, plan: ModelPlan, positions: Positions, path: str) -> ModelTrace:
+    """Build the model as planned and call it on its declared input."""
+    trace = None
+    spec = plan.input.spec if plan.input is not None else None
+    if plan.input_shape is None and spec is not None and spec.variadic_index is not None:
+        trace = _run_variadic(propagator, plan, spec, positions, path)
+    if trace is None:
+        trace = _attempt(propagator, plan, plan.input_shape, plan.sizes, positions, path,
+                         probe=plan.input is None)
+    return trace
+
+
+def _run_variadic(propagator: Propagator, plan: ModelPlan, spec: ShapeSpec, positions: Positions,
+                  path: str) -> Optional[ModelTrace]:
+    """The run of a model whose input is declared with ``*batch`` / ``...`` and no concrete size:
+    the variadic is given one dim, then two (fresh names), and what is reported is what holds
+    for both, or everything of the one-dim run when two dims are too many for a layer (a Conv2d
+    takes 3 or 4). None when one dim is too few for a layer: the rank is not known."""
+    wide_sizes = dict(plan.sizes)
+    wide = _attempt(propagator, plan, _variadic_input(plan, spec, wide_sizes, 2), wide_sizes, positions, path)
+    wide_keys = {_finding_key(f) for f in wide.findings}
+    narrow_sizes = dict(plan.sizes)
+    narrow = _attempt(propagator, plan, _variadic_input(plan, spec, narrow_sizes, 1), narrow_sizes, positions, path)
+    if not narrow.built:
+        return None
+    keys = {_finding_key(f) for f in narrow.findings}
+    narrow_rank = {k for k in keys if k[0] == WRONG_RANK}
+    wide_rank = {k for k in wide_keys if k[0] == WRONG_RANK}
+    if narrow_rank - wide_rank:
+        return None
+    if not wide_rank - narrow_rank:
+        narrow = narrow._replace(findings=tuple(f for f in narrow.findings if _finding_key(f) in wide_keys))
+    return narrow
+
+
+def _variadic_input(plan: ModelPlan, spec: ShapeSpec, sizes: Dict[str, Any], count: int) -> MaybeShape:
+    """The declared input with ``count`` dims of fresh names for its variadic (``batch``, or
+    ``batch0``, ``batch1``), bound in ``sizes`` so that ``*batch`` in the output is the same."""
+    variadic = spec.dims[spec.variadic_index]
+    names = _fresh_names(getattr(variadic, "name", None) or "batch", count, plan.names_in_use)
+    if getattr(variadic, "name", None) is not None and not variadic.broadcastable:
+        sizes["*" + variadic.name] = names
+    return spec.resolve(sizes, fill=names)
+
+
+def _fresh_names(base: str, count: int, taken) -> Tuple[str, ...]:
+    """``count`` names for the dims a variadic stands for, none of them a name already declared:
+    ``batch``, or ``batch0``, ``batch1``..."""
+    if count == 1 and base not in taken:
+        return (base,)
+    names = []
+    index = 0
+    while len(names) < count:
+        name = f"{base}{index}"
+        if name not in taken:
+            names.append(name)
+        index += 1
+    return tuple(names)
+
+
+def _finding_key(finding: Finding) -> Tuple:
+    """What a finding is about, the same in two runs of a model on inputs of different ranks."""
+    return (finding.code, id(finding.node), id(finding.statement), finding.anchor_line)
+
+
+def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, sizes: Mapping[str, Any],
+             positions: Positions, path: str, probe: bool = False) -> ModelTrace:
+    """Run the model on ``input_shape`` and compare its output with the declared one."""
+    instance, output = _build_and_call(propagator, plan, input_shape, sizes, probe)
+    run = propagator.model_run()
+    if instance is None:
+        return ModelTrace(plan, False, (), None, (), run.producers, run.constructions, run.stopped,
+                          MappingProxyType({}))
+    output_shape = shape_of(output)
+    findings = run.findings
+    declared_shape: MaybeShape = None
+    if plan.output is not None:
+        declared_shape, mismatch = _compare_output(plan, output, sizes)
+        if mismatch is not None:
+            findings += (mismatch,)
+    stopped = run.stopped
+    if stopped is not None and not (run.steps > MAX_STEPS or plan.output is not None
+                                    and not _checked(output_shape, declared_shape)):
+        stopped = None  # the budget left nothing unchecked: neither the model's code nor its output
+    modules = tuple(instance.named_modules())
+    layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
+                         module.first_input, module.first_output) for name, module in modules if name]
+    shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
+                         output_shape, declared_shape, layers)
+    names = MappingProxyType({id(module): name for name, module in modules})
+    return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names)
+
+
+def _compare_output(plan: ModelPlan, output: Any, sizes: Mapping[str, Any]) -> Tuple[MaybeShape, Optional[Finding]]:
+    """The declared output shape (names as the inputs bound them) and, when the output
+    contradicts it, the model's SHP101. A variadic aligns the dims after it from the right (as
+    jaxtyping does), so the fixed dims there are still compared."""
+    declaration = plan.output
+    spec = declaration.spec
+    match_sizes = dict(sizes)
+    declared_shape = spec.resolve(match_sizes)
+    if not isinstance(output, Tensor):
+        return declared_shape, None
+    output_shape = output.shape
+    problem = spec.match(output_shape, match_sizes)
+    extra = len(output_shape) - spec.min_rank if output_shape is not None else -1
+    if declared_shape is None and spec.variadic_index is not None and extra >= 0:
+        # The variadic stands for what the output has there: the target of a fix.
+        start = spec.variadic_index
+        declared_shape = spec.resolve(match_sizes, fill=output_shape[start:start + extra])
+    if problem is None:
+        return declared_shape, None
+    finding = Finding(
+        SHAPE_MISMATCH,
+        f"{plan.name}: output {format_shape(output_shape)} differs from the declared"
+        f" {_declared_text(spec)} ({problem})",
+        None, None, target=declared_shape, tensor=output,
+        declared=Declared(spec, declaration.line, declaration.source),
+    )
+    in_file = declaration.source not in ("cli", "config")
+    finding.anchor_line = (declaration.line, declaration.column) if in_file else (plan.line, 1)
+    return declared_shape, finding
+
+
+def _declared_text(spec: ShapeSpec) -> str:
+    text = spec.text.strip()
+    if text.startswith(("(", "[")):
+        return text
+    return f"'{text}'"
+
+
+def _checked(output: MaybeShape, declared: MaybeShape) -> bool:
+    """Whether every dim the declaration fixes is known in the output (so it was compared)."""
+    if output is None:
+        return False
+    if declared is None or len(declared) != len(output):
+        return all(d is not None for d in output)
+    return all(o is not None or d is None for o, d in zip(output, declared))
+
+
+def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape,
+                    sizes: Mapping[str, Any], probe: bool) -> Tuple[Optional[ModuleValue], Any]:
+    """Build the model (as ``plan.build``, an example, builds it) and call it on the input; the
+    other tensor parameters of ``forward`` get their declared shapes under ``sizes``."""
+    x = Tensor(input_shape)
+    propagator.begin_model(probe=x if probe else None)
+    try:
+        if plan.info is not None:
+            args, kwargs = _build_arguments(propagator, plan.build)
+            instance = propagator.instantiate(plan.info, args, kwargs, None)
+        else:
+            propagator.statement = plan.statement  # where the layers the expression builds are
+            instance = propagator.eval(plan.value, Scope(propagator.globals))
+    except _Abort:  # a budget ran out while building it (noted in propagator.stopped)
+        instance = UNKNOWN
+    if not isinstance(instance, ModuleValue):
+        return None, None
+    instance.node = None
+    try:
+        return instance, propagator.call_module(instance, [x], _forward_arguments(plan, sizes), None)
+    except _Abort:  # a budget ran out in forward (noted in propagator.stopped)
+        return instance, UNKNOWN
+
+
+def _build_arguments(propagator: Propagator, build: Optional[ast.Call]) -> Tuple[list, Dict[str, Any]]:
+    """The arguments of an example's constructor call, as the interpreter evaluates them."""
+    if build is None or not build.args:
+        return [], {}
+    with propagator.silenced():
+        call = copy.copy(build)  # never change the shared tree
+        call.func = ast.copy_location(ast.Name(id="__shapelint_capture__", ctx=ast.Load()), call.func)
+        captured = propagator.eval(call, Scope(dict(propagator.globals, __shapelint_capture__=ArgumentCapture())))
+    if isinstance(captured, tuple) and len(captured) == 2 and isinstance(captured[1], dict):
+        return list(captured[0]), captured[1]
+    return [], {}
+
+
+def _forward_arguments(plan: ModelPlan, sizes: Mapping[str, Any]) -> Dict[str, Any]:
+    """The parameters of ``forward`` after the input: a declared tensor, or unknown when it has
+    no default."""
+    kwargs: Dict[str, Any] = {}
+    found = plan.info.find_method("forward") if plan.info is not None else None
+    if found is None:
+        return kwargs
+    arguments = found[1].args
+    params = list(arguments.posonlyargs) + list(arguments.args)
+    required = len(params) - len(arguments.defaults)  # defaults are the last ones
+    for position, param in enumerate(params[2:], 2):
+        declaration = plan.extra_inputs.get(param.arg)
+        if declaration is not None:
+            kwargs[param.arg] = Tensor(declaration.spec.resolve(sizes))
+        elif position < required:
+            kwargs[param.arg] = UNKNOWN
+    return kwargs
+
+
+def _module_line(module: ModuleValue, default: int, positions: Positions) -> int:
+    if isinstance(module.node, ast.Call) and module.statement is not None:
+        where = positions.call(module.node, module.statement)
+        if where is not None:
+            return where[0][0]
+    if module.statement is not None:
+        lines = positions.statement_lines(module.statement)
+        if lines:
+            return lines[0]
+    return default
