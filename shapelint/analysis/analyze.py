@@ -18,13 +18,11 @@ from __future__ import annotations
 import ast
 import functools
 import gc
-import io
 import os
-import re
-import tokenize
 import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
+from ..core import text as text_helpers
 from ..core.codes import PARSE_ERROR
 from ..core.options import Options
 from ..core.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
@@ -173,7 +171,12 @@ def _fix_checker(text: str, path: str, options: Options) -> CheckFix:
         if key not in verdicts:
             if len(verdicts) >= MAX_REANALYSES:
                 return FixVerdict(None, _REANALYSES_SPENT)
-            result = _analyze_source(apply_edits(text, fix.edits), path, options, None, suggestions=False)
+            try:
+                edited = text_helpers.apply_edits(text, fix.edits)
+            except ValueError:  # edits outside the text: never offered
+                verdicts[key] = FixVerdict(None, "its edits do not fit the file")
+                return verdicts[key]
+            result = _analyze_source(edited, path, options, None, suggestions=False)
             verdicts[key] = FixVerdict(tuple((d.code, d.row) for d in result.diagnostics if d.code.startswith("SHP1")))
         return verdicts[key]
 
@@ -189,16 +192,13 @@ def _decode(source: Union[str, bytes]) -> Tuple[Optional[str], Optional[str]]:
     if isinstance(source, str):
         return source, None
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        encoding = text_helpers.source_encoding(source)
     except SyntaxError as error:
         return None, f"cannot decode file: {error}"
     try:
-        text = source.decode(encoding)
+        return text_helpers.decode_as(source, encoding), None
     except (UnicodeDecodeError, LookupError) as error:
         return None, f"cannot decode file as {encoding}: {error}"
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, None
 
 
 def _parse_error(path: str, message: str, line: int = 1, column: int = 1) -> FileResult:
@@ -210,19 +210,3 @@ def _parse(text: str) -> ast.Module:
         # Invalid escape sequences and the like are the user's business, not this tool's output.
         warnings.simplefilter("ignore")
         return ast.parse(text)
-
-
-def apply_edits(text: str, edits) -> str:
-    """The text with edits applied (1-based character rows and columns, end exclusive)."""
-    starts = [0]
-    for match in re.finditer(r"\r\n|\r|\n", text):
-        starts.append(match.end())
-
-    def offset(position: Tuple[int, int]) -> int:
-        row, column = position
-        return starts[min(row, len(starts)) - 1] + column - 1
-
-    out = text
-    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        out = out[: offset(edit.start)] + edit.content + out[offset(edit.end):]
-    return out

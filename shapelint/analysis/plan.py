@@ -19,6 +19,7 @@ from ..core.codes import BAD_DECLARATION, CONFLICTING_DECLARATIONS
 from ..core.options import Options, key_declares
 from ..core.results import Diagnostic
 from ..core.shapes import MaybeShape, is_known
+from ..core.text import split_lines
 from ..core.shapespec import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma
 from .collect import ClassInfo, FileIndex, dotted_name, scan_pragmas
 from .positions import Positions
@@ -462,7 +463,7 @@ def _name_finder(parsed: ParsedFile) -> Callable[[ast.AST], List[str]]:
     if not defined:
         return lambda node: []
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, defined)) + r")\b")
-    lines = re.split(r"\r\n|\r|\n", parsed.text)
+    lines = split_lines(parsed.text)
 
     def names_in(node: ast.AST) -> List[str]:
         if node is None:

@@ -5,7 +5,7 @@ there): suggestions, applicability, single fix rounds, the models and their laye
 from __future__ import annotations
 
 from shapelint.analysis import analyze_source
-from shapelint.analysis.analyze import apply_edits
+from shapelint.core.text import apply_edits
 from shapelint.core.shapespec import parse_cli_shape
 from shapelint.core.options import Options
 from support import case_files

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from shapelint.analysis import analyze_file, analyze_source, mentions_layers
-from shapelint.analysis.analyze import apply_edits
+from shapelint.core.text import apply_edits
 from shapelint.core.results import Edit
 
 BLOCK = '''

@@ -21,7 +21,8 @@ import pytest
 
 from shapelint.analysis import analyze_source
 from shapelint.analysis import suggest
-from shapelint.analysis.analyze import apply_edits, trace_models
+from shapelint.analysis.analyze import trace_models
+from shapelint.core.text import apply_edits
 from shapelint.analysis.collect import index_file
 from shapelint.analysis.evaluate import MAX_ITERATIONS, MAX_STEPS
 from shapelint.analysis.plan import ParsedFile
