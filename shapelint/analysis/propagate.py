@@ -44,20 +44,6 @@ from .values import (
 #: Names of a layer's first forward argument, when it is passed by keyword.
 _INPUT_NAMES = ("input", "query", "src", "tgt")
 
-#: Parameters of conv-like layers that torch stores as tuples (``conv.kernel_size == (3, 3)``).
-_TUPLE_ATTRIBUTES = ("kernel_size", "stride", "padding", "dilation", "output_padding")
-
-#: The constructor arguments that torch keeps as attributes of the same name and value, for
-#: layers that do not keep them all (``TransformerEncoderLayer.dropout`` is a module).
-_RNN_ATTRIBUTES = frozenset({"input_size", "hidden_size", "num_layers", "bias", "batch_first",
-                             "bidirectional", "proj_size", "nonlinearity"})
-_STORED_ATTRIBUTES = {
-    **{name: _RNN_ATTRIBUTES for name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")},
-    "MultiheadAttention": frozenset({"embed_dim", "num_heads", "batch_first", "kdim", "vdim"}),
-    "TransformerEncoderLayer": frozenset({"norm_first"}),
-    "TransformerDecoderLayer": frozenset({"norm_first"}),
-}
-
 _SHAPE_PRESERVING_FUNCTIONS = {
     "relu", "relu_", "relu6", "elu", "elu_", "selu", "celu", "gelu", "silu", "mish", "leaky_relu",
     "leaky_relu_", "hardtanh", "hardtanh_", "hardswish", "hardsigmoid", "sigmoid", "tanh",
@@ -587,16 +573,18 @@ class Propagator(Interpreter):
             if value is not UNKNOWN:
                 return value
         if isinstance(module, LayerModule):
-            stored = _STORED_ATTRIBUTES.get(module.spec.name)
+            spec = module.spec
+            stored = spec.stored_attributes
             if stored is not None and name in module.params and name not in stored:
                 return UNKNOWN  # a constructor argument the module does not keep as it is
-            if module.spec.name == "MultiheadAttention" and name in ("kdim", "vdim"):
+            fallback = dict(spec.attribute_fallbacks).get(name)
+            if fallback is not None:
                 value = module.params[name]
-                return module.params["embed_dim"] if value is None else value
+                return module.params[fallback] if value is None else value
             if name in module.params:
                 value = module.params[name]
-                if name in _TUPLE_ATTRIBUTES and module.spec.family in ("conv", "conv_transpose"):
-                    n = module.spec.spatial_dims or 1
+                if name in spec.tuple_attributes:
+                    n = spec.spatial_dims or 1
                     if isinstance(value, int) and not isinstance(value, bool):
                         return (value,) * n
                     if isinstance(value, list):
@@ -766,7 +754,7 @@ class Propagator(Interpreter):
         if self.probe is None or x is not self.probe:
             return x
         spec = module.spec
-        if spec.spatial_dims and spec.channel_param and spec.family in ("conv", "conv_transpose") or spec.name.startswith("BatchNorm") and spec.name != "BatchNorm1d":
+        if spec.probes_input:
             channels = module.params.get(spec.channel_param) if spec.channel_param else None
             rank = spec.spatial_dims + 2
             shape = (None, channels if is_known(channels) else None) + (None,) * (rank - 2)
@@ -794,9 +782,7 @@ class Propagator(Interpreter):
         if not module.called:
             self._add_submodules(module, shape, out)
         module.record_call(shape, out)
-        if spec.name.startswith("MaxPool") and module.params.get("return_indices") is True:
-            return (Tensor(out), Tensor(out))
-        if spec.name.startswith("AdaptiveMaxPool") and module.params.get("return_indices") is True:
+        if spec.indices_flag is not None and module.params.get(spec.indices_flag) is True:
             return (Tensor(out), Tensor(out))
         result = Tensor(out)
         structure = None
@@ -980,17 +966,13 @@ class Propagator(Interpreter):
             pads = _plain(bound.get("pad"))
             mode = bound.get("mode", "constant")
             return self.run_rule("F.pad", lambda s: _pad_shape(s, pads, mode), x)
-        pool = _FUNCTIONAL_POOLS.get(name)
-        if pool is not None:
-            layer, params = pool
-            bound = _bind_simple(("input",) + params, args, kwargs)
-            spec = LAYERS[layer]
+        spec = _FUNCTIONAL_LAYERS.get(name)
+        if spec is not None:
+            bound = _bind_simple(("input",) + spec.functional_params, args, kwargs)
             values = {p.name: p.default for p in spec.params}
             values.update({k: _plain(v) for k, v in bound.items() if k != "input"})
-            if "stride" in values and values.get("stride") in ((), []):
-                values["stride"] = None
             result = self.run_rule(f"F.{name}", lambda s: spec.infer(values, s), x)
-            if bound.get("return_indices") is True:
+            if spec.indices_flag is not None and bound.get(spec.indices_flag) is True:
                 return (result, Tensor(result.shape))
             return result
         if name in ("pixel_shuffle", "pixel_unshuffle"):
@@ -1274,15 +1256,8 @@ _AS_WRITTEN = [False]
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
               ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 
-_FUNCTIONAL_POOLS: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
-for _n in (1, 2, 3):
-    _FUNCTIONAL_POOLS[f"max_pool{_n}d"] = (
-        f"MaxPool{_n}d", ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"))
-    _FUNCTIONAL_POOLS[f"avg_pool{_n}d"] = (
-        f"AvgPool{_n}d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
-        + (("divisor_override",) if _n > 1 else ()))
-    _FUNCTIONAL_POOLS[f"adaptive_avg_pool{_n}d"] = (f"AdaptiveAvgPool{_n}d", ("output_size",))
-    _FUNCTIONAL_POOLS[f"adaptive_max_pool{_n}d"] = (f"AdaptiveMaxPool{_n}d", ("output_size", "return_indices"))
+#: ``torch.nn.functional`` functions with the shape rule of a layer (``max_pool2d``).
+_FUNCTIONAL_LAYERS = {spec.functional: spec for spec in LAYERS.values() if spec.functional}
 
 
 def _required_parameters(init: ast.FunctionDef) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..core import formulas
 from ..core.codes import ShapeError
-from ..core.layers import POSITIONAL
+from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL, POSITIONAL
 from ..core.shapes import MaybeShape, is_known
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
@@ -25,7 +25,7 @@ from .positions import Positions
 from .propagate import _AS_WRITTEN, Propagator, Step
 from .values import LayerModule, Tensor
 
-SOLVABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")
+SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
 _DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
 
@@ -64,7 +64,7 @@ def current_params(layer: LayerModule) -> Optional[Dict[str, Tuple[int, ...]]]:
     out: Dict[str, Tuple[int, ...]] = {}
     for name in FAMILY_PARAMS[spec.family]:
         value = layer.params.get(name, _DEFAULTS.get(name))
-        if name == "stride" and spec.family in ("max_pool", "avg_pool") and value is None:
+        if name == "stride" and spec.family in (MAX_POOL, AVG_POOL) and value is None:
             value = layer.params.get("kernel_size")
         values = _per_dim(value, n)
         if values is None:
@@ -120,7 +120,7 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
     kernel = recommended["kernel_size"]
     stride = recommended["stride"]
     dilation = recommended.get("dilation", [1] * len(kernel))
-    checkerboard = layer.spec.family == "conv_transpose" and not all(
+    checkerboard = layer.spec.family == CONV_TRANSPOSE and not all(
         formulas.is_checkerboard_free(k, s, d) for k, s, d in zip(kernel, stride, dilation)
     )
     rank = (
@@ -419,7 +419,7 @@ def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[M
     # A global pooling that pools to more than one position (rank errors follow a squeeze).
     for index, step in enumerate(steps):
         layer = step.module
-        if isinstance(layer, LayerModule) and layer.spec.name.startswith("Adaptive") and not layer.uncertain:
+        if isinstance(layer, LayerModule) and layer.spec.adaptive and not layer.uncertain:
             current = layer.params.get("output_size")
             if current != 1 and isinstance(step.input, Tensor):
                 change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
