@@ -125,6 +125,17 @@ class Step:
     #: guess about the other operand, so a fix found through it is re-checked on the whole file.
     approximate: bool = False
     order: int = 0
+    #: ``recompute`` with the layer's parameters as written, where an error found here made the
+    #: analysis go on with them fixed (None: the same as ``recompute``).
+    recompute_as_written: Optional[Callable[[MaybeShape], MaybeShape]] = None
+
+    def output_for(self, shape: MaybeShape, as_written: bool = False) -> MaybeShape:
+        """The output for another input shape (raises ShapeError); ``as_written``: with the
+        parameters as the code has them, not as after the fix of an error found here (a fix
+        is checked both ways)."""
+        if as_written and self.recompute_as_written is not None:
+            return self.recompute_as_written(shape)
+        return self.recompute(shape)
 
 
 def shape_of(value: Any) -> MaybeShape:
@@ -327,9 +338,10 @@ class Propagator(Interpreter):
 
     def step(self, module: Optional[ModuleValue], source: Any, output: Tensor,
              recompute: Optional[Callable[[MaybeShape], MaybeShape]], label: str,
-             approximate: bool = False) -> Tensor:
+             approximate: bool = False,
+             recompute_as_written: Optional[Callable[[MaybeShape], MaybeShape]] = None) -> Tensor:
         self.producers[id(output)] = Step(module, source, output, recompute, label, approximate,
-                                          len(self.producers) + 1)
+                                          len(self.producers) + 1, recompute_as_written)
         return output
 
     def _order(self, tensor: Tensor) -> int:
@@ -792,12 +804,13 @@ class Propagator(Interpreter):
             except Exception:  # noqa: BLE001 - odd evaluated values must not crash the analysis
                 structure = UNKNOWN
 
-        def recompute(s: MaybeShape, spec=spec, params=params, fkw=dict(forward_kwargs),
-                      written=module.params) -> MaybeShape:
-            # As written when asked (``_AS_WRITTEN``), else as after any fix of an error here.
-            return spec.infer(written if _AS_WRITTEN[0] else params, s, fkw)
-
-        self.step(module, x, result, recompute if isinstance(x, Tensor) else None, spec.name)
+        if isinstance(x, Tensor):
+            fkw = dict(forward_kwargs)
+            written = module.params
+            self.step(module, x, result, lambda s: spec.infer(params, s, fkw), spec.name,
+                      recompute_as_written=None if params is written else lambda s: spec.infer(written, s, fkw))
+        else:
+            self.step(module, x, result, None, spec.name)
         self.check_declared(module, result, shape, forward_kwargs)
         if structure is not None:
             return self._layer_results(module, x, structure, result)
@@ -1248,10 +1261,6 @@ class Propagator(Interpreter):
             return UNKNOWN
         return UNKNOWN
 
-
-#: Chains are recomputed with each layer's parameters as written when this is True (a fix is
-#: checked both ways: with the other errors fixed as suggested, and with the code as it is).
-_AS_WRITTEN = [False]
 
 _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
               ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}

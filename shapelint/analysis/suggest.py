@@ -22,7 +22,7 @@ from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.results import Edit
 from .positions import Positions
-from .propagate import _AS_WRITTEN, Propagator, Step
+from .propagate import Propagator, Step
 from .values import LayerModule, Tensor
 
 SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
@@ -242,41 +242,36 @@ class _Chain:
         steps = self.steps
         visited: List[Tuple[int, Any]] = []
         index = start
-        saved = _AS_WRITTEN[0]
-        _AS_WRITTEN[0] = as_written
-        try:
-            while True:
-                if index == len(steps):
-                    outcome = shape
-                    break
-                key = (index, shape)
-                try:
-                    outcome = runs.get(key, _MISSING)
-                except TypeError:  # a shape with an unhashable dim: not remembered
-                    key, outcome = None, _MISSING
-                if outcome is not _MISSING:
-                    break
-                if key is not None:
-                    visited.append(key)
-                step = steps[index]
-                if step.recompute is None:
-                    outcome = None
-                    break
-                self.charge(1)
-                try:
-                    shape = step.recompute(shape)
-                except ShapeError:
-                    outcome = _SHAPE_ERROR
-                    break
-                except Exception:  # noqa: BLE001 - odd values: not this way
-                    outcome = _OTHER_ERROR
-                    break
-                if shape is None:
-                    outcome = None
-                    break
-                index += 1
-        finally:
-            _AS_WRITTEN[0] = saved
+        while True:
+            if index == len(steps):
+                outcome = shape
+                break
+            key = (index, shape)
+            try:
+                outcome = runs.get(key, _MISSING)
+            except TypeError:  # a shape with an unhashable dim: not remembered
+                key, outcome = None, _MISSING
+            if outcome is not _MISSING:
+                break
+            if key is not None:
+                visited.append(key)
+            step = steps[index]
+            if step.recompute is None:
+                outcome = None
+                break
+            self.charge(1)
+            try:
+                shape = step.output_for(shape, as_written)
+            except ShapeError:
+                outcome = _SHAPE_ERROR
+                break
+            except Exception:  # noqa: BLE001 - odd values: not this way
+                outcome = _OTHER_ERROR
+                break
+            if shape is None:
+                outcome = None
+                break
+            index += 1
         for key in visited:
             runs[key] = outcome
         return outcome
