@@ -138,6 +138,9 @@ class LayerSpec:
     #: parameters after the input, in its order.
     functional: Optional[str] = None
     functional_params: Tuple[str, ...] = ()
+    #: Parameters that set an output size outright (``out_channels``, ``out_features``, the
+    #: ``size`` of Upsample): a fix of a wrong output may change them.
+    output_size_params: Tuple[str, ...] = ()
 
     @property
     def signature(self) -> Tuple[Param, ...]:
@@ -721,7 +724,7 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
     return rule
 
 
-def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
+def _adaptive_pool_rule(layer: str, n: int, average: bool) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         output_size = p["output_size"]
         # None keeps an input size, but only inside the tuple of a 2-d/3-d adaptive pool.
@@ -737,7 +740,7 @@ def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
         # A tuple output_size first takes its None entries from the input, which needs more
         # dims than the tuple has.
         lowest_rank = n + 1 if isinstance(output_size, (tuple, list)) else n
-        if layer.startswith("AdaptiveAvg") and n > 1 and len(x) >= lowest_rank and len(x) not in _spatial_rule_ranks(n):
+        if average and n > 1 and len(x) >= lowest_rank and len(x) not in _spatial_rule_ranks(n):
             # ATen computes a 1x1(x1) adaptive average as a mean over the last n dims, which
             # takes any rank; every other output size needs the usual ranks.
             wanted = [size if want is None else want for size, want in zip(x[-n:], sizes)]
@@ -1153,7 +1156,7 @@ def _pad_rule(layer: str, n: int, mode: str) -> ShapeRule:
             _fpad_dims(layer, dims, usual_rank=n + 2)
         if x is None:
             return None
-        if layer.startswith("Circular"):
+        if mode == "circular":
             _expect_rank(layer, x, _spatial_rule_ranks(n))
         if mode != "constant":
             _fpad_dims(layer, dims, len(x), usual_rank=n + 2)
@@ -1692,7 +1695,7 @@ def _conv_layers(n: int) -> List[LayerSpec]:
                 forward_params=("output_size",) if transposed else (),
                 lint=_conv_transpose_lint(name, n) if transposed else None,
                 tuple_attributes=_CONV_TUPLES + (("output_padding",) if transposed else ()),
-                probes_input=not lazy,
+                probes_input=not lazy, output_size_params=("out_channels",),
             ))
     return specs
 
@@ -1725,12 +1728,12 @@ def _pool_layers(n: int) -> List[LayerSpec]:
         ),
         LayerSpec(
             f"AdaptiveAvgPool{n}d", (Param("output_size"),),
-            _adaptive_pool_rule(f"AdaptiveAvgPool{n}d", n), spatial_dims=n, adaptive=True,
+            _adaptive_pool_rule(f"AdaptiveAvgPool{n}d", n, True), spatial_dims=n, adaptive=True,
             functional=f"adaptive_avg_pool{n}d", functional_params=("output_size",),
         ),
         LayerSpec(
             f"AdaptiveMaxPool{n}d", (Param("output_size"), Param("return_indices", False)),
-            _adaptive_pool_rule(f"AdaptiveMaxPool{n}d", n), spatial_dims=n, adaptive=True,
+            _adaptive_pool_rule(f"AdaptiveMaxPool{n}d", n, False), spatial_dims=n, adaptive=True,
             indices_flag="return_indices", functional=f"adaptive_max_pool{n}d",
             functional_params=("output_size", "return_indices"),
         ),
@@ -1792,11 +1795,11 @@ def _resize_and_reshape_layers() -> List[LayerSpec]:
         LayerSpec("Upsample",
                   (Param("size", None), Param("scale_factor", None), Param("mode", "nearest"),
                    Param("align_corners", None), Param("recompute_scale_factor", None)),
-                  _upsample_rule("Upsample")),
+                  _upsample_rule("Upsample"), output_size_params=("size",)),
         LayerSpec("UpsamplingNearest2d", (Param("size", None), Param("scale_factor", None)),
-                  _upsample_rule("UpsamplingNearest2d", "nearest")),
+                  _upsample_rule("UpsamplingNearest2d", "nearest"), output_size_params=("size",)),
         LayerSpec("UpsamplingBilinear2d", (Param("size", None), Param("scale_factor", None)),
-                  _upsample_rule("UpsamplingBilinear2d", "bilinear", True)),
+                  _upsample_rule("UpsamplingBilinear2d", "bilinear", True), output_size_params=("size",)),
         LayerSpec("PixelShuffle", (Param("upscale_factor"),), _pixel_shuffle_rule("PixelShuffle", True)),
         LayerSpec("PixelUnshuffle", (Param("downscale_factor"),),
                   _pixel_shuffle_rule("PixelUnshuffle", False)),
@@ -1810,9 +1813,9 @@ def _feature_layers() -> List[LayerSpec]:
     """Linear layers, norms over features, embeddings, activations and dropout."""
     specs = [
         LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(False), channel_param="in_features"),
+                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",)),
         LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(True)),
+                  _linear_rule(True), output_size_params=("out_features",)),
         LayerSpec("GroupNorm",
                   (Param("num_groups"), Param("num_channels"), Param("eps", 1e-5), Param("affine", True))
                   + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
@@ -1834,7 +1837,7 @@ def _feature_layers() -> List[LayerSpec]:
                   (Param("num_embeddings"), Param("embedding_dim"), Param("padding_idx", None),
                    Param("max_norm", None), Param("norm_type", 2.0), Param("scale_grad_by_freq", False),
                    Param("sparse", False), Param("_weight", None), Param("_freeze", False)) + _FACTORY,
-                  _embedding_rule),
+                  _embedding_rule, output_size_params=("embedding_dim",)),
     ]
     specs += [LayerSpec(name, params, _activation_rule(name), shape_preserving=True)
               for name, params in _ACTIVATIONS.items()]

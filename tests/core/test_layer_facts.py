@@ -146,3 +146,35 @@ def test_probing_layers_take_one_batched_rank_with_channels_at_dim_1(name):
 def test_families_are_the_solvers():
     families = {spec.family for spec in LAYERS.values()} - {None}
     assert families == {CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL} == set(solver.FAMILY_PARAMS)
+
+
+#: (constructor keyword arguments, input) per layer with output-size parameters: 13 and 17 appear
+#: nowhere else, so an output that has them has them from the parameter.
+OUTPUT_SIZE_EXAMPLES = {
+    **{f"{kind}{n}d": ({"in_channels": 3, "out_channels": 13, "kernel_size": 3}, (2, 3) + (9,) * n)
+       for n in (1, 2, 3) for kind in ("Conv", "ConvTranspose")},
+    **{f"Lazy{kind}{n}d": ({"out_channels": 13, "kernel_size": 3}, (2, 3) + (9,) * n)
+       for n in (1, 2, 3) for kind in ("Conv", "ConvTranspose")},
+    "Linear": ({"in_features": 5, "out_features": 13}, (2, 5)),
+    "LazyLinear": ({"out_features": 13}, (2, 5)),
+    "Embedding": ({"num_embeddings": 10, "embedding_dim": 13}, (2, 5)),
+    "Upsample": ({"size": (13, 17)}, (2, 3, 5, 6)),
+    "UpsamplingNearest2d": ({"size": (13, 17)}, (2, 3, 5, 6)),
+    "UpsamplingBilinear2d": ({"size": (13, 17)}, (2, 3, 5, 6)),
+}
+
+
+@pytest.mark.parametrize("name", _with_facts(lambda s: s.output_size_params))
+def test_output_size_params_set_output_sizes(name):
+    spec = LAYERS[name]
+    kwargs, shape = OUTPUT_SIZE_EXAMPLES[name]
+    x = torch.randint(0, 10, shape) if name == "Embedding" else torch.randn(shape)
+    out = tuple(getattr(torch.nn, name)(**kwargs)(x).shape)
+    for param in spec.output_size_params:
+        value = kwargs[param]
+        sizes = value if isinstance(value, tuple) else (value,)
+        assert out[len(out) - len(sizes):] == sizes or sizes[0] in out[1:2], (param, out)
+
+
+def test_every_layer_with_output_size_params_has_an_example():
+    assert sorted(OUTPUT_SIZE_EXAMPLES) == _with_facts(lambda s: s.output_size_params)
