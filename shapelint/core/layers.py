@@ -375,37 +375,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         dilation = _as_tuple(p["dilation"], n, "dilation", layer)
         padding_mode = p["padding_mode"]
         padding = p["padding"]
-        if transposed:
-            if padding_mode is not UNKNOWN and padding_mode != "zeros":
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}",
-                    padding_mode="zeros",
-                )
-            if isinstance(padding, str):
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: padding={padding!r} is not supported for transposed convolutions",
-                )
-        else:
-            if padding_mode is not UNKNOWN and padding_mode not in _CONV_PADDING_MODES:
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: padding_mode must be one of {', '.join(_CONV_PADDING_MODES)},"
-                    f" got {padding_mode!r}",
-                )
-            if isinstance(padding, str):
-                if padding not in ("same", "valid"):
-                    raise _fail(
-                        INVALID_PARAMETERS,
-                        f"{layer}: padding={padding!r} is not one of 'same', 'valid'",
-                    )
-                if padding == "same" and any(is_known(s) and s != 1 for s in stride):
-                    raise _fail(
-                        INVALID_PARAMETERS,
-                        f"{layer}: padding='same' is not supported with stride={_show(stride)}",
-                        stride=1,
-                    )
+        _check_conv_padding(layer, transposed, padding, padding_mode, stride)
         if not transposed and isinstance(padding, (tuple, list)) and len(padding) != n:
             # Any other padding_mode pads with F.pad(x, padding reversed and repeated twice)
             # and convolves with padding 0: a padding tuple of another length than n pads the
@@ -413,14 +383,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
             if padding_mode is UNKNOWN:
                 return None
             if padding_mode != "zeros":
-                if x is not None:
-                    # The convolution's own rank check (lazy layers run it first) and then
-                    # F.pad's: a wrong conv rank is the input's fault whichever comes first.
-                    _expect_rank(layer, x, _spatial_rule_ranks(n))
-                    _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
-                    x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
-                else:
-                    _fpad_dims(layer, len(padding))
+                x = _pad_before_conv(layer, n, padding, padding_mode, x)
                 padding = 0
         pads = (
             _as_tuple(0 if padding == "valid" else padding, n, "padding", layer)
@@ -434,62 +397,115 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
             # With another padding_mode, torch pads with F.pad first, which crops on a negative
             # padding; only the kernel-vs-padded-input check (SHP105) then applies.
             _check_non_negative(layer, "padding", pads)
-        out_pads: Tuple[Any, ...] = (0,) * n
-        if transposed:
-            requested = p.get("output_size")
-            # forward(x, output_size=...) computes its own output padding: the constructor's is
-            # then never read, not even checked.
-            out_pads = (
-                _as_tuple(p["output_padding"], n, "output_padding", layer)
-                if requested is None
-                else (UNKNOWN,) * n
-            )
-            if requested not in (None, UNKNOWN):
-                # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
-                # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
-                for name in ("stride", "padding", "dilation"):
-                    value = p[name]
-                    if isinstance(value, (tuple, list)) and len(value) == 1 and n != 1:
-                        raise _fail(
-                            INVALID_PARAMETERS,
-                            f"{layer}: with output_size, {name} needs {n} values, got {value!r}",
-                        )
-            if requested is None:
-                _check_non_negative(layer, "output_padding", out_pads)
-                for op, s, d in zip(out_pads, stride, dilation):
-                    if _ints((op, s, d)) and op >= max(s, d):
-                        raise _fail(
-                            INVALID_PARAMETERS,
-                            f"{layer}: output_padding={_show(out_pads)} must be smaller than"
-                            f" stride={_show(stride)} or dilation={_show(dilation)}",
-                        )
+        out_pads = _conv_output_padding(layer, n, p, stride, dilation) if transposed else (0,) * n
         if x is None:
             return None
-        _expect_rank(layer, x, _spatial_rule_ranks(n))
-        channels = x[-n - 1]
-        if lazy:
-            groups = p["groups"]
-            if is_known(channels) and is_known(groups) and channels % groups:
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: {channels} input channels are not divisible by groups={groups}",
-                )
-        else:
-            _check_channels(layer, "in_channels", p["in_channels"], channels)
-        sizes = x[-n:]
-        out: List[Dim] = []
+        _check_conv_input(layer, n, lazy, p, x)
         if transposed and p.get("output_size") not in (None, UNKNOWN):
-            out = list(_conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation))
+            sizes = _conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation)
         else:
-            for i, size in enumerate(sizes):
-                out.append(
-                    _conv_dim(layer, transposed, size, kernel[i], stride[i],
-                              None if pads is None else pads[i], out_pads[i], dilation[i],
-                              padding_mode)
-                )
-        return tuple(x[: -n - 1]) + (out_channels,) + tuple(out)
+            sizes = tuple(
+                _conv_dim(layer, transposed, size, kernel[i], stride[i],
+                          None if pads is None else pads[i], out_pads[i], dilation[i], padding_mode)
+                for i, size in enumerate(x[-n:])
+            )
+        return tuple(x[: -n - 1]) + (out_channels,) + tuple(sizes)
 
     return rule
+
+
+def _check_conv_padding(layer: str, transposed: bool, padding: Any, padding_mode: Any,
+                        stride: Sequence[Any]) -> None:
+    """The padding modes and padding strings a convolution's constructor accepts."""
+    if transposed:
+        if padding_mode is not UNKNOWN and padding_mode != "zeros":
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}",
+                padding_mode="zeros",
+            )
+        if isinstance(padding, str):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding={padding!r} is not supported for transposed convolutions",
+            )
+        return
+    if padding_mode is not UNKNOWN and padding_mode not in _CONV_PADDING_MODES:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"{layer}: padding_mode must be one of {', '.join(_CONV_PADDING_MODES)},"
+            f" got {padding_mode!r}",
+        )
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding={padding!r} is not one of 'same', 'valid'",
+            )
+        if padding == "same" and any(is_known(s) and s != 1 for s in stride):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding='same' is not supported with stride={_show(stride)}",
+                stride=1,
+            )
+
+
+def _pad_before_conv(layer: str, n: int, padding: Sequence[Any], padding_mode: str,
+                     x: MaybeShape) -> MaybeShape:
+    """The input after the F.pad of a non-zeros padding_mode whose padding has not n values."""
+    if x is None:
+        _fpad_dims(layer, len(padding))
+        return None
+    # The convolution's own rank check (lazy layers run it first) and then F.pad's: a wrong
+    # conv rank is the input's fault whichever comes first.
+    _expect_rank(layer, x, _spatial_rule_ranks(n))
+    _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
+    return _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
+
+
+def _conv_output_padding(layer: str, n: int, p: Params, stride: Sequence[Any],
+                         dilation: Sequence[Any]) -> Tuple[Any, ...]:
+    """A transposed convolution's output padding per dim, checked (UNKNOWN with output_size)."""
+    requested = p.get("output_size")
+    if requested not in (None, UNKNOWN):
+        # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
+        # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
+        for name in ("stride", "padding", "dilation"):
+            value = p[name]
+            if isinstance(value, (tuple, list)) and len(value) == 1 and n != 1:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: with output_size, {name} needs {n} values, got {value!r}",
+                )
+    if requested is not None:
+        # forward(x, output_size=...) computes its own output padding: the constructor's is
+        # then never read, not even checked.
+        return (UNKNOWN,) * n
+    out_pads = _as_tuple(p["output_padding"], n, "output_padding", layer)
+    _check_non_negative(layer, "output_padding", out_pads)
+    for op, s, d in zip(out_pads, stride, dilation):
+        if _ints((op, s, d)) and op >= max(s, d):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: output_padding={_show(out_pads)} must be smaller than"
+                f" stride={_show(stride)} or dilation={_show(dilation)}",
+            )
+    return out_pads
+
+
+def _check_conv_input(layer: str, n: int, lazy: bool, p: Params, x: Shape) -> None:
+    """The input's rank, and its channels against in_channels (a lazy layer's against groups)."""
+    _expect_rank(layer, x, _spatial_rule_ranks(n))
+    channels = x[-n - 1]
+    if lazy:
+        groups = p["groups"]
+        if is_known(channels) and is_known(groups) and channels % groups:
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: {channels} input channels are not divisible by groups={groups}",
+            )
+    else:
+        _check_channels(layer, "in_channels", p["in_channels"], channels)
 
 
 def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> Dim:
