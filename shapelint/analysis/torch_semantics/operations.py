@@ -21,6 +21,13 @@ _OP_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
               ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
 
 
+def _incompatible(p: Propagator, message: str, operands: Sequence[Tuple[Tensor, MaybeShape]] = ()) -> Tensor:
+    """SHP106 at the current statement (``operands``: each tensor with the shape it would need);
+    the result is not known."""
+    p.report_statement(INCOMPATIBLE_SHAPES, message, operands)
+    return Tensor(None)
+
+
 def run_rule(p: Propagator, label: str, rule: Callable[[MaybeShape], MaybeShape], x: Any) -> Tensor:
     """Apply a core rule to a tensor: report what PyTorch would raise, record the step."""
     shape = shape_of(x)
@@ -62,13 +69,12 @@ def broadcast_op(p: Propagator, left: Tensor, right: Tensor, symbol: str) -> Ten
         operands = []
         if len(left.shape) == len(right.shape):
             operands = [(left, right.shape), (right, left.shape)]
-        p.report_statement(
-            INCOMPATIBLE_SHAPES,
+        return _incompatible(
+            p,
             f"'{symbol}' of tensors with incompatible shapes {format_shape(left.shape)} and"
             f" {format_shape(right.shape)}",
             operands,
         )
-        return Tensor(None)
     result = Tensor(out)
     if left.shape == right.shape == tuple(out):
         # A residual sum (x + f(x)): follow the operand made first, the skip.
@@ -86,12 +92,11 @@ def matmul(p: Propagator, left: Any, right: Any) -> Any:
     inner_a = a[-1]
     inner_b = b[0] if len(b) == 1 else b[-2]
     if is_known(inner_a) and is_known(inner_b) and inner_a != inner_b:
-        p.report_statement(
-            INCOMPATIBLE_SHAPES,
+        return _incompatible(
+            p,
             f"matrix product of {format_shape(a)} and {format_shape(b)}: inner sizes"
             f" {inner_a} and {inner_b} differ",
         )
-        return Tensor(None)
     if len(b) == 1:
         return Tensor(tuple(a[:-1]))
     if len(a) == 1:
@@ -115,12 +120,11 @@ def concatenate(p: Propagator, args: List[Any], kwargs: Dict[str, Any], stack: b
         return Tensor(None)
     rank = len(shapes[0])
     if any(len(s) != rank for s in shapes):
-        p.report_statement(
-            INCOMPATIBLE_SHAPES,
+        return _incompatible(
+            p,
             f"{what} of tensors with different numbers of dims: "
             + ", ".join(format_shape(s) for s in shapes),
         )
-        return Tensor(None)
     if stack:
         return _stacked(p, what, shapes, dim)
     return _concatenated(p, what, items, shapes, dim)
@@ -131,12 +135,11 @@ def _stacked(p: Propagator, what: str, shapes: Sequence[Shape], dim: int) -> Ten
     for s in shapes[1:]:
         for i, (a, b) in enumerate(zip(shapes[0], s)):
             if is_known(a) and is_known(b) and a != b:
-                p.report_statement(
-                    INCOMPATIBLE_SHAPES,
+                return _incompatible(
+                    p,
                     f"{what} needs equal shapes, got {format_shape(shapes[0])} and"
                     f" {format_shape(s)} (dim {i})",
                 )
-                return Tensor(None)
     index = normalize_dim_index(dim, rank + 1)
     if index is None:
         return Tensor(None)
@@ -158,13 +161,12 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
             continue
         known = [c for c in column if is_known(c)]
         if known and any(c != known[0] for c in known):
-            p.report_statement(
-                INCOMPATIBLE_SHAPES,
+            return _incompatible(
+                p,
                 f"{what} along dim {dim}: sizes differ at dim {i} ("
                 + ", ".join(format_shape(s) for s in shapes) + ")",
                 _concatenated_operands(items, shapes, index),
             )
-            return Tensor(None)
         out.append(first_known(column))
     return Tensor(tuple(out))
 
