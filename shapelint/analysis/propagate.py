@@ -217,7 +217,7 @@ class Propagator(Interpreter):
     def construct(self, short: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         if short == "Parameter" or short == "Buffer":
             return args[0] if args and isinstance(args[0], Tensor) else Tensor(None)
-        if short in ("Sequential", "ModuleList", "ModuleDict"):
+        if short in CONTAINERS:
             return self.container(short, args, kwargs, node)
         spec = LAYERS.get(short)
         if spec is None:
@@ -261,7 +261,7 @@ class Propagator(Interpreter):
             self.attached_pragma_lines.add(line)
 
     def container(self, kind: str, args: List[Any], kwargs: Dict[str, Any], node) -> ModuleValue:
-        module = CONTAINERS[kind][0](kind, node=node, statement=self.statement)
+        module = CONTAINERS[kind].value_class(kind, node=node, statement=self.statement)
         self._attach_layer_pragma(module)
         fill_container(module, kind, args)
         return module

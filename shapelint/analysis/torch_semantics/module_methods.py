@@ -7,7 +7,7 @@ handler gives an unknown value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple
 
 from ...core.layers import UNKNOWN, LayerSpec
 from ..evaluate import _STAR_UNKNOWN, iter_known
@@ -77,11 +77,18 @@ def _fill_module_dict(module: ModuleValue, args: List[Any]) -> None:
             module.incomplete = True
 
 
-#: A container's class and how its constructor arguments become its children, by torch name.
-CONTAINERS: Mapping[str, Any] = registry(
-    (("Sequential",), (SequentialModule, _fill_sequential)),
-    (("ModuleList",), (ModuleListModule, _fill_module_list)),
-    (("ModuleDict",), (ModuleDictModule, _fill_module_dict)),
+class Container(NamedTuple):
+    """The value of a torch container, and how its constructor arguments become its children."""
+
+    value_class: type
+    fill: Callable[[ModuleValue, List[Any]], None]
+
+
+#: By torch name.
+CONTAINERS: Mapping[str, Container] = registry(
+    (("Sequential",), Container(SequentialModule, _fill_sequential)),
+    (("ModuleList",), Container(ModuleListModule, _fill_module_list)),
+    (("ModuleDict",), Container(ModuleDictModule, _fill_module_dict)),
 )
 
 #: The container a user class derives from (``ClassInfo.kind``).
@@ -93,7 +100,7 @@ def fill_container(module: ModuleValue, kind: str, args: List[Any]) -> None:
     if _STAR_UNKNOWN in args:
         module.incomplete = True
         return
-    CONTAINERS[kind][1](module, args)
+    CONTAINERS[kind].fill(module, args)
 
 
 def base_init(module: UserModule, args: List[Any], kwargs: Dict[str, Any]) -> None:

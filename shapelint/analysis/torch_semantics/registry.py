@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Callable, Dict, Iterable, Mapping, Tuple, TypeVar
+from typing import Dict, Iterable, Mapping, Tuple, TypeVar
 
-Handler = TypeVar("Handler", bound=Callable)
+Handler = TypeVar("Handler")
 
 
 def registry(*groups: Tuple[Iterable[str], Handler]) -> Mapping[str, Handler]:
