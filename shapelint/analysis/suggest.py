@@ -27,8 +27,6 @@ from .values import LayerModule, Tensor
 
 SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
-_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
-
 
 @dataclass
 class Change:
@@ -63,7 +61,7 @@ def current_params(layer: LayerModule) -> Optional[Dict[str, Tuple[int, ...]]]:
     n = spec.spatial_dims or 1
     out: Dict[str, Tuple[int, ...]] = {}
     for name in FAMILY_PARAMS[spec.family]:
-        value = layer.params.get(name, _DEFAULTS.get(name))
+        value = layer.params.get(name)  # bound with the defaults of the torch signature
         if name == "stride" and spec.family in (MAX_POOL, AVG_POOL) and value is None:
             value = layer.params.get("kernel_size")
         values = _per_dim(value, n)
