@@ -14,7 +14,7 @@ from ...core.layers import LAYERS, UNKNOWN, interpolate_shape
 from ...core.shapes import broadcast
 from ..values import ModuleValue, Tensor
 from .operations import broadcast_op, concatenate, matmul, run_rule
-from .registry import registry
+from .registry import Args, Kwargs, registry
 from .shape_ops import bind_simple, creation_shape, pad_shape, plain, same_shape, shape_of, size_value
 from .tensor_methods import BROADCASTING, SHAPE_PRESERVING
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 Function = Callable[["Propagator", str, List[Any], Dict[str, Any]], Any]
 
 
-def call_torch(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def call_torch(p: Propagator, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """A call of the torch function or class ``name`` (fully qualified)."""
     if name.startswith("torch.nn.modules"):
         name = "torch.nn." + name.rsplit(".", 1)[-1]
@@ -42,37 +42,37 @@ def call_torch(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]
     return UNKNOWN
 
 
-def functional(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def functional(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     handler = FUNCTIONALS.get(name)
     return UNKNOWN if handler is None else handler(p, name, args, kwargs)
 
 
-def torch_function(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def torch_function(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return TORCH_FUNCTIONS.get(name, _as_tensor_method)(p, name, args, kwargs)
 
 
 # ----------------------------------------------------------------------------- torch.X
 
 
-def _as_tensor_method(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _as_tensor_method(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     if args and isinstance(args[0], Tensor):
         return p.tensor_method(args[0], name, args[1:], kwargs)
     return UNKNOWN
 
 
-def _create(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _create(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(creation_shape(name, args, kwargs))
 
 
-def _create_like(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _create_like(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(shape_of(args[0])) if args else Tensor(None)
 
 
-def _from_data(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _from_data(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(None)
 
 
-def _arange(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _arange(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
     if len(numbers) == len(args) and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args):
         try:
@@ -82,23 +82,23 @@ def _arange(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -
     return Tensor(None)
 
 
-def _size(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _size(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return tuple(args[0]) if args and isinstance(args[0], (tuple, list)) else UNKNOWN
 
 
-def _cat(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _cat(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return concatenate(p, args, kwargs, stack=False)
 
 
-def _stack(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _stack(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return concatenate(p, args, kwargs, stack=True)
 
 
-def _matmul(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _matmul(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     return matmul(p, args[0] if args else UNKNOWN, args[1] if len(args) > 1 else UNKNOWN)
 
 
-def _binary(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _binary(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     if len(args) < 2:
         return _as_tensor_method(p, name, args, kwargs)
     a, b = args[0], args[1]
@@ -109,7 +109,7 @@ def _binary(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -
     return UNKNOWN
 
 
-def _where(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _where(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     if len(args) != 3:
         return _as_tensor_method(p, name, args, kwargs)
     shapes = [shape_of(a) for a in args if isinstance(a, Tensor)]
@@ -137,18 +137,18 @@ TORCH_FUNCTIONS: Mapping[str, Function] = registry(
 # ----------------------------------------------------------------------------- F.X
 
 
-def _input(args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _input(args: Args, kwargs: Kwargs) -> Any:
     return args[0] if args else kwargs.get("input", UNKNOWN)
 
 
-def _f_elementwise(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_elementwise(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     x = _input(args, kwargs)
     if not isinstance(x, Tensor):
         return Tensor(None)
     return run_rule(p, f"F.{name}", same_shape, x)
 
 
-def _f_interpolate(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_interpolate(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     bound = bind_simple(("input", "size", "scale_factor", "mode", "align_corners"), args, kwargs)
     size = size_value(bound.get("size"))
     scale = plain(bound.get("scale_factor"))
@@ -164,7 +164,7 @@ def _f_interpolate(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, 
                     _input(args, kwargs))
 
 
-def _f_pad(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_pad(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     bound = bind_simple(("input", "pad", "mode", "value"), args, kwargs)
     pads = plain(bound.get("pad"))
     mode = bound.get("mode", "constant")
@@ -175,7 +175,7 @@ def _f_pad(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) ->
 _FUNCTIONAL_LAYERS = {spec.functional: spec for spec in LAYERS.values() if spec.functional}
 
 
-def _f_layer(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_layer(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     """The functional of a layer: the layer's rule with the functional's arguments."""
     spec = _FUNCTIONAL_LAYERS[name]
     bound = bind_simple(("input",) + spec.functional_params, args, kwargs)
@@ -187,19 +187,20 @@ def _f_layer(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) 
     return result
 
 
-def _f_pixel_shuffle(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_pixel_shuffle(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     spec = LAYERS["PixelShuffle" if name == "pixel_shuffle" else "PixelUnshuffle"]
-    factor = plain(args[1] if len(args) > 1 else next(iter(v for k, v in kwargs.items() if k != "input"), UNKNOWN))
+    given = args[1] if len(args) > 1 else next(iter(v for k, v in kwargs.items() if k != "input"), UNKNOWN)
+    factor = plain(given)
     values = {spec.params[0].name: factor}
     return run_rule(p, f"F.{name}", lambda s: spec.infer(values, s), _input(args, kwargs))
 
 
-def _f_glu(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_glu(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     dim = plain(args[1] if len(args) > 1 else kwargs.get("dim", -1))
     return run_rule(p, "F.glu", lambda s: LAYERS["GLU"].infer({"dim": dim}, s), _input(args, kwargs))
 
 
-def _f_linear(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_linear(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     w = shape_of(args[1] if len(args) > 1 else kwargs.get("weight"))
     s = shape_of(_input(args, kwargs))
     if s is None or w is None or len(w) != 2:
@@ -207,7 +208,7 @@ def _f_linear(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any])
     return Tensor(tuple(s[:-1]) + (w[0],))
 
 
-def _f_flatten(p: Propagator, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _f_flatten(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     x = _input(args, kwargs)
     return p.tensor_method(x, "flatten", args[1:], kwargs) if isinstance(x, Tensor) else Tensor(None)
 

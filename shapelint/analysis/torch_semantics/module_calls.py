@@ -21,6 +21,7 @@ from ..values import (
     Tensor,
     UserModule,
 )
+from .registry import Args, Kwargs
 from .shape_ops import shape_of, size_value
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ _INPUT_NAMES = ("input", "query", "src", "tgt")
 # ----------------------------------------------------------------------------- layers
 
 
-def call_layer(p: Propagator, module: LayerModule, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def call_layer(p: Propagator, module: LayerModule, args: Args, kwargs: Kwargs, node) -> Any:
     """A layer's forward: its rule gives the output; findings where torch would raise."""
     spec = module.spec
     x = args[0] if args else next((kwargs[k] for k in _INPUT_NAMES if k in kwargs), UNKNOWN)
@@ -73,7 +74,7 @@ def _probe_input(p: Propagator, module: LayerModule, x: Any) -> Any:
     return p.probe
 
 
-def _forward_arguments(module: LayerModule, args: List[Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+def _forward_arguments(module: LayerModule, args: Args, kwargs: Kwargs) -> Dict[str, Any]:
     """The extra ``forward`` arguments given, as the layer's rule takes them."""
     spec = module.spec
     forward_kwargs: Dict[str, Any] = {}
@@ -166,7 +167,7 @@ def add_submodules(module: LayerModule, x: MaybeShape, out: MaybeShape) -> None:
 # ----------------------------------------------------------------------------- containers and user modules
 
 
-def sequential_forward(p: Propagator, module: ModuleValue, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def sequential_forward(p: Propagator, module: ModuleValue, args: Args, kwargs: Kwargs, node) -> Any:
     """Each child on the output of the one before."""
     x = args[0] if args else UNKNOWN
     current = x
@@ -177,7 +178,7 @@ def sequential_forward(p: Propagator, module: ModuleValue, args: List[Any], kwar
     return _finish_container_call(p, module, x, current)
 
 
-def _call_user_module(p: Propagator, module: UserModule, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _call_user_module(p: Propagator, module: UserModule, args: Args, kwargs: Kwargs, node) -> Any:
     """The user class's ``forward`` (or nn.Sequential's, for a subclass that has none)."""
     found = module.cls.find_method("forward") if module.cls is not None else None
     first = args[0] if args else next(iter(kwargs.values()), UNKNOWN)
@@ -201,7 +202,7 @@ def _finish_container_call(p: Propagator, module: ModuleValue, x: Any, result: A
     return result
 
 
-def _call_opaque(p: Propagator, module: OpaqueModule, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _call_opaque(p: Propagator, module: OpaqueModule, args: Args, kwargs: Kwargs, node) -> Any:
     """A module the analysis does not know: its input is recorded, its output unknown."""
     module.record_call(shape_of(args[0] if args else UNKNOWN), None)
     return UNKNOWN

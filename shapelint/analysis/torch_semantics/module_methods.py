@@ -13,7 +13,7 @@ from ...core.layers import UNKNOWN, LayerSpec
 from ..evaluate import _STAR_UNKNOWN, iter_known
 from ..values import ModuleDictModule, ModuleListModule, ModuleValue, SequentialModule, UserModule
 from .module_calls import sequential_forward
-from .registry import registry
+from .registry import Args, Kwargs, registry
 
 if TYPE_CHECKING:
     from ..propagate import Propagator
@@ -103,7 +103,7 @@ def fill_container(module: ModuleValue, kind: str, args: List[Any]) -> None:
     CONTAINERS[kind].fill(module, args)
 
 
-def base_init(module: UserModule, args: List[Any], kwargs: Dict[str, Any]) -> None:
+def base_init(module: UserModule, args: Args, kwargs: Kwargs) -> None:
     """``super().__init__(...)`` of a user class: a container's fills it."""
     kind = _CONTAINER_OF_KIND.get(module.cls.kind if module.cls is not None else "module")
     if kind is not None:
@@ -132,22 +132,22 @@ def layer_attribute(spec: LayerSpec, params: Dict[str, Any], name: str) -> Any:
 # ----------------------------------------------------------------------------- methods
 
 
-def _base_init(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _base_init(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if isinstance(module, UserModule):
         base_init(module, args, kwargs)
     return None
 
 
-def _base_forward(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _base_forward(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``super().forward(x)`` of a user class deriving from ``nn.Sequential``."""
     return sequential_forward(p, module, args, kwargs, node)
 
 
-def _call(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _call(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     return p.call_module(module, args, kwargs, node)
 
 
-def _add_module(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _add_module(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 2:
         return UNKNOWN
     key, value = args
@@ -158,14 +158,14 @@ def _add_module(p: Propagator, module: ModuleValue, name: str, args: List[Any], 
     return None
 
 
-def _append(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _append(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 1 or not isinstance(module, (ModuleListModule, SequentialModule, UserModule)):
         return UNKNOWN
     add_child(module, str(len(module.children)), args[0])
     return module
 
 
-def _extend(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _extend(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 1:
         return UNKNOWN
     items = iter_known(args[0])
@@ -176,7 +176,7 @@ def _extend(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwar
     return module
 
 
-def _insert(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _insert(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 2 or not isinstance(args[0], int):
         return UNKNOWN
     values = list(module.children.values())
@@ -186,7 +186,7 @@ def _insert(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwar
     return None
 
 
-def _setitem(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _setitem(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``container[key] = value``."""
     if len(args) != 2:
         return UNKNOWN
@@ -204,7 +204,7 @@ def _setitem(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwa
     return None
 
 
-def _slice(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _slice(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``container[a:b]``: a container of the same kind with those children."""
     items = list(module.children.items())[args[0]]
     copy = type(module)(module.type_name, node=module.node, statement=module.statement)
@@ -213,7 +213,7 @@ def _slice(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwarg
     return copy
 
 
-def _register_tensor(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _register_tensor(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``register_buffer(name, tensor)`` / ``register_parameter``."""
     if len(args) < 2 or not isinstance(args[0], str):
         return UNKNOWN
@@ -222,30 +222,30 @@ def _register_tensor(p: Propagator, module: ModuleValue, name: str, args: List[A
     return None
 
 
-def _modules(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _modules(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     return [m for _, m in module.named_modules()]
 
 
-def _named_modules(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _named_modules(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     return list(module.named_modules())
 
 
-def _children(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _children(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     return [m for m in module.children.values() if isinstance(m, ModuleValue)]
 
 
-def _named_children(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _named_children(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     return [(k, m) for k, m in module.children.items() if isinstance(m, ModuleValue)]
 
 
-def _dict_view(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _dict_view(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``keys()`` / ``values()`` / ``items()`` of a ModuleDict."""
     if not isinstance(module, ModuleDictModule):
         return UNKNOWN
     return list(getattr(module.children, name)())
 
 
-def _same_module(p: Propagator, module: ModuleValue, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+def _same_module(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``.to(device)``, ``.eval()`` and the like return the module itself."""
     return module
 

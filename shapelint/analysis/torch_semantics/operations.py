@@ -5,13 +5,14 @@ back and recomputed."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Sequence, Tuple
 
 from ...core.codes import INCOMPATIBLE_SHAPES, ShapeError
 from ...core.layers import UNKNOWN
 from ...core.shapes import MaybeShape, Shape, broadcast, format_shape, is_known, normalize_dim_index
 from ..evaluate import iter_known
 from ..values import Symbol, Tensor
+from .registry import Args, Kwargs
 from .shape_ops import first_known, same_shape, shape_of
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def matmul(p: Propagator, left: Any, right: Any) -> Any:
     return Tensor(tuple(batch) + (a[-2], b[-1]))
 
 
-def concatenate(p: Propagator, args: List[Any], kwargs: Dict[str, Any], stack: bool) -> Any:
+def concatenate(p: Propagator, args: Args, kwargs: Kwargs, stack: bool) -> Any:
     """``torch.cat`` (``stack`` False) or ``torch.stack`` of a known sequence of tensors."""
     tensors = args[0] if args else kwargs.get("tensors", UNKNOWN)
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)

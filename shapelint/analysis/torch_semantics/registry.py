@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Dict, Iterable, Mapping, Tuple, TypeVar
+from typing import Any, Dict, Iterable, List, Mapping, Tuple, TypeVar
 
 Handler = TypeVar("Handler")
+#: A call's positional and keyword arguments, as the handlers get them (evaluated values).
+Args = List[Any]
+Kwargs = Dict[str, Any]
 
 
 def registry(*groups: Tuple[Iterable[str], Handler]) -> Mapping[str, Handler]:

@@ -13,7 +13,7 @@ from ...core.layers import LAYERS, UNKNOWN, flatten_shape
 from ...core.shapes import is_known, normalize_dim_index
 from ..values import MethodRef, Tensor, dim_value
 from .operations import broadcast_op, matmul, run_rule
-from .registry import registry
+from .registry import Args, Kwargs, registry
 from .shape_ops import (
     as_size_list,
     creation_shape,
@@ -115,20 +115,20 @@ TENSOR_ATTRIBUTES: Mapping[str, Callable[[Tensor], Any]] = registry(
 # ----------------------------------------------------------------------------- methods
 
 
-def _attribute(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _attribute(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     """``x.NAME`` (the interpreter's ``__attr__``, with the name in ``args``)."""
     read = TENSOR_ATTRIBUTES.get(args[0])
     return MethodRef(tensor, args[0]) if read is None else read(tensor)
 
 
-def _getitem(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _getitem(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     index = args[0]
     if isinstance(index, list) or isinstance(index, Tensor):
         return Tensor(None)  # advanced indexing
     return run_rule(p, "indexing", lambda s: index_shape(s, index), tensor)
 
 
-def _size(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _size(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     shape = tensor.shape
     if shape is None:
         return UNKNOWN
@@ -141,79 +141,79 @@ def _size(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dic
     return UNKNOWN if index is None else dim_value(shape[index])
 
 
-def _rank(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _rank(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return _ndim(tensor)
 
 
-def _numel(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _numel(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     shape = tensor.shape
     if shape is not None and all(is_known(d) for d in shape):
         return math.prod(shape)
     return UNKNOWN
 
 
-def _view(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _view(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     sizes = as_size_list(args)
     if sizes is None or any(isinstance(s, Tensor) for s in sizes):
         return Tensor(None)
     return run_rule(p, f".{name}", lambda s: view_shape(s, sizes), tensor)
 
 
-def _shaped_like(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _shaped_like(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(shape_of(args[0]) if args else None)
 
 
-def _flatten(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _flatten(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     start = args[0] if args else kwargs.get("start_dim", 0)
     end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
     return run_rule(p, "flatten", lambda s: flatten_shape("flatten", s, plain(start), plain(end)), tensor)
 
 
-def _unflatten(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _unflatten(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     params = {"dim": plain(args[0] if args else kwargs.get("dim")),
               "unflattened_size": size_value(args[1] if len(args) > 1 else kwargs.get("sizes"))}
     return run_rule(p, "unflatten", lambda s: LAYERS["Unflatten"].infer(params, s), tensor)
 
 
-def _permute(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _permute(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     dims = as_size_list(args) if args else kwargs.get("dims")
     return run_rule(p, "permute", lambda s: permute_shape(s, dims), tensor)
 
 
-def _transpose(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _transpose(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     if len(args) != 2:
         return Tensor(None)
     return run_rule(p, name, lambda s: transpose_shape(s, args[0], args[1]), tensor)
 
 
-def _t(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _t(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return run_rule(p, "t", lambda s: tuple(reversed(s)) if s is not None and len(s) <= 2 else None, tensor)
 
 
-def _unsqueeze(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _unsqueeze(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     dim = args[0] if args else kwargs.get("dim")
     return run_rule(p, "unsqueeze", lambda s: unsqueeze_shape(s, dim), tensor)
 
 
-def _squeeze(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _squeeze(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     dim = args[0] if args else kwargs.get("dim", None)
     return run_rule(p, "squeeze", lambda s: squeeze_shape(s, dim), tensor)
 
 
-def _reduce(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _reduce(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     dim = args[0] if args else kwargs.get("dim", None)
     keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
     return _reduced(p, tensor, name, dim, keepdim)
 
 
-def _norm(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _norm(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     """``x.norm(p, dim, keepdim)``: the order comes first."""
     dim = args[1] if len(args) > 1 else kwargs.get("dim", None)
     keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
     return _reduced(p, tensor, name, dim, keepdim)
 
 
-def _reduce_with_indices(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _reduce_with_indices(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     """``x.max(dim)`` gives (values, indices); ``x.max()`` one tensor; ``x.max(y)`` a broadcast."""
     out = _reduce(p, tensor, name, args, kwargs)
     dim = args[0] if args else kwargs.get("dim", None)
@@ -228,25 +228,25 @@ def _reduced(p: Propagator, tensor: Tensor, name: str, dim: Any, keepdim: Any) -
     return Tensor(reduce_shape(tensor.shape, plain(dim), keepdim))
 
 
-def _pieces(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _pieces(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return pieces(tensor.shape, name, args, kwargs)
 
 
-def _expand(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _expand(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(expand_shape(tensor.shape, as_size_list(args)))
 
 
-def _repeat(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _repeat(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return Tensor(repeat_shape(tensor.shape, as_size_list(args)))
 
 
-def _elementwise(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _elementwise(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     if name in BROADCASTING and args and isinstance(args[0], Tensor):
         return broadcast_op(p, tensor, args[0], name)
     return run_rule(p, f".{name}", same_shape, tensor)
 
 
-def _binary(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _binary(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     if not args:
         return UNKNOWN
     if isinstance(args[0], Tensor):
@@ -254,11 +254,11 @@ def _binary(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: D
     return Tensor(tensor.shape)
 
 
-def _matmul(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _matmul(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     return matmul(p, tensor, args[0] if args else UNKNOWN)
 
 
-def _new_tensor(p: Propagator, tensor: Tensor, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
+def _new_tensor(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     """``x.new_zeros(size)``; ``new_full(size, value)``."""
     return Tensor(creation_shape("zeros", args[:1] if name == "new_full" else args, {}))
 
