@@ -6,8 +6,6 @@ of the same name. Each entry says who uses the name.
 """
 
 from shapelint import analysis
-from shapelint.analysis import propagate
-from shapelint.core import layers
 from shapelint.frontends import flake8_plugin
 
 
@@ -35,9 +33,3 @@ flake8_plugin.ShapelintPlugin.parse_options
 # context manager's __exit__ receives the exception.
 _.option_string
 _.exc_info
-
-# TODO after merge: owned by handlers (analysis/propagate.py, core/layers.py): dead, to be
-# removed there.
-propagate.Finding.fix_message
-layers.LayerSpec.param_names
-layers.get_layer

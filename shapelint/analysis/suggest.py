@@ -11,23 +11,21 @@ from __future__ import annotations
 import ast
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 
 from ..core import formulas
 from ..core.codes import ShapeError
-from ..core.layers import POSITIONAL
+from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL, POSITIONAL
 from ..core.shapes import MaybeShape, is_known
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.results import Edit
 from .positions import Positions
-from .propagate import _AS_WRITTEN, Propagator, Step
+from .propagate import Propagator, Step
 from .values import LayerModule, Tensor
 
-SOLVABLE = ("conv", "conv_transpose", "max_pool", "avg_pool")
-
-_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1}
+SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
 
 @dataclass
@@ -63,8 +61,8 @@ def current_params(layer: LayerModule) -> Optional[Dict[str, Tuple[int, ...]]]:
     n = spec.spatial_dims or 1
     out: Dict[str, Tuple[int, ...]] = {}
     for name in FAMILY_PARAMS[spec.family]:
-        value = layer.params.get(name, _DEFAULTS.get(name))
-        if name == "stride" and spec.family in ("max_pool", "avg_pool") and value is None:
+        value = layer.params.get(name)  # bound with the defaults of the torch signature
+        if name == "stride" and spec.family in (MAX_POOL, AVG_POOL) and value is None:
             value = layer.params.get("kernel_size")
         values = _per_dim(value, n)
         if values is None:
@@ -120,7 +118,7 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
     kernel = recommended["kernel_size"]
     stride = recommended["stride"]
     dilation = recommended.get("dilation", [1] * len(kernel))
-    checkerboard = layer.spec.family == "conv_transpose" and not all(
+    checkerboard = layer.spec.family == CONV_TRANSPOSE and not all(
         formulas.is_checkerboard_free(k, s, d) for k, s, d in zip(kernel, stride, dilation)
     )
     rank = (
@@ -242,41 +240,36 @@ class _Chain:
         steps = self.steps
         visited: List[Tuple[int, Any]] = []
         index = start
-        saved = _AS_WRITTEN[0]
-        _AS_WRITTEN[0] = as_written
-        try:
-            while True:
-                if index == len(steps):
-                    outcome = shape
-                    break
-                key = (index, shape)
-                try:
-                    outcome = runs.get(key, _MISSING)
-                except TypeError:  # a shape with an unhashable dim: not remembered
-                    key, outcome = None, _MISSING
-                if outcome is not _MISSING:
-                    break
-                if key is not None:
-                    visited.append(key)
-                step = steps[index]
-                if step.recompute is None:
-                    outcome = None
-                    break
-                self.charge(1)
-                try:
-                    shape = step.recompute(shape)
-                except ShapeError:
-                    outcome = _SHAPE_ERROR
-                    break
-                except Exception:  # noqa: BLE001 - odd values: not this way
-                    outcome = _OTHER_ERROR
-                    break
-                if shape is None:
-                    outcome = None
-                    break
-                index += 1
-        finally:
-            _AS_WRITTEN[0] = saved
+        while True:
+            if index == len(steps):
+                outcome = shape
+                break
+            key = (index, shape)
+            try:
+                outcome = runs.get(key, _MISSING)
+            except TypeError:  # a shape with an unhashable dim: not remembered
+                key, outcome = None, _MISSING
+            if outcome is not _MISSING:
+                break
+            if key is not None:
+                visited.append(key)
+            step = steps[index]
+            if step.recompute is None:
+                outcome = None
+                break
+            self.charge(1)
+            try:
+                shape = step.output_for(shape, as_written)
+            except ShapeError:
+                outcome = _SHAPE_ERROR
+                break
+            except Exception:  # noqa: BLE001 - odd values: not this way
+                outcome = _OTHER_ERROR
+                break
+            if shape is None:
+                outcome = None
+                break
+            index += 1
         for key in visited:
             runs[key] = outcome
         return outcome
@@ -404,28 +397,15 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
             search.changes.append(best)
 
 
-#: Parameters that set one output dim outright (channels, features).
-_SIZE_PARAMS = ("out_channels", "out_features", "embedding_dim", "size")
-
-
 def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[MaybeShape], bool],
                         changes: List[Change]) -> None:
-    """Changes of a layer's channel or feature count that make the chain give ``declared``
-    (appended to ``changes`` as found)."""
+    """Changes of a layer's output size (a global pooling's, a channel or feature count) that
+    make the chain give ``declared`` (appended to ``changes`` as found)."""
     steps = chain.steps
     final = steps[-1].output.shape if steps else None
     if final is None or declared is None:
         return
-    # A global pooling that pools to more than one position (rank errors follow a squeeze).
-    for index, step in enumerate(steps):
-        layer = step.module
-        if isinstance(layer, LayerModule) and layer.spec.name.startswith("Adaptive") and not layer.uncertain:
-            current = layer.params.get("output_size")
-            if current != 1 and isinstance(step.input, Tensor):
-                change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
-                                approximate=chain.approximate_after[index])
-                if _verifies(chain, index, layer, change, verify):
-                    changes.append(change)
+    _global_pool_changes(chain, verify, changes)
     if len(final) != len(declared):
         return
     wanted = {declared[i] for i in range(len(final))
@@ -434,36 +414,51 @@ def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[M
         layer = step.module
         if not isinstance(layer, LayerModule) or layer.uncertain or not isinstance(step.input, Tensor):
             continue
-        if not any(name in layer.params for name in _SIZE_PARAMS):
+        if not layer.spec.output_size_params:
             continue
         try:
             poor = bool(layer.spec.warnings(layer.params))
         except Exception:  # noqa: BLE001
             poor = False
-        for name in _SIZE_PARAMS:
+        for name in layer.spec.output_size_params:
             current = layer.params.get(name)
-            if name not in layer.params:
-                continue
-            if name == "size":
-                # nn.Upsample(size=...): the declared sizes of the dims it sets.
-                out = step.output.shape
-                if not isinstance(current, (tuple, list)) or out is None or len(out) != len(declared):
-                    continue
-                n = len(current)
-                value = tuple(declared[len(out) - n + i] if is_known(declared[len(out) - n + i]) else current[i]
-                              for i in range(n))
-                if value == tuple(current) or not all(is_known(v) and v > 0 for v in value):
-                    continue
-                candidates = [value]
-            else:
-                if not is_known(current):
-                    continue
-                candidates = [v for v in sorted(wanted) if v != current and v > 0]
-            for value in candidates:
+            for value in _size_candidates(step, name, current, declared, wanted):
                 change = Change(layer, {name: value}, approximate=chain.approximate_after[index])
                 change.rank = (False, 1, _magnitude({name: value}, {name: current}), not poor, -index)
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
+
+
+def _global_pool_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """A global pooling that pools to more than one position (rank errors follow a squeeze)."""
+    for index, step in enumerate(chain.steps):
+        layer = step.module
+        if isinstance(layer, LayerModule) and layer.spec.adaptive and not layer.uncertain:
+            current = layer.params.get("output_size")
+            if current != 1 and isinstance(step.input, Tensor):
+                change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
+                                approximate=chain.approximate_after[index])
+                if _verifies(chain, index, layer, change, verify):
+                    changes.append(change)
+
+
+def _size_candidates(step: Step, name: str, current: Any, declared: Tuple[Any, ...],
+                     wanted: Set[Any]) -> List[Any]:
+    """Values of output-size parameter ``name`` worth trying: the declared sizes that differ."""
+    if name != "size":
+        if not is_known(current):
+            return []
+        return [v for v in sorted(wanted) if v != current and v > 0]
+    # nn.Upsample(size=...): the declared sizes of the dims it sets.
+    out = step.output.shape
+    if not isinstance(current, (tuple, list)) or out is None or len(out) != len(declared):
+        return []
+    n = len(current)
+    value = tuple(declared[len(out) - n + i] if is_known(declared[len(out) - n + i]) else current[i]
+                  for i in range(n))
+    if value == tuple(current) or not all(is_known(v) and v > 0 for v in value):
+        return []
+    return [value]
 
 
 def _verifies(chain: _Chain, index: int, layer: LayerModule, change: Change,

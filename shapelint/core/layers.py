@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import formulas
 from .codes import (
@@ -46,6 +46,12 @@ POSITIONAL = "positional_or_keyword"
 KEYWORD_ONLY = "keyword_only"
 VAR_POSITIONAL = "var_positional"
 VAR_KEYWORD = "var_keyword"
+
+#: Layer families the solver knows (``LayerSpec.family``).
+CONV = "conv"
+CONV_TRANSPOSE = "conv_transpose"
+MAX_POOL = "max_pool"
+AVG_POOL = "avg_pool"
 
 Params = Dict[str, Any]
 ShapeRule = Callable[[Params, MaybeShape], MaybeShape]
@@ -86,8 +92,8 @@ class Submodule:
 class LayerSpec:
     """One torch.nn layer class.
 
-    ``family`` groups layers the solver knows (``conv``, ``conv_transpose``, ``max_pool``,
-    ``avg_pool``); ``spatial_dims`` is the number of spatial dims of the family's input;
+    ``family`` groups layers the solver knows (``CONV``, ``CONV_TRANSPOSE``, ``MAX_POOL``,
+    ``AVG_POOL``); ``spatial_dims`` is the number of spatial dims of the family's input;
     ``channel_param`` is the parameter that must match what arrives (SHP102); ``forward_params``
     are the extra arguments ``forward`` accepts (``output_size`` of transposed convolutions).
     """
@@ -115,10 +121,28 @@ class LayerSpec:
     #: The layer's own submodules, as ``named_modules()`` lists them (the attention of a
     #: transformer layer): ``(params, input shape or None, output shape)`` -> ``Submodule``s.
     submodules: Optional[Callable[[Params, MaybeShape, MaybeShape], Tuple["Submodule", ...]]] = None
-
-    @property
-    def param_names(self) -> Tuple[str, ...]:
-        return tuple(p.name for p in self.params)
+    #: The constructor arguments torch keeps as attributes of the same name and value; None: all
+    #: of them (``TransformerEncoderLayer.dropout`` is a module, not the rate).
+    stored_attributes: Optional[FrozenSet[str]] = None
+    #: (attribute, parameter): the attribute is that parameter's value where it was given as
+    #: None (``MultiheadAttention.kdim`` is ``embed_dim`` then).
+    attribute_fallbacks: Tuple[Tuple[str, str], ...] = ()
+    #: Parameters torch stores as tuples of ``spatial_dims`` items (``conv.kernel_size == (3, 3)``).
+    tuple_attributes: Tuple[str, ...] = ()
+    #: The flag that makes ``forward`` return ``(output, indices)`` when True.
+    indices_flag: Optional[str] = None
+    #: An adaptive pool: ``output_size`` gives the output size whatever the input size.
+    adaptive: bool = False
+    #: An undeclared model input whose first layer is this one takes its rank from it,
+    #: ``spatial_dims + 2`` (the one batched rank), and its channels from ``channel_param``.
+    probes_input: bool = False
+    #: The ``torch.nn.functional`` function with this shape rule (``max_pool2d``), and its
+    #: parameters after the input, in its order.
+    functional: Optional[str] = None
+    functional_params: Tuple[str, ...] = ()
+    #: Parameters that set an output size outright (``out_channels``, ``out_features``, the
+    #: ``size`` of Upsample): a fix of a wrong output may change them.
+    output_size_params: Tuple[str, ...] = ()
 
     @property
     def signature(self) -> Tuple[Param, ...]:
@@ -228,18 +252,27 @@ def _as_tuple(
     return (value,) * n
 
 
+# The three checks below run for every parameter of every layer call: plain loops, which are
+# about twice as fast as any()/all() over a generator on these few values.
+
+
 def _ints(values: Iterable[Any]) -> bool:
-    return all(is_known(v) for v in values)
+    for v in values:
+        if not is_known(v):
+            return False
+    return True
 
 
 def _check_positive(layer: str, name: str, values: Sequence[Any]) -> None:
-    if any(is_known(v) and v <= 0 for v in values):
-        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {_show(values)}")
+    for v in values:
+        if is_known(v) and v <= 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must be positive, got {_show(values)}")
 
 
 def _check_non_negative(layer: str, name: str, values: Sequence[Any]) -> None:
-    if any(is_known(v) and v < 0 for v in values):
-        raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must not be negative, got {_show(values)}")
+    for v in values:
+        if is_known(v) and v < 0:
+            raise _fail(INVALID_PARAMETERS, f"{layer}: {name} must not be negative, got {_show(values)}")
 
 
 def _show(values: Sequence[Any]) -> str:
@@ -353,37 +386,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         dilation = _as_tuple(p["dilation"], n, "dilation", layer)
         padding_mode = p["padding_mode"]
         padding = p["padding"]
-        if transposed:
-            if padding_mode is not UNKNOWN and padding_mode != "zeros":
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}",
-                    padding_mode="zeros",
-                )
-            if isinstance(padding, str):
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: padding={padding!r} is not supported for transposed convolutions",
-                )
-        else:
-            if padding_mode is not UNKNOWN and padding_mode not in _CONV_PADDING_MODES:
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: padding_mode must be one of {', '.join(_CONV_PADDING_MODES)},"
-                    f" got {padding_mode!r}",
-                )
-            if isinstance(padding, str):
-                if padding not in ("same", "valid"):
-                    raise _fail(
-                        INVALID_PARAMETERS,
-                        f"{layer}: padding={padding!r} is not one of 'same', 'valid'",
-                    )
-                if padding == "same" and any(is_known(s) and s != 1 for s in stride):
-                    raise _fail(
-                        INVALID_PARAMETERS,
-                        f"{layer}: padding='same' is not supported with stride={_show(stride)}",
-                        stride=1,
-                    )
+        _check_conv_padding(layer, transposed, padding, padding_mode, stride)
         if not transposed and isinstance(padding, (tuple, list)) and len(padding) != n:
             # Any other padding_mode pads with F.pad(x, padding reversed and repeated twice)
             # and convolves with padding 0: a padding tuple of another length than n pads the
@@ -391,16 +394,7 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
             if padding_mode is UNKNOWN:
                 return None
             if padding_mode != "zeros":
-                if x is not None:
-                    # The convolution's own rank check (lazy layers run it first) and then
-                    # F.pad's: a wrong conv rank is the input's fault whichever comes first.
-                    _expect_rank(layer, x, _spatial_rule_ranks(n))
-                    _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
-                    _check_channel_padding(layer, n, lazy, p, padding, padding_mode, x[-n - 1])
-                    x = _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
-                else:
-                    _fpad_dims(layer, len(padding))
-                    _check_channel_padding(layer, n, lazy, p, padding, padding_mode, NO_INPUT)
+                x = _pad_before_conv(layer, n, lazy, p, padding, padding_mode, x)
                 padding = 0
         pads = (
             _as_tuple(0 if padding == "valid" else padding, n, "padding", layer)
@@ -414,66 +408,120 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
             # With another padding_mode, torch pads with F.pad first, which crops on a negative
             # padding; only the kernel-vs-padded-input check (SHP105) then applies.
             _check_non_negative(layer, "padding", pads)
-        out_pads: Tuple[Any, ...] = (0,) * n
-        if transposed:
-            requested = p.get("output_size")
-            # forward(x, output_size=...) computes its own output padding: the constructor's is
-            # then never read, not even checked.
-            out_pads = (
-                _as_tuple(p["output_padding"], n, "output_padding", layer)
-                if requested is None
-                else (UNKNOWN,) * n
-            )
-            if requested not in (None, UNKNOWN):
-                # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
-                # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
-                for name in ("stride", "padding", "dilation"):
-                    value = p[name]
-                    if isinstance(value, (tuple, list)) and len(value) == 1 and n != 1:
-                        raise _fail(
-                            INVALID_PARAMETERS,
-                            f"{layer}: with output_size, {name} needs {n} values, got {value!r}",
-                        )
-            if requested is None:
-                _check_non_negative(layer, "output_padding", out_pads)
-                for op, s, d in zip(out_pads, stride, dilation):
-                    if _ints((op, s, d)) and op >= max(s, d):
-                        raise _fail(
-                            INVALID_PARAMETERS,
-                            f"{layer}: output_padding={_show(out_pads)} must be smaller than"
-                            f" stride={_show(stride)} or dilation={_show(dilation)}",
-                        )
+        out_pads = _conv_output_padding(layer, n, p, stride, dilation) if transposed else (0,) * n
         if x is None:
             return None
-        _expect_rank(layer, x, _spatial_rule_ranks(n))
-        channels = x[-n - 1]
-        if lazy:
-            groups = p["groups"]
-            if is_known(channels) and is_known(groups) and channels % groups:
-                raise _fail(
-                    INVALID_PARAMETERS,
-                    f"{layer}: {channels} input channels are not divisible by groups={groups}",
-                )
-        elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
-            # (An unknown padding in another mode may be n + 1 values that pad the channels.)
-            _check_channels(layer, "in_channels", p["in_channels"], channels)
-        sizes = x[-n:]
-        out: List[Dim] = []
+        _check_conv_input(layer, n, lazy, p, x, padding_mode)
         if transposed and p.get("output_size") not in (None, UNKNOWN):
             own_pads = _own_output_padding(p["output_padding"], n, stride, dilation)
-            out = list(_conv_transpose_requested(
-                layer, n, x, p["output_size"], kernel, stride, pads, dilation, own_pads
-            ))
+            sizes = _conv_transpose_requested(layer, n, x, p["output_size"], kernel, stride, pads, dilation,
+                                              own_pads)
         else:
-            for i, size in enumerate(sizes):
-                out.append(
-                    _conv_dim(layer, transposed, size, kernel[i], stride[i],
-                              None if pads is None else pads[i], out_pads[i], dilation[i],
-                              padding_mode)
-                )
-        return tuple(x[: -n - 1]) + (out_channels,) + tuple(out)
+            sizes = [
+                _conv_dim(layer, transposed, size, kernel[i], stride[i],
+                          None if pads is None else pads[i], out_pads[i], dilation[i], padding_mode)
+                for i, size in enumerate(x[-n:])
+            ]
+        return tuple(x[: -n - 1]) + (out_channels,) + tuple(sizes)
 
     return rule
+
+
+def _check_conv_padding(layer: str, transposed: bool, padding: Any, padding_mode: Any,
+                        stride: Sequence[Any]) -> None:
+    """The padding modes and padding strings a convolution's constructor accepts."""
+    if transposed:
+        if padding_mode is not UNKNOWN and padding_mode != "zeros":
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: only padding_mode='zeros' is supported, got {padding_mode!r}",
+                padding_mode="zeros",
+            )
+        if isinstance(padding, str):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding={padding!r} is not supported for transposed convolutions",
+            )
+        return
+    if padding_mode is not UNKNOWN and padding_mode not in _CONV_PADDING_MODES:
+        raise _fail(
+            INVALID_PARAMETERS,
+            f"{layer}: padding_mode must be one of {', '.join(_CONV_PADDING_MODES)},"
+            f" got {padding_mode!r}",
+        )
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding={padding!r} is not one of 'same', 'valid'",
+            )
+        if padding == "same" and any(is_known(s) and s != 1 for s in stride):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: padding='same' is not supported with stride={_show(stride)}",
+                stride=1,
+            )
+
+
+def _pad_before_conv(layer: str, n: int, lazy: bool, p: Params, padding: Sequence[Any],
+                     padding_mode: str, x: MaybeShape) -> MaybeShape:
+    """The input after the F.pad of a non-zeros padding_mode whose padding has not n values."""
+    if x is None:
+        _fpad_dims(layer, len(padding))
+        _check_channel_padding(layer, n, lazy, p, padding, padding_mode, NO_INPUT)
+        return None
+    # The convolution's own rank check (lazy layers run it first) and then F.pad's: a wrong
+    # conv rank is the input's fault whichever comes first.
+    _expect_rank(layer, x, _spatial_rule_ranks(n))
+    _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
+    _check_channel_padding(layer, n, lazy, p, padding, padding_mode, x[-n - 1])
+    return _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
+
+
+def _conv_output_padding(layer: str, n: int, p: Params, stride: Sequence[Any],
+                         dilation: Sequence[Any]) -> Tuple[Any, ...]:
+    """A transposed convolution's output padding per dim, checked (UNKNOWN with output_size)."""
+    requested = p.get("output_size")
+    if requested not in (None, UNKNOWN):
+        # forward(x, output_size=...) indexes stride, padding and dilation per dim, as
+        # given: a one-item tuple, broadcast everywhere else, is an IndexError there.
+        for name in ("stride", "padding", "dilation"):
+            value = p[name]
+            if isinstance(value, (tuple, list)) and len(value) == 1 and n != 1:
+                raise _fail(
+                    INVALID_PARAMETERS,
+                    f"{layer}: with output_size, {name} needs {n} values, got {value!r}",
+                )
+    if requested is not None:
+        # forward(x, output_size=...) computes its own output padding: the constructor's is
+        # then never read, not even checked.
+        return (UNKNOWN,) * n
+    out_pads = _as_tuple(p["output_padding"], n, "output_padding", layer)
+    _check_non_negative(layer, "output_padding", out_pads)
+    for op, s, d in zip(out_pads, stride, dilation):
+        if _ints((op, s, d)) and op >= max(s, d):
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: output_padding={_show(out_pads)} must be smaller than"
+                f" stride={_show(stride)} or dilation={_show(dilation)}",
+            )
+    return out_pads
+
+
+def _check_conv_input(layer: str, n: int, lazy: bool, p: Params, x: Shape, padding_mode: Any) -> None:
+    """The input's rank, and its channels against in_channels (a lazy layer's against groups)."""
+    _expect_rank(layer, x, _spatial_rule_ranks(n))
+    channels = x[-n - 1]
+    if lazy:
+        groups = p["groups"]
+        if is_known(channels) and is_known(groups) and channels % groups:
+            raise _fail(
+                INVALID_PARAMETERS,
+                f"{layer}: {channels} input channels are not divisible by groups={groups}",
+            )
+    elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
+        # (An unknown padding in another mode may be n + 1 values that pad the channels.)
+        _check_channels(layer, "in_channels", p["in_channels"], channels)
 
 
 def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> Dim:
@@ -804,7 +852,7 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
     return rule
 
 
-def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
+def _adaptive_pool_rule(layer: str, n: int, average: bool) -> ShapeRule:
     def rule(p: Params, x: MaybeShape) -> MaybeShape:
         output_size = p["output_size"]
         # None keeps an input size, but only inside the tuple of a 2-d/3-d adaptive pool.
@@ -820,7 +868,7 @@ def _adaptive_pool_rule(layer: str, n: int) -> ShapeRule:
         # A tuple output_size first takes its None entries from the input, which needs more
         # dims than the tuple has.
         lowest_rank = n + 1 if isinstance(output_size, (tuple, list)) else n
-        if layer.startswith("AdaptiveAvg") and n > 1 and len(x) >= lowest_rank and len(x) not in _spatial_rule_ranks(n):
+        if average and n > 1 and len(x) >= lowest_rank and len(x) not in _spatial_rule_ranks(n):
             # ATen computes a 1x1(x1) adaptive average as a mean over the last n dims, which
             # takes any rank; every other output size needs the usual ranks.
             wanted = [size if want is None else want for size, want in zip(x[-n:], sizes)]
@@ -1236,7 +1284,7 @@ def _pad_rule(layer: str, n: int, mode: str) -> ShapeRule:
             _fpad_dims(layer, dims, usual_rank=n + 2)
         if x is None:
             return None
-        if layer.startswith("Circular"):
+        if mode == "circular":
             _expect_rank(layer, x, _spatial_rule_ranks(n))
         if mode != "constant":
             _fpad_dims(layer, dims, len(x), usual_rank=n + 2)
@@ -1753,191 +1801,260 @@ _ACTIVATIONS: Dict[str, Tuple[Param, ...]] = {
 }
 
 
-def _build_table() -> Dict[str, LayerSpec]:
-    table: List[LayerSpec] = []
-    add = table.append
-    for n in (1, 2, 3):
-        for transposed in (False, True):
-            for lazy in (False, True):
-                name = ("Lazy" if lazy else "") + ("ConvTranspose" if transposed else "Conv") + f"{n}d"
-                add(
-                    LayerSpec(
-                        name,
-                        _conv_signature(transposed, lazy),
-                        _conv_rule(name, n, transposed, lazy),
-                        family="conv_transpose" if transposed else "conv",
-                        spatial_dims=n,
-                        channel_param=None if lazy else "in_channels",
-                        forward_params=("output_size",) if transposed else (),
-                        lint=_conv_transpose_lint(name, n) if transposed else None,
-                    )
-                )
-        add(LayerSpec(
+#: Parameters of convolutions that torch stores as tuples (``conv.kernel_size == (3, 3)``).
+_CONV_TUPLES = ("kernel_size", "stride", "padding", "dilation")
+#: The constructor arguments recurrent layers keep as attributes of the same name and value.
+_RNN_ATTRIBUTES = frozenset({"input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                             "bidirectional", "proj_size", "nonlinearity"})
+
+
+def _conv_layers(n: int) -> List[LayerSpec]:
+    specs = []
+    for transposed in (False, True):
+        for lazy in (False, True):
+            name = ("Lazy" if lazy else "") + ("ConvTranspose" if transposed else "Conv") + f"{n}d"
+            specs.append(LayerSpec(
+                name,
+                _conv_signature(transposed, lazy),
+                _conv_rule(name, n, transposed, lazy),
+                family=CONV_TRANSPOSE if transposed else CONV,
+                spatial_dims=n,
+                channel_param=None if lazy else "in_channels",
+                forward_params=("output_size",) if transposed else (),
+                lint=_conv_transpose_lint(name, n) if transposed else None,
+                tuple_attributes=_CONV_TUPLES + (("output_padding",) if transposed else ()),
+                probes_input=not lazy, output_size_params=("out_channels",),
+            ))
+    return specs
+
+
+def _pool_layers(n: int) -> List[LayerSpec]:
+    avg_params = (
+        (Param("kernel_size"), Param("stride", None), Param("padding", 0), Param("ceil_mode", False),
+         Param("count_include_pad", True))
+        + (() if n == 1 else (Param("divisor_override", None),))
+    )
+    return [
+        LayerSpec(
             f"MaxPool{n}d",
             (Param("kernel_size"), Param("stride", None), Param("padding", 0), Param("dilation", 1),
              Param("return_indices", False), Param("ceil_mode", False)),
-            _pool_rule(f"MaxPool{n}d", n, "max"), family="max_pool", spatial_dims=n,
-        ))
-        add(LayerSpec(
-            f"AvgPool{n}d",
-            (Param("kernel_size"), Param("stride", None), Param("padding", 0), Param("ceil_mode", False),
-             Param("count_include_pad", True))
-            + (() if n == 1 else (Param("divisor_override", None),)),
-            _pool_rule(f"AvgPool{n}d", n, "avg"), family="avg_pool", spatial_dims=n,
-        ))
-        add(LayerSpec(
+            _pool_rule(f"MaxPool{n}d", n, "max"), family=MAX_POOL, spatial_dims=n,
+            indices_flag="return_indices", functional=f"max_pool{n}d",
+            functional_params=("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                               "return_indices"),
+        ),
+        LayerSpec(
+            f"AvgPool{n}d", avg_params, _pool_rule(f"AvgPool{n}d", n, "avg"), family=AVG_POOL,
+            spatial_dims=n, functional=f"avg_pool{n}d",
+            functional_params=tuple(p.name for p in avg_params),
+        ),
+        LayerSpec(
             f"LPPool{n}d",
             (Param("norm_type"), Param("kernel_size"), Param("stride", None), Param("ceil_mode", False)),
             _pool_rule(f"LPPool{n}d", n, "lp"), spatial_dims=n,
-        ))
-        add(LayerSpec(f"AdaptiveAvgPool{n}d", (Param("output_size"),),
-                      _adaptive_pool_rule(f"AdaptiveAvgPool{n}d", n), spatial_dims=n))
-        add(LayerSpec(f"AdaptiveMaxPool{n}d", (Param("output_size"), Param("return_indices", False)),
-                      _adaptive_pool_rule(f"AdaptiveMaxPool{n}d", n), spatial_dims=n))
-        norm_args = (Param("eps", 1e-5), Param("momentum", 0.1))
-        batch_ranks = (2, 3) if n == 1 else (n + 2,)
-        add(LayerSpec(
+        ),
+        LayerSpec(
+            f"AdaptiveAvgPool{n}d", (Param("output_size"),),
+            _adaptive_pool_rule(f"AdaptiveAvgPool{n}d", n, True), spatial_dims=n, adaptive=True,
+            functional=f"adaptive_avg_pool{n}d", functional_params=("output_size",),
+        ),
+        LayerSpec(
+            f"AdaptiveMaxPool{n}d", (Param("output_size"), Param("return_indices", False)),
+            _adaptive_pool_rule(f"AdaptiveMaxPool{n}d", n, False), spatial_dims=n, adaptive=True,
+            indices_flag="return_indices", functional=f"adaptive_max_pool{n}d",
+            functional_params=("output_size", "return_indices"),
+        ),
+    ]
+
+
+def _spatial_norm_layers(n: int) -> List[LayerSpec]:
+    norm_args = (Param("eps", 1e-5), Param("momentum", 0.1))
+    batch_ranks = (2, 3) if n == 1 else (n + 2,)
+    return [
+        LayerSpec(
             f"BatchNorm{n}d",
             (Param("num_features"),) + norm_args + (Param("affine", True), Param("track_running_stats", True))
             + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
             _batch_norm_rule(f"BatchNorm{n}d", batch_ranks, False), spatial_dims=n,
             channel_param="num_features", shape_preserving=True,
-        ))
-        add(LayerSpec(
+            # BatchNorm1d also takes (N, C): it does not fix the rank.
+            probes_input=n > 1,
+        ),
+        LayerSpec(
             f"LazyBatchNorm{n}d",
             norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
             + (Param("bias", True, KEYWORD_ONLY),),
             _batch_norm_rule(f"LazyBatchNorm{n}d", batch_ranks, True), spatial_dims=n,
             shape_preserving=True,
-        ))
-        add(LayerSpec(
+        ),
+        LayerSpec(
             f"InstanceNorm{n}d",
             (Param("num_features"),) + norm_args + (Param("affine", False), Param("track_running_stats", False))
             + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
             _instance_norm_rule(f"InstanceNorm{n}d", n, False), spatial_dims=n,
             channel_param="num_features", shape_preserving=True,
-        ))
-        add(LayerSpec(
+        ),
+        LayerSpec(
             f"LazyInstanceNorm{n}d",
             norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
             + (Param("bias", True, KEYWORD_ONLY),),
             _instance_norm_rule(f"LazyInstanceNorm{n}d", n, True), spatial_dims=n,
             shape_preserving=True,
-        ))
-        for prefix, mode in (("Zero", "constant"), ("Constant", "constant"), ("Reflection", "reflect"),
-                             ("Replication", "replicate"), ("Circular", "circular")):
-            name = f"{prefix}Pad{n}d"
-            params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
-            add(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
-        add(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
-                      _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None),
-                      shape_preserving=True))
+        ),
+    ]
 
-    add(LayerSpec("Upsample",
+
+def _padding_and_dropout_layers(n: int) -> List[LayerSpec]:
+    specs = []
+    for prefix, mode in (("Zero", "constant"), ("Constant", "constant"), ("Reflection", "reflect"),
+                         ("Replication", "replicate"), ("Circular", "circular")):
+        name = f"{prefix}Pad{n}d"
+        params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
+        specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
+    specs.append(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
+                           _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None),
+                           shape_preserving=True))
+    return specs
+
+
+def _resize_and_reshape_layers() -> List[LayerSpec]:
+    return [
+        LayerSpec("Upsample",
                   (Param("size", None), Param("scale_factor", None), Param("mode", "nearest"),
                    Param("align_corners", None), Param("recompute_scale_factor", None)),
-                  _upsample_rule("Upsample")))
-    add(LayerSpec("UpsamplingNearest2d", (Param("size", None), Param("scale_factor", None)),
-                  _upsample_rule("UpsamplingNearest2d", "nearest")))
-    add(LayerSpec("UpsamplingBilinear2d", (Param("size", None), Param("scale_factor", None)),
-                  _upsample_rule("UpsamplingBilinear2d", "bilinear", True)))
-    add(LayerSpec("PixelShuffle", (Param("upscale_factor"),), _pixel_shuffle_rule("PixelShuffle", True)))
-    add(LayerSpec("PixelUnshuffle", (Param("downscale_factor"),),
-                  _pixel_shuffle_rule("PixelUnshuffle", False)))
-    add(LayerSpec("Flatten", (Param("start_dim", 1), Param("end_dim", -1)), _flatten_rule))
-    add(LayerSpec("Unflatten", (Param("dim"), Param("unflattened_size")), _unflatten_rule))
-    add(LayerSpec("Identity", _ARGS_ANY, _identity_rule, shape_preserving=True))
-    add(LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(False), channel_param="in_features"))
-    add(LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(True)))
-    add(LayerSpec("GroupNorm",
+                  _upsample_rule("Upsample"), output_size_params=("size",)),
+        LayerSpec("UpsamplingNearest2d", (Param("size", None), Param("scale_factor", None)),
+                  _upsample_rule("UpsamplingNearest2d", "nearest"), output_size_params=("size",)),
+        LayerSpec("UpsamplingBilinear2d", (Param("size", None), Param("scale_factor", None)),
+                  _upsample_rule("UpsamplingBilinear2d", "bilinear", True), output_size_params=("size",)),
+        LayerSpec("PixelShuffle", (Param("upscale_factor"),), _pixel_shuffle_rule("PixelShuffle", True)),
+        LayerSpec("PixelUnshuffle", (Param("downscale_factor"),),
+                  _pixel_shuffle_rule("PixelUnshuffle", False)),
+        LayerSpec("Flatten", (Param("start_dim", 1), Param("end_dim", -1)), _flatten_rule),
+        LayerSpec("Unflatten", (Param("dim"), Param("unflattened_size")), _unflatten_rule),
+        LayerSpec("Identity", _ARGS_ANY, _identity_rule, shape_preserving=True),
+    ]
+
+
+def _feature_layers() -> List[LayerSpec]:
+    """Linear layers, norms over features, embeddings, activations and dropout."""
+    specs = [
+        LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
+                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",)),
+        LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
+                  _linear_rule(True), output_size_params=("out_features",)),
+        LayerSpec("GroupNorm",
                   (Param("num_groups"), Param("num_channels"), Param("eps", 1e-5), Param("affine", True))
                   + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
-                  _group_norm_rule, channel_param="num_channels", shape_preserving=True))
-    add(LayerSpec("LayerNorm",
+                  _group_norm_rule, channel_param="num_channels", shape_preserving=True),
+        LayerSpec("LayerNorm",
                   (Param("normalized_shape"), Param("eps", 1e-5), Param("elementwise_affine", True),
                    Param("bias", True)) + _FACTORY,
                   _normalized_shape_rule("LayerNorm"), channel_param="normalized_shape",
-                  shape_preserving=True))
-    add(LayerSpec("RMSNorm",
+                  shape_preserving=True),
+        LayerSpec("RMSNorm",
                   (Param("normalized_shape"), Param("eps", None), Param("elementwise_affine", True))
                   + _FACTORY,
                   _normalized_shape_rule("RMSNorm"), channel_param="normalized_shape",
-                  shape_preserving=True))
-    add(LayerSpec("LocalResponseNorm",
+                  shape_preserving=True),
+        LayerSpec("LocalResponseNorm",
                   (Param("size"), Param("alpha", 1e-4), Param("beta", 0.75), Param("k", 1.0)),
-                  _local_response_norm_rule, shape_preserving=True))
-    add(LayerSpec("Embedding",
+                  _local_response_norm_rule, shape_preserving=True),
+        LayerSpec("Embedding",
                   (Param("num_embeddings"), Param("embedding_dim"), Param("padding_idx", None),
                    Param("max_norm", None), Param("norm_type", 2.0), Param("scale_grad_by_freq", False),
                    Param("sparse", False), Param("_weight", None), Param("_freeze", False)) + _FACTORY,
-                  _embedding_rule))
-    for name, params in _ACTIVATIONS.items():
-        add(LayerSpec(name, params, _activation_rule(name), shape_preserving=True))
-    for name in ("Softmax", "Softmin", "LogSoftmax"):
-        add(LayerSpec(name, (Param("dim", None),), _softmax_rule(name), shape_preserving=True))
-    add(LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule, shape_preserving=True))
-    add(LayerSpec("GLU", (Param("dim", -1),), _glu_rule))
-    add(LayerSpec("PReLU", (Param("num_parameters", 1), Param("init", 0.25)) + _FACTORY, _prelu_rule,
-                  channel_param="num_parameters", shape_preserving=True))
-    for name in ("Dropout", "AlphaDropout", "FeatureAlphaDropout"):
-        add(LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None),
-                      shape_preserving=True))
+                  _embedding_rule, output_size_params=("embedding_dim",)),
+    ]
+    specs += [LayerSpec(name, params, _activation_rule(name), shape_preserving=True)
+              for name, params in _ACTIVATIONS.items()]
+    specs += [LayerSpec(name, (Param("dim", None),), _softmax_rule(name), shape_preserving=True)
+              for name in ("Softmax", "Softmin", "LogSoftmax")]
+    specs += [
+        LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule, shape_preserving=True),
+        LayerSpec("GLU", (Param("dim", -1),), _glu_rule),
+        LayerSpec("PReLU", (Param("num_parameters", 1), Param("init", 0.25)) + _FACTORY, _prelu_rule,
+                  channel_param="num_parameters", shape_preserving=True),
+    ]
+    specs += [LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None),
+                        shape_preserving=True)
+              for name in ("Dropout", "AlphaDropout", "FeatureAlphaDropout")]
+    return specs
+
+
+def _recurrent_layers() -> List[LayerSpec]:
     rnn_head = (Param("input_size"), Param("hidden_size"), Param("num_layers", 1))
     rnn_tail = (Param("bias", True), Param("batch_first", False), Param("dropout", 0.0),
                 Param("bidirectional", False))
-    for name, arguments in (
-        # RNN reads nonlinearity from its 4th argument; RNN and GRU refuse proj_size.
-        ("RNN", rnn_head + (Param("nonlinearity", "tanh"),) + rnn_tail + _FACTORY),
-        ("LSTM", rnn_head + rnn_tail + (Param("proj_size", 0),) + _FACTORY),
-        ("GRU", rnn_head + rnn_tail + _FACTORY),
-    ):
-        add(LayerSpec(name, _ARGS_ANY, _rnn_rule(name), arguments=arguments,
-                      results=_rnn_results(name)))
+    specs = [
+        LayerSpec(name, _ARGS_ANY, _rnn_rule(name), arguments=arguments, results=_rnn_results(name),
+                  stored_attributes=_RNN_ATTRIBUTES)
+        for name, arguments in (
+            # RNN reads nonlinearity from its 4th argument; RNN and GRU refuse proj_size.
+            ("RNN", rnn_head + (Param("nonlinearity", "tanh"),) + rnn_tail + _FACTORY),
+            ("LSTM", rnn_head + rnn_tail + (Param("proj_size", 0),) + _FACTORY),
+            ("GRU", rnn_head + rnn_tail + _FACTORY),
+        )
+    ]
     cell = (Param("input_size"), Param("hidden_size"), Param("bias", True))
-    add(LayerSpec("RNNCell", cell + (Param("nonlinearity", "tanh"),) + _FACTORY,
-                  _rnn_cell_rule("RNNCell"), channel_param="input_size"))
-    add(LayerSpec("LSTMCell", cell + _FACTORY, _rnn_cell_rule("LSTMCell"),
-                  channel_param="input_size", results=_lstm_cell_results))
-    add(LayerSpec("GRUCell", cell + _FACTORY, _rnn_cell_rule("GRUCell"), channel_param="input_size"))
-    add(LayerSpec(
-        "MultiheadAttention",
-        (Param("embed_dim"), Param("num_heads"), Param("dropout", 0.0), Param("bias", True),
-         Param("add_bias_kv", False), Param("add_zero_attn", False), Param("kdim", None),
-         Param("vdim", None), Param("batch_first", False)) + _FACTORY,
-        _mha_rule,
-        forward_params=("key", "value", "key_padding_mask", "need_weights", "attn_mask",
-                        "average_attn_weights", "is_causal"),
-        tensor_params=("key", "value", "key_padding_mask", "attn_mask"),
-        results=_mha_results, submodules=_mha_submodules,
-    ))
+    return specs + [
+        LayerSpec("RNNCell", cell + (Param("nonlinearity", "tanh"),) + _FACTORY,
+                  _rnn_cell_rule("RNNCell"), channel_param="input_size",
+                  stored_attributes=_RNN_ATTRIBUTES),
+        LayerSpec("LSTMCell", cell + _FACTORY, _rnn_cell_rule("LSTMCell"),
+                  channel_param="input_size", results=_lstm_cell_results,
+                  stored_attributes=_RNN_ATTRIBUTES),
+        LayerSpec("GRUCell", cell + _FACTORY, _rnn_cell_rule("GRUCell"), channel_param="input_size",
+                  stored_attributes=_RNN_ATTRIBUTES),
+    ]
+
+
+def _attention_layers() -> List[LayerSpec]:
     transformer = (Param("d_model"), Param("nhead"), Param("dim_feedforward", 2048),
                    Param("dropout", 0.1), Param("activation", _RELU), Param("layer_norm_eps", 1e-5),
                    Param("batch_first", False), Param("norm_first", False), Param("bias", True)) + _FACTORY
-    add(LayerSpec("TransformerEncoderLayer", transformer,
+    return [
+        LayerSpec(
+            "MultiheadAttention",
+            (Param("embed_dim"), Param("num_heads"), Param("dropout", 0.0), Param("bias", True),
+             Param("add_bias_kv", False), Param("add_zero_attn", False), Param("kdim", None),
+             Param("vdim", None), Param("batch_first", False)) + _FACTORY,
+            _mha_rule,
+            forward_params=("key", "value", "key_padding_mask", "need_weights", "attn_mask",
+                            "average_attn_weights", "is_causal"),
+            tensor_params=("key", "value", "key_padding_mask", "attn_mask"),
+            results=_mha_results, submodules=_mha_submodules,
+            stored_attributes=frozenset({"embed_dim", "num_heads", "batch_first", "kdim", "vdim"}),
+            attribute_fallbacks=(("kdim", "embed_dim"), ("vdim", "embed_dim")),
+        ),
+        LayerSpec("TransformerEncoderLayer", transformer,
                   _transformer_rule("TransformerEncoderLayer", False),
-                  submodules=_transformer_submodules(False)))
-    add(LayerSpec("TransformerDecoderLayer", transformer,
+                  submodules=_transformer_submodules(False), stored_attributes=frozenset({"norm_first"})),
+        LayerSpec("TransformerDecoderLayer", transformer,
                   _transformer_rule("TransformerDecoderLayer", True),
                   forward_params=("memory",), tensor_params=("memory",),
-                  submodules=_transformer_submodules(True)))
-    add(LayerSpec(
-        "Transformer",
-        (Param("d_model", 512), Param("nhead", 8), Param("num_encoder_layers", 6),
-         Param("num_decoder_layers", 6), Param("dim_feedforward", 2048), Param("dropout", 0.1),
-         Param("activation", _RELU), Param("custom_encoder", None), Param("custom_decoder", None),
-         Param("layer_norm_eps", 1e-5), Param("batch_first", False), Param("norm_first", False),
-         Param("bias", True)) + _FACTORY,
-        _transformer_model_rule,
-        forward_params=("tgt",), tensor_params=("tgt",), submodules=_transformer_model_submodules,
-    ))
+                  submodules=_transformer_submodules(True), stored_attributes=frozenset({"norm_first"})),
+        LayerSpec(
+            "Transformer",
+            (Param("d_model", 512), Param("nhead", 8), Param("num_encoder_layers", 6),
+             Param("num_decoder_layers", 6), Param("dim_feedforward", 2048), Param("dropout", 0.1),
+             Param("activation", _RELU), Param("custom_encoder", None), Param("custom_decoder", None),
+             Param("layer_norm_eps", 1e-5), Param("batch_first", False), Param("norm_first", False),
+             Param("bias", True)) + _FACTORY,
+            _transformer_model_rule,
+            forward_params=("tgt",), tensor_params=("tgt",), submodules=_transformer_model_submodules,
+        ),
+    ]
+
+
+def _build_table() -> Dict[str, LayerSpec]:
+    table: List[LayerSpec] = []
+    for n in (1, 2, 3):
+        table += _conv_layers(n) + _pool_layers(n) + _spatial_norm_layers(n) + _padding_and_dropout_layers(n)
+    table += _resize_and_reshape_layers() + _feature_layers() + _recurrent_layers() + _attention_layers()
     return {spec.name: spec for spec in table}
 
 
 #: Every layer shapelint knows, by torch.nn class name.
 LAYERS: Dict[str, LayerSpec] = _build_table()
-
-
-def get_layer(name: str) -> Optional[LayerSpec]:
-    return LAYERS.get(name)

@@ -547,7 +547,7 @@ def test_symbolic_batch_survives_view_and_flatten():
 def test_chunk_split_unbind_pieces_match_pytorch(shape, op, n, dim_seed, data):
     """Every piece shapelint gives is the piece torch gives; where it gives UNKNOWN torch
     either raises or shapelint has no certainty (never a wrong tuple)."""
-    from shapelint.analysis.propagate import _pieces
+    from shapelint.analysis.torch_semantics.shape_ops import pieces
     from shapelint.core.layers import UNKNOWN
 
     dim = dim_seed % (2 * len(shape)) - len(shape)  # negative and positive dims
@@ -561,7 +561,7 @@ def test_chunk_split_unbind_pieces_match_pytorch(shape, op, n, dim_seed, data):
         name, args, call = "split", [sections, dim], lambda: x.split(sections, dim)
     else:
         name, args, call = "unbind", [dim], lambda: x.unbind(dim)
-    ours = _pieces(tuple(shape), name, args, {})
+    ours = pieces(tuple(shape), name, args, {})
     try:
         theirs = [tuple(t.shape) for t in call()]
     except RuntimeError:

@@ -151,22 +151,18 @@ def test_a_shallow_stack_still_gets_its_fixes():
 
 def _plain_run(steps, start, shape, as_written):
     """The rest of a chain, run step by step (what ``_Chain.run_from`` must give)."""
-    suggest._AS_WRITTEN[0] = as_written
-    try:
-        for step in steps[start:]:
-            if step.recompute is None:
-                return None
-            try:
-                shape = step.recompute(shape)
-            except ShapeError:
-                return suggest._SHAPE_ERROR
-            except Exception:  # noqa: BLE001
-                return suggest._OTHER_ERROR
-            if shape is None:
-                return None
-        return shape
-    finally:
-        suggest._AS_WRITTEN[0] = False
+    for step in steps[start:]:
+        if step.recompute is None:
+            return None
+        try:
+            shape = step.output_for(shape, as_written)
+        except ShapeError:
+            return suggest._SHAPE_ERROR
+        except Exception:  # noqa: BLE001
+            return suggest._OTHER_ERROR
+        if shape is None:
+            return None
+    return shape
 
 
 def test_remembered_runs_equal_plain_runs():
