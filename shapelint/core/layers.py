@@ -576,7 +576,9 @@ def _check_channel_padding(layer, n, lazy, p, padding, mode, channels) -> None:
         if not _mode_can_pad(mode, wanted - 2 * pad, pad):
             raise _fail(INVALID_PARAMETERS, why + f", and no input reaches in_channels={wanted}")
         return
-    if is_known(channels) and (channels + 2 * pad != wanted or not _mode_can_pad(mode, channels, pad)):
+    if not is_known(channels):
+        return
+    if channels + 2 * pad != wanted or not _mode_can_pad(mode, channels, pad):
         raise _fail(
             INVALID_PARAMETERS,
             why + f" ({channels} -> {channels + 2 * pad} channels, in_channels={wanted})",
@@ -748,12 +750,10 @@ def _check_own_output_sizes(layer, n, x, kernel, stride, pads, dilation, own_pad
     if own_pads is None:
         return False
     maybe = False
-    for i in range(n):
-        size = x[-n + i]
-        _conv_dim(layer, True, size, kernel[i], stride[i], pads[i], own_pads[i], dilation[i], "zeros")
-        if not is_known(size) and _ints((kernel[i], stride[i], pads[i], dilation[i])):
-            smallest = formulas.conv_transpose_out(1, kernel[i], stride[i], pads[i], own_pads[i], dilation[i])
-            maybe = maybe or smallest <= 0
+    for size, k, s, pad, out_pad, d in zip(x[-n:], kernel, stride, pads, own_pads, dilation):
+        _conv_dim(layer, True, size, k, s, pad, out_pad, d, "zeros")
+        if not is_known(size) and _ints((k, s, pad, d)):
+            maybe = maybe or formulas.conv_transpose_out(1, k, s, pad, out_pad, d) <= 0
     return maybe
 
 

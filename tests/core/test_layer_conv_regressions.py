@@ -21,8 +21,8 @@ from support.layer_oracle import (
 
 
 def conv_case(
-    layer: str, args: Tuple[Any, ...], kwargs: Dict[str, Any], channels: int, spatial: Tuple[int, ...],
-    output_size: Optional[Tuple[int, ...]] = None, strict_none: bool = True,
+    layer: str, args: Tuple[Any, ...], kwargs: Dict[str, Any], channels: int,
+    spatial: Tuple[int, ...], output_size: Optional[Tuple[int, ...]] = None, strict_none: bool = True,
 ) -> Case:
     """One call of a convolution on a batched input, with test_layer_conv.py's knobs and codes."""
     n = len(spatial)
@@ -51,8 +51,8 @@ CASES = {
     # With its own output_padding the layer makes size 1 of this input: the request is the
     # fault, although torch's range for output_size (which ignores output_padding) is 0..0.
     "transpose-request-out-of-reach": conv_case(
-        "ConvTranspose1d", (2, 3), {"kernel_size": 2, "padding": 2, "dilation": 3, "output_padding": 1},
-        2, (1,), (29,),
+        "ConvTranspose1d", (2, 3),
+        {"kernel_size": 2, "padding": 2, "dilation": 3, "output_padding": 1}, 2, (1,), (29,),
     ),
     # A padding of n + 1 values in a non-zeros mode goes to F.pad, which pads the channels too.
     "padding-pads-channels": conv_case(
@@ -66,13 +66,16 @@ CASES = {
         strict_none=False,
     ),
     "padding-pads-channels-reflect-too-far": conv_case(
-        "Conv1d", (3, 4, 2), {"padding": (1, 0), "padding_mode": "reflect"}, 1, (5,), strict_none=False,
+        "Conv1d", (3, 4, 2), {"padding": (1, 0), "padding_mode": "reflect"}, 1, (5,),
+        strict_none=False,
     ),
     "padding-crops-channels": conv_case(
-        "Conv1d", (5, 4, 2), {"padding": (-2, 0), "padding_mode": "replicate"}, 5, (3,), strict_none=False,
+        "Conv1d", (5, 4, 2), {"padding": (-2, 0), "padding_mode": "replicate"}, 5, (3,),
+        strict_none=False,
     ),
     "padding-crops-channels-to-fit": conv_case(
-        "Conv1d", (1, 4, 2), {"padding": (-2, 0), "padding_mode": "circular"}, 5, (3,), strict_none=False,
+        "Conv1d", (1, 4, 2), {"padding": (-2, 0), "padding_mode": "circular"}, 5, (3,),
+        strict_none=False,
     ),
     "lazy-padding-pads-channels": conv_case(
         "LazyConv2d", (3, 3), {"padding": (1, 0, 0), "padding_mode": "replicate"}, 2, (5, 5),

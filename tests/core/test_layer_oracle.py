@@ -5,7 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from support.layer_oracle import SHP102, SHP103, SHP104, SHP105, Case, _symbols, spatial_input, torch_run
+from support.layer_oracle import (
+    SHP102, SHP103, SHP104, SHP105, Case, _symbols, spatial_input, torch_run,
+)
 
 
 def test_torch_run_reports_failures_and_shapes():
