@@ -154,11 +154,13 @@ def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, chec
     for trace in traces:
         for finding in trace.findings:
             try:
-                for found in reporter.diagnostics(trace, finding):
-                    diagnostics.add(found)
+                found = reporter.diagnostics(trace, finding)
             except Exception:
                 if _strict():
                     raise
+                found = reporter.without_fix(finding)
+            for diagnostic in found:
+                diagnostics.add(diagnostic)
 
 
 def _fix_checker(text: str, path: str, options: Options) -> CheckFix:

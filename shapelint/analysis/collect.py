@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from types import MappingProxyType
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import ast
 
@@ -267,19 +268,33 @@ def scan_pragmas(text: str) -> Dict[int, Tuple[int, str, bool]]:
 _SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "asname", "module", "level",
                             "type_comment", "kind", "conversion", "is_async", "simple", "tag",
                             "type_ignores"})
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
 _AST = ast.AST
+
+
+def _node_classes() -> List[type]:
+    """Every concrete ast node class of this Python."""
+    found, stack = [], [ast.AST]
+    while stack:
+        kind = stack.pop()
+        stack.extend(kind.__subclasses__())
+        found.append(kind)
+    return found
+
+
+#: Per node class, its fields that may hold nodes, in declaration (mostly source) order; built
+#: once at import (a read-only table, no memo filled as files are read).
+_FIELDS: Mapping[type, Tuple[str, ...]] = MappingProxyType({
+    kind: () if kind is ast.Constant else tuple(
+        name for name in getattr(kind, "_fields", ()) if name not in _SCALAR_FIELDS)
+    for kind in _node_classes()
+})
 
 
 def child_fields(kind: type) -> Tuple[str, ...]:
     """The fields of an ast node type that may hold nodes, in declaration (mostly source) order."""
     fields = _FIELDS.get(kind)
-    if fields is None:
-        if kind is ast.Constant:
-            fields = ()
-        else:
-            fields = tuple(name for name in kind._fields if name not in _SCALAR_FIELDS)
-        _FIELDS[kind] = fields
+    if fields is None:  # a node class made after import (none in the stdlib)
+        fields = tuple(name for name in getattr(kind, "_fields", ()) if name not in _SCALAR_FIELDS)
     return fields
 
 

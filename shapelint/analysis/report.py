@@ -13,6 +13,7 @@ import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, TRACKING_STOPPED
+from ..core.layers import CONV, CONV_TRANSPOSE
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 from ..core.shapes import MaybeShape, format_shape, is_known
 from . import suggest
@@ -111,6 +112,15 @@ class FindingReporter:
             found.append(_diagnostic(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped"
                                      f" early: " + "; ".join(search.stops), self.path, where))
         return tuple(found)
+
+    def without_fix(self, finding: Finding) -> Tuple[Diagnostic, ...]:
+        """The finding alone, when the search for its fix failed: an error in the search must
+        not take the finding with it."""
+        where = self.where(finding)
+        if where is None:
+            return ()
+        note = Suggestion(finding.message, notes=("no fix offered: the search for one failed (an internal error)",))
+        return (_diagnostic(finding.code, finding.message, self.path, where, note),)
 
     def where(self, finding: Finding) -> Optional[Range]:
         """Where a finding is reported: its call or statement, else its anchor."""
@@ -342,7 +352,7 @@ class _FixSearch:
         found: List[suggest.Change] = []
         for step in steps:
             layer = step.module
-            if not isinstance(layer, LayerModule) or layer.spec.family != "conv" or self._built(layer) <= 1:
+            if not isinstance(layer, LayerModule) or layer.spec.family != CONV or self._built(layer) <= 1:
                 continue
             params = suggest.current_params(layer)
             if params is None or any(s != 1 for s in params["stride"]):
@@ -403,10 +413,10 @@ def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tu
         p = params["padding"][i]
         if min(k, s, d, size) < 1 or p < 0:
             return None
-        if layer.spec.family == "conv_transpose":
+        if layer.spec.family == CONV_TRANSPOSE:
             op = min(params["output_padding"][i], max(s, d) - 1)
             value = formulas.conv_transpose_out(size, k, s, p, op, d)
-        elif layer.spec.family == "conv":
+        elif layer.spec.family == CONV:
             value = formulas.conv_out(size, k, s, p, d) if size + 2 * p >= formulas.effective_kernel(k, d) else 0
         else:
             value = formulas.pool_out(size, k, s, min(p, k // 2), d, False)

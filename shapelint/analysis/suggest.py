@@ -20,6 +20,7 @@ from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL, POSITIONAL
 from ..core.shapes import MaybeShape, is_known
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
+from ..core.text import one_line
 from ..core.results import Edit
 from .positions import Positions
 from .propagate import Propagator, Step
@@ -614,12 +615,12 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions)
     for index, arg in enumerate(call.args):
         text = replaced.get(id(arg))
         if text is None:
-            text = " ".join(_argument_text(positions, call, arg, index).split())
+            text = one_line(_argument_text(positions, call, arg, index))
         parts.append(text)
     for keyword in call.keywords:
         text = replaced.get(id(keyword))
         if text is None:
-            text = " ".join(_argument_text(positions, call, keyword, -1).split())
+            text = one_line(_argument_text(positions, call, keyword, -1))
         parts.append(f"{keyword.arg}={text}")
     parts.extend(f"{name}={text}" for name, text in new_args)
     function = "".join(positions.source(call.func).split())

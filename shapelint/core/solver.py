@@ -39,7 +39,7 @@ from typing import (
 )
 
 from . import formulas
-from .layers import LAYERS
+from .layers import AVG_POOL, CONV, CONV_TRANSPOSE, LAYERS, MAX_POOL
 from .solver_bounds import Bounds
 
 __all__ = [
@@ -58,11 +58,6 @@ __all__ = [
 ]
 
 ParamValue = Union[int, Sequence[int]]
-
-CONV = "conv"
-CONV_TRANSPOSE = "conv_transpose"
-MAX_POOL = "max_pool"
-AVG_POOL = "avg_pool"
 
 #: The parameters the solver chooses, per layer family, in torch's keyword order.
 FAMILY_PARAMS: Dict[str, Tuple[str, ...]] = {

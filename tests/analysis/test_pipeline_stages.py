@@ -170,3 +170,24 @@ def test_fix_checker_analyses_each_edited_text_once_and_at_most_max_reanalyses_t
     refused = check_fix(fixes[MAX_REANALYSES])
     assert refused.errors is None and f"at most {MAX_REANALYSES} times per file" in refused.unchecked
     assert len(analysed) == MAX_REANALYSES
+
+
+def test_an_error_in_the_fix_search_keeps_the_finding(monkeypatch):
+    """Outside the tests (no strict mode) an internal error while searching for a fix costs the
+    fix, never the diagnostic: the model is still reported, with a note saying why no fix."""
+    from pathlib import Path
+
+    from shapelint.analysis import analyze, report
+    from shapelint.core.options import Options
+
+    def broken(self, finding):
+        raise RuntimeError("a bug in the search")
+
+    source = (Path(__file__).resolve().parents[2] / "examples" / "broken_decoder.py").read_text()
+    expected = [(d.code, d.row) for d in analyze.analyze_source(source, "b.py", Options()).diagnostics]
+    monkeypatch.setattr(report._FixSearch, "suggest", broken)
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.delenv("SHAPELINT_STRICT", raising=False)
+    result = analyze.analyze_source(source, "b.py", Options())
+    assert [(d.code, d.row) for d in result.diagnostics] == expected
+    assert all(d.fix is None and "search for one failed" in d.notes[-1] for d in result.diagnostics)
