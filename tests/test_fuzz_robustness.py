@@ -17,8 +17,6 @@ import io
 import json
 import os
 import re
-import signal
-import sys
 import tempfile
 from pathlib import Path
 from typing import List, Sequence, Tuple
@@ -29,6 +27,7 @@ from hypothesis import strategies as st
 from shapelint.analysis import analyze_source, mentions_layers
 from shapelint.frontends.cli import main as cli_main
 from shapelint.core.results import FileResult
+from support.cpu_budget import CpuBudgetExceeded, cpu_budget
 
 # ---------------------------------------------------------------------------------------------
 # the model files: the acceptance suite's own (tests/models; no third-party source is committed)
@@ -128,28 +127,6 @@ KNOWN_CRASHES: set = set()  # e.g. {("CpuBudgetExceeded", "shapelint/core/solver
 # An editor runs the linter on every save: a small file must never take long. CPU time, not wall
 # time, so a busy CI machine does not make this flaky; generous, since the first call imports.
 CPU_BUDGET_S = 5.0
-
-
-class CpuBudgetExceeded(BaseException):
-    """BaseException, so the engine's own ``except Exception`` cannot swallow it."""
-
-
-@contextlib.contextmanager
-def cpu_budget(seconds: float):
-    if not hasattr(signal, "setitimer") or sys.platform == "win32":
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CpuBudgetExceeded(f"more than {seconds} s of CPU")
-
-    previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def crash_key(error: BaseException) -> Tuple[str, str]:

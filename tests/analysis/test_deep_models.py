@@ -8,11 +8,9 @@ the model vanished without a word (loops were unrolled for 4,096 iterations at m
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import textwrap
@@ -20,6 +18,7 @@ import textwrap
 import pytest
 
 from shapelint.analysis import analyze_source
+from support.cpu_budget import cpu_budget
 from shapelint.analysis import suggest
 from shapelint.analysis.analyze import trace_models
 from shapelint.core.text import apply_edits
@@ -61,25 +60,6 @@ def stack_in_class(layers: int) -> str:
         """)
 
 
-@contextlib.contextmanager
-def cpu_limit(seconds: float):
-    """Stop the code inside after ``seconds`` of CPU (not wall: a busy machine is no failure)."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise TimeoutError(f"more than {seconds} s of CPU")
-
-    previous = signal.signal(signal.SIGPROF, expire)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
-
-
 def check_cli(tmp_path, source: str, *flags: str):
     """``shapelint check --format json`` on ``source``: (diagnostics, CPU seconds it took)."""
     path = tmp_path / "deep.py"
@@ -109,13 +89,13 @@ def test_a_deep_stack_with_a_wrong_output_is_reported_quickly(tmp_path, layers):
 
 
 def test_a_deep_stack_in_a_class_is_reported_quickly():
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(stack_in_class(4096), "deep.py")
     assert [(d.code, d.row) for d in result.diagnostics] == [("SHP101", 4)]
 
 
 def test_a_deep_stack_without_a_mismatch_is_clean():
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(stack(MAX_ITERATIONS, declared_length=32), "deep.py")
     assert result.diagnostics == []
     assert len(result.models[0].layers) == MAX_ITERATIONS
@@ -205,7 +185,7 @@ def test_the_suggestion_budget_is_said_and_the_mismatch_still_reported():
     # Each layer adds one position, so every size tried at every layer starts a new run of the
     # rest of the chain: the search budget runs out long before the 2,000 layers are tried.
     source = stack(2000, declared_length=33 + 1, layer="nn.Conv1d(8, 8, 2, padding=1)")
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(source, "growing.py")
     codes = {d.code: d for d in result.diagnostics}
     assert set(codes) == {"SHP101", "SHP301"}
@@ -242,7 +222,7 @@ def test_the_step_budget_is_said():
             def forward(self, x):
                 return self.conv(x)
         """)
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(source, "busy.py")
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.row) == ("SHP301", 11)
@@ -261,7 +241,7 @@ def test_module_level_code_that_runs_out_is_said():
         # shapelint: input=(1, 8, 32) output=(1, 8, 33)
         net = nn.Sequential(nn.Conv1d(8, 8, 3, padding=1))
         """)
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(source, "busy_module.py")
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.row) == ("SHP301", 6)
@@ -285,7 +265,7 @@ def test_a_doubling_list_stays_bounded():
         # shapelint: input=(1, 8, 32) output=(1, 8, 32)
         net = nn.Sequential(nn.Conv1d(sizes[0], 8, 3, padding=1))
         """)
-    with cpu_limit(CPU_LIMIT_S):
+    with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(source, "doubling.py")
     assert result.diagnostics == []
 
