@@ -13,3 +13,10 @@ from __future__ import annotations
 
 #: Model files, not test modules, whatever their names.
 collect_ignore_glob = ["cases/*", "models/*"]
+
+from hypothesis import settings  # noqa: E402
+
+# No per-example deadline anywhere: the machine is shared (CI runs beside other work), and a slow
+# example is not a failure; budgets that matter are asserted in CPU time by the tests themselves.
+settings.register_profile("shapelint", deadline=None)
+settings.load_profile("shapelint")

@@ -706,7 +706,17 @@ def _static_str(node: ast.AST) -> Optional[str]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _static_str(node.left), _static_str(node.right)
         return None if left is None or right is None else left + right
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        # `'*1`: the element closed jaxtyping's quote; str * small int is still a literal.
+        for text, count in ((node.left, node.right), (node.right, node.left)):
+            value = _static_str(text)
+            if value is not None and _small_int(count):
+                return value * count.value
     return None
+
+
+def _small_int(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value <= 64
 
 
 def _expression_source(elem: str, bad) -> Optional[str]:

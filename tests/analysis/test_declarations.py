@@ -192,6 +192,7 @@ def test_dims_strings_like_jaxtyping(text):
 @example("#")
 @example("a=")
 @example("(a,b)")
+@example("'*1#1")
 def test_raw_strings_like_jaxtyping(text):
     check_against_jaxtyping(text)
 
