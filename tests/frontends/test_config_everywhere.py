@@ -234,6 +234,13 @@ def test_unmatched_config_declarations_warn_once_per_run(typos):
     assert stderr == "\n".join(warning_lines(stderr)) + "\n"
 
 
+def test_shapes_warns_about_the_same_config_declarations(typos):
+    _, stderr = shapelint_check(".", cwd=typos, root=typos)
+    proc = run("shapelint", "shapes", "--no-cache", ".", cwd=typos, stdin="")
+    assert proc.returncode == 0, proc.stderr
+    assert warning_lines(proc.stderr) == warning_lines(stderr) and len(warning_lines(stderr)) == 3
+
+
 def test_a_partial_run_judges_only_what_it_can_see(typos):
     """A pre-commit run over one file cannot tell whether a bare name or another file's key
     matches: only a key whose file is missing is certainly wrong."""

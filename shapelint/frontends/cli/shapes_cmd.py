@@ -75,7 +75,7 @@ def _main(argv: List[str]) -> int:
     if read_from_stdin:
         outcomes.append(runner.check_stdin(read_stdin(), args.stdin_filename or runner.STDIN, options))
 
-    warn_unmatched_declarations(declared, outcomes)
+    warn_unmatched_declarations(declared, outcomes, config, file_args)
     models: List[ModelShapes] = []
     unreadable = []
     for outcome in outcomes:
