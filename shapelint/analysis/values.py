@@ -134,7 +134,23 @@ class ModuleDictModule(ModuleValue):
 
 @dataclass(eq=False)
 class OpaqueModule(ModuleValue):
-    """A module whose behaviour shapelint does not know (nn.LSTM, a library model, ...)."""
+    """A module whose behaviour shapelint does not know (nn.LSTM, a library model, an imported
+    block, an item of ``nn.Sequential`` that could not be evaluated): it keeps its place (and
+    name) in the module tree, and its output is unknown."""
+
+    #: Why its output is unknown, for ``shapes`` and SHP301 ("`Down` is imported from `mylib`").
+    reason: str = ""
+
+
+#: ``type_name`` of a module whose class could not be determined.
+UNKNOWN_TYPE = "?"
+
+
+def unknown_module(reason: str, node: Optional[ast.Call] = None,
+                   statement: Optional[ast.stmt] = None) -> OpaqueModule:
+    """A module that is certainly there (an argument of ``nn.Sequential``, ...) but whose class
+    or behaviour could not be evaluated."""
+    return OpaqueModule(UNKNOWN_TYPE, node=node, statement=statement, reason=reason)
 
 
 @dataclass(eq=False)
