@@ -6,6 +6,7 @@ of the same name. Each entry says who uses the name.
 """
 
 from shapelint import analysis
+from shapelint.analysis import values
 from shapelint.frontends import flake8_plugin
 
 
@@ -33,4 +34,4 @@ flake8_plugin.ShapelintPlugin.parse_options
 # context manager's __exit__ receives the exception.
 _.option_string
 _.exc_info
-analysis.values.unknown_module  # used by the issue-11 work in progress (contagion, branches); drop once used
+values.unknown_module  # used by the issue-11 work in progress (contagion, branches); drop once used
