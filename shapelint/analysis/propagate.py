@@ -25,7 +25,15 @@ from .evaluate import _STAR_UNKNOWN, Interpreter, Scope, _Abort, _Break, _Contin
 from .torch_semantics import operations
 from .torch_semantics.functions import call_torch
 from .torch_semantics.module_calls import MODULE_CALLS, add_submodules
-from .torch_semantics.module_methods import CONTAINERS, MODULE_METHODS, base_init, fill_container, layer_attribute
+from .torch_semantics.module_methods import (
+    CONTAINERS,
+    MODULE_METHODS,
+    UnknownItems,
+    base_init,
+    fill_container,
+    layer_attribute,
+)
+from .unknown_reasons import callee_reason
 from .torch_semantics.shape_ops import plain, shape_of
 from .torch_semantics.tensor_methods import TENSOR_METHODS
 from .values import (
@@ -97,6 +105,20 @@ class Step:
         return self.recompute(shape)
 
 
+class UnknownSource(NamedTuple):
+    """A place where shape tracking stopped: a module or a call whose result is unknown for a
+    reason of its own (not because its input was)."""
+
+    #: In the model's count of module calls: what came after it may depend on it.
+    order: int
+    #: The unknown module, or None for a call that is not one.
+    module: Optional[ModuleValue]
+    reason: str
+    #: Where it is written (a constructor call, the call in ``forward``), and its statement.
+    node: Optional[ast.AST]
+    statement: Optional[ast.stmt]
+
+
 class ModelRun(NamedTuple):
     """What the Propagator recorded while it built and called one model."""
 
@@ -109,6 +131,8 @@ class ModelRun(NamedTuple):
     stopped: Optional[Tuple[str, Optional[ast.stmt]]]
     #: Statements and comprehension items run.
     steps: int
+    #: Where shape tracking stopped, in the order met (the first is SHP301's).
+    unknowns: Tuple[UnknownSource, ...] = ()
 
 
 class Propagator(Interpreter):
@@ -141,6 +165,9 @@ class Propagator(Interpreter):
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
         self.probe: Optional[Tensor] = probe
+        #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
+        self.calls_begun = 0
+        self.unknowns: List[UnknownSource] = []
         # The interpreter's state (evaluate.py): nothing silenced, running or returning.
         self.silent = 0
         self.steps = 0
@@ -152,7 +179,7 @@ class Propagator(Interpreter):
     def model_run(self) -> "ModelRun":
         """What has been recorded since ``begin_model``."""
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
-                        MappingProxyType(self.constructions), self.stopped, self.steps)
+                        MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns))
 
     # ----------------------------------------------------------------- findings
 
@@ -248,11 +275,36 @@ class Propagator(Interpreter):
         call = MODULE_CALLS.get(type(module))
         if call is None:
             return UNKNOWN
-        if module.uncertain:
-            with self.silenced():
-                result = call(self, module, args, kwargs, node)
-            return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
-        return call(self, module, args, kwargs, node)
+        first = not module.called
+        if first:
+            self.calls_begun += 1
+            module.call_order = self.calls_begun
+        try:
+            if module.uncertain:
+                with self.silenced():
+                    result = call(self, module, args, kwargs, node)
+                return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
+            return call(self, module, args, kwargs, node)
+        finally:
+            if first:
+                module.call_end = self.calls_begun
+
+    # ----------------------------------------------------------------- where tracking stops
+
+    def note_unknown_module(self, module: ModuleValue) -> None:
+        """An unknown module was called: what depends on its output is unknown."""
+        if module.incomplete:
+            reason = module.incomplete_reason or "its submodules could not all be evaluated"
+        else:
+            reason = getattr(module, "reason", "") or f"`{module.type_name}` is not modelled by shapelint"
+        self.unknowns.append(UnknownSource(self.calls_begun, module, reason, module.node,
+                                           module.statement or self.statement))
+
+    def note_unknown_call(self, func: ast.expr, node: ast.Call) -> None:
+        """A call of something that could not be evaluated, on a tensor."""
+        reason = callee_reason(self.index.module, func)
+        self.calls_begun += 1  # after every module call begun so far: it may depend on them
+        self.unknowns.append(UnknownSource(self.calls_begun, None, reason, node, self.statement))
 
     # ----------------------------------------------------------------- construction
 
@@ -264,7 +316,10 @@ class Propagator(Interpreter):
         spec = LAYERS.get(short)
         if spec is None:
             if short[:1].isupper():
-                return OpaqueModule(short, node=node, statement=self.statement)
+                opaque = OpaqueModule(short, node=node, statement=self.statement,
+                                      reason=f"`{short}` is a torch class shapelint does not model")
+                self.attach_layer_pragma(opaque)
+                return opaque
             return UNKNOWN
         count = self.constructions.get(id(node), 0) + 1
         self.constructions[id(node)] = count
@@ -280,7 +335,7 @@ class Propagator(Interpreter):
         if self.silent:
             module.uncertain = False  # built silently only matters for reporting, not for use
         add_submodules(module, None, None)
-        self._attach_layer_pragma(module)
+        self.attach_layer_pragma(module)
         try:
             spec.infer(params, None)
         except ShapeError as error:
@@ -294,7 +349,7 @@ class Propagator(Interpreter):
             pass
         return module
 
-    def _attach_layer_pragma(self, module: ModuleValue) -> None:
+    def attach_layer_pragma(self, module: ModuleValue) -> None:
         if not self.layer_pragmas or self.call_end_line is None or module.node is None:
             return
         line = self.call_end_line(module.node, self.statement)
@@ -304,21 +359,21 @@ class Propagator(Interpreter):
 
     def container(self, kind: str, args: List[Any], kwargs: Dict[str, Any], node) -> ModuleValue:
         module = CONTAINERS[kind].value_class(kind, node=node, statement=self.statement)
-        self._attach_layer_pragma(module)
-        fill_container(module, kind, args)
+        self.attach_layer_pragma(module)
+        fill_container(module, kind, args, UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma))
         return module
 
     def instantiate(self, info: ClassInfo, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         module = UserModule(info.name, node=node, statement=self.statement, cls=info)
         self.instances.append(module)
-        self._attach_layer_pragma(module)
+        self.attach_layer_pragma(module)
         if _STAR_UNKNOWN in args:
             module.incomplete = True
             module.uncertain = True
             return module
         found = info.find_method("__init__")
         if found is None:
-            base_init(module, args, kwargs)
+            base_init(module, args, kwargs, UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma))
             return module
         owner, init = found
         if node is None and not args and not kwargs and _required_parameters(init):

@@ -20,8 +20,9 @@ from .collect import _is_main_guard
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .plan import Declarations, ModelPlan, ParsedFile
 from .positions import Positions
-from .propagate import Finding, Propagator, Step, shape_of
-from .values import ArgumentCapture, Declared, ModuleValue, Tensor
+from .propagate import Finding, Propagator, Step, UnknownSource, shape_of
+from .unknown_reasons import excerpt
+from .values import ArgumentCapture, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
 #: A budget that ran out: (why, the statement running then).
 Stop = Tuple[str, Optional[ast.stmt]]
@@ -71,8 +72,22 @@ class LinePragmas(NamedTuple):
             return
         if isinstance(value, ModuleValue) and value.declared_output is None:
             self._attach(propagator, statement, value)
-        elif isinstance(value, Tensor):
+        elif isinstance(value, Tensor) and value.shape is not None:
             self._check(propagator, statement, value)
+        elif (value is UNKNOWN or isinstance(value, Tensor)) and type(statement) is ast.Assign \
+                and len(statement.targets) == 1:
+            self._declare(propagator, statement, scope)
+
+    def _declare(self, propagator: Propagator, statement: ast.Assign, scope: Scope) -> None:
+        """``y = unknown(x)  # shapelint: output=(...)``: what the analysis could not compute,
+        the user declares; the analysis goes on with it."""
+        lines = self.positions.statement_lines(statement)
+        for line in range(lines[0], lines[1] + 1) if lines else ():
+            spec = self.statements.get(line)
+            shape = spec.resolve({}) if spec is not None else None
+            if shape is not None:
+                propagator.assign(statement.targets[0], Tensor(shape), scope)
+                return
 
     def _attach(self, propagator: Propagator, statement: ast.stmt, module: ModuleValue) -> None:
         """``self.up = nn.ConvTranspose3d(  # shapelint: output=...`` on a line the call does not
@@ -240,13 +255,72 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     if stopped is not None and not (run.steps > MAX_STEPS or plan.output is not None
                                     and not _checked(output_shape, declared_shape)):
         stopped = None  # the budget left nothing unchecked: neither the model's code nor its output
+    if stopped is None and plan.input is not None and run.unknowns:
+        stopped = _first_unknown(run.unknowns[0])
     modules = tuple(instance.named_modules())
+    names = MappingProxyType({id(module): name for name, module in modules})
+    why = UnknownReasons(run.unknowns, names, plan.input is None, run.stopped)
     layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
-                         module.first_input, module.first_output) for name, module in modules if name]
+                         module.first_input, module.first_output, why.of(module))
+              for name, module in modules if name]
     shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
                          output_shape, declared_shape, layers)
-    names = MappingProxyType({id(module): name for name, module in modules})
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names)
+
+
+def _first_unknown(source: UnknownSource) -> Stop:
+    """SHP301's stop at the first unknown of a model: where, why, and what to declare."""
+    where = source.node if source.node is not None else source.statement
+    hint = ("declare its output with `# shapelint: output=(...)` after its constructor" if source.module is not None
+            else "declare the shape it gives with `# shapelint: output=(...)` on this statement")
+    return f"{source.reason}; {hint}", where
+
+
+class UnknownReasons(NamedTuple):
+    """Why each module of a model has an unknown output (``shapes``' ``unknown_reason``)."""
+
+    unknowns: Tuple[UnknownSource, ...]
+    #: id(module) -> its name in the model.
+    names: Mapping[int, str]
+    #: True when the model has no declared input (its sizes are then not all known).
+    undeclared: bool
+    #: The budget that ran out, if one did.
+    stopped: Optional[Stop]
+
+    def of(self, module: ModuleValue) -> Optional[str]:
+        """None when the module's output is known."""
+        output = module.first_output
+        if output is not None and None not in output:
+            return None
+        own = [u for u in self.unknowns if u.module is module]
+        if own:
+            return own[0].reason
+        if isinstance(module, (ModuleListModule, ModuleDictModule)):
+            return f"a {module.type_name} is never called, only its items are"
+        if not module.called:
+            return self.stopped[0] if self.stopped is not None else "it is not called when the model runs"
+        earlier = next((u for u in self.unknowns if u.order <= module.call_end), None)
+        if earlier is not None:
+            label = self._label(earlier)
+            if earlier.order >= module.call_order:
+                return f"{label} inside it is unknown: {earlier.reason}"
+            return f"its input is unknown (from {label})"
+        if self.stopped is not None:
+            return self.stopped[0]
+        if self.undeclared:
+            return "the model has no declared input, so this size is not known"
+        if module.incomplete:
+            return "its submodules could not all be evaluated"
+        return "part of what it computes could not be evaluated"
+
+    def _label(self, source: UnknownSource) -> str:
+        if source.module is not None and id(source.module) in self.names:
+            return f"`{self.names[id(source.module)]}`"
+        where = source.node if source.node is not None else source.statement
+        line = getattr(where, "lineno", None)
+        if line is None:
+            return "a call"
+        return f"`{excerpt(where)}` on line {line}" if isinstance(where, ast.Call) else f"line {line}"
 
 
 def _compare_output(plan: ModelPlan, output: Any, sizes: Mapping[str, Any]) -> Tuple[MaybeShape, Optional[Finding]]:

@@ -81,12 +81,18 @@ class ModuleValue:
     children: Dict[str, "ModuleValue"] = field(default_factory=dict)
     #: True when the children could not all be evaluated (a loop of unknown length, ...).
     incomplete: bool = False
+    #: Why, when known (for ``shapes`` and SHP301).
+    incomplete_reason: str = ""
     #: True when built under a condition that could not be evaluated: never report on it.
     uncertain: bool = False
     called: bool = False
     first_input: MaybeShape = None
     first_output: MaybeShape = None
     declared_output: Optional[Declared] = None
+    #: When its first call began and ended, in the model's count of module calls (0: not
+    #: called): which unknown came before its output, for its ``unknown_reason``.
+    call_order: int = 0
+    call_end: int = 0
 
     def record_call(self, input_shape: MaybeShape, output_shape: MaybeShape) -> None:
         if not self.called:
@@ -206,6 +212,16 @@ class MethodRef:
 
     receiver: Any
     name: str
+
+
+@dataclass(eq=False)
+class PartialRef:
+    """``functools.partial(func, *args, **kwargs)``: calling it calls ``func`` with those
+    arguments first, as Python merges them."""
+
+    func: Any
+    args: Tuple[Any, ...]
+    kwargs: Dict[str, Any]
 
 
 @dataclass(eq=False)

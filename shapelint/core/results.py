@@ -68,6 +68,8 @@ class LayerShape:
     line: int
     input: MaybeShape
     output: MaybeShape
+    #: Why the output is not (fully) known; None when it is.
+    unknown_reason: Optional[str] = None
 
 
 @dataclass

@@ -514,14 +514,21 @@ class Upsample(nn.Module):
         name="shape-tracking-stops",
         summary="The analysis of a model stops here, for the reason given (off by default).",
         explanation="""
-shapelint follows a model's code with budgets, so that no file can hang it: loops and
+Where shapelint cannot follow a model, what depends on that place is unknown and is not checked,
+never guessed. For each model with a declared input, this note marks the first such place and
+says why: a block imported from a file that is not read (`` `Down` is imported from `mylib`, which
+is not read``), a torch class shapelint does not model, a call of something that could not be
+evaluated, a container whose number of items could not be evaluated. Declaring the shape there,
+`# shapelint: output=(...)` trailing the block's constructor (or the statement of the call),
+lets the analysis go on from it; `shapelint shapes` gives the reason of every unknown layer.
+
+shapelint also follows a model's code with budgets, so that no file can hang it: loops and
 comprehensions are unrolled for at most 16,384 iterations, and each model may run at most 25,000
-statements and comprehension items; the search for a fix has budgets of its own. Where a budget
-runs out, what depends on it is unknown and is not checked, never guessed. When that leaves a
-declared output unchecked (or a fix unsearched), this note says where and why, so that an
-unchecked model is never mistaken for a clean one. It is off by default:
-`--select SHP301` (or `extend-select = ["SHP301"]`) shows it. Checking the model as the tests
-build it (a smaller depth, through an example input) gets its shapes checked again.
+statements and comprehension items; the search for a fix has budgets of its own. When a budget
+that runs out leaves a declared output unchecked (or a fix unsearched), this note says where and
+which, so that an unchecked model is never mistaken for a clean one; checking the model as the
+tests build it (a smaller depth, through an example input) gets its shapes checked again. It is
+off by default: `--select SHP301` (or `extend-select = ["SHP301"]`) shows it.
 """,
         example=f"""\
 {_IMPORTS}

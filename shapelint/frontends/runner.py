@@ -172,7 +172,8 @@ def result_to_json(result: FileResult) -> dict:
             "declared_output": _shape_to_json(m.declared_output),
             "layers": [
                 {"name": l.name, "type": l.type, "line": l.line,
-                 "input": _shape_to_json(l.input), "output": _shape_to_json(l.output)}
+                 "input": _shape_to_json(l.input), "output": _shape_to_json(l.output),
+                 "unknown_reason": l.unknown_reason}
                 for l in m.layers
             ],
         }
@@ -214,7 +215,8 @@ def result_from_json(data: dict) -> FileResult:
             declared_output=_shape_from_json(m["declared_output"]),
             layers=[
                 LayerShape(str(l["name"]), str(l["type"]), int(l["line"]),
-                           _shape_from_json(l["input"]), _shape_from_json(l["output"]))
+                           _shape_from_json(l["input"]), _shape_from_json(l["output"]),
+                           None if l.get("unknown_reason") is None else str(l["unknown_reason"]))
                 for l in m["layers"]
             ],
         )
@@ -264,7 +266,7 @@ def code_fingerprint() -> str:
     """Sizes and modification times of shapelint's own modules: a development checkout changes
     the engine without changing ``__version__``, and must not be answered from an older engine's
     cache. About 50 stat calls."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # shapelint/, not frontends/
     parts = []
     for root, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

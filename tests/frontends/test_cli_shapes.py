@@ -68,13 +68,16 @@ def test_json_is_the_contracts_schema(capsys):
     data = json.loads(out)
     assert list(data) == ["models"]
     net, decoder = data["models"]
-    assert list(net) == ["name", "filename", "line", "input", "output", "declared_output", "layers"]
+    assert list(net) == ["name", "filename", "line", "input", "output", "declared_output", "accepts", "layers"]
+    assert net["accepts"] is None
     assert net["name"] == "Net" and net["filename"] == "m.py" and net["line"] == 3
     assert net["input"] == [1, 3, 32, 32] and net["output"] == [1, "b", None]
     assert net["declared_output"] is None
-    assert [list(layer) for layer in net["layers"]] == [["name", "type", "line", "input", "output"]] * 4
+    assert [list(layer) for layer in net["layers"]] == \
+        [["name", "type", "filename", "line", "input", "output", "unknown_reason"]] * 4
     assert [layer["name"] for layer in net["layers"]] == ["", "body", "body.0", "head"]
-    assert net["layers"][3] == {"name": "head", "type": "Linear", "line": 9, "input": None, "output": None}
+    assert net["layers"][3] == {"name": "head", "type": "Linear", "filename": "m.py", "line": 9, "input": None,
+                                "output": None, "unknown_reason": None}
     assert decoder["declared_output"] == [4, 3, 64, 64] and decoder["input"] is None
 
 

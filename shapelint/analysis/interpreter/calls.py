@@ -23,6 +23,7 @@ from ..values import (
     LambdaRef,
     MethodRef,
     ModuleValue,
+    PartialRef,
     SuperRef,
     Tensor,
     TorchRef,
@@ -87,8 +88,17 @@ def eval_call(interp: Interpreter, node: ast.Call, scope: Scope) -> Any:
         return _super(args, scope)
     if STAR_UNKNOWN in args or "**" in kwargs:
         # Unknown unpacking: the arguments cannot be bound. Still construct what is passed.
-        return interp.call_unbindable(fn, node)
+        return interp.call_unbindable(fn, args, node)
+    if fn is UNKNOWN and any(type(a) is Tensor for a in args):
+        interp.note_unknown_call(node.func, node)  # shape tracking stops at this call
     return interp.call(fn, args, kwargs, node)
+
+
+def _partial(args: List[Any], kwargs: Dict[str, Any]) -> Any:
+    """``functools.partial(func, ...)``; of an unknown ``func``, unknown."""
+    if not args or args[0] is UNKNOWN:
+        return UNKNOWN
+    return PartialRef(args[0], tuple(args[1:]), dict(kwargs))
 
 
 def _position(node: ast.AST) -> Tuple[int, int]:
@@ -136,16 +146,29 @@ class Calls:
             return self.call_method(fn, args, kwargs, node)
         if isinstance(fn, BuiltinRef):
             return self.call_builtin(fn.name, args, kwargs, node)
+        if isinstance(fn, PartialRef):
+            return self.call(fn.func, list(fn.args) + list(args), {**fn.kwargs, **kwargs}, node)
         if isinstance(fn, ExternalRef):
+            if fn.name == "functools.partial":
+                return _partial(args, kwargs)
             return call_external(fn.name, args, kwargs)
         if isinstance(fn, LambdaRef):
             return self.call_lambda(fn, args, kwargs)
         return UNKNOWN
 
-    def call_unbindable(self, fn: Any, node: ast.Call) -> Any:
+    def note_unknown_call(self, func: ast.expr, node: ast.Call) -> None:
+        """A call of a value that could not be evaluated, on a tensor (the Propagator notes it
+        as a place where shape tracking stops)."""
+
+    def call_unbindable(self, fn: Any, args: List[Any], node: ast.Call) -> Any:
         """A call whose arguments cannot be bound: only a torch name or a module class of the file
-        is still constructed, from what is known."""
+        is still constructed, from what is known (a container keeps its items before the first
+        unknown ``*iterable``)."""
         if isinstance(fn, TorchRef):
+            if fn.name.endswith(".Sequential"):
+                # Its items before the unknown unpacking have certain names.
+                known = args if STAR_UNKNOWN in args else list(args) + [STAR_UNKNOWN]
+                return self.torch_call(fn, known, {}, node)
             return self.torch_call(fn, [STAR_UNKNOWN], {}, node)
         if isinstance(fn, ClassRef) and fn.info.kind is not None:
             return self.instantiate(fn.info, [STAR_UNKNOWN], {}, node)

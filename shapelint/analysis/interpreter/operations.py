@@ -73,6 +73,8 @@ class Operations:
         """``left op right`` for an ast operator class (ast.Add, ast.MatMult, ...)."""
         if isinstance(left, Tensor) or isinstance(right, Tensor) or op is ast.MatMult:
             return self.tensor_binary(op, left, right)
+        if op is ast.Add and isinstance(left, ModuleValue):
+            return self.module_method(left, "__add__", [right], {}, None)  # ModuleList + [...]
         fn = BINARY.get(op)
         if fn is None or left is UNKNOWN or right is UNKNOWN:
             return UNKNOWN

@@ -197,14 +197,29 @@ def _finish_container_call(p: Propagator, module: ModuleValue, x: Any, result: A
     """Record a container's call; what an incomplete container gives is not known."""
     if module.incomplete:
         result = Tensor(None) if isinstance(result, Tensor) else UNKNOWN
+        declared = module.declared_output.spec.resolve({}) if module.declared_output is not None else None
+        if declared is not None:
+            result = Tensor(declared)  # the user's word for what could not be followed
+        else:
+            p.note_unknown_module(module)
     module.record_call(shape_of(x), shape_of(result))
     p.check_declared(module, result, shape_of(x))
     return result
 
 
 def _call_opaque(p: Propagator, module: OpaqueModule, args: Args, kwargs: Kwargs, node) -> Any:
-    """A module the analysis does not know: its input is recorded, its output unknown."""
-    module.record_call(shape_of(args[0] if args else UNKNOWN), None)
+    """A module the analysis does not know: its input is recorded, its output unknown (or as a
+    pragma on its constructor declares it: the user's word is what the analysis goes on with)."""
+    x = args[0] if args else UNKNOWN
+    declared = module.declared_output
+    if declared is not None:
+        shape = declared.spec.resolve({})
+        if shape is not None:
+            result = Tensor(shape)
+            module.record_call(shape_of(x), result.shape)
+            return p.step(module, x, result, None, module.type_name)
+    module.record_call(shape_of(x), None)
+    p.note_unknown_module(module)
     return UNKNOWN
 
 

@@ -7,11 +7,21 @@ handler gives an unknown value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple
+import ast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from ...core.layers import UNKNOWN, LayerSpec
 from ..evaluate import _STAR_UNKNOWN, iter_known
-from ..values import ModuleDictModule, ModuleListModule, ModuleValue, SequentialModule, UserModule
+from ..unknown_reasons import excerpt, expression_reason, item_node
+from ..values import (
+    ModuleDictModule,
+    ModuleListModule,
+    ModuleValue,
+    OpaqueModule,
+    SequentialModule,
+    UserModule,
+    unknown_module,
+)
 from .module_calls import sequential_forward
 from .registry import Args, Kwargs, registry
 
@@ -24,55 +34,105 @@ ModuleMethod = Callable[["Propagator", ModuleValue, str, List[Any], Dict[str, An
 # ----------------------------------------------------------------------------- containers
 
 
-def add_child(module: ModuleValue, name: str, value: Any) -> None:
-    """Register ``value`` as child ``name``; anything but a module (or None) makes ``module``
-    incomplete."""
+class UnknownItems:
+    """Makes the module that stands for an item of a container that could not be evaluated: it
+    is certainly a module (torch accepts nothing else there), so it keeps its place and name."""
+
+    __slots__ = ("tree", "call", "statement", "attach")
+
+    def __init__(self, tree: Optional[ast.Module], call: Optional[ast.Call], statement: Optional[ast.stmt],
+                 attach: Optional[Callable[[ModuleValue], None]] = None) -> None:
+        self.tree = tree
+        #: The call whose arguments hold the items (the container's, or ``.append(...)``).
+        self.call = call
+        self.statement = statement
+        #: Attaches a pragma trailing the item (``# shapelint: output=...`` declares its output).
+        self.attach = attach
+
+    def module(self, position: Tuple[Any, ...]) -> OpaqueModule:
+        """The unknown module for the item at ``position`` of the call's arguments (see
+        ``unknown_reasons.item_node``)."""
+        node = item_node(self.call, position)
+        if node is not None and self.tree is not None:
+            reason = expression_reason(self.tree, node)
+        else:
+            reason = self._fallback()
+        module = unknown_module(reason, node if type(node) is ast.Call else None, self.statement)
+        if self.attach is not None:
+            self.attach(module)
+        return module
+
+    def unknown_length(self) -> str:
+        """Why the items of a ``*iterable`` are not known."""
+        starred = [a for a in self.call.args if type(a) is ast.Starred] if type(self.call) is ast.Call else []
+        if starred:
+            names = ", ".join(f"`*{excerpt(a.value)}`" for a in starred)
+            return f"the number of its items could not be evaluated ({names})"
+        if type(self.call) is ast.Call and self.call.args:
+            return f"the number of its items could not be evaluated (`{excerpt(self.call.args[0])}`)"
+        return "the number of its items could not be evaluated"
+
+    def _fallback(self) -> str:
+        starred = [a for a in self.call.args if type(a) is ast.Starred] if type(self.call) is ast.Call else []
+        if starred:
+            return f"an item of `*{excerpt(starred[0].value)}` could not be evaluated"
+        return "an item of the container could not be evaluated"
+
+
+def add_child(module: ModuleValue, name: str, value: Any, items: UnknownItems,
+              position: Tuple[Any, ...]) -> None:
+    """Register ``value`` as child ``name``: a value that could not be evaluated is an unknown
+    module under that name; anything else but a module (or None) makes ``module`` incomplete."""
     if isinstance(value, ModuleValue):
         module.children[name] = value
     elif value is None:
         module.children[name] = None  # type: ignore[assignment]
+    elif value is UNKNOWN:
+        module.children[name] = items.module(position)
     else:
         module.incomplete = True
 
 
-def _append_all(module: ModuleValue, values: Any) -> None:
-    for value in values:
-        add_child(module, str(len(module.children)), value)
+def _append_all(module: ModuleValue, values: Any, items: UnknownItems, position: Tuple[Any, ...]) -> None:
+    for i, value in enumerate(values):
+        add_child(module, str(len(module.children)), value, items, position + (i,))
 
 
-def _fill_sequential(module: ModuleValue, args: List[Any]) -> None:
+def _fill_sequential(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
     if len(args) == 1 and isinstance(args[0], dict):
         for key, value in args[0].items():
-            add_child(module, str(key), value)
+            add_child(module, str(key), value, items, (0, str(key)))
     else:
-        _append_all(module, args)
+        _append_all(module, args, items, ())
 
 
-def _fill_module_list(module: ModuleValue, args: List[Any]) -> None:
+def _fill_module_list(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
     if not args:
         return
-    items = iter_known(args[0])
-    if items is None:
+    known = iter_known(args[0])
+    if known is None:
         module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
         return
-    _append_all(module, items)
+    _append_all(module, known, items, (0,))
 
 
-def _fill_module_dict(module: ModuleValue, args: List[Any]) -> None:
+def _fill_module_dict(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
     if not args:
         return
     source = args[0]
     if isinstance(source, dict):
         for key, value in source.items():
-            add_child(module, str(key), value)
+            add_child(module, str(key), value, items, (0, str(key)))
         return
-    items = iter_known(source)
-    if items is None:
+    known = iter_known(source)
+    if known is None:
         module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
         return
-    for item in items:
-        if isinstance(item, (tuple, list)) and len(item) == 2:
-            add_child(module, str(item[0]), item[1])
+    for item in known:
+        if isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str):
+            add_child(module, item[0], item[1], items, (0, item[0]))
         else:
             module.incomplete = True
 
@@ -81,7 +141,7 @@ class Container(NamedTuple):
     """The value of a torch container, and how its constructor arguments become its children."""
 
     value_class: type
-    fill: Callable[[ModuleValue, List[Any]], None]
+    fill: Callable[[ModuleValue, List[Any], UnknownItems], None]
 
 
 #: By torch name.
@@ -95,19 +155,23 @@ CONTAINERS: Mapping[str, Container] = registry(
 _CONTAINER_OF_KIND = {"sequential": "Sequential", "modulelist": "ModuleList", "moduledict": "ModuleDict"}
 
 
-def fill_container(module: ModuleValue, kind: str, args: List[Any]) -> None:
-    """The children of a ``kind`` container (``Sequential``...) built with ``args``."""
+def fill_container(module: ModuleValue, kind: str, args: List[Any], items: UnknownItems) -> None:
+    """The children of a ``kind`` container (``Sequential``...) built with ``args``; after a
+    ``*iterable`` of unknown length no name is certain, so none is given."""
     if _STAR_UNKNOWN in args:
         module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
+        if kind == "Sequential":
+            _append_all(module, args[:args.index(_STAR_UNKNOWN)], items, ())
         return
-    CONTAINERS[kind].fill(module, args)
+    CONTAINERS[kind].fill(module, args, items)
 
 
-def base_init(module: UserModule, args: Args, kwargs: Kwargs) -> None:
+def base_init(module: UserModule, args: Args, kwargs: Kwargs, items: UnknownItems) -> None:
     """``super().__init__(...)`` of a user class: a container's fills it."""
     kind = _CONTAINER_OF_KIND.get(module.cls.kind if module.cls is not None else "module")
     if kind is not None:
-        fill_container(module, kind, args)
+        fill_container(module, kind, args, items)
 
 
 # ----------------------------------------------------------------------------- layer attributes
@@ -132,9 +196,15 @@ def layer_attribute(spec: LayerSpec, params: Dict[str, Any], name: str) -> Any:
 # ----------------------------------------------------------------------------- methods
 
 
+def _items(p: Propagator, node: Any) -> UnknownItems:
+    """Where the items of a method call on a container come from (for unknown ones)."""
+    return UnknownItems(p.index.module, node if type(node) is ast.Call else None, p.statement,
+                        p.attach_layer_pragma)
+
+
 def _base_init(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if isinstance(module, UserModule):
-        base_init(module, args, kwargs)
+        base_init(module, args, kwargs, _items(p, node))
     return None
 
 
@@ -151,8 +221,8 @@ def _add_module(p: Propagator, module: ModuleValue, name: str, args: Args, kwarg
     if len(args) != 2:
         return UNKNOWN
     key, value = args
-    if isinstance(key, str) and (isinstance(value, ModuleValue) or value is None):
-        module.children[key] = value  # type: ignore[assignment]
+    if isinstance(key, str):
+        add_child(module, key, value, _items(p, node), (1,))
     else:
         module.incomplete = True
     return None
@@ -161,7 +231,7 @@ def _add_module(p: Propagator, module: ModuleValue, name: str, args: Args, kwarg
 def _append(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 1 or not isinstance(module, (ModuleListModule, SequentialModule, UserModule)):
         return UNKNOWN
-    add_child(module, str(len(module.children)), args[0])
+    add_child(module, str(len(module.children)), args[0], _items(p, node), (0,))
     return module
 
 
@@ -172,17 +242,20 @@ def _extend(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: K
     if items is None:
         module.incomplete = True
     else:
-        _append_all(module, items)
+        _append_all(module, items, _items(p, node), (0,))
     return module
 
 
 def _insert(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 2 or not isinstance(args[0], int):
         return UNKNOWN
+    value = args[1]
+    if value is UNKNOWN:
+        value = _items(p, node).module((1,))
     values = list(module.children.values())
-    values.insert(args[0], args[1])
+    values.insert(args[0], value)
     module.children.clear()
-    _append_all(module, values)
+    _append_all(module, values, _items(p, None), ())
     return None
 
 
@@ -192,11 +265,11 @@ def _setitem(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: 
         return UNKNOWN
     key, value = args
     if isinstance(module, ModuleDictModule) and isinstance(key, str):
-        add_child(module, key, value)
+        add_child(module, key, value, _items(p, None), ())
     elif isinstance(key, int) and not isinstance(key, bool):
         keys = list(module.children)
-        if -len(keys) <= key < len(keys) and isinstance(value, ModuleValue):
-            module.children[keys[key]] = value
+        if -len(keys) <= key < len(keys) and (isinstance(value, ModuleValue) or value is UNKNOWN):
+            module.children[keys[key]] = value if value is not UNKNOWN else _items(p, None).module(())
         else:
             module.incomplete = True
     else:
@@ -210,6 +283,21 @@ def _slice(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kw
     copy = type(module)(module.type_name, node=module.node, statement=module.statement)
     for i, (key, value) in enumerate(items):
         copy.children[key if isinstance(module, SequentialModule) else str(i)] = value
+    return copy
+
+
+def _add(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
+    """``container + items`` (and so ``container += items``): a new container of the same kind
+    with the items after the children, as ``ModuleList.__add__`` and ``Sequential.__add__``."""
+    if len(args) != 1 or not isinstance(module, (ModuleListModule, SequentialModule)):
+        return UNKNOWN
+    other = args[0]
+    items = list(other.children.values()) if isinstance(other, type(module)) else iter_known(other)
+    if items is None or isinstance(other, ModuleValue) and not isinstance(other, type(module)):
+        return UNKNOWN
+    copy = type(module)(module.type_name, node=module.node, statement=module.statement,
+                        incomplete=module.incomplete or getattr(other, "incomplete", False))
+    _append_all(copy, list(module.children.values()) + list(items), _items(p, None), ())
     return copy
 
 
@@ -260,6 +348,7 @@ MODULE_METHODS: Mapping[str, ModuleMethod] = registry(
     (("insert",), _insert),
     (("__setitem__",), _setitem),
     (("__slice__",), _slice),
+    (("__add__",), _add),
     (("register_buffer", "register_parameter"), _register_tensor),
     (("modules",), _modules),
     (("named_modules",), _named_modules),

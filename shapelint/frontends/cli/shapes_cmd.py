@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from .. import runner
 from ...core.codes import PARSE_ERROR
@@ -114,13 +114,16 @@ def model_json(model: ModelShapes) -> dict:
         "input": shape_json(model.input),
         "output": shape_json(model.output),
         "declared_output": shape_json(model.declared_output),
+        "accepts": None,  # not determined yet
         "layers": [
             {
                 "name": layer.name,
                 "type": layer.type,
+                "filename": model.filename,
                 "line": layer.line,
                 "input": shape_json(layer.input),
                 "output": shape_json(layer.output),
+                "unknown_reason": layer.unknown_reason,
             }
             for layer in model.layers
         ],
@@ -133,13 +136,19 @@ def shape_text(shape: MaybeShape) -> str:
 
 
 def model_table(model: ModelShapes) -> str:
-    """One model as torchinfo prints it: the layer tree, each layer's type and output shape."""
+    """One model as torchinfo prints it: the layer tree, each layer's type and output shape; an
+    unknown output is marked ``(n)``, and note n under the table says why."""
     rows = [(model.name, "", shape_text(model.output))]
+    reasons: Dict[str, int] = {}
     for layer in model.layers:
         if not layer.name:  # the model itself, already the first row
             continue
         depth = layer.name.count(".")
-        rows.append(("  " * depth + layer.name, layer.type, shape_text(layer.output)))
+        output = shape_text(layer.output)
+        if layer.unknown_reason is not None:
+            number = reasons.setdefault(layer.unknown_reason, len(reasons) + 1)
+            output = f"{output} ({number})"
+        rows.append(("  " * depth + layer.name, layer.type, output))
     header = ("Layer", "Type", "Output Shape")
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(3)]
     rule = "=" * (sum(widths) + 4)
@@ -155,4 +164,7 @@ def model_table(model: ModelShapes) -> str:
     out.append(f"Output shape: {shape_text(model.output)}")
     if model.declared_output is not None:
         out.append(f"Declared:     {shape_text(model.declared_output)}")
+    if reasons:
+        out.append("Unknown because:")
+        out.extend(f"  ({number}) {reason}" for reason, number in reasons.items())
     return "\n".join(out)

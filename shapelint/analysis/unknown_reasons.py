@@ -1,0 +1,111 @@
+"""Why a value could not be evaluated, told from the code that makes it.
+
+Only asked for on the unhappy path (an item of a container that is not a known module, a call of
+an unknown callee on a tensor), so the cost of walking the file's imports is paid only then.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator, Optional, Tuple
+
+#: Longest source excerpt quoted in a reason.
+_EXCERPT = 40
+
+
+def excerpt(node: ast.AST) -> str:
+    """Short source text of ``node``, for a reason."""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # noqa: BLE001 - an odd tree must not crash the analysis
+        return "this expression"
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT - 3] + "..."
+
+
+def _imports(module: ast.Module) -> Iterator[ast.stmt]:
+    for node in ast.walk(module):
+        if type(node) is ast.Import or type(node) is ast.ImportFrom:
+            yield node
+
+
+def _import_source(module: ast.Module, name: str) -> Optional[str]:
+    """The module ``name`` is imported from (``mylib``, ``.blocks``), or None."""
+    for node in _imports(module):
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if bound != name:
+                continue
+            if type(node) is ast.ImportFrom:
+                return "." * node.level + (node.module or "")
+            return alias.name
+    return None
+
+
+def callee_reason(module: ast.Module, func: ast.expr) -> str:
+    """Why calling ``func`` gives an unknown value: an import not followed, or a name whose
+    value could not be evaluated."""
+    head = func
+    while type(head) is ast.Attribute:
+        head = head.value
+    if type(head) is ast.Name:
+        source = _import_source(module, head.id)
+        if source is not None:
+            return f"`{excerpt(func)}` is imported from `{source}`, which is not read"
+        if head is func:
+            return f"`{head.id}` could not be evaluated"
+    return f"`{excerpt(func)}(...)` could not be evaluated"
+
+
+def expression_reason(module: ast.Module, node: Optional[ast.expr]) -> str:
+    """Why the value of ``node`` is unknown (None: where it came from is not known)."""
+    if node is None:
+        return "an item could not be evaluated"
+    if type(node) is ast.Call:
+        return callee_reason(module, node.func)
+    if type(node) is ast.Name:
+        source = _import_source(module, node.id)
+        if source is not None:
+            return f"`{node.id}` is imported from `{source}`, which is not read"
+    return f"`{excerpt(node)}` could not be evaluated"
+
+
+def _dict_value(node: ast.expr, key: Any) -> Optional[ast.expr]:
+    """The value node of ``key`` in a dict display or an ``OrderedDict([(k, v), ...])`` call."""
+    if type(node) is ast.Dict:
+        for k, v in zip(node.keys, node.values):
+            if type(k) is ast.Constant and str(k.value) == key:
+                return v
+        return None
+    if type(node) is ast.Call and len(node.args) == 1 and type(node.args[0]) in (ast.List, ast.Tuple):
+        for pair in node.args[0].elts:
+            if type(pair) is ast.Tuple and len(pair.elts) == 2 and type(pair.elts[0]) is ast.Constant \
+                    and str(pair.elts[0].value) == key:
+                return pair.elts[1]
+    return None
+
+
+def item_node(call: Optional[ast.Call], position: Tuple[Any, ...]) -> Optional[ast.expr]:
+    """The expression that gave the item at ``position`` of a call's arguments: an int is a
+    positional argument (before any ``*``), then an index into a list display (or the element
+    of a comprehension), or a key of a dict display."""
+    if type(call) is not ast.Call or not position:
+        return None
+    first, rest = position[0], position[1:]
+    if not isinstance(first, int) or first >= len(call.args) \
+            or any(type(a) is ast.Starred for a in call.args[:first + 1]):
+        return None
+    node: Optional[ast.expr] = call.args[first]
+    for step in rest:
+        kind = type(node)
+        if kind in (ast.ListComp, ast.GeneratorExp):
+            node = node.elt
+        elif isinstance(step, int) and kind in (ast.List, ast.Tuple):
+            node = node.elts[step] if step < len(node.elts) and type(node.elts[step]) is not ast.Starred \
+                and not any(type(e) is ast.Starred for e in node.elts[:step]) else None
+        elif isinstance(step, str):
+            node = _dict_value(node, step)
+        else:
+            node = None
+        if node is None:
+            return None
+    return node

@@ -1,0 +1,444 @@
+"""Unknown is contagious, never dropped (issue 11, point 1).
+
+Each model is written into tmp_path as a small package: the model file and a ``mylib.py`` the
+analysis does not read. PyTorch imports and runs it with forward hooks on every module; then, for
+every layer ``shapes --format json`` lists: its name is one of ``named_modules()``, its type is
+that module's class name (or ``?``), every known dim is PyTorch's, and an unknown shape says why.
+``check`` must report no SHP1xx on these models: they all run in PyTorch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from support.cli import check_json, run_cli, shapes_json
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+#: The library the models import; shapelint does not read other files.
+MYLIB = '''\
+import torch
+from torch import nn
+
+DEPTH = 2
+
+
+class Down(nn.Module):
+    """Halves H and W."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.pool(x)
+
+
+def make_block(channels):
+    return nn.Conv2d(channels, channels, 3, stride=2, padding=1)
+
+
+def act(x):
+    return torch.relu(x)[:, :, 1:, 1:]
+'''
+
+_counter = itertools.count()
+
+
+def write_package(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "mylib.py").write_text(MYLIB)
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    return path
+
+
+def torch_run(path: Path, name: str, shape: Tuple[int, ...]):
+    """The model ``name`` of the file, built with defaults and called on ``shape``: its
+    ``named_modules()`` types and the first output shape of every module PyTorch called."""
+    sys.path.insert(0, str(path.parent))
+    sys.modules.pop("mylib", None)
+    try:
+        spec = importlib.util.spec_from_file_location(f"_contagion_{next(_counter)}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+        sys.modules.pop("mylib", None)
+    model = getattr(module, name)()
+    outputs: Dict[str, Optional[Tuple[int, ...]]] = {}
+
+    def recorder(qualified):
+        def hook(mod, args, output):  # returns None: the output stays as it is
+            if qualified not in outputs:
+                outputs[qualified] = tuple(output.shape) if isinstance(output, torch.Tensor) else None
+        return hook
+
+    handles = [m.register_forward_hook(recorder(n)) for n, m in model.named_modules()]
+    with torch.no_grad():
+        model.eval()(torch.zeros(shape))
+    for handle in handles:
+        handle.remove()
+    types = {n: type(m).__name__ for n, m in model.named_modules()}
+    return types, outputs
+
+
+def assert_matches_torch(path: Path, name: str, shape: Tuple[int, ...], every_name: bool = True) -> dict:
+    """The comparison of the module docstring; ``every_name``: the tool lists every module
+    PyTorch has (its children are all enumerable). The tool's model, for more checks."""
+    types, outputs = torch_run(path, name, shape)
+    code, data, _ = shapes_json(str(path), "--no-cache", "--input", f"{name}=" + ",".join(map(str, shape)))
+    assert code == 0
+    (model,) = [m for m in data["models"] if m["name"] == name]
+    assert model["accepts"] is None
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    for layer_name, layer in listed.items():
+        assert layer_name in types, f"{layer_name} is not a name of named_modules(): {sorted(types)}"
+        assert layer["type"] in (types[layer_name], "?"), (layer_name, layer["type"], types[layer_name])
+        assert layer["filename"] == model["filename"]
+        out = layer["output"]
+        known = out is not None and None not in out
+        assert (layer["unknown_reason"] is None) == known, layer
+        if out is None:
+            continue
+        real = outputs.get(layer_name)
+        assert real is not None, f"{layer_name}: shapelint states {out}, PyTorch never called it"
+        assert len(out) == len(real), (layer_name, out, real)
+        for mine, theirs in zip(out, real):
+            assert mine is None or mine == theirs, (layer_name, out, real)
+    if every_name:
+        # The submodules of a module whose class is unknown cannot be known.
+        opaque = tuple(n + "." for n, item in listed.items() if item["type"] == "?")
+        expected = {n for n in types if n and not n.startswith(opaque)}
+        assert set(listed) == expected, (sorted(listed), sorted(expected))
+    if model["output"] is not None:
+        assert all(a is None or a == b for a, b in zip(model["output"], outputs[""]))
+    code, diagnostics, _ = check_json(str(path), "--input", f"{name}=" + ",".join(map(str, shape)))
+    false = [d for d in diagnostics if d["code"].startswith("SHP1")]
+    assert not false, false
+    return model
+
+
+def layer(model: dict, name: str) -> dict:
+    return next(item for item in model["layers"] if item["name"] == name)
+
+
+# ----------------------------------------------------------------------------- the reproducers
+
+REPRO_IMPORTED = '''\
+import torch
+from torch import nn
+from mylib import Down
+
+
+class Net(nn.Module):  # shapelint: input=(1, 3, 32, 32)
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), Down(8), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))
+
+    def forward(self, x):
+        return self.body(x)
+'''
+
+REPRO_PARTIAL = '''\
+import functools
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, norm_layer=functools.partial(nn.InstanceNorm2d, affine=False)):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), norm_layer(8), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+if __name__ == "__main__":
+    import torch
+    print(Net()(torch.randn(1, 3, 32, 32)).shape)
+'''
+
+
+def test_imported_block_keeps_its_name_and_makes_the_rest_unknown(tmp_path):
+    path = write_package(tmp_path, REPRO_IMPORTED)
+    model = assert_matches_torch(path, "Net", (1, 3, 32, 32))
+    down = layer(model, "body.1")
+    assert down["type"] == "?" and down["output"] is None
+    assert down["unknown_reason"] == "`Down` is imported from `mylib`, which is not read"
+    assert layer(model, "body.2")["unknown_reason"] == "its input is unknown (from `body.1`)"
+    assert layer(model, "body.3")["output"] is None
+    assert layer(model, "body.0")["output"] == [1, 8, 32, 32]
+
+
+def test_shp301_marks_the_first_unknown_with_its_reason(tmp_path):
+    path = write_package(tmp_path, REPRO_IMPORTED)
+    _, diagnostics, _ = check_json(str(path), "--select", "SHP301")
+    (note,) = diagnostics
+    assert note["code"] == "SHP301"
+    assert note["location"] == {"row": 9, "column": REPRO_IMPORTED.splitlines()[8].index("Down(8)") + 1}
+    assert "`Down` is imported from `mylib`, which is not read" in note["message"]
+    assert "# shapelint: output=(...)" in note["message"]
+
+
+def test_a_declared_output_of_the_unknown_block_is_followed(tmp_path):
+    source = REPRO_IMPORTED.replace(
+        "nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), Down(8), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))",
+        "nn.Sequential(\n            nn.Conv2d(3, 8, 3, padding=1),\n"
+        "            Down(8),  # shapelint: output=(1, 8, 16, 16)\n"
+        "            nn.Flatten(),\n            nn.Linear(8 * 16 * 16, 10),\n        )")
+    path = write_package(tmp_path, source)
+    model = assert_matches_torch(path, "Net", (1, 3, 32, 32))
+    assert model["output"] == [1, 10]
+    _, diagnostics, _ = check_json(str(path), "--select", "SHP301")
+    assert diagnostics == []
+
+
+def test_partial_norm_layer_builds_the_real_layer(tmp_path):
+    path = write_package(tmp_path, REPRO_PARTIAL)
+    model = assert_matches_torch(path, "Net", (1, 3, 32, 32))
+    assert layer(model, "body.1")["type"] == "InstanceNorm2d"
+    assert layer(model, "body.4")["output"] == [1, 10]
+
+
+# ----------------------------------------------------------------------------- position of the unknown
+
+
+@settings(max_examples=12)
+@given(count=st.integers(0, 3), data=st.data())
+def test_unknown_block_anywhere_in_a_sequential(tmp_path_factory, count, data):
+    position = data.draw(st.integers(0, count), label="position")
+    items = ["nn.Conv2d(8, 8, 3, padding=1)"] * count
+    items.insert(position, "Down(8)")
+    source = f'''\
+import torch
+from torch import nn
+from mylib import Down
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 1)
+        self.body = nn.Sequential({", ".join(items)})
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(8 * 8 * 8, 10))
+
+    def forward(self, x):
+        return self.head(self.body(self.stem(x)))
+'''
+    path = write_package(tmp_path_factory.mktemp("seq"), source)
+    model = assert_matches_torch(path, "Net", (2, 3, 16, 16))
+    assert layer(model, f"body.{position}")["type"] == "?"
+    for later in range(position + 1, count + 1):
+        assert layer(model, f"body.{later}")["output"] is None
+    assert layer(model, "head.1")["unknown_reason"] is not None
+
+
+# ----------------------------------------------------------------------------- other containers
+
+MODULE_LIST = '''\
+import torch
+from torch import nn
+from mylib import Down
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Conv2d(3, 8, 3, padding=1), Down(8)])
+        self.blocks.append(nn.Conv2d(8, 8, 3, padding=1))
+        self.blocks.extend([Down(8), nn.ReLU()])
+        self.blocks.insert(1, nn.ReLU())
+        self.blocks += [Down(8)]
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+'''
+
+MODULE_DICT = '''\
+from collections import OrderedDict
+
+import torch
+from torch import nn
+from mylib import Down
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.parts = nn.ModuleDict({"stem": nn.Conv2d(3, 8, 3, padding=1), "down": Down(8), "out": nn.Conv2d(8, 4, 1)})
+        self.more = nn.Sequential(OrderedDict([("conv", nn.Conv2d(4, 4, 1)), ("down", Down(4)), ("relu", nn.ReLU())]))
+        self.parts["late"] = nn.Identity()
+
+    def forward(self, x):
+        x = self.parts["stem"](x)
+        x = self.parts["down"](x)
+        return self.more(self.parts["out"](x))
+'''
+
+HELPER = '''\
+import torch
+from torch import nn
+from mylib import make_block
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), make_block(8), mylib.Down(8), nn.ReLU())
+        self.side = nn.Conv2d(8, 8, 1)
+
+    def forward(self, x):
+        x = self.body(x)
+        return self.side(mylib.act(x))
+'''
+
+SEQUENTIAL_SUBCLASS = '''\
+import torch
+from torch import nn
+from mylib import Down
+
+
+class Stack(nn.Sequential):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = Stack(nn.Conv2d(3, 8, 3, padding=1), Down(8), nn.Conv2d(8, 8, 1))
+
+    def forward(self, x):
+        return self.body(x)
+'''
+
+PARTIALS = '''\
+from functools import partial
+
+import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self, c_in, c_out, stride=1):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def conv_bn(c_in, c_out, kernel=3, stride=1):
+    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2), nn.BatchNorm2d(c_out))
+
+
+class Net(nn.Module):
+    def __init__(self, norm=partial(nn.GroupNorm, 2)):
+        super().__init__()
+        down = partial(Block, stride=2)
+        head = partial(conv_bn, kernel=1)
+        self.body = nn.Sequential(down(3, 8), norm(num_channels=8), head(8, 4, stride=2))
+
+    def forward(self, x):
+        return self.body(x)
+'''
+
+
+@pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS],
+                         ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials"])
+def test_containers_keep_unknown_items_in_place(tmp_path, source):
+    path = write_package(tmp_path, source)
+    assert_matches_torch(path, "Net", (1, 3, 16, 16))
+
+
+def test_every_unknown_of_a_module_list_has_its_reason(tmp_path):
+    path = write_package(tmp_path, MODULE_LIST)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert [layer(model, f"blocks.{i}")["type"] for i in range(7)] == \
+        ["Conv2d", "ReLU", "?", "Conv2d", "?", "ReLU", "?"]
+    assert layer(model, "blocks.2")["unknown_reason"] == "`Down` is imported from `mylib`, which is not read"
+    assert layer(model, "blocks.3")["unknown_reason"] == "its input is unknown (from `blocks.2`)"
+
+
+def test_a_helper_and_a_function_of_another_file(tmp_path):
+    path = write_package(tmp_path, HELPER)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert layer(model, "body.1")["unknown_reason"] == "`make_block` is imported from `mylib`, which is not read"
+    assert layer(model, "body.2")["unknown_reason"] == "`mylib.Down` is imported from `mylib`, which is not read"
+
+
+def test_partials_of_layers_classes_and_functions(tmp_path):
+    path = write_package(tmp_path, PARTIALS)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert all(item["unknown_reason"] is None for item in model["layers"])
+    assert layer(model, "body.2.0")["output"] == [1, 4, 4, 4]
+
+
+# ----------------------------------------------------------------------------- unknown counts
+
+UNKNOWN_COUNT = '''\
+import torch
+from torch import nn
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = []
+        for _ in range(mylib.DEPTH):
+            layers.append(nn.Conv2d(8, 8, 3, padding=1))
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 1), nn.ReLU(), *layers, nn.Flatten(), nn.Linear(8 * 16 * 16, 10))
+        self.tail = nn.ModuleList([nn.Identity() for _ in range(mylib.DEPTH)])
+        self.head = nn.Linear(10, 2)
+
+    def forward(self, x):
+        x = self.body(x)
+        for t in self.tail:
+            x = t(x)
+        return self.head(x)
+'''
+
+
+def test_no_child_name_after_an_unknown_count(tmp_path):
+    path = write_package(tmp_path, UNKNOWN_COUNT)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16), every_name=False)
+    names = {item["name"] for item in model["layers"]}
+    assert {"body.0", "body.1", "head"} <= names
+    assert not {n for n in names if n.startswith(("body.", "tail.")) and n not in ("body.0", "body.1")}
+
+
+def test_an_attribute_that_cannot_be_evaluated_is_not_given_a_name(tmp_path):
+    source = REPRO_IMPORTED.replace("self.body = nn.Sequential(", "self.down = Down(8)\n        self.body = nn.Sequential(")
+    source = source.replace("return self.body(x)", "return self.body(x) + self.down(x)[:, :1, :1, :1].sum()")
+    path = write_package(tmp_path, source)
+    model = assert_matches_torch(path, "Net", (1, 3, 32, 32), every_name=False)
+    assert "down" not in {item["name"] for item in model["layers"]}
+
+
+# ----------------------------------------------------------------------------- the text table
+
+
+def test_text_table_gives_each_reason_once(tmp_path):
+    path = write_package(tmp_path, REPRO_IMPORTED)
+    result = run_cli("shapes", str(path), "--no-cache")
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    reasons = lines[lines.index("Unknown because:") + 1:]
+    assert len(reasons) == len(set(reasons)) == 3
+    down_row = next(line for line in lines if line.strip().startswith("body.1"))
+    number = down_row.split()[-1]
+    assert any(r.strip().startswith(number) and "`Down` is imported" in r for r in reasons)
