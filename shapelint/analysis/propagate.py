@@ -283,6 +283,13 @@ class Propagator(Interpreter):
             if module.uncertain:
                 with self.silenced():
                     result = call(self, module, args, kwargs, node)
+                if first:
+                    # Built on one of several paths (or from unknown arguments): what it gives
+                    # is one path's, not certain.
+                    module.first_output = None
+                    self.unknowns.append(UnknownSource(
+                        self.calls_begun, module, "it is built under a condition, or from arguments,"
+                        " that could not be evaluated", module.node, module.statement or self.statement))
                 return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
             return call(self, module, args, kwargs, node)
         finally:

@@ -41,9 +41,25 @@ def _import_source(module: ast.Module, name: str) -> Optional[str]:
     return None
 
 
+def _attribute_value(module: ast.Module, name: str) -> Optional[ast.expr]:
+    """The value of the one assignment ``self.NAME = value`` of the file (None: none, or several)."""
+    found = []
+    for node in ast.walk(module):
+        if type(node) is ast.Assign:
+            for target in node.targets:
+                if type(target) is ast.Attribute and target.attr == name and type(target.value) is ast.Name \
+                        and target.value.id == "self":
+                    found.append(node.value)
+    return found[0] if len(found) == 1 else None
+
+
 def callee_reason(module: ast.Module, func: ast.expr) -> str:
     """Why calling ``func`` gives an unknown value: an import not followed, or a name whose
     value could not be evaluated."""
+    if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+        assigned = _attribute_value(module, func.attr)
+        if assigned is not None:
+            return f"`self.{func.attr}` is `{excerpt(assigned)}`: {expression_reason(module, assigned)}"
     head = func
     while type(head) is ast.Attribute:
         head = head.value

@@ -357,8 +357,28 @@ class Net(nn.Module):
 '''
 
 
-@pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS],
-                         ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials"])
+UNKNOWN_CONDITION = '''\
+import torch
+from torch import nn
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        if mylib.DEPTH > 1:
+            self.conv = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        else:
+            self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.conv(x))
+'''
+
+
+@pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS, UNKNOWN_CONDITION],
+                         ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials", "condition"])
 def test_containers_keep_unknown_items_in_place(tmp_path, source):
     path = write_package(tmp_path, source)
     assert_matches_torch(path, "Net", (1, 3, 16, 16))
@@ -442,3 +462,23 @@ def test_text_table_gives_each_reason_once(tmp_path):
     down_row = next(line for line in lines if line.strip().startswith("body.1"))
     number = down_row.split()[-1]
     assert any(r.strip().startswith(number) and "`Down` is imported" in r for r in reasons)
+
+
+def test_a_statement_pragma_declares_what_an_unknown_call_gives(tmp_path):
+    source = HELPER.replace("return self.side(mylib.act(x))",
+                            "y = mylib.act(x)  # shapelint: output=(1, 8, 3, 3)\n        return self.side(y)")
+    path = write_package(tmp_path, source)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert layer(model, "side")["output"] == [1, 8, 3, 3]
+
+
+def test_the_first_unknown_call_in_forward_is_marked(tmp_path):
+    source = HELPER.replace("mylib.Down(8)", "nn.Identity()").replace("make_block(8)", "nn.ReLU()")
+    path = write_package(tmp_path, source)
+    row = next(i for i, text in enumerate(source.splitlines(), 1) if "mylib.act(x)" in text)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert layer(model, "side")["unknown_reason"] == f"its input is unknown (from `mylib.act(x)` on line {row})"
+    _, diagnostics, _ = check_json(str(path), "--select", "SHP301", "--input", "Net=1,3,16,16")
+    (note,) = diagnostics
+    assert note["location"]["row"] == row
+    assert "`mylib.act` is imported from `mylib`, which is not read" in note["message"]
