@@ -482,3 +482,33 @@ def test_the_first_unknown_call_in_forward_is_marked(tmp_path):
     (note,) = diagnostics
     assert note["location"]["row"] == row
     assert "`mylib.act` is imported from `mylib`, which is not read" in note["message"]
+
+
+APPEND_AFTER_UNKNOWN_COUNT = '''\
+import torch
+from torch import nn
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Conv2d(3, 3, 3, padding=1)])
+        self.blocks.extend([nn.Conv2d(3, 3, 3, padding=1) for _ in range(mylib.DEPTH)])
+        self.blocks.append(nn.Conv2d(3, 8, 1))
+        self.blocks.insert(0, nn.ReLU())
+        self.blocks += [nn.ReLU()]
+        self.more = nn.ModuleList([nn.Identity() for _ in range(mylib.DEPTH)]) + [nn.ReLU()]
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+'''
+
+
+def test_no_index_is_given_after_an_unknown_number_of_items(tmp_path):
+    path = write_package(tmp_path, APPEND_AFTER_UNKNOWN_COUNT)
+    model = assert_matches_torch(path, "Net", (1, 3, 8, 8), every_name=False)
+    names = {item["name"] for item in model["layers"]}
+    assert names == {"blocks", "blocks.0", "blocks.1", "more"}  # insert(0, ...) moved the known one

@@ -94,6 +94,10 @@ def add_child(module: ModuleValue, name: str, value: Any, items: UnknownItems,
 
 
 def _append_all(module: ModuleValue, values: Any, items: UnknownItems, position: Tuple[Any, ...]) -> None:
+    """Add ``values`` after the children; not when the number of children is not known (their
+    names would be guesses)."""
+    if module.incomplete:
+        return
     for i, value in enumerate(values):
         add_child(module, str(len(module.children)), value, items, position + (i,))
 
@@ -159,10 +163,10 @@ def fill_container(module: ModuleValue, kind: str, args: List[Any], items: Unkno
     """The children of a ``kind`` container (``Sequential``...) built with ``args``; after a
     ``*iterable`` of unknown length no name is certain, so none is given."""
     if _STAR_UNKNOWN in args:
-        module.incomplete = True
-        module.incomplete_reason = items.unknown_length()
         if kind == "Sequential":
             _append_all(module, args[:args.index(_STAR_UNKNOWN)], items, ())
+        module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
         return
     CONTAINERS[kind].fill(module, args, items)
 
@@ -231,7 +235,8 @@ def _add_module(p: Propagator, module: ModuleValue, name: str, args: Args, kwarg
 def _append(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if len(args) != 1 or not isinstance(module, (ModuleListModule, SequentialModule, UserModule)):
         return UNKNOWN
-    add_child(module, str(len(module.children)), args[0], _items(p, node), (0,))
+    if not module.incomplete:  # after an unknown number of children, its index is not known
+        add_child(module, str(len(module.children)), args[0], _items(p, node), (0,))
     return module
 
 
@@ -247,15 +252,26 @@ def _extend(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: K
 
 
 def _insert(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
-    if len(args) != 2 or not isinstance(args[0], int):
+    if len(args) != 2 or not isinstance(args[0], int) or isinstance(args[0], bool):
+        module.incomplete = True
+        module.children.clear()  # the item went somewhere: no index is certain
         return UNKNOWN
-    value = args[1]
+    index, value = args
     if value is UNKNOWN:
         value = _items(p, node).module((1,))
     values = list(module.children.values())
-    values.insert(args[0], value)
+    if module.incomplete and not 0 <= index <= len(values):
+        # Among the children whose number is not known: the known ones before it keep their
+        # index only when it lands after them.
+        if index < 0:
+            module.children.clear()
+        return None
+    values.insert(index, value)
+    incomplete = module.incomplete
     module.children.clear()
+    module.incomplete = False
     _append_all(module, values, _items(p, None), ())
+    module.incomplete = incomplete
     return None
 
 
@@ -266,7 +282,7 @@ def _setitem(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: 
     key, value = args
     if isinstance(module, ModuleDictModule) and isinstance(key, str):
         add_child(module, key, value, _items(p, None), ())
-    elif isinstance(key, int) and not isinstance(key, bool):
+    elif isinstance(key, int) and not isinstance(key, bool) and not module.incomplete:
         keys = list(module.children)
         if -len(keys) <= key < len(keys) and (isinstance(value, ModuleValue) or value is UNKNOWN):
             module.children[keys[key]] = value if value is not UNKNOWN else _items(p, None).module(())
@@ -288,16 +304,23 @@ def _slice(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kw
 
 def _add(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     """``container + items`` (and so ``container += items``): a new container of the same kind
-    with the items after the children, as ``ModuleList.__add__`` and ``Sequential.__add__``."""
+    whose children are numbered from 0, as ``ModuleList.__add__`` (any iterable) and
+    ``Sequential.__add__`` (another Sequential) make it."""
     if len(args) != 1 or not isinstance(module, (ModuleListModule, SequentialModule)):
         return UNKNOWN
     other = args[0]
-    items = list(other.children.values()) if isinstance(other, type(module)) else iter_known(other)
-    if items is None or isinstance(other, ModuleValue) and not isinstance(other, type(module)):
+    if isinstance(other, type(module)):
+        items = list(other.children.values())
+    elif isinstance(module, ModuleListModule) and not isinstance(other, ModuleValue):
+        items = iter_known(other)
+    else:
         return UNKNOWN
-    copy = type(module)(module.type_name, node=module.node, statement=module.statement,
-                        incomplete=module.incomplete or getattr(other, "incomplete", False))
-    _append_all(copy, list(module.children.values()) + list(items), _items(p, None), ())
+    copy = type(module)(module.type_name, node=module.node, statement=module.statement)
+    unknown = _items(p, None)
+    _append_all(copy, list(module.children.values()), unknown, ())
+    copy.incomplete = module.incomplete or items is None
+    _append_all(copy, items or (), unknown, ())
+    copy.incomplete = copy.incomplete or getattr(other, "incomplete", False)
     return copy
 
 
