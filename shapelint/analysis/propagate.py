@@ -33,9 +33,9 @@ from .torch_semantics.module_methods import (
     fill_container,
     layer_attribute,
 )
-from .unknown_reasons import callee_reason
 from .torch_semantics.shape_ops import plain, shape_of
 from .torch_semantics.tensor_methods import TENSOR_METHODS
+from .unknown_reasons import callee_reason
 from .values import (
     BoundMethod,
     ClassRef,
@@ -285,11 +285,11 @@ class Propagator(Interpreter):
                     result = call(self, module, args, kwargs, node)
                 if first:
                     # Built on one of several paths (or from unknown arguments): what it gives
-                    # is one path's, not certain.
+                    # is one path's, not certain. A declaration can only follow its call.
                     module.first_output = None
                     self.unknowns.append(UnknownSource(
                         self.calls_begun, module, "it is built under a condition, or from arguments,"
-                        " that could not be evaluated", module.node, module.statement or self.statement))
+                        " that could not be evaluated", None, self.statement))
                 return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
             return call(self, module, args, kwargs, node)
         finally:
@@ -367,8 +367,12 @@ class Propagator(Interpreter):
     def container(self, kind: str, args: List[Any], kwargs: Dict[str, Any], node) -> ModuleValue:
         module = CONTAINERS[kind].value_class(kind, node=node, statement=self.statement)
         self.attach_layer_pragma(module)
-        fill_container(module, kind, args, UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma))
+        fill_container(module, kind, args, self.unknown_items(node))
         return module
+
+    def unknown_items(self, node: Optional[ast.Call]) -> UnknownItems:
+        """For the items of ``node``'s arguments that could not be evaluated."""
+        return UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma)
 
     def instantiate(self, info: ClassInfo, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         module = UserModule(info.name, node=node, statement=self.statement, cls=info)
@@ -380,7 +384,7 @@ class Propagator(Interpreter):
             return module
         found = info.find_method("__init__")
         if found is None:
-            base_init(module, args, kwargs, UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma))
+            base_init(module, args, kwargs, self.unknown_items(node))
             return module
         owner, init = found
         if node is None and not args and not kwargs and _required_parameters(init):

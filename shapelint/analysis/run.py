@@ -270,10 +270,11 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
 
 def _first_unknown(source: UnknownSource) -> Stop:
     """SHP301's stop at the first unknown of a model: where, why, and what to declare."""
+    if source.node is not None and source.module is not None:
+        return f"{source.reason}; declare its output with `# shapelint: output=(...)` after its constructor", \
+            source.node
     where = source.node if source.node is not None else source.statement
-    hint = ("declare its output with `# shapelint: output=(...)` after its constructor" if source.module is not None
-            else "declare the shape it gives with `# shapelint: output=(...)` on this statement")
-    return f"{source.reason}; {hint}", where
+    return f"{source.reason}; declare the shape with `# shapelint: output=(...)` on this statement", where
 
 
 class UnknownReasons(NamedTuple):

@@ -13,7 +13,7 @@ import importlib.util
 import itertools
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import pytest
 from hypothesis import given, settings
@@ -377,8 +377,34 @@ class Net(nn.Module):
 '''
 
 
-@pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS, UNKNOWN_CONDITION],
-                         ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials", "condition"])
+LIST_OF_LAYERS = '''\
+import torch
+from torch import nn
+from mylib import Down
+
+
+def stage(c):
+    layers = [nn.Conv2d(c, c, 3, padding=1)]
+    layers.append(Down(c))
+    layers += [nn.ReLU()]
+    return layers
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 1)
+        self.body = nn.Sequential(*stage(8), *stage(8), nn.Conv2d(8, 4, 1))
+
+    def forward(self, x):
+        return self.body(self.stem(x))
+'''
+
+
+@pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS, UNKNOWN_CONDITION,
+                                    LIST_OF_LAYERS],
+                         ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials", "condition",
+                              "list-of-layers"])
 def test_containers_keep_unknown_items_in_place(tmp_path, source):
     path = write_package(tmp_path, source)
     assert_matches_torch(path, "Net", (1, 3, 16, 16))
@@ -442,7 +468,8 @@ def test_no_child_name_after_an_unknown_count(tmp_path):
 
 
 def test_an_attribute_that_cannot_be_evaluated_is_not_given_a_name(tmp_path):
-    source = REPRO_IMPORTED.replace("self.body = nn.Sequential(", "self.down = Down(8)\n        self.body = nn.Sequential(")
+    source = REPRO_IMPORTED.replace("self.body = nn.Sequential(",
+                                    "self.down = Down(8)\n        self.body = nn.Sequential(")
     source = source.replace("return self.body(x)", "return self.body(x) + self.down(x)[:, :1, :1, :1].sum()")
     path = write_package(tmp_path, source)
     model = assert_matches_torch(path, "Net", (1, 3, 32, 32), every_name=False)
@@ -512,3 +539,14 @@ def test_no_index_is_given_after_an_unknown_number_of_items(tmp_path):
     model = assert_matches_torch(path, "Net", (1, 3, 8, 8), every_name=False)
     names = {item["name"] for item in model["layers"]}
     assert names == {"blocks", "blocks.0", "blocks.1", "more"}  # insert(0, ...) moved the known one
+
+
+def test_a_module_built_under_an_unknown_condition_is_marked_where_it_is_called(tmp_path):
+    path = write_package(tmp_path, UNKNOWN_CONDITION)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert layer(model, "conv")["output"] is None
+    assert layer(model, "head")["unknown_reason"] == "its input is unknown (from `conv`)"
+    _, diagnostics, _ = check_json(str(path), "--select", "SHP301", "--input", "Net=1,3,16,16")
+    (note,) = diagnostics
+    row = next(i for i, text in enumerate(UNKNOWN_CONDITION.splitlines(), 1) if "return self.head" in text)
+    assert note["location"]["row"] == row and "built under a condition" in note["message"]

@@ -202,8 +202,7 @@ def layer_attribute(spec: LayerSpec, params: Dict[str, Any], name: str) -> Any:
 
 def _items(p: Propagator, node: Any) -> UnknownItems:
     """Where the items of a method call on a container come from (for unknown ones)."""
-    return UnknownItems(p.index.module, node if type(node) is ast.Call else None, p.statement,
-                        p.attach_layer_pragma)
+    return p.unknown_items(node if type(node) is ast.Call else None)
 
 
 def _base_init(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
