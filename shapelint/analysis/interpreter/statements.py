@@ -12,15 +12,16 @@ over something unknown is not run, and what it may change is forgotten (``unknow
 from __future__ import annotations
 
 import ast
+import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from ...core.layers import UNKNOWN
-from ..collect import bind_import
+from ..collect import bind_import, dotted_name
 from ..values import FunctionRef, ModuleValue, Tensor, merge_values
 from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
 from .plain_values import AUGMENTED, iter_known, known_constant, truth
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
-from .unknown_effects import havoc, mark_uncertain
+from .unknown_effects import assigned_in, forget_attribute, havoc, unknown_in
 
 if TYPE_CHECKING:
     from ..evaluate import Interpreter
@@ -171,20 +172,29 @@ def _if(interp: Interpreter, node: ast.If, scope: Scope) -> None:
     if interp.silent >= MAX_UNDECIDED_NESTING:
         # Undecidable inside undecidable (a recursive helper): both paths would double the
         # work at every level. Forget what the statement may change instead.
-        havoc(interp, node, scope)
+        havoc(interp, node, scope, under_condition(node), node)
         if interp.return_stack:
             interp.return_stack[-1].append(UNKNOWN)
         return
 
     # Undecidable: run both paths silently, keep what they agree on.
-    _run_both(interp, lambda s: interp.exec_block(node.body, s),
-              lambda s: interp.exec_block(orelse, s), scope)
+    _run_both(interp, node, scope)
 
 
-def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Callable[[Scope], None],
-              scope: Scope) -> None:
-    """Run two paths silently, each on a copy of the locals; then keep in ``scope`` what the
-    paths that fell through agree on, and forget attributes only one path may have set."""
+def under_condition(node: ast.AST) -> str:
+    """Why what a statement or expression builds under an undecidable condition is unknown."""
+    return f"built under a condition that could not be evaluated (line {node.lineno})"
+
+
+def _run_both(interp: Interpreter, node: ast.If, scope: Scope) -> None:
+    """Run both paths of an undecidable ``if`` silently, each on a copy of the locals; then keep
+    in ``scope`` what the paths that fell through agree on. Whatever either path builds or
+    assigns elsewhere is unknown after it: a module under its name, of unknown class and
+    shape; a container either path fills, incomplete."""
+    reason = under_condition(node)
+    filled = _containers_filled_in(interp, node, scope)
+    first = lambda s: interp.exec_block(node.body, s)  # noqa: E731
+    second = lambda s: interp.exec_block(node.orelse, s)  # noqa: E731
     results = []
     outer_writes = interp.silent_writes
     writes: List[Tuple[Any, str]] = []
@@ -209,16 +219,88 @@ def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Calla
         if outer_writes is not None:
             outer_writes.extend(writes)
     for receiver, name in writes:
-        mark_uncertain(receiver, name)
-    _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope)
+        forget_attribute(receiver, name, reason, node)
+    try:
+        _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope, node)
+    finally:
+        _forget_filled(filled, reason, node, scope)
 
 
-def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope) -> None:
+def _containers_filled_in(interp: Interpreter, node: ast.If, scope: Scope) -> List[Tuple[Any, Any]]:
+    """The module containers, lists and dicts (named by a variable or an attribute) either path
+    of ``node`` may fill, each with a copy of what it holds before."""
+    found: List[Tuple[Any, Any]] = []
+    receivers = assigned_in(node.body + node.orelse).receivers
+    if not receivers:
+        return found
+    interp.silent += 1
+    try:
+        for receiver in receivers:
+            if dotted_name(receiver) is None:
+                continue  # `make().append(...)`: evaluating it here would build twice
+            try:
+                value = interp.eval(receiver, scope)
+            except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
+                continue
+            if isinstance(value, ModuleValue):
+                found.append((value, dict(value.children)))
+            elif isinstance(value, (list, dict)):
+                found.append((value, copy.copy(value)))
+    finally:
+        interp.silent -= 1
+    return found
+
+
+def _forget_filled(filled: List[Tuple[Any, Any]], reason: str, node: ast.If, scope: Scope) -> None:
+    """After both paths: a container either filled is incomplete, and a module either added
+    or replaced in it is unknown (under its name); a list or dict either changed is unknown."""
+    for value, before in filled:
+        if isinstance(value, ModuleValue):
+            children = value.children
+            changed = set(before) - set(children)
+            for key, child in children.items():
+                if before.get(key) is not child:
+                    changed.add(key)
+                    if isinstance(child, ModuleValue):
+                        children[key] = unknown_in(reason, node)
+            value.incomplete = value.incomplete or bool(changed)
+            continue
+        if _same_items(value, before):
+            continue
+        # Its other holders see nothing certain in it either.
+        if isinstance(value, list):
+            value[:] = [UNKNOWN]
+        else:
+            for key in value:
+                value[key] = UNKNOWN
+        for name, local in list(scope.locals.items()):
+            if local is value:
+                scope.locals[name] = UNKNOWN
+
+
+def _same_items(value: Any, before: Any) -> bool:
+    if len(value) != len(before):
+        return False
+    if isinstance(value, list):
+        return all(a is b for a, b in zip(value, before))
+    return all(k in before and before[k] is v for k, v in value.items())
+
+
+def merge_paths(a: Any, b: Any, node: ast.AST) -> Any:
+    """What is certain about a value that is ``a`` on one path and ``b`` on the other (``node``
+    decides which, undecidably): two different modules are a module of unknown class."""
+    if a is not b and isinstance(a, ModuleValue) and isinstance(b, ModuleValue):
+        return unknown_in(under_condition(node), node)
+    return merge_values(a, b)
+
+
+def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope,
+                node: ast.If) -> None:
     """After two paths: the locals of those that fell through, merged into ``scope``; when no
     path fell through, the return (or abort) of both."""
     if not fell:
         if len(returned) == 2:
-            raise ReturnSignal(merge_values(returned[0], returned[1]))
+            raise ReturnSignal(merge_paths(returned[0], returned[1], node))
         if returned:
             raise ReturnSignal(UNKNOWN)
         raise Abort()
@@ -230,7 +312,7 @@ def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], sco
         values = [local.locals.get(name, UNKNOWN) for local in fell]
         merged = values[0]
         for other in values[1:]:
-            merged = merge_values(merged, other)
+            merged = merge_paths(merged, other, node)
         scope.locals[name] = merged
     if returned and interp.return_stack:
         interp.return_stack[-1].append(returned[0])
@@ -240,7 +322,8 @@ def _for(interp: Interpreter, node: ast.For, scope: Scope) -> None:
     iterable = interp.eval(node.iter, scope)
     items = iter_known(iterable) if not isinstance(iterable, Tensor) else None
     if items is None:
-        havoc(interp, node.body, scope)
+        havoc(interp, node.body, scope, f"built in a loop over something that could not be evaluated"
+              f" (line {node.lineno})", node)
         return
     broke = False
     for item in items:
@@ -260,7 +343,8 @@ def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
     for _ in range(MAX_ITERATIONS):
         t = truth(interp.eval(node.test, scope))
         if t is UNKNOWN:
-            havoc(interp, node.body, scope)
+            havoc(interp, node.body, scope, f"built in a loop whose condition could not be evaluated"
+                  f" (line {node.lineno})", node)
             return
         if not t:
             if node.orelse:
@@ -274,7 +358,7 @@ def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
             continue
     interp.note_stop(f"a while loop still runs after {MAX_ITERATIONS:,} iterations (the most"
                      f" followed), so what it computes is unknown")
-    havoc(interp, node.body, scope)
+    havoc(interp, node.body, scope, f"built in a loop that was not followed to its end (line {node.lineno})", node)
 
 
 def _with(interp: Interpreter, node: ast.With, scope: Scope) -> None:
@@ -310,7 +394,7 @@ def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:
 
 
 def _match(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
-    havoc(interp, node, scope)
+    havoc(interp, node, scope, f"built under a `match` statement, which is not followed (line {node.lineno})", node)
 
 
 def _not_run(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
