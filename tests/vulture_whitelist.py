@@ -34,4 +34,3 @@ flake8_plugin.ShapelintPlugin.parse_options
 # context manager's __exit__ receives the exception.
 _.option_string
 _.exc_info
-values.unknown_module  # used by the issue-11 work in progress (contagion, branches); drop once used

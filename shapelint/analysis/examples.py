@@ -128,7 +128,8 @@ class _ExampleSearch:
         module-level ``def`` or ``class`` is already among the module's names."""
         kind = type(statement)
         local = block.locals
-        if block.module_level and (kind in _DEFINITIONS or kind in _RUN_AT_MODULE_LEVEL and not _is_main_guard(statement)):
+        ran = kind in _DEFINITIONS or kind in _RUN_AT_MODULE_LEVEL and not _is_main_guard(statement)
+        if block.module_level and ran:
             # The module's own code ran it: its names hold what it bound.
             for name, _ in _bound_in(statement):
                 local.pop(name, None)
