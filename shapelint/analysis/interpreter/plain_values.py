@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ...core.layers import UNKNOWN
 from ..values import (
+    UNKNOWN_TYPE,
     BoundMethod,
     BuiltinRef,
     ClassRef,
@@ -19,6 +20,7 @@ from ..values import (
     ModuleDictModule,
     ModuleListModule,
     ModuleValue,
+    OpaqueModule,
     SequentialModule,
     Symbol,
     Tensor,
@@ -176,21 +178,41 @@ def compare(op: type, left: Any, right: Any) -> Any:
 #: Values that stand for one object of the user's file, the same object only when identical
 #: (classes, functions, lambdas and module instances have identity equality).
 _USER_OBJECTS = (ClassRef, FunctionRef, LambdaRef, ModuleValue)
-#: Torch namespaces none of whose public names alias one another (checked against PyTorch in
-#: tests/analysis/test_class_comparisons.py): two different names there are two objects.
-_DISTINCT_TORCH_NAMESPACES = ("torch.nn", "torch.nn.functional")
+#: Names ``torch.nn.functional`` imports for itself (``np`` is None without NumPy): not its API.
+_IMPORTED_BY_FUNCTIONAL = frozenset({"np", "math", "torch", "warnings", "importlib", "dataclasses", "grad"})
+
+
+def _distinct_torch_name(name: str) -> bool:
+    """A class of ``torch.nn`` or a function of ``torch.nn.functional``: no two such names are
+    the same object or equal, and none is None (checked against PyTorch in
+    tests/analysis/test_class_comparisons.py)."""
+    namespace, _, short = name.rpartition(".")
+    if namespace == "torch.nn":
+        return short[:1].isupper()
+    return namespace == "torch.nn.functional" and short[:1].islower() and short not in _IMPORTED_BY_FUNCTIONAL
+
+
+def _not_none(value: Any) -> bool:
+    """Whether a value that is not None is certainly not None (and not equal to it)."""
+    if isinstance(value, TorchRef):
+        return _distinct_torch_name(value.name)
+    return isinstance(value, (Tensor, Symbol, BuiltinRef) + _USER_OBJECTS) or known_constant(value) \
+        or isinstance(value, (tuple, list, dict))
 
 
 def _identical(left: Any, right: Any) -> Any:
     """``left is right``: True, False or UNKNOWN."""
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
-    if left is None or right is None or isinstance(left, bool) or isinstance(right, bool):
-        if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return False
-        if isinstance(left, Symbol) or isinstance(right, Symbol):
-            return False  # a size is an int, never None nor a bool
+    if left is None or right is None:
+        if left is right:
+            return True
+        return False if _not_none(right if left is None else left) else UNKNOWN
+    if isinstance(left, bool) and isinstance(right, bool):
         return left is right
+    if isinstance(left, bool) or isinstance(right, bool):
+        # True and False are the only bools; a size is an int, never one.
+        return False if _not_none(right if isinstance(left, bool) else left) else UNKNOWN
     if isinstance(left, _USER_OBJECTS) or isinstance(right, _USER_OBJECTS):
         return _same_object(left, right)
     if isinstance(left, (TorchRef, BuiltinRef)) and type(left) is type(right):
@@ -207,6 +229,8 @@ def _same_object(left: Any, right: Any) -> Any:
     if isinstance(left, (FunctionRef, LambdaRef)) and type(left) is type(right):
         # Another definition is another object; the same one may run twice (a nested def).
         return UNKNOWN if left.node is right.node else False
+    if _of_unknown_class(left) or _of_unknown_class(right):
+        return UNKNOWN  # it may be any module: that one too
     if isinstance(left, ModuleValue) and isinstance(right, ModuleValue):
         return False
     if isinstance(left, BoundMethod) or isinstance(right, BoundMethod):
@@ -214,12 +238,15 @@ def _same_object(left: Any, right: Any) -> Any:
     if isinstance(left, Symbol) or isinstance(right, Symbol) or isinstance(left, Tensor) \
             or isinstance(right, Tensor):
         return False  # a size or a tensor is no class, function or module
-    if any(isinstance(side, (ClassRef, FunctionRef, LambdaRef, ModuleValue)) and isinstance(
-            other, (ClassRef, FunctionRef, LambdaRef, ModuleValue, TorchRef, ExternalRef, BuiltinRef))
-           or known_constant(other) or isinstance(other, (tuple, list, dict))
-           for side, other in ((left, right), (right, left))):
+    other = right if isinstance(left, _USER_OBJECTS) else left
+    if isinstance(other, _USER_OBJECTS + (TorchRef, ExternalRef, BuiltinRef)) or known_constant(other) \
+            or isinstance(other, (tuple, list, dict)):
         return False  # objects of different kinds, or the user's object and a library's
     return UNKNOWN
+
+
+def _of_unknown_class(value: Any) -> bool:
+    return isinstance(value, OpaqueModule) and value.type_name == UNKNOWN_TYPE
 
 
 def _same_named_object(left: Any, right: Any) -> Any:
@@ -228,8 +255,7 @@ def _same_named_object(left: Any, right: Any) -> Any:
         return True
     if isinstance(left, BuiltinRef):
         return False
-    namespaces = (left.name.rpartition(".")[0], right.name.rpartition(".")[0])
-    if namespaces[0] == namespaces[1] and namespaces[0] in _DISTINCT_TORCH_NAMESPACES:
+    if _distinct_torch_name(left.name) and _distinct_torch_name(right.name):
         return False
     return UNKNOWN  # `torch.nn.Conv2d` is `torch.nn.modules.conv.Conv2d`
 
@@ -255,10 +281,15 @@ def _equal(left: Any, right: Any) -> Any:
         return outcome
     if known_constant(left) and known_constant(right):
         return left == right
+    if known_constant(left) and isinstance(right, (tuple, list, dict)) \
+            or known_constant(right) and isinstance(left, (tuple, list, dict)):
+        return False  # a number or a string is no container
+    if left is None or right is None:
+        return False if _not_none(right if left is None else left) else UNKNOWN
     if isinstance(left, (TorchRef, BuiltinRef)) and type(left) is type(right):
-        # Classes and functions: equal when identical; a torch name may be a number (nan).
-        same = _same_named_object(left, right)
-        return False if same is False else UNKNOWN if isinstance(left, TorchRef) else same
+        # Classes and functions are equal when identical; another torch name may be a number (nan).
+        if isinstance(left, BuiltinRef) or _distinct_torch_name(left.name) and _distinct_torch_name(right.name):
+            return _same_named_object(left, right)
     return UNKNOWN
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from ...core.layers import UNKNOWN
 from ..collect import bind_import, dotted_name
-from ..values import FunctionRef, ModuleValue, Tensor, merge_values
+from ..values import FunctionRef, ModuleValue, Tensor, UserModule, merge_values
 from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
 from .plain_values import AUGMENTED, iter_known, known_constant, truth
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
@@ -189,12 +189,10 @@ def under_condition(node: ast.AST) -> str:
 def _run_both(interp: Interpreter, node: ast.If, scope: Scope) -> None:
     """Run both paths of an undecidable ``if`` silently, each on a copy of the locals; then keep
     in ``scope`` what the paths that fell through agree on. Whatever either path builds or
-    assigns elsewhere is unknown after it: a module under its name, of unknown class and
-    shape; a container either path fills, incomplete."""
-    reason = under_condition(node)
-    filled = _containers_filled_in(interp, node, scope)
-    first = lambda s: interp.exec_block(node.body, s)  # noqa: E731
-    second = lambda s: interp.exec_block(node.orelse, s)  # noqa: E731
+    assigns elsewhere is unknown after it: a module either path puts under a name that every
+    path fills is there, of unknown class and shape; one that only some paths put there may
+    not exist, and is not listed (its parent is incomplete)."""
+    effects = _Effects(interp, node, scope)
     results = []
     outer_writes = interp.silent_writes
     writes: List[Tuple[Any, str]] = []
@@ -202,80 +200,146 @@ def _run_both(interp: Interpreter, node: ast.If, scope: Scope) -> None:
     interp.silent += 1
     returned: List[Any] = []
     try:
-        for branch in (first, second):
+        for body in (node.body, node.orelse):
             local = Scope(scope.globals, dict(scope.locals), scope.owner)
             outcome = "fell"
+            start = len(writes)
             try:
-                branch(local)
+                interp.exec_block(body, local)
             except ReturnSignal as done:
                 returned.append(done.value)
                 outcome = "returned"
             except (BreakSignal, ContinueSignal, Abort):
                 outcome = "left"
+            effects.path_ended(writes[start:], outcome != "left")
             results.append((local, outcome))
     finally:
         interp.silent -= 1
         interp.silent_writes = outer_writes
         if outer_writes is not None:
             outer_writes.extend(writes)
-    for receiver, name in writes:
-        forget_attribute(receiver, name, reason, node)
+    effects.forget_attributes(writes)
     try:
         _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope, node)
     finally:
-        _forget_filled(filled, reason, node, scope)
+        effects.forget_filled(scope)
 
 
-def _containers_filled_in(interp: Interpreter, node: ast.If, scope: Scope) -> List[Tuple[Any, Any]]:
-    """The module containers, lists and dicts (named by a variable or an attribute) either path
-    of ``node`` may fill, each with a copy of what it holds before."""
-    found: List[Tuple[Any, Any]] = []
-    receivers = assigned_in(node.body + node.orelse).receivers
-    if not receivers:
-        return found
-    interp.silent += 1
-    try:
-        for receiver in receivers:
-            if dotted_name(receiver) is None:
-                continue  # `make().append(...)`: evaluating it here would build twice
-            try:
-                value = interp.eval(receiver, scope)
-            except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
+class _Effects:
+    """What the two paths of an undecidable ``if`` do to the objects that outlive them: the
+    attributes they set, the containers they fill (named by a variable or an attribute)."""
+
+    def __init__(self, interp: Interpreter, node: ast.If, scope: Scope) -> None:
+        self.node = node
+        self.reason = under_condition(node)
+        #: Per container: (it, what it held before).
+        self.filled: List[Tuple[Any, Any]] = []
+        #: (id(receiver), name) -> whether a module was there before.
+        self.modules_before: Dict[Tuple[int, str], bool] = {}
+        #: Per path that did not leave (raise, break): what each container held after it, and
+        #: (id(receiver), name) -> whether a module is there after it, for the names it set.
+        self.paths: List[Tuple[List[Any], Dict[Tuple[int, str], bool]]] = []
+        self._read_before(interp, scope)
+
+    def _read_before(self, interp: Interpreter, scope: Scope) -> None:
+        assigned = assigned_in(self.node.body + self.node.orelse)
+        if not assigned.receivers and not assigned.attributes:
+            return
+        interp.silent += 1
+        try:
+            for receiver in assigned.receivers:
+                value = _evaluated(interp, receiver, scope)
+                if isinstance(value, ModuleValue):
+                    self.filled.append((value, dict(value.children)))
+                elif isinstance(value, (list, dict)):
+                    self.filled.append((value, copy.copy(value)))
+            for receiver, name in assigned.attributes:
+                value = _evaluated(interp, receiver, scope)
+                if isinstance(value, ModuleValue):
+                    self.modules_before[(id(value), name)] = isinstance(value.children.get(name), ModuleValue)
+        finally:
+            interp.silent -= 1
+
+    def path_ended(self, writes: List[Tuple[Any, str]], counts: bool) -> None:
+        """After one path: note what it left (when it did not leave by a raise), then give the
+        containers back what they held before, for the other path."""
+        if counts:
+            contents = [_contents(value) for value, _ in self.filled]
+            modules = {(id(receiver), name): isinstance(getattr(receiver, "children", {}).get(name), ModuleValue)
+                       for receiver, name in writes}
+            self.paths.append((contents, modules))
+        for value, before in self.filled:
+            _restore(value, before)
+
+    def forget_attributes(self, writes: List[Tuple[Any, str]]) -> None:
+        """Each attribute either path set: unknown; a module there when every path puts one
+        there, else not listed."""
+        for receiver, name in writes:
+            if not isinstance(receiver, UserModule):
+                continue
+            key = (id(receiver), name)
+            before = self.modules_before.get(key, False)
+            certain = bool(self.paths) and all(modules.get(key, before) for _, modules in self.paths)
+            if certain:
+                forget_attribute(receiver, name, self.reason, self.node)
+                continue
+            if name in receiver.children:
+                del receiver.children[name]
+                receiver.incomplete = True
+            if name in receiver.attrs:
+                receiver.attrs[name] = UNKNOWN
+
+    def forget_filled(self, scope: Scope) -> None:
+        """Each container either path filled: a module container keeps what every path left
+        under each name (unknown where a path changed it) and is incomplete; a list or dict is
+        unknown."""
+        for position, (value, before) in enumerate(self.filled):
+            afters = [contents[position] for contents, _ in self.paths] or [before]
+            if all(_same_items(after, before) for after in afters):
                 continue
             if isinstance(value, ModuleValue):
-                found.append((value, dict(value.children)))
-            elif isinstance(value, (list, dict)):
-                found.append((value, copy.copy(value)))
-    finally:
-        interp.silent -= 1
-    return found
+                value.children.clear()
+                for key, child in afters[0].items():
+                    if all(key in after for after in afters[1:]):
+                        same = child is before.get(key) and all(after[key] is child for after in afters[1:])
+                        value.children[key] = child if same else unknown_in(self.reason, self.node)
+                value.incomplete = True
+                continue
+            # Its other holders see nothing certain in it either.
+            if isinstance(value, list):
+                value[:] = [UNKNOWN]
+            else:
+                for key in value:
+                    value[key] = UNKNOWN
+            for name, local in list(scope.locals.items()):
+                if local is value:
+                    scope.locals[name] = UNKNOWN
 
 
-def _forget_filled(filled: List[Tuple[Any, Any]], reason: str, node: ast.If, scope: Scope) -> None:
-    """After both paths: a container either filled is incomplete, and a module either added
-    or replaced in it is unknown (under its name); a list or dict either changed is unknown."""
-    for value, before in filled:
-        if isinstance(value, ModuleValue):
-            children = value.children
-            changed = set(before) - set(children)
-            for key, child in children.items():
-                if before.get(key) is not child:
-                    changed.add(key)
-                    if isinstance(child, ModuleValue):
-                        children[key] = unknown_in(reason, node)
-            value.incomplete = value.incomplete or bool(changed)
-            continue
-        if _same_items(value, before):
-            continue
-        # Its other holders see nothing certain in it either.
-        if isinstance(value, list):
-            value[:] = [UNKNOWN]
-        else:
-            for key in value:
-                value[key] = UNKNOWN
-        for name, local in list(scope.locals.items()):
-            if local is value:
-                scope.locals[name] = UNKNOWN
+def _evaluated(interp: Interpreter, receiver: ast.expr, scope: Scope) -> Any:
+    """The value of a receiver written as a name or an attribute path (any other is not
+    evaluated twice: ``make().append(...)`` would build again)."""
+    if dotted_name(receiver) is None:
+        return UNKNOWN
+    try:
+        return interp.eval(receiver, scope)
+    except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
+        return UNKNOWN
+
+
+def _contents(value: Any) -> Any:
+    return dict(value.children) if isinstance(value, ModuleValue) else copy.copy(value)
+
+
+def _restore(value: Any, before: Any) -> None:
+    if isinstance(value, ModuleValue):
+        value.children.clear()
+        value.children.update(before)
+    elif isinstance(value, list):
+        value[:] = before
+    else:
+        value.clear()
+        value.update(before)
 
 
 def _same_items(value: Any, before: Any) -> bool:
