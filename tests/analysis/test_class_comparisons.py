@@ -89,12 +89,12 @@ def python(expression: str):
 
 def must_be_exact(left: str, right: str, op: str) -> bool:
     """Where Python's answer follows from the code alone: a class, function or module of the
-    file against anything; torch classes and functions against each other; None, True and
-    False against anything known (by identity), or None by equality; plain values by
-    equality."""
+    file against anything; torch classes and functions against each other and plain values;
+    None, True and False against anything known (by identity), or None by equality; plain
+    values by equality."""
     if left in USER or right in USER:
         return True
-    if left in TORCH and right in TORCH:
+    if left in TORCH and right in TORCH or left in TORCH and right in PLAIN or left in PLAIN and right in TORCH:
         return True
     identity = op in ("is", "is not")
     if identity and (left in SINGLETONS or right in SINGLETONS):

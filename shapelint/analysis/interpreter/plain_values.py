@@ -217,7 +217,16 @@ def _identical(left: Any, right: Any) -> Any:
         return _same_object(left, right)
     if isinstance(left, (TorchRef, BuiltinRef)) and type(left) is type(right):
         return _same_named_object(left, right)
-    return UNKNOWN
+    return False if _torch_api_and_plain(left, right) else UNKNOWN
+
+
+def _torch_api_and_plain(left: Any, right: Any) -> bool:
+    """A class or function of torch against a number, string, container, tensor or size."""
+    for api, other in ((left, right), (right, left)):
+        if isinstance(api, TorchRef) and _distinct_torch_name(api.name) and (
+                known_constant(other) or isinstance(other, (tuple, list, dict, Tensor, Symbol, BuiltinRef))):
+            return True
+    return False
 
 
 def _same_object(left: Any, right: Any) -> Any:
@@ -290,7 +299,7 @@ def _equal(left: Any, right: Any) -> Any:
         # Classes and functions are equal when identical; another torch name may be a number (nan).
         if isinstance(left, BuiltinRef) or _distinct_torch_name(left.name) and _distinct_torch_name(right.name):
             return _same_named_object(left, right)
-    return UNKNOWN
+    return False if _torch_api_and_plain(left, right) else UNKNOWN
 
 
 def _membership(op: type, left: Any, right: Any) -> Any:
