@@ -14,13 +14,15 @@ first, then the blocks, shallower first and in source order.
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Pattern, Tuple
 
 from ..core.layers import UNKNOWN
 from ..core.shapes import is_known
 from ..core.shapespec import DeclarationError, ShapeSpec, parse_shape_tuple
+from ..core.text import split_lines
 from .collect import _is_main_guard, bind_import, dotted_name
 from .plan import Declaration, Evaluate, ParsedFile
 from .positions import Positions
@@ -62,14 +64,20 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
     the indented blocks, shallower first and in source order. ``names``: the module's names
     after its top level ran; ``evaluate``: evaluates an expression quietly in that scope (and
     the local names given)."""
-    search = _ExampleSearch(parsed.positions, names, evaluate)
+    search = _ExampleSearch(parsed.positions, names, evaluate, ":=" in parsed.text)
     found: Dict[str, Declaration] = {}
+    mentions = search.model_mentions()
+    if mentions is None:
+        return MappingProxyType(found)  # no model here: no example of one either
+    lines = split_lines(parsed.text)
     blocks = deque([_Block(list(parsed.tree.body), {}, True)])
     while blocks:
         block = blocks.popleft()
         for statement in block.statements:
             kind = type(statement)
-            if kind in _SEARCHED_BLOCKS:
+            # A top-level block that names no model cannot run one: not read (speed).
+            if kind in _SEARCHED_BLOCKS and (not block.module_level or mentions.search(
+                    "\n".join(lines[statement.lineno - 1:statement.end_lineno or statement.lineno]))):
                 blocks.extend(search.inner_blocks(statement, block.locals))
             if kind in BLOCK_STATEMENTS:
                 search.after_block_statement(statement, block)
@@ -81,10 +89,31 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
 
 
 class _ExampleSearch:
-    def __init__(self, positions: Positions, names: Mapping[str, Any], evaluate: Evaluate) -> None:
+    def __init__(self, positions: Positions, names: Mapping[str, Any], evaluate: Evaluate, walrus: bool) -> None:
         self.positions = positions
         self.names = names
         self.evaluate = evaluate
+        #: Whether the file may hold ``name := value`` (then any expression may bind a name).
+        self.walrus = walrus
+        #: id(compound statement) -> what it binds (each nested block is walked once).
+        self.bound: Dict[int, List[Tuple[str, Optional[ast.expr]]]] = {}
+
+    def model_mentions(self) -> Optional[Pattern[str]]:
+        """A pattern of the names through which code reaches a model of the file: its model
+        classes, factories and module-level models (and torchinfo's summary); None when the file
+        has no model."""
+        models: List[str] = []
+        for name, value in self.names.items():
+            if isinstance(value, ClassRef) and value.info.kind \
+                    or isinstance(value, ModuleValue) and not isinstance(value, UserModule):
+                models.append(name)
+        if not models:
+            return None
+        for name, value in self.names.items():
+            if isinstance(value, FunctionRef) and value.owner is None and self._factory_model(value.node, {}):
+                models.append(name)
+        models.extend(("summary", "torchinfo"))
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, models)) + r")\b")
 
     def inner_blocks(self, statement: ast.stmt, local: Dict[str, Any]) -> List[_Block]:
         """Indented blocks only (not the one-line suite of ``if x: y``), an ``else:`` and an
@@ -131,11 +160,11 @@ class _ExampleSearch:
         ran = kind in _DEFINITIONS or kind in _RUN_AT_MODULE_LEVEL and not _is_main_guard(statement)
         if block.module_level and ran:
             # The module's own code ran it: its names hold what it bound.
-            for name, _ in _bound_in(statement):
+            for name, _ in _bound_in(statement, self.bound):
                 local.pop(name, None)
             return
         values: Dict[str, List[Optional[ast.expr]]] = {}
-        for name, value in _bound_in(statement):
+        for name, value in _bound_in(statement, self.bound):
             values.setdefault(name, []).append(value)
         for name, assigned in values.items():
             before = local.get(name)
@@ -146,7 +175,8 @@ class _ExampleSearch:
 
     def read(self, statement: ast.stmt, local: Dict[str, Any], found: Dict[str, Declaration]) -> None:
         """Record the examples the statement's calls are; then note what it binds."""
-        for call in _calls_in(statement):
+        calls = _calls_in(statement)
+        for call in calls:
             example = self._example(call, local)
             if example is not None and example[0].name not in found:
                 model, spec = example
@@ -156,27 +186,29 @@ class _ExampleSearch:
         value = statement.value if kind is ast.Assign or kind is ast.AnnAssign else None
         targets = statement.targets if kind is ast.Assign else [statement.target] if value is not None else []
         if value is not None and all(type(target) is ast.Name for target in targets):
-            bound = self._value_of(value, local)
+            bound = self._value_of(value, calls, local)
             for target in targets:
                 local[target.id] = bound
             return
-        for name, _ in _bound_in(statement):
-            local[name] = UNKNOWN
+        if kind in _BINDING or self.walrus:
+            for name, _ in _bound_in(statement, self.bound):
+                local[name] = UNKNOWN
 
-    def _value_of(self, node: ast.expr, local: Dict[str, Any]) -> Any:
-        """What a variable assigned ``node`` holds for the search: the model it is, or the value
-        of an expression that runs none of the file's code (a tensor, a number, an import)."""
+    def _value_of(self, node: ast.expr, calls: List[ast.Call], local: Dict[str, Any]) -> Any:
+        """What a variable assigned ``node`` (whose calls are ``calls``) holds for the search: the
+        model it is, or the value of an expression that runs none of the file's code (a tensor,
+        a number, an import)."""
         model = self._model_of(node, local)
         if model is not None:
             return model
-        if not self._runs_no_user_code(node, local):
+        if not self._runs_no_user_code(calls, local):
             return UNKNOWN
         return self.evaluate(node, _evaluable(local))
 
-    def _runs_no_user_code(self, node: ast.expr, local: Dict[str, Any]) -> bool:
-        """Whether every call in ``node`` is of a torch name, a builtin or a method of a value
-        that is no module (not of the file's functions and classes, nor a model's forward)."""
-        for call in _calls_in(node):
+    def _runs_no_user_code(self, calls: List[ast.Call], local: Dict[str, Any]) -> bool:
+        """Whether every call is of a torch name, a builtin or a method of a value that is no
+        module (not of the file's functions and classes, nor a model's forward)."""
+        for call in calls:
             func = call.func
             if type(func) is ast.Attribute:
                 func = func.value
@@ -334,14 +366,22 @@ def _bindings(target: ast.expr) -> List[Tuple[str, Optional[ast.expr]]]:
     return [(node.id, None) for node in ast.walk(target) if type(node) is ast.Name]
 
 
-def _bound_in(statement: ast.stmt) -> List[Tuple[str, Optional[ast.expr]]]:
+def _bound_in(statement: ast.stmt, memo: Dict[int, List[Tuple[str, Optional[ast.expr]]]]
+              ) -> List[Tuple[str, Optional[ast.expr]]]:
     """Every local name a statement may bind (in its blocks too, not in the functions and
-    classes it defines): (name, the value assigned to it alone, or None)."""
+    classes it defines): (name, the value assigned to it alone, or None). ``memo`` keeps what
+    each compound statement binds."""
+    known = memo.get(id(statement))
+    if known is not None:
+        return known
     found: List[Tuple[str, Optional[ast.expr]]] = []
     stack: List[ast.AST] = [statement]
     while stack:
         node = stack.pop()
         kind = type(node)
+        if node is not statement and kind in _SEARCHED_BLOCKS:
+            found.extend(_bound_in(node, memo))  # nested as deep as blocks nest, not expressions
+            continue
         if kind in _DEFINITIONS:
             found.append((node.name, None))
             continue  # what its body binds is its own
@@ -371,6 +411,8 @@ def _bound_in(statement: ast.stmt) -> List[Tuple[str, Optional[ast.expr]]]:
         elif kind.__name__ == "MatchMapping" and node.rest:
             found.append((node.rest, None))
         stack.extend(ast.iter_child_nodes(node))
+    if type(statement) in BLOCK_STATEMENTS:
+        memo[id(statement)] = found
     return found
 
 
@@ -392,6 +434,8 @@ _SEARCHED_BLOCKS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast
 _COMPOUND = frozenset({ast.ClassDef} | {getattr(ast, name) for name in ("TryStar", "Match") if hasattr(ast, name)})
 #: Every statement with an indented block.
 BLOCK_STATEMENTS = _SEARCHED_BLOCKS | _COMPOUND
+#: Simple statements that may bind a local name (but for ``:=``).
+_BINDING = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete})
 #: Statements that define a name.
 _DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 #: Compound statements the module's own code runs (``run.execute_module_level``), but for
