@@ -286,8 +286,7 @@ class _Effects:
             if name in receiver.children:
                 del receiver.children[name]
                 receiver.incomplete = True
-            if name in receiver.attrs:
-                receiver.attrs[name] = UNKNOWN
+            receiver.attrs[name] = UNKNOWN  # whatever it holds, if anything
 
     def forget_filled(self, scope: Scope) -> None:
         """Each container either path filled: a module container keeps what every path left
