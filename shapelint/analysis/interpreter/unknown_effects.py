@@ -1,6 +1,7 @@
-"""Forgetting what code that is not followed may change: a loop of unknown length, a condition
-too deeply undecidable, a ``match``, an attribute set on one path only. Whatever such code may
-assign becomes unknown; containers it may fill become incomplete."""
+"""Forgetting what code that is not followed as written may change: a loop of unknown length, a
+condition too deeply undecidable, a ``match``, the paths of an undecidable ``if``. Whatever such
+code may assign becomes unknown (a module there stays a module, under its name, of unknown class
+and shape: ``unknown_in``); containers it may fill become incomplete."""
 
 from __future__ import annotations
 
