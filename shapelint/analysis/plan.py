@@ -53,6 +53,9 @@ class Declaration(NamedTuple):
     column: int = 1
     #: For an example input: the constructor call the example builds the model with.
     build: Optional[ast.Call] = None
+    #: The local names that call sees where it is (``n`` of ``n = 1; Net(blocks=n)`` in a
+    #: function); the module's names for the others.
+    build_locals: Mapping[str, Any] = MappingProxyType({})
 
     def describe(self) -> str:
         where = {"cli": "on the command line", "config": "in the configuration"}.get(self.source)
@@ -107,6 +110,8 @@ class ModelPlan(NamedTuple):
     extra_inputs: Mapping[str, Declaration]
     #: Every single-dim name the model's declarations use (a variadic gets other names).
     names_in_use: FrozenSet[str]
+    #: The local names ``build`` sees (``Declaration.build_locals``).
+    build_locals: Mapping[str, Any] = MappingProxyType({})
 
 
 class FilePlan(NamedTuple):
@@ -114,8 +119,9 @@ class FilePlan(NamedTuple):
     problems: Tuple[Diagnostic, ...]  # SHP003: declarations that contradict each other
 
 
-#: Evaluates an expression in the module's scope, reporting nothing (for example inputs).
-Evaluate = Callable[[ast.expr], Any]
+#: Evaluates an expression in the module's scope and the local names given, reporting nothing
+#: (for example inputs).
+Evaluate = Callable[[ast.expr, Dict[str, Any]], Any]
 
 
 def _problem(code: str, message: str, path: str, start: Tuple[int, int]) -> Diagnostic:
@@ -320,7 +326,7 @@ def _model_plan(name: str, line: int, inputs: List[Declaration], outputs: List[D
     names_in_use = frozenset(n for d in declared for n in d.spec.names() if not n.startswith("*"))
     return ModelPlan(name, line, info, statement, value, chosen_input, chosen_output,
                      build.build if build is not None else None, input_shape, MappingProxyType(sizes),
-                     extra_inputs, names_in_use)
+                     extra_inputs, names_in_use, build.build_locals if build is not None else MappingProxyType({}))
 
 
 def _strongest_first(declarations: List[Declaration]) -> List[Declaration]:

@@ -17,7 +17,9 @@ from ..core.results import LayerShape, ModelShapes
 from ..core.shapes import MaybeShape, format_shape
 from ..core.shapespec import ShapeSpec
 from .collect import _is_main_guard
+from .evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
+from .examples import fresh_locals
 from .plan import Declarations, ModelPlan, ParsedFile
 from .positions import Positions
 from .propagate import Finding, Propagator, Step, UnknownSource, shape_of
@@ -131,11 +133,12 @@ def new_propagator(parsed: ParsedFile, declarations: Declarations) -> Propagator
                       pragmas.after_statement if layers or statements else None)
 
 
-def evaluate_quietly(propagator: Propagator, node: ast.expr) -> Any:
-    """The value of an expression in the module's scope, reporting nothing."""
+def evaluate_quietly(propagator: Propagator, node: ast.expr, local: Optional[Dict[str, Any]] = None) -> Any:
+    """The value of an expression in the module's scope (and the local names given), reporting
+    nothing."""
     with propagator.silenced():
         try:
-            return propagator.eval(node, Scope(propagator.globals))
+            return propagator.eval(node, Scope(propagator.globals, dict(local or {})))
         except (_Return, _Break, _Continue, _Abort, RecursionError):
             return UNKNOWN
 
@@ -379,7 +382,7 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
     propagator.begin_model(probe=x if probe else None)
     try:
         if plan.info is not None:
-            args, kwargs = _build_arguments(propagator, plan.build)
+            args, kwargs = _build_arguments(propagator, plan.build, plan.build_locals)
             instance = propagator.instantiate(plan.info, args, kwargs, None)
         else:
             propagator.statement = plan.statement  # where the layers the expression builds are
@@ -395,17 +398,21 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
         return instance, UNKNOWN
 
 
-def _build_arguments(propagator: Propagator, build: Optional[ast.Call]) -> Tuple[list, Dict[str, Any]]:
-    """The arguments of an example's constructor call, as the interpreter evaluates them."""
-    if build is None or not build.args:
+def _build_arguments(propagator: Propagator, build: Optional[ast.Call],
+                     build_locals: Mapping[str, Any]) -> Tuple[list, Dict[str, Any]]:
+    """The arguments of an example's constructor call, as the interpreter evaluates them where
+    the call is; arguments that cannot be bound (``**config`` unknown) build the model with
+    them unknown, never with the defaults."""
+    if build is None or not build.args and not build.keywords:
         return [], {}
     with propagator.silenced():
         call = copy.copy(build)  # never change the shared tree
         call.func = ast.copy_location(ast.Name(id="__shapelint_capture__", ctx=ast.Load()), call.func)
-        captured = propagator.eval(call, Scope(dict(propagator.globals, __shapelint_capture__=ArgumentCapture())))
+        captured = propagator.eval(call, Scope(dict(propagator.globals, __shapelint_capture__=ArgumentCapture()),
+                                               fresh_locals(build_locals)))
     if isinstance(captured, tuple) and len(captured) == 2 and isinstance(captured[1], dict):
         return list(captured[0]), captured[1]
-    return [], {}
+    return [STAR_UNKNOWN], {}
 
 
 def _forward_arguments(plan: ModelPlan, sizes: Mapping[str, Any]) -> Dict[str, Any]:

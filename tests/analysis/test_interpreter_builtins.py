@@ -39,6 +39,7 @@ CALLS = {
     "pow": "pow(2, 10)",
     "print": "print()",
     "isinstance": "isinstance(True, (str, int))",
+    "issubclass": "issubclass(Wide, (Holder, Narrow))",
     "hasattr": "hasattr('ab', 'upper')",
     "getattr": "getattr(math, 'pi')",
     "setattr": "setattr(Holder(), 'size', 3)",

@@ -32,7 +32,7 @@ def _plan(parsed: ParsedFile, options: Options = Options()):
     declarations = read_declarations(parsed)
     propagator = new_propagator(parsed, declarations)
     execute_module_level(propagator, parsed)
-    examples = find_examples(parsed, propagator.globals, lambda node: evaluate_quietly(propagator, node))
+    examples = find_examples(parsed, propagator.globals, lambda node, local: evaluate_quietly(propagator, node, local))
     return declarations, plan_models(parsed, declarations, propagator.globals, examples, options)
 
 

@@ -13,10 +13,11 @@ import ast
 from typing import TYPE_CHECKING, Any, Callable, Dict, List
 
 from ...core.layers import UNKNOWN
-from ..values import LambdaRef, Tensor, merge_values
+from ..values import LambdaRef, Tensor
 from .calls import eval_call
 from .plain_values import compare, iter_known, known_constant, truth
 from .scope import Scope
+from .statements import merge_paths
 
 if TYPE_CHECKING:
     from ..evaluate import Interpreter
@@ -168,14 +169,15 @@ def _compare(interp: Interpreter, node: ast.Compare, scope: Scope) -> Any:
 def _if_exp(interp: Interpreter, node: ast.IfExp, scope: Scope) -> Any:
     t = truth(interp.eval(node.test, scope))
     if t is UNKNOWN:
-        # Both values silently (no findings from a path that may not run); keep what they share.
+        # Both values silently (no findings from a path that may not run); keep what they share:
+        # two different modules are a module of unknown class, never one of them.
         interp.silent += 1
         try:
             a = interp.eval(node.body, scope)
             b = interp.eval(node.orelse, scope)
         finally:
             interp.silent -= 1
-        return merge_values(a, b)
+        return merge_paths(a, b, node)
     return interp.eval(node.body if t else node.orelse, scope)
 
 

@@ -12,15 +12,16 @@ over something unknown is not run, and what it may change is forgotten (``unknow
 from __future__ import annotations
 
 import ast
+import copy
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from ...core.layers import UNKNOWN
-from ..collect import bind_import
-from ..values import FunctionRef, ModuleValue, Tensor, merge_values
+from ..collect import bind_import, dotted_name
+from ..values import FunctionRef, ModuleValue, Tensor, UserModule, merge_values
 from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
 from .plain_values import AUGMENTED, iter_known, known_constant, truth
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
-from .unknown_effects import havoc, mark_uncertain
+from .unknown_effects import assigned_in, forget_attribute, havoc, unknown_in
 
 if TYPE_CHECKING:
     from ..evaluate import Interpreter
@@ -171,20 +172,27 @@ def _if(interp: Interpreter, node: ast.If, scope: Scope) -> None:
     if interp.silent >= MAX_UNDECIDED_NESTING:
         # Undecidable inside undecidable (a recursive helper): both paths would double the
         # work at every level. Forget what the statement may change instead.
-        havoc(interp, node, scope)
+        havoc(interp, node, scope, under_condition(node), node)
         if interp.return_stack:
             interp.return_stack[-1].append(UNKNOWN)
         return
 
     # Undecidable: run both paths silently, keep what they agree on.
-    _run_both(interp, lambda s: interp.exec_block(node.body, s),
-              lambda s: interp.exec_block(orelse, s), scope)
+    _run_both(interp, node, scope)
 
 
-def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Callable[[Scope], None],
-              scope: Scope) -> None:
-    """Run two paths silently, each on a copy of the locals; then keep in ``scope`` what the
-    paths that fell through agree on, and forget attributes only one path may have set."""
+def under_condition(node: ast.AST) -> str:
+    """Why what a statement or expression builds under an undecidable condition is unknown."""
+    return f"built under a condition that could not be evaluated (line {node.lineno})"
+
+
+def _run_both(interp: Interpreter, node: ast.If, scope: Scope) -> None:
+    """Run both paths of an undecidable ``if`` silently, each on a copy of the locals; then keep
+    in ``scope`` what the paths that fell through agree on. Whatever either path builds or
+    assigns elsewhere is unknown after it: a module either path puts under a name that every
+    path fills is there, of unknown class and shape; one that only some paths put there may
+    not exist, and is not listed (its parent is incomplete)."""
+    effects = _Effects(interp, node, scope)
     results = []
     outer_writes = interp.silent_writes
     writes: List[Tuple[Any, str]] = []
@@ -192,33 +200,170 @@ def _run_both(interp: Interpreter, first: Callable[[Scope], None], second: Calla
     interp.silent += 1
     returned: List[Any] = []
     try:
-        for branch in (first, second):
+        for body in (node.body, node.orelse):
             local = Scope(scope.globals, dict(scope.locals), scope.owner)
             outcome = "fell"
+            start = len(writes)
             try:
-                branch(local)
+                interp.exec_block(body, local)
             except ReturnSignal as done:
                 returned.append(done.value)
                 outcome = "returned"
             except (BreakSignal, ContinueSignal, Abort):
                 outcome = "left"
+            effects.path_ended(writes[start:], outcome != "left")
             results.append((local, outcome))
     finally:
         interp.silent -= 1
         interp.silent_writes = outer_writes
         if outer_writes is not None:
             outer_writes.extend(writes)
-    for receiver, name in writes:
-        mark_uncertain(receiver, name)
-    _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope)
+    effects.forget_attributes(writes)
+    try:
+        _join_paths(interp, [local for local, outcome in results if outcome == "fell"], returned, scope, node)
+    finally:
+        effects.forget_filled(scope)
 
 
-def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope) -> None:
+class _Effects:
+    """What the two paths of an undecidable ``if`` do to the objects that outlive them: the
+    attributes they set, the containers they fill (named by a variable or an attribute)."""
+
+    def __init__(self, interp: Interpreter, node: ast.If, scope: Scope) -> None:
+        self.node = node
+        self.reason = under_condition(node)
+        #: Per container: (it, what it held before).
+        self.filled: List[Tuple[Any, Any]] = []
+        #: (id(receiver), name) -> whether a module was there before.
+        self.modules_before: Dict[Tuple[int, str], bool] = {}
+        #: Per path that did not leave (raise, break): what each container held after it, and
+        #: (id(receiver), name) -> whether a module is there after it, for the names it set.
+        self.paths: List[Tuple[List[Any], Dict[Tuple[int, str], bool]]] = []
+        self._read_before(interp, scope)
+
+    def _read_before(self, interp: Interpreter, scope: Scope) -> None:
+        assigned = assigned_in(self.node.body + self.node.orelse)
+        if not assigned.receivers and not assigned.attributes:
+            return
+        interp.silent += 1
+        try:
+            for receiver in assigned.receivers:
+                value = _evaluated(interp, receiver, scope)
+                if isinstance(value, ModuleValue):
+                    self.filled.append((value, dict(value.children)))
+                elif isinstance(value, (list, dict)):
+                    self.filled.append((value, copy.copy(value)))
+            for receiver, name in assigned.attributes:
+                value = _evaluated(interp, receiver, scope)
+                if isinstance(value, ModuleValue):
+                    self.modules_before[(id(value), name)] = isinstance(value.children.get(name), ModuleValue)
+        finally:
+            interp.silent -= 1
+
+    def path_ended(self, writes: List[Tuple[Any, str]], counts: bool) -> None:
+        """After one path: note what it left (when it did not leave by a raise), then give the
+        containers back what they held before, for the other path."""
+        if counts:
+            contents = [_contents(value) for value, _ in self.filled]
+            modules = {(id(receiver), name): isinstance(getattr(receiver, "children", {}).get(name), ModuleValue)
+                       for receiver, name in writes}
+            self.paths.append((contents, modules))
+        for value, before in self.filled:
+            _restore(value, before)
+
+    def forget_attributes(self, writes: List[Tuple[Any, str]]) -> None:
+        """Each attribute either path set: unknown; a module there when every path puts one
+        there, else not listed."""
+        for receiver, name in writes:
+            if not isinstance(receiver, UserModule):
+                continue
+            key = (id(receiver), name)
+            before = self.modules_before.get(key, False)
+            certain = bool(self.paths) and all(modules.get(key, before) for _, modules in self.paths)
+            if certain:
+                forget_attribute(receiver, name, self.reason, self.node)
+                continue
+            if name in receiver.children:
+                del receiver.children[name]
+                receiver.incomplete = True
+            receiver.attrs[name] = UNKNOWN  # whatever it holds, if anything
+
+    def forget_filled(self, scope: Scope) -> None:
+        """Each container either path filled: a module container keeps what every path left
+        under each name (unknown where a path changed it) and is incomplete; a list or dict is
+        unknown."""
+        for position, (value, before) in enumerate(self.filled):
+            afters = [contents[position] for contents, _ in self.paths] or [before]
+            if all(_same_items(after, before) for after in afters):
+                continue
+            if isinstance(value, ModuleValue):
+                value.children.clear()
+                for key, child in afters[0].items():
+                    if all(key in after for after in afters[1:]):
+                        same = child is before.get(key) and all(after[key] is child for after in afters[1:])
+                        value.children[key] = child if same else unknown_in(self.reason, self.node)
+                value.incomplete = True
+                continue
+            # Its other holders see nothing certain in it either.
+            if isinstance(value, list):
+                value[:] = [UNKNOWN]
+            else:
+                for key in value:
+                    value[key] = UNKNOWN
+            for name, local in list(scope.locals.items()):
+                if local is value:
+                    scope.locals[name] = UNKNOWN
+
+
+def _evaluated(interp: Interpreter, receiver: ast.expr, scope: Scope) -> Any:
+    """The value of a receiver written as a name or an attribute path (any other is not
+    evaluated twice: ``make().append(...)`` would build again)."""
+    if dotted_name(receiver) is None:
+        return UNKNOWN
+    try:
+        return interp.eval(receiver, scope)
+    except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
+        return UNKNOWN
+
+
+def _contents(value: Any) -> Any:
+    return dict(value.children) if isinstance(value, ModuleValue) else copy.copy(value)
+
+
+def _restore(value: Any, before: Any) -> None:
+    if isinstance(value, ModuleValue):
+        value.children.clear()
+        value.children.update(before)
+    elif isinstance(value, list):
+        value[:] = before
+    else:
+        value.clear()
+        value.update(before)
+
+
+def _same_items(value: Any, before: Any) -> bool:
+    if len(value) != len(before):
+        return False
+    if isinstance(value, list):
+        return all(a is b for a, b in zip(value, before))
+    return all(k in before and before[k] is v for k, v in value.items())
+
+
+def merge_paths(a: Any, b: Any, node: ast.AST) -> Any:
+    """What is certain about a value that is ``a`` on one path and ``b`` on the other (``node``
+    decides which, undecidably): two different modules are a module of unknown class."""
+    if a is not b and isinstance(a, ModuleValue) and isinstance(b, ModuleValue):
+        return unknown_in(under_condition(node), node)
+    return merge_values(a, b)
+
+
+def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], scope: Scope,
+                node: ast.If) -> None:
     """After two paths: the locals of those that fell through, merged into ``scope``; when no
     path fell through, the return (or abort) of both."""
     if not fell:
         if len(returned) == 2:
-            raise ReturnSignal(merge_values(returned[0], returned[1]))
+            raise ReturnSignal(merge_paths(returned[0], returned[1], node))
         if returned:
             raise ReturnSignal(UNKNOWN)
         raise Abort()
@@ -230,7 +375,7 @@ def _join_paths(interp: Interpreter, fell: List[Scope], returned: List[Any], sco
         values = [local.locals.get(name, UNKNOWN) for local in fell]
         merged = values[0]
         for other in values[1:]:
-            merged = merge_values(merged, other)
+            merged = merge_paths(merged, other, node)
         scope.locals[name] = merged
     if returned and interp.return_stack:
         interp.return_stack[-1].append(returned[0])
@@ -240,7 +385,8 @@ def _for(interp: Interpreter, node: ast.For, scope: Scope) -> None:
     iterable = interp.eval(node.iter, scope)
     items = iter_known(iterable) if not isinstance(iterable, Tensor) else None
     if items is None:
-        havoc(interp, node.body, scope)
+        havoc(interp, node.body, scope, f"built in a loop over something that could not be evaluated"
+              f" (line {node.lineno})", node)
         return
     broke = False
     for item in items:
@@ -260,7 +406,8 @@ def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
     for _ in range(MAX_ITERATIONS):
         t = truth(interp.eval(node.test, scope))
         if t is UNKNOWN:
-            havoc(interp, node.body, scope)
+            havoc(interp, node.body, scope, f"built in a loop whose condition could not be evaluated"
+                  f" (line {node.lineno})", node)
             return
         if not t:
             if node.orelse:
@@ -274,7 +421,7 @@ def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
             continue
     interp.note_stop(f"a while loop still runs after {MAX_ITERATIONS:,} iterations (the most"
                      f" followed), so what it computes is unknown")
-    havoc(interp, node.body, scope)
+    havoc(interp, node.body, scope, f"built in a loop that was not followed to its end (line {node.lineno})", node)
 
 
 def _with(interp: Interpreter, node: ast.With, scope: Scope) -> None:
@@ -310,7 +457,7 @@ def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:
 
 
 def _match(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:
-    havoc(interp, node, scope)
+    havoc(interp, node, scope, f"built under a `match` statement, which is not followed (line {node.lineno})", node)
 
 
 def _not_run(interp: Interpreter, node: ast.stmt, scope: Scope) -> None:

@@ -15,7 +15,9 @@ from typing import Any, Callable, Dict, List
 from ...core.layers import UNKNOWN
 from ..values import (
     BuiltinRef,
+    UNKNOWN_TYPE,
     ClassRef,
+    FunctionRef,
     ModuleDictModule,
     ModuleListModule,
     ModuleValue,
@@ -217,6 +219,44 @@ def _b_print(args, kwargs):
     return None
 
 
+def issubclass_of(cls: Any, kind: Any) -> Any:
+    """``issubclass(cls, kind)`` for a class of the file and one kind: True, False or UNKNOWN."""
+    if not isinstance(cls, ClassRef):
+        return UNKNOWN
+    if isinstance(kind, ClassRef):
+        return kind.info in cls.info.mro()  # a class of another file never derives from this one's
+    if isinstance(kind, TorchRef):
+        short = kind.name.rsplit(".", 1)[-1]
+        if short == "Module" and cls.info.kind:
+            return True
+        return _derives_from_torch(cls.info, short)
+    return UNKNOWN
+
+
+def _b_issubclass(args, kwargs):
+    if len(args) != 2 or kwargs:
+        return UNKNOWN
+    kinds = args[1] if isinstance(args[1], tuple) else (args[1],)
+    results = [issubclass_of(args[0], k) for k in kinds]
+    return True if True in results else UNKNOWN if UNKNOWN in results else False
+
+
+def _derives_from_torch(info: Any, short: str) -> Any:
+    """Whether a class of the file derives from the torch class ``short``: True when a base
+    outside the file is it, False when every such base is ``nn.Module``, else UNKNOWN."""
+    outcome: Any = False
+    for cls in info.mro():
+        for base in cls.bases:
+            if isinstance(base, ClassRef):
+                continue
+            name = base.name.rsplit(".", 1)[-1] if isinstance(base, TorchRef) else None
+            if name == short:
+                return True
+            if name != "Module":
+                outcome = UNKNOWN  # its own bases are not known here
+    return outcome
+
+
 #: The builtins computed from their arguments alone, by name. A TypeError or ValueError they
 #: raise (a wrong number of arguments, ...) makes the call unknown.
 BUILTINS: Dict[str, Builtin] = {
@@ -242,6 +282,7 @@ BUILTINS: Dict[str, Builtin] = {
     "divmod": _numeric(divmod),
     "pow": _b_pow,
     "print": _b_print,
+    "issubclass": _b_issubclass,
 }
 
 #: The builtins that need the interpreter (run by ``calls.py``; ``range`` there notes a range too
@@ -256,7 +297,6 @@ BUILTIN_NAMES = frozenset(BUILTINS) | INTERPRETER_BUILTINS
 
 _PLAIN_TYPES = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict,
                 "bool": bool}
-_CONTAINER_TYPES = ("Sequential", "ModuleList", "ModuleDict")
 
 
 def isinstance_of(value: Any, kind: Any) -> Any:
@@ -279,7 +319,9 @@ def isinstance_of(value: Any, kind: Any) -> Any:
     if isinstance(kind, ClassRef):
         if isinstance(value, UserModule):
             return kind.info in value.cls.mro()
-        if isinstance(value, (Tensor, ModuleValue)) or known_constant(value):
+        if isinstance(value, OpaqueModule) and value.type_name == UNKNOWN_TYPE:
+            return UNKNOWN  # a module of unknown class
+        if isinstance(value, (Tensor, ModuleValue, ClassRef, FunctionRef)) or known_constant(value):
             return False
         return UNKNOWN
     return UNKNOWN
@@ -289,6 +331,8 @@ def _isinstance_torch(value: Any, short: str) -> Any:
     """``isinstance(value, torch.<...>.short)``."""
     if isinstance(value, Tensor):
         return short == "Tensor"
+    if isinstance(value, UserModule):
+        return True if short == "Module" else _derives_from_torch(value.cls, short)
     if isinstance(value, ModuleValue):
         if short == "Module":
             return True
@@ -296,9 +340,6 @@ def _isinstance_torch(value: Any, short: str) -> Any:
             return True
         if isinstance(value, OpaqueModule):
             return UNKNOWN
-        if isinstance(value, UserModule):
-            # A user subclass of a container is not known as one.
-            return UNKNOWN if short in _CONTAINER_TYPES else False
         return False
     if known_constant(value) or isinstance(value, (list, tuple, dict)):
         return False

@@ -1,6 +1,7 @@
-"""Forgetting what code that is not followed may change: a loop of unknown length, a condition
-too deeply undecidable, a ``match``, an attribute set on one path only. Whatever such code may
-assign becomes unknown; containers it may fill become incomplete."""
+"""Forgetting what code that is not followed as written may change: a loop of unknown length, a
+condition too deeply undecidable, a ``match``, the paths of an undecidable ``if``. Whatever such
+code may assign becomes unknown (a module there stays a module, under its name, of unknown class
+and shape: ``unknown_in``); containers it may fill become incomplete."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, List, Tuple
 
 from ...core.layers import UNKNOWN
 from ..collect import child_fields
-from ..values import ModuleValue, UserModule
+from ..values import ModuleValue, UserModule, unknown_module
 from .scope import Scope
 
 #: Methods that change their receiver (of a list, dict or module container).
@@ -22,15 +23,11 @@ _LEAVES = frozenset({ast.Name, ast.Constant, ast.Pass, ast.Break, ast.Continue, 
 _AST = ast.AST
 
 
-def havoc(interp: Any, body: Any, scope: Scope) -> None:
+def havoc(interp: Any, body: Any, scope: Scope, reason: str, where: ast.stmt) -> None:
     """Forget everything a block of unknown repetition may change (``body``: a statement or
-    a list of statements)."""
-    assigned = _Assigned()
-    if type(body) is list:
-        for statement in body:
-            assigned.walk(statement)
-    else:
-        assigned.walk(body)
+    a list of statements, of the statement ``where``); a module it may build is unknown, for
+    ``reason``."""
+    assigned = assigned_in(body)
     for name in assigned.names:
         scope.locals[name] = UNKNOWN
     for receiver in assigned.receivers:
@@ -49,22 +46,34 @@ def havoc(interp: Any, body: Any, scope: Scope) -> None:
         if isinstance(value, UserModule):
             if name in value.children:
                 value.incomplete = True
-                for _, sub in value.children[name].named_modules():
-                    sub.uncertain = True
-            else:
-                value.attrs[name] = UNKNOWN
+            forget_attribute(value, name, reason, where)
 
 
-def mark_uncertain(receiver: Any, name: str) -> None:
-    """An attribute set on one path only: whatever it holds cannot be trusted."""
-    if isinstance(receiver, UserModule):
-        value = receiver.children.get(name)
-        if isinstance(value, ModuleValue):
-            for _, sub in value.named_modules():
-                sub.uncertain = True
-            return
-        if name in receiver.attrs:
-            receiver.attrs[name] = UNKNOWN
+def assigned_in(body: Any) -> "_Assigned":
+    """What a statement, or a list of statements, may assign."""
+    assigned = _Assigned()
+    for statement in body if type(body) is list else (body,):
+        assigned.walk(statement)
+    return assigned
+
+
+def forget_attribute(receiver: Any, name: str, reason: str, where: ast.stmt) -> None:
+    """An attribute that code not followed as written may have set: a module there is still a
+    module, under its name, but of unknown class and shape; any other value is unknown."""
+    if not isinstance(receiver, UserModule):
+        return
+    if name in receiver.children:
+        receiver.children[name] = unknown_in(reason, where)
+    elif name in receiver.attrs:
+        receiver.attrs[name] = UNKNOWN
+
+
+def unknown_in(reason: str, where: ast.stmt) -> ModuleValue:
+    """A module built by code not followed as written (at ``where``): its class, children and
+    shape are unknown."""
+    module = unknown_module(reason, None, where)
+    module.incomplete = True
+    return module
 
 
 class _Assigned:
