@@ -438,13 +438,13 @@ def _main(argv: List[str]) -> int:
     if args.fix and stdin_outcome is not None:
         echo_stdin(stdin_source, data)
     checked = RunSummary.of(all_outcomes)
-    if args.format != "text":  # the output stays machine-readable: what was not followed, on stderr
+    if args.format != "text" or args.statistics:
+        # Output for scripts (a table, JSON, SARIF, workflow commands) keeps its shape: the
+        # declared models not followed are warnings on stderr, as other warnings are.
         for line in checked.not_followed_warnings():
             print(line, file=sys.stderr)
     if args.statistics:
         write(stream, statistics(diagnostics, args.format, args.unsafe_fixes))
-        if args.format == "text" and (files or run.read_stdin):
-            write(stream, "\n".join(checked.lines()))
     else:
         from ..formatters import render
 
@@ -509,17 +509,18 @@ class RunSummary(NamedTuple):
 
     def not_followed_warnings(self) -> List[str]:
         """One ``warning:`` line per declared model not followed (stderr, for machine formats)."""
-        return [f"warning: {path}:{s.line}: {s.name} could not be followed to its output"
-                f"{not_followed_hint(s)} ({SEE_WHY})" for path, s in self.not_followed]
+        return [f"warning: {path}:{s.line}: {s.name} could not be followed to its output; "
+                f"{SEE_WHY if s.declared_input else DECLARE_INPUT}" for path, s in self.not_followed]
 
 
 #: How a user sees where and why the tracking of a model stops.
 SEE_WHY = "--select SHP301 shows where and why"
+#: Why a model with only a declared output is not followed: nothing says what it is fed.
+DECLARE_INPUT = "only its output is declared: declare its input too"
 
 
 def not_followed_hint(summary: "ModelSummary") -> str:
-    """Why a model with only a declared output cannot be checked: nothing says what it gets."""
-    return "" if summary.declared_input else " (its output is declared, its input is not)"
+    return "" if summary.declared_input else f" ({DECLARE_INPUT})"
 
 
 def plural(count: int, noun: str) -> str:
