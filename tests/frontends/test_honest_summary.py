@@ -241,7 +241,8 @@ def test_diagnostics_come_after_what_was_checked_is_said(tmp_path, monkeypatch):
     result = run_cli("check", "--no-cache", "small.py")
     lines = result.stdout.splitlines()
     assert result.code == 1 and lines[0].startswith("small.py:8:")
-    assert lines[-2:] == ["Checked 1 model in 1 file (2 of 2 layers inferred).", "Found 1 error (1 fixable with --fix)."]
+    assert lines[-2:] == ["Checked 1 model in 1 file (2 of 2 layers inferred).",
+                          "Found 1 error (1 fixable with --fix)."]
 
 
 def test_stdin(tmp_path, monkeypatch):

@@ -476,7 +476,7 @@ class RunSummary(NamedTuple):
     layers_inferred: int
     layers: int
     #: (path, summary) of each declared model that could not be followed to its output.
-    not_followed: Tuple[Tuple[str, "ModelSummary"], ...]
+    not_followed: Tuple[Tuple[str, ModelSummary], ...]
 
     @classmethod
     def of(cls, outcomes: Sequence[runner.FileOutcome]) -> "RunSummary":
@@ -519,7 +519,7 @@ SEE_WHY = "--select SHP301 shows where and why"
 DECLARE_INPUT = "only its output is declared: declare its input too"
 
 
-def not_followed_hint(summary: "ModelSummary") -> str:
+def not_followed_hint(summary: ModelSummary) -> str:
     return "" if summary.declared_input else f" ({DECLARE_INPUT})"
 
 
