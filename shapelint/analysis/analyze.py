@@ -25,7 +25,8 @@ from typing import Dict, List, Optional, Tuple, Union
 from ..core import text as text_helpers
 from ..core.codes import PARSE_ERROR
 from ..core.options import Options
-from ..core.results import Diagnostic, Edit, FileResult, Fix, ModelShapes
+from ..core.results import Diagnostic, Edit, FileResult, Fix, ModelShapes, ModelSummary
+from ..core.shapes import MaybeShape
 from .collect import FileIndex, index_file
 from .examples import find_examples
 from .plan import ParsedFile, plan_models, read_declarations
@@ -33,7 +34,7 @@ from .positions import Positions
 from .prefilter import mentions_layers
 from .report import CheckFix, Diagnostics, FindingReporter, FixVerdict, stop_diagnostic
 from .run import ModelTrace, evaluate_quietly, execute_module_level, new_propagator, run_model
-from .values import TorchRef
+from .values import ModuleDictModule, ModuleListModule, ModuleValue, TorchRef, UserModule
 
 #: Re-analyses of the edited file per file, to check fixes of layers built several times (each
 #: costs about one analysis of the file: a deep model's fix checks must not cost tens of them).
@@ -99,27 +100,29 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
     check_fix = _fix_checker(text, path, options) if suggestions else None
     diagnostics = Diagnostics()
     models: List[ModelShapes] = []
+    summaries: List[ModelSummary] = []
     try:
-        _analyze(parsed, options, check_fix, diagnostics, models)
+        _analyze(parsed, options, check_fix, diagnostics, models, summaries)
     except Exception:
         if _strict():
             raise
-    return FileResult(path, diagnostics.in_order(), models)
+    return FileResult(path, diagnostics.in_order(), models, summaries)
 
 
 def _analyze(parsed: ParsedFile, options: Options, check_fix: Optional[CheckFix], diagnostics: Diagnostics,
-             models: List[ModelShapes]) -> None:
-    """Plan, run and report, adding to ``diagnostics`` and ``models`` as each stage ends (so an
-    internal error leaves what came before)."""
-    traces = trace_models(parsed, options, diagnostics, models)
+             models: List[ModelShapes], summaries: List[ModelSummary]) -> None:
+    """Plan, run and report, adding to ``diagnostics``, ``models`` and ``summaries`` as each
+    stage ends (so an internal error leaves what came before)."""
+    traces = trace_models(parsed, options, diagnostics, models, summaries)
     _report(parsed, traces, options, check_fix, diagnostics)
 
 
 def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
-                 models: List[ModelShapes]) -> List[ModelTrace]:
+                 models: List[ModelShapes], summaries: Optional[List[ModelSummary]] = None) -> List[ModelTrace]:
     """Plan and run: the trace of each model, in the plan's order. The problems of the
     declarations and the budgets that ran out are added to ``diagnostics``, the shapes of the
-    models that could be built to ``models``."""
+    models that could be built to ``models``, how far each planned model was followed to
+    ``summaries``."""
     declarations = read_declarations(parsed)
     for found in declarations.problems:
         diagnostics.add(found)
@@ -139,13 +142,45 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
         except Exception:
             if _strict():
                 raise
+            if summaries is not None:  # not followed, and the summary says so
+                summaries.append(ModelSummary(model.name, model.line, model.input is not None,
+                                              model.output is not None, False, 0, 0))
             continue
         traces.append(trace)
+        if summaries is not None:
+            summaries.append(summarize(trace))
         if trace.stopped is not None:
             diagnostics.add(stop_diagnostic(model.name, trace.stopped, model.line, parsed.positions, parsed.path))
         if trace.shapes is not None:
             models.append(trace.shapes)
     return traces
+
+
+def summarize(trace: ModelTrace) -> ModelSummary:
+    """How far the analysis followed the model (see ``ModelSummary`` for what counts as a layer)."""
+    plan = trace.plan
+    output = trace.shapes.output if trace.shapes is not None else None
+    followed = trace.built and trace.stopped is None and _fully_known(output)
+    layers = [module for name, module in trace.modules
+              if name and _is_callable(module) and (module.called or not followed)]
+    inferred = sum(1 for module in layers if _fully_known(module.first_output))
+    return ModelSummary(plan.name, plan.line, plan.input is not None, plan.output is not None,
+                        followed, inferred, len(layers))
+
+
+def _fully_known(shape: MaybeShape) -> bool:
+    """Every dim known: a size or an expression of the declared names (``shapes`` prints no null)."""
+    return shape is not None and all(dim is not None for dim in shape)
+
+
+def _is_callable(module: ModuleValue) -> bool:
+    """Whether PyTorch can call the module: ``nn.ModuleList`` and ``nn.ModuleDict`` (and the
+    user's subclasses of them that define no ``forward``) only hold other modules."""
+    if isinstance(module, (ModuleListModule, ModuleDictModule)):
+        return False
+    if isinstance(module, UserModule) and module.cls is not None and module.cls.kind in ("modulelist", "moduledict"):
+        return module.cls.find_method("forward") is not None
+    return True
 
 
 def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, check_fix: Optional[CheckFix],

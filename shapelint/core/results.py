@@ -83,8 +83,39 @@ class ModelShapes:
     layers: List[LayerShape] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ModelSummary:
+    """How far the analysis followed one model: what ``check``'s summary line counts.
+
+    ``layers`` are the submodules the model lists (``named_modules()`` less the model itself),
+    containers included (``nn.Sequential``, the user's blocks: PyTorch calls them and their
+    forward hooks fire), ``nn.ModuleList`` and ``nn.ModuleDict`` excluded (never called); once a
+    model is followed to its output, a submodule its ``forward`` never calls is left out too
+    (PyTorch never calls it either). ``layers_inferred`` of them have a fully known output shape.
+    """
+
+    name: str
+    line: int
+    #: An input is declared (command line, pragma, jaxtyping, config or example).
+    declared_input: bool
+    #: An output is declared (then it is compared once the model is followed).
+    declared_output: bool
+    #: Built, no budget ran out, and its output shape is fully known (so a declared output
+    #: was compared with it).
+    followed: bool
+    layers_inferred: int
+    layers: int
+
+    @property
+    def declared(self) -> bool:
+        return self.declared_input or self.declared_output
+
+
 @dataclass
 class FileResult:
     path: str
     diagnostics: List[Diagnostic] = field(default_factory=list)
     models: List[ModelShapes] = field(default_factory=list)
+    #: One per model the analysis planned, in the file's order (``models`` holds only the
+    #: models that could be built, and ``check`` drops it when it needs no shapes).
+    summaries: List[ModelSummary] = field(default_factory=list)

@@ -20,7 +20,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..core.options import Options
-from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes
+from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary
 from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
 #: Directory names never searched when a directory is given: ruff's default ``exclude`` (among
@@ -38,7 +38,8 @@ STDIN = "-"
 MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
-CACHE_FORMAT = 2
+#: 3: results carry each model's summary (``FileResult.summaries``).
+CACHE_FORMAT = 3
 
 
 def debug_enabled() -> bool:
@@ -178,10 +179,18 @@ def result_to_json(result: FileResult) -> dict:
             ],
         }
 
+    def summary(s: ModelSummary) -> dict:
+        return {
+            "name": s.name, "line": s.line, "declared_input": s.declared_input,
+            "declared_output": s.declared_output, "followed": s.followed,
+            "layers_inferred": s.layers_inferred, "layers": s.layers,
+        }
+
     return {
         "path": result.path,
         "diagnostics": [diagnostic(d) for d in result.diagnostics],
         "models": [model(m) for m in result.models],
+        "summaries": [summary(s) for s in result.summaries],
     }
 
 
@@ -221,10 +230,23 @@ def result_from_json(data: dict) -> FileResult:
             ],
         )
 
+    def flag(value) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError("not a bool")
+        return value
+
+    def summary(s: dict) -> ModelSummary:
+        return ModelSummary(
+            name=str(s["name"]), line=int(s["line"]), declared_input=flag(s["declared_input"]),
+            declared_output=flag(s["declared_output"]), followed=flag(s["followed"]),
+            layers_inferred=int(s["layers_inferred"]), layers=int(s["layers"]),
+        )
+
     return FileResult(
         path=str(data["path"]),
         diagnostics=[diagnostic(d) for d in data["diagnostics"]],
         models=[model(m) for m in data["models"]],
+        summaries=[summary(s) for s in data["summaries"]],
     )
 
 
@@ -430,7 +452,7 @@ def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
     kept = [d for d in result.diagnostics if not is_suppressed(d, lines)]
     if len(kept) == len(result.diagnostics):
         return result
-    return FileResult(path=result.path, diagnostics=kept, models=result.models)
+    return FileResult(path=result.path, diagnostics=kept, models=result.models, summaries=result.summaries)
 
 
 def check_file(path: str, job: Job) -> FileOutcome:
@@ -474,10 +496,11 @@ def unreadable_directory(path: str) -> FileResult:
 
 
 def slim(result: FileResult, job: Job) -> FileResult:
-    """``result`` without its models when the job does not need them (see :attr:`Job.keep_models`)."""
+    """``result`` without its models' shapes when the job does not need them (see
+    :attr:`Job.keep_models`); their summaries, a few numbers each, stay."""
     if job.keep_models or not result.models:
         return result
-    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[])
+    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[], summaries=result.summaries)
 
 
 #: Resident memory (bytes) above the last trim at which :class:`MemoryTrimmer` trims again.

@@ -17,7 +17,7 @@ from .. import runner
 from .usage import OneLineArgumentParser, UsageError, print_error
 from ...core.text import DECODE_ERRORS, decode_for_rewrite, decode_source, one_line
 from ...core.options import key_declares, same_file, split_model_key
-from ...core.results import Diagnostic, is_fixable
+from ...core.results import Diagnostic, ModelSummary, is_fixable
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -437,19 +437,100 @@ def _main(argv: List[str]) -> int:
     stream = sys.stderr if (args.fix and stdin_outcome is not None and not files) else sys.stdout
     if args.fix and stdin_outcome is not None:
         echo_stdin(stdin_source, data)
+    checked = RunSummary.of(all_outcomes)
+    if args.format != "text" or args.statistics:
+        # Output for scripts (a table, JSON, SARIF, workflow commands) keeps its shape: the
+        # declared models not followed are warnings on stderr, as other warnings are.
+        for line in checked.not_followed_warnings():
+            print(line, file=sys.stderr)
     if args.statistics:
         write(stream, statistics(diagnostics, args.format, args.unsafe_fixes))
     else:
         from ..formatters import render
 
-        if not (crashed and not diagnostics and args.format == "text"):  # not "All checks passed!"
+        if args.format != "text":
             write(stream, render(diagnostics, args.format, fixed=fixed_count))
+        elif diagnostics or fixed_count:  # the diagnostics, what was checked, then "Found ..."
+            write(stream, before_last_line(render(diagnostics, "text", fixed=fixed_count), checked.lines()))
+        elif not files and not run.read_stdin:
+            write(stream, render(diagnostics, "text"))  # nothing to check ("All checks passed!")
+        else:
+            # "All checks passed!" only when every declared model was followed to its output.
+            passed = not crashed and not checked.not_followed
+            write(stream, "\n".join(checked.lines() + (["All checks passed!"] if passed else [])))
 
     for message in run.write_errors:
         print(message, file=sys.stderr)
     if report_internal_errors(crashed) or run.write_errors:
         return 2
     return 1 if diagnostics and not args.exit_zero else 0
+
+
+class RunSummary(NamedTuple):
+    """What a run checked, for the summary lines of the text output: ``Checked 3 models in 2
+    files (41 of 52 layers inferred).`` and the declared models that could not be followed to
+    their output (then never "All checks passed!": their output was not checked)."""
+
+    files: int
+    models: int
+    layers_inferred: int
+    layers: int
+    #: (path, summary) of each declared model that could not be followed to its output.
+    not_followed: Tuple[Tuple[str, ModelSummary], ...]
+
+    @classmethod
+    def of(cls, outcomes: Sequence[runner.FileOutcome]) -> "RunSummary":
+        results = [o.result for o in outcomes if o.result is not None]
+        summaries = [(r.path, s) for r in results for s in r.summaries]
+        return cls(
+            files=len(results),
+            models=len(summaries),
+            layers_inferred=sum(s.layers_inferred for _, s in summaries),
+            layers=sum(s.layers for _, s in summaries),
+            not_followed=tuple((path, s) for path, s in summaries if s.declared and not s.followed),
+        )
+
+    def checked_line(self) -> str:
+        files = plural(self.files, "file")
+        if not self.models:
+            return f"No models found in {files}."
+        inferred = f" ({self.layers_inferred} of {plural(self.layers, 'layer')} inferred)" if self.layers else ""
+        return f"Checked {plural(self.models, 'model')} in {files}{inferred}."
+
+    def lines(self) -> List[str]:
+        """The checked line, then the declared models not followed (path:line: name, why)."""
+        lines = [self.checked_line()]
+        if self.not_followed:
+            count = len(self.not_followed)
+            lines.append(f"{plural(count, 'declared model')} could not be followed to"
+                         f" {'its' if count == 1 else 'their'} output ({SEE_WHY}):")
+            lines.extend(f"    {path}:{s.line}: {s.name}{not_followed_hint(s)}" for path, s in self.not_followed)
+        return lines
+
+    def not_followed_warnings(self) -> List[str]:
+        """One ``warning:`` line per declared model not followed (stderr, for machine formats)."""
+        return [f"warning: {path}:{s.line}: {s.name} could not be followed to its output; "
+                f"{SEE_WHY if s.declared_input else DECLARE_INPUT}" for path, s in self.not_followed]
+
+
+#: How a user sees where and why the tracking of a model stops.
+SEE_WHY = "--select SHP301 shows where and why"
+#: Why a model with only a declared output is not followed: nothing says what it is fed.
+DECLARE_INPUT = "only its output is declared: declare its input too"
+
+
+def not_followed_hint(summary: ModelSummary) -> str:
+    return "" if summary.declared_input else f" ({DECLARE_INPUT})"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def before_last_line(text: str, lines: Sequence[str]) -> str:
+    """``text`` with ``lines`` inserted before its last line (the text format's ``Found ...``)."""
+    body, _, last = text.rstrip("\n").rpartition("\n")
+    return "\n".join(([body] if body else []) + list(lines) + [last]) + "\n"
 
 
 def echo_stdin(fixed_source: Optional[str], data: bytes) -> None:
