@@ -17,6 +17,7 @@ from ..core.layers import CONV, CONV_TRANSPOSE
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 from ..core.shapes import MaybeShape, format_shape, is_known
 from . import suggest
+from .edit_sources import Sources
 from .examples import BLOCK_STATEMENTS
 from .plan import ParsedFile
 from .positions import Positions
@@ -48,6 +49,9 @@ class Suggestion(NamedTuple):
     help: Optional[str] = None
     fix: Optional[Fix] = None
     notes: Tuple[str, ...] = ()
+    #: The range of the text the fix edits (the culprit's argument, the caller's argument for
+    #: a reusable block, or the default or constant it comes from); None without a fix.
+    target: Optional[Range] = None
 
 
 class Diagnostics:
@@ -90,6 +94,7 @@ class FindingReporter:
                  check_fix: Optional[CheckFix]) -> None:
         self.path = parsed.path
         self.positions = parsed.positions
+        self.tree = parsed.tree
         self.bounds = bounds
         self.check_fix = check_fix
         #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
@@ -156,8 +161,17 @@ class _FixSearch:
         #: (code, row) of the finding: a fix must make it go.
         self.where = where
         self.stops: List[str] = []
+        self.sources = Sources(reporter.tree, reporter.positions, trace.modules)
+        #: The target range of each fix made (``Suggestion.target``).
+        self.targets: Dict[Fix, Range] = {}
 
     def suggest(self, finding: Finding) -> Suggestion:
+        suggestion = self._suggest(finding)
+        if suggestion.fix is not None and suggestion.target is None:
+            suggestion = suggestion._replace(target=self.targets.get(suggestion.fix))
+        return suggestion
+
+    def _suggest(self, finding: Finding) -> Suggestion:
         if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
             return self._mismatch(finding)
         if finding.operands:
@@ -213,14 +227,16 @@ class _FixSearch:
 
     def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
                   exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
-        edit = suggest.layer_edit(layer, values, self.reporter.positions)
+        edit = suggest.layer_edit(layer, values, self.reporter.positions, self.sources)
         if edit is None or not edit.edits:
             return None, None
-        if not edit.literal and self._built(layer) > 1:
-            # A variable's text replaced by one instance's value breaks the other instances.
-            return None, None
-        safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
-        return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
+        # CONTRACT 6: safe only for an exact, lossless edit confined to the culprit's own call,
+        # built once; an edit at a caller, a default or a constant reaches other code: unsafe.
+        safe = exact_and_lossless and edit.local and self._built(layer) <= 1 and not layer.uncertain
+        fix = Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits))
+        if edit.target is not None:
+            self.targets[fix] = edit.target
+        return fix, edit.code
 
     def _first_fix(self, changes: List[suggest.Change]):
         """The best change whose edit is known to work (checked by re-analysis when shared):

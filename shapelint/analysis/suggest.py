@@ -22,6 +22,7 @@ from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.text import one_line
 from ..core.results import Edit
+from .edit_sources import SourceEdit, Sources, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
 from .values import LayerModule, Tensor
@@ -569,11 +570,22 @@ def _argument_text(positions: Positions, call: ast.Call, arg: ast.AST, index: in
 class LayerEdit:
     edits: List[Edit] = field(default_factory=list)
     code: str = ""
+    #: Every replaced text is a literal (always so: an expression is never replaced by one).
     literal: bool = True
+    #: Every edit is in the layer's own call and replaces a literal there (or adds a keyword):
+    #: an edit confined to the culprit, which may be ``safe``.
+    local: bool = True
+    #: The range of the text the fix changes (the first edit's): the argument of the layer, or
+    #: the caller's argument that feeds a reusable block, or the default or constant it comes from.
+    target: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None
 
 
-def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions) -> Optional[LayerEdit]:
-    """Edits replacing (or adding) the arguments of ``layer``'s constructor call for ``values``."""
+def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+               sources: Optional[Sources] = None) -> Optional[LayerEdit]:
+    """Edits giving ``layer``'s constructor arguments the ``values``, made where each value is
+    written (``edit_sources``): a literal argument is replaced, an expression keeps its form
+    with one literal changed, a value passed into a reusable block is changed at the caller.
+    None when some value cannot be given that way (never an expression replaced by a literal)."""
     call = layer.node
     statement = layer.statement
     if not isinstance(call, ast.Call) or statement is None:
@@ -585,6 +597,8 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions)
     result = LayerEdit()
     new_args: List[Tuple[str, str]] = []  # (keyword or "", text) of the replacement call
     replaced: Dict[int, str] = {}
+    elsewhere: List[SourceEdit] = []  # edits outside the layer's call
+    inside: List[Edit] = []  # edits inside an argument expression of the layer's call
     for name, value in values.items():
         arg: Optional[ast.AST] = None
         original: Optional[ast.expr] = None
@@ -595,14 +609,24 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions)
             index = positional_names.index(name)
             if index < len(positional_args):
                 arg = original = positional_args[index]
-        if arg is not None:
+        if arg is not None and _literal(original):
             text = _format(value, original)
             where = positions.argument(call, statement, arg)
             if where is None:
                 return None
             result.edits.append(Edit(text, where[0], where[1]))
-            result.literal = result.literal and _literal(original)
             replaced[id(arg)] = text
+        elif arg is not None:
+            source = _source_edit(layer, name, value, original, sources)
+            if source is None:
+                return None
+            result.edits.extend(source.edits)
+            result.local = result.local and source.local
+            if source.call is call:
+                inside.extend(source.edits)
+                replaced[id(arg)] = text_with_edits(positions, original, source.edits)
+            else:
+                elsewhere.append(source)
         else:
             new_args.append((name, _format(value, None)))
     if new_args:
@@ -611,22 +635,74 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions)
         if where is None:
             return None
         result.edits.append(Edit("".join(f", {name}={text}" for name, text in new_args), where, where))
+    starts = [(e.start, e.end) for e in result.edits]
+    if len(set(starts)) != len(starts):
+        return None  # two values from one source: one edit cannot give both
+    if elsewhere:
+        # The help line shows what changes where it changes: the caller, default or constant.
+        shown = elsewhere[0]
+        result.code = shown.prefix + one_line(text_with_edits(positions, shown.call, shown.edits))
+        result.target = shown.target
+    else:
+        result.code = _call_code(positions, call, replaced, new_args)
+    result.edits.sort(key=lambda e: e.start)
+    if result.target is None and result.edits:
+        result.target = (result.edits[0].start, result.edits[0].end)
+    return result
+
+
+def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,
+                 sources: Optional[Sources]) -> Optional[SourceEdit]:
+    """The edit giving a non-literal argument ``value`` at its source (None: there is none)."""
+    if sources is None:
+        return None
+    old = layer.params.get(name)
+    if old is None:
+        return None
+    new = tuple(value) if isinstance(value, list) else value
+    return sources.edit(layer.node, original, old, new, owner_of(sources.modules, layer))
+
+
+def _call_code(positions: Positions, call: ast.Call, replaced: Dict[int, str],
+               new_args: List[Tuple[str, str]]) -> str:
+    """The layer's call with the replaced arguments, on one line (the ``help:`` code)."""
     parts = []
     for index, arg in enumerate(call.args):
         text = replaced.get(id(arg))
         if text is None:
             text = one_line(_argument_text(positions, call, arg, index))
-        parts.append(text)
+        parts.append(one_line(text))
     for keyword in call.keywords:
-        text = replaced.get(id(keyword))
+        text = replaced.get(id(keyword), replaced.get(id(keyword.value)))
         if text is None:
             text = one_line(_argument_text(positions, call, keyword, -1))
-        parts.append(f"{keyword.arg}={text}")
+        parts.append(f"{keyword.arg}={one_line(text)}")
     parts.extend(f"{name}={text}" for name, text in new_args)
     function = "".join(positions.source(call.func).split())
-    result.code = f"{function}({', '.join(parts)})"
-    result.edits.sort(key=lambda e: e.start)
-    return result
+    return f"{function}({', '.join(parts)})"
+
+
+def text_with_edits(positions: Positions, node: ast.AST, edits: Sequence[Edit]) -> str:
+    """The source text of ``node`` with the ``edits`` that fall inside it applied."""
+    text = positions.source(node)
+    where = positions.call(node)
+    if where is None:
+        return text
+    (row0, col0), _ = where
+    lines = text.splitlines(keepends=True) or [""]
+
+    def offset(position: Tuple[int, int]) -> int:
+        row, col = position
+        k = row - row0
+        if k < 0 or k >= len(lines):
+            return -1
+        return sum(len(line) for line in lines[:k]) + (col - col0 if k == 0 else col - 1)
+
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        start, end = offset(edit.start), offset(edit.end)
+        if 0 <= start <= end <= len(text):
+            text = text[:start] + edit.content + text[end:]
+    return text
 
 
 def reason_text(result: SolveResult) -> str:
