@@ -243,7 +243,8 @@ class _FixSearch:
         (change, fix, code), or None."""
         for change in changes[:6]:
             description = f"change {self._label(change.layer)}: {suggest.describe(change.values)}"
-            fix, code = self._make_fix(change.layer, change.values, description, not change.approximate)
+            fix, code = self._make_fix(change.layer, change.values, description,
+                                       not change.approximate and not change.unusual)
             if fix is None:
                 continue
             if (change.approximate or self._needs_check(change.layer, fix)) and not self._holds(fix):
@@ -261,6 +262,9 @@ class _FixSearch:
         values: Dict[str, Any] = {}
         if error.fix:
             values = {k: v for k, v in error.fix.items() if v is not None}
+            upstream = self._upstream_slip(finding, values)
+            if upstream is not None:
+                return upstream
             producer = self._producer_change(finding, values)
             if producer is not None:
                 # The layer that made the count may be the wrong one: keep the change that
@@ -290,6 +294,33 @@ class _FixSearch:
         result = suggest.solve_layer(layer, input_shape, target, self.reporter.bounds)
         change = suggest.recommended_change(layer, result) if result is not None else None
         return change.values if change is not None else {}
+
+    def _upstream_slip(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+        """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
+        with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
+        fix, rather than making this layer expect the wrong count. None when there is none."""
+        tensor = finding.tensor_in
+        if tensor is None or tensor.shape is None or len(values) != 1:
+            return None
+        (name, arriving), = values.items()
+        axis = {"in_features": -1, "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
+        expected = finding.layer.params.get(name)
+        if axis is None or not is_known(expected) or len(tensor.shape) < 2:
+            return None
+
+        def verify(shape: MaybeShape) -> bool:
+            return shape is not None and len(shape) == len(tensor.shape) and shape[axis] == expected
+
+        wanted = tuple(None for _ in tensor.shape)
+        search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
+        self._note_stop(search.exhausted)
+        repairs = [c for c in search.changes if c.form_repaired]
+        chosen = self._first_fix(repairs)
+        if chosen is None:
+            return None
+        change, fix, code = chosen
+        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
+                          f" {suggest.describe(change.values)}", code, fix)
 
     def _producer_change(self, finding: Finding, values: Dict[str, Any]):
         """The upstream layer whose channel/feature count is what arrives: setting it to what

@@ -42,6 +42,10 @@ class Change:
     note: str = ""
     #: Found through a residual sum followed on one side only: re-check before offering.
     approximate: bool = False
+    #: Far from the written values or not the layer's usual form (``unusual``): never safe.
+    unusual: bool = False
+    #: The change gives a layer that was not in its usual form that form (``usual_form``).
+    form_repaired: bool = False
 
 
 def _per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
@@ -125,25 +129,63 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
     )
     rank = (
         checkerboard,
+        unusual(layer.spec.family, current, recommended),
         len(values),
-        _magnitude(values, current),
+        _relative_change(values, current),
         sum(recommended.get("output_padding", [0]) or [0]),
         sum(dilation),
         sum(kernel),
         sum(stride),
     )
-    return Change(layer, values, exact=True, lossless=True, rank=rank)
+    return Change(layer, values, exact=True, lossless=True, rank=rank, unusual=rank[1])
 
 
-def _magnitude(values: Dict[str, Any], current: Dict[str, Any]) -> int:
-    """How far the new values are from the written ones (the smallest edit wins a tie)."""
-    total = 0
+# Culprit ranking (CONTRACT 5 and 6). Among the single-layer changes that make the chain give
+# the declared shape, the first is the one most likely to undo the mistake, by these keys in order:
+#   1. checkerboard-free (a transposed convolution whose kernel is a multiple of its stride);
+#   2. usual form: no parameter far from what is written (kernel at most 2k+1, stride at most
+#      twice, dilation at most twice plus one) and no stride-1 convolution made to grow its input
+#      (padding above dilation*(kernel-1)//2) unless it was written so: a kernel 16, padding 15
+#      convolution that absorbs a neighbour's -1 is never preferred to that neighbour's edit;
+#   3. fewest changed parameters;
+#   4. smallest change relative to the written values (|new - old| / old, summed): 3 -> 4 is
+#      a smaller change than 64 -> 65 is not, 1 -> 2 a larger one than 64 -> 65;
+#   5. a layer with an SHP2xx warning as written, then the one nearest the declaration;
+#   6. output_padding 0, dilation 1, smaller kernel, smaller stride.
+# An ``unusual`` change is still offered when nothing else holds, but never as ``safe``.
+
+
+def unusual(family: str, current: Dict[str, Tuple[int, ...]], new: Dict[str, Sequence[int]]) -> bool:
+    """Whether the new parameters are far from those written, or not a layer's usual form."""
+    def grows(params) -> bool:
+        kernel, stride = params.get("kernel_size"), params.get("stride")
+        padding, dilation = params.get("padding"), params.get("dilation")
+        if family != CONV or kernel is None or stride is None or padding is None or dilation is None:
+            return False
+        return any(s == 1 and isinstance(p, int) and p > d * (k - 1) // 2
+                   for k, s, p, d in zip(kernel, stride, padding, dilation))
+
+    limits = {"kernel_size": lambda old: 2 * old + 1, "stride": lambda old: 2 * old,
+              "dilation": lambda old: 2 * old + 1}
+    for name, limit in limits.items():
+        old, value = current.get(name), new.get(name)
+        if old is None or value is None:
+            continue
+        if any(isinstance(o, int) and o > 0 and v > limit(o) for o, v in zip(old, value)):
+            return True
+    merged = {name: tuple(new.get(name, current.get(name) or ())) for name in set(current) | set(new)}
+    return grows(merged) and not grows(current)
+
+
+def _relative_change(values: Dict[str, Any], current: Dict[str, Any]) -> float:
+    """How far the new values are from the written ones, relative to them."""
+    total = 0.0
     for name, new in values.items():
         old = current.get(name)
         news = new if isinstance(new, (tuple, list)) else (new,)
         olds = old if isinstance(old, (tuple, list)) else (old,) * len(news)
         for a, b in zip(news, olds):
-            total += abs(a - b) if is_known(a) and is_known(b) else 16
+            total += abs(a - b) / max(abs(b), 1) if is_known(a) and is_known(b) else 16
     return total
 
 
@@ -336,6 +378,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         return search
     chain = _Chain(steps, budget)
     try:
+        _nudge_changes(chain, verify, search.changes)
         _layer_changes(chain, declared, bounds, verify, search)
         _size_param_changes(chain, declared, verify, search.changes)
     except _OutOfBudget:
@@ -344,6 +387,10 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             f" operations, so layers nearer the input were not tried"
         )
     search.changes.sort(key=lambda c: c.rank)
+    unique: Dict[Tuple[int, str], Change] = {}
+    for change in search.changes:
+        unique.setdefault((id(change.layer), describe(change.values)), change)
+    search.changes = list(unique.values())
     return search
 
 
@@ -391,12 +438,97 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
                 poor = bool(layer.spec.warnings(layer.params))
             except Exception:  # noqa: BLE001
                 poor = False
-            change.rank = change.rank[:3] + (not poor, -index) + change.rank[3:]
+            change.rank = change.rank[:4] + (not poor, -index) + change.rank[4:]
             change.approximate = chain.approximate_after[index]
             if best is None or change.rank < best.rank:
                 best = change
         if best is not None:
             search.changes.append(best)
+
+
+#: The steps a written parameter is nudged by, in the order tried (the usual slips).
+NUDGES = (-1, 1, -2, 2)
+
+
+def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
+    """Whether a layer's parameters have the form people write: a stride-1 convolution that
+    keeps the size (``padding == dilation*(kernel-1)//2``, odd kernel), a transposed
+    convolution that multiplies it by its stride (``kernel % stride == 0``, ``padding ==
+    (kernel - stride)//2``), a pooling whose stride is its kernel."""
+    try:
+        rows = list(zip(params["kernel_size"], params["stride"], params["padding"],
+                        params.get("dilation") or (1,) * len(params["kernel_size"])))
+    except (KeyError, TypeError):
+        return False
+    for k, s, p, d in rows:
+        if family == CONV and s == 1 and not (k % 2 == 1 and p == d * (k - 1) // 2):
+            return False
+        if family == CONV_TRANSPOSE and not (d == 1 and k % s == 0 and 2 * p == k - s):
+            return False
+        if family in (MAX_POOL, AVG_POOL) and s != k:
+            return False
+    return True
+
+
+def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each written parameter of each convolution or pooling on the chain moved by a small step
+    (``NUDGES``) that makes the chain give what ``verify`` wants: the usual slip undone. Works
+    where the solver cannot be asked (a Flatten or a reshape between the layer and the
+    declaration). Appended to ``changes`` as found, ranked as ``recommended_change`` ranks."""
+    # A layer before a declared shape on the chain would change it: only those after the last.
+    declared_at = [i for i, step in enumerate(chain.steps[:-1])
+                   if getattr(step.module, "declared_output", None) is not None]
+    first = declared_at[-1] + 1 if declared_at else 0
+    for index, step in enumerate(chain.steps):
+        layer = step.module
+        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
+                or layer.spec.family not in SOLVABLE:
+            continue
+        if layer.uncertain or not isinstance(step.input, Tensor):
+            continue
+        current = current_params(layer)
+        if current is None:
+            continue
+        family = layer.spec.family
+        was_usual = usual_form(family, current)
+        for name in FAMILY_PARAMS[family]:
+            written = current[name]
+            if len(set(written)) != 1:
+                continue
+            for delta in NUDGES:
+                value = written[0] + delta
+                if value < (0 if name in ("padding", "output_padding") else 1):
+                    continue
+                new = dict(current, **{name: (value,) * len(written)})
+                if name == "kernel_size" and family in (MAX_POOL, AVG_POOL) and layer.params.get("stride") is None:
+                    new["stride"] = new[name]  # a pool's stride follows its kernel when not written
+                if not _lossless(family, new):
+                    continue
+                change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index])
+                repaired = usual_form(family, new) and not was_usual
+                checkerboard = family == CONV_TRANSPOSE and not all(
+                    formulas.is_checkerboard_free(k, s, d)
+                    for k, s, d in zip(new["kernel_size"], new["stride"], new["dilation"]))
+                change.unusual = unusual(family, current, new)
+                change.rank = (checkerboard, change.unusual, 1, abs(delta) / max(abs(written[0]), 1) - repaired,
+                               True, -index)
+                change.form_repaired = repaired
+                if _verifies(chain, index, layer, change, verify):
+                    changes.append(change)
+                    break
+
+
+def _lossless(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
+    dilations = params.get("dilation") or (1,) * len(params["kernel_size"])
+    outs = params.get("output_padding") or (0,) * len(params["kernel_size"])
+    for k, s, p, d, o in zip(params["kernel_size"], params["stride"], params["padding"], dilations, outs):
+        if not formulas.is_lossless(k, s, p, d):
+            return False
+        if family == CONV_TRANSPOSE and o >= max(s, d):
+            return False
+        if family in (MAX_POOL, AVG_POOL) and 2 * p > k:
+            return False
+    return True
 
 
 def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[MaybeShape], bool],
@@ -426,7 +558,7 @@ def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[M
             current = layer.params.get(name)
             for value in _size_candidates(step, name, current, declared, wanted):
                 change = Change(layer, {name: value}, approximate=chain.approximate_after[index])
-                change.rank = (False, 1, _magnitude({name: value}, {name: current}), not poor, -index)
+                change.rank = (False, False, 1, _relative_change({name: value}, {name: current}), not poor, -index)
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
 
@@ -438,7 +570,7 @@ def _global_pool_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
         if isinstance(layer, LayerModule) and layer.spec.adaptive and not layer.uncertain:
             current = layer.params.get("output_size")
             if current != 1 and isinstance(step.input, Tensor):
-                change = Change(layer, {"output_size": 1}, rank=(False, 1, 1, True, -index),
+                change = Change(layer, {"output_size": 1}, rank=(False, False, 1, 1.0, True, -index),
                                 approximate=chain.approximate_after[index])
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
