@@ -8,6 +8,8 @@ gives all of them) that PyTorch judges broken is written to a scratch directory,
 - repaired: after ``--fix --unsafe-fixes`` the file runs with every declared shape;
 - fixed_wrong: a fix was applied but PyTorch still fails or the shapes differ;
 - unfixed: no fix applied;
+- repaired_at_mutation: repaired, with the mutated line among those the fixes changed (the
+  culprit's edit rather than a neighbour's);
 - expr_to_literal: an applied edit replaced a non-literal argument by a literal;
 - safe_multi_call: a safe fix whose edits touch more than one call.
 
@@ -85,7 +87,7 @@ def _edit_audit(source: str, diagnostics) -> tuple:
 
 
 def main() -> int:
-    counts = dict(broken=0, repaired=0, fixed_wrong=0, unfixed=0, expr_to_literal=0, safe_multi_call=0)
+    counts = dict(broken=0, repaired=0, repaired_at_mutation=0, fixed_wrong=0, unfixed=0, expr_to_literal=0, safe_multi_call=0)
     failures = []
     for mutation in mut.MUTATIONS:
         file = mutation["file"]
@@ -113,6 +115,10 @@ def main() -> int:
             after = [(case, trace(path, case.build, case.inputs)) for case in mut.cases.cases_for(file)]
             if all(mut.verdict(case, t) == "same" for case, t in after):
                 counts["repaired"] += 1
+                old_lines, new_lines = mutated.splitlines(), fixed.splitlines()
+                row = mutation["line"] - 1
+                if len(old_lines) == len(new_lines) and old_lines[row] != new_lines[row]:
+                    counts["repaired_at_mutation"] += 1
             else:
                 counts["fixed_wrong"] += 1
                 failures.append((mutation["id"], "fixed wrong: " + mut.describe(after)[:200]))

@@ -9,7 +9,8 @@ A fix edits the value at its source and keeps an expression an expression:
 - a name that is a parameter of a user class's ``__init__`` is followed to the caller's argument
   for that instance (``UNetUp(128, 64)`` -> ``UNetUp(128, 128)``), never a literal written into the
   class; a name bound to a literal default or a module-level constant that is used only there
-  has that literal changed.
+  has that literal changed (a default also when other code reads it: the re-analysis of the
+  edited file decides).
 
 When none of these gives the value exactly, there is no edit (never an expression replaced by a
 literal). The values of the other parts of an expression are not known here: they are solved
@@ -312,7 +313,9 @@ class Sources:
                 passed = _passed(instance.node, function, index, name.id)
                 if passed is not None:
                     return self.edit(instance.node, passed, old, new, self._owner_of(instance), depth + 1)
-            if default is not None and _uses(function, name.id) == 1:
+            # The default is the one place the value is written: changed there, whatever else
+            # reads it (such an edit is never local, so the file is re-analysed before it is offered).
+            if default is not None:
                 found = self.edit(default, default, old, new, None, depth + 1)
                 return found._replace(prefix=f"{name.id}=") if found is not None else None
             return None

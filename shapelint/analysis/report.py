@@ -12,7 +12,7 @@ import ast
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, TRACKING_STOPPED
+from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, TRACKING_STOPPED
 from ..core.layers import CONV, CONV_TRANSPOSE
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 from ..core.shapes import MaybeShape, format_shape, is_known
@@ -95,6 +95,7 @@ class FindingReporter:
         self.path = parsed.path
         self.positions = parsed.positions
         self.tree = parsed.tree
+        self.text = parsed.text
         self.bounds = bounds
         self.check_fix = check_fix
         #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
@@ -275,8 +276,8 @@ class _FixSearch:
                     if self._holds(fix):
                         return Suggestion(f"{message}; fix: {self._label(change.layer)} with"
                                           f" {suggest.describe(change.values)}", code, fix)
-        elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
-            values = self._solved_values(layer, finding.input_shape)
+        elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
+            return self._tried(finding)
         if not values:
             return Suggestion(message)
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
@@ -285,6 +286,59 @@ class _FixSearch:
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _tried(self, finding: Finding) -> Suggestion:
+        """SHP103 / SHP105 of a layer (``stride=0``, ``out_channels=0``, a pooling that empties a
+        size): of a few candidate values (``_trial_values``), the one whose edit leaves the
+        file with the fewest errors, the chain and every declared shape holding (re-analysis
+        judges). The solver's exact, lossless answer may be safe; a tried value is unsafe."""
+        layer = finding.layer
+        label = self._label(layer)
+        best = None
+        for values, exact in self._trial_values(finding)[:MAX_TRIALS]:
+            fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", exact)
+            if fix is None or not self._holds(fix):
+                continue
+            left = self._errors_after(fix)
+            if best is None or left < best[0]:
+                best = (left, fix, code)
+            if left == 0:
+                break
+        if best is None:
+            return Suggestion(finding.message)
+        _, fix, code = best
+        return Suggestion(f"{finding.message}; use {code}", code, fix)
+
+    def _trial_values(self, finding: Finding) -> List[Tuple[Dict[str, Any], bool]]:
+        """Candidate parameter values for a layer PyTorch rejects, likeliest first, each with
+        whether it is the solver's exact answer."""
+        layer = finding.layer
+        found: List[Tuple[Dict[str, Any], bool]] = []
+        if layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
+            solved = self._solved_values(layer, finding.input_shape)
+            if solved:
+                found.append((solved, True))
+        named = re.search(r": (\w+) must be positive", finding.message)
+        if named:
+            name = named.group(1)
+            written = layer.params.get(name)
+            n = len(written) if isinstance(written, (tuple, list)) else None
+            for value in _positive_candidates(name, layer, self.trace):
+                found.append(({name: (value,) * n if n else value}, False))
+        elif layer.spec.family in suggest.SOLVABLE:
+            current = suggest.current_params(layer)
+            family = layer.spec.family
+            for name in ("stride", "kernel_size", "padding"):
+                written = (current or {}).get(name)
+                if not written or len(set(written)) != 1:
+                    continue
+                for delta in suggest.NUDGES:
+                    value = written[0] + delta
+                    if value >= (0 if name == "padding" else 1):
+                        new = dict(current, **{name: (value,) * len(written)})
+                        if suggest.usual_form(family, new) or name != "kernel_size":
+                            found.append(({name: new[name]}, False))
+        return found
 
     def _solved_values(self, layer: LayerModule, input_shape: MaybeShape) -> Dict[str, Any]:
         """The solver's parameters for an invalid conv/pool layer to give what its formula meant."""
@@ -392,6 +446,86 @@ class _FixSearch:
         parts = " then ".join(layers) or alternative.code
         return Suggestion(f"{message}; replace {self._label(layer)} by {parts}", alternative.code, None, notes)
 
+    # ----------------------------------------------------------------- an input the model cannot take
+
+    def _accepted_sizes(self) -> Optional[Tuple[int, Optional[int], Optional[int]]]:
+        """(dim, nearest size taken below, nearest above) when the model fails for its declared
+        input but takes a nearby size of one spatial dim (a U-Net fed 161): found by analysing the
+        file with the declaration edited. None when the input is not the suspect: its sizes are
+        multiples of ``ROUND_SIZE``, it is declared outside the file, or no size near it works."""
+        plan = self.trace.plan
+        shape = plan.input_shape
+        declared = plan.input
+        if declared is None or declared.source not in ("pragma", "jaxtyping", "example") or shape is None:
+            return None
+        odd = [axis for axis in range(2, len(shape)) if is_known(shape[axis]) and shape[axis] % ROUND_SIZE]
+        if len(odd) != 1 or not all(is_known(d) for d in shape):
+            return None
+        axis = odd[0]
+        where = self._declared_dim(declared, shape, axis)
+        if where is None:
+            return None
+        below, above = _size_candidates(shape[axis])
+        if not below or not self._takes(where, below[-1]):
+            return None  # not even the round size below: the input is not the suspect
+        budget = MAX_SIZE_TRIALS - 1
+        nearest_below, nearest_above = below[-1], None
+        for size in below[:-1]:  # nearest first
+            if budget <= 0:
+                break
+            budget -= 1
+            if self._takes(where, size):
+                nearest_below = size
+                break
+        for size in above:
+            if budget <= 0:
+                break
+            budget -= 1
+            if self._takes(where, size):
+                nearest_above = size
+                break
+        return axis, nearest_below, nearest_above
+
+    def _declared_dim(self, declared, shape, axis: int) -> Optional[Tuple[int, int, int]]:
+        """(row, start column, end column), 1-based, of the declared input's size of ``axis``."""
+        lines = self.reporter.text.splitlines()
+        if not 1 <= declared.line <= len(lines):
+            return None
+        line = lines[declared.line - 1]
+        start = max(declared.column - 1, 0)
+        marker = line.find("input", start)
+        if declared.source == "pragma" and marker >= 0:
+            start = marker
+        spans = _int_spans(line, start)
+        n = len(shape)
+        for i in range(len(spans) - n + 1):
+            if tuple(v for v, _, _ in spans[i:i + n]) == tuple(shape):
+                _, begin, end = spans[i + axis]
+                return declared.line, begin + 1, end + 1
+        return None
+
+    def _takes(self, where: Tuple[int, int, int], size: int) -> bool:
+        """Whether the model runs (no SHP102-SHP106 that was not there, this one gone) with the
+        declared size at ``where`` changed to ``size``."""
+        row, start, end = where
+        verdict = self.reporter.check_fix(Fix("", UNSAFE, (Edit(str(size), (row, start), (row, end)),)))
+        if verdict.errors is None:
+            return False
+        failing = {"SHP102", "SHP103", "SHP104", "SHP105", "SHP106"}
+        return self.where not in verdict.errors and all(
+            code not in failing or (code, line) in self.reporter.errors_before for code, line in verdict.errors)
+
+    def _input_not_taken(self, message: str, accepted) -> Suggestion:
+        axis, below, above = accepted
+        size = self.trace.plan.input_shape[axis]
+        sizes = " and ".join(str(s) for s in (below, above) if s is not None)
+        advice = " or ".join(part for part in (f"pad to {above}" if above else "",
+                                               f"crop to {below}" if below else "") if part)
+        return Suggestion(f"{message}; the model does not take the declared input size {size} of dim {axis}:"
+                          f" the nearest sizes it takes are {sizes} ({advice})", None, None,
+                          (f"no layer edit: the declared input {format_shape(self.trace.plan.input_shape)}"
+                           f" is the problem, not the layers",))
+
     def _shared_same_size(self, steps) -> List[suggest.Change]:
         """A stride-1 convolution built several times that changes the size it is given: the
         usual intent is 'same' padding, and one edit changes every instance (checked by
@@ -421,7 +555,11 @@ class _FixSearch:
     # ----------------------------------------------------------------- tensors that do not fit
 
     def _operands(self, finding: Finding) -> Suggestion:
-        """Tensors combined with incompatible shapes: change one operand's chain to fit the other."""
+        """Tensors combined with incompatible shapes: change one operand's chain to fit the other,
+        unless the model takes sizes near the declared input (then that input is the problem)."""
+        accepted = self._accepted_sizes()
+        if accepted is not None:
+            return self._input_not_taken(finding.message, accepted)
         changes = []
         for tensor, wanted in finding.operands:
             def verify(shape: MaybeShape, wanted=wanted) -> bool:
@@ -441,6 +579,55 @@ class _FixSearch:
         change, fix, code = chosen
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
+
+
+#: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.
+MAX_TRIALS = 8
+
+
+def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> List[int]:
+    """Values to try for a parameter written zero or negative: a stride, kernel or dilation
+    from 1 up; a channel or feature count among those the model's other layers use (the
+    layer's own input count first)."""
+    if name in ("stride", "kernel_size", "dilation", "groups"):
+        return [2, 1, 3, 4] if name == "stride" else [1, 3, 2, 5]
+    counts: List[int] = []
+    own = layer.params.get("in_channels", layer.params.get("in_features"))
+    if is_known(own) and own > 0:
+        counts.append(own)
+    for _, module in trace.modules:
+        if isinstance(module, LayerModule) and module is not layer:
+            for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features"):
+                value = module.params.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
+                    counts.append(value)
+    return counts
+
+
+#: Re-analyses one search for the sizes a model takes may spend (``_accepted_sizes``).
+MAX_SIZE_TRIALS = 6
+#: Sizes that are multiples of this are taken to be what the model was made for: a declared
+#: input with such sizes is never the suspect.
+ROUND_SIZE = 32
+
+
+def _size_candidates(size: int) -> Tuple[List[int], List[int]]:
+    """Sizes below and above ``size`` to try, nearest first: one step, then the multiples of
+    2, 4, ..., ``ROUND_SIZE``."""
+    below, above = {size - 1}, {size + 1}
+    m = 2
+    while m <= ROUND_SIZE:
+        below.add(size // m * m)
+        above.add(-(-size // m) * m)
+        m *= 2
+    return (sorted((s for s in below if 0 < s < size), reverse=True),
+            sorted(s for s in above if s > size))
+
+
+def _int_spans(line: str, start: int) -> List[Tuple[int, int, int]]:
+    """(value, start, end) of the integers of ``line`` from column ``start`` (0-based) on."""
+    return [(int(m.group()), m.start(), m.end()) for m in re.finditer(r"(?<![\w.])\d+(?![\w.])", line)
+            if m.start() >= start]
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:

@@ -98,6 +98,8 @@ def solve_layer(layer: LayerModule, input_shape: MaybeShape, target: MaybeShape,
         current = None
     in_channels = layer.params.get("in_channels")
     out_channels = layer.params.get("out_channels")
+    if current is not None:
+        bounds = bounds.around(current["kernel_size"], current["stride"], current.get("dilation", (1,)))
     try:
         return solve(
             spec.name, size_in, size_out, {}, bounds, current,
@@ -113,14 +115,16 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
     if result.recommended is None:
         return None
     current = current_params(layer) or {}
+    recommended = result.recommended
+    if unusual(layer.spec.family, current, recommended):
+        recommended = _usual_solution(layer.spec.family, current, result) or recommended
     values: Dict[str, Any] = {}
     for name in FAMILY_PARAMS[layer.spec.family]:
-        new = tuple(result.recommended[name])
+        new = tuple(recommended[name])
         if current.get(name) != new:
             values[name] = new
     if not values:
         return None
-    recommended = result.recommended
     kernel = recommended["kernel_size"]
     stride = recommended["stride"]
     dilation = recommended.get("dilation", [1] * len(kernel))
@@ -138,6 +142,29 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
         sum(stride),
     )
     return Change(layer, values, exact=True, lossless=True, rank=rank, unusual=rank[1])
+
+
+#: Solutions of one dim read to find one in the usual form when the solver's first is not.
+USUAL_SCAN = 64
+
+
+def _usual_solution(family: str, current: Dict[str, Tuple[int, ...]], result: SolveResult):
+    """The first lossless solution not ``unusual``, when every dim asks the same question (a
+    square layer): the solver puts fewest changed parameters first, which may be a kernel 13
+    where stride 2 and padding 1 were meant. None when there is none near the top."""
+    dims = result.dims
+    if not dims or any((d.input, d.output) != (dims[0].input, dims[0].output) for d in dims):
+        return None
+    n = len(dims)
+    for solution in itertools.islice(dims[0].solutions, USUAL_SCAN):
+        if not solution.lossless:
+            continue
+        values = {name: [solution.value(name)] * n for name in FAMILY_PARAMS[family]}
+        if family == AVG_POOL:
+            values["dilation"] = [1] * n
+        if not unusual(family, current, values):
+            return values
+    return None
 
 
 # Culprit ranking (CONTRACT 5 and 6). Among the single-layer changes that make the chain give
@@ -178,14 +205,23 @@ def unusual(family: str, current: Dict[str, Tuple[int, ...]], new: Dict[str, Seq
 
 
 def _relative_change(values: Dict[str, Any], current: Dict[str, Any]) -> float:
-    """How far the new values are from the written ones, relative to them."""
+    """How far the new values are from the written ones, relative to them (a padding relative to
+    the kernel it pads for: 0 -> 1 for a kernel 3 is a third, as 3 -> 4 is)."""
     total = 0.0
     for name, new in values.items():
         old = current.get(name)
         news = new if isinstance(new, (tuple, list)) else (new,)
         olds = old if isinstance(old, (tuple, list)) else (old,) * len(news)
-        for a, b in zip(news, olds):
-            total += abs(a - b) / max(abs(b), 1) if is_known(a) and is_known(b) else 16
+        kernels = current.get("kernel_size") if name in ("padding", "output_padding") else None
+        for i, (a, b) in enumerate(zip(news, olds)):
+            if not (is_known(a) and is_known(b)):
+                total += 16
+                continue
+            scale = abs(b)
+            if kernels is not None and isinstance(kernels, (tuple, list)) and i < len(kernels) \
+                    and is_known(kernels[i]):
+                scale = kernels[i]
+            total += abs(a - b) / max(scale, 1)
     return total
 
 
@@ -510,8 +546,8 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                     formulas.is_checkerboard_free(k, s, d)
                     for k, s, d in zip(new["kernel_size"], new["stride"], new["dilation"]))
                 change.unusual = unusual(family, current, new)
-                change.rank = (checkerboard, change.unusual, 1, abs(delta) / max(abs(written[0]), 1) - repaired,
-                               True, -index)
+                change.rank = (checkerboard, change.unusual, 1,
+                               _relative_change(change.values, current) - repaired, True, -index)
                 change.form_repaired = repaired
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
