@@ -75,6 +75,8 @@ class _Expression:
     def __init__(self, node: ast.expr) -> None:
         self.node = node
         self.literals: List[ast.expr] = []
+        #: Literals added or subtracted last (``+ 1`` of ``k // 2 + 1``), by id: their left operand.
+        self.terms: Dict[int, ast.expr] = {}
         self.unknowns: Dict[str, List[ast.expr]] = {}
         self._collect(node)
 
@@ -82,6 +84,8 @@ class _Expression:
         if int_literal(node) is not None:
             self.literals.append(node)
         elif type(node) is ast.BinOp and type(node.op) in _BINARY:
+            if isinstance(node.op, (ast.Add, ast.Sub)) and int_literal(node.right) is not None:
+                self.terms[id(node.right)] = node.left
             self._collect(node.left)
             self._collect(node.right)
         elif type(node) is ast.UnaryOp and isinstance(node.op, ast.USub):
@@ -141,10 +145,11 @@ def _consistent_unknowns(expression: _Expression, old: int) -> Optional[List[Dic
     return found or None
 
 
-def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, int]]:
-    """(literal, its new value) inside ``node`` that make it evaluate exactly to ``new`` for every
-    value of its unknown part consistent with its present value ``old``; the smallest change
-    relative to the written literal first."""
+def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
+    """(literal, its new value, the left operand when the literal is a term that goes to 0)
+    inside ``node`` that make it evaluate exactly to ``new`` for every value of its unknown part
+    consistent with its present value ``old``; the smallest change relative to the written
+    literal first, a term dropped (``k // 2 + 1`` -> ``k // 2``) before a factor changed."""
     expression = _Expression(node)
     if not expression.literals:
         return []
@@ -159,12 +164,14 @@ def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, in
         for candidate in _near(written, top, may_be_negative):
             try:
                 if all(expression.value(a, {id(literal): candidate}) == new for a in assignments):
-                    found.append((abs(candidate - written) / max(abs(written), 1), literal, candidate))
+                    dropped = expression.terms.get(id(literal)) if candidate == 0 else None
+                    key = (abs(candidate - written) / max(abs(written), 1), dropped is None)
+                    found.append((key, literal, candidate, dropped))
                     break
             except (ArithmeticError, ValueError):
                 continue
     found.sort(key=lambda f: f[0])
-    return [(literal, value) for _, literal, value in found]
+    return [(literal, value, dropped) for _, literal, value, dropped in found]
 
 
 def _near(written: int, top: int, negative: bool) -> List[int]:
@@ -292,9 +299,15 @@ class Sources:
                 found = self._edit_name(call, names[0], values[0], values[1], owner, depth)
                 if found is not None:
                     return found
-        for literal, value in literal_edits(arg, old, new):
-            text = str(value)
-            return self._replace(call, literal, text, local=depth == 0)
+        for literal, value, dropped in literal_edits(arg, old, new):
+            if dropped is not None:
+                # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.
+                start, end = self.positions.call(dropped), self.positions.call(literal)
+                between = self.positions.between(dropped, literal).strip()
+                if start is not None and end is not None and between in ("+", "-"):
+                    where = (start[1], end[1])
+                    return SourceEdit((Edit("", *where),), call, where, depth == 0)
+            return self._replace(call, literal, str(value), local=depth == 0)
         return None
 
     # ----------------------------------------------------------------- names

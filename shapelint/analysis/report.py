@@ -305,8 +305,20 @@ class _FixSearch:
             if left == 0:
                 break
         if best is None:
-            return Suggestion(finding.message)
+            return self._solved_alone(finding)
         _, fix, code = best
+        return Suggestion(f"{finding.message}; use {code}", code, fix)
+
+    def _solved_alone(self, finding: Finding) -> Suggestion:
+        """The solver's exact answer for the layer alone, when no tried value makes the whole file
+        hold: it removes this error (what follows is reported, and fixed, in the next round)."""
+        layer = finding.layer
+        values = self._solved_values(layer, finding.input_shape) if finding.input_shape is not None else {}
+        if not values:
+            return Suggestion(finding.message)
+        fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}", True)
+        if fix is None or (self._needs_check(layer, fix) and not self._holds(fix)):
+            return Suggestion(finding.message)
         return Suggestion(f"{finding.message}; use {code}", code, fix)
 
     def _trial_values(self, finding: Finding) -> List[Tuple[Dict[str, Any], bool]]:
@@ -328,16 +340,29 @@ class _FixSearch:
         elif layer.spec.family in suggest.SOLVABLE:
             current = suggest.current_params(layer)
             family = layer.spec.family
-            for name in ("stride", "kernel_size", "padding"):
-                written = (current or {}).get(name)
-                if not written or len(set(written)) != 1:
-                    continue
-                for delta in suggest.NUDGES:
-                    value = written[0] + delta
-                    if value >= (0 if name == "padding" else 1):
-                        new = dict(current, **{name: (value,) * len(written)})
-                        if suggest.usual_form(family, new) or name != "kernel_size":
-                            found.append(({name: new[name]}, False))
+            nudges = []
+            for name in ("padding", "kernel_size", "stride"):
+                for value in suggest.nudged(current, name):
+                    new = dict(current, **{name: value})
+                    if suggest.lossless_params(family, new):
+                        # The usual form first, then fewest and smallest changes relative to the code.
+                        key = (not suggest.usual_form(family, new), 1,
+                               len(set(value)) > len(set(current[name])),  # a tuple made of one value
+                               suggest.relative_change({name: value}, current))
+                        nudges.append((key, {name: value}))
+            nudges.sort(key=lambda n: n[0])
+            solved = [(values, exact) for values, exact in found if exact]
+            if solved and current:
+                # The solver's answer takes its place among the nudges by the same keys.
+                values = solved[0][0]
+                merged = dict(current, **{k: tuple(v) for k, v in values.items()})
+                key = (not suggest.usual_form(family, merged), len(values),
+                       any(len(set(v)) > len(set(current[k])) for k, v in merged.items() if k in current),
+                       suggest.relative_change(values, current))
+                place = sum(1 for k, _ in nudges if k < key)
+                found = [(v, False) for _, v in nudges[:place]] + solved + [(v, False) for _, v in nudges[place:]]
+            else:
+                found.extend((values, False) for _, values in nudges)
         return found
 
     def _solved_values(self, layer: LayerModule, input_shape: MaybeShape) -> Dict[str, Any]:

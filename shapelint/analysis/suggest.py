@@ -135,7 +135,7 @@ def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Chan
         checkerboard,
         unusual(layer.spec.family, current, recommended),
         len(values),
-        _relative_change(values, current),
+        relative_change(values, current),
         sum(recommended.get("output_padding", [0]) or [0]),
         sum(dilation),
         sum(kernel),
@@ -204,7 +204,7 @@ def unusual(family: str, current: Dict[str, Tuple[int, ...]], new: Dict[str, Seq
     return grows(merged) and not grows(current)
 
 
-def _relative_change(values: Dict[str, Any], current: Dict[str, Any]) -> float:
+def relative_change(values: Dict[str, Any], current: Dict[str, Any]) -> float:
     """How far the new values are from the written ones, relative to them (a padding relative to
     the kernel it pads for: 0 -> 1 for a kernel 3 is a third, as 3 -> 4 is)."""
     total = 0.0
@@ -414,7 +414,6 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         return search
     chain = _Chain(steps, budget)
     try:
-        _nudge_changes(chain, verify, search.changes)
         _layer_changes(chain, declared, bounds, verify, search)
         _size_param_changes(chain, declared, verify, search.changes)
     except _OutOfBudget:
@@ -422,6 +421,11 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             f"it reached its budget ({budget:,} layer re-computations) on a path of {len(steps):,}"
             f" operations, so layers nearer the input were not tried"
         )
+    else:
+        try:
+            _nudge_changes(chain, verify, search.changes)
+        except _OutOfBudget:
+            pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
     unique: Dict[Tuple[int, str], Change] = {}
     for change in search.changes:
@@ -484,6 +488,25 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
 
 #: The steps a written parameter is nudged by, in the order tried (the usual slips).
 NUDGES = (-1, 1, -2, 2)
+#: Only the layers among this many steps before the declaration are nudged (a deep stack's
+#: search stays linear in its depth).
+MAX_NUDGED_STEPS = 256
+
+
+def nudged(current: Dict[str, Tuple[int, ...]], name: str) -> List[Tuple[int, ...]]:
+    """The written value of parameter ``name`` moved by each of ``NUDGES``: every dim at once when
+    they are all equal, then one dim at a time (a ``padding=(0, 1, 1)`` written ``(1, 1, 1)``)."""
+    written = current.get(name)
+    if not written:
+        return []
+    lowest = 0 if name in ("padding", "output_padding") else 1
+    found = []
+    for delta in NUDGES:
+        choices = [(written[0] + delta,) * len(written)] if len(set(written)) == 1 else []
+        if len(written) > 1:
+            choices += [written[:i] + (written[i] + delta,) + written[i + 1:] for i in range(len(written))]
+        found.extend(c for c in choices if min(c) >= lowest)
+    return found
 
 
 def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
@@ -514,7 +537,7 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
     # A layer before a declared shape on the chain would change it: only those after the last.
     declared_at = [i for i, step in enumerate(chain.steps[:-1])
                    if getattr(step.module, "declared_output", None) is not None]
-    first = declared_at[-1] + 1 if declared_at else 0
+    first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
     for index, step in enumerate(chain.steps):
         layer = step.module
         if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
@@ -528,17 +551,11 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
         family = layer.spec.family
         was_usual = usual_form(family, current)
         for name in FAMILY_PARAMS[family]:
-            written = current[name]
-            if len(set(written)) != 1:
-                continue
-            for delta in NUDGES:
-                value = written[0] + delta
-                if value < (0 if name in ("padding", "output_padding") else 1):
-                    continue
-                new = dict(current, **{name: (value,) * len(written)})
+            for value in nudged(current, name):
+                new = dict(current, **{name: value})
                 if name == "kernel_size" and family in (MAX_POOL, AVG_POOL) and layer.params.get("stride") is None:
                     new["stride"] = new[name]  # a pool's stride follows its kernel when not written
-                if not _lossless(family, new):
+                if not lossless_params(family, new):
                     continue
                 change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index])
                 repaired = usual_form(family, new) and not was_usual
@@ -547,14 +564,14 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                     for k, s, d in zip(new["kernel_size"], new["stride"], new["dilation"]))
                 change.unusual = unusual(family, current, new)
                 change.rank = (checkerboard, change.unusual, 1,
-                               _relative_change(change.values, current) - repaired, True, -index)
+                               relative_change(change.values, current) - repaired, True, -index)
                 change.form_repaired = repaired
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
                     break
 
 
-def _lossless(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
+def lossless_params(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
     dilations = params.get("dilation") or (1,) * len(params["kernel_size"])
     outs = params.get("output_padding") or (0,) * len(params["kernel_size"])
     for k, s, p, d, o in zip(params["kernel_size"], params["stride"], params["padding"], dilations, outs):
@@ -594,7 +611,7 @@ def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[M
             current = layer.params.get(name)
             for value in _size_candidates(step, name, current, declared, wanted):
                 change = Change(layer, {name: value}, approximate=chain.approximate_after[index])
-                change.rank = (False, False, 1, _relative_change({name: value}, {name: current}), not poor, -index)
+                change.rank = (False, False, 1, relative_change({name: value}, {name: current}), not poor, -index)
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
 
