@@ -464,7 +464,8 @@ class _FixSearch:
             notes += (f"no lossless {layer.type_name} gives it: {reason}",)
         if not result.alternatives:
             return Suggestion(f"{message}; no lossless {layer.type_name} gives it", None, None, notes)
-        alternative = result.alternatives[0]
+        plausible = [a for a in result.alternatives if _plausible_replacement(layer, a.code)]
+        alternative = (plausible or result.alternatives)[0]
         notes += (f"replacement: {alternative.code}: {alternative.note}",)
         # The layers it is made of, in order: the code itself is on the help line.
         layers = [n for n in dict.fromkeys(re.findall(r"\bnn\.\w+(?=\()", alternative.code)) if n != "nn.Sequential"]
@@ -653,6 +654,20 @@ def _int_spans(line: str, start: int) -> List[Tuple[int, int, int]]:
     """(value, start, end) of the integers of ``line`` from column ``start`` (0-based) on."""
     return [(int(m.group()), m.start(), m.end()) for m in re.finditer(r"(?<![\w.])\d+(?![\w.])", line)
             if m.start() >= start]
+
+
+def _plausible_replacement(layer: LayerModule, code: str) -> bool:
+    """Whether a replacement keeps the layer near what is written: no kernel above ``2k+1`` nor
+    a dilation above ``2d+1`` of the written ones (not a kernel 16, dilation 3 convolution in
+    front of an adaptive pool where a kernel 3 was written)."""
+    current = suggest.current_params(layer) or {}
+    head = code.split("nn.Adaptive")[0]
+    for name in ("kernel_size", "dilation"):
+        written = current.get(name)
+        found = re.search(name + r"=\(?(\d+)", head)
+        if written and found and int(found.group(1)) > 2 * max(written) + 1:
+            return False
+    return True
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:
