@@ -218,6 +218,8 @@ class Sources:
         self.tree = tree
         self.positions = positions
         self.modules = modules
+        #: Try a literal of an expression before the caller's argument (see ``_edit_expression``).
+        self.prefer_literals = False
         self._parents: Optional[Dict[int, ast.AST]] = None
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
@@ -290,15 +292,27 @@ class Sources:
     # ----------------------------------------------------------------- expressions
 
     def _edit_expression(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
-        expression = _Expression(arg)
-        names = [nodes[0] for nodes in expression.unknowns.values()]
-        # The value comes from a parameter of a reusable block: the caller changes, not the class.
-        if len(names) == 1 and type(names[0]) is ast.Name:
-            values = solve_unknown(arg, names[0].id, new, old)
-            if values is not None:
-                found = self._edit_name(call, names[0], values[0], values[1], owner, depth)
-                if found is not None:
-                    return found
+        # In a reusable block (a user module built by another), the value comes from the caller:
+        # the caller changes, not the class. In the model's own class, or when asked
+        # (``prefer_literals``: the caller's edit did not hold), a literal of the expression first.
+        if self.prefer_literals or owner is None or self._owner_of(owner) is None:
+            return self._edit_literal(call, arg, old, new, depth) or self._edit_through_name(
+                call, arg, old, new, owner, depth)
+        return self._edit_through_name(call, arg, old, new, owner, depth) or self._edit_literal(
+            call, arg, old, new, depth)
+
+    def _edit_through_name(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
+        """The value given to the expression's one name where that name gets it."""
+        names = [nodes[0] for nodes in _Expression(arg).unknowns.values()]
+        if len(names) != 1 or type(names[0]) is not ast.Name:
+            return None
+        values = solve_unknown(arg, names[0].id, new, old)
+        if values is None:
+            return None
+        return self._edit_name(call, names[0], values[0], values[1], owner, depth)
+
+    def _edit_literal(self, call, arg, old, new, depth) -> Optional[SourceEdit]:
+        """One integer literal of the expression changed so that it gives ``new`` exactly."""
         for literal, value, dropped in literal_edits(arg, old, new):
             if dropped is not None:
                 # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.

@@ -228,7 +228,7 @@ class _FixSearch:
 
     def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
                   exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
-        edit = suggest.layer_edit(layer, values, self.reporter.positions, self.sources)
+        edit = self._source_edit(layer, values)
         if edit is None or not edit.edits:
             return None, None
         # CONTRACT 6: safe only for an exact, lossless edit confined to the culprit's own call,
@@ -238,6 +238,25 @@ class _FixSearch:
         if edit.target is not None:
             self.targets[fix] = edit.target
         return fix, edit.code
+
+    def _source_edit(self, layer: LayerModule, values: Dict[str, Any]) -> Optional[suggest.LayerEdit]:
+        """The edit at the values' source; when it reaches beyond the layer's call (a caller's
+        argument) and does not hold, the edit of a literal of the layer's own expression instead
+        (a class used several times whose literal is the mistake for every instance)."""
+        positions = self.reporter.positions
+        edit = suggest.layer_edit(layer, values, positions, self.sources)
+        if edit is None or edit.local:
+            return edit
+        self.sources.prefer_literals = True
+        try:
+            other = suggest.layer_edit(layer, values, positions, self.sources)
+        finally:
+            self.sources.prefer_literals = False
+        if other is None or other.edits == edit.edits:
+            return edit
+        if self._holds(Fix("", UNSAFE, tuple(edit.edits))):
+            return edit
+        return other
 
     def _first_fix(self, changes: List[suggest.Change]):
         """The best change whose edit is known to work (checked by re-analysis when shared):
