@@ -332,7 +332,9 @@ class _FixSearch:
         """The solver's exact answer for the layer alone, when no tried value makes the whole file
         hold: it removes this error (what follows is reported, and fixed, in the next round)."""
         layer = finding.layer
-        values = self._solved_values(layer, finding.input_shape) if finding.input_shape is not None else {}
+        if layer.spec.family not in suggest.SOLVABLE or finding.input_shape is None:
+            return Suggestion(finding.message)
+        values = self._solved_values(layer, finding.input_shape)
         if not values:
             return Suggestion(finding.message)
         fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}", True)
@@ -566,10 +568,9 @@ class _FixSearch:
         sizes = " and ".join(str(s) for s in (below, above) if s is not None)
         advice = " or ".join(part for part in (f"pad to {above}" if above else "",
                                                f"crop to {below}" if below else "") if part)
-        return Suggestion(f"{message}; the model does not take the declared input size {size} of dim {axis}:"
-                          f" the nearest sizes it takes are {sizes} ({advice})", None, None,
-                          (f"no layer edit: the declared input {format_shape(self.trace.plan.input_shape)}"
-                           f" is the problem, not the layers",))
+        return Suggestion(f"{message}; the model does not take {size} on dim {axis}: {advice}", None, None,
+                          (f"the nearest sizes it takes are {sizes}; no layer edit: the declared input"
+                           f" {format_shape(self.trace.plan.input_shape)} is the problem, not the layers",))
 
     def _shared_same_size(self, steps) -> List[suggest.Change]:
         """A stride-1 convolution built several times that changes the size it is given: the
