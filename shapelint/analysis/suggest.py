@@ -167,19 +167,24 @@ def _usual_solution(family: str, current: Dict[str, Tuple[int, ...]], result: So
     return None
 
 
-# Culprit ranking (CONTRACT 5 and 6). Among the single-layer changes that make the chain give
-# the declared shape, the first is the one most likely to undo the mistake, by these keys in order:
+# Culprit ranking (CONTRACT 5 and 6; docs/fixes.md). Among the single-layer changes that make
+# the chain give the declared shape (the solver's answer for each layer, and each written
+# parameter nudged by ``NUDGES``), the first is the one most likely to undo the mistake, by
+# these keys in order:
 #   1. checkerboard-free (a transposed convolution whose kernel is a multiple of its stride);
-#   2. usual form: no parameter far from what is written (kernel at most 2k+1, stride at most
-#      twice, dilation at most twice plus one) and no stride-1 convolution made to grow its input
+#   2. not ``unusual``: no parameter far from what is written (kernel at most 2k+1, stride at
+#      most twice, dilation at most 2d+1) and no stride-1 convolution made to grow its input
 #      (padding above dilation*(kernel-1)//2) unless it was written so: a kernel 16, padding 15
 #      convolution that absorbs a neighbour's -1 is never preferred to that neighbour's edit;
 #   3. fewest changed parameters;
-#   4. smallest change relative to the written values (|new - old| / old, summed): 3 -> 4 is
-#      a smaller change than 64 -> 65 is not, 1 -> 2 a larger one than 64 -> 65;
+#   4. smallest change relative to the written values (|new - old| / old, a padding relative to
+#      its kernel), less one for a nudge that gives its layer its ``usual_form`` back;
 #   5. a layer with an SHP2xx warning as written, then the one nearest the declaration;
 #   6. output_padding 0, dilation 1, smaller kernel, smaller stride.
 # An ``unusual`` change is still offered when nothing else holds, but never as ``safe``.
+# Measured on the real models' 261 breaking mutations (benchmarks/fix_repair_rate.py): the
+# fixes edit the mutated line in 207 of them, against 170 with "fewest changed parameters,
+# smallest absolute change" alone, and repair 238 rather than 234.
 
 
 def unusual(family: str, current: Dict[str, Tuple[int, ...]], new: Dict[str, Sequence[int]]) -> bool:
