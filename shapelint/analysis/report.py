@@ -12,11 +12,12 @@ import ast
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, TRACKING_STOPPED
+from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, TRACKING_STOPPED
 from ..core.layers import CONV, CONV_TRANSPOSE
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
 from ..core.shapes import MaybeShape, format_shape, is_known
 from . import suggest
+from .edit_sources import Sources
 from .examples import BLOCK_STATEMENTS
 from .plan import ParsedFile
 from .positions import Positions
@@ -48,6 +49,9 @@ class Suggestion(NamedTuple):
     help: Optional[str] = None
     fix: Optional[Fix] = None
     notes: Tuple[str, ...] = ()
+    #: The range of the text the fix edits (the culprit's argument, the caller's argument for
+    #: a reusable block, or the default or constant it comes from); None without a fix.
+    target: Optional[Range] = None
 
 
 class Diagnostics:
@@ -90,6 +94,8 @@ class FindingReporter:
                  check_fix: Optional[CheckFix]) -> None:
         self.path = parsed.path
         self.positions = parsed.positions
+        self.tree = parsed.tree
+        self.text = parsed.text
         self.bounds = bounds
         self.check_fix = check_fix
         #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
@@ -156,8 +162,17 @@ class _FixSearch:
         #: (code, row) of the finding: a fix must make it go.
         self.where = where
         self.stops: List[str] = []
+        self.sources = Sources(reporter.tree, reporter.positions, trace.modules)
+        #: The target range of each fix made (``Suggestion.target``).
+        self.targets: Dict[Fix, Range] = {}
 
     def suggest(self, finding: Finding) -> Suggestion:
+        suggestion = self._suggest(finding)
+        if suggestion.fix is not None and suggestion.target is None:
+            suggestion = suggestion._replace(target=self.targets.get(suggestion.fix))
+        return suggestion
+
+    def _suggest(self, finding: Finding) -> Suggestion:
         if finding.code == SHAPE_MISMATCH and finding.tensor is not None:
             return self._mismatch(finding)
         if finding.operands:
@@ -213,21 +228,43 @@ class _FixSearch:
 
     def _make_fix(self, layer: LayerModule, values: Dict[str, Any], description: str,
                   exact_and_lossless: bool) -> Tuple[Optional[Fix], Optional[str]]:
-        edit = suggest.layer_edit(layer, values, self.reporter.positions)
+        edit = self._source_edit(layer, values)
         if edit is None or not edit.edits:
             return None, None
-        if not edit.literal and self._built(layer) > 1:
-            # A variable's text replaced by one instance's value breaks the other instances.
-            return None, None
-        safe = exact_and_lossless and edit.literal and self._built(layer) <= 1 and not layer.uncertain
-        return Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits)), edit.code
+        # CONTRACT 6: safe only for an exact, lossless edit confined to the culprit's own call,
+        # built once; an edit at a caller, a default or a constant reaches other code: unsafe.
+        safe = exact_and_lossless and edit.local and self._built(layer) <= 1 and not layer.uncertain
+        fix = Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits))
+        if edit.target is not None:
+            self.targets[fix] = edit.target
+        return fix, edit.code
+
+    def _source_edit(self, layer: LayerModule, values: Dict[str, Any]) -> Optional[suggest.LayerEdit]:
+        """The edit at the values' source; when it reaches beyond the layer's call (a caller's
+        argument) and does not hold, the edit of a literal of the layer's own expression instead
+        (a class used several times whose literal is the mistake for every instance)."""
+        positions = self.reporter.positions
+        edit = suggest.layer_edit(layer, values, positions, self.sources)
+        if edit is None or edit.local:
+            return edit
+        self.sources.prefer_literals = True
+        try:
+            other = suggest.layer_edit(layer, values, positions, self.sources)
+        finally:
+            self.sources.prefer_literals = False
+        if other is None or other.edits == edit.edits:
+            return edit
+        if self._holds(Fix("", UNSAFE, tuple(edit.edits))):
+            return edit
+        return other
 
     def _first_fix(self, changes: List[suggest.Change]):
         """The best change whose edit is known to work (checked by re-analysis when shared):
         (change, fix, code), or None."""
         for change in changes[:6]:
             description = f"change {self._label(change.layer)}: {suggest.describe(change.values)}"
-            fix, code = self._make_fix(change.layer, change.values, description, not change.approximate)
+            fix, code = self._make_fix(change.layer, change.values, description,
+                                       not change.approximate and not change.unusual)
             if fix is None:
                 continue
             if (change.approximate or self._needs_check(change.layer, fix)) and not self._holds(fix):
@@ -245,6 +282,9 @@ class _FixSearch:
         values: Dict[str, Any] = {}
         if error.fix:
             values = {k: v for k, v in error.fix.items() if v is not None}
+            upstream = self._upstream_slip(finding, values)
+            if upstream is not None:
+                return upstream
             producer = self._producer_change(finding, values)
             if producer is not None:
                 # The layer that made the count may be the wrong one: keep the change that
@@ -255,8 +295,8 @@ class _FixSearch:
                     if self._holds(fix):
                         return Suggestion(f"{message}; fix: {self._label(change.layer)} with"
                                           f" {suggest.describe(change.values)}", code, fix)
-        elif layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
-            values = self._solved_values(layer, finding.input_shape)
+        elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
+            return self._tried(finding)
         if not values:
             return Suggestion(message)
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
@@ -266,6 +306,86 @@ class _FixSearch:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
 
+    def _tried(self, finding: Finding) -> Suggestion:
+        """SHP103 / SHP105 of a layer (``stride=0``, ``out_channels=0``, a pooling that empties a
+        size): of a few candidate values (``_trial_values``), the one whose edit leaves the
+        file with the fewest errors, the chain and every declared shape holding (re-analysis
+        judges). The solver's exact, lossless answer may be safe; a tried value is unsafe."""
+        layer = finding.layer
+        label = self._label(layer)
+        best = None
+        for values, exact in self._trial_values(finding)[:MAX_TRIALS]:
+            fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", exact)
+            if fix is None or not self._holds(fix):
+                continue
+            left = self._errors_after(fix)
+            if best is None or left < best[0]:
+                best = (left, fix, code)
+            if left == 0:
+                break
+        if best is None:
+            return self._solved_alone(finding)
+        _, fix, code = best
+        return Suggestion(f"{finding.message}; use {code}", code, fix)
+
+    def _solved_alone(self, finding: Finding) -> Suggestion:
+        """The solver's exact answer for the layer alone, when no tried value makes the whole file
+        hold: it removes this error (what follows is reported, and fixed, in the next round)."""
+        layer = finding.layer
+        if layer.spec.family not in suggest.SOLVABLE or finding.input_shape is None:
+            return Suggestion(finding.message)
+        values = self._solved_values(layer, finding.input_shape)
+        if not values:
+            return Suggestion(finding.message)
+        fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}", True)
+        if fix is None or (self._needs_check(layer, fix) and not self._holds(fix)):
+            return Suggestion(finding.message)
+        return Suggestion(f"{finding.message}; use {code}", code, fix)
+
+    def _trial_values(self, finding: Finding) -> List[Tuple[Dict[str, Any], bool]]:
+        """Candidate parameter values for a layer PyTorch rejects, likeliest first, each with
+        whether it is the solver's exact answer."""
+        layer = finding.layer
+        found: List[Tuple[Dict[str, Any], bool]] = []
+        if layer.spec.family in suggest.SOLVABLE and finding.input_shape is not None:
+            solved = self._solved_values(layer, finding.input_shape)
+            if solved:
+                found.append((solved, True))
+        named = re.search(r": (\w+) must be positive", finding.message)
+        if named:
+            name = named.group(1)
+            written = layer.params.get(name)
+            n = len(written) if isinstance(written, (tuple, list)) else None
+            for value in _positive_candidates(name, layer, self.trace):
+                found.append(({name: (value,) * n if n else value}, False))
+        elif layer.spec.family in suggest.SOLVABLE:
+            current = suggest.current_params(layer)
+            family = layer.spec.family
+            nudges = []
+            for name in ("padding", "kernel_size", "stride"):
+                for value in suggest.nudged(current, name):
+                    new = dict(current, **{name: value})
+                    if suggest.lossless_params(family, new):
+                        # The usual form first, then fewest and smallest changes relative to the code.
+                        key = (not suggest.usual_form(family, new), 1,
+                               len(set(value)) > len(set(current[name])),  # a tuple made of one value
+                               suggest.relative_change({name: value}, current))
+                        nudges.append((key, {name: value}))
+            nudges.sort(key=lambda n: n[0])
+            solved = [(values, exact) for values, exact in found if exact]
+            if solved and current:
+                # The solver's answer takes its place among the nudges by the same keys.
+                values = solved[0][0]
+                merged = dict(current, **{k: tuple(v) for k, v in values.items()})
+                key = (not suggest.usual_form(family, merged), len(values),
+                       any(len(set(v)) > len(set(current[k])) for k, v in merged.items() if k in current),
+                       suggest.relative_change(values, current))
+                place = sum(1 for k, _ in nudges if k < key)
+                found = [(v, False) for _, v in nudges[:place]] + solved + [(v, False) for _, v in nudges[place:]]
+            else:
+                found.extend((values, False) for _, values in nudges)
+        return found
+
     def _solved_values(self, layer: LayerModule, input_shape: MaybeShape) -> Dict[str, Any]:
         """The solver's parameters for an invalid conv/pool layer to give what its formula meant."""
         target = _intended_output(layer, input_shape)
@@ -274,6 +394,33 @@ class _FixSearch:
         result = suggest.solve_layer(layer, input_shape, target, self.reporter.bounds)
         change = suggest.recommended_change(layer, result) if result is not None else None
         return change.values if change is not None else {}
+
+    def _upstream_slip(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+        """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
+        with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
+        fix, rather than making this layer expect the wrong count. None when there is none."""
+        tensor = finding.tensor_in
+        if tensor is None or tensor.shape is None or len(values) != 1:
+            return None
+        (name, arriving), = values.items()
+        axis = {"in_features": -1, "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
+        expected = finding.layer.params.get(name)
+        if axis is None or not is_known(expected) or len(tensor.shape) < 2:
+            return None
+
+        def verify(shape: MaybeShape) -> bool:
+            return shape is not None and len(shape) == len(tensor.shape) and shape[axis] == expected
+
+        wanted = tuple(None for _ in tensor.shape)
+        search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
+        self._note_stop(search.exhausted)
+        repairs = [c for c in search.changes if c.form_repaired]
+        chosen = self._first_fix(repairs)
+        if chosen is None:
+            return None
+        change, fix, code = chosen
+        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
+                          f" {suggest.describe(change.values)}", code, fix)
 
     def _producer_change(self, finding: Finding, values: Dict[str, Any]):
         """The upstream layer whose channel/feature count is what arrives: setting it to what
@@ -338,12 +485,92 @@ class _FixSearch:
             notes += (f"no lossless {layer.type_name} gives it: {reason}",)
         if not result.alternatives:
             return Suggestion(f"{message}; no lossless {layer.type_name} gives it", None, None, notes)
-        alternative = result.alternatives[0]
+        plausible = [a for a in result.alternatives if _plausible_replacement(layer, a.code)]
+        alternative = (plausible or result.alternatives)[0]
         notes += (f"replacement: {alternative.code}: {alternative.note}",)
         # The layers it is made of, in order: the code itself is on the help line.
         layers = [n for n in dict.fromkeys(re.findall(r"\bnn\.\w+(?=\()", alternative.code)) if n != "nn.Sequential"]
         parts = " then ".join(layers) or alternative.code
         return Suggestion(f"{message}; replace {self._label(layer)} by {parts}", alternative.code, None, notes)
+
+    # ----------------------------------------------------------------- an input the model cannot take
+
+    def _accepted_sizes(self) -> Optional[Tuple[int, Optional[int], Optional[int]]]:
+        """(dim, nearest size taken below, nearest above) when the model fails for its declared
+        input but takes a nearby size of one spatial dim (a U-Net fed 161): found by analysing the
+        file with the declaration edited. None when the input is not the suspect: its sizes are
+        multiples of ``ROUND_SIZE``, it is declared outside the file, or no size near it works."""
+        plan = self.trace.plan
+        shape = plan.input_shape
+        declared = plan.input
+        if declared is None or declared.source not in ("pragma", "jaxtyping", "example") or shape is None:
+            return None
+        odd = [axis for axis in range(2, len(shape)) if is_known(shape[axis]) and shape[axis] % ROUND_SIZE]
+        if len(odd) != 1 or not all(is_known(d) for d in shape):
+            return None
+        axis = odd[0]
+        where = self._declared_dim(declared, shape, axis)
+        if where is None:
+            return None
+        below, above = _size_candidates(shape[axis])
+        if not below or not self._takes(where, below[-1]):
+            return None  # not even the round size below: the input is not the suspect
+        budget = MAX_SIZE_TRIALS - 1
+        nearest_below, nearest_above = below[-1], None
+        for size in below[:-1]:  # nearest first
+            if budget <= 0:
+                break
+            budget -= 1
+            if self._takes(where, size):
+                nearest_below = size
+                break
+        for size in above:
+            if budget <= 0:
+                break
+            budget -= 1
+            if self._takes(where, size):
+                nearest_above = size
+                break
+        return axis, nearest_below, nearest_above
+
+    def _declared_dim(self, declared, shape, axis: int) -> Optional[Tuple[int, int, int]]:
+        """(row, start column, end column), 1-based, of the declared input's size of ``axis``."""
+        lines = self.reporter.text.splitlines()
+        if not 1 <= declared.line <= len(lines):
+            return None
+        line = lines[declared.line - 1]
+        start = max(declared.column - 1, 0)
+        marker = line.find("input", start)
+        if declared.source == "pragma" and marker >= 0:
+            start = marker
+        spans = _int_spans(line, start)
+        n = len(shape)
+        for i in range(len(spans) - n + 1):
+            if tuple(v for v, _, _ in spans[i:i + n]) == tuple(shape):
+                _, begin, end = spans[i + axis]
+                return declared.line, begin + 1, end + 1
+        return None
+
+    def _takes(self, where: Tuple[int, int, int], size: int) -> bool:
+        """Whether the model runs (no SHP102-SHP106 that was not there, this one gone) with the
+        declared size at ``where`` changed to ``size``."""
+        row, start, end = where
+        verdict = self.reporter.check_fix(Fix("", UNSAFE, (Edit(str(size), (row, start), (row, end)),)))
+        if verdict.errors is None:
+            return False
+        failing = {"SHP102", "SHP103", "SHP104", "SHP105", "SHP106"}
+        return self.where not in verdict.errors and all(
+            code not in failing or (code, line) in self.reporter.errors_before for code, line in verdict.errors)
+
+    def _input_not_taken(self, message: str, accepted) -> Suggestion:
+        axis, below, above = accepted
+        size = self.trace.plan.input_shape[axis]
+        sizes = " and ".join(str(s) for s in (below, above) if s is not None)
+        advice = " or ".join(part for part in (f"pad to {above}" if above else "",
+                                               f"crop to {below}" if below else "") if part)
+        return Suggestion(f"{message}; the model does not take {size} on dim {axis}: {advice}", None, None,
+                          (f"the nearest sizes it takes are {sizes}; no layer edit: the declared input"
+                           f" {format_shape(self.trace.plan.input_shape)} is the problem, not the layers",))
 
     def _shared_same_size(self, steps) -> List[suggest.Change]:
         """A stride-1 convolution built several times that changes the size it is given: the
@@ -374,7 +601,11 @@ class _FixSearch:
     # ----------------------------------------------------------------- tensors that do not fit
 
     def _operands(self, finding: Finding) -> Suggestion:
-        """Tensors combined with incompatible shapes: change one operand's chain to fit the other."""
+        """Tensors combined with incompatible shapes: change one operand's chain to fit the other,
+        unless the model takes sizes near the declared input (then that input is the problem)."""
+        accepted = self._accepted_sizes()
+        if accepted is not None:
+            return self._input_not_taken(finding.message, accepted)
         changes = []
         for tensor, wanted in finding.operands:
             def verify(shape: MaybeShape, wanted=wanted) -> bool:
@@ -394,6 +625,69 @@ class _FixSearch:
         change, fix, code = chosen
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
+
+
+#: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.
+MAX_TRIALS = 8
+
+
+def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> List[int]:
+    """Values to try for a parameter written zero or negative: a stride, kernel or dilation
+    from 1 up; a channel or feature count among those the model's other layers use (the
+    layer's own input count first)."""
+    if name in ("stride", "kernel_size", "dilation", "groups"):
+        return [2, 1, 3, 4] if name == "stride" else [1, 3, 2, 5]
+    counts: List[int] = []
+    own = layer.params.get("in_channels", layer.params.get("in_features"))
+    if is_known(own) and own > 0:
+        counts.append(own)
+    for _, module in trace.modules:
+        if isinstance(module, LayerModule) and module is not layer:
+            for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features"):
+                value = module.params.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
+                    counts.append(value)
+    return counts
+
+
+#: Re-analyses one search for the sizes a model takes may spend (``_accepted_sizes``).
+MAX_SIZE_TRIALS = 6
+#: Sizes that are multiples of this are taken to be what the model was made for: a declared
+#: input with such sizes is never the suspect.
+ROUND_SIZE = 32
+
+
+def _size_candidates(size: int) -> Tuple[List[int], List[int]]:
+    """Sizes below and above ``size`` to try, nearest first: one step, then the multiples of
+    2, 4, ..., ``ROUND_SIZE``."""
+    below, above = {size - 1}, {size + 1}
+    m = 2
+    while m <= ROUND_SIZE:
+        below.add(size // m * m)
+        above.add(-(-size // m) * m)
+        m *= 2
+    return (sorted((s for s in below if 0 < s < size), reverse=True),
+            sorted(s for s in above if s > size))
+
+
+def _int_spans(line: str, start: int) -> List[Tuple[int, int, int]]:
+    """(value, start, end) of the integers of ``line`` from column ``start`` (0-based) on."""
+    return [(int(m.group()), m.start(), m.end()) for m in re.finditer(r"(?<![\w.])\d+(?![\w.])", line)
+            if m.start() >= start]
+
+
+def _plausible_replacement(layer: LayerModule, code: str) -> bool:
+    """Whether a replacement keeps the layer near what is written: no kernel above ``2k+1`` nor
+    a dilation above ``2d+1`` of the written ones (not a kernel 16, dilation 3 convolution in
+    front of an adaptive pool where a kernel 3 was written)."""
+    current = suggest.current_params(layer) or {}
+    head = code.split("nn.Adaptive")[0]
+    for name in ("kernel_size", "dilation"):
+        written = current.get(name)
+        found = re.search(name + r"=\(?(\d+)", head)
+        if written and found and int(found.group(1)) > 2 * max(written) + 1:
+            return False
+    return True
 
 
 def _intended_output(layer: LayerModule, input_shape: MaybeShape) -> Optional[Tuple[int, ...]]:

@@ -229,7 +229,9 @@ off by one or two: the model runs, and fails or silently misaligns somewhere els
 """,
         fix="""
 When the solver finds parameters that give the declared shape, the diagnostic shows them on a
-`help:` line; `--fix` applies them where changing the parameters is safe.
+`help:` line; `--fix` applies them where changing the parameters is safe. The fix edits the
+layer most likely to be the mistake, at the place its value is written (see
+[the fix policy](fixes.md)).
 """,
         example=f"""\
 {_IMPORTS}
@@ -307,7 +309,9 @@ channels, and the like. None of these need an input size, so they are checked on
 """,
         fix="""
 When a value PyTorch accepts is known (an `output_padding` below the stride, for instance), the
-diagnostic shows the corrected layer on a `help:` line and `--fix` applies it.
+diagnostic shows the corrected layer on a `help:` line and `--fix` applies it. A `stride=0` or an
+`out_channels=0` gets the value that makes the rest of the model and its declared output hold
+(checked by analysing the edited file), offered as an unsafe fix.
 """,
         example=f"""\
 {_IMPORTS}
@@ -375,8 +379,9 @@ greater than actual input size`, `Output size is too small`). The size where it 
 reported: drop a stage, pad, or feed a larger input.
 """,
         fix="""
-When padding the layer keeps the size positive, the diagnostic shows the padded layer on a
-`help:` line and `--fix` applies it; dropping a stage instead is a design decision left to you.
+When a small change of the layer (its padding, kernel or stride) keeps the size positive and the
+declared output holds, the diagnostic shows the changed layer on a `help:` line and `--fix`
+applies it; dropping a stage instead is a design decision left to you.
 """,
         example=f"""\
 {_IMPORTS}
@@ -414,7 +419,9 @@ connection it is joined with.
 """,
         fix="""
 When changing one layer's parameters makes the shapes fit, the diagnostic shows the changed
-layer on a `help:` line and `--fix` applies it.
+layer on a `help:` line and `--fix` applies it. When the model takes sizes near the declared
+input but not that one (an odd size into a U-Net), no layer is changed: the message names the
+nearest sizes it takes (pad to 164 or crop to 160).
 """,
         example=f"""\
 {_IMPORTS}

@@ -13,14 +13,15 @@ second (about 0.15 s at the limits, 20 MB) and each are above the layers people 
 - dilation 32: DeepLab's atrous rates 6-24; WaveNet-style stacks that double up to 512 choose
   each dilation by design, never by search (pin it, as above).
 
-In ``check`` the bounds also include, and scale with, the values a layer already has: the limits
-apply to what a user sets (command line, ``[tool.shapelint]``), not to that growth.
+In ``check`` the bounds also include, and scale with, the values a layer already has
+(``Bounds.around``): the limits apply to what a user sets (command line, ``[tool.shapelint]``),
+not to that growth, which has its own ceiling (``AROUND_CEILING``, ``AROUND_WORK``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,35 @@ class Bounds:
             return f"must be at most {limit}"
         return None
 
+    def around(self, kernel_sizes: Sequence[int], strides: Sequence[int], dilations: Sequence[int]) -> "Bounds":
+        """These bounds grown to include, and scale with, a layer's own values (``check``): a
+        kernel 65, stride 32 head is searched up to kernel 131 and stride 64. The growth stops at
+        ``AROUND_CEILING`` (past it a layer's own value is not searched around), and the
+        stride x dilation product, which the solver's work follows, at ``AROUND_WORK``."""
+        kernel = _grown(self.max_kernel_size, kernel_sizes, 2, 1, AROUND_CEILING.max_kernel_size)
+        stride = _grown(self.max_stride, strides, 2, 0, AROUND_CEILING.max_stride)
+        dilation = _grown(self.max_dilation, dilations, 2, 1, AROUND_CEILING.max_dilation)
+        if stride * dilation > AROUND_WORK:
+            dilation = max(self.max_dilation, max((d for d in dilations if d > 0), default=1),
+                           AROUND_WORK // stride)
+            dilation = min(dilation, AROUND_CEILING.max_dilation)
+        if (kernel, stride, dilation) == (self.max_kernel_size, self.max_stride, self.max_dilation):
+            return self
+        return Bounds(kernel, stride, dilation)
+
+
+def _grown(bound: int, values: Sequence[int], factor: int, extra: int, ceiling: int) -> int:
+    """``bound`` raised to ``factor * value + extra`` for the largest of a layer's ``values``,
+    never above ``ceiling`` (nor lowered)."""
+    top = max((v for v in values if isinstance(v, int) and v > 0), default=0)
+    return max(bound, min(factor * top + extra, ceiling))
+
 
 #: The largest bounds a user may set (the module docstring says why these numbers).
 LIMITS = Bounds(max_kernel_size=4096, max_stride=64, max_dilation=32)
+#: How far ``Bounds.around`` grows the bounds for a layer's own values: a stride up to 128 (an
+#: audio hop of 160 is pinned by the code as written, never searched), a dilation up to 32.
+AROUND_CEILING = Bounds(max_kernel_size=4096, max_stride=128, max_dilation=32)
+#: The most stride x dilation pairs ``Bounds.around`` lets the solver try (twice ``LIMITS``'
+#: 64 x 32; about 0.3 s for one query at worst).
+AROUND_WORK = 4096

@@ -103,8 +103,9 @@ def test_a_deep_stack_without_a_mismatch_is_clean():
 
 def test_a_shallow_stack_still_gets_its_fixes():
     # The middle Conv1d loses 2 positions; one more position of padding on either side of any of
-    # the three layers gives back the declared 32. The message is the one c45f74c gave (before
-    # the search remembered its runs): same fix, same alternatives, same order.
+    # the three layers gives back the declared 32. The fix is the middle layer's missing padding
+    # (the culprit: the only layer not in its usual 'same' form); the others would make a layer
+    # grow its input, so they come after (fix policy, suggest.py "Culprit ranking").
     source = textwrap.dedent("""\
         import torch.nn as nn
 
@@ -118,9 +119,10 @@ def test_a_shallow_stack_still_gets_its_fixes():
     result = analyze_source(source, "shallow.py")
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.row) == ("SHP101", 3)
-    assert diagnostic.message.endswith("; fix: 2 (Conv1d) with padding=2")
-    assert diagnostic.notes[-1] == "or instead: 1 (Conv1d) with padding=1; or 0 (Conv1d) with padding=2"
-    assert diagnostic.help == "nn.Conv1d(8, 8, 3, padding=2)"
+    assert diagnostic.message.endswith("; fix: 1 (Conv1d) with padding=1")
+    assert diagnostic.notes[-1] == ("or instead: 1 (Conv1d) with kernel_size=1; or 2 (Conv1d) with padding=2;"
+                                    " or 0 (Conv1d) with padding=2")
+    assert diagnostic.help == "nn.Conv1d(8, 8, 3, padding=1)"
     assert diagnostic.fix is not None and diagnostic.fix.applicability == "safe"
     assert analyze_source(apply_edits(source, diagnostic.fix.edits), "shallow.py").diagnostics == []
 

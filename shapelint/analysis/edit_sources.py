@@ -1,0 +1,429 @@
+"""Where a layer argument's value comes from, and the edit that changes it there (CONTRACT 6).
+
+A fix edits the value at its source and keeps an expression an expression:
+
+- a literal argument is replaced by the new literal;
+- an expression (``ngf * 9``, ``k // 2 + 1``, ``hidden_dims[-1] * 2``) gets one of its integer
+  literals changed so that it evaluates exactly to the new value (``ngf * 8``, ``k // 2``,
+  ``hidden_dims[-1] * 4``), every other part as written;
+- a name that is a parameter of a user class's ``__init__`` is followed to the caller's argument
+  for that instance (``UNetUp(128, 64)`` -> ``UNetUp(128, 128)``), never a literal written into the
+  class; a name bound to a literal default or a module-level constant that is used only there
+  has that literal changed (a default also when other code reads it: the re-analysis of the
+  edited file decides).
+
+When none of these gives the value exactly, there is no edit (never an expression replaced by a
+literal). The values of the other parts of an expression are not known here: they are solved
+from the value the whole expression has (the layer's parameter as built), and an edit is taken
+only when it gives the new value for every value of them consistent with that.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from ..core.results import Edit
+from .positions import Positions, Range
+from .values import ModuleValue, UserModule
+
+#: How deep a value is followed through callers and names.
+MAX_DEPTH = 4
+#: The largest unknown part of an expression solved for (sizes and channel counts are below it).
+MAX_UNKNOWN = 1 << 16
+
+_BINARY: Dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+}
+_FUNCTIONS = {"min": min, "max": max, "abs": abs, "int": int}
+
+
+class SourceEdit(NamedTuple):
+    """Edits that give an argument its new value, where they go, and how far they reach."""
+
+    edits: Tuple[Edit, ...]
+    #: The node whose text, edited, is shown on the ``help:`` line: the call whose argument
+    #: changes (the layer's own call, or a caller's), or the default or constant that changes.
+    call: ast.AST
+    #: The range of the text that changes (the first edit's).
+    target: Range
+    #: All edits are in the layer's own call, each replacing a literal (an exact, local edit).
+    local: bool
+    #: Shown before the edited text of ``call`` (``ngf=`` for a parameter's default).
+    prefix: str = ""
+
+
+def int_literal(node: ast.AST) -> Optional[int]:
+    """The value of an integer literal (``3``, ``-1``), else None."""
+    if type(node) is ast.Constant and type(node.value) is int:
+        return node.value
+    if (type(node) is ast.UnaryOp and isinstance(node.op, (ast.USub, ast.UAdd))
+            and type(node.operand) is ast.Constant and type(node.operand.value) is int):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    return None
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+class _Expression:
+    """An integer expression with its editable literals and its unknown parts (other names,
+    attributes, subscripts, calls), each unknown part one variable per distinct text."""
+
+    def __init__(self, node: ast.expr) -> None:
+        self.node = node
+        self.literals: List[ast.expr] = []
+        #: Literals added or subtracted last (``+ 1`` of ``k // 2 + 1``), by id: their left operand.
+        self.terms: Dict[int, ast.expr] = {}
+        self.unknowns: Dict[str, List[ast.expr]] = {}
+        self._collect(node)
+
+    def _collect(self, node: ast.expr) -> None:
+        if int_literal(node) is not None:
+            self.literals.append(node)
+        elif type(node) is ast.BinOp and type(node.op) in _BINARY:
+            if isinstance(node.op, (ast.Add, ast.Sub)) and int_literal(node.right) is not None:
+                self.terms[id(node.right)] = node.left
+            self._collect(node.left)
+            self._collect(node.right)
+        elif type(node) is ast.UnaryOp and isinstance(node.op, ast.USub):
+            self._collect(node.operand)
+        elif _builtin_call(node):
+            for arg in node.args:
+                self._collect(arg)
+        else:
+            self.unknowns.setdefault(ast.dump(node), []).append(node)
+
+    def value(self, unknown: Dict[str, int], literals: Dict[int, int]) -> int:
+        """The value with the unknown parts and literals (by id) given; ArithmeticError when it
+        has none."""
+
+        def walk(node: ast.expr) -> int:
+            if id(node) in literals:
+                return literals[id(node)]
+            written = int_literal(node)
+            if written is not None:
+                return written
+            kind = type(node)
+            if kind is ast.BinOp and type(node.op) in _BINARY:
+                return _BINARY[type(node.op)](walk(node.left), walk(node.right))
+            if kind is ast.UnaryOp and isinstance(node.op, ast.USub):
+                return -walk(node.operand)
+            if _builtin_call(node):
+                return _FUNCTIONS[node.func.id](*(walk(a) for a in node.args))
+            return unknown[ast.dump(node)]
+
+        return walk(self.node)
+
+
+def _builtin_call(node: ast.AST) -> bool:
+    return (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in _FUNCTIONS
+            and bool(node.args) and not node.keywords)
+
+
+def _consistent_unknowns(expression: _Expression, old: int) -> Optional[List[Dict[str, int]]]:
+    """Every value of the (at most one) unknown part for which the expression gives ``old``;
+    None when there are more unknown parts or too many values."""
+    names = list(expression.unknowns)
+    if not names:
+        return [{}]
+    if len(names) > 1:
+        return None
+    name = names[0]
+    top = min(max(4 * abs(old), 1024) + 64, MAX_UNKNOWN)
+    found = []
+    for value in range(0, top + 1):
+        try:
+            if expression.value({name: value}, {}) == old:
+                found.append({name: value})
+        except (ArithmeticError, ValueError):
+            continue
+        if len(found) > 8:
+            return None
+    return found or None
+
+
+def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
+    """(literal, its new value, the left operand when the literal is a term that goes to 0)
+    inside ``node`` that make it evaluate exactly to ``new`` for every value of its unknown part
+    consistent with its present value ``old``; the smallest change relative to the written
+    literal first, a term dropped (``k // 2 + 1`` -> ``k // 2``) before a factor changed."""
+    expression = _Expression(node)
+    if not expression.literals:
+        return []
+    assignments = _consistent_unknowns(expression, old)
+    if not assignments:
+        return []
+    found = []
+    for literal in expression.literals:
+        written = int_literal(literal)
+        may_be_negative = type(literal) is ast.UnaryOp
+        top = max(2 * abs(new), 2 * abs(written), 16) + 16
+        for candidate in _near(written, top, may_be_negative):
+            try:
+                if all(expression.value(a, {id(literal): candidate}) == new for a in assignments):
+                    dropped = expression.terms.get(id(literal)) if candidate == 0 else None
+                    key = (abs(candidate - written) / max(abs(written), 1), dropped is None)
+                    found.append((key, literal, candidate, dropped))
+                    break
+            except (ArithmeticError, ValueError):
+                continue
+    found.sort(key=lambda f: f[0])
+    return [(literal, value, dropped) for _, literal, value, dropped in found]
+
+
+def _near(written: int, top: int, negative: bool) -> List[int]:
+    """Candidate literal values, nearest the written one first."""
+    low = -top if negative else 0
+    values = [v for v in range(low, top + 1) if v != written]
+    values.sort(key=lambda v: (abs(v - written), v))
+    return values
+
+
+def solve_unknown(node: ast.expr, name: str, new: int, old: int) -> Optional[Tuple[int, int]]:
+    """The (old, new) value of the name ``name`` in ``node`` (its only unknown part) for which
+    ``node`` gives ``old`` and ``new``, when each is unique."""
+    expression = _Expression(node)
+    if list(expression.unknowns) != [ast.dump(ast.Name(id=name, ctx=ast.Load()))]:
+        return None
+    key = next(iter(expression.unknowns))
+    values = {}
+    top = min(max(4 * max(abs(old), abs(new)), 1024) + 64, MAX_UNKNOWN)
+    for wanted in (old, new):
+        matches = []
+        for value in range(0, top + 1):
+            try:
+                if expression.value({key: value}, {}) == wanted:
+                    matches.append(value)
+            except (ArithmeticError, ValueError):
+                continue
+            if len(matches) > 1:
+                return None
+        if len(matches) != 1:
+            return None
+        values[wanted] = matches[0]
+    return values[old], values[new]
+
+
+# --------------------------------------------------------------------------- the file
+
+
+class Sources:
+    """Follows an argument to where its value is written, in one file and one model."""
+
+    def __init__(self, tree: Optional[ast.Module], positions: Positions,
+                 modules: Sequence[Tuple[str, ModuleValue]]) -> None:
+        self.tree = tree
+        self.positions = positions
+        self.modules = modules
+        #: Try a literal of an expression before the caller's argument (see ``_edit_expression``).
+        self.prefer_literals = False
+        self._parents: Optional[Dict[int, ast.AST]] = None
+
+    def parent(self, node: ast.AST) -> Optional[ast.AST]:
+        if self._parents is None:
+            self._parents = {}
+            if self.tree is not None:
+                for outer in ast.walk(self.tree):
+                    for child in ast.iter_child_nodes(outer):
+                        self._parents[id(child)] = outer
+        return self._parents.get(id(node))
+
+    def _enclosing(self, node: ast.AST, kinds) -> Optional[ast.AST]:
+        current = self.parent(node)
+        while current is not None and not isinstance(current, kinds):
+            current = self.parent(current)
+        return current
+
+    # ----------------------------------------------------------------- entry point
+
+    def edit(self, call: ast.Call, arg: ast.expr, old: Any, new: Any, owner: Optional[ModuleValue],
+             depth: int = 0) -> Optional[SourceEdit]:
+        """Edits making ``arg`` (an argument of ``call``, run while building ``owner``, the user
+        module whose ``__init__`` made the layer) evaluate to ``new`` instead of ``old``."""
+        if depth > MAX_DEPTH or old == new:
+            return None
+        if isinstance(new, (tuple, list)):
+            return self._edit_per_dim(call, arg, old, tuple(new), owner, depth)
+        if not _is_int(new) or not _is_int(old):
+            return None
+        written = int_literal(arg)
+        if written is not None:
+            if written != old:
+                return None
+            return self._replace(call, arg, str(new), local=depth == 0)
+        if type(arg) is ast.Name:
+            found = self._edit_name(call, arg, old, new, owner, depth)
+            if found is not None:
+                return found
+        return self._edit_expression(call, arg, old, new, owner, depth)
+
+    def _edit_per_dim(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
+        olds = tuple(old) if isinstance(old, (tuple, list)) else (old,) * len(new)
+        if len(olds) == 1:
+            olds = olds * len(new)
+        if type(arg) in (ast.Tuple, ast.List) and len(arg.elts) == len(new):
+            pieces = []
+            for element, before, after in zip(arg.elts, olds, new):
+                if before == after:
+                    continue
+                piece = self.edit(call, element, before, after, owner, depth)
+                if piece is None:
+                    return None
+                pieces.append(piece)
+            if not pieces:
+                return None
+            edits = tuple(sorted((e for p in pieces for e in p.edits), key=lambda e: e.start))
+            if len({(e.start, e.end) for e in edits}) != len(edits):
+                return None  # two dims from one source: one edit cannot set both
+            return SourceEdit(edits, pieces[0].call, pieces[0].target, all(p.local for p in pieces))
+        if len(set(new)) == 1 and len(set(olds)) == 1:
+            return self.edit(call, arg, olds[0], new[0], owner, depth)
+        return None  # one expression for every dim cannot give different sizes
+
+    def _replace(self, call: ast.Call, node: ast.expr, text: str, local: bool) -> Optional[SourceEdit]:
+        where = self.positions.call(node)
+        if where is None:
+            return None
+        return SourceEdit((Edit(text, where[0], where[1]),), call, where, local)
+
+    # ----------------------------------------------------------------- expressions
+
+    def _edit_expression(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
+        # In a reusable block (a user module built by another), the value comes from the caller:
+        # the caller changes, not the class. In the model's own class, or when asked
+        # (``prefer_literals``: the caller's edit did not hold), a literal of the expression first.
+        if self.prefer_literals or owner is None or self._owner_of(owner) is None:
+            return self._edit_literal(call, arg, old, new, depth) or self._edit_through_name(
+                call, arg, old, new, owner, depth)
+        return self._edit_through_name(call, arg, old, new, owner, depth) or self._edit_literal(
+            call, arg, old, new, depth)
+
+    def _edit_through_name(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
+        """The value given to the expression's one name where that name gets it."""
+        names = [nodes[0] for nodes in _Expression(arg).unknowns.values()]
+        if len(names) != 1 or type(names[0]) is not ast.Name:
+            return None
+        values = solve_unknown(arg, names[0].id, new, old)
+        if values is None:
+            return None
+        return self._edit_name(call, names[0], values[0], values[1], owner, depth)
+
+    def _edit_literal(self, call, arg, old, new, depth) -> Optional[SourceEdit]:
+        """One integer literal of the expression changed so that it gives ``new`` exactly."""
+        for literal, value, dropped in literal_edits(arg, old, new):
+            if dropped is not None:
+                # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.
+                start, end = self.positions.call(dropped), self.positions.call(literal)
+                between = self.positions.between(dropped, literal).strip()
+                if start is not None and end is not None and between in ("+", "-"):
+                    where = (start[1], end[1])
+                    return SourceEdit((Edit("", *where),), call, where, depth == 0)
+            return self._replace(call, literal, str(value), local=depth == 0)
+        return None
+
+    # ----------------------------------------------------------------- names
+
+    def _edit_name(self, call, name: ast.Name, old, new, owner, depth) -> Optional[SourceEdit]:
+        function = self._enclosing(name, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parameter = _parameter(function, name.id)
+            if parameter is None:
+                return None  # a local variable: its value is made in the function
+            index, default = parameter
+            if _rebound(function, name.id):
+                return None
+            instance = self._instance(function, owner)
+            if instance is not None and isinstance(instance.node, ast.Call):
+                passed = _passed(instance.node, function, index, name.id)
+                if passed is not None:
+                    return self.edit(instance.node, passed, old, new, self._owner_of(instance), depth + 1)
+            # The default is the one place the value is written: changed there, whatever else
+            # reads it (such an edit is never local, so the file is re-analysed before it is offered).
+            if default is not None:
+                found = self.edit(default, default, old, new, None, depth + 1)
+                return found._replace(prefix=f"{name.id}=") if found is not None else None
+            return None
+        if function is None and self.tree is not None:
+            return self._edit_constant(call, name, old, new, depth)
+        return None
+
+    def _edit_constant(self, call, name: ast.Name, old, new, depth) -> Optional[SourceEdit]:
+        """A module-level ``NAME = literal`` assigned once and used only here."""
+        assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and type(s.targets[0]) is ast.Name and s.targets[0].id == name.id]
+        if len(assigned) != 1 or _uses(self.tree, name.id) != 1:
+            return None
+        value = assigned[0].value
+        if int_literal(value) is None:
+            return None
+        found = self.edit(assigned[0], value, old, new, None, depth + 1)
+        return found._replace(prefix="") if found is not None else None
+
+    def _instance(self, function: ast.AST, owner: Optional[ModuleValue]) -> Optional[UserModule]:
+        """The instance of the user class whose ``__init__`` is ``function`` that built the layer."""
+        if getattr(function, "name", None) != "__init__":
+            return None
+        cls = self.parent(function)
+        if not isinstance(cls, ast.ClassDef):
+            return None
+        if isinstance(owner, UserModule) and getattr(owner.cls, "node", None) is cls:
+            return owner
+        return None
+
+    def _owner_of(self, module: ModuleValue) -> Optional[ModuleValue]:
+        """The user module that built ``module`` (its nearest user-module ancestor)."""
+        return owner_of(self.modules, module)
+
+
+def owner_of(modules: Sequence[Tuple[str, ModuleValue]], module: ModuleValue) -> Optional[ModuleValue]:
+    """The nearest user-module ancestor of ``module`` in a model's ``named_modules()``."""
+    by_name = {name: value for name, value in modules}
+    name = next((n for n, m in modules if m is module), None)
+    while name:
+        name = name.rpartition(".")[0]
+        candidate = by_name.get(name)
+        if isinstance(candidate, UserModule):
+            return candidate
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parameter(function, name: str) -> Optional[Tuple[int, Optional[ast.expr]]]:
+    """(positional index or -1 for keyword-only, default) of parameter ``name``."""
+    args = function.args
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for index, (arg, default) in enumerate(zip(positional, defaults)):
+        if arg.arg == name:
+            return index, default
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if arg.arg == name:
+            return -1, default
+    return None
+
+
+def _passed(call: ast.Call, function, index: int, name: str) -> Optional[ast.expr]:
+    """The caller's argument for parameter ``name`` (positional ``index`` counts ``self``)."""
+    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    position = index - 1  # ``self`` is not passed
+    if 0 <= position < len(call.args) and index >= 0:
+        return call.args[position]
+    return None
+
+
+def _uses(scope: ast.AST, name: str) -> int:
+    return sum(1 for n in ast.walk(scope) if type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load)
+
+
+def _rebound(function, name: str) -> bool:
+    return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load for n in ast.walk(function))

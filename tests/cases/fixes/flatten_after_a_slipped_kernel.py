@@ -1,0 +1,23 @@
+# A convolution written with kernel 4 where its padding 1 says 3: the Linear after the Flatten
+# sees the wrong count, and the fix undoes the slip rather than changing `32 * 8 * 8`.
+# args: --input Net=1,3,32,32
+# torch: Net()(torch.randn(1, 3, 32, 32))
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, kernel_size=4, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(32 * 8 * 8, 10))  # expect: SHP102
+
+    def forward(self, x):
+        return self.fc(self.features(x))
