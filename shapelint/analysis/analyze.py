@@ -159,8 +159,7 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
 def summarize(trace: ModelTrace) -> ModelSummary:
     """How far the analysis followed the model (see ``ModelSummary`` for what counts as a layer)."""
     plan = trace.plan
-    output = trace.shapes.output if trace.shapes is not None else None
-    followed = trace.built and trace.stopped is None and _fully_known(output)
+    followed = trace.built and trace.stopped is None and trace.output_known
     layers = [module for name, module in trace.modules
               if name and _is_callable(module) and (module.called or not followed)]
     inferred = sum(1 for module in layers if _fully_known(module.first_output))

@@ -304,8 +304,11 @@ class Propagator(Interpreter):
             reason = module.incomplete_reason or "its submodules could not all be evaluated"
         else:
             reason = getattr(module, "reason", "") or f"`{module.type_name}` is not modelled by shapelint"
+        # With no constructor call of its own (built by code not followed), it is declared
+        # where it is called.
+        statement = module.statement if module.node is not None else self.statement
         self.unknowns.append(UnknownSource(self.calls_begun, module, reason, module.node,
-                                           module.statement or self.statement))
+                                           statement or self.statement))
 
     def note_unknown_call(self, func: ast.expr, node: ast.Call) -> None:
         """A call of something that could not be evaluated, on a tensor."""

@@ -49,6 +49,8 @@ class ModelTrace(NamedTuple):
     stopped: Optional[Stop]
     #: id(module) -> its name in the model.
     names: Mapping[int, str]
+    #: Every tensor ``forward`` returns (one, or a tuple/list/dict of them) has a fully known shape.
+    output_known: bool = False
 
 
 # --------------------------------------------------------------------------- the propagator
@@ -268,7 +270,20 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
               for name, module in modules if name]
     shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
                          output_shape, declared_shape, layers)
-    return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names)
+    return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
+                      _all_tensors_known(output))
+
+
+def _all_tensors_known(value: Any) -> bool:
+    """Whether ``value`` holds tensors only (nested in tuples, lists, dicts), each of fully
+    known shape."""
+    if isinstance(value, Tensor):
+        return value.shape is not None and None not in value.shape
+    if isinstance(value, (tuple, list)):
+        return bool(value) and all(_all_tensors_known(item) for item in value)
+    if isinstance(value, dict):
+        return bool(value) and all(_all_tensors_known(item) for item in value.values())
+    return False
 
 
 def _first_unknown(source: UnknownSource) -> Stop:

@@ -318,3 +318,36 @@ def test_cache_entries_of_the_old_format_are_misses(tmp_path, monkeypatch):
         entry_path.write_text(json.dumps(entry))
         assert cache.get("net.py", cache.content_key(data)) is None
     assert os.path.exists(entry_path)
+
+
+SEVERAL_OUTPUTS = '''\
+import torch
+from torch import nn
+
+
+class VAE(nn.Module):  # shapelint: input=(2, 16)
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(16, 8)
+        self.mu = nn.Linear(8, 4)
+        self.logvar = nn.Linear(8, 4)
+        self.dec = nn.Linear(4, 16)
+
+    def forward(self, x):
+        h = self.enc(x)
+        mu, logvar = self.mu(h), self.logvar(h)
+        return self.dec(mu), {"mu": mu, "logvar": logvar}
+'''
+
+
+def test_a_forward_returning_several_tensors_is_followed_when_all_are_known(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"vae.py": SEVERAL_OUTPUTS})
+    called = hooked_modules(tmp_path / "vae.py", lambda ns: ns["VAE"](), (2, 16))
+    summary = summaries_by_name(tmp_path / "vae.py")["VAE"]
+    assert summary.followed and summary.layers_inferred == summary.layers == len(called) == 4
+    result = run_cli("check", "--no-cache", ".")
+    assert result.stdout == "Checked 1 model in 1 file (4 of 4 layers inferred).\nAll checks passed!\n"
+    # One of them unknown: not followed.
+    write(tmp_path, {"vae.py": SEVERAL_OUTPUTS.replace('"logvar": logvar', '"logvar": mylib.f(logvar)')})
+    assert not summaries_by_name(tmp_path / "vae.py")["VAE"].followed

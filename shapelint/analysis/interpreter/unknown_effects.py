@@ -73,6 +73,7 @@ def unknown_in(reason: str, where: ast.stmt) -> ModuleValue:
     shape are unknown."""
     module = unknown_module(reason, None, where)
     module.incomplete = True
+    module.incomplete_reason = reason
     return module
 
 
