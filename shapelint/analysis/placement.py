@@ -5,8 +5,10 @@
   a SHP103 names), else the layer's call. When that argument's value is a parameter of the
   reusable block whose ``__init__`` builds the layer (``nn.Conv2d(in_size, ...)`` in ``UNetUp``),
   the diagnostic goes to the argument of the call that built this instance of the block
-  (``self.up7 = UNetUp(128, 64)``), and names the layer inside the block;
-- a model's output that misses its declaration, with no layer to edit: ``forward``'s ``return``.
+  (``self.up7 = UNetUp(128, 64)``; the call when the parameter took its default), and names the
+  layer inside the block; a parameter of the model itself, built with its defaults: the default;
+- a model's output that misses its declaration: the layer its suggestion replaces, else
+  ``forward``'s ``return``.
 
 The contradicted declaration, and the layer inside a block, are related locations.
 """
@@ -40,7 +42,8 @@ class Placed(NamedTuple):
 
 
 class _Ambiguous:
-    """An argument computed from several parameters of the block: the caller's call is at fault."""
+    """A value that no single argument of the caller carries (computed from several parameters,
+    or passed through ``*args``/``**kwargs``): the caller's call is where it comes in."""
 
 
 AMBIGUOUS = _Ambiguous()
@@ -345,4 +348,3 @@ class Placer:
             text = f"'{text}'"
         message = f"the declared shape {text}" if text else "the declared shape"
         return note, (self.related(message, where),)
-

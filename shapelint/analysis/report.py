@@ -154,9 +154,11 @@ class FindingReporter:
         if placed is None:
             return ()
         self._reported_at(finding, placed)
-        note = Suggestion(finding.message, notes=placed.notes
+        declared_notes, declared_at = self.placer.declaration(finding.declared, placed.where[0][0])
+        note = Suggestion(finding.message, notes=placed.notes + declared_notes
                           + ("no fix offered: the search for one failed (an internal error)",))
-        return (_diagnostic(finding.code, finding.message, self.path, placed.where, note, placed.related),)
+        return (_diagnostic(finding.code, finding.message, self.path, placed.where, note,
+                            placed.related + declared_at),)
 
     def _first_time(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
         """Where the finding goes, unless one of its code was reported there already."""
@@ -209,9 +211,9 @@ class FindingReporter:
             return Placed(where)
         if finding.layer is not None:
             return Placed(where, *self.placer.away_from_layer(trace, finding.layer))
-        statement = self.placer.related("the tensors are combined here", own) if finding.operands else \
-            self.placer.related("found here", own)
-        return Placed(where, (f"in the statement at line {own[0][0]}",), (statement,))
+        found_here = "the tensors are combined here" if finding.operands else "found here"
+        return Placed(where, (f"in the statement at line {own[0][0]}",), (self.placer.related(found_here, own),))
+
 
 class _FixSearch:
     """The search for a fix of one finding, and why it stopped early (``stops``)."""

@@ -7,8 +7,9 @@ features, output_padding, sizes, ``ngf * 8``-style factors) and in a model's ``_
 - PyTorch rejects it, or a declared shape (model output, layer pragma) is no longer produced:
   ``shapelint check`` must report an SHP1xx at the right line (the mutated layer, the layer or
   statement PyTorch failed in or the call that built the block it is in, a layer whose
-  parameters the mutation changed, the declaration, or the layer its own fix edits: a
-  diagnostic sits where its fix goes, and PyTorch judges that fix below),
+  parameters the mutation changed, the layer its own fix edits or its suggestion replaces, a
+  layer or statement whose own pragma it contradicts, or forward's ``return``; never the class
+  line or the model's declaration: a diagnostic sits where its fix goes, CONTRACT section 3),
   and applying the JSON fixes (re-checking, as ``--fix`` does, a few rounds) must give a file
   PyTorch runs with every declared shape;
 - PyTorch accepts it and every declared shape holds: no SHP1xx.
@@ -144,8 +145,10 @@ def verdict(case, t) -> str:
     return "same"
 
 
-def source_lines_with(source: str, marker: str):
-    return {n for n, line in enumerate(source.splitlines(), 1) if marker in line}
+def trailing_pragma_lines(source: str):
+    """Lines of layers and statements that carry their own ``# shapelint: output=`` pragma."""
+    return {n for n, line in enumerate(source.splitlines(), 1)
+            if "# shapelint: output=" in line and not line.lstrip().startswith("#")}
 
 
 def forward_returns(source: str, case):
@@ -177,8 +180,9 @@ def allowed_lines(mutation, source: str, judged) -> set:
                 if name in t.lines:
                     allowed |= call_span(source, t.lines[name], t.types.get(name))
         allowed |= t.error_lines
-        for marker in case.declaration_markers + (case.model_marker,):
-            allowed |= source_lines_with(source, marker)
+        # Not the class line nor the model's declaration (CONTRACT section 3): a layer's or a
+        # statement's own pragma is on that layer or statement.
+        allowed |= trailing_pragma_lines(source)
         allowed |= forward_returns(source, case)
         for name in case.layer_declarations:
             if name in t.lines:
