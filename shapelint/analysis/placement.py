@@ -228,7 +228,7 @@ class Placer:
         where = self.positions.node(argument)
         if where is None:
             return None
-        passed = self.passed_by_caller(trace, layer, argument)
+        passed = self.passed_by_caller(trace, finding, argument)
         if passed is None:
             return Placed(where)
         return Placed(passed, *self.away_from_layer(trace, layer))
@@ -248,15 +248,17 @@ class Placer:
         described = f"`{name}` ({layer.type_name})" + (f" in `{block}`" if block else "")
         return (f"in `{name}` ({label}, line {where[0][0]})",), (self.related(described, where),)
 
-    def passed_by_caller(self, trace, layer: LayerModule, argument: ast.expr) -> Optional[Range]:
+    def passed_by_caller(self, trace, finding: Finding, argument: ast.expr) -> Optional[Range]:
         """Where the value of ``argument`` (of a layer's call in a class's ``__init__``) comes
         in: for a block built by a call of the file, that call's argument (the call itself when
         the parameter takes its default), followed out of blocks inside blocks; for the model
         built with its defaults, the default in its signature. None when the value is not a
-        parameter of ``__init__`` or the instance was not built so."""
+        parameter of ``__init__`` or the instance was not built so. A block class whose every
+        instance (two or more) fails alike is itself at fault: its callers are not."""
         found: Optional[Range] = None
-        module: ModuleValue = layer
+        module: ModuleValue = finding.layer
         expression: ast.expr = argument
+        failing = None
         for _ in range(MAX_BLOCK_DEPTH):
             located = self._building_instance(trace, module, expression)
             if located is None:
@@ -269,6 +271,11 @@ class Placer:
                 default = self._model_default(trace, init, parameter)
                 return self.positions.node(default) if default is not None else found
             call = instance.node
+            if failing is None:
+                failing = [f.layer for f in trace.findings
+                           if f.code == finding.code and f.node is finding.node and f.layer is not None]
+            if self._every_instance_fails(trace, init, failing):
+                break  # the block itself is at fault, not the values its callers pass
             bound = bound_argument(call, init, parameter) if parameter is not AMBIGUOUS else AMBIGUOUS
             if bound is None or bound is AMBIGUOUS:
                 return self.positions.node(call) or found
@@ -277,6 +284,24 @@ class Placer:
                 break
             module, expression = instance, bound
         return found
+
+    def _every_instance_fails(self, trace, init: ast.FunctionDef, failing: List[ModuleValue]) -> bool:
+        """Whether the model holds two or more blocks built by ``init`` and each holds one of
+        the ``failing`` layers."""
+        built = {id(module) for _, module in trace.modules
+                 if isinstance(module, UserModule) and module.cls is not None
+                 and (module.cls.find_method("__init__") or (None, None))[1] is init}
+        if len(built) < 2:
+            return False
+        parents = self._parents_of(trace)
+        holding = set()
+        for layer in failing:
+            current = parents.get(id(layer))
+            while current is not None and id(current) not in built:
+                current = parents.get(id(current))
+            if current is not None:
+                holding.add(id(current))
+        return holding == built
 
     @staticmethod
     def _model_default(trace, init: ast.FunctionDef, parameter) -> Optional[ast.expr]:
