@@ -204,8 +204,8 @@ class Placer:
     def __init__(self, path: str, positions: Positions, classes) -> None:
         self.path = path
         self.positions = positions
-        #: The ``__init__`` of each class of the file, with its class.
-        self.inits = [(info, info.methods["__init__"]) for info in classes.values() if "__init__" in info.methods]
+        #: The ``__init__`` of each class of the file.
+        self.inits = [info.methods["__init__"] for info in classes.values() if "__init__" in info.methods]
         #: id(module) -> its parent in the model, per trace (by id of its modules tuple).
         self._parents: Dict[int, Dict[int, ModuleValue]] = {}
 
@@ -320,7 +320,7 @@ class Placer:
     def _building_instance(self, trace, module: ModuleValue, expression: ast.expr):
         """(the instance whose ``__init__`` evaluated ``expression`` while building ``module``,
         that ``__init__``): a block a call of the file built, or the model itself."""
-        init = next((init for _, init in self.inits if contains(init, expression)), None)
+        init = next((init for init in self.inits if contains(init, expression)), None)
         if init is None:
             return None
         parents = self._parents_of(trace)
