@@ -192,7 +192,7 @@ def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, chec
             except Exception:
                 if _strict():
                     raise
-                found = reporter.without_fix(finding)
+                found = reporter.without_fix(trace, finding)
             for diagnostic in found:
                 diagnostics.add(diagnostic)
 

@@ -174,3 +174,48 @@ class Positions:
             return None
         last = max(nodes, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
         return self._range(last)[1]
+
+    def node(self, node: ast.AST) -> Optional[Range]:
+        """Range of any node that has a position."""
+        if not hasattr(node, "lineno"):
+            return None
+        return self._range(node)
+
+    def line_text(self, row: int, marker: Optional[str] = None) -> Optional[Range]:
+        """The text of a line, from ``marker`` (a pragma) when the line holds it, else from its
+        first non-blank character, to its last non-blank one."""
+        line = self._line(row)
+        if line is None:
+            return None
+        end = len(line.rstrip())
+        start = line.find(marker) if marker else -1
+        if start < 0 or start >= end:
+            start = len(line) - len(line.lstrip())
+        if start >= end:
+            return (row, 1), (row, 1)
+        return (row, start + 1), (row, end + 1)
+
+    def last_return(self, function: ast.AST) -> Optional[Range]:
+        """The last ``return`` of a function's own body (not of a function defined inside it)."""
+        found: Optional[ast.AST] = None
+        pending = list(getattr(function, "body", ()))
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(node, ast.Return) and (found is None or (node.lineno, node.col_offset)
+                                                 > (found.lineno, found.col_offset)):
+                found = node
+            pending.extend(ast.iter_child_nodes(node))
+        return self._range(found) if found is not None else None
+
+    def call_with_arguments_ending_at(self, point: Position) -> Optional[ast.Call]:
+        """The call whose last argument ends at ``point`` (where an edit adds a keyword)."""
+        if self._tree is None:
+            return None
+        row = point[0]
+        for node in ast.walk(self._tree):
+            if (type(node) is ast.Call and node.lineno <= row <= (node.end_lineno or node.lineno)
+                    and self.end_of_arguments(node) == point):
+                return node
+        return None

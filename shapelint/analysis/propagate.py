@@ -186,7 +186,9 @@ class Propagator(Interpreter):
     def report(self, finding: Finding) -> None:
         if self.silent:
             return
-        key = (finding.code, id(finding.node), id(finding.statement), finding.message)
+        # Per layer instance: a block built twice may fail in one instance and not the other,
+        # and each faulty instance is reported at the call that built it.
+        key = (finding.code, id(finding.node), id(finding.statement), finding.message, id(finding.layer))
         earlier = self._reported.get(key)
         if earlier is not None:
             # The same error found again with an input shape (first at construction): keep it,

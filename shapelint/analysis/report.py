@@ -9,16 +9,18 @@ edited file and says which errors remain.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, TRACKING_STOPPED
 from ..core.layers import CONV, CONV_TRANSPOSE
-from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix, Related
 from ..core.shapes import MaybeShape, format_shape, is_known
 from . import suggest
 from .edit_sources import Sources
 from .examples import BLOCK_STATEMENTS
+from .placement import Placed, Placer, first_edit_range
 from .plan import ParsedFile
 from .positions import Positions
 from .propagate import Finding, shape_of
@@ -52,6 +54,8 @@ class Suggestion(NamedTuple):
     #: The range of the text the fix edits (the culprit's argument, the caller's argument for
     #: a reusable block, or the default or constant it comes from); None without a fix.
     target: Optional[Range] = None
+    #: The layer a suggestion without a fix replaces (the diagnostic goes there).
+    layer: Optional[LayerModule] = None
 
 
 class Diagnostics:
@@ -62,7 +66,17 @@ class Diagnostics:
         self._found: Dict[Tuple[str, Tuple[int, int]], Diagnostic] = {}
 
     def add(self, diagnostic: Diagnostic) -> None:
-        self._found.setdefault((diagnostic.code, (diagnostic.row, diagnostic.col)), diagnostic)
+        key = (diagnostic.code, (diagnostic.row, diagnostic.col))
+        kept = self._found.get(key)
+        if kept is None:
+            self._found[key] = diagnostic
+        elif kept.fix is not None and kept.fix == diagnostic.fix and kept.message != diagnostic.message:
+            # Two findings that one fix repairs (two statements fed by the layer it edits): one
+            # diagnostic, where the fix goes, that names the other finding too.
+            found_at = f" at line {diagnostic.related[0].row}" if diagnostic.related else ""
+            also = f"also{found_at}: {diagnostic.message.split('; ')[0]}"
+            self._found[key] = dataclasses.replace(kept, notes=kept.notes + (also,),
+                                                   related=kept.related + diagnostic.related)
 
     def in_order(self) -> List[Diagnostic]:
         return sorted(self._found.values(), key=lambda d: (d.row, d.col, d.code))
@@ -80,15 +94,16 @@ def stop_diagnostic(name: str, stopped: Stop, line: int, positions: Positions, p
 
 
 def _diagnostic(code: str, message: str, path: str, where: Range,
-                suggestion: Suggestion = Suggestion("")) -> Diagnostic:
+                suggestion: Suggestion = Suggestion(""), related: Tuple[Related, ...] = ()) -> Diagnostic:
     (row, col), (end_row, end_col) = where
     return Diagnostic(code, message, path, row, col, end_row, end_col, suggestion.fix, suggestion.help,
-                      suggestion.notes)
+                      suggestion.notes, related)
 
 
 class FindingReporter:
-    """Turns the findings of a file's models into diagnostics. ``check_fix`` None: no
-    suggestions (what checking a fix needs is the codes and rows of the errors only)."""
+    """Turns the findings of a file's models into diagnostics, placed where the fix goes
+    (``placement.py``). ``check_fix`` None: no suggestions (what checking a fix needs is the
+    codes and rows of the errors only)."""
 
     def __init__(self, parsed: ParsedFile, traces: List[ModelTrace], bounds: Any,
                  check_fix: Optional[CheckFix]) -> None:
@@ -98,58 +113,112 @@ class FindingReporter:
         self.text = parsed.text
         self.bounds = bounds
         self.check_fix = check_fix
+        self.placer = Placer(parsed.path, parsed.positions, parsed.index.classes)
+        #: id(finding) -> where it goes before any fix is known.
+        self._placed: Dict[int, Optional[Placed]] = {}
+        #: (code, start) of the findings reported: a statement run for several instances (a block
+        #: used twice, a loop) reports once, the first time.
+        self._reported: Set[Tuple[str, Tuple[int, int]]] = set()
         #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
         self.holds_by_fix: Dict[Tuple[Edit, ...], bool] = {}
-        errors = [f for trace in traces for f in trace.findings if f.code.startswith("SHP1")] if check_fix else []
-        #: A fix must leave fewer errors than this, and none where there was none.
-        self.baseline_errors = len({(f.code, id(f.node), id(f.statement), f.anchor_line, f.message) for f in errors})
-        self.errors_before = {(f.code, self.row_of(f)) for f in errors}
+        errors = set()
+        if check_fix:
+            for trace in traces:
+                for finding in trace.findings:
+                    placed = self.placed(trace, finding) if finding.code.startswith("SHP1") else None
+                    if placed is not None:
+                        errors.add((finding.code, placed.where[0]))
+        #: A fix must leave fewer errors than this, and none where there was none. The file
+        #: analysed with a fix applied reports without suggestions: its errors are placed as
+        #: ``placed`` places them, one per code and position, as :class:`Diagnostics` keeps them.
+        self.baseline_errors = len(errors)
+        self.errors_before = {(code, start[0]) for code, start in errors}
 
     def diagnostics(self, trace: ModelTrace, finding: Finding) -> Tuple[Diagnostic, ...]:
         """The finding's diagnostic, and an SHP301 when the search for its fix stopped early."""
-        where = self.where(finding)
-        if where is None:
+        placed = self._first_time(trace, finding)
+        if placed is None:
             return ()
-        search = _FixSearch(self, trace, (finding.code, where[0][0]))
+        search = _FixSearch(self, trace, (finding.code, placed.where[0][0]))
         suggestion = search.suggest(finding) if self.check_fix is not None else Suggestion(finding.message)
-        suggestion = suggestion._replace(notes=suggestion.notes + self._declared_at(finding, where[0][0]))
-        found = [_diagnostic(finding.code, suggestion.message, self.path, where, suggestion)]
+        self._reported_at(finding, placed)
+        placed = self._where_the_fix_goes(trace, finding, placed, suggestion)
+        where = placed.where
+        declared_notes, declared_at = self.placer.declaration(finding.declared, where[0][0])
+        suggestion = suggestion._replace(notes=suggestion.notes + placed.notes + declared_notes)
+        found = [_diagnostic(finding.code, suggestion.message, self.path, where, suggestion,
+                             placed.related + declared_at)]
         if search.stops:
             found.append(_diagnostic(TRACKING_STOPPED, f"the search for a fix of this {finding.code} stopped"
                                      f" early: " + "; ".join(search.stops), self.path, where))
         return tuple(found)
 
-    def without_fix(self, finding: Finding) -> Tuple[Diagnostic, ...]:
+    def without_fix(self, trace: ModelTrace, finding: Finding) -> Tuple[Diagnostic, ...]:
         """The finding alone, when the search for its fix failed: an error in the search must
         not take the finding with it."""
-        where = self.where(finding)
-        if where is None:
+        placed = self._first_time(trace, finding)
+        if placed is None:
             return ()
-        note = Suggestion(finding.message, notes=("no fix offered: the search for one failed (an internal error)",))
-        return (_diagnostic(finding.code, finding.message, self.path, where, note),)
+        self._reported_at(finding, placed)
+        declared_notes, declared_at = self.placer.declaration(finding.declared, placed.where[0][0])
+        note = Suggestion(finding.message, notes=placed.notes + declared_notes
+                          + ("no fix offered: the search for one failed (an internal error)",))
+        return (_diagnostic(finding.code, finding.message, self.path, placed.where, note,
+                            placed.related + declared_at),)
 
-    def where(self, finding: Finding) -> Optional[Range]:
-        """Where a finding is reported: its call or statement, else its anchor."""
+    def _first_time(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
+        """Where the finding goes, unless one of its code was reported there already."""
+        placed = self.placed(trace, finding)
+        if placed is None or (finding.code, placed.where[0]) in self._reported:
+            return None
+        return placed
+
+    def _reported_at(self, finding: Finding, placed: Placed) -> None:
+        self._reported.add((finding.code, placed.where[0]))
+
+    def placed(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
+        """Where a finding goes before any fix is known (where the file analysed with a fix
+        applied, without suggestions, reports it too): the layer's argument at fault (or the
+        caller's argument that feeds it into a block), else its call or statement; a model's
+        output at ``forward``'s ``return``; else its anchor."""
+        key = id(finding)
+        if key not in self._placed:
+            self._placed[key] = self._place(trace, finding)
+        return self._placed[key]
+
+    def _place(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
+        fault = self.placer.layer_fault(trace, finding)
+        if fault is not None:
+            return fault
         where = None
         if isinstance(finding.node, ast.Call) and finding.statement is not None:
             where = self.positions.call(finding.node, finding.statement)
         elif finding.statement is not None:
             where = self.positions.statement(finding.statement)
+        elif finding.node is None and finding.code == SHAPE_MISMATCH:
+            where = self.placer.model_return(trace)
         if where is None and finding.anchor_line is not None:
             where = (finding.anchor_line, finding.anchor_line)
-        return where
+        return Placed(where) if where is not None else None
 
-    def row_of(self, finding: Finding) -> Optional[int]:
-        where = self.where(finding)
-        return where[0][0] if where else None
-
-    def _declared_at(self, finding: Finding, row: int) -> Tuple[str, ...]:
-        """``declared at path:line`` when the contradicted declaration is in the file, elsewhere
-        than the diagnostic: a note that leads the reader to the shape the code contradicts."""
-        declared = finding.declared
-        if declared is None or declared.source in ("cli", "config") or not declared.line or declared.line == row:
-            return ()
-        return (f"declared at {self.path}:{declared.line}",)
+    def _where_the_fix_goes(self, trace: ModelTrace, finding: Finding, placed: Placed,
+                            suggestion: Suggestion) -> Placed:
+        """The first edit of the suggestion's fix, else the layer it replaces; the finding's own
+        place, named in a note, when that is elsewhere."""
+        where = first_edit_range(suggestion.fix, self.positions)
+        if where is None and suggestion.layer is not None:
+            where = self.positions.call(suggestion.layer.node, suggestion.layer.statement)
+        if where is None or where == placed.where:
+            return placed
+        own = self.positions.call(finding.node, finding.statement) if isinstance(finding.node, ast.Call) else None
+        if own is None and finding.node is None and finding.statement is not None:
+            own = self.positions.statement(finding.statement)
+        if own is None or own[0] <= where[0] and where[1] <= own[1]:
+            return Placed(where)
+        if finding.layer is not None:
+            return Placed(where, *self.placer.away_from_layer(trace, finding.layer))
+        found_here = "the tensors are combined here" if finding.operands else "found here"
+        return Placed(where, (f"in the statement at line {own[0][0]}",), (self.placer.related(found_here, own),))
 
 
 class _FixSearch:
@@ -491,7 +560,7 @@ class _FixSearch:
         # The layers it is made of, in order: the code itself is on the help line.
         layers = [n for n in dict.fromkeys(re.findall(r"\bnn\.\w+(?=\()", alternative.code)) if n != "nn.Sequential"]
         parts = " then ".join(layers) or alternative.code
-        return Suggestion(f"{message}; replace {self._label(layer)} by {parts}", alternative.code, None, notes)
+        return Suggestion(f"{message}; replace {self._label(layer)} by {parts}", alternative.code, None, notes, layer=layer)
 
     # ----------------------------------------------------------------- an input the model cannot take
 

@@ -32,6 +32,20 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a diagnostic concerns: the declaration it contradicts, or the layer inside
+    a reusable block that the caller's argument (where the diagnostic sits) reaches. SARIF
+    ``relatedLocations``, JSON ``related``."""
+
+    message: str
+    path: str
+    row: int
+    col: int
+    end_row: int
+    end_col: int
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     message: str
@@ -47,6 +61,8 @@ class Diagnostic:
     #: the other fixes), one sentence each: ``note:`` lines in text, ``notes`` in JSON, as rustc
     #: and ruff keep their first line short.
     notes: Tuple[str, ...] = ()
+    #: The other places it concerns (see :class:`Related`).
+    related: Tuple[Related, ...] = ()
 
     @property
     def severity(self) -> str:

@@ -124,6 +124,16 @@ def diagnostic_to_json(d: Diagnostic) -> Dict[str, Any]:
         "url": rule_url(d.code),
         # After ruff's keys: the evidence behind the one-sentence message (`note:` in text).
         "notes": list(d.notes),
+        # The other places it concerns: the declaration it contradicts, the layer in a block.
+        "related": [
+            {
+                "message": r.message,
+                "filename": r.path,
+                "location": _location(r.row, r.col),
+                "end_location": _location(r.end_row, r.end_col),
+            }
+            for r in d.related
+        ],
     }
 
 
@@ -238,6 +248,18 @@ def sarif_log(diagnostics: List[Diagnostic]) -> Dict[str, Any]:
                 }
             }
         ]
+        if d.related:
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "physicalLocation": {
+                        "artifactLocation": _relative_uri(r.path),
+                        "region": _region((r.row, r.col), (r.end_row, r.end_col)),
+                    },
+                    "message": {"text": r.message},
+                }
+                for number, r in enumerate(d.related)
+            ]
         if d.fix is not None and d.fix.edits:
             result["fixes"] = [_sarif_fix(d)]
         results.append(result)

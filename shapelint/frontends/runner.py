@@ -20,7 +20,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..core.options import Options
-from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary
+from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary, Related
 from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
 #: Directory names never searched when a directory is given: ruff's default ``exclude`` (among
@@ -164,6 +164,7 @@ def result_to_json(result: FileResult) -> dict:
             "code": d.code, "message": d.message, "path": d.path, "row": d.row, "col": d.col,
             "end_row": d.end_row, "end_col": d.end_col, "fix": fix, "help": d.help,
             "notes": list(d.notes),
+            "related": [[r.message, r.path, r.row, r.col, r.end_row, r.end_col] for r in d.related],
         }
 
     def model(m: ModelShapes) -> dict:
@@ -215,6 +216,8 @@ def result_from_json(data: dict) -> FileResult:
             row=int(d["row"]), col=int(d["col"]), end_row=int(d["end_row"]),
             end_col=int(d["end_col"]), fix=fix, help=d["help"],
             notes=tuple(str(note) for note in d["notes"]),
+            related=tuple(Related(str(m), str(p), int(r), int(c), int(er), int(ec))
+                          for m, p, r, c, er, ec in d.get("related", ())),
         )
 
     def model(m: dict) -> ModelShapes:

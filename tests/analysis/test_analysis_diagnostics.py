@@ -73,8 +73,11 @@ def test_invalid_stride_with_padding_same_suggests_stride_1():
 def test_operands_added_with_incompatible_shapes_get_a_fix():
     model = case("shapes/rank_size_and_combination_errors.py")
     result = analyze(model)
-    plus = [d for d in result.diagnostics if d.code == "SHP106" and d.row == model.line_of("self.a(x) + self.b(x)")]
+    line = model.line_of("self.a(x) + self.b(x)")
+    # Reported where its fix goes (a layer of one operand), the statement a related location.
+    plus = [d for d in result.diagnostics if d.code == "SHP106" and line in [r.row for r in d.related]]
     assert plus[0].fix is not None  # one operand's chain can be made to fit the other
+    assert plus[0].row == plus[0].fix.edits[0].start[0] != line
 
 
 def test_one_fix_round_on_layer_and_statement_pragmas():
@@ -83,8 +86,9 @@ def test_one_fix_round_on_layer_and_statement_pragmas():
     (layer,) = result.diagnostics  # 32 -> 15, and 15 pools to the declared 7
     assert layer.help.startswith("nn.Conv2d(3, 8, ") and layer.fix.applicability == "safe"
     after = analyze_source(fixed_once(result, model.source), "m.py").diagnostics
-    # After this one round, 16 pools to 8 (--fix goes on to the pool: see test_cases.py).
-    assert [(d.code, d.row) for d in after] == [("SHP101", model.line_of("x = self.pool(x)"))]
+    # After this one round, 16 pools to 8 (--fix goes on to the pool, where the diagnostic now
+    # sits: see test_cases.py).
+    assert [(d.code, d.row) for d in after] == [("SHP101", model.line_of("self.pool = nn.MaxPool2d(2)"))]
 
 
 def test_command_line_and_config_declarations():

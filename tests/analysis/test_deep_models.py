@@ -91,7 +91,8 @@ def test_a_deep_stack_with_a_wrong_output_is_reported_quickly(tmp_path, layers):
 def test_a_deep_stack_in_a_class_is_reported_quickly():
     with cpu_budget(CPU_LIMIT_S):
         result = analyze_source(stack_in_class(4096), "deep.py")
-    assert [(d.code, d.row) for d in result.diagnostics] == [("SHP101", 4)]
+    # No fix (the layers are built in a loop): at forward's `return`.
+    assert [(d.code, d.row) for d in result.diagnostics] == [("SHP101", 11)]
 
 
 def test_a_deep_stack_without_a_mismatch_is_clean():
@@ -118,10 +119,11 @@ def test_a_shallow_stack_still_gets_its_fixes():
         """)
     result = analyze_source(source, "shallow.py")
     (diagnostic,) = result.diagnostics
-    assert (diagnostic.code, diagnostic.row) == ("SHP101", 3)
+    # Where the fix goes: the padding of the middle layer; the declaration is a note.
+    assert (diagnostic.code, diagnostic.row) == ("SHP101", 6)
     assert diagnostic.message.endswith("; fix: 1 (Conv1d) with padding=1")
-    assert diagnostic.notes[-1] == ("or instead: 1 (Conv1d) with kernel_size=1; or 2 (Conv1d) with padding=2;"
-                                    " or 0 (Conv1d) with padding=2")
+    assert diagnostic.notes[-2:] == ("or instead: 1 (Conv1d) with kernel_size=1; or 2 (Conv1d) with padding=2;"
+                                     " or 0 (Conv1d) with padding=2", "declared at shallow.py:3")
     assert diagnostic.help == "nn.Conv1d(8, 8, 3, padding=1)"
     assert diagnostic.fix is not None and diagnostic.fix.applicability == "safe"
     assert analyze_source(apply_edits(source, diagnostic.fix.edits), "shallow.py").diagnostics == []

@@ -135,16 +135,19 @@ def test_a_fix_of_a_layer_built_twice_is_offered_only_as_the_fix_check_says():
     mismatch, = _report(parsed, holds)
     assert mismatch.code == "SHP101" and mismatch.fix is not None and asked
     assert mismatch.fix.edits == asked[-1].edits
+    assert mismatch.row == mismatch.fix.edits[0].start[0]  # where the fix goes
 
     spent, stop = _report(parsed, lambda fix: FixVerdict(None, "no re-analysis today"))
     assert spent.fix is None
     assert stop.code == "SHP301" and stop.message.endswith("stopped early: no re-analysis today")
 
-    same_error_left, = _report(parsed, lambda fix: FixVerdict((("SHP101", mismatch.row),)))
-    assert same_error_left.fix is None
+    # Suggestions off (what the file with a fix applied is analysed with): codes and rows only,
+    # at the declaration (a module-level model has no `return`).
+    quiet, = _report(parsed, None)
+    assert (quiet.code, quiet.row, quiet.fix, quiet.help) == ("SHP101", 3, None, None)
 
-    quiet, = _report(parsed, None)  # suggestions off: codes and rows only
-    assert (quiet.code, quiet.row, quiet.fix, quiet.help) == ("SHP101", mismatch.row, None, None)
+    same_error_left, = _report(parsed, lambda fix: FixVerdict((("SHP101", quiet.row),)))
+    assert same_error_left.fix is None
 
 
 def test_fix_checker_analyses_each_edited_text_once_and_at_most_max_reanalyses_times(monkeypatch):
@@ -184,7 +187,10 @@ def test_an_error_in_the_fix_search_keeps_the_finding(monkeypatch):
         raise RuntimeError("a bug in the search")
 
     source = (Path(__file__).resolve().parents[2] / "examples" / "broken_decoder.py").read_text()
-    expected = [(d.code, d.row) for d in analyze.analyze_source(source, "b.py", Options()).diagnostics]
+    # Without a fix, each finding is where it is found (where suggestions off place it).
+    quiet = analyze._analyze_source(source, "b.py", Options(), None, suggestions=False)
+    expected = [(d.code, d.row) for d in quiet.diagnostics]
+    assert expected
     monkeypatch.setattr(report._FixSearch, "suggest", broken)
     monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
     monkeypatch.delenv("SHAPELINT_STRICT", raising=False)

@@ -341,7 +341,7 @@ def test_json_is_ruffs_schema(run):
     write("m.py", "nn.X\n  FIXME\n")
     [diagnostic] = run("m.py", "--format", "json").json()
     assert set(diagnostic) == {"code", "message", "filename", "location", "end_location", "fix",
-                               "noqa_row", "url", "notes"}
+                               "noqa_row", "url", "notes", "related"}
     assert diagnostic["location"] == {"row": 2, "column": 3}
     assert diagnostic["end_location"] == {"row": 2, "column": 8}
     assert diagnostic["fix"]["applicability"] == "safe"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from shapelint.frontends.formatters import escape_data, escape_property, render
-from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from shapelint.core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix, Related
 from shapelint.core.rules import RULES_BY_CODE, RULES_DOCS_URL
 
 PADDING_FIX = Fix(
@@ -96,7 +96,7 @@ def test_unknown_format_is_an_error():
 
 # ruff's keys, then shapelint's `notes` (the evidence behind the one-sentence message).
 CONTRACT_KEYS = ["code", "message", "filename", "location", "end_location", "fix", "noqa_row", "url",
-                 "notes"]
+                 "notes", "related"]
 
 
 def test_json_is_ruffs_schema_exactly():
@@ -124,6 +124,7 @@ def test_json_is_ruffs_schema_exactly():
         "noqa_row": 7,
         "url": RULES_BY_CODE["SHP101"].url,
         "notes": [],
+        "related": [],
     }
     assert data[1]["fix"] is None
     assert data[1]["url"] == RULES_DOCS_URL + "#shp201-checkerboard-transposed-conv"
@@ -210,6 +211,8 @@ DOCS_SAMPLE = [
         "models/net.py", 9, 21, 9, 53,
         fix=Fix("change conv (Conv2d): padding=1", SAFE, (Edit(", padding=1", (9, 52), (9, 52)),)),
         help="nn.Conv2d(64, 32, kernel_size=3, padding=1)",
+        notes=("declared at models/net.py:12",),
+        related=(Related("the declared shape '8 32 80 80'", "models/net.py", 12, 5, 12, 44),),
     ),
     Diagnostic(
         "SHP201", "ConvTranspose2d: kernel_size=3 is not a multiple of stride=2 (checkerboard artifacts)",
@@ -294,6 +297,20 @@ JSON_OUTPUT_SCHEMA = {
             "noqa_row": {"type": "integer", "minimum": 1},
             "url": {"type": "string", "pattern": "^https://"},
             "notes": {"type": "array", "items": {"type": "string"}},
+            "related": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "message": {"type": "string", "minLength": 1},
+                        "filename": {"type": "string"},
+                        "location": _POSITION,
+                        "end_location": _POSITION,
+                    },
+                    "required": ["message", "filename", "location", "end_location"],
+                    "additionalProperties": False,
+                },
+            },
         },
         "required": CONTRACT_KEYS,
         "additionalProperties": False,

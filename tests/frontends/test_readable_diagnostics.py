@@ -40,8 +40,10 @@ def test_the_evidence_is_in_notes():
 
 def test_text_shows_notes_between_the_message_and_help():
     lines = shapelint("check", "--no-cache", UPSAMPLER).stdout.splitlines()
-    assert lines[0].startswith(f"{UPSAMPLER}:26:10: SHP101 ")
-    assert [line.split(":")[0] for line in lines[1:5]] == ["    note"] * 3 + ["    help"]
+    # At the layer the suggestion replaces; the declaration it contradicts is the last note.
+    assert lines[0].startswith(f"{UPSAMPLER}:19:19: SHP101 ")
+    assert [line.split(":")[0] for line in lines[1:6]] == ["    note"] * 4 + ["    help"]
+    assert lines[4] == f"    note: declared at {UPSAMPLER}:26"
 
 
 def test_flake8_shows_the_first_line_only():

@@ -10,7 +10,7 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
-        self.bn = nn.BatchNorm2d(6)  # expect: SHP102:19
+        self.bn = nn.BatchNorm2d(6)  # expect: SHP102:34
         self.conv2 = nn.Conv2d(in_channels=4, out_channels=8, kernel_size=3)  # expect: SHP102
 
     def forward(self, x):

@@ -1,4 +1,5 @@
-# A pragma on a `return` statement declares the model's output; the fix makes it hold.
+# A pragma on a `return` statement declares the model's output; the fix makes it hold (the
+# diagnostic sits on the layer the fix edits).
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -1,5 +1,5 @@
-# A declared output missed: reported at the declaration, the message names the layers of the
-# chain, and the fix is the smallest change of one layer (a comment on its line survives).
+# A declared output missed: reported at the layer the fix edits, the message names the layers of
+# the chain, and the fix is the smallest change of one layer (a comment on its line survives).
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

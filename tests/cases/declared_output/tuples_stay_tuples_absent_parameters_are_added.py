@@ -4,5 +4,5 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-# shapelint: input=(1, 2, 10, 12) output=(1, 2, 20, 12)  # expect: SHP101
-up = nn.Sequential(nn.ConvTranspose2d(2, 2, (4, 1), padding=(1, 0)))
+# shapelint: input=(1, 2, 10, 12) output=(1, 2, 20, 12)
+up = nn.Sequential(nn.ConvTranspose2d(2, 2, (4, 1), padding=(1, 0)))  # expect: SHP101

@@ -1,6 +1,7 @@
-# An LSTM's input_size differs from the features that reach it: SHP102 on its line. The fix
-# edits the positional input_size (torch declares LSTM(*args, **kwargs): the layer table's own
-# argument list places it), and PyTorch then runs the model.
+# An LSTM's input_size differs from the features that reach it: SHP102 on the line of its
+# input_size argument (the call spans two lines). The fix edits the positional input_size (torch
+# declares LSTM(*args, **kwargs): the layer table's own argument list places it), and PyTorch
+# then runs the model.
 # torch: Encoder().eval()(torch.randn(4, 20, 32))
 import torch
 import torch.nn as nn
