@@ -340,6 +340,10 @@ class Sources:
                 passed = _passed(instance.node, function, index, name.id)
                 if passed is not None:
                     return self.edit(instance.node, passed, old, new, self._owner_of(instance), depth + 1)
+                if default is not None and self._passed_elsewhere(function, index, name.id):
+                    # Other instances pass their own value: this one is given its value, the
+                    # class keeps its default (never changed for what one instance needs).
+                    return self._add_keyword(instance.node, name.id, new)
             # The default is the one place the value is written: changed there, whatever else
             # reads it (such an edit is never local, so the file is re-analysed before it is offered).
             if default is not None:
@@ -349,6 +353,22 @@ class Sources:
         if function is None and self.tree is not None:
             return self._edit_constant(call, name, old, new, depth)
         return None
+
+    def _passed_elsewhere(self, function, index: int, name: str) -> bool:
+        """Whether some call of the class whose ``__init__`` is ``function`` passes ``name``."""
+        cls = self.parent(function)
+        if self.tree is None or not isinstance(cls, ast.ClassDef):
+            return False
+        calls = (n for n in ast.walk(self.tree) if type(n) is ast.Call
+                 and (getattr(n.func, "id", None) == cls.name or getattr(n.func, "attr", None) == cls.name))
+        return any(_passed(call, function, index, name) is not None for call in calls)
+
+    def _add_keyword(self, call: ast.Call, name: str, value: Any) -> Optional[SourceEdit]:
+        """``Block(16)`` -> ``Block(16, hidden=8)``."""
+        end = self.positions.end_of_arguments(call)
+        if end is None:
+            return None
+        return SourceEdit((Edit(f", {name}={value}", end, end),), call, (end, end), False)
 
     def _edit_constant(self, call, name: ast.Name, old, new, depth) -> Optional[SourceEdit]:
         """A module-level ``NAME = literal`` assigned once and used only here."""

@@ -6,11 +6,11 @@ import torch
 from torch import nn
 
 
-class Head(nn.Module):  # expect: SHP101
+class Head(nn.Module):
     def __init__(self, n=21):
         super().__init__()
         self.body = nn.Conv2d(3, n, 32, stride=32)
-        self.up = nn.ConvTranspose2d(n, n, 65, stride=32, padding=16)  # expect: SHP201
+        self.up = nn.ConvTranspose2d(n, n, 65, stride=32, padding=16)  # expect: SHP201 SHP101
 
     def forward(self, x):
         return self.up(self.body(x))

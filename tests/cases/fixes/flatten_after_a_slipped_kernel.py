@@ -10,14 +10,14 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 16, kernel_size=4, padding=1),
+            nn.Conv2d(3, 16, kernel_size=4, padding=1),  # expect: SHP102
             nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Conv2d(16, 32, kernel_size=3, padding=1),
             nn.ReLU(),
             nn.MaxPool2d(2),
         )
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(32 * 8 * 8, 10))  # expect: SHP102
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(32 * 8 * 8, 10))
 
     def forward(self, x):
         return self.fc(self.features(x))

@@ -9,7 +9,7 @@ from torch import nn
 class UNetUp(nn.Module):
     def __init__(self, in_size, out_size):
         super().__init__()
-        self.up = nn.ConvTranspose2d(in_size, out_size, 4, 2, 1)  # expect: SHP102 "128 arrive"
+        self.up = nn.ConvTranspose2d(in_size, out_size, 4, 2, 1)
 
     def forward(self, x, skip):
         return torch.cat((self.up(x), skip), 1)
@@ -19,7 +19,7 @@ class U(nn.Module):
     def __init__(self):
         super().__init__()
         self.up1 = UNetUp(256, 64)
-        self.up2 = UNetUp(64, 32)
+        self.up2 = UNetUp(64, 32)  # expect: SHP102
         self.skip1 = nn.Conv2d(256, 64, 1)
         self.skip2 = nn.Conv2d(256, 32, 1)
 

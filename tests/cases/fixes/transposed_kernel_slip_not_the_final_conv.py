@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 
-class Generator(nn.Module):  # expect: SHP101
+class Generator(nn.Module):
     def __init__(self, nz=100, ngf=32):
         super().__init__()
         self.main = nn.Sequential(
@@ -14,7 +14,7 @@ class Generator(nn.Module):  # expect: SHP101
             nn.ReLU(True),
             nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
             nn.ReLU(True),
-            nn.ConvTranspose2d(ngf * 2, ngf, 3, 2, 1, bias=False),  # expect: SHP201
+            nn.ConvTranspose2d(ngf * 2, ngf, 3, 2, 1, bias=False),  # expect: SHP201 SHP101
             nn.ReLU(True),
             nn.Conv2d(ngf, 3, 3, 1, 1),
             nn.Tanh(),

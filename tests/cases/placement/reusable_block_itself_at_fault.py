@@ -18,7 +18,7 @@ class Stage(nn.Module):
     def __init__(self, width):
         super().__init__()
         self.a = Conv(width, width)
-        self.b = Conv(width * 2, width)  # expect: SHP102:23 "in_channels=16" "in `blocks.0.b.conv` (`Conv`, line 11)"
+        self.b = Conv(width * 2, width)  # expect: SHP102 "in_channels=16" "in `blocks.0.b.conv` (`Conv`, line 11)"
 
     def forward(self, x):
         return self.b(self.a(x))
