@@ -26,7 +26,7 @@ import os
 import sys
 import time
 import warnings
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
@@ -45,36 +45,45 @@ PARTS = {
 }
 
 
-def judge_all(mutants: Sequence[M.Mutant], jobs: int, verbose: bool) -> List[M.Outcome]:
-    if jobs <= 1:
+def select(only: Sequence[str], sample: int, seed: int) -> Tuple[list, List[M.Mutant]]:
+    """The subjects and mutants a run measures (deterministic: workers recompute them)."""
+    chosen = [s for s in M.subjects() if not only or s.label in only]
+    mutants = M.all_mutants(chosen)
+    if sample:
+        mutants = M.sample(mutants, sample, seed)
+    return chosen, mutants
+
+
+def judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> List[M.Outcome]:
+    if options.jobs <= 1:
         outcomes = []
         for i, mutant in enumerate(mutants, 1):
             outcomes.append(M.judge(mutant))
-            if verbose:
+            if options.verbose:
                 print(f"[{i}/{len(mutants)}] {summarize(outcomes[-1])}", file=sys.stderr)
         return outcomes
     import multiprocessing
 
-    # Workers are forked: they share the mutants (whose builders are lambdas) by index.
-    global _SHARED
-    _SHARED = list(mutants)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        results = pool.map(_judge_index, range(len(mutants)), chunksize=4)
-    return [_rebuild(mutants[i], r) for i, r in enumerate(results)]
+    # Spawned, not forked (torch's thread pools deadlock in a forked child); the mutants' model
+    # builders are lambdas, so each worker selects the same mutants again and takes indices.
+    context = multiprocessing.get_context("spawn")
+    selection = (options.only, options.sample, options.seed)
+    with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
+        results = pool.map(_judge_index, range(len(mutants)), chunksize=8)
+    return [M.Outcome(mutants[i], **state) for i, state in enumerate(results)]
 
 
-_SHARED: List[M.Mutant] = []
+_WORKER: Dict[str, List[M.Mutant]] = {}
+
+
+def _start_worker(only: Sequence[str], sample: int, seed: int) -> None:
+    _WORKER["mutants"] = select(only, sample, seed)[1]
 
 
 def _judge_index(index: int) -> dict:
-    outcome = M.judge(_SHARED[index])
-    state = dict(vars(outcome))
+    state = dict(vars(M.judge(_WORKER["mutants"][index])))
     state.pop("mutant")
     return state
-
-
-def _rebuild(mutant: M.Mutant, state: dict) -> M.Outcome:
-    return M.Outcome(mutant, **state)
 
 
 def summarize(o: M.Outcome) -> str:
@@ -211,14 +220,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="one line per mutant on stderr")
     options = parser.parse_args(argv)
 
-    chosen = [s for s in M.subjects() if not options.only or s.label in options.only]
+    chosen, mutants = select(options.only, options.sample, options.seed)
     for subject in chosen:
         M.baseline(subject)
-    mutants = M.all_mutants(chosen)
-    if options.sample:
-        mutants = M.sample(mutants, options.sample, options.seed)
     started = time.perf_counter()
-    outcomes = judge_all(mutants, options.jobs, options.verbose)
+    outcomes = judge_all(mutants, options)
     elapsed = time.perf_counter() - started
     print(f"{len(mutants)} mutants of {len(chosen)} files "
           f"({sum(s.origin == 'realstyle' for s in chosen)} real-style), {elapsed:.0f} s\n")

@@ -575,7 +575,8 @@ def fix_policy_breaches(mutant: Mutant, source: str, errors: Sequence[dict]) -> 
             where = f"{d['code']} row {edit['location']['row']}"
             if bare_literal(edit["content"]) and has_non_literal(old):
                 collapses.append(f"{where}: {old.strip()!r} -> {edit['content']!r}")
-            if fix.get("applicability") == "safe" and not _inside(mutant.culprit, edit["location"], edit["end_location"]):
+            safe = fix.get("applicability") == "safe"
+            if safe and not _inside(mutant.culprit, edit["location"], edit["end_location"]):
                 outside.append(f"{where}: {old.strip()!r} -> {edit['content']!r} ({fix.get('message')})")
     return collapses, outside
 
