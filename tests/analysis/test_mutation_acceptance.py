@@ -28,7 +28,7 @@ import pytest
 pytest.importorskip("torch", reason="PyTorch is the judge of these tests")
 
 from support import mutations as M  # noqa: E402
-from support.cli import check_json  # noqa: E402
+from support.cli import check_json, shapes_json  # noqa: E402
 
 SAMPLE = int(os.environ.get("SHAPELINT_ACCEPTANCE_SAMPLE", "150"))
 RUN_ALL = os.environ.get("SHAPELINT_ACCEPTANCE_ALL") == "1"
@@ -59,6 +59,16 @@ def test_at_least_twenty_realstyle_models_each_declaring_its_output():
 def test_realstyle_model_runs_to_its_declared_output_in_pytorch(subject):
     verdict, traces = M.torch_verdict(subject.path, subject.models)
     assert verdict == "holds", [getattr(t, "error", None) or getattr(t, "output", t) for t in traces]
+
+
+@pytest.mark.parametrize("subject", REALSTYLE, ids=[s.file for s in REALSTYLE])
+def test_shapelint_follows_each_realstyle_model_to_pytorchs_output(subject):
+    """The engine follows these models today: a mutant's diagnostics are about the mutation."""
+    _, traces = M.torch_verdict(subject.path, subject.models)
+    _, data, _ = shapes_json(subject.path)
+    outputs = {m["name"]: m["output"] for m in data["models"]}
+    for declared, t in zip(subject.models, traces):
+        assert outputs.get(declared.name) == list(t.output), (declared.name, outputs, t.output)
 
 
 @pytest.mark.parametrize("subject", REALSTYLE, ids=[s.file for s in REALSTYLE])

@@ -32,6 +32,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import torch
 from torch import nn
 
 from support.cli import check_json, run_cli
@@ -436,6 +437,16 @@ def sample(mutants: Sequence[Mutant], count: int, seed: int = 11) -> List[Mutant
 
 def torch_verdict(path: str, models: Sequence[DeclaredModel]) -> Tuple[str, List[Any]]:
     """``rejected``, ``changed`` (a declared shape does not hold) or ``holds``, with the traces."""
+    # One thread: the models are tiny, and the machine is shared (threads only contend).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _torch_verdict(path, models)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _torch_verdict(path: str, models: Sequence[DeclaredModel]) -> Tuple[str, List[Any]]:
     traces = []
     verdict = "holds"
     for declared in models:
