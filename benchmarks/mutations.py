@@ -10,7 +10,7 @@ Usage (needs torch; the venv of ``pip install -e '.[test]'``)::
 
     python benchmarks/mutations.py              # every mutant (about 1,400; minutes on 2 cores)
     python benchmarks/mutations.py --jobs 2     # in 2 processes
-    python benchmarks/mutations.py --sample 150 # the seeded sample the acceptance test runs
+    python benchmarks/mutations.py --sample 400 # the seeded sample the acceptance test runs
     python benchmarks/mutations.py --only realstyle/pix2pix_unet.py --verbose
 
 Prints the figures per category and in total, then the misses grouped by pattern, one example
