@@ -1,0 +1,237 @@
+"""The mutation acceptance of issue 11, measured: every integer literal of every layer call, block
+call, expression inside them, ``__init__`` default and size constant of the acceptance models
+(tests/models/) and the real-style models (tests/models/realstyle/), +1 and -1, with PyTorch as
+the judge. For each bug it measures whether an SHP1xx sits on the changed line and whether
+``shapelint check --fix --unsafe-fixes`` repairs the file (PyTorch runs it to every declared
+shape), and it counts fixes that collapse an expression into a literal, ``safe`` fixes that edit
+outside the culprit, and SHP1xx on mutants PyTorch accepts (false positives).
+
+Usage (needs torch; the venv of ``pip install -e '.[test]'``)::
+
+    python benchmarks/mutations.py              # every mutant (about 1,400; minutes on 2 cores)
+    python benchmarks/mutations.py --jobs 2     # in 2 processes
+    python benchmarks/mutations.py --sample 400 # the seeded sample the acceptance test runs
+    python benchmarks/mutations.py --only realstyle/pix2pix_unet.py --verbose
+
+Prints the figures per category and in total, then the misses grouped by pattern, one example
+each, largest first. Not part of the test suite (tests/analysis/test_mutation_acceptance.py
+asserts the thresholds on a sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import time
+import warnings
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+warnings.filterwarnings("ignore")
+
+from support import mutations as M  # noqa: E402
+
+#: which part of issue 11 a kind of miss belongs to
+PARTS = {
+    "off the changed line": "placement",
+    "not detected": "contagion / examples",
+    "not repaired": "fix policy",
+    "expression collapsed": "fix policy",
+    "safe fix outside the culprit": "fix policy",
+    "false positive": "contagion / branches",
+}
+
+
+def select(only: Sequence[str], sample: int, seed: int) -> Tuple[list, List[M.Mutant]]:
+    """The subjects and mutants a run measures (deterministic: workers recompute them)."""
+    chosen = [s for s in M.subjects() if not only or s.label in only]
+    mutants = M.all_mutants(chosen)
+    if sample:
+        mutants = M.sample(mutants, sample, seed)
+    return chosen, mutants
+
+
+def judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> List[M.Outcome]:
+    if options.jobs <= 1:
+        outcomes = []
+        for i, mutant in enumerate(mutants, 1):
+            outcomes.append(M.judge(mutant))
+            if options.verbose:
+                print(f"[{i}/{len(mutants)}] {summarize(outcomes[-1])}", file=sys.stderr)
+        return outcomes
+    import multiprocessing
+
+    # Spawned, not forked (torch's thread pools deadlock in a forked child); the mutants' model
+    # builders are lambdas, so each worker selects the same mutants again and takes indices.
+    context = multiprocessing.get_context("spawn")
+    selection = (options.only, options.sample, options.seed)
+    with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
+        results = pool.map(_judge_index, range(len(mutants)), chunksize=8)
+    return [M.Outcome(mutants[i], **state) for i, state in enumerate(results)]
+
+
+_WORKER: Dict[str, List[M.Mutant]] = {}
+
+
+def _start_worker(only: Sequence[str], sample: int, seed: int) -> None:
+    _WORKER["mutants"] = select(only, sample, seed)[1]
+
+
+def _judge_index(index: int) -> dict:
+    state = dict(vars(M.judge(_WORKER["mutants"][index])))
+    state.pop("mutant")
+    return state
+
+
+def summarize(o: M.Outcome) -> str:
+    flags = []
+    if o.kind == "bug":
+        flags += ["on-line" if o.on_line else "OFF-LINE", "repaired" if o.repaired else "NOT-REPAIRED"]
+        flags += ["COLLAPSE"] * bool(o.collapses) + ["SAFE-OUTSIDE"] * bool(o.safe_outside)
+    elif o.false_positive:
+        flags.append("FALSE-POSITIVE")
+    return f"{o.mutant.id} [{o.mutant.category}] {o.kind} {' '.join(flags)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+
+
+def ratio(part: int, whole: int) -> str:
+    return f"{part}/{whole} = {100.0 * part / whole:5.1f}%" if whole else f"{part}/0"
+
+
+def figures(outcomes: Sequence[M.Outcome]) -> Dict[str, int]:
+    bugs = [o for o in outcomes if o.kind == "bug"]
+    return {
+        "mutants": len(outcomes),
+        "unchanged": sum(o.kind == "same" for o in outcomes),
+        "non_bugs": sum(o.kind == "ok" for o in outcomes),
+        "false_positives": sum(o.false_positive for o in outcomes),
+        "bugs": len(bugs),
+        "detected": sum(bool(o.shp1) for o in bugs),
+        "on_line": sum(o.on_line for o in bugs),
+        "repaired": sum(o.repaired for o in bugs),
+        "collapses": sum(bool(o.collapses) for o in bugs),
+        "safe_outside": sum(bool(o.safe_outside) for o in bugs),
+    }
+
+
+def print_figures(outcomes: Sequence[M.Outcome]) -> None:
+    header = f"{'category':<18}{'mutants':>8}{'unchanged':>10}{'non-bugs':>9}{'FP':>4}{'bugs':>6}" \
+             f"{'on changed line':>24}{'repaired':>24}{'collapse':>9}{'safe-out':>9}"
+    print(header)
+    print("-" * len(header))
+    groups = [(c, [o for o in outcomes if o.mutant.category == c]) for c in M.CATEGORIES]
+    for name, group in groups + [("TOTAL", list(outcomes))]:
+        f = figures(group)
+        print(f"{name:<18}{f['mutants']:>8}{f['unchanged']:>10}{f['non_bugs']:>9}{f['false_positives']:>4}"
+              f"{f['bugs']:>6}{ratio(f['on_line'], f['bugs']):>24}{ratio(f['repaired'], f['bugs']):>24}"
+              f"{f['collapses']:>9}{f['safe_outside']:>9}")
+    for origin in ("acceptance", "realstyle"):
+        f = figures([o for o in outcomes if o.mutant.subject.origin == origin])
+        print(f"  {origin}: {f['bugs']} bugs, on changed line {ratio(f['on_line'], f['bugs'])}, "
+              f"repaired {ratio(f['repaired'], f['bugs'])}, {f['false_positives']} false positives "
+              f"of {f['non_bugs']} non-bugs")
+
+
+# --------------------------------------------------------------------------------------------
+# Misses by pattern
+
+
+def _landing(o: M.Outcome) -> str:
+    """Where the SHP1xx nearest the changed line landed, in words."""
+    with open(o.mutant.subject.path) as f:
+        source = f.read()
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    d = min(o.shp1, key=lambda d: abs(d["location"]["row"] - o.mutant.line))
+    row = d["location"]["row"]
+    text = lines[row - 1] if row <= len(lines) else ""
+    (start, _), (end, _) = o.mutant.culprit
+    if start <= row <= end:
+        return f"{d['code']} elsewhere in the culprit call"
+    if "# shapelint:" in text or "torch.randn(" in text or "torch.zeros(" in text:
+        return f"{d['code']} at the declaration"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.lineno == row:
+            return f"{d['code']} on the class line"
+        if isinstance(node, ast.Return) and node.lineno == row:
+            return f"{d['code']} at a return"
+    block = next((n.name for n in tree.body if isinstance(n, ast.ClassDef)
+                  and n.lineno <= row <= n.end_lineno and n.lineno <= o.mutant.line <= n.end_lineno), None)
+    if block is None:
+        return f"{d['code']} in another class or function"
+    return f"{d['code']} on another line of the same class"
+
+
+def misses(o: M.Outcome) -> List[Tuple[str, str, str]]:
+    """(kind of miss, pattern detail, example) for each way an outcome misses."""
+    m = o.mutant
+    example = f"{m.id}: {o.torch}"
+    found = []
+    if o.false_positive:
+        d = o.shp1[0]
+        found.append(("false positive", f"{d['code']} on {m.category}",
+                      f"{m.id}: row {d['location']['row']} {d['message'][:120]}"))
+    if o.kind != "bug":
+        return found
+    if not o.shp1:
+        found.append(("not detected", f"{m.category}, PyTorch {o.torch.split(':')[0]}", example))
+    elif not o.on_line:
+        d = min(o.shp1, key=lambda d: abs(d["location"]["row"] - m.line))
+        found.append(("off the changed line", f"{m.category}: {_landing(o)}",
+                      f"{m.id}: row {d['location']['row']} {d['code']} {d['message'][:110]}"))
+    if not o.repaired:
+        note = o.repair_note.split(":")[0] if o.repair_note.startswith("fixed file") else o.repair_note
+        if o.repair_note.startswith("fixed file"):
+            note += " still " + ("rejected" if "Error" in o.repair_note else "off the declared shape")
+        found.append(("not repaired", f"{m.category}: {note}", f"{example} -> {o.repair_note[:100]}"))
+    for text in o.collapses[:1]:
+        found.append(("expression collapsed", m.category, f"{m.id}: {text}"))
+    for text in o.safe_outside[:1]:
+        found.append(("safe fix outside the culprit", m.category, f"{m.id}: {text}"))
+    return found
+
+
+def print_misses(outcomes: Sequence[M.Outcome], top: Optional[int]) -> None:
+    groups: Dict[Tuple[str, str], List[str]] = defaultdict(list)
+    for o in outcomes:
+        for kind, detail, example in misses(o):
+            groups[(kind, detail)].append(example)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    print(f"\nMisses by pattern ({sum(len(v) for v in groups.values())} in {len(groups)} patterns):")
+    for (kind, detail), examples in ordered[:top]:
+        print(f"{len(examples):5}  {kind} [{PARTS[kind]}] {detail}\n         e.g. {examples[0]}")
+    if top is not None and len(ordered) > top:
+        print(f"       ... {len(ordered) - top} more patterns (--top 0 lists all)")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=0, help="a seeded sample of N mutants (0: all)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--only", action="append", default=[], help="a subject label (repeatable)")
+    parser.add_argument("--top", type=int, default=15, help="patterns of misses to list (0: all)")
+    parser.add_argument("--verbose", action="store_true", help="one line per mutant on stderr")
+    options = parser.parse_args(argv)
+
+    chosen, mutants = select(options.only, options.sample, options.seed)
+    for subject in chosen:
+        M.baseline(subject)
+    started = time.perf_counter()
+    outcomes = judge_all(mutants, options)
+    elapsed = time.perf_counter() - started
+    print(f"{len(mutants)} mutants of {len(chosen)} files "
+          f"({sum(s.origin == 'realstyle' for s in chosen)} real-style), {elapsed:.0f} s\n")
+    print_figures(outcomes)
+    print_misses(outcomes, options.top or None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
