@@ -35,7 +35,7 @@ from .torch_semantics.module_methods import (
 )
 from .torch_semantics.shape_ops import plain, shape_of
 from .torch_semantics.tensor_methods import TENSOR_METHODS
-from .unknown_reasons import callee_reason
+from .unknown_reasons import ReasonIndex
 from .values import (
     BoundMethod,
     ClassRef,
@@ -150,6 +150,8 @@ class Propagator(Interpreter):
             # Called after each statement (statement pragmas), with this propagator.
             self.after_statement = functools.partial(after_statement, self)
         self.instances: List[UserModule] = []
+        #: Why values are unknown, read from the file once, when first asked.
+        self.reasons = ReasonIndex(index.module)
         self.begin_model()
 
     # ----------------------------------------------------------------- per-model state
@@ -314,7 +316,7 @@ class Propagator(Interpreter):
 
     def note_unknown_call(self, func: ast.expr, node: ast.Call) -> None:
         """A call of something that could not be evaluated, on a tensor."""
-        reason = callee_reason(self.index.module, func)
+        reason = self.reasons.callee(func)
         self.calls_begun += 1  # after every module call begun so far: it may depend on them
         self.unknowns.append(UnknownSource(self.calls_begun, None, reason, node, self.statement))
 
@@ -377,7 +379,7 @@ class Propagator(Interpreter):
 
     def unknown_items(self, node: Optional[ast.Call]) -> UnknownItems:
         """For the items of ``node``'s arguments that could not be evaluated."""
-        return UnknownItems(self.index.module, node, self.statement, self.attach_layer_pragma)
+        return UnknownItems(self.reasons, node, self.statement, self.attach_layer_pragma)
 
     def instantiate(self, info: ClassInfo, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         module = UserModule(info.name, node=node, statement=self.statement, cls=info)

@@ -7,7 +7,7 @@ an unknown callee on a tensor), so the cost of walking the file's imports is pai
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 #: Longest source excerpt quoted in a reason.
 _EXCERPT = 40
@@ -22,67 +22,73 @@ def excerpt(node: ast.AST) -> str:
     return text if len(text) <= _EXCERPT else text[:_EXCERPT - 3] + "..."
 
 
-def _imports(module: ast.Module) -> Iterator[ast.stmt]:
-    for node in ast.walk(module):
-        if type(node) is ast.Import or type(node) is ast.ImportFrom:
-            yield node
+class ReasonIndex:
+    """What the reasons read from the file (its imports, its ``self.NAME = value`` assignments),
+    gathered in one walk the first time a reason is asked for: real code calls many unknown
+    callees, and a walk per reason made a file's analysis several times slower."""
 
+    def __init__(self, module: Optional[ast.Module]) -> None:
+        self.module = module
+        self._imports: Optional[Dict[str, str]] = None
+        self._attributes: Dict[str, List[ast.expr]] = {}
 
-def _import_source(module: ast.Module, name: str) -> Optional[str]:
-    """The module ``name`` is imported from (``mylib``, ``.blocks``), or None."""
-    for node in _imports(module):
-        for alias in node.names:
-            bound = alias.asname or alias.name.split(".")[0]
-            if bound != name:
-                continue
-            if type(node) is ast.ImportFrom:
-                return "." * node.level + (node.module or "")
-            return alias.name
-    return None
+    def _gather(self) -> Dict[str, str]:
+        if self._imports is None:
+            imports: Dict[str, str] = {}
+            for node in ast.walk(self.module) if self.module is not None else ():
+                if type(node) is ast.Import or type(node) is ast.ImportFrom:
+                    for alias in node.names:
+                        bound = alias.asname or alias.name.split(".")[0]
+                        source = ("." * node.level + (node.module or "")) if type(node) is ast.ImportFrom \
+                            else alias.name
+                        imports.setdefault(bound, source)
+                elif type(node) is ast.Assign:
+                    for target in node.targets:
+                        if type(target) is ast.Attribute and type(target.value) is ast.Name \
+                                and target.value.id == "self":
+                            self._attributes.setdefault(target.attr, []).append(node.value)
+            self._imports = imports
+        return self._imports
 
+    def import_source(self, name: str) -> Optional[str]:
+        """The module ``name`` is imported from (``mylib``, ``.blocks``), or None."""
+        return self._gather().get(name)
 
-def _attribute_value(module: ast.Module, name: str) -> Optional[ast.expr]:
-    """The value of the one assignment ``self.NAME = value`` of the file (None: none, or several)."""
-    found = []
-    for node in ast.walk(module):
-        if type(node) is ast.Assign:
-            for target in node.targets:
-                if type(target) is ast.Attribute and target.attr == name and type(target.value) is ast.Name \
-                        and target.value.id == "self":
-                    found.append(node.value)
-    return found[0] if len(found) == 1 else None
+    def attribute_value(self, name: str) -> Optional[ast.expr]:
+        """The value of the one assignment ``self.NAME = value`` of the file (None: none, or several)."""
+        self._gather()
+        found = self._attributes.get(name, ())
+        return found[0] if len(found) == 1 else None
 
+    def callee(self, func: ast.expr) -> str:
+        """Why calling ``func`` gives an unknown value: an import not followed, or a name whose
+        value could not be evaluated."""
+        if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+            assigned = self.attribute_value(func.attr)
+            if assigned is not None:
+                return f"`self.{func.attr}` is `{excerpt(assigned)}`: {self.expression(assigned)}"
+        head = func
+        while type(head) is ast.Attribute:
+            head = head.value
+        if type(head) is ast.Name:
+            source = self.import_source(head.id)
+            if source is not None:
+                return f"`{excerpt(func)}` is imported from `{source}`, which is not read"
+            if head is func:
+                return f"`{head.id}` could not be evaluated"
+        return f"`{excerpt(func)}(...)` could not be evaluated"
 
-def callee_reason(module: ast.Module, func: ast.expr) -> str:
-    """Why calling ``func`` gives an unknown value: an import not followed, or a name whose
-    value could not be evaluated."""
-    if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
-        assigned = _attribute_value(module, func.attr)
-        if assigned is not None:
-            return f"`self.{func.attr}` is `{excerpt(assigned)}`: {expression_reason(module, assigned)}"
-    head = func
-    while type(head) is ast.Attribute:
-        head = head.value
-    if type(head) is ast.Name:
-        source = _import_source(module, head.id)
-        if source is not None:
-            return f"`{excerpt(func)}` is imported from `{source}`, which is not read"
-        if head is func:
-            return f"`{head.id}` could not be evaluated"
-    return f"`{excerpt(func)}(...)` could not be evaluated"
-
-
-def expression_reason(module: ast.Module, node: Optional[ast.expr]) -> str:
-    """Why the value of ``node`` is unknown (None: where it came from is not known)."""
-    if node is None:
-        return "an item could not be evaluated"
-    if type(node) is ast.Call:
-        return callee_reason(module, node.func)
-    if type(node) is ast.Name:
-        source = _import_source(module, node.id)
-        if source is not None:
-            return f"`{node.id}` is imported from `{source}`, which is not read"
-    return f"`{excerpt(node)}` could not be evaluated"
+    def expression(self, node: Optional[ast.expr]) -> str:
+        """Why the value of ``node`` is unknown (None: where it came from is not known)."""
+        if node is None:
+            return "an item could not be evaluated"
+        if type(node) is ast.Call:
+            return self.callee(node.func)
+        if type(node) is ast.Name:
+            source = self.import_source(node.id)
+            if source is not None:
+                return f"`{node.id}` is imported from `{source}`, which is not read"
+        return f"`{excerpt(node)}` could not be evaluated"
 
 
 def _dict_value(node: ast.expr, key: Any) -> Optional[ast.expr]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple
 
 from ...core.layers import UNKNOWN, LayerSpec
 from ..evaluate import _STAR_UNKNOWN, iter_known
-from ..unknown_reasons import excerpt, expression_reason, item_node
+from ..unknown_reasons import ReasonIndex, excerpt, item_node
 from ..values import (
     ModuleDictModule,
     ModuleListModule,
@@ -38,11 +38,11 @@ class UnknownItems:
     """Makes the module that stands for an item of a container that could not be evaluated: it
     is certainly a module (torch accepts nothing else there), so it keeps its place and name."""
 
-    __slots__ = ("tree", "call", "statement", "attach")
+    __slots__ = ("reasons", "call", "statement", "attach")
 
-    def __init__(self, tree: Optional[ast.Module], call: Optional[ast.Call], statement: Optional[ast.stmt],
+    def __init__(self, reasons: ReasonIndex, call: Optional[ast.Call], statement: Optional[ast.stmt],
                  attach: Optional[Callable[[ModuleValue], None]] = None) -> None:
-        self.tree = tree
+        self.reasons = reasons
         #: The call whose arguments hold the items (the container's, or ``.append(...)``).
         self.call = call
         self.statement = statement
@@ -53,8 +53,8 @@ class UnknownItems:
         """The unknown module for the item at ``position`` of the call's arguments (see
         ``unknown_reasons.item_node``)."""
         node = item_node(self.call, position)
-        if node is not None and self.tree is not None:
-            reason = expression_reason(self.tree, node)
+        if node is not None and self.reasons.module is not None:
+            reason = self.reasons.expression(node)
         else:
             reason = self._fallback()
         module = unknown_module(reason, node if type(node) is ast.Call else None, self.statement)
