@@ -232,10 +232,10 @@ class Config:
 
     # ---------------------------------------------------------------- selection
 
-    def _selected_ignoring_files(self, code: str) -> bool:
+    def _selected_ignoring_files(self, code: str, off_by_default_decided_elsewhere: bool = False) -> bool:
         if self.select is None:
             chosen = selector_specificity(code, self.extend_select)
-            if code not in OFF_BY_DEFAULT:
+            if code not in OFF_BY_DEFAULT or off_by_default_decided_elsewhere:
                 chosen = max(0, chosen)
         else:
             chosen = selector_specificity(code, self.select + self.extend_select)
@@ -262,10 +262,14 @@ class Config:
                 return True
         return False
 
-    def is_selected(self, code: str, path: str) -> bool:
+    def is_selected(self, code: str, path: str, off_by_default_decided_elsewhere: bool = False) -> bool:
         """Whether ``code`` is reported for ``path``: select/extend-select/ignore by prefix,
-        the more specific selector winning, then per-file-ignores."""
-        return self._selected_ignoring_files(code) and not self.is_per_file_ignored(code, path)
+        the more specific selector winning, then per-file-ignores. With
+        ``off_by_default_decided_elsewhere`` (the flake8 plugin: flake8's default ignore list holds
+        those codes, and its ``--select SHP301`` turns them on), a code off by default is not
+        dropped for being off by default, only for an explicit ignore."""
+        return (self._selected_ignoring_files(code, off_by_default_decided_elsewhere)
+                and not self.is_per_file_ignored(code, path))
 
     def selected_codes(self) -> Tuple[str, ...]:
         return tuple(code for code in ALL_CODES if self._selected_ignoring_files(code))

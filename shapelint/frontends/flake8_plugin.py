@@ -224,7 +224,7 @@ class ShapelintPlugin:
                   f"{one_line(error)}", file=sys.stderr)
             return
         for diagnostic in diagnostics:
-            if not config.is_selected(diagnostic.code, path):
+            if not config.is_selected(diagnostic.code, path, off_by_default_decided_elsewhere=True):
                 continue
             message = f"{diagnostic.code} {diagnostic.message}"
             if is_fixable(diagnostic):

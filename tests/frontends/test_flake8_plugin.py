@@ -190,3 +190,36 @@ def test_loading_the_plugin_imports_nothing_heavy():
 def test_the_plugin_is_registered_with_flake8():
     proc = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "shapelint" in proc.stdout
+
+
+UNFOLLOWED = '''\
+import torch.nn as nn
+from mylib import Down
+
+
+class Net(nn.Module):  # shapelint: input=(1, 3, 32, 32)
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), Down(8), nn.Flatten())
+
+    def forward(self, x):
+        return self.body(x)
+'''
+
+
+@pytest.mark.parametrize("selection, shown", [
+    ((), False), (("--select", "SHP"), True), (("--select", "SHP301"), True),
+    (("--extend-select", "SHP301"), True), (("--select", "SHP1"), False)])
+def test_shp301_is_off_by_default_and_on_when_flake8_selects_it_as_check_does(tmp_path, monkeypatch, capsys,
+                                                                            selection, shown):
+    """The real engine: SHP301 marks where tracking stops (the unknown `Down(8)`), reported by
+    flake8 exactly when `shapelint check` with the same selection reports it."""
+    from support.cli import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    Path("net.py").write_text(UNFOLLOWED)
+    _, lines = flake8(capsys, *selection, "net.py")
+    flake8_rows = [line.split(" ")[0] for line in lines if line.split(" ")[1:2] == ["SHP301"]]
+    check = run_cli("check", "--no-cache", *selection, "net.py")
+    check_rows = [line.split(" ")[0] for line in check.stdout.splitlines() if line.split(" ")[1:2] == ["SHP301"]]
+    assert flake8_rows == check_rows == (["net.py:8:66:"] if shown else []), (lines, check.stdout)
