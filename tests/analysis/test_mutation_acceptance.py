@@ -201,7 +201,6 @@ def test_bugs_are_repaired_by_check_fix_unsafe_fixes(outcomes):
         f"{len(bugs) - len(failed)}/{len(bugs)} repaired; not:\n{_listing(failed)}")
 
 
-@PENDING_ISSUE_11
 def test_no_fix_replaces_an_expression_by_a_literal(outcomes):
     collapsed = [(o.mutant.id, o.collapses) for o in _bugs(outcomes) if o.collapses]
     assert not collapsed, collapsed[:12]
