@@ -354,16 +354,9 @@ class _FixSearch:
             upstream = self._upstream_slip(finding, values)
             if upstream is not None:
                 return upstream
-            producer = self._producer_change(finding, values)
-            if producer is not None:
-                # The layer that made the count may be the wrong one: keep the change that
-                # leaves fewer errors in the whole file.
-                change, fix, code = producer
-                mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
-                if mine is None or self._errors_after(fix) < self._errors_after(mine):
-                    if self._holds(fix):
-                        return Suggestion(f"{message}; fix: {self._label(change.layer)} with"
-                                          f" {suggest.describe(change.values)}", code, fix)
+            sided = self._channel_side(finding, values)
+            if sided is not None:
+                return sided
         elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
             return self._tried(finding)
         if not values:
@@ -491,29 +484,72 @@ class _FixSearch:
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
 
-    def _producer_change(self, finding: Finding, values: Dict[str, Any]):
-        """The upstream layer whose channel/feature count is what arrives: setting it to what
-        this layer expects is the other way to fix a SHP102. (change, fix, code) or None."""
+    def _producer_change(self, finding: Finding, values: Dict[str, Any]) -> Optional[suggest.CountProducer]:
+        """The upstream layer whose ``out_channels`` / ``out_features`` is the count that arrives
+        (through activations, norms, pools and a flatten): setting it to what this layer
+        expects is the other way to fix a SHP102. None when no single layer made the count."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
             return None
         (name, arriving), = values.items()
         expected = finding.layer.params.get(name)
-        if not is_known(expected) or not is_known(arriving):
+        if not is_known(expected) or not is_known(arriving) or len(tensor.shape) < 2:
             return None
-        for step in reversed(suggest.chain_of(self.trace, tensor)):
-            layer = step.module
-            if not isinstance(layer, LayerModule):
-                continue
-            for param in ("out_channels", "out_features"):
-                if layer.params.get(param) == arriving:
-                    change = suggest.Change(layer, {param: expected})
-                    description = f"change {layer.type_name}: {param}={expected}"
-                    fix, code = self._make_fix(layer, change.values, description, True)
-                    return (change, fix, code) if fix is not None else None
-            if layer.spec is not None and not layer.spec.shape_preserving:
-                return None  # the count was made further up: not a single obvious layer
-        return None
+        axis = {"in_features": len(tensor.shape) - 1, "in_channels": 1, "num_features": 1,
+                "num_channels": 1}.get(name)
+        if axis is None or tensor.shape[axis] != arriving:
+            return None
+        return suggest.count_producer(self.trace, tensor, axis, expected)
+
+    def _channel_side(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+        """A SHP102 has two sides: the layer that expects the count and the layer upstream that
+        made it. The culprit is the side the rest of the model contradicts: the edit that leaves
+        fewer errors in the whole file (a BatchNorm or a skip that agrees with this layer makes
+        the producer the odd one out). When both leave as many, the side whose edit goes back
+        to a count the model's other layers use, then to the rounder count (real models use
+        multiples of powers of two: 64, not 63), is chosen, and its fix is unsafe: the culprit
+        is a guess. None: this layer's own edit (the caller goes on with it)."""
+        producer = self._producer_change(finding, values)
+        if producer is None:
+            return None
+        layer = finding.layer
+        label = self._label(layer)
+        theirs_values = {producer.param: producer.wanted}
+        theirs, code = self._make_fix(producer.layer, theirs_values,
+                                      f"change {self._label(producer.layer)}: {suggest.describe(theirs_values)}", True)
+        if theirs is None:
+            return None
+        mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+        if mine is None:
+            theirs = self._unsafe(theirs)  # this side cannot be edited: no evidence either way
+        else:
+            left_theirs, left_mine = self._errors_after(theirs), self._errors_after(mine)
+            if left_theirs > left_mine:
+                return None
+            if left_theirs == left_mine:
+                if not _producer_is_odd(self.trace, producer, layer):
+                    return self._own_unsafe(finding, values, mine)
+                theirs = self._unsafe(theirs)
+        if not self._holds(theirs):
+            return None
+        return Suggestion(f"{finding.message}; fix: {self._label(producer.layer)} with"
+                          f" {suggest.describe(theirs_values)}", code, theirs)
+
+    def _own_unsafe(self, finding: Finding, values: Dict[str, Any], mine: Fix) -> Optional[Suggestion]:
+        """This layer's own edit, unsafe (the other side was as likely), when it holds."""
+        fix = self._unsafe(mine)
+        if not self._holds(fix):
+            return Suggestion(finding.message)
+        code = suggest.layer_edit(finding.layer, values, self.reporter.positions, self.sources)
+        code = code.code if code is not None else None
+        message = f"{finding.message}; use {code}" if code else finding.message
+        return Suggestion(message, code, fix)
+
+    def _unsafe(self, fix: Fix) -> Fix:
+        unsafe = dataclasses.replace(fix, applicability=UNSAFE)
+        if fix in self.targets:
+            self.targets[unsafe] = self.targets[fix]
+        return unsafe
 
     # ----------------------------------------------------------------- a declared shape missed
 
@@ -717,6 +753,38 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
                     counts.append(value)
     return counts
+
+
+def _producer_is_odd(trace: ModelTrace, producer: suggest.CountProducer, consumer: LayerModule) -> bool:
+    """Between a producer's count and the one a consumer expects, equally supported by the rest
+    of the file: whether the producer's is the odd one. A count no other layer of the model uses
+    loses to one they do; then a producer count that looks like a slip (not a multiple of four:
+    63 where 64 is expected) beside a rounder wanted one. Two round counts (8 and 16) say
+    nothing: the consumer, where the mismatch shows, stays the default."""
+    counts = _channel_counts(trace, (producer.layer, consumer))
+    wanted, current = producer.wanted, producer.current
+    used_wanted, used_current = counts.count(wanted), counts.count(current)
+    if min(used_wanted, used_current) == 0 < max(used_wanted, used_current):
+        return used_current == 0  # a count no other layer uses is the slip
+    return _roundness(current) < min(2, _roundness(wanted))
+
+
+def _channel_counts(trace: ModelTrace, leave_out: Tuple[LayerModule, ...]) -> List[int]:
+    """The channel and feature counts of the model's layers but ``leave_out``."""
+    counts: List[int] = []
+    for _, module in trace.modules:
+        if isinstance(module, LayerModule) and all(module is not other for other in leave_out):
+            for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features",
+                        "num_channels"):
+                value = module.params.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                    counts.append(value)
+    return counts
+
+
+def _roundness(count: int) -> int:
+    """The exponent of the highest power of two dividing ``count``."""
+    return (count & -count).bit_length() - 1 if count > 0 else 0
 
 
 #: Re-analyses one search for the sizes a model takes may spend (``_accepted_sizes``).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 
 from ..core import formulas
@@ -259,6 +259,75 @@ def chain_of(propagator: Propagator, tensor: Tensor) -> List[Step]:
         current = step.input
     steps.reverse()
     return steps
+
+
+class CountProducer(NamedTuple):
+    """The layer whose ``param`` (``out_channels`` / ``out_features``) made a count that arrives
+    somewhere, and the value of it that gives ``wanted`` there."""
+
+    layer: LayerModule
+    param: str
+    current: int
+    wanted: int
+
+
+def count_producer(propagator: Propagator, tensor: Tensor, axis: int, wanted: int) -> Optional[CountProducer]:
+    """The layer upstream whose output count makes the size of ``axis`` of ``tensor``, walking
+    back through what keeps that size (activations, norms, pooling, dropout, padding) and through
+    a flatten, where a count of ``C*H*W`` features comes from ``C`` channels (``wanted`` must
+    then be a multiple of ``H*W``). None when anything else made it (a concatenation, a view,
+    an input): then no single layer is the other side of a channel mismatch."""
+    for step in reversed(chain_of(propagator, tensor)):
+        before, after = _shape_of(step.input), step.output.shape
+        if after is None or not 0 <= axis < len(after) or not is_known(after[axis]):
+            return None
+        made = _output_count(step.module, after, axis)
+        if made is not None:
+            return CountProducer(step.module, made, after[axis], wanted) if wanted > 0 else None
+        if before is None:
+            return None
+        if len(before) == len(after) and before[axis] == after[axis]:
+            continue
+        flattened = _flattened(before, after, axis)
+        if flattened is None:
+            return None
+        axis, rest = flattened
+        if wanted % rest:
+            return None
+        wanted //= rest
+    return None
+
+
+def _shape_of(value: Any) -> MaybeShape:
+    return value.shape if isinstance(value, Tensor) else None
+
+
+def _output_count(module: Any, after: Tuple, axis: int) -> Optional[str]:
+    """The parameter of ``module`` that sets the size of ``axis`` of its output ``after``."""
+    if not isinstance(module, LayerModule) or module.spec is None:
+        return None
+    if "out_features" in module.params and axis == len(after) - 1:
+        param = "out_features"
+    elif "out_channels" in module.params and module.spec.spatial_dims is not None \
+            and axis == len(after) - 1 - module.spec.spatial_dims:
+        param = "out_channels"
+    else:
+        return None
+    return param if module.params.get(param) == after[axis] else None
+
+
+def _flattened(before: Tuple, after: Tuple, axis: int) -> Optional[Tuple[int, int]]:
+    """(the first flattened axis of ``before``, the product of the others) when ``after`` is
+    ``before`` with its trailing axes from ``axis`` on flattened into ``axis``."""
+    if axis != len(after) - 1 or len(before) <= len(after) or tuple(before[:axis]) != tuple(after[:axis]):
+        return None
+    merged = before[axis:]
+    if not all(is_known(d) and d > 0 for d in merged):
+        return None
+    rest = 1
+    for d in merged[1:]:
+        rest *= d
+    return (axis, rest) if merged[0] * rest == after[axis] else None
 
 
 #: The work one suggestion search may do, in layer re-computations. Each size tried at a layer
