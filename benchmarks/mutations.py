@@ -218,6 +218,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="a subject label (repeatable)")
     parser.add_argument("--top", type=int, default=15, help="patterns of misses to list (0: all)")
     parser.add_argument("--verbose", action="store_true", help="one line per mutant on stderr")
+    parser.add_argument("--outcomes", metavar="FILE",
+                        help="write one line per mutant to FILE (diff two runs to see what a change moved)")
     options = parser.parse_args(argv)
 
     chosen, mutants = select(options.only, options.sample, options.seed)
@@ -230,6 +232,9 @@ def main(argv: Optional[List[str]] = None) -> int:
           f"({sum(s.origin == 'realstyle' for s in chosen)} real-style), {elapsed:.0f} s\n")
     print_figures(outcomes)
     print_misses(outcomes, options.top or None)
+    if options.outcomes:
+        with open(options.outcomes, "w") as f:
+            f.writelines(summarize(o) + "\n" for o in outcomes)
     return 0
 
 

@@ -17,7 +17,7 @@ from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, 
 from ..core.layers import CONV, CONV_TRANSPOSE
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix, Related
 from ..core.shapes import MaybeShape, format_shape, is_known
-from . import suggest
+from . import patterns, suggest
 from .edit_sources import Sources
 from .examples import BLOCK_STATEMENTS
 from .placement import Placed, Placer, first_edit_range
@@ -121,6 +121,8 @@ class FindingReporter:
         self._reported: Set[Tuple[str, Tuple[int, int]]] = set()
         #: Whether a fix holds, by its edits: judged once, for the first finding that offers it.
         self.holds_by_fix: Dict[Tuple[Edit, ...], bool] = {}
+        #: id(trace) -> its layers' values, counted once (``patterns``).
+        self._siblings: Dict[int, patterns.Siblings] = {}
         errors = set()
         if check_fix:
             for trace in traces:
@@ -133,6 +135,11 @@ class FindingReporter:
         #: ``placed`` places them, one per code and position, as :class:`Diagnostics` keeps them.
         self.baseline_errors = len(errors)
         self.errors_before = {(code, start[0]) for code, start in errors}
+
+    def siblings(self, trace: ModelTrace) -> patterns.Siblings:
+        if id(trace) not in self._siblings:
+            self._siblings[id(trace)] = patterns.Siblings(trace.modules)
+        return self._siblings[id(trace)]
 
     def diagnostics(self, trace: ModelTrace, finding: Finding) -> Tuple[Diagnostic, ...]:
         """The finding's diagnostic, and an SHP301 when the search for its fix stopped early."""
@@ -327,13 +334,14 @@ class _FixSearch:
             return edit
         return other
 
-    def _first_fix(self, changes: List[suggest.Change]):
+    def _first_fix(self, changes: List[suggest.Change],
+                   is_culprit: Callable[[suggest.Change], bool] = lambda change: True):
         """The best change whose edit is known to work (checked by re-analysis when shared):
-        (change, fix, code), or None."""
+        (change, fix, code), or None. A change ``is_culprit`` doubts is never safe."""
         for change in changes[:6]:
             description = f"change {self._label(change.layer)}: {suggest.describe(change.values)}"
             fix, code = self._make_fix(change.layer, change.values, description,
-                                       not change.approximate and not change.unusual)
+                                       not change.approximate and not change.unusual and is_culprit(change))
             if fix is None:
                 continue
             if (change.approximate or self._needs_check(change.layer, fix)) and not self._holds(fix):
@@ -349,6 +357,9 @@ class _FixSearch:
         label = self._label(layer)
         message = finding.message
         values: Dict[str, Any] = {}
+        slipped = self._pattern_slip(finding)
+        if slipped is not None:
+            return slipped
         if error.fix:
             values = {k: v for k, v in error.fix.items() if v is not None}
             upstream = self._upstream_slip(finding, values)
@@ -457,6 +468,20 @@ class _FixSearch:
         change = suggest.recommended_change(layer, result) if result is not None else None
         return change.values if change is not None else {}
 
+    def _pattern_slip(self, finding: Finding) -> Optional[Suggestion]:
+        """A layer upstream that breaks its siblings' pattern (a kernel 5 among kernels 4) and
+        whose change back makes this error go: the likelier culprit than this layer, which
+        only shows the damage. Unsafe (a guess with evidence). None when there is none."""
+        tensor = finding.tensor_in
+        if tensor is None:
+            return None
+        chosen = self._first_fix(self._slips(suggest.chain_of(self.trace, tensor)))
+        if chosen is None:
+            return None
+        change, fix, code = chosen
+        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
+                          f" {suggest.describe(change.values)}", code, fix)
+
     def _upstream_slip(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
         """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
         with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
@@ -505,10 +530,10 @@ class _FixSearch:
         """A SHP102 has two sides: the layer that expects the count and the layer upstream that
         made it. The culprit is the side the rest of the model contradicts: the edit that leaves
         fewer errors in the whole file (a BatchNorm or a skip that agrees with this layer makes
-        the producer the odd one out). When both leave as many, the side whose edit goes back
-        to a count the model's other layers use, then to the rounder count (real models use
-        multiples of powers of two: 64, not 63), is chosen, and its fix is unsafe: the culprit
-        is a guess. None: this layer's own edit (the caller goes on with it)."""
+        the producer the odd one out). When both leave as many, the producer only when its
+        count looks like the slip (``_producer_is_odd``: 63 where 64 is expected), and its fix
+        is unsafe: the culprit is a guess. None: this layer's own
+        edit, where the mismatch shows (the caller goes on with it)."""
         producer = self._producer_change(finding, values)
         if producer is None:
             return None
@@ -527,23 +552,13 @@ class _FixSearch:
             if left_theirs > left_mine:
                 return None
             if left_theirs == left_mine:
-                if not _producer_is_odd(self.trace, producer, layer):
-                    return self._own_unsafe(finding, values, mine)
+                if not _producer_is_odd(producer):
+                    return None
                 theirs = self._unsafe(theirs)
         if not self._holds(theirs):
             return None
         return Suggestion(f"{finding.message}; fix: {self._label(producer.layer)} with"
                           f" {suggest.describe(theirs_values)}", code, theirs)
-
-    def _own_unsafe(self, finding: Finding, values: Dict[str, Any], mine: Fix) -> Optional[Suggestion]:
-        """This layer's own edit, unsafe (the other side was as likely), when it holds."""
-        fix = self._unsafe(mine)
-        if not self._holds(fix):
-            return Suggestion(finding.message)
-        code = suggest.layer_edit(finding.layer, values, self.reporter.positions, self.sources)
-        code = code.code if code is not None else None
-        message = f"{finding.message}; use {code}" if code else finding.message
-        return Suggestion(message, code, fix)
 
     def _unsafe(self, fix: Fix) -> Fix:
         unsafe = dataclasses.replace(fix, applicability=UNSAFE)
@@ -552,6 +567,12 @@ class _FixSearch:
         return unsafe
 
     # ----------------------------------------------------------------- a declared shape missed
+
+    def _slips(self, steps) -> List[suggest.Change]:
+        """The pattern slips on a chain (``patterns.slips``): candidates that re-analysis must
+        confirm (``approximate``), so never safe."""
+        found = patterns.slips([step.module for step in steps], self.reporter.siblings(self.trace))
+        return [dataclasses.replace(change, approximate=True) for change in found]
 
     def _mismatch(self, finding: Finding) -> Suggestion:
         tensor = finding.tensor
@@ -569,13 +590,22 @@ class _FixSearch:
 
         search = suggest.chain_changes(self.trace, tensor, declared, self.reporter.bounds, verify)
         self._note_stop(search.exhausted)
-        changes = self._shared_same_size(steps) + search.changes
-        chosen = self._first_fix(changes)
+        # Which layer is wrong is a guess unless it is the only one that can change the size or
+        # it breaks the pattern of its siblings: that change goes first, and only such a change
+        # may be safe (CONTRACT 6).
+        siblings = self.reporter.siblings(self.trace)
+        found = self._shared_same_size(steps) + search.changes
+        alone = len({id(change.layer) for change in found}) == 1
+        is_culprit = lambda change: alone or patterns.restores_pattern(change, siblings)  # noqa: E731
+        groups = patterns.pattern_first(found, siblings, self._slips(steps))
+        chosen = None
+        for group in groups:  # each group has its own share of the re-analyses
+            chosen = chosen or self._first_fix(group, is_culprit)
         if chosen is not None:
             change, fix, code = chosen
             message = f"{message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
             others = [f"{self._label(c.layer)} with {suggest.describe(c.values)}"
-                      for c in changes if c is not change][:3]
+                      for c in groups[0] + groups[2] if c is not change][:3]
             if others:
                 notes += ("or instead: " + "; or ".join(others),)
             return Suggestion(message, code, fix, notes)
@@ -755,31 +785,13 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
     return counts
 
 
-def _producer_is_odd(trace: ModelTrace, producer: suggest.CountProducer, consumer: LayerModule) -> bool:
+def _producer_is_odd(producer: suggest.CountProducer) -> bool:
     """Between a producer's count and the one a consumer expects, equally supported by the rest
-    of the file: whether the producer's is the odd one. A count no other layer of the model uses
-    loses to one they do; then a producer count that looks like a slip (not a multiple of four:
-    63 where 64 is expected) beside a rounder wanted one. Two round counts (8 and 16) say
-    nothing: the consumer, where the mismatch shows, stays the default."""
-    counts = _channel_counts(trace, (producer.layer, consumer))
-    wanted, current = producer.wanted, producer.current
-    used_wanted, used_current = counts.count(wanted), counts.count(current)
-    if min(used_wanted, used_current) == 0 < max(used_wanted, used_current):
-        return used_current == 0  # a count no other layer uses is the slip
-    return _roundness(current) < min(2, _roundness(wanted))
-
-
-def _channel_counts(trace: ModelTrace, leave_out: Tuple[LayerModule, ...]) -> List[int]:
-    """The channel and feature counts of the model's layers but ``leave_out``."""
-    counts: List[int] = []
-    for _, module in trace.modules:
-        if isinstance(module, LayerModule) and all(module is not other for other in leave_out):
-            for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features",
-                        "num_channels"):
-                value = module.params.get(key)
-                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                    counts.append(value)
-    return counts
+    of the file: whether the producer's looks like the slip (not a multiple of four: 63 where
+    64 is expected). Two round counts (8 and 16) say nothing: the consumer, where the mismatch
+    shows, stays the default. (How often other layers use a count says little: a producer's
+    count is normally used by its consumer alone, and that is the layer that disagrees.)"""
+    return _roundness(producer.current) < min(2, _roundness(producer.wanted))
 
 
 def _roundness(count: int) -> int:

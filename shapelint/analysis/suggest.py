@@ -48,7 +48,7 @@ class Change:
     form_repaired: bool = False
 
 
-def _per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
+def per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -70,7 +70,7 @@ def current_params(layer: LayerModule) -> Optional[Dict[str, Tuple[int, ...]]]:
         value = layer.params.get(name)  # bound with the defaults of the torch signature
         if name == "stride" and spec.family in (MAX_POOL, AVG_POOL) and value is None:
             value = layer.params.get("kernel_size")
-        values = _per_dim(value, n)
+        values = per_dim(value, n)
         if values is None:
             return None
         out[name] = values

@@ -106,7 +106,6 @@ class LayerSpec:
     channel_param: Optional[str] = None
     forward_params: Tuple[str, ...] = ()
     lint: Optional[Callable[[Params], List[ShapeError]]] = None
-    shape_preserving: bool = field(default=False)
     #: The parameters the constructor really takes where torch declares ``(*args, **kwargs)``
     #: (RNN, LSTM, GRU): ``bind`` maps the arguments to these; ``params`` stays torch's signature.
     arguments: Optional[Tuple[Param, ...]] = None
@@ -1877,7 +1876,7 @@ def _spatial_norm_layers(n: int) -> List[LayerSpec]:
             (Param("num_features"),) + norm_args + (Param("affine", True), Param("track_running_stats", True))
             + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
             _batch_norm_rule(f"BatchNorm{n}d", batch_ranks, False), spatial_dims=n,
-            channel_param="num_features", shape_preserving=True,
+            channel_param="num_features",
             # BatchNorm1d also takes (N, C): it does not fix the rank.
             probes_input=n > 1,
         ),
@@ -1886,21 +1885,19 @@ def _spatial_norm_layers(n: int) -> List[LayerSpec]:
             norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
             + (Param("bias", True, KEYWORD_ONLY),),
             _batch_norm_rule(f"LazyBatchNorm{n}d", batch_ranks, True), spatial_dims=n,
-            shape_preserving=True,
         ),
         LayerSpec(
             f"InstanceNorm{n}d",
             (Param("num_features"),) + norm_args + (Param("affine", False), Param("track_running_stats", False))
             + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
             _instance_norm_rule(f"InstanceNorm{n}d", n, False), spatial_dims=n,
-            channel_param="num_features", shape_preserving=True,
+            channel_param="num_features",
         ),
         LayerSpec(
             f"LazyInstanceNorm{n}d",
             norm_args + (Param("affine", True), Param("track_running_stats", True)) + _FACTORY
             + (Param("bias", True, KEYWORD_ONLY),),
             _instance_norm_rule(f"LazyInstanceNorm{n}d", n, True), spatial_dims=n,
-            shape_preserving=True,
         ),
     ]
 
@@ -1913,8 +1910,7 @@ def _padding_and_dropout_layers(n: int) -> List[LayerSpec]:
         params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
         specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
     specs.append(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
-                           _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None),
-                           shape_preserving=True))
+                           _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None)))
     return specs
 
 
@@ -1933,7 +1929,7 @@ def _resize_and_reshape_layers() -> List[LayerSpec]:
                   _pixel_shuffle_rule("PixelUnshuffle", False)),
         LayerSpec("Flatten", (Param("start_dim", 1), Param("end_dim", -1)), _flatten_rule),
         LayerSpec("Unflatten", (Param("dim"), Param("unflattened_size")), _unflatten_rule),
-        LayerSpec("Identity", _ARGS_ANY, _identity_rule, shape_preserving=True),
+        LayerSpec("Identity", _ARGS_ANY, _identity_rule),
     ]
 
 
@@ -1947,38 +1943,35 @@ def _feature_layers() -> List[LayerSpec]:
         LayerSpec("GroupNorm",
                   (Param("num_groups"), Param("num_channels"), Param("eps", 1e-5), Param("affine", True))
                   + _FACTORY + (Param("bias", True, KEYWORD_ONLY),),
-                  _group_norm_rule, channel_param="num_channels", shape_preserving=True),
+                  _group_norm_rule, channel_param="num_channels"),
         LayerSpec("LayerNorm",
                   (Param("normalized_shape"), Param("eps", 1e-5), Param("elementwise_affine", True),
                    Param("bias", True)) + _FACTORY,
-                  _normalized_shape_rule("LayerNorm"), channel_param="normalized_shape",
-                  shape_preserving=True),
+                  _normalized_shape_rule("LayerNorm"), channel_param="normalized_shape"),
         LayerSpec("RMSNorm",
                   (Param("normalized_shape"), Param("eps", None), Param("elementwise_affine", True))
                   + _FACTORY,
-                  _normalized_shape_rule("RMSNorm"), channel_param="normalized_shape",
-                  shape_preserving=True),
+                  _normalized_shape_rule("RMSNorm"), channel_param="normalized_shape"),
         LayerSpec("LocalResponseNorm",
                   (Param("size"), Param("alpha", 1e-4), Param("beta", 0.75), Param("k", 1.0)),
-                  _local_response_norm_rule, shape_preserving=True),
+                  _local_response_norm_rule),
         LayerSpec("Embedding",
                   (Param("num_embeddings"), Param("embedding_dim"), Param("padding_idx", None),
                    Param("max_norm", None), Param("norm_type", 2.0), Param("scale_grad_by_freq", False),
                    Param("sparse", False), Param("_weight", None), Param("_freeze", False)) + _FACTORY,
                   _embedding_rule, output_size_params=("embedding_dim",)),
     ]
-    specs += [LayerSpec(name, params, _activation_rule(name), shape_preserving=True)
+    specs += [LayerSpec(name, params, _activation_rule(name))
               for name, params in _ACTIVATIONS.items()]
-    specs += [LayerSpec(name, (Param("dim", None),), _softmax_rule(name), shape_preserving=True)
+    specs += [LayerSpec(name, (Param("dim", None),), _softmax_rule(name))
               for name in ("Softmax", "Softmin", "LogSoftmax")]
     specs += [
-        LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule, shape_preserving=True),
+        LayerSpec("Softmax2d", _ARGS_ANY, _softmax2d_rule),
         LayerSpec("GLU", (Param("dim", -1),), _glu_rule),
         LayerSpec("PReLU", (Param("num_parameters", 1), Param("init", 0.25)) + _FACTORY, _prelu_rule,
-                  channel_param="num_parameters", shape_preserving=True),
+                  channel_param="num_parameters"),
     ]
-    specs += [LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None),
-                        shape_preserving=True)
+    specs += [LayerSpec(name, (Param("p", 0.5),) + _INPLACE, _dropout_rule(name, None))
               for name in ("Dropout", "AlphaDropout", "FeatureAlphaDropout")]
     return specs
 

@@ -1,7 +1,5 @@
 # Channel mismatches: each reported on the argument to change (the fix keeps the call's
-# positional or keyword style), and the chain continues after the first one. Either side of
-# each mismatch could be the slip (8, 6 and 4 are all round counts): the fixes are unsafe.
-# args: --unsafe-fixes
+# positional or keyword style), and the chain continues after the first one.
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

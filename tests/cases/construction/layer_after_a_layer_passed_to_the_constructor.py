@@ -1,7 +1,6 @@
 # A layer built in the construction's arguments (`Wrapper(nn.Linear(8, 12))`) feeds the
-# class's own layer: the mismatch is reported, and fixed, on the class's layer. The fix is
-# unsafe, since the argument's 12 could as well be the slip.
-# args: --input Wrapper=2,8 --unsafe-fixes
+# class's own layer: the mismatch is reported, and fixed, on the class's layer.
+# args: --input Wrapper=2,8
 import torch
 import torch.nn as nn
 

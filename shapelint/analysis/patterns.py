@@ -1,0 +1,108 @@
+"""The model's own pattern as evidence of a culprit.
+
+When a chain of layers misses a declared shape, many single-layer changes can make it hold; the
+one a person meant is usually the layer that breaks the pattern of its siblings: a DCGAN whose
+transposed convolutions all have ``kernel_size=4`` but one with 3. A change that puts such an odd
+value back to the one its siblings share is ranked first (and is the diagnostic's place, CONTRACT
+section 3), ahead of a change that makes a neighbour absorb the error.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .suggest import SOLVABLE, Change, current_params, per_dim
+from .values import LayerModule
+
+#: Sibling layers that must share a value before it counts as the model's pattern.
+MIN_SHARED = 2
+
+Values = Tuple[int, ...]
+
+
+class Siblings:
+    """The values of each solver parameter over a model's layers of each type, counted once
+    (a deep model asks about every layer of a chain: no question may walk the model again)."""
+
+    def __init__(self, modules: Sequence[Tuple[str, Any]]) -> None:
+        #: (type, parameter) -> how many layers have each value
+        self._values: Dict[Tuple[str, str], Counter] = {}
+        #: (type, parameter) -> how many layers built by each call have each value
+        self._by_call: Dict[Tuple[str, str], Counter] = {}
+        for _, module in modules:
+            params = solver_params(module)
+            for name, value in (params or {}).items():
+                key = (module.type_name, name)
+                self._values.setdefault(key, Counter())[value] += 1
+                self._by_call.setdefault(key, Counter())[(id(module.node), value)] += 1
+
+    def shared_instead(self, layer: LayerModule, name: str, value: Values) -> Optional[Values]:
+        """The value most of ``layer``'s siblings share for ``name`` when none of them has
+        ``value``; None otherwise. Other layers built by the same call with the same value (a
+        loop, a block used twice) repeat the layer's own writing, not the model's pattern."""
+        key = (layer.type_name, name)
+        values = self._values.get(key)
+        if not values:
+            return None
+        own = self._by_call[key][(id(layer.node), value)]
+        if values[value] > own:
+            return None  # another call writes it too: part of the pattern
+        shared = [(count, v) for v, count in values.most_common(2) if v != value]
+        if not shared or shared[0][0] < MIN_SHARED:
+            return None
+        return shared[0][1]
+
+
+def solver_params(layer: Any) -> Optional[Dict[str, Values]]:
+    """A convolution's or pooling's solver parameters as written; None for other layers."""
+    if not isinstance(layer, LayerModule) or layer.spec is None or layer.spec.family not in SOLVABLE:
+        return None
+    return current_params(layer)
+
+
+def pattern_first(changes: List[Change], siblings: Siblings,
+                  candidates: Sequence[Change] = ()) -> List[List[Change]]:
+    """``changes`` in three groups: the pattern-restoring ones, the ``candidates`` (``slips``)
+    they do not already hold, the rest; each in its own order."""
+    restoring = [c for c in changes if restores_pattern(c, siblings)]
+    seen = {_key(c) for c in restoring}
+    extra = [c for c in candidates if _key(c) not in seen]
+    return [restoring, extra, [c for c in changes if all(c is not r for r in restoring)]]
+
+
+def restores_pattern(change: Change, siblings: Siblings) -> bool:
+    """Whether every parameter ``change`` sets goes from a value no sibling (a layer of the same
+    type) uses to the value most of them share."""
+    layer = change.layer
+    current = solver_params(layer)
+    if current is None or not change.values:
+        return False
+    n = len(next(iter(current.values()), ())) or 1
+    for name, value in change.values.items():
+        wanted = per_dim(value, n)
+        if name not in current or wanted is None:
+            return False
+        if siblings.shared_instead(layer, name, current[name]) != wanted:
+            return False
+    return True
+
+
+def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:
+    """For each convolution or pooling of ``layers`` (a chain, nearest the finding last), each
+    parameter whose value no sibling uses while most of them share another: the change back to
+    that value. Nearest the finding first. Candidates only: re-analysis judges them."""
+    found: List[Change] = []
+    for layer in reversed(layers):
+        current = solver_params(layer)
+        for name, value in (current or {}).items():
+            shared = siblings.shared_instead(layer, name, value)
+            if shared is not None:
+                found.append(Change(layer, {name: shared[0] if len(set(shared)) == 1 else shared},
+                                    rank=(False, 0)))
+    return found
+
+
+def _key(change: Change) -> Tuple[int, str]:
+    n = (change.layer.spec.spatial_dims or 1) if change.layer.spec is not None else 1
+    return id(change.layer), repr(sorted((k, per_dim(v, n)) for k, v in change.values.items()))
