@@ -357,6 +357,7 @@ class _FixSearch:
         label = self._label(layer)
         message = finding.message
         values: Dict[str, Any] = {}
+        own_is_culprit = True
         slipped = self._pattern_slip(finding)
         if slipped is not None:
             return slipped
@@ -365,19 +366,48 @@ class _FixSearch:
             upstream = self._upstream_slip(finding, values)
             if upstream is not None:
                 return upstream
-            sided = self._channel_side(finding, values)
+            sided, own_is_culprit = self._channel_side(finding, values)
             if sided is not None:
                 return sided
         elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
             return self._tried(finding)
-        if not values:
-            return Suggestion(message)
-        fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+        if not values or not all(_positive(v) for v in values.values()):
+            return Suggestion(message)  # 0 features arrive: the layer before emptied them
+        if self._own_size_doubted(finding) or self._features_flattened(finding, values):
+            own_is_culprit = False
+        fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
         if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
             return Suggestion(message)
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _features_flattened(self, finding: Finding, values: Dict[str, Any]) -> bool:
+        """An ``in_features`` that arrives through a flatten of what convolutions or poolings
+        made: the count is channels times sizes, and any of those layers may be the slip."""
+        tensor = finding.tensor_in
+        if "in_features" not in values or tensor is None:
+            return False
+        steps = suggest.chain_of(self.trace, tensor)
+        flattened = any(shape_of(step.input) is None or step.output.shape is None
+                        or len(shape_of(step.input)) > len(step.output.shape) for step in steps)
+        made = any(isinstance(step.module, LayerModule) and step.module.spec is not None
+                   and step.module.spec.family in suggest.SOLVABLE for step in steps)
+        return flattened and made
+
+    def _own_size_doubted(self, finding: Finding) -> bool:
+        """A size this layer empties (SHP105) that layers before it made too: which of them is
+        wrong is a guess, so this layer's own edit is never safe."""
+        if finding.code != NON_POSITIVE_SIZE:
+            return False
+        tensor = finding.tensor_in
+        if tensor is None:
+            return True
+        for step in suggest.chain_of(self.trace, tensor):
+            before, after = shape_of(step.input), step.output.shape
+            if before is None or after is None or tuple(before[2:]) != tuple(after[2:]):
+                return True
+        return False
 
     def _tried(self, finding: Finding) -> Suggestion:
         """SHP103 / SHP105 of a layer (``stride=0``, ``out_channels=0``, a pooling that empties a
@@ -387,8 +417,10 @@ class _FixSearch:
         layer = finding.layer
         label = self._label(layer)
         best = None
+        doubted = self._own_size_doubted(finding)
         for values, exact in self._trial_values(finding)[:MAX_TRIALS]:
-            fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", exact)
+            fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}",
+                                       exact and not doubted)
             if fix is None or not self._holds(fix):
                 continue
             left = self._errors_after(fix)
@@ -410,7 +442,8 @@ class _FixSearch:
         values = self._solved_values(layer, finding.input_shape)
         if not values:
             return Suggestion(finding.message)
-        fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}", True)
+        fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}",
+                                   not self._own_size_doubted(finding))
         if fix is None or (self._needs_check(layer, fix) and not self._holds(fix)):
             return Suggestion(finding.message)
         return Suggestion(f"{finding.message}; use {code}", code, fix)
@@ -502,7 +535,8 @@ class _FixSearch:
         search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
         self._note_stop(search.exhausted)
         repairs = [c for c in search.changes if c.form_repaired]
-        chosen = self._first_fix(repairs)
+        # Several layers upstream may have lost their form: which one is a guess, never safe.
+        chosen = self._first_fix(repairs, lambda change: False)
         if chosen is None:
             return None
         change, fix, code = chosen
@@ -520,45 +554,47 @@ class _FixSearch:
         expected = finding.layer.params.get(name)
         if not is_known(expected) or not is_known(arriving) or len(tensor.shape) < 2:
             return None
-        axis = {"in_features": len(tensor.shape) - 1, "in_channels": 1, "num_features": 1,
-                "num_channels": 1}.get(name)
+        axis = {"in_features": len(tensor.shape) - 1, "normalized_shape": len(tensor.shape) - 1,
+                "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
         if axis is None or tensor.shape[axis] != arriving:
             return None
         return suggest.count_producer(self.trace, tensor, axis, expected)
 
-    def _channel_side(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+    def _channel_side(self, finding: Finding, values: Dict[str, Any]) -> Tuple[Optional[Suggestion], bool]:
         """A SHP102 has two sides: the layer that expects the count and the layer upstream that
         made it. The culprit is the side the rest of the model contradicts: the edit that leaves
         fewer errors in the whole file (a BatchNorm or a skip that agrees with this layer makes
         the producer the odd one out). When both leave as many, the producer only when its
         count looks like the slip (``_producer_is_odd``: 63 where 64 is expected), and its fix
-        is unsafe: the culprit is a guess. None: this layer's own
-        edit, where the mismatch shows (the caller goes on with it)."""
+        is unsafe: the culprit is a guess. (None, whether this layer's own edit may be safe)
+        when the fix is this layer's own, where the mismatch shows (the caller goes on with it):
+        not safe when the producer looks like the slip but cannot be edited."""
         producer = self._producer_change(finding, values)
         if producer is None:
-            return None
+            return None, True
         layer = finding.layer
         label = self._label(layer)
+        odd = _producer_is_odd(producer)
         theirs_values = {producer.param: producer.wanted}
         theirs, code = self._make_fix(producer.layer, theirs_values,
                                       f"change {self._label(producer.layer)}: {suggest.describe(theirs_values)}", True)
         if theirs is None:
-            return None
+            return None, not odd
         mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
         if mine is None:
             theirs = self._unsafe(theirs)  # this side cannot be edited: no evidence either way
         else:
             left_theirs, left_mine = self._errors_after(theirs), self._errors_after(mine)
             if left_theirs > left_mine:
-                return None
+                return None, True
             if left_theirs == left_mine:
-                if not _producer_is_odd(producer):
-                    return None
+                if not odd:
+                    return None, True
                 theirs = self._unsafe(theirs)
         if not self._holds(theirs):
-            return None
+            return None, not odd
         return Suggestion(f"{finding.message}; fix: {self._label(producer.layer)} with"
-                          f" {suggest.describe(theirs_values)}", code, theirs)
+                          f" {suggest.describe(theirs_values)}", code, theirs), False
 
     def _unsafe(self, fix: Fix) -> Fix:
         unsafe = dataclasses.replace(fix, applicability=UNSAFE)
@@ -783,6 +819,11 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
                     counts.append(value)
     return counts
+
+
+def _positive(value: Any) -> bool:
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    return all(not isinstance(v, int) or isinstance(v, bool) or v > 0 for v in values)
 
 
 def _producer_is_odd(producer: suggest.CountProducer) -> bool:

@@ -1,6 +1,7 @@
 # A convolution written with kernel 4 where its padding 1 says 3: the Linear after the Flatten
-# sees the wrong count, and the fix undoes the slip rather than changing `32 * 8 * 8`.
-# args: --input Net=1,3,32,32
+# sees the wrong count, and the fix undoes the slip rather than changing `32 * 8 * 8` (unsafe:
+# which layer upstream slipped is a guess).
+# args: --input Net=1,3,32,32 --unsafe-fixes
 # torch: Net()(torch.randn(1, 3, 32, 32))
 import torch
 from torch import nn
