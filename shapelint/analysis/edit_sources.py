@@ -8,9 +8,9 @@ A fix edits the value at its source and keeps an expression an expression:
   ``hidden_dims[-1] * 4``), every other part as written;
 - a name that is a parameter of a user class's ``__init__`` is followed to the caller's argument
   for that instance (``UNetUp(128, 64)`` -> ``UNetUp(128, 128)``), never a literal written into the
-  class; a name bound to a literal default or a module-level constant that is used only there
-  has that literal changed (a default also when other code reads it: the re-analysis of the
-  edited file decides).
+  class; a name bound to a literal default or a module-level constant (read in a function too)
+  has that literal changed, also when other code reads it: the re-analysis of the edited file
+  decides.
 
 When none of these gives the value exactly, there is no edit (never an expression replaced by a
 literal). The values of the other parts of an expression are not known here: they are solved
@@ -331,7 +331,9 @@ class Sources:
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parameter = _parameter(function, name.id)
             if parameter is None:
-                return None  # a local variable: its value is made in the function
+                if self.tree is None or self._bound_around(function, name.id):
+                    return None  # a local variable: its value is made in the function
+                return self._edit_constant(call, name, old, new, depth)  # a global the function reads
             index, default = parameter
             if _rebound(function, name.id):
                 return None
@@ -354,6 +356,15 @@ class Sources:
             return self._edit_constant(call, name, old, new, depth)
         return None
 
+    def _bound_around(self, function, name: str) -> bool:
+        """Whether ``function`` or a function around it binds ``name`` (a parameter, a local):
+        then it is not the module's constant."""
+        while isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if _parameter(function, name) is not None or _rebound(function, name):
+                return True
+            function = self._enclosing(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        return False
+
     def _passed_elsewhere(self, function, index: int, name: str) -> bool:
         """Whether some call of the class whose ``__init__`` is ``function`` passes ``name``."""
         cls = self.parent(function)
@@ -371,10 +382,12 @@ class Sources:
         return SourceEdit((Edit(f", {name}={value}", end, end),), call, (end, end), False)
 
     def _edit_constant(self, call, name: ast.Name, old, new, depth) -> Optional[SourceEdit]:
-        """A module-level ``NAME = literal`` assigned once and used only here."""
+        """A module-level ``NAME = literal`` assigned once. Other code may read it too (``nz`` of
+        the generator's first layer and of the example's ``torch.randn(8, nz, 1, 1)``): such an
+        edit is never local, so the edited file is re-analysed before it is offered."""
         assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                     and type(s.targets[0]) is ast.Name and s.targets[0].id == name.id]
-        if len(assigned) != 1 or _uses(self.tree, name.id) != 1:
+        if len(assigned) != 1 or _assigned_elsewhere(self.tree, name.id, assigned[0]):
             return None
         value = assigned[0].value
         if int_literal(value) is None:
@@ -441,8 +454,12 @@ def _passed(call: ast.Call, function, index: int, name: str) -> Optional[ast.exp
     return None
 
 
-def _uses(scope: ast.AST, name: str) -> int:
-    return sum(1 for n in ast.walk(scope) if type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load)
+def _assigned_elsewhere(tree: ast.Module, name: str, assignment: ast.Assign) -> bool:
+    """Whether ``name`` is bound anywhere but ``assignment`` (a loop, a global, a local that
+    shadows it): then the constant is not the one source of its value."""
+    target = assignment.targets[0]
+    return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load and n is not target
+               for n in ast.walk(tree))
 
 
 def _rebound(function, name: str) -> bool:

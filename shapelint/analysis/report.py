@@ -414,7 +414,9 @@ class _FixSearch:
             if solved:
                 found.append((solved, True))
         named = re.search(r": (\w+) must be positive", finding.message)
-        if named:
+        if layer.type_name == "GroupNorm" and "not divisible by" in finding.message:
+            found.extend((values, False) for values in _group_norm_candidates(layer, self.trace))
+        elif named:
             name = named.group(1)
             written = layer.params.get(name)
             n = len(written) if isinstance(written, (tuple, list)) else None
@@ -753,6 +755,31 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
                     counts.append(value)
     return counts
+
+
+def _group_norm_candidates(layer: LayerModule, trace: ModelTrace) -> List[Dict[str, int]]:
+    """For a GroupNorm whose ``num_channels`` is not divisible by ``num_groups``, likeliest first:
+    the multiple of ``num_groups`` next to ``num_channels`` that the model's other layers use and
+    that is rounder (31 -> 32: the count was the slip), then the divisors of ``num_channels``
+    nearest ``num_groups`` (those the model's other GroupNorms use, then the larger), then the
+    other multiples. Re-analysis judges each (a count the next layer does not expect fails)."""
+    groups, channels = layer.params.get("num_groups"), layer.params.get("num_channels")
+    if not (_is_count(groups) and _is_count(channels)) or channels % groups == 0:
+        return []
+    below = channels // groups * groups
+    multiples = [m for m in sorted((below, below + groups), key=lambda m: abs(m - channels)) if m > 0]
+    counts = _channel_counts(trace, (layer,))
+    agreed = [m for m in multiples if m in counts and _roundness(m) > _roundness(channels)]
+    used_groups = {module.params.get("num_groups") for _, module in trace.modules
+                   if isinstance(module, LayerModule) and module is not layer and module.type_name == "GroupNorm"}
+    divisors = [d for d in range(1, channels + 1) if channels % d == 0]
+    divisors.sort(key=lambda d: (d not in used_groups, abs(d - groups), -d))
+    found = [{"num_channels": m} for m in agreed] + [{"num_groups": d} for d in divisors[:2]]
+    return found + [{"num_channels": m} for m in multiples if m not in agreed]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _producer_is_odd(trace: ModelTrace, producer: suggest.CountProducer, consumer: LayerModule) -> bool:
