@@ -220,6 +220,9 @@ class Sources:
         self.modules = modules
         #: Try a literal of an expression before the caller's argument (see ``_edit_expression``).
         self.prefer_literals = False
+        #: The calls of the file's functions running when the layer was built, innermost last
+        #: (``LayerModule.function_calls``): a factory's parameter is followed to its caller.
+        self._calls: Tuple[ast.Call, ...] = ()
         self._parents: Optional[Dict[int, ast.AST]] = None
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
@@ -238,6 +241,56 @@ class Sources:
         return current
 
     # ----------------------------------------------------------------- entry point
+
+    def edit_layer_argument(self, call: ast.Call, arg: ast.expr, old: Any, new: Any,
+                            owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...]) -> Optional[SourceEdit]:
+        """``edit`` for an argument of a layer's call built while ``calls`` (of the file's
+        functions) ran."""
+        saved, self._calls = self._calls, calls
+        try:
+            return self.edit(call, arg, old, new, owner)
+        finally:
+            self._calls = saved
+
+    def edit_splatted(self, call: ast.Call, splat: ast.expr, name: str, old: Any, new: Any,
+                      owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...]) -> Optional[SourceEdit]:
+        """The layer's parameter ``name`` that its call does not write but takes from
+        ``**kwargs`` (the function's own ``**kwargs`` parameter, as given): the caller's keyword
+        ``name=...`` changed, or added to the caller when it passes none."""
+        function = self._enclosing(splat, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if (type(splat) is not ast.Name or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+                or function.args.kwarg is None or function.args.kwarg.arg != splat.id
+                or _rebound(function, splat.id) or not _is_int(new) and not isinstance(new, tuple)):
+            return None
+        saved, self._calls = self._calls, calls
+        try:
+            site, caller_owner, outer = self._caller_of(function, owner)
+            if site is None:
+                return None
+            if any(type(a) is ast.Starred for a in site.args) or any(k.arg is None for k in site.keywords):
+                return None
+            passed = next((k.value for k in site.keywords if k.arg == name), None)
+            if passed is None:
+                return self._add_keyword(site, name, new if _is_int(new) else _tuple_text(new))
+            self._calls = outer
+            return self.edit(site, passed, old, new, caller_owner, 1)
+        finally:
+            self._calls = saved
+
+    def _caller_of(self, function, owner):
+        """(the call that ran ``function`` while the layer was built, the user module that
+        made that call, the function calls running around it): an instance's construction for
+        an ``__init__``, else the innermost recorded call of it. (None, None, ()) when unknown."""
+        instance = self._instance(function, owner)
+        if instance is not None:
+            if isinstance(instance.node, ast.Call):
+                return instance.node, self._owner_of(instance), self._calls
+            return None, None, ()
+        for position in range(len(self._calls) - 1, -1, -1):
+            site = self._calls[position]
+            if _callee_name(site) == getattr(function, "name", None):
+                return site, owner, self._calls[:position]
+        return None, None, ()
 
     def edit(self, call: ast.Call, arg: ast.expr, old: Any, new: Any, owner: Optional[ModuleValue],
              depth: int = 0) -> Optional[SourceEdit]:
@@ -338,6 +391,10 @@ class Sources:
             if _rebound(function, name.id):
                 return None
             instance = self._instance(function, owner)
+            if instance is None:
+                found = self._edit_at_function_call(function, index, name.id, old, new, owner, depth)
+                if found is not None:
+                    return found
             if instance is not None and isinstance(instance.node, ast.Call):
                 passed = _passed(instance.node, function, index, name.id)
                 if passed is not None:
@@ -354,6 +411,26 @@ class Sources:
             return None
         if function is None and self.tree is not None:
             return self._edit_constant(call, name, old, new, depth)
+        return None
+
+    def _edit_at_function_call(self, function, index: int, name: str, old, new, owner,
+                               depth: int) -> Optional[SourceEdit]:
+        """A parameter of a factory function (``conv_bn_relu(in_ch, out_ch)``) or a helper
+        method: the argument of the call that ran while the layer was built, changed there."""
+        for position in range(len(self._calls) - 1, -1, -1):
+            site = self._calls[position]
+            if _callee_name(site) != getattr(function, "name", None):
+                continue
+            is_method = bool(function.args.args) and function.args.args[0].arg in ("self", "cls")
+            # ``_passed`` counts ``self``; a plain function's first parameter is passed.
+            passed = _passed(site, function, index if is_method else index + 1, name)
+            if passed is None:
+                return None
+            saved, self._calls = self._calls, self._calls[:position]
+            try:
+                return self.edit(site, passed, old, new, owner, depth + 1)
+            finally:
+                self._calls = saved
         return None
 
     def _bound_around(self, function, name: str) -> bool:
@@ -421,6 +498,16 @@ def owner_of(modules: Sequence[Tuple[str, ModuleValue]], module: ModuleValue) ->
         if isinstance(candidate, UserModule):
             return candidate
     return None
+
+
+def _tuple_text(values: Tuple[Any, ...]) -> str:
+    return f"({values[0]},)" if len(values) == 1 else f"({', '.join(str(v) for v in values)})"
+
+
+def _callee_name(call: ast.Call) -> Optional[str]:
+    """``conv_bn_relu`` of ``conv_bn_relu(...)``, ``_make_layer`` of ``self._make_layer(...)``."""
+    func = call.func
+    return func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
 
 
 def _is_int(value: Any) -> bool:

@@ -177,6 +177,7 @@ class Propagator(Interpreter):
         self.depth = 0
         self.return_stack = []
         self.active = []
+        self.function_calls = []
 
     def model_run(self) -> "ModelRun":
         """What has been recorded since ``begin_model``."""
@@ -345,7 +346,7 @@ class Propagator(Interpreter):
             except BindError:
                 params = {p.name: UNKNOWN for p in spec.signature}
         module = LayerModule(short, node=node, statement=self.statement, spec=spec, params=params,
-                             constructions=count)
+                             constructions=count, function_calls=tuple(self.function_calls))
         if self.silent:
             module.uncertain = False  # built silently only matters for reporting, not for use
         add_submodules(module, None, None)
