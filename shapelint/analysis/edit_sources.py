@@ -70,10 +70,12 @@ def int_literal(node: ast.AST) -> Optional[int]:
 
 class _Expression:
     """An integer expression with its editable literals and its unknown parts (other names,
-    attributes, subscripts, calls), each unknown part one variable per distinct text."""
+    attributes, subscripts, calls), each unknown part one variable per distinct text. Names in
+    ``constants`` (the module's integer constants it reads) have their known values."""
 
-    def __init__(self, node: ast.expr) -> None:
+    def __init__(self, node: ast.expr, constants: Optional[Dict[str, int]] = None) -> None:
         self.node = node
+        self.constants = constants or {}
         self.literals: List[ast.expr] = []
         #: Literals added or subtracted last (``+ 1`` of ``k // 2 + 1``), by id: their left operand.
         self.terms: Dict[int, ast.expr] = {}
@@ -83,6 +85,8 @@ class _Expression:
     def _collect(self, node: ast.expr) -> None:
         if int_literal(node) is not None:
             self.literals.append(node)
+        elif type(node) is ast.Name and node.id in self.constants:
+            pass
         elif type(node) is ast.BinOp and type(node.op) in _BINARY:
             if isinstance(node.op, (ast.Add, ast.Sub)) and int_literal(node.right) is not None:
                 self.terms[id(node.right)] = node.left
@@ -107,6 +111,8 @@ class _Expression:
             if written is not None:
                 return written
             kind = type(node)
+            if kind is ast.Name and node.id in self.constants:
+                return self.constants[node.id]
             if kind is ast.BinOp and type(node.op) in _BINARY:
                 return _BINARY[type(node.op)](walk(node.left), walk(node.right))
             if kind is ast.UnaryOp and isinstance(node.op, ast.USub):
@@ -145,12 +151,13 @@ def _consistent_unknowns(expression: _Expression, old: int) -> Optional[List[Dic
     return found or None
 
 
-def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
+def literal_edits(node: ast.expr, old: int, new: int,
+                  constants: Optional[Dict[str, int]] = None) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
     """(literal, its new value, the left operand when the literal is a term that goes to 0)
     inside ``node`` that make it evaluate exactly to ``new`` for every value of its unknown part
     consistent with its present value ``old``; the smallest change relative to the written
     literal first, a term dropped (``k // 2 + 1`` -> ``k // 2``) before a factor changed."""
-    expression = _Expression(node)
+    expression = _Expression(node, constants)
     if not expression.literals:
         return []
     assignments = _consistent_unknowns(expression, old)
@@ -182,10 +189,11 @@ def _near(written: int, top: int, negative: bool) -> List[int]:
     return values
 
 
-def solve_unknown(node: ast.expr, name: str, new: int, old: int) -> Optional[Tuple[int, int]]:
+def solve_unknown(node: ast.expr, name: str, new: int, old: int,
+                  constants: Optional[Dict[str, int]] = None) -> Optional[Tuple[int, int]]:
     """The (old, new) value of the name ``name`` in ``node`` (its only unknown part) for which
     ``node`` gives ``old`` and ``new``, when each is unique."""
-    expression = _Expression(node)
+    expression = _Expression(node, constants)
     if list(expression.unknowns) != [ast.dump(ast.Name(id=name, ctx=ast.Load()))]:
         return None
     key = next(iter(expression.unknowns))
@@ -356,25 +364,58 @@ class Sources:
 
     def _edit_through_name(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
         """The value given to the expression's one name where that name gets it."""
-        names = [nodes[0] for nodes in _Expression(arg).unknowns.values()]
+        constants = self._constants(arg)
+        names = [nodes[0] for nodes in _Expression(arg, constants).unknowns.values()]
+        if not names and constants:
+            return self._edit_a_constant(call, arg, new, constants, depth)
         if len(names) != 1 or type(names[0]) is not ast.Name:
             return None
-        values = solve_unknown(arg, names[0].id, new, old)
+        values = solve_unknown(arg, names[0].id, new, old, constants)
         if values is None:
             return None
         return self._edit_name(call, names[0], values[0], values[1], owner, depth)
 
+    def _edit_a_constant(self, call, arg, new, constants: Dict[str, int], depth) -> Optional[SourceEdit]:
+        """An expression of the module's constants only (``32 * (N_MELS // 4) * (N_FRAMES // 4)``):
+        the constant whose nearest value giving ``new`` (the others as they are) is the smallest
+        change, edited where it is assigned."""
+        found = []
+        for name, value in sorted(constants.items()):
+            others = {k: v for k, v in constants.items() if k != name}
+            expression = _Expression(arg, others)
+            key = next((k for k in expression.unknowns if k == ast.dump(ast.Name(id=name, ctx=ast.Load()))), None)
+            if key is None or len(expression.unknowns) != 1:
+                continue
+            top = min(max(4 * abs(value), 1024) + 64, MAX_UNKNOWN)
+            for candidate in _near(value, top, False):
+                try:
+                    if expression.value({key: candidate}, {}) == new:
+                        found.append((abs(candidate - value) / max(abs(value), 1), name, value, candidate))
+                        break
+                except (ArithmeticError, ValueError):
+                    continue
+        for _, name, value, candidate in sorted(found):
+            node = next(n for n in ast.walk(arg) if type(n) is ast.Name and n.id == name)
+            edit = self._edit_constant(call, node, value, candidate, depth)
+            if edit is not None:
+                return edit
+        return None
+
     def _edit_literal(self, call, arg, old, new, depth) -> Optional[SourceEdit]:
         """One integer literal of the expression changed so that it gives ``new`` exactly."""
-        for literal, value, dropped in literal_edits(arg, old, new):
+        constants = self._constants(arg)
+        # An expression of the module's constants (``32 * (N_MELS // 4)``) says what size the
+        # rest of the file was written for: which side slipped is a guess, never a local edit.
+        local = depth == 0 and not constants
+        for literal, value, dropped in literal_edits(arg, old, new, constants):
             if dropped is not None:
                 # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.
                 start, end = self.positions.call(dropped), self.positions.call(literal)
                 between = self.positions.between(dropped, literal).strip()
                 if start is not None and end is not None and between in ("+", "-"):
                     where = (start[1], end[1])
-                    return SourceEdit((Edit("", *where),), call, where, depth == 0)
-            return self._replace(call, literal, str(value), local=depth == 0)
+                    return SourceEdit((Edit("", *where),), call, where, local)
+            return self._replace(call, literal, str(value), local=local)
         return None
 
     # ----------------------------------------------------------------- names
@@ -432,6 +473,23 @@ class Sources:
             finally:
                 self._calls = saved
         return None
+
+    def _constants(self, node: ast.expr) -> Dict[str, int]:
+        """The module's integer constants (``N_MELS = 32``, bound once) that ``node`` reads
+        where no function around it binds their names."""
+        if self.tree is None:
+            return {}
+        function = self._enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        found: Dict[str, int] = {}
+        for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+            assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                        and type(s.targets[0]) is ast.Name and s.targets[0].id == name]
+            if len(assigned) != 1 or _assigned_elsewhere(self.tree, name, assigned[0]):
+                continue
+            value = int_literal(assigned[0].value)
+            if value is not None and not self._bound_around(function, name):
+                found[name] = value
+        return found
 
     def _bound_around(self, function, name: str) -> bool:
         """Whether ``function`` or a function around it binds ``name`` (a parameter, a local):
