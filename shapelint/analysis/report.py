@@ -419,9 +419,8 @@ class _FixSearch:
         elif named:
             name = named.group(1)
             written = layer.params.get(name)
-            n = len(written) if isinstance(written, (tuple, list)) else None
-            for value in _positive_candidates(name, layer, self.trace):
-                found.append(({name: (value,) * n if n else value}, False))
+            for value in _positive_candidates(name, layer, self.trace, finding.input_shape):
+                found.append(({name: _with_positive(written, value)}, False))
         elif layer.spec.family in suggest.SOLVABLE:
             current = suggest.current_params(layer)
             family = layer.spec.family
@@ -738,16 +737,23 @@ class _FixSearch:
 MAX_TRIALS = 8
 
 
-def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> List[int]:
+def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
+                         input_shape: MaybeShape = None) -> List[int]:
     """Values to try for a parameter written zero or negative: a stride, kernel or dilation
-    from 1 up; a channel or feature count among those the model's other layers use (the
-    layer's own input count first)."""
+    from 1 up; a channel or feature count among those the model's other layers use: for an
+    input count, the count that arrives first; for an output count, the layer's own input
+    count, then the counts of the declared output (the last layer's ``out_channels=0``)."""
     if name in ("stride", "kernel_size", "dilation", "groups"):
         return [2, 1, 3, 4] if name == "stride" else [1, 3, 2, 5]
     counts: List[int] = []
+    arriving = _arriving_count(name, input_shape)
+    if arriving is not None:
+        counts.append(arriving)
     own = layer.params.get("in_channels", layer.params.get("in_features"))
-    if is_known(own) and own > 0:
+    if is_known(own) and own > 0 and own not in counts:
         counts.append(own)
+    if name in ("out_channels", "out_features"):
+        counts.extend(c for c in _declared_counts(trace, name == "out_features") if c not in counts)
     for _, module in trace.modules:
         if isinstance(module, LayerModule) and module is not layer:
             for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features"):
@@ -755,6 +761,33 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
                     counts.append(value)
     return counts
+
+
+def _with_positive(written: Any, value: int) -> Any:
+    """``value`` in place of the written value, or of its non-positive items only in a tuple
+    (``stride=(0, 2, 2)`` -> ``(1, 2, 2)``: the other dims were right)."""
+    if not isinstance(written, (tuple, list)):
+        return value
+    return tuple(w if isinstance(w, int) and w > 0 else value for w in written)
+
+
+def _arriving_count(name: str, input_shape: MaybeShape) -> Optional[int]:
+    """The channel or feature count of the layer's input, for its input-count parameter."""
+    if input_shape is None or len(input_shape) < 2:
+        return None
+    axis = {"in_channels": 1, "num_features": 1, "num_channels": 1, "in_features": -1}.get(name)
+    size = input_shape[axis] if axis is not None else None
+    return size if is_known(size) and size > 0 else None
+
+
+def _declared_counts(trace: ModelTrace, last_first: bool) -> List[int]:
+    """The fixed sizes of the model's declared output after the batch dim (its channel or
+    feature counts among them): the channels' dim first, or the features' (the last)."""
+    declared = trace.plan.output
+    dims = getattr(declared.spec, "dims", ()) if declared is not None else ()
+    sizes = [getattr(d, "size", None) for d in dims[1:]]
+    sizes = sizes[::-1] if last_first else sizes
+    return [s for s in sizes if isinstance(s, int) and s > 0]
 
 
 def _group_norm_candidates(layer: LayerModule, trace: ModelTrace) -> List[Dict[str, int]]:
