@@ -362,6 +362,10 @@ class _FixSearch:
         if not values:
             return Suggestion(message)
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
+        if fix is None:
+            upstream = self._upstream_slip(finding, values, any_change=True)
+            if upstream is not None:
+                return upstream
         if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
             return Suggestion(message)
         if code:
@@ -458,10 +462,14 @@ class _FixSearch:
         change = suggest.recommended_change(layer, result) if result is not None else None
         return change.values if change is not None else {}
 
-    def _upstream_slip(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+    def _upstream_slip(self, finding: Finding, values: Dict[str, Any],
+                       any_change: bool = False) -> Optional[Suggestion]:
         """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
         with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
-        fix, rather than making this layer expect the wrong count. None when there is none."""
+        fix, rather than making this layer expect the wrong count. None when there is none.
+        ``any_change``: when this layer's count cannot be edited (``128 * 7 * 7`` where
+        ``128 * 3 * 3`` arrive), any upstream change that gives the count, never safe (which
+        layer slipped is a guess)."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
             return None
@@ -477,7 +485,10 @@ class _FixSearch:
         wanted = tuple(None for _ in tensor.shape)
         search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
         self._note_stop(search.exhausted)
-        repairs = [c for c in search.changes if c.form_repaired]
+        if any_change:
+            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes]
+        else:
+            repairs = [c for c in search.changes if c.form_repaired]
         chosen = self._first_fix(repairs)
         if chosen is None:
             return None
