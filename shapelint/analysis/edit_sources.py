@@ -429,8 +429,10 @@ class Sources:
                     return None  # a local variable: its value is made in the function
                 return self._edit_constant(call, name, old, new, depth)  # a global the function reads
             index, default = parameter
-            if _rebound(function, name.id):
+            if _rebound_before(function, name.id, name):
                 return None
+            # Rebound only after this use (``in_channels = h_dim`` at the end of a loop's body):
+            # the first pass reads the parameter, and the edit is re-analysed (never local).
             instance = self._instance(function, owner)
             if instance is None:
                 found = self._edit_at_function_call(function, index, name.id, old, new, owner, depth)
@@ -605,6 +607,13 @@ def _assigned_elsewhere(tree: ast.Module, name: str, assignment: ast.Assign) -> 
     target = assignment.targets[0]
     return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load and n is not target
                for n in ast.walk(tree))
+
+
+def _rebound_before(function, name: str, use: ast.AST) -> bool:
+    """Whether ``function`` binds ``name`` before ``use`` in its text (a loop's target, an
+    assignment): then the value ``use`` reads may not be the parameter's."""
+    return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load
+               and (n.lineno, n.col_offset) < (use.lineno, use.col_offset) for n in ast.walk(function))
 
 
 def _rebound(function, name: str) -> bool:
