@@ -33,9 +33,16 @@ MAX_DEPTH = 4
 #: The largest unknown part of an expression solved for (sizes and channel counts are below it).
 MAX_UNKNOWN = 1 << 16
 
+def _power(base: int, exponent: int) -> int:
+    """``base ** exponent`` for the small integer exponents of sizes (``2 ** i``)."""
+    if not 0 <= exponent <= 64:
+        raise ArithmeticError("exponent out of range")
+    return base ** exponent
+
+
 _BINARY: Dict[type, Callable[[int, int], int]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: _power,
 }
 _FUNCTIONS = {"min": min, "max": max, "abs": abs, "int": int}
 
@@ -231,6 +238,9 @@ class Sources:
         #: The calls of the file's functions running when the layer was built, innermost last
         #: (``LayerModule.function_calls``): a factory's parameter is followed to its caller.
         self._calls: Tuple[ast.Call, ...] = ()
+        #: The layer's call and the values of the names its arguments read when it was built
+        #: (``LayerModule.argument_names``): known parts of an expression in that call.
+        self._layer_names: Tuple[Optional[ast.Call], Dict[str, int]] = (None, {})
         self._parents: Optional[Dict[int, ast.AST]] = None
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
@@ -251,14 +261,16 @@ class Sources:
     # ----------------------------------------------------------------- entry point
 
     def edit_layer_argument(self, call: ast.Call, arg: ast.expr, old: Any, new: Any,
-                            owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...]) -> Optional[SourceEdit]:
+                            owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...],
+                            names: Optional[Dict[str, int]] = None) -> Optional[SourceEdit]:
         """``edit`` for an argument of a layer's call built while ``calls`` (of the file's
-        functions) ran."""
-        saved, self._calls = self._calls, calls
+        functions) ran, its arguments reading ``names`` with these values."""
+        saved = self._calls, self._layer_names
+        self._calls, self._layer_names = calls, (call, dict(names or {}))
         try:
             return self.edit(call, arg, old, new, owner)
         finally:
-            self._calls = saved
+            self._calls, self._layer_names = saved
 
     def edit_splatted(self, call: ast.Call, splat: ast.expr, name: str, old: Any, new: Any,
                       owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...]) -> Optional[SourceEdit]:
@@ -364,7 +376,7 @@ class Sources:
 
     def _edit_through_name(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
         """The value given to the expression's one name where that name gets it."""
-        constants = self._constants(arg)
+        constants = self._constants(arg)  # the instance's names are what is followed here
         names = [nodes[0] for nodes in _Expression(arg, constants).unknowns.values()]
         if not names and constants:
             return self._edit_a_constant(call, arg, new, constants, depth)
@@ -380,7 +392,7 @@ class Sources:
         the constant whose nearest value giving ``new`` (the others as they are) is the smallest
         change, edited where it is assigned."""
         found = []
-        for name, value in sorted(constants.items()):
+        for name, value in sorted(self._constants(arg).items()):
             others = {k: v for k, v in constants.items() if k != name}
             expression = _Expression(arg, others)
             key = next((k for k in expression.unknowns if k == ast.dump(ast.Name(id=name, ctx=ast.Load()))), None)
@@ -403,11 +415,12 @@ class Sources:
 
     def _edit_literal(self, call, arg, old, new, depth) -> Optional[SourceEdit]:
         """One integer literal of the expression changed so that it gives ``new`` exactly."""
-        constants = self._constants(arg)
         # An expression of the module's constants (``32 * (N_MELS // 4)``) says what size the
         # rest of the file was written for: which side slipped is a guess, never a local edit.
-        local = depth == 0 and not constants
-        for literal, value, dropped in literal_edits(arg, old, new, constants):
+        # (Names known for this instance only, ``i`` of ``ngf // (2 ** i)`` in a loop, need no
+        # such rule: a layer built several times is re-analysed and never safe.)
+        local = depth == 0 and not self._constants(arg)
+        for literal, value, dropped in literal_edits(arg, old, new, self._known_names(arg)):
             if dropped is not None:
                 # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.
                 start, end = self.positions.call(dropped), self.positions.call(literal)
@@ -475,6 +488,16 @@ class Sources:
             finally:
                 self._calls = saved
         return None
+
+    def _known_names(self, node: ast.expr) -> Dict[str, int]:
+        """The names of ``node`` whose values are known: the module's constants and, in the
+        layer's own call, the values its construction read."""
+        found = self._constants(node)
+        call, names = self._layer_names
+        if call is not None and names and _contains(call, node):
+            found.update({name: value for name, value in names.items()
+                          if any(type(n) is ast.Name and n.id == name for n in ast.walk(node))})
+        return found
 
     def _constants(self, node: ast.expr) -> Dict[str, int]:
         """The module's integer constants (``N_MELS = 32``, bound once) that ``node`` reads
@@ -558,6 +581,12 @@ def owner_of(modules: Sequence[Tuple[str, ModuleValue]], module: ModuleValue) ->
         if isinstance(candidate, UserModule):
             return candidate
     return None
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    """Whether ``inner``'s text lies within ``outer``'s."""
+    return ((outer.lineno, outer.col_offset) <= (inner.lineno, inner.col_offset)
+            and (inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset))
 
 
 def _tuple_text(values: Tuple[Any, ...]) -> str:

@@ -924,7 +924,7 @@ def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,
         return None
     new = tuple(value) if isinstance(value, list) else value
     return sources.edit_layer_argument(layer.node, original, old, new, owner_of(sources.modules, layer),
-                                       layer.function_calls)
+                                       layer.function_calls, layer.argument_names)
 
 
 def _splat_edit(layer: LayerModule, name: str, value: Any, splat: ast.expr,

@@ -91,6 +91,8 @@ def eval_call(interp: Interpreter, node: ast.Call, scope: Scope) -> Any:
         return interp.call_unbindable(fn, args, node)
     if fn is UNKNOWN and any(type(a) is Tensor for a in args):
         interp.note_unknown_call(node.func, node)  # shape tracking stops at this call
+    if isinstance(fn, TorchRef):
+        interp.torch_call_scope = (node, scope)  # a layer built here records its arguments' names
     return interp.call(fn, args, kwargs, node)
 
 
