@@ -468,8 +468,8 @@ class _FixSearch:
         with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
         fix, rather than making this layer expect the wrong count. None when there is none.
         ``any_change``: when this layer's count cannot be edited (``128 * 7 * 7`` where
-        ``128 * 3 * 3`` arrive), any upstream change that gives the count, never safe (which
-        layer slipped is a guess)."""
+        ``128 * 3 * 3`` arrive), any upstream change that gives the count and keeps the layer's
+        usual form, never safe (which layer slipped is a guess)."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
             return None
@@ -486,7 +486,9 @@ class _FixSearch:
         search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
         self._note_stop(search.exhausted)
         if any_change:
-            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes]
+            # Only a change that leaves the layer in its usual form (a stride back to 1, not a
+            # kernel 4 with padding 1 that absorbs what a Linear's own slip asks for).
+            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes if _keeps_usual_form(c)]
         else:
             repairs = [c for c in search.changes if c.form_repaired]
         chosen = self._first_fix(repairs)
@@ -772,6 +774,16 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0 and value not in counts:
                     counts.append(value)
     return counts
+
+
+def _keeps_usual_form(change: suggest.Change) -> bool:
+    """Whether a change leaves its layer in the form people write, without dilation."""
+    current = suggest.current_params(change.layer)
+    if current is None or change.unusual:
+        return False
+    merged = dict(current, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in change.values.items()})
+    dilation = merged.get("dilation") or ()
+    return suggest.usual_form(change.layer.spec.family, merged) and all(d == 1 for d in dilation)
 
 
 def _with_positive(written: Any, value: int) -> Any:
