@@ -8,9 +8,9 @@ A fix edits the value at its source and keeps an expression an expression:
   ``hidden_dims[-1] * 4``), every other part as written;
 - a name that is a parameter of a user class's ``__init__`` is followed to the caller's argument
   for that instance (``UNetUp(128, 64)`` -> ``UNetUp(128, 128)``), never a literal written into the
-  class; a name bound to a literal default or a module-level constant that is used only there
-  has that literal changed (a default also when other code reads it: the re-analysis of the
-  edited file decides).
+  class; a name bound to a literal default or a module-level constant (read in a function too)
+  has that literal changed, also when other code reads it: the re-analysis of the edited file
+  decides.
 
 When none of these gives the value exactly, there is no edit (never an expression replaced by a
 literal). The values of the other parts of an expression are not known here: they are solved
@@ -33,9 +33,16 @@ MAX_DEPTH = 4
 #: The largest unknown part of an expression solved for (sizes and channel counts are below it).
 MAX_UNKNOWN = 1 << 16
 
+def _power(base: int, exponent: int) -> int:
+    """``base ** exponent`` for the small integer exponents of sizes (``2 ** i``)."""
+    if not 0 <= exponent <= 64:
+        raise ArithmeticError("exponent out of range")
+    return base ** exponent
+
+
 _BINARY: Dict[type, Callable[[int, int], int]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: _power,
 }
 _FUNCTIONS = {"min": min, "max": max, "abs": abs, "int": int}
 
@@ -70,10 +77,12 @@ def int_literal(node: ast.AST) -> Optional[int]:
 
 class _Expression:
     """An integer expression with its editable literals and its unknown parts (other names,
-    attributes, subscripts, calls), each unknown part one variable per distinct text."""
+    attributes, subscripts, calls), each unknown part one variable per distinct text. Names in
+    ``constants`` (the module's integer constants it reads) have their known values."""
 
-    def __init__(self, node: ast.expr) -> None:
+    def __init__(self, node: ast.expr, constants: Optional[Dict[str, int]] = None) -> None:
         self.node = node
+        self.constants = constants or {}
         self.literals: List[ast.expr] = []
         #: Literals added or subtracted last (``+ 1`` of ``k // 2 + 1``), by id: their left operand.
         self.terms: Dict[int, ast.expr] = {}
@@ -83,6 +92,8 @@ class _Expression:
     def _collect(self, node: ast.expr) -> None:
         if int_literal(node) is not None:
             self.literals.append(node)
+        elif type(node) is ast.Name and node.id in self.constants:
+            pass
         elif type(node) is ast.BinOp and type(node.op) in _BINARY:
             if isinstance(node.op, (ast.Add, ast.Sub)) and int_literal(node.right) is not None:
                 self.terms[id(node.right)] = node.left
@@ -107,6 +118,8 @@ class _Expression:
             if written is not None:
                 return written
             kind = type(node)
+            if kind is ast.Name and node.id in self.constants:
+                return self.constants[node.id]
             if kind is ast.BinOp and type(node.op) in _BINARY:
                 return _BINARY[type(node.op)](walk(node.left), walk(node.right))
             if kind is ast.UnaryOp and isinstance(node.op, ast.USub):
@@ -145,12 +158,13 @@ def _consistent_unknowns(expression: _Expression, old: int) -> Optional[List[Dic
     return found or None
 
 
-def literal_edits(node: ast.expr, old: int, new: int) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
+def literal_edits(node: ast.expr, old: int, new: int,
+                  constants: Optional[Dict[str, int]] = None) -> List[Tuple[ast.expr, int, Optional[ast.expr]]]:
     """(literal, its new value, the left operand when the literal is a term that goes to 0)
     inside ``node`` that make it evaluate exactly to ``new`` for every value of its unknown part
     consistent with its present value ``old``; the smallest change relative to the written
     literal first, a term dropped (``k // 2 + 1`` -> ``k // 2``) before a factor changed."""
-    expression = _Expression(node)
+    expression = _Expression(node, constants)
     if not expression.literals:
         return []
     assignments = _consistent_unknowns(expression, old)
@@ -182,10 +196,11 @@ def _near(written: int, top: int, negative: bool) -> List[int]:
     return values
 
 
-def solve_unknown(node: ast.expr, name: str, new: int, old: int) -> Optional[Tuple[int, int]]:
+def solve_unknown(node: ast.expr, name: str, new: int, old: int,
+                  constants: Optional[Dict[str, int]] = None) -> Optional[Tuple[int, int]]:
     """The (old, new) value of the name ``name`` in ``node`` (its only unknown part) for which
     ``node`` gives ``old`` and ``new``, when each is unique."""
-    expression = _Expression(node)
+    expression = _Expression(node, constants)
     if list(expression.unknowns) != [ast.dump(ast.Name(id=name, ctx=ast.Load()))]:
         return None
     key = next(iter(expression.unknowns))
@@ -220,6 +235,12 @@ class Sources:
         self.modules = modules
         #: Try a literal of an expression before the caller's argument (see ``_edit_expression``).
         self.prefer_literals = False
+        #: The calls of the file's functions running when the layer was built, innermost last
+        #: (``LayerModule.function_calls``): a factory's parameter is followed to its caller.
+        self._calls: Tuple[ast.Call, ...] = ()
+        #: The layer's call and the values of the names its arguments read when it was built
+        #: (``LayerModule.argument_names``): known parts of an expression in that call.
+        self._layer_names: Tuple[Optional[ast.Call], Dict[str, int]] = (None, {})
         self._parents: Optional[Dict[int, ast.AST]] = None
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
@@ -238,6 +259,58 @@ class Sources:
         return current
 
     # ----------------------------------------------------------------- entry point
+
+    def edit_layer_argument(self, call: ast.Call, arg: ast.expr, old: Any, new: Any,
+                            owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...],
+                            names: Optional[Dict[str, int]] = None) -> Optional[SourceEdit]:
+        """``edit`` for an argument of a layer's call built while ``calls`` (of the file's
+        functions) ran, its arguments reading ``names`` with these values."""
+        saved = self._calls, self._layer_names
+        self._calls, self._layer_names = calls, (call, dict(names or {}))
+        try:
+            return self.edit(call, arg, old, new, owner)
+        finally:
+            self._calls, self._layer_names = saved
+
+    def edit_splatted(self, call: ast.Call, splat: ast.expr, name: str, old: Any, new: Any,
+                      owner: Optional[ModuleValue], calls: Tuple[ast.Call, ...]) -> Optional[SourceEdit]:
+        """The layer's parameter ``name`` that its call does not write but takes from
+        ``**kwargs`` (the function's own ``**kwargs`` parameter, as given): the caller's keyword
+        ``name=...`` changed, or added to the caller when it passes none."""
+        function = self._enclosing(splat, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if (type(splat) is not ast.Name or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+                or function.args.kwarg is None or function.args.kwarg.arg != splat.id
+                or _rebound(function, splat.id) or not _is_int(new) and not isinstance(new, tuple)):
+            return None
+        saved, self._calls = self._calls, calls
+        try:
+            site, caller_owner, outer = self._caller_of(function, owner)
+            if site is None:
+                return None
+            if any(type(a) is ast.Starred for a in site.args) or any(k.arg is None for k in site.keywords):
+                return None
+            passed = next((k.value for k in site.keywords if k.arg == name), None)
+            if passed is None:
+                return self._add_keyword(site, name, new if _is_int(new) else _tuple_text(new))
+            self._calls = outer
+            return self.edit(site, passed, old, new, caller_owner, 1)
+        finally:
+            self._calls = saved
+
+    def _caller_of(self, function, owner):
+        """(the call that ran ``function`` while the layer was built, the user module that
+        made that call, the function calls running around it): an instance's construction for
+        an ``__init__``, else the innermost recorded call of it. (None, None, ()) when unknown."""
+        instance = self._instance(function, owner)
+        if instance is not None:
+            if isinstance(instance.node, ast.Call):
+                return instance.node, self._owner_of(instance), self._calls
+            return None, None, ()
+        for position in range(len(self._calls) - 1, -1, -1):
+            site = self._calls[position]
+            if _callee_name(site) == getattr(function, "name", None):
+                return site, owner, self._calls[:position]
+        return None, None, ()
 
     def edit(self, call: ast.Call, arg: ast.expr, old: Any, new: Any, owner: Optional[ModuleValue],
              depth: int = 0) -> Optional[SourceEdit]:
@@ -303,25 +376,59 @@ class Sources:
 
     def _edit_through_name(self, call, arg, old, new, owner, depth) -> Optional[SourceEdit]:
         """The value given to the expression's one name where that name gets it."""
-        names = [nodes[0] for nodes in _Expression(arg).unknowns.values()]
+        constants = self._constants(arg)  # the instance's names are what is followed here
+        names = [nodes[0] for nodes in _Expression(arg, constants).unknowns.values()]
+        if not names and constants:
+            return self._edit_a_constant(call, arg, new, constants, depth)
         if len(names) != 1 or type(names[0]) is not ast.Name:
             return None
-        values = solve_unknown(arg, names[0].id, new, old)
+        values = solve_unknown(arg, names[0].id, new, old, constants)
         if values is None:
             return None
         return self._edit_name(call, names[0], values[0], values[1], owner, depth)
 
+    def _edit_a_constant(self, call, arg, new, constants: Dict[str, int], depth) -> Optional[SourceEdit]:
+        """An expression of the module's constants only (``32 * (N_MELS // 4) * (N_FRAMES // 4)``):
+        the constant whose nearest value giving ``new`` (the others as they are) is the smallest
+        change, edited where it is assigned."""
+        found = []
+        for name, value in sorted(self._constants(arg).items()):
+            others = {k: v for k, v in constants.items() if k != name}
+            expression = _Expression(arg, others)
+            key = next((k for k in expression.unknowns if k == ast.dump(ast.Name(id=name, ctx=ast.Load()))), None)
+            if key is None or len(expression.unknowns) != 1:
+                continue
+            top = min(max(4 * abs(value), 1024) + 64, MAX_UNKNOWN)
+            for candidate in _near(value, top, False):
+                try:
+                    if expression.value({key: candidate}, {}) == new:
+                        found.append((abs(candidate - value) / max(abs(value), 1), name, value, candidate))
+                        break
+                except (ArithmeticError, ValueError):
+                    continue
+        for _, name, value, candidate in sorted(found):
+            node = next(n for n in ast.walk(arg) if type(n) is ast.Name and n.id == name)
+            edit = self._edit_constant(call, node, value, candidate, depth)
+            if edit is not None:
+                return edit
+        return None
+
     def _edit_literal(self, call, arg, old, new, depth) -> Optional[SourceEdit]:
         """One integer literal of the expression changed so that it gives ``new`` exactly."""
-        for literal, value, dropped in literal_edits(arg, old, new):
+        # An expression of the module's constants (``32 * (N_MELS // 4)``) says what size the
+        # rest of the file was written for: which side slipped is a guess, never a local edit.
+        # (Names known for this instance only, ``i`` of ``ngf // (2 ** i)`` in a loop, need no
+        # such rule: a layer built several times is re-analysed and never safe.)
+        local = depth == 0 and not self._constants(arg)
+        for literal, value, dropped in literal_edits(arg, old, new, self._known_names(arg)):
             if dropped is not None:
                 # ``k // 2 + 1`` -> ``k // 2``: the term goes, not ``+ 0``.
                 start, end = self.positions.call(dropped), self.positions.call(literal)
                 between = self.positions.between(dropped, literal).strip()
                 if start is not None and end is not None and between in ("+", "-"):
                     where = (start[1], end[1])
-                    return SourceEdit((Edit("", *where),), call, where, depth == 0)
-            return self._replace(call, literal, str(value), local=depth == 0)
+                    return SourceEdit((Edit("", *where),), call, where, local)
+            return self._replace(call, literal, str(value), local=local)
         return None
 
     # ----------------------------------------------------------------- names
@@ -331,11 +438,19 @@ class Sources:
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parameter = _parameter(function, name.id)
             if parameter is None:
-                return None  # a local variable: its value is made in the function
+                if self.tree is None or self._bound_around(function, name.id):
+                    return None  # a local variable: its value is made in the function
+                return self._edit_constant(call, name, old, new, depth)  # a global the function reads
             index, default = parameter
-            if _rebound(function, name.id):
+            if _rebound_before(function, name.id, name):
                 return None
+            # Rebound only after this use (``in_channels = h_dim`` at the end of a loop's body):
+            # the first pass reads the parameter, and the edit is re-analysed (never local).
             instance = self._instance(function, owner)
+            if instance is None:
+                found = self._edit_at_function_call(function, index, name.id, old, new, owner, depth)
+                if found is not None:
+                    return found
             if instance is not None and isinstance(instance.node, ast.Call):
                 passed = _passed(instance.node, function, index, name.id)
                 if passed is not None:
@@ -354,6 +469,62 @@ class Sources:
             return self._edit_constant(call, name, old, new, depth)
         return None
 
+    def _edit_at_function_call(self, function, index: int, name: str, old, new, owner,
+                               depth: int) -> Optional[SourceEdit]:
+        """A parameter of a factory function (``conv_bn_relu(in_ch, out_ch)``) or a helper
+        method: the argument of the call that ran while the layer was built, changed there."""
+        for position in range(len(self._calls) - 1, -1, -1):
+            site = self._calls[position]
+            if _callee_name(site) != getattr(function, "name", None):
+                continue
+            is_method = bool(function.args.args) and function.args.args[0].arg in ("self", "cls")
+            # ``_passed`` counts ``self``; a plain function's first parameter is passed.
+            passed = _passed(site, function, index if is_method else index + 1, name)
+            if passed is None:
+                return None
+            saved, self._calls = self._calls, self._calls[:position]
+            try:
+                return self.edit(site, passed, old, new, owner, depth + 1)
+            finally:
+                self._calls = saved
+        return None
+
+    def _known_names(self, node: ast.expr) -> Dict[str, int]:
+        """The names of ``node`` whose values are known: the module's constants and, in the
+        layer's own call, the values its construction read."""
+        found = self._constants(node)
+        call, names = self._layer_names
+        if call is not None and names and _contains(call, node):
+            found.update({name: value for name, value in names.items()
+                          if any(type(n) is ast.Name and n.id == name for n in ast.walk(node))})
+        return found
+
+    def _constants(self, node: ast.expr) -> Dict[str, int]:
+        """The module's integer constants (``N_MELS = 32``, bound once) that ``node`` reads
+        where no function around it binds their names."""
+        if self.tree is None:
+            return {}
+        function = self._enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        found: Dict[str, int] = {}
+        for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+            assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                        and type(s.targets[0]) is ast.Name and s.targets[0].id == name]
+            if len(assigned) != 1 or _assigned_elsewhere(self.tree, name, assigned[0]):
+                continue
+            value = int_literal(assigned[0].value)
+            if value is not None and not self._bound_around(function, name):
+                found[name] = value
+        return found
+
+    def _bound_around(self, function, name: str) -> bool:
+        """Whether ``function`` or a function around it binds ``name`` (a parameter, a local):
+        then it is not the module's constant."""
+        while isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if _parameter(function, name) is not None or _rebound(function, name):
+                return True
+            function = self._enclosing(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        return False
+
     def _passed_elsewhere(self, function, index: int, name: str) -> bool:
         """Whether some call of the class whose ``__init__`` is ``function`` passes ``name``."""
         cls = self.parent(function)
@@ -371,10 +542,12 @@ class Sources:
         return SourceEdit((Edit(f", {name}={value}", end, end),), call, (end, end), False)
 
     def _edit_constant(self, call, name: ast.Name, old, new, depth) -> Optional[SourceEdit]:
-        """A module-level ``NAME = literal`` assigned once and used only here."""
+        """A module-level ``NAME = literal`` assigned once. Other code may read it too (``nz`` of
+        the generator's first layer and of the example's ``torch.randn(8, nz, 1, 1)``): such an
+        edit is never local, so the edited file is re-analysed before it is offered."""
         assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                     and type(s.targets[0]) is ast.Name and s.targets[0].id == name.id]
-        if len(assigned) != 1 or _uses(self.tree, name.id) != 1:
+        if len(assigned) != 1 or _assigned_elsewhere(self.tree, name.id, assigned[0]):
             return None
         value = assigned[0].value
         if int_literal(value) is None:
@@ -410,6 +583,22 @@ def owner_of(modules: Sequence[Tuple[str, ModuleValue]], module: ModuleValue) ->
     return None
 
 
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    """Whether ``inner``'s text lies within ``outer``'s."""
+    return ((outer.lineno, outer.col_offset) <= (inner.lineno, inner.col_offset)
+            and (inner.end_lineno, inner.end_col_offset) <= (outer.end_lineno, outer.end_col_offset))
+
+
+def _tuple_text(values: Tuple[Any, ...]) -> str:
+    return f"({values[0]},)" if len(values) == 1 else f"({', '.join(str(v) for v in values)})"
+
+
+def _callee_name(call: ast.Call) -> Optional[str]:
+    """``conv_bn_relu`` of ``conv_bn_relu(...)``, ``_make_layer`` of ``self._make_layer(...)``."""
+    func = call.func
+    return func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else None
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -441,8 +630,19 @@ def _passed(call: ast.Call, function, index: int, name: str) -> Optional[ast.exp
     return None
 
 
-def _uses(scope: ast.AST, name: str) -> int:
-    return sum(1 for n in ast.walk(scope) if type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load)
+def _assigned_elsewhere(tree: ast.Module, name: str, assignment: ast.Assign) -> bool:
+    """Whether ``name`` is bound anywhere but ``assignment`` (a loop, a global, a local that
+    shadows it): then the constant is not the one source of its value."""
+    target = assignment.targets[0]
+    return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load and n is not target
+               for n in ast.walk(tree))
+
+
+def _rebound_before(function, name: str, use: ast.AST) -> bool:
+    """Whether ``function`` binds ``name`` before ``use`` in its text (a loop's target, an
+    assignment): then the value ``use`` reads may not be the parameter's."""
+    return any(type(n) is ast.Name and n.id == name and type(n.ctx) is not ast.Load
+               and (n.lineno, n.col_offset) < (use.lineno, use.col_offset) for n in ast.walk(function))
 
 
 def _rebound(function, name: str) -> bool:

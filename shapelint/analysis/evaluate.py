@@ -70,6 +70,11 @@ class Interpreter(Operations, Calls, Assignment):
         self.after_statement: Optional[Callable[[ast.stmt, Scope, Any], None]] = None
         #: The functions being executed (by node id), innermost last.
         self.active: List[int] = []
+        #: The calls of the file's plain functions running (a factory such as
+        #: ``conv_bn_relu(3, 8, 2)``), innermost last: where a layer's arguments came in.
+        self.function_calls: List[ast.Call] = []
+        #: The torch call being made and the scope of its arguments (``eval_call``).
+        self.torch_call_scope: Optional[Tuple[ast.Call, Any]] = None
         #: Per function call, the values returned on undecidable paths.
         self.return_stack: List[List[Any]] = []
 

@@ -177,6 +177,8 @@ class Propagator(Interpreter):
         self.depth = 0
         self.return_stack = []
         self.active = []
+        self.function_calls = []
+        self.torch_call_scope = None
 
     def model_run(self) -> "ModelRun":
         """What has been recorded since ``begin_model``."""
@@ -322,6 +324,23 @@ class Propagator(Interpreter):
 
     # ----------------------------------------------------------------- construction
 
+    def _argument_names(self, node) -> Dict[str, int]:
+        """The integer values of the names in a layer call's arguments, as this construction saw
+        them (``i`` of ``ngf // (2 ** i)`` in a loop): an edit of a literal beside them is solved
+        for this instance."""
+        made = self.torch_call_scope
+        if made is None or made[0] is not node or not isinstance(node, ast.Call):
+            return {}
+        scope = made[1]
+        found: Dict[str, int] = {}
+        for argument in list(node.args) + [k.value for k in node.keywords]:
+            for name in ast.walk(argument):
+                if type(name) is ast.Name and type(name.ctx) is ast.Load:
+                    value = scope.lookup(name.id)
+                    if type(value) is int:
+                        found[name.id] = value
+        return found
+
     def construct(self, short: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
         if short == "Parameter" or short == "Buffer":
             return args[0] if args and isinstance(args[0], Tensor) else Tensor(None)
@@ -345,7 +364,8 @@ class Propagator(Interpreter):
             except BindError:
                 params = {p.name: UNKNOWN for p in spec.signature}
         module = LayerModule(short, node=node, statement=self.statement, spec=spec, params=params,
-                             constructions=count)
+                             constructions=count, function_calls=tuple(self.function_calls),
+                             argument_names=self._argument_names(node))
         if self.silent:
             module.uncertain = False  # built silently only matters for reporting, not for use
         add_submodules(module, None, None)

@@ -376,6 +376,10 @@ class _FixSearch:
         if self._own_size_doubted(finding) or self._features_flattened(finding, values):
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
+        if fix is None:
+            upstream = self._upstream_slip(finding, values, any_change=True)
+            if upstream is not None:
+                return upstream
         if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
             return Suggestion(message)
         if code:
@@ -458,12 +462,13 @@ class _FixSearch:
             if solved:
                 found.append((solved, True))
         named = re.search(r": (\w+) must be positive", finding.message)
-        if named:
+        if layer.type_name == "GroupNorm" and "not divisible by" in finding.message:
+            found.extend((values, False) for values in _group_norm_candidates(layer, self.trace))
+        elif named:
             name = named.group(1)
             written = layer.params.get(name)
-            n = len(written) if isinstance(written, (tuple, list)) else None
-            for value in _positive_candidates(name, layer, self.trace):
-                found.append(({name: (value,) * n if n else value}, False))
+            for value in _positive_candidates(name, layer, self.trace, finding.input_shape):
+                found.append(({name: _with_positive(written, value)}, False))
         elif layer.spec.family in suggest.SOLVABLE:
             current = suggest.current_params(layer)
             family = layer.spec.family
@@ -515,10 +520,14 @@ class _FixSearch:
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
 
-    def _upstream_slip(self, finding: Finding, values: Dict[str, Any]) -> Optional[Suggestion]:
+    def _upstream_slip(self, finding: Finding, values: Dict[str, Any],
+                       any_change: bool = False) -> Optional[Suggestion]:
         """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
         with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
-        fix, rather than making this layer expect the wrong count. None when there is none."""
+        fix, rather than making this layer expect the wrong count. None when there is none.
+        ``any_change``: when this layer's count cannot be edited (``128 * 7 * 7`` where
+        ``128 * 3 * 3`` arrive), any upstream change that gives the count and keeps the layer's
+        usual form, never safe (which layer slipped is a guess)."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
             return None
@@ -534,7 +543,12 @@ class _FixSearch:
         wanted = tuple(None for _ in tensor.shape)
         search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
         self._note_stop(search.exhausted)
-        repairs = [c for c in search.changes if c.form_repaired]
+        if any_change:
+            # Only a change that leaves the layer in its usual form (a stride back to 1, not a
+            # kernel 4 with padding 1 that absorbs what a Linear's own slip asks for).
+            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes if _keeps_usual_form(c)]
+        else:
+            repairs = [c for c in search.changes if c.form_repaired]
         # Several layers upstream may have lost their form: which one is a guess, never safe.
         chosen = self._first_fix(repairs, lambda change: False)
         if chosen is None:
@@ -802,16 +816,23 @@ class _FixSearch:
 MAX_TRIALS = 8
 
 
-def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> List[int]:
+def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
+                         input_shape: MaybeShape = None) -> List[int]:
     """Values to try for a parameter written zero or negative: a stride, kernel or dilation
-    from 1 up; a channel or feature count among those the model's other layers use (the
-    layer's own input count first)."""
+    from 1 up; a channel or feature count among those the model's other layers use: for an
+    input count, the count that arrives first; for an output count, the layer's own input
+    count, then the counts of the declared output (the last layer's ``out_channels=0``)."""
     if name in ("stride", "kernel_size", "dilation", "groups"):
         return [2, 1, 3, 4] if name == "stride" else [1, 3, 2, 5]
     counts: List[int] = []
+    arriving = _arriving_count(name, input_shape)
+    if arriving is not None:
+        counts.append(arriving)
     own = layer.params.get("in_channels", layer.params.get("in_features"))
-    if is_known(own) and own > 0:
+    if is_known(own) and own > 0 and own not in counts:
         counts.append(own)
+    if name in ("out_channels", "out_features"):
+        counts.extend(c for c in _declared_counts(trace, name == "out_features") if c not in counts)
     for _, module in trace.modules:
         if isinstance(module, LayerModule) and module is not layer:
             for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features"):
@@ -824,6 +845,81 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace) -> Li
 def _positive(value: Any) -> bool:
     values = value if isinstance(value, (tuple, list)) else (value,)
     return all(not isinstance(v, int) or isinstance(v, bool) or v > 0 for v in values)
+
+
+def _keeps_usual_form(change: suggest.Change) -> bool:
+    """Whether a change leaves its layer in the form people write, without dilation."""
+    current = suggest.current_params(change.layer)
+    if current is None or change.unusual:
+        return False
+    merged = dict(current, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in change.values.items()})
+    dilation = merged.get("dilation") or ()
+    return suggest.usual_form(change.layer.spec.family, merged) and all(d == 1 for d in dilation)
+
+
+def _with_positive(written: Any, value: int) -> Any:
+    """``value`` in place of the written value, or of its non-positive items only in a tuple
+    (``stride=(0, 2, 2)`` -> ``(1, 2, 2)``: the other dims were right)."""
+    if not isinstance(written, (tuple, list)):
+        return value
+    return tuple(w if isinstance(w, int) and w > 0 else value for w in written)
+
+
+def _arriving_count(name: str, input_shape: MaybeShape) -> Optional[int]:
+    """The channel or feature count of the layer's input, for its input-count parameter."""
+    if input_shape is None or len(input_shape) < 2:
+        return None
+    axis = {"in_channels": 1, "num_features": 1, "num_channels": 1, "in_features": -1}.get(name)
+    size = input_shape[axis] if axis is not None else None
+    return size if is_known(size) and size > 0 else None
+
+
+def _declared_counts(trace: ModelTrace, last_first: bool) -> List[int]:
+    """The fixed sizes of the model's declared output after the batch dim (its channel or
+    feature counts among them): the channels' dim first, or the features' (the last)."""
+    declared = trace.plan.output
+    dims = getattr(declared.spec, "dims", ()) if declared is not None else ()
+    sizes = [getattr(d, "size", None) for d in dims[1:]]
+    sizes = sizes[::-1] if last_first else sizes
+    return [s for s in sizes if isinstance(s, int) and s > 0]
+
+
+def _group_norm_candidates(layer: LayerModule, trace: ModelTrace) -> List[Dict[str, int]]:
+    """For a GroupNorm whose ``num_channels`` is not divisible by ``num_groups``, likeliest first:
+    the multiple of ``num_groups`` next to ``num_channels`` that the model's other layers use and
+    that is rounder (31 -> 32: the count was the slip), then the divisors of ``num_channels``
+    nearest ``num_groups`` (those the model's other GroupNorms use, then the larger), then the
+    other multiples. Re-analysis judges each (a count the next layer does not expect fails)."""
+    groups, channels = layer.params.get("num_groups"), layer.params.get("num_channels")
+    if not (_is_count(groups) and _is_count(channels)) or channels % groups == 0:
+        return []
+    below = channels // groups * groups
+    multiples = [m for m in sorted((below, below + groups), key=lambda m: abs(m - channels)) if m > 0]
+    counts = _channel_counts(trace, (layer,))
+    agreed = [m for m in multiples if m in counts and _roundness(m) > _roundness(channels)]
+    used_groups = {module.params.get("num_groups") for _, module in trace.modules
+                   if isinstance(module, LayerModule) and module is not layer and module.type_name == "GroupNorm"}
+    divisors = [d for d in range(1, channels + 1) if channels % d == 0]
+    divisors.sort(key=lambda d: (d not in used_groups, abs(d - groups), -d))
+    found = [{"num_channels": m} for m in agreed] + [{"num_groups": d} for d in divisors[:2]]
+    return found + [{"num_channels": m} for m in multiples if m not in agreed]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _channel_counts(trace: ModelTrace, leave_out: Tuple[LayerModule, ...]) -> List[int]:
+    """The channel and feature counts of the model's layers but ``leave_out``."""
+    counts: List[int] = []
+    for _, module in trace.modules:
+        if isinstance(module, LayerModule) and all(module is not other for other in leave_out):
+            for key in ("in_channels", "out_channels", "in_features", "out_features", "num_features",
+                        "num_channels"):
+                value = module.params.get(key)
+                if _is_count(value):
+                    counts.append(value)
+    return counts
 
 
 def _producer_is_odd(producer: suggest.CountProducer) -> bool:

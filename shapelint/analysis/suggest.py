@@ -849,8 +849,11 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     statement = layer.statement
     if not isinstance(call, ast.Call) or statement is None:
         return None
-    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
+    if any(type(a) is ast.Starred for a in call.args):
         return None
+    #: ``**kwargs`` passed on (a block's ``nn.Conv2d(cin, cout, **kwargs)``): a value not written
+    #: in the call comes from the caller's keyword; none is added here (it could come twice).
+    splat = next((k.value for k in call.keywords if k.arg is None), None)
     positional_names = [p.name for p in layer.spec.signature if p.kind == POSITIONAL]
     positional_args = call.args
     result = LayerEdit()
@@ -875,8 +878,9 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
                 return None
             result.edits.append(Edit(text, where[0], where[1]))
             replaced[id(arg)] = text
-        elif arg is not None:
-            source = _source_edit(layer, name, value, original, sources)
+        elif arg is not None or splat is not None:
+            source = (_source_edit(layer, name, value, original, sources) if arg is not None
+                      else _splat_edit(layer, name, value, splat, sources))
             if source is None:
                 return None
             result.edits.extend(source.edits)
@@ -919,7 +923,19 @@ def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,
     if old is None:
         return None
     new = tuple(value) if isinstance(value, list) else value
-    return sources.edit(layer.node, original, old, new, owner_of(sources.modules, layer))
+    return sources.edit_layer_argument(layer.node, original, old, new, owner_of(sources.modules, layer),
+                                       layer.function_calls, layer.argument_names)
+
+
+def _splat_edit(layer: LayerModule, name: str, value: Any, splat: ast.expr,
+                sources: Optional[Sources]) -> Optional[SourceEdit]:
+    """The edit giving ``name``, not written in the layer's call but possibly in its
+    ``**kwargs``, ``value`` where the caller passes it."""
+    if sources is None or layer.params.get(name) is None:
+        return None
+    new = tuple(value) if isinstance(value, list) else value
+    return sources.edit_splatted(layer.node, splat, name, layer.params[name], new,
+                                 owner_of(sources.modules, layer), layer.function_calls)
 
 
 def _call_code(positions: Positions, call: ast.Call, replaced: Dict[int, str],
@@ -935,7 +951,7 @@ def _call_code(positions: Positions, call: ast.Call, replaced: Dict[int, str],
         text = replaced.get(id(keyword), replaced.get(id(keyword.value)))
         if text is None:
             text = one_line(_argument_text(positions, call, keyword, -1))
-        parts.append(f"{keyword.arg}={one_line(text)}")
+        parts.append(f"{keyword.arg}={one_line(text)}" if keyword.arg else f"**{one_line(text)}")
     parts.extend(f"{name}={text}" for name, text in new_args)
     function = "".join(positions.source(call.func).split())
     return f"{function}({', '.join(parts)})"

@@ -121,6 +121,11 @@ class LayerModule(ModuleValue):
     params: Dict[str, Any] = field(default_factory=dict)
     #: How many times its constructor call ran (a call in a loop builds several layers).
     constructions: int = 1
+    #: The calls of the file's plain functions that were running when it was built, innermost
+    #: last (``conv_bn_relu(3, 8, 2)``): where a factory's parameters got their values.
+    function_calls: Tuple[ast.Call, ...] = ()
+    #: The integer values of the names its call's arguments read, at its construction.
+    argument_names: Dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

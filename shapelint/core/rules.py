@@ -380,8 +380,11 @@ reported: drop a stage, pad, or feed a larger input.
 """,
         fix="""
 When a small change of the layer (its padding, kernel or stride) keeps the size positive and the
-declared output holds, the diagnostic shows the changed layer on a `help:` line and `--fix`
-applies it; dropping a stage instead is a design decision left to you.
+declared output holds, the diagnostic shows the changed layer on a `help:` line and
+`--fix --unsafe-fixes` applies it. It is unsafe when layers before this one made the size too:
+which of them is wrong is a guess (a layer upstream that breaks the pattern of its siblings, a
+stride 3 among strides 2, is proposed first, on its own line). Dropping a stage instead is a
+design decision left to you.
 """,
         example=f"""\
 {_IMPORTS}

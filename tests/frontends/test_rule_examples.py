@@ -73,8 +73,9 @@ FIXABLE = [rule for rule in RULES if rule.fix is not None]
 def test_fix_repairs_the_failing_example(tmp_path, rule):
     path = tmp_path / "example.py"
     path.write_text(rule.example, encoding="utf-8")
+    unsafe = ["--unsafe-fixes"] if "--unsafe-fixes" in rule.fix else []
     done = subprocess.run(
-        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--fix", path.name],
+        [sys.executable, "-m", "shapelint", "check", "--no-cache", "--fix", *unsafe, path.name],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -91,6 +91,8 @@ def eval_call(interp: Interpreter, node: ast.Call, scope: Scope) -> Any:
         return interp.call_unbindable(fn, args, node)
     if fn is UNKNOWN and any(type(a) is Tensor for a in args):
         interp.note_unknown_call(node.func, node)  # shape tracking stops at this call
+    if isinstance(fn, TorchRef):
+        interp.torch_call_scope = (node, scope)  # a layer built here records its arguments' names
     return interp.call(fn, args, kwargs, node)
 
 
@@ -135,9 +137,9 @@ class Calls:
         if isinstance(fn, ModuleValue):
             return self.call_module(fn, args, kwargs, node)
         if isinstance(fn, BoundMethod):
-            return self.call_function(fn.function, [fn.receiver] + list(args), kwargs)
+            return self._call_recorded(fn.function, [fn.receiver] + list(args), kwargs, node)
         if isinstance(fn, FunctionRef):
-            return self.call_function(fn, list(args), kwargs)
+            return self._call_recorded(fn, list(args), kwargs, node)
         if isinstance(fn, ClassRef):
             if fn.info.kind is None:
                 return UNKNOWN
@@ -211,6 +213,18 @@ class Calls:
             local[name] = value
         local.update({k: v for k, v in kwargs.items() if k in names})
         return self.eval(fn.node.body, Scope(self.globals, local))
+
+    def _call_recorded(self, fn: FunctionRef, args: List[Any], kwargs: Dict[str, Any],
+                       node: Optional[ast.Call]) -> Any:
+        """``call_function``, with ``node`` on ``function_calls`` while it runs (the layers it
+        builds remember where their arguments came in)."""
+        if node is None:
+            return self.call_function(fn, args, kwargs)
+        self.function_calls.append(node)
+        try:
+            return self.call_function(fn, args, kwargs)
+        finally:
+            self.function_calls.pop()
 
     def call_function(self, fn: FunctionRef, args: List[Any], kwargs: Dict[str, Any]) -> Any:
         """Run a function of the file; what it returns (merged over undecidable paths)."""

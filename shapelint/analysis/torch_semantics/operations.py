@@ -176,6 +176,20 @@ def _concatenated_operands(items: List[Tensor], shapes: Sequence[Shape],
                            index: int) -> List[Tuple[Tensor, MaybeShape]]:
     """For two tensors: each with the shape the other has, but for the concatenated dim."""
     if len(items) != 2:
-        return []
+        return _odd_operands(items, shapes, index)
     return [(a, tuple(None if j == index else d for j, d in enumerate(b)))
             for a, b in ((items[1], shapes[0]), (items[0], shapes[1]))]
+
+
+def _odd_operands(items: List[Tensor], shapes: Sequence[Shape], index: int) -> List[Tuple[Tensor, MaybeShape]]:
+    """For three tensors or more (an Inception block's branches): those whose shape differs
+    from the one most of them share, each with that shape but for the concatenated dim; none
+    when no shape is shared by more than half."""
+    def key(shape: Shape) -> Tuple:
+        return tuple(None if j == index else d for j, d in enumerate(shape))
+
+    keys = [key(s) for s in shapes]
+    common = max(set(keys), key=keys.count)
+    if 2 * keys.count(common) <= len(keys):
+        return []
+    return [(item, common) for item, k in zip(items, keys) if k != common]
