@@ -354,6 +354,28 @@ class Sources:
             return self._edit_constant(call, name, old, new, depth)
         return None
 
+    def forwarded(self, call: ast.Call, name: str, old: Any, new: Any,
+                  owner: Optional[ModuleValue]) -> Optional[SourceEdit]:
+        """A layer argument that ``call`` gets through the ``**kwargs`` of its block's
+        ``__init__`` (``nn.Conv2d(a, b, **kwargs)`` in ``BasicConv2d``): the keyword of the call
+        that built this instance of the block (``BasicConv2d(8, 12, kernel_size=3)``)."""
+        star = next((k.value for k in call.keywords if k.arg is None), None)
+        function = self._enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if type(star) is not ast.Name or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        if function.args.kwarg is None or function.args.kwarg.arg != star.id or _rebound(function, star.id):
+            return None
+        instance = self._instance(function, owner)
+        if instance is None or not isinstance(instance.node, ast.Call):
+            return None
+        caller = instance.node
+        if any(type(a) is ast.Starred for a in caller.args) or any(k.arg is None for k in caller.keywords):
+            return None
+        passed = next((k.value for k in caller.keywords if k.arg == name), None)
+        if passed is None:
+            return None
+        return self.edit(caller, passed, old, new, self._owner_of(instance), 1)
+
     def _passed_elsewhere(self, function, index: int, name: str) -> bool:
         """Whether some call of the class whose ``__init__`` is ``function`` passes ``name``."""
         cls = self.parent(function)

@@ -25,7 +25,7 @@ from .plan import ParsedFile
 from .positions import Positions
 from .propagate import Finding, shape_of
 from .run import ModelTrace, Stop
-from .values import LayerModule
+from .values import LayerModule, Tensor
 
 Range = Tuple[Tuple[int, int], Tuple[int, int]]
 
@@ -56,6 +56,8 @@ class Suggestion(NamedTuple):
     target: Optional[Range] = None
     #: The layer a suggestion without a fix replaces (the diagnostic goes there).
     layer: Optional[LayerModule] = None
+    #: The diagnostic stays at its finding, not at the fix (a fix whose culprit is a guess).
+    stays: bool = False
 
 
 class Diagnostics:
@@ -205,7 +207,7 @@ class FindingReporter:
                             suggestion: Suggestion) -> Placed:
         """The first edit of the suggestion's fix, else the layer it replaces; the finding's own
         place, named in a note, when that is elsewhere."""
-        where = first_edit_range(suggestion.fix, self.positions)
+        where = None if suggestion.stays else first_edit_range(suggestion.fix, self.positions)
         if where is None and suggestion.layer is not None:
             where = self.positions.call(suggestion.layer.node, suggestion.layer.statement)
         if where is None or where == placed.where:
@@ -706,13 +708,20 @@ class _FixSearch:
     # ----------------------------------------------------------------- tensors that do not fit
 
     def _operands(self, finding: Finding) -> Suggestion:
-        """Tensors combined with incompatible shapes: change one operand's chain to fit the other,
-        unless the model takes sizes near the declared input (then that input is the problem)."""
+        """Tensors combined with incompatible shapes: change a layer of the culprit's branch (the
+        steps after the operands' paths part) so that it fits the others, unless the model takes
+        sizes near the declared input (then that input is the problem). The fix is unsafe, and
+        the diagnostic stays at the statement, when the culprit branch is a guess (CONTRACT 6)."""
         accepted = self._accepted_sizes()
         if accepted is not None:
             return self._input_not_taken(finding.message, accepted)
-        changes = []
-        for tensor, wanted in finding.operands:
+        branches = _branches(self.trace, [tensor for tensor, _ in finding.operands])
+        changes: List[suggest.Change] = []
+        shared: List[suggest.Change] = []
+        for (tensor, wanted), branch in zip(finding.operands, branches):
+            if wanted is None or not branch:
+                continue
+
             def verify(shape: MaybeShape, wanted=wanted) -> bool:
                 return shape is not None and len(shape) == len(wanted) and all(
                     not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
@@ -720,16 +729,68 @@ class _FixSearch:
 
             search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
             self._note_stop(search.exhausted)
-            changes.extend(search.changes)
+            changes.extend(c for c in search.changes if id(c.layer) in branch)
+            shared.extend(c for c in self._shared_same_size(suggest.chain_of(self.trace, tensor))
+                          if id(c.layer) in branch)
         changes.sort(key=lambda c: c.rank)
-        for tensor, _ in finding.operands:
-            changes = self._shared_same_size(suggest.chain_of(self.trace, tensor)) + changes
+        changes = _sibling_values_first(self.trace, shared + changes)
         chosen = self._first_fix(changes)
         if chosen is None:
             return Suggestion(finding.message)
         change, fix, code = chosen
-        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
-                          f" {suggest.describe(change.values)}", code, fix)
+        message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
+        if _culprit_is_certain(finding.operands, branches):
+            return Suggestion(message, code, fix)
+        return Suggestion(message, code, self._unsafe(fix), stays=True)
+
+
+def _lineage(propagator, tensor: Tensor) -> Set[int]:
+    """The ids of the tensors ``tensor`` was made from, along its chain, and its own."""
+    steps = suggest.chain_of(propagator, tensor)
+    found = {id(tensor)} | {id(step.output) for step in steps}
+    if steps:
+        found.add(id(steps[0].input))
+    return found
+
+
+def _branches(propagator, tensors: List[Tensor]) -> List[Set[int]]:
+    """For each operand, the ids of the layers of its own branch: the steps of its chain made
+    after it parts from every other operand's (a layer before that changes all of them alike)."""
+    lineages = [_lineage(propagator, tensor) for tensor in tensors]
+    branches = []
+    for i, tensor in enumerate(tensors):
+        others: Set[int] = set().union(*(lineage for j, lineage in enumerate(lineages) if j != i))
+        branches.append({id(step.module) for step in suggest.chain_of(propagator, tensor)
+                         if isinstance(step.module, LayerModule) and id(step.output) not in others})
+    return branches
+
+
+def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:
+    """Whether the operand to change is known: the odd one out of several (the only one with a
+    wanted shape), or the only one of two whose branch has layers (``x + block(x)``)."""
+    wanted = [i for i, (_, shape) in enumerate(operands) if shape is not None]
+    if len(operands) > 2:
+        return len(wanted) == 1
+    return sum(bool(branch) for branch in branches) == 1
+
+
+def _sibling_values_first(trace: ModelTrace, changes: List[suggest.Change]) -> List[suggest.Change]:
+    """The changes that set a layer's parameter back to the value other layers of its type in the
+    model have (a kernel 2 among kernels 3: the slip undone), first; otherwise in their order."""
+    return sorted(changes, key=lambda change: not _restores_sibling(trace, change))
+
+
+def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
+    layer = change.layer
+    n = (layer.spec.spatial_dims or 1) if layer.spec is not None else 1
+    for name, value in change.values.items():
+        wanted = suggest._per_dim(value, n)
+        if wanted is None:
+            return False
+        if not any(isinstance(other, LayerModule) and other is not layer and other.type_name == layer.type_name
+                   and suggest._per_dim(other.params.get(name), n) == wanted for _, other in trace.modules):
+            return False
+    return bool(change.values)
 
 
 #: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.

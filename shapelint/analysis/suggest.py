@@ -849,8 +849,10 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     statement = layer.statement
     if not isinstance(call, ast.Call) or statement is None:
         return None
-    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
+    if any(type(a) is ast.Starred for a in call.args):
         return None
+    #: ``**kwargs`` of the block's ``__init__``: a value not written here may come through it.
+    forwards = any(k.arg is None for k in call.keywords)
     positional_names = [p.name for p in layer.spec.signature if p.kind == POSITIONAL]
     positional_args = call.args
     result = LayerEdit()
@@ -886,6 +888,13 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
                 replaced[id(arg)] = text_with_edits(positions, original, source.edits)
             else:
                 elsewhere.append(source)
+        elif forwards:
+            source = _forwarded_edit(layer, name, value, sources)
+            if source is None:
+                return None  # never a keyword beside ``**kwargs``: it may pass the same one
+            result.edits.extend(source.edits)
+            result.local = False
+            elsewhere.append(source)
         else:
             new_args.append((name, _format(value, None)))
     if new_args:
@@ -920,6 +929,16 @@ def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,
         return None
     new = tuple(value) if isinstance(value, list) else value
     return sources.edit(layer.node, original, old, new, owner_of(sources.modules, layer))
+
+
+def _forwarded_edit(layer: LayerModule, name: str, value: Any,
+                    sources: Optional[Sources]) -> Optional[SourceEdit]:
+    """The edit giving ``value`` to an argument the layer gets through ``**kwargs``."""
+    old = layer.params.get(name)
+    if sources is None or old is None:
+        return None
+    new = tuple(value) if isinstance(value, list) else value
+    return sources.forwarded(layer.node, name, old, new, owner_of(sources.modules, layer))
 
 
 def _call_code(positions: Positions, call: ast.Call, replaced: Dict[int, str],
