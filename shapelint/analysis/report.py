@@ -730,6 +730,9 @@ class _FixSearch:
             search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
             self._note_stop(search.exhausted)
             changes.extend(c for c in search.changes if id(c.layer) in branch)
+            layers = [m for _, m in self.trace.modules if isinstance(m, LayerModule)]
+            shared.extend(suggest.sibling_changes(self.trace, tensor, verify,
+                                                  [m for m in layers if id(m) in branch], layers))
             shared.extend(c for c in self._shared_same_size(suggest.chain_of(self.trace, tensor))
                           if id(c.layer) in branch)
         changes.sort(key=lambda c: c.rank)
