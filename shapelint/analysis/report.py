@@ -710,13 +710,19 @@ class _FixSearch:
     def _operands(self, finding: Finding) -> Suggestion:
         """Tensors combined with incompatible shapes: change a layer of the culprit's branch (the
         steps after the operands' paths part) so that it fits the others, unless the model takes
-        sizes near the declared input (then that input is the problem). The fix is unsafe, and
-        the diagnostic stays at the statement, when the culprit branch is a guess (CONTRACT 6)."""
+        sizes near the declared input (then that input is the problem). A change that undoes a
+        slip against the model's pattern (a sibling layer's value, a layer's usual form) comes
+        first, before the paths part too (an odd size made there). The fix is unsafe when the
+        culprit branch is a guess (CONTRACT 6), and the diagnostic stays at the statement unless
+        the pattern names the culprit."""
         accepted = self._accepted_sizes()
         if accepted is not None:
             return self._input_not_taken(finding.message, accepted)
         branches = _branches(self.trace, [tensor for tensor, _ in finding.operands])
+        in_branches: Set[int] = set().union(*branches)
+        layers = [m for _, m in self.trace.modules if isinstance(m, LayerModule)]
         changes: List[suggest.Change] = []
+        before: List[suggest.Change] = []  # made before the paths part: checked on the whole file
         shared: List[suggest.Change] = []
         for (tensor, wanted), branch in zip(finding.operands, branches):
             if wanted is None or not branch:
@@ -730,21 +736,34 @@ class _FixSearch:
             search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
             self._note_stop(search.exhausted)
             changes.extend(c for c in search.changes if id(c.layer) in branch)
-            layers = [m for _, m in self.trace.modules if isinstance(m, LayerModule)]
+            before.extend(dataclasses.replace(c, approximate=True) for c in search.changes
+                          if id(c.layer) not in in_branches)
             shared.extend(suggest.sibling_changes(self.trace, tensor, verify,
                                                   [m for m in layers if id(m) in branch], layers))
-            shared.extend(c for c in self._shared_same_size(suggest.chain_of(self.trace, tensor))
-                          if id(c.layer) in branch)
+            # 'same' padding for a convolution built several times is its usual form regained.
+            for change in self._shared_same_size(suggest.chain_of(self.trace, tensor)):
+                change.form_repaired = True
+                if id(change.layer) in branch:
+                    shared.append(change)
+                elif id(change.layer) not in in_branches:
+                    before.append(dataclasses.replace(change, approximate=True))
         changes.sort(key=lambda c: c.rank)
-        changes = _sibling_values_first(self.trace, shared + changes)
-        chosen = self._first_fix(changes)
+        before.sort(key=lambda c: c.rank)
+        ordered = shared + changes + before
+        ordered.sort(key=lambda c: not self._against_pattern(c))
+        chosen = self._first_fix(ordered)
         if chosen is None:
             return Suggestion(finding.message)
         change, fix, code = chosen
         message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
-        if _culprit_is_certain(finding.operands, branches):
+        if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
             return Suggestion(message, code, fix)
-        return Suggestion(message, code, self._unsafe(fix), stays=True)
+        return Suggestion(message, code, self._unsafe(fix), stays=not self._against_pattern(change))
+
+    def _against_pattern(self, change: suggest.Change) -> bool:
+        """Whether the change undoes a slip: a value other layers of its type have, or the
+        layer's usual form regained."""
+        return change.form_repaired or _restores_sibling(self.trace, change)
 
 
 def _lineage(propagator, tensor: Tensor) -> Set[int]:
@@ -775,12 +794,6 @@ def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:
     if len(operands) > 2:
         return len(wanted) == 1
     return sum(bool(branch) for branch in branches) == 1
-
-
-def _sibling_values_first(trace: ModelTrace, changes: List[suggest.Change]) -> List[suggest.Change]:
-    """The changes that set a layer's parameter back to the value other layers of its type in the
-    model have (a kernel 2 among kernels 3: the slip undone), first; otherwise in their order."""
-    return sorted(changes, key=lambda change: not _restores_sibling(trace, change))
 
 
 def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
