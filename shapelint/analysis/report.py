@@ -749,8 +749,7 @@ class _FixSearch:
                     before.append(dataclasses.replace(change, approximate=True))
         changes.sort(key=lambda c: c.rank)
         before.sort(key=lambda c: c.rank)
-        ordered = shared + changes + before
-        ordered.sort(key=lambda c: not self._against_pattern(c))
+        ordered = sorted(shared + changes + before, key=lambda c: self._operand_tier(c, in_branches))
         chosen = self._first_fix(ordered)
         if chosen is None:
             return Suggestion(finding.message)
@@ -759,6 +758,15 @@ class _FixSearch:
         if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
             return Suggestion(message, code, fix)
         return Suggestion(message, code, self._unsafe(fix), stays=not self._against_pattern(change))
+
+    def _operand_tier(self, change: suggest.Change, in_branches: Set[int]) -> int:
+        """The order changes of an operand mismatch are tried in: a slip undone in a branch; any
+        other change there that keeps its layer's usual form; a slip undone before the paths part
+        (an odd size made there, that a U-Net's roundtrip cannot take back); the rest."""
+        pattern = self._against_pattern(change)
+        if id(change.layer) in in_branches:
+            return 0 if pattern else 1 if not _breaks_form(change) else 3
+        return 2 if pattern else 4
 
     def _against_pattern(self, change: suggest.Change) -> bool:
         """Whether the change undoes a slip: a value other layers of its type have, or the
@@ -794,6 +802,21 @@ def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:
     if len(operands) > 2:
         return len(wanted) == 1
     return sum(bool(branch) for branch in branches) == 1
+
+
+def _breaks_form(change: suggest.Change) -> bool:
+    """Whether the change takes a layer in its usual form out of it (``suggest.usual_form``)."""
+    layer = change.layer
+    current = suggest.current_params(layer) if layer.spec is not None and layer.spec.family else None
+    if current is None:
+        return False
+    n = layer.spec.spatial_dims or 1
+    new = dict(current)
+    for name, value in change.values.items():
+        if name in new:
+            new[name] = suggest._per_dim(value, n) or new[name]
+    family = layer.spec.family
+    return suggest.usual_form(family, current) and not suggest.usual_form(family, new)
 
 
 def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:

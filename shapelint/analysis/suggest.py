@@ -666,22 +666,23 @@ def sibling_changes(propagator: Propagator, tensor: Tensor, verify: Callable[[Ma
             layer = step.module
             if id(layer) not in wanted or not isinstance(step.input, Tensor) or layer.uncertain:
                 continue
+            n = layer.spec.spatial_dims or 1
             for name in SIZE_PARAMS:
-                current = layer.params.get(name)
-                if current is None or isinstance(current, (str, bool)):
+                current = _per_dim(layer.params.get(name), n)
+                if current is None:
                     continue
-                values = []
+                values: Dict[Tuple[int, ...], Any] = {}  # per dim -> as the sibling has it
                 for other in siblings:
-                    value = other.params.get(name)
-                    if other is not layer and other.type_name == layer.type_name and value != current \
-                            and isinstance(value, (int, tuple)) and not isinstance(value, bool) and value not in values:
-                        values.append(value)
-                for value in values[:MAX_SIBLING_VALUES]:
-                    change = Change(layer, {name: value}, approximate=chain.approximate_after[index])
+                    value = _per_dim(other.params.get(name), n)
+                    if other is not layer and other.type_name == layer.type_name and value is not None \
+                            and value != current and value not in values:
+                        values[value] = other.params.get(name)
+                for value, raw in list(values.items())[:MAX_SIBLING_VALUES]:
+                    change = Change(layer, {name: raw}, approximate=chain.approximate_after[index])
                     # The layer most against the pattern first: its value rare, the new one common.
-                    common = sum(other.type_name == layer.type_name and other.params.get(name) == value
+                    common = sum(other.type_name == layer.type_name and _per_dim(other.params.get(name), n) == value
                                  for other in siblings)
-                    rare = sum(other.type_name == layer.type_name and other.params.get(name) == current
+                    rare = sum(other.type_name == layer.type_name and _per_dim(other.params.get(name), n) == current
                                for other in siblings)
                     change.rank = (False, False, 0, float(rare - common), True, -index)
                     if _verifies(chain, index, layer, change, verify):
