@@ -757,13 +757,25 @@ class _FixSearch:
         message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
         if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
             return Suggestion(message, code, fix)
-        return Suggestion(message, code, self._unsafe(fix), stays=not self._against_pattern(change))
+        named = self._against_pattern(change) or self._beside_a_projection(finding, branches, change)
+        return Suggestion(message, code, self._unsafe(fix), stays=not named)
+
+    def _beside_a_projection(self, finding: Finding, branches: List[Set[int]], change: suggest.Change) -> bool:
+        """Whether the change is on the one branch of two that changes the size, the other being
+        a projection that keeps it (a 1x1 shortcut convolution beside a block): the block is the
+        likely culprit (its diagnostic goes there; the fix stays unsafe)."""
+        if len(branches) != 2:
+            return False
+        keeps = [_keeps_size(self.trace, tensor, branch) for (tensor, _), branch in zip(finding.operands, branches)]
+        mine = [id(change.layer) in branch for branch in branches]
+        return keeps.count(True) == 1 and any(m and not k for m, k in zip(mine, keeps))
 
     def _operand_tier(self, change: suggest.Change, in_branches: Set[int]) -> int:
-        """The order changes of an operand mismatch are tried in: a slip undone in a branch; any
-        other change there that keeps its layer's usual form; a slip undone before the paths part
+        """The order changes of an operand mismatch are tried in: a slip undone in a branch (that
+        does not take a layer out of its usual form: a 1x1 convolution given a sibling's kernel
+        2 is not); any other change there that keeps its layer's usual form; a slip undone before the paths part
         (an odd size made there, that a U-Net's roundtrip cannot take back); the rest."""
-        pattern = self._against_pattern(change)
+        pattern = self._against_pattern(change) and not _breaks_form(change)
         if id(change.layer) in in_branches:
             return 0 if pattern else 1 if not _breaks_form(change) else 3
         return 2 if pattern else 4
@@ -793,6 +805,19 @@ def _branches(propagator, tensors: List[Tensor]) -> List[Set[int]]:
         branches.append({id(step.module) for step in suggest.chain_of(propagator, tensor)
                          if isinstance(step.module, LayerModule) and id(step.output) not in others})
     return branches
+
+
+def _keeps_size(propagator, tensor: Tensor, branch: Set[int]) -> bool:
+    """Whether every step of the operand's branch keeps the sizes after the channel dim, with
+    stride 1 wherever a stride is written (so for any input, not just this one)."""
+    steps = [step for step in suggest.chain_of(propagator, tensor) if id(step.module) in branch]
+    for step in steps:
+        before, after = shape_of(step.input), step.output.shape
+        stride = step.module.params.get("stride") if isinstance(step.module, LayerModule) else None
+        strides = stride if isinstance(stride, (tuple, list)) else (1 if stride is None else stride,)
+        if before is None or after is None or tuple(before[2:]) != tuple(after[2:]) or any(s != 1 for s in strides):
+            return False
+    return bool(steps)
 
 
 def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:
