@@ -25,7 +25,7 @@ from .plan import ParsedFile
 from .positions import Positions
 from .propagate import Finding, shape_of
 from .run import ModelTrace, Stop
-from .values import LayerModule
+from .values import LayerModule, Tensor
 
 Range = Tuple[Tuple[int, int], Tuple[int, int]]
 
@@ -56,6 +56,8 @@ class Suggestion(NamedTuple):
     target: Optional[Range] = None
     #: The layer a suggestion without a fix replaces (the diagnostic goes there).
     layer: Optional[LayerModule] = None
+    #: The diagnostic stays at its finding, not at the fix (a fix whose culprit is a guess).
+    stays: bool = False
 
 
 class Diagnostics:
@@ -212,7 +214,7 @@ class FindingReporter:
                             suggestion: Suggestion) -> Placed:
         """The first edit of the suggestion's fix, else the layer it replaces; the finding's own
         place, named in a note, when that is elsewhere."""
-        where = first_edit_range(suggestion.fix, self.positions)
+        where = None if suggestion.stays else first_edit_range(suggestion.fix, self.positions)
         if where is None and suggestion.layer is not None:
             where = self.positions.call(suggestion.layer.node, suggestion.layer.statement)
         if where is None or where == placed.where:
@@ -786,13 +788,26 @@ class _FixSearch:
     # ----------------------------------------------------------------- tensors that do not fit
 
     def _operands(self, finding: Finding) -> Suggestion:
-        """Tensors combined with incompatible shapes: change one operand's chain to fit the other,
-        unless the model takes sizes near the declared input (then that input is the problem)."""
+        """Tensors combined with incompatible shapes: change a layer of the culprit's branch (the
+        steps after the operands' paths part) so that it fits the others, unless the model takes
+        sizes near the declared input (then that input is the problem). A change that undoes a
+        slip against the model's pattern (a sibling layer's value, a layer's usual form) comes
+        first, before the paths part too (an odd size made there). The fix is unsafe when the
+        culprit branch is a guess (CONTRACT 6), and the diagnostic stays at the statement unless
+        the pattern names the culprit."""
         accepted = self._accepted_sizes()
         if accepted is not None:
             return self._input_not_taken(finding.message, accepted)
-        changes = []
-        for tensor, wanted in finding.operands:
+        branches = _branches(self.trace, [tensor for tensor, _ in finding.operands])
+        in_branches: Set[int] = set().union(*branches)
+        layers = [m for _, m in self.trace.modules if isinstance(m, LayerModule)]
+        changes: List[suggest.Change] = []
+        before: List[suggest.Change] = []  # made before the paths part: checked on the whole file
+        shared: List[suggest.Change] = []
+        for (tensor, wanted), branch in zip(finding.operands, branches):
+            if wanted is None or not branch:
+                continue
+
             def verify(shape: MaybeShape, wanted=wanted) -> bool:
                 return shape is not None and len(shape) == len(wanted) and all(
                     not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, wanted)
@@ -800,16 +815,126 @@ class _FixSearch:
 
             search = suggest.chain_changes(self.trace, tensor, wanted, self.reporter.bounds, verify)
             self._note_stop(search.exhausted)
-            changes.extend(search.changes)
+            changes.extend(c for c in search.changes if id(c.layer) in branch)
+            before.extend(dataclasses.replace(c, approximate=True) for c in search.changes
+                          if id(c.layer) not in in_branches)
+            shared.extend(suggest.sibling_changes(self.trace, tensor, verify,
+                                                  [m for m in layers if id(m) in branch], layers))
+            # 'same' padding for a convolution built several times is its usual form regained.
+            for change in self._shared_same_size(suggest.chain_of(self.trace, tensor)):
+                change.form_repaired = True
+                if id(change.layer) in branch:
+                    shared.append(change)
+                elif id(change.layer) not in in_branches:
+                    before.append(dataclasses.replace(change, approximate=True))
         changes.sort(key=lambda c: c.rank)
-        for tensor, _ in finding.operands:
-            changes = self._shared_same_size(suggest.chain_of(self.trace, tensor)) + changes
-        chosen = self._first_fix(changes)
+        before.sort(key=lambda c: c.rank)
+        ordered = sorted(shared + changes + before, key=lambda c: self._operand_tier(c, in_branches))
+        chosen = self._first_fix(ordered)
         if chosen is None:
             return Suggestion(finding.message)
         change, fix, code = chosen
-        return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
-                          f" {suggest.describe(change.values)}", code, fix)
+        message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
+        if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
+            return Suggestion(message, code, fix)
+        named = self._against_pattern(change) or self._beside_a_projection(finding, branches, change)
+        return Suggestion(message, code, self._unsafe(fix), stays=not named)
+
+    def _beside_a_projection(self, finding: Finding, branches: List[Set[int]], change: suggest.Change) -> bool:
+        """Whether the change is on the one branch of two that changes the size, the other being
+        a projection that keeps it (a 1x1 shortcut convolution beside a block): the block is the
+        likely culprit (its diagnostic goes there; the fix stays unsafe)."""
+        if len(branches) != 2:
+            return False
+        keeps = [_keeps_size(self.trace, tensor, branch) for (tensor, _), branch in zip(finding.operands, branches)]
+        mine = [id(change.layer) in branch for branch in branches]
+        return keeps.count(True) == 1 and any(m and not k for m, k in zip(mine, keeps))
+
+    def _operand_tier(self, change: suggest.Change, in_branches: Set[int]) -> int:
+        """The order changes of an operand mismatch are tried in: a slip undone in a branch (that
+        does not take a layer out of its usual form: a 1x1 convolution given a sibling's kernel
+        2 is not); any other change there that keeps its layer's usual form; a slip undone before the paths part
+        (an odd size made there, that a U-Net's roundtrip cannot take back); the rest."""
+        pattern = self._against_pattern(change) and not _breaks_form(change)
+        if id(change.layer) in in_branches:
+            return 0 if pattern else 1 if not _breaks_form(change) else 3
+        return 2 if pattern else 4
+
+    def _against_pattern(self, change: suggest.Change) -> bool:
+        """Whether the change undoes a slip: a value other layers of its type have, or the
+        layer's usual form regained."""
+        return change.form_repaired or _restores_sibling(self.trace, change)
+
+
+def _lineage(propagator, tensor: Tensor) -> Set[int]:
+    """The ids of the tensors ``tensor`` was made from, along its chain, and its own."""
+    steps = suggest.chain_of(propagator, tensor)
+    found = {id(tensor)} | {id(step.output) for step in steps}
+    if steps:
+        found.add(id(steps[0].input))
+    return found
+
+
+def _branches(propagator, tensors: List[Tensor]) -> List[Set[int]]:
+    """For each operand, the ids of the layers of its own branch: the steps of its chain made
+    after it parts from every other operand's (a layer before that changes all of them alike)."""
+    lineages = [_lineage(propagator, tensor) for tensor in tensors]
+    branches = []
+    for i, tensor in enumerate(tensors):
+        others: Set[int] = set().union(*(lineage for j, lineage in enumerate(lineages) if j != i))
+        branches.append({id(step.module) for step in suggest.chain_of(propagator, tensor)
+                         if isinstance(step.module, LayerModule) and id(step.output) not in others})
+    return branches
+
+
+def _keeps_size(propagator, tensor: Tensor, branch: Set[int]) -> bool:
+    """Whether every step of the operand's branch keeps the sizes after the channel dim, with
+    stride 1 wherever a stride is written (so for any input, not just this one)."""
+    steps = [step for step in suggest.chain_of(propagator, tensor) if id(step.module) in branch]
+    for step in steps:
+        before, after = shape_of(step.input), step.output.shape
+        stride = step.module.params.get("stride") if isinstance(step.module, LayerModule) else None
+        strides = stride if isinstance(stride, (tuple, list)) else (1 if stride is None else stride,)
+        if before is None or after is None or tuple(before[2:]) != tuple(after[2:]) or any(s != 1 for s in strides):
+            return False
+    return bool(steps)
+
+
+def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:
+    """Whether the operand to change is known: the odd one out of several (the only one with a
+    wanted shape), or the only one of two whose branch has layers (``x + block(x)``)."""
+    wanted = [i for i, (_, shape) in enumerate(operands) if shape is not None]
+    if len(operands) > 2:
+        return len(wanted) == 1
+    return sum(bool(branch) for branch in branches) == 1
+
+
+def _breaks_form(change: suggest.Change) -> bool:
+    """Whether the change takes a layer in its usual form out of it (``suggest.usual_form``)."""
+    layer = change.layer
+    current = suggest.current_params(layer) if layer.spec is not None and layer.spec.family else None
+    if current is None:
+        return False
+    n = layer.spec.spatial_dims or 1
+    new = dict(current)
+    for name, value in change.values.items():
+        if name in new:
+            new[name] = suggest.per_dim(value, n) or new[name]
+    family = layer.spec.family
+    return suggest.usual_form(family, current) and not suggest.usual_form(family, new)
+
+
+def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
+    layer = change.layer
+    n = (layer.spec.spatial_dims or 1) if layer.spec is not None else 1
+    for name, value in change.values.items():
+        wanted = suggest.per_dim(value, n)
+        if wanted is None:
+            return False
+        if not any(isinstance(other, LayerModule) and other is not layer and other.type_name == layer.type_name
+                   and suggest.per_dim(other.params.get(name), n) == wanted for _, other in trace.modules):
+            return False
+    return bool(change.values)
 
 
 #: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.

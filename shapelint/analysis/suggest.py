@@ -645,6 +645,58 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                     break
 
 
+#: The parameters that set a size (not a count): what a slip against a sibling layer changes.
+SIZE_PARAMS = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+#: Sibling values tried per parameter of a layer (each a chain re-run).
+MAX_SIBLING_VALUES = 4
+
+
+def sibling_changes(propagator: Propagator, tensor: Tensor, verify: Callable[[MaybeShape], bool],
+                    layers: Sequence[LayerModule], siblings: Sequence[LayerModule]) -> List[Change]:
+    """Changes of one size parameter of one of ``layers`` (steps of the chain ending at
+    ``tensor``) to the value a layer of the same type among ``siblings`` has, that make the chain
+    give what ``verify`` wants: the slip against the pattern of the model undone (a
+    ``ReflectionPad2d(2)`` where the others pad 1). Works for layers the solver does not know."""
+    steps = chain_of(propagator, tensor)
+    chain = _Chain(steps, MAX_SEARCH_WORK)
+    wanted = {id(layer) for layer in layers}
+    found: List[Change] = []
+    try:
+        for index, step in enumerate(steps):
+            layer = step.module
+            if id(layer) not in wanted or not isinstance(step.input, Tensor) or layer.uncertain:
+                continue
+            n = layer.spec.spatial_dims or 1
+            for name in SIZE_PARAMS:
+                current = per_dim(layer.params.get(name), n)
+                if current is None:
+                    continue
+                values: Dict[Tuple[int, ...], Any] = {}  # per dim -> as the sibling has it
+                for other in siblings:
+                    value = per_dim(other.params.get(name), n)
+                    if other is not layer and other.type_name == layer.type_name and value is not None \
+                            and value != current and value not in values:
+                        values[value] = other.params.get(name)
+                for value, raw in list(values.items())[:MAX_SIBLING_VALUES]:
+                    change = Change(layer, {name: raw}, approximate=chain.approximate_after[index])
+                    # The layer most against the pattern first: its value rare, the new one common.
+                    common = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == value
+                                 for other in siblings)
+                    rare = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == current
+                               for other in siblings)
+                    # Not a slip when another layer shares the current value; a kernel is what
+                    # tells branches apart (Inception's 1, 3, 5): only a kernel most share.
+                    if rare > 1 or (name == "kernel_size" and common < 2):
+                        continue
+                    change.rank = (False, False, 0, float(rare - common), True, -index)
+                    if _verifies(chain, index, layer, change, verify):
+                        found.append(change)
+                        break
+    except _OutOfBudget:
+        pass  # a second opinion: what the budget left is what it gets
+    return sorted(found, key=lambda c: c.rank)
+
+
 def lossless_params(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
     dilations = params.get("dilation") or (1,) * len(params["kernel_size"])
     outs = params.get("output_padding") or (0,) * len(params["kernel_size"])

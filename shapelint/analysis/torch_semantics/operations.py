@@ -5,7 +5,7 @@ back and recomputed."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Callable, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from ...core.codes import INCOMPATIBLE_SHAPES, ShapeError
 from ...core.layers import UNKNOWN
@@ -174,22 +174,30 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
 
 def _concatenated_operands(items: List[Tensor], shapes: Sequence[Shape],
                            index: int) -> List[Tuple[Tensor, MaybeShape]]:
-    """For two tensors: each with the shape the other has, but for the concatenated dim."""
-    if len(items) != 2:
-        return _odd_operands(items, shapes, index)
-    return [(a, tuple(None if j == index else d for j, d in enumerate(b)))
-            for a, b in ((items[1], shapes[0]), (items[0], shapes[1]))]
-
-
-def _odd_operands(items: List[Tensor], shapes: Sequence[Shape], index: int) -> List[Tuple[Tensor, MaybeShape]]:
-    """For three tensors or more (an Inception block's branches): those whose shape differs
-    from the one most of them share, each with that shape but for the concatenated dim; none
-    when no shape is shared by more than half."""
-    def key(shape: Shape) -> Tuple:
-        return tuple(None if j == index else d for j, d in enumerate(shape))
-
-    keys = [key(s) for s in shapes]
-    common = max(set(keys), key=keys.count)
-    if 2 * keys.count(common) <= len(keys):
+    """For two tensors: each with the shape the other has, but for the concatenated dim. For
+    more: the one tensor whose sizes differ from those all the others agree on, with theirs
+    (the others with None: they are as they should be); none when no single one is odd."""
+    if len(items) == 2:
+        return [(a, tuple(None if j == index else d for j, d in enumerate(b)))
+                for a, b in ((items[1], shapes[0]), (items[0], shapes[1]))]
+    odd = _odd_one_out(shapes, index)
+    if odd is None:
         return []
-    return [(item, common) for item, k in zip(items, keys) if k != common]
+    agreed = shapes[(odd + 1) % len(shapes)]
+    wanted = tuple(None if j == index else d for j, d in enumerate(agreed))
+    return [(t, wanted if i == odd else None) for i, t in enumerate(items)]
+
+
+def _odd_one_out(shapes: Sequence[Shape], index: int) -> Optional[int]:
+    """The position of the only shape whose sizes (but for dim ``index``) differ from those of
+    all the others, which agree and are all known; None when there is no such single one."""
+    def sizes(shape: Shape) -> Tuple[Any, ...]:
+        return tuple(d for j, d in enumerate(shape) if j != index)
+
+    if len(shapes) < 3 or not all(is_known(d) for s in shapes for d in sizes(s)):
+        return None
+    for i, shape in enumerate(shapes):
+        others = {sizes(s) for j, s in enumerate(shapes) if j != i}
+        if len(others) == 1 and sizes(shape) not in others:
+            return i
+    return None
