@@ -17,6 +17,8 @@ from .values import LayerModule
 
 #: Sibling layers that must share a value before it counts as the model's pattern.
 MIN_SHARED = 2
+#: Values tried per parameter, and weak candidates per chain (each one re-analysis at most).
+MAX_WEAK = 2
 
 Values = Tuple[int, ...]
 
@@ -36,6 +38,15 @@ class Siblings:
                 key = (module.type_name, name)
                 self._values.setdefault(key, Counter())[value] += 1
                 self._by_call.setdefault(key, Counter())[(id(module.node), value)] += 1
+
+    def others(self, layer: LayerModule, name: str, value: Values) -> List[Tuple[Values, int]]:
+        """The values ``layer``'s siblings have for ``name`` instead of ``value``, most shared
+        first, with how many have each; none when another call writes ``value`` too."""
+        key = (layer.type_name, name)
+        values = self._values.get(key)
+        if not values or values[value] > self._by_call[key][(id(layer.node), value)]:
+            return []
+        return [(v, count) for v, count in values.most_common() if v != value]
 
     def shared_instead(self, layer: LayerModule, name: str, value: Values) -> Optional[Values]:
         """The value most of ``layer``'s siblings share for ``name`` when none of them has
@@ -92,15 +103,15 @@ def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:
     """For each convolution or pooling of ``layers`` (a chain, nearest the finding last), each
     parameter whose value no sibling uses while most of them share another: the change back to
     that value. Nearest the finding first. Candidates only: re-analysis judges them."""
-    found: List[Change] = []
+    strong: List[Change] = []
+    weak: List[Change] = []  # a value one sibling has: fewer siblings, less evidence
     for layer in reversed(layers):
         current = solver_params(layer)
         for name, value in (current or {}).items():
-            shared = siblings.shared_instead(layer, name, value)
-            if shared is not None:
-                found.append(Change(layer, {name: shared[0] if len(set(shared)) == 1 else shared},
-                                    rank=(False, 0)))
-    return found
+            for other, count in siblings.others(layer, name, value)[:MAX_WEAK]:
+                change = Change(layer, {name: other[0] if len(set(other)) == 1 else other}, rank=(False, 0))
+                (strong if count >= MIN_SHARED else weak).append(change)
+    return strong + weak[:MAX_WEAK * 4]
 
 
 def _key(change: Change) -> Tuple[int, str]:
