@@ -33,12 +33,17 @@ from support.cli import check_json, shapes_json  # noqa: E402
 SAMPLE = int(os.environ.get("SHAPELINT_ACCEPTANCE_SAMPLE", "400"))
 RUN_ALL = os.environ.get("SHAPELINT_ACCEPTANCE_ALL") == "1"
 
-# Temporary: the engine parts of issue 11 (placement, fix policy, contagion, examples) are being
-# built on other branches; these thresholds are what they must reach.
-# The lead removes this marker once issue 11's parts are merged.
-PENDING_ISSUE_11 = pytest.mark.xfail(
-    strict=False, reason="issue 11: placement / fix policy / contagion parts not merged yet"
+# Issue 11's targets, not reached yet (all 1,208 bugs, benchmarks/mutations.py on 2026-12-01:
+# 80.8% on the changed line, 95.0% repaired, 31 safe fixes outside the culprit). Strict: the
+# marker must go when a target is met. The floors below keep what has been reached.
+TARGET_NOT_REACHED = pytest.mark.xfail(
+    strict=True, reason="issue 11's target is not reached yet (see the floors)"
 )
+
+#: What the engine reaches on the seeded sample: a regression below these fails.
+FLOOR_ON_LINE = 0.77
+FLOOR_REPAIRED = 0.93
+CEILING_SAFE_OUTSIDE = 0.04
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,7 +190,7 @@ def test_unmutated_models_get_no_shp1xx():
         assert not M.shp1(diagnostics), (subject.label, M.shp1(diagnostics))
 
 
-@PENDING_ISSUE_11
+@TARGET_NOT_REACHED
 def test_bugs_have_an_shp1xx_on_the_changed_line(outcomes):
     bugs = _bugs(outcomes)
     off = [o for o in bugs if not o.on_line]
@@ -193,7 +198,13 @@ def test_bugs_have_an_shp1xx_on_the_changed_line(outcomes):
         f"{len(bugs) - len(off)}/{len(bugs)} on the changed line; off it:\n{_listing(off)}")
 
 
-@PENDING_ISSUE_11
+def test_on_the_changed_line_stays_above_its_floor(outcomes):
+    bugs = _bugs(outcomes)
+    on = sum(o.on_line for o in bugs)
+    assert on >= FLOOR_ON_LINE * len(bugs), f"{on}/{len(bugs)} on the changed line"
+
+
+@TARGET_NOT_REACHED
 def test_bugs_are_repaired_by_check_fix_unsafe_fixes(outcomes):
     bugs = _bugs(outcomes)
     failed = [o for o in bugs if not o.repaired]
@@ -201,15 +212,27 @@ def test_bugs_are_repaired_by_check_fix_unsafe_fixes(outcomes):
         f"{len(bugs) - len(failed)}/{len(bugs)} repaired; not:\n{_listing(failed)}")
 
 
+def test_repaired_stays_above_its_floor(outcomes):
+    bugs = _bugs(outcomes)
+    repaired = sum(o.repaired for o in bugs)
+    assert repaired >= FLOOR_REPAIRED * len(bugs), f"{repaired}/{len(bugs)} repaired"
+
+
 def test_no_fix_replaces_an_expression_by_a_literal(outcomes):
     collapsed = [(o.mutant.id, o.collapses) for o in _bugs(outcomes) if o.collapses]
     assert not collapsed, collapsed[:12]
 
 
-@PENDING_ISSUE_11
+@TARGET_NOT_REACHED
 def test_no_safe_fix_touches_anything_but_the_culprit(outcomes):
     outside = [(o.mutant.id, o.safe_outside) for o in _bugs(outcomes) if o.safe_outside]
     assert not outside, outside[:12]
+
+
+def test_safe_fixes_outside_the_culprit_stay_below_their_ceiling(outcomes):
+    bugs = _bugs(outcomes)
+    outside = [(o.mutant.id, o.safe_outside) for o in bugs if o.safe_outside]
+    assert len(outside) <= CEILING_SAFE_OUTSIDE * len(bugs), outside[:12]
 
 
 # Holds today: no marker, so that no part of issue 11 brings false positives in.
