@@ -152,6 +152,8 @@ class Propagator(Interpreter):
         self.instances: List[UserModule] = []
         #: Why values are unknown, read from the file once, when first asked.
         self.reasons = ReasonIndex(index.module)
+        #: id(layer call) -> the names its arguments read (``_argument_names``).
+        self._names_read: Dict[int, Tuple[str, ...]] = {}
         self.begin_model()
 
     # ----------------------------------------------------------------- per-model state
@@ -332,13 +334,16 @@ class Propagator(Interpreter):
         if made is None or made[0] is not node or not isinstance(node, ast.Call):
             return {}
         scope = made[1]
+        names = self._names_read.get(id(node))
+        if names is None:  # a call in a loop is built many times: its names are read once
+            names = self._names_read[id(node)] = tuple(dict.fromkeys(
+                name.id for argument in list(node.args) + [k.value for k in node.keywords]
+                for name in ast.walk(argument) if type(name) is ast.Name and type(name.ctx) is ast.Load))
         found: Dict[str, int] = {}
-        for argument in list(node.args) + [k.value for k in node.keywords]:
-            for name in ast.walk(argument):
-                if type(name) is ast.Name and type(name.ctx) is ast.Load:
-                    value = scope.lookup(name.id)
-                    if type(value) is int:
-                        found[name.id] = value
+        for name in names:
+            value = scope.lookup(name)
+            if type(value) is int:
+                found[name] = value
         return found
 
     def construct(self, short: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
@@ -368,6 +369,17 @@ class _Chain:
         #: Solver results by (layer type, parameters as written, input, target): a stack of
         #: identical layers asks the same question at every layer.
         self._solved: Dict[Tuple[str, str, Any, Any], Optional[SolveResult]] = {}
+        #: ``recommended_change`` by (solver result, layer type, parameters): the same question
+        #: gets the same answer (its scan for a usual solution is not cheap).
+        self._recommended: Dict[Tuple[int, str, str], Tuple[SolveResult, Optional[Change]]] = {}
+
+    def recommend(self, layer: LayerModule, result: SolveResult) -> Optional[Change]:
+        key = (id(result), layer.spec.name, repr(sorted(layer.params.items())))
+        known = self._recommended.get(key)
+        if known is None or known[0] is not result:
+            known = self._recommended[key] = (result, recommended_change(layer, result))
+        change = known[1]
+        return dataclasses.replace(change, layer=layer) if change is not None else None
 
     def solve(self, layer: LayerModule, layer_in: MaybeShape, target: MaybeShape,
               bounds: Bounds) -> Optional[SolveResult]:
@@ -539,7 +551,7 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
             result = chain.solve(layer, layer_in, target, bounds)
             if result is None:
                 continue
-            change = recommended_change(layer, result)
+            change = chain.recommend(layer, result)
             if change is None:
                 if result.recommended is None:
                     search.lossy.append((layer, result))
