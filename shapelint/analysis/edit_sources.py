@@ -439,7 +439,9 @@ class Sources:
             parameter = _parameter(function, name.id)
             if parameter is None:
                 if self.tree is None or self._bound_around(function, name.id):
-                    return None  # a local variable: its value is made in the function
+                    # A local variable: its value is made in the function (an element of a
+                    # sequence a loop walks is edited in that sequence).
+                    return self._edit_loop_element(name, old, new, owner, function, depth)
                 return self._edit_constant(call, name, old, new, depth)  # a global the function reads
             index, default = parameter
             if _rebound_before(function, name.id, name):
@@ -468,6 +470,50 @@ class Sources:
         if function is None and self.tree is not None:
             return self._edit_constant(call, name, old, new, depth)
         return None
+
+    def _edit_loop_element(self, name: ast.Name, old, new, owner, function, depth) -> Optional[SourceEdit]:
+        """A loop variable (``u`` of ``for i, (u, k) in enumerate(zip(upsample_rates, kernels))``)
+        bound nowhere else: the one element of the sequence it walks whose value is ``old``,
+        changed where that sequence is written (the caller's argument, the default, a module
+        constant). None when no element or several have that value."""
+        bindings = [n for n in ast.walk(function) if type(n) is ast.Name and n.id == name.id
+                    and type(n.ctx) is not ast.Load]
+        loop = self._enclosing(name, (ast.For,))
+        if len(bindings) != 1 or loop is None or not _contains(loop.target, bindings[0]):
+            return None
+        sequence = _walked_sequence(loop.target, loop.iter, name.id)
+        if type(sequence) is not ast.Name:
+            return None
+        written, prefix = self._written_sequence(sequence, owner, function)
+        if type(written) not in (ast.Tuple, ast.List):
+            return None
+        matches = [e for e in written.elts if int_literal(e) == old]
+        if len(matches) != 1:
+            return None
+        found = self._replace(written, matches[0], str(new), local=False)
+        return found._replace(prefix=prefix) if found is not None and depth < MAX_DEPTH else None
+
+    def _written_sequence(self, name: ast.Name, owner, function) -> Tuple[Optional[ast.expr], str]:
+        """Where the sequence ``name`` is written: the caller's argument for this instance, the
+        parameter's default, or a module constant assigned once; and the help line's prefix."""
+        parameter = _parameter(function, name.id)
+        if parameter is None:
+            if self.tree is None or self._bound_around(function, name.id):
+                return None, ""
+            assigned = [s for s in self.tree.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                        and type(s.targets[0]) is ast.Name and s.targets[0].id == name.id]
+            if len(assigned) != 1 or _assigned_elsewhere(self.tree, name.id, assigned[0]):
+                return None, ""
+            return assigned[0].value, f"{name.id} = "
+        index, default = parameter
+        if _rebound(function, name.id):
+            return None, ""
+        instance = self._instance(function, owner)
+        if instance is not None and isinstance(instance.node, ast.Call):
+            passed = _passed(instance.node, function, index, name.id)
+            if passed is not None:
+                return passed, f"{name.id}="
+        return default, f"{name.id}="
 
     def _edit_at_function_call(self, function, index: int, name: str, old, new, owner,
                                depth: int) -> Optional[SourceEdit]:
@@ -580,6 +626,24 @@ def owner_of(modules: Sequence[Tuple[str, ModuleValue]], module: ModuleValue) ->
         candidate = by_name.get(name)
         if isinstance(candidate, UserModule):
             return candidate
+    return None
+
+
+def _walked_sequence(target: ast.expr, iterable: ast.expr, name: str) -> Optional[ast.expr]:
+    """The sequence whose elements a loop binds to ``name``: ``iterable`` itself, or one argument
+    of ``zip(...)``, through ``enumerate(...)``. None otherwise."""
+    if type(target) is ast.Name:
+        return iterable if target.id == name else None
+    if type(target) not in (ast.Tuple, ast.List) or type(iterable) is not ast.Call or iterable.keywords:
+        return None
+    callee = _callee_name(iterable)
+    if callee == "enumerate" and len(iterable.args) == 1 and len(target.elts) == 2:
+        return _walked_sequence(target.elts[1], iterable.args[0], name)
+    if callee == "zip" and len(iterable.args) == len(target.elts):
+        for element, argument in zip(target.elts, iterable.args):
+            found = _walked_sequence(element, argument, name)
+            if found is not None:
+                return found
     return None
 
 

@@ -656,8 +656,9 @@ class _FixSearch:
         if chosen is not None:
             change, fix, code = chosen
             message = f"{message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
-            others = [f"{self._label(c.layer)} with {suggest.describe(c.values)}"
-                      for c in groups[0] + groups[2] if c is not change][:3]
+            chosen_text = f"{self._label(change.layer)} with {suggest.describe(change.values)}"
+            others = [text for text in dict.fromkeys(f"{self._label(c.layer)} with {suggest.describe(c.values)}"
+                                                     for c in groups[0] + groups[2]) if text != chosen_text][:3]
             if others:
                 notes += ("or instead: " + "; or ".join(others),)
             return Suggestion(message, code, fix, notes)
