@@ -969,6 +969,7 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
 
 
 def _positive(value: Any) -> bool:
+    """Whether no integer of ``value`` (one, or per dim) is zero or negative."""
     values = value if isinstance(value, (tuple, list)) else (value,)
     return all(not isinstance(v, int) or isinstance(v, bool) or v > 0 for v in values)
 
