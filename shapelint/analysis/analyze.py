@@ -33,7 +33,8 @@ from .plan import ParsedFile, plan_models, read_declarations
 from .positions import Positions
 from .prefilter import mentions_layers
 from .report import CheckFix, Diagnostics, FindingReporter, FixVerdict, stop_diagnostic
-from .run import ModelTrace, evaluate_quietly, execute_module_level, new_propagator, run_model
+from .project import Project, ProjectFiles
+from .run import ModelTrace, evaluate_quietly, execute_module_level, execute_project, new_propagator, run_model
 from .values import ModuleDictModule, ModuleListModule, ModuleValue, TorchRef, UserModule
 
 #: Re-analyses of the edited file per file, to check fixes of layers built several times (each
@@ -61,22 +62,23 @@ def analyze_file(path: str, options: Options = Options()) -> FileResult:
 
 
 def analyze_source(source: Union[str, bytes], path: str, options: Options = Options(),
-                   tree: Optional[ast.Module] = None) -> FileResult:
+                   tree: Optional[ast.Module] = None, files: Optional[ProjectFiles] = None) -> FileResult:
     """The analysis of one file. ``tree``, when given, must be ``ast.parse`` of exactly the text
-    ``source`` is (flake8 hands its plugins the tree it parsed): the file is then not parsed again."""
+    ``source`` is (flake8 hands its plugins the tree it parsed): the file is then not parsed again.
+    ``files`` keeps the project files parsed across the analyses of one run."""
     # A parse makes millions of small objects and no cycles worth collecting meanwhile: the
     # cyclic collector would halve the speed on big files.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze_source(source, path, options, tree, suggestions=True)
+        return _analyze_source(source, path, options, tree, files or ProjectFiles(), suggestions=True)
     finally:
         if collecting:
             gc.enable()
 
 
 def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree: Optional[ast.Module],
-                    suggestions: bool) -> FileResult:
+                    files: ProjectFiles, suggestions: bool) -> FileResult:
     text, problem = _decode(source)
     if text is None:
         return _parse_error(path, problem or "cannot decode file")
@@ -93,11 +95,12 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
-    index = index_file(tree)
+    project = Project(path, files)
+    index = index_file(tree, project.importer())
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):
-        return FileResult(path)
-    parsed = ParsedFile(tree, text, path, Positions(text, tree), index)
-    check_fix = _fix_checker(text, path, options) if suggestions else None
+        return FileResult(path, dependencies=project.files_read())
+    parsed = ParsedFile(tree, text, path, Positions(text, tree), index, project)
+    check_fix = _fix_checker(text, path, options, files) if suggestions else None
     diagnostics = Diagnostics()
     models: List[ModelShapes] = []
     summaries: List[ModelSummary] = []
@@ -106,7 +109,7 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
     except Exception:
         if _strict():
             raise
-    return FileResult(path, diagnostics.in_order(), models, summaries)
+    return FileResult(path, diagnostics.in_order(), models, summaries, project.files_read())
 
 
 def _analyze(parsed: ParsedFile, options: Options, check_fix: Optional[CheckFix], diagnostics: Diagnostics,
@@ -127,6 +130,7 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
     for found in declarations.problems:
         diagnostics.add(found)
     propagator = new_propagator(parsed, declarations)
+    execute_project(propagator, parsed)
     stopped = execute_module_level(propagator, parsed)
     if stopped is not None:
         diagnostics.add(stop_diagnostic("module-level code", stopped, 1, parsed.positions, parsed.path))
@@ -197,10 +201,11 @@ def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, chec
                 diagnostics.add(diagnostic)
 
 
-def _fix_checker(text: str, path: str, options: Options) -> CheckFix:
+def _fix_checker(text: str, path: str, options: Options, files: Optional[ProjectFiles] = None) -> CheckFix:
     """Analyses the file with a fix applied, suggestions off: each edited text once, and at most
     ``MAX_REANALYSES`` of them per file."""
     verdicts: Dict[Tuple[Edit, ...], FixVerdict] = {}
+    files = files if files is not None else ProjectFiles()
 
     def check_fix(fix: Fix) -> FixVerdict:
         key = tuple(fix.edits)
@@ -212,7 +217,7 @@ def _fix_checker(text: str, path: str, options: Options) -> CheckFix:
             except ValueError:  # edits outside the text: never offered
                 verdicts[key] = FixVerdict(None, "its edits do not fit the file")
                 return verdicts[key]
-            result = _analyze_source(edited, path, options, None, suggestions=False)
+            result = _analyze_source(edited, path, options, None, files, suggestions=False)
             verdicts[key] = FixVerdict(tuple((d.code, d.row) for d in result.diagnostics if d.code.startswith("SHP1")))
         return verdicts[key]
 

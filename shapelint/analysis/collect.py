@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import ast
 
 from ..core.layers import UNKNOWN
 from ..core.text import line_starts
-from .values import ClassRef, ExternalRef, FunctionRef, TorchRef
+from .values import ClassRef, ExternalRef, FunctionRef, ModuleRef, TorchRef
 
 #: Classes of torch.nn a user class may derive from and still be understood.
 MODULE_BASES = {
@@ -93,6 +93,8 @@ class ClassInfo:
     attributes_evaluated: bool = False
     #: "module", "sequential", "modulelist", "moduledict" or None (not an nn.Module).
     kind: Optional[str] = None
+    #: The globals of the file that defines it, when that is not the analysed file.
+    globals: Optional[Dict[str, Any]] = None
 
     def mro(self) -> List["ClassInfo"]:
         order: List[ClassInfo] = []
@@ -172,8 +174,14 @@ def one_line_suite(node: ast.stmt) -> bool:
     return body[0].lineno <= header_end
 
 
-def index_file(module: ast.Module) -> FileIndex:
-    """Bind imports, classes and functions of the module's top level (and of simple blocks)."""
+#: Binds the names of an import statement of the project's own modules into a scope; False
+#: when the statement imports nothing of the project (``bind_import`` then binds it).
+ProjectImporter = Callable[[ast.stmt, Dict[str, Any]], bool]
+
+
+def index_file(module: ast.Module, importer: Optional[ProjectImporter] = None) -> FileIndex:
+    """Bind imports, classes and functions of the module's top level (and of simple blocks);
+    ``importer`` binds the imports of the project's own modules (``project.py``)."""
     scope: Dict[str, Any] = {}
     classes: Dict[str, ClassInfo] = {}
     functions: Dict[str, ast.FunctionDef] = {}
@@ -182,7 +190,8 @@ def index_file(module: ast.Module) -> FileIndex:
         for statement in statements:
             kind = type(statement)
             if kind is ast.Import or kind is ast.ImportFrom:
-                bind_import(statement, scope)
+                if importer is None or not importer(statement, scope):
+                    bind_import(statement, scope)
             elif kind is ast.ClassDef:
                 info = ClassInfo(statement.name, statement)
                 for name, node in _class_methods(statement):
@@ -218,6 +227,8 @@ def _resolve_base(node: ast.expr, scope: Dict[str, Any]) -> Any:
     for part in rest.split(".") if rest else ():
         if isinstance(value, TorchRef):
             value = value.attr(part)
+        elif isinstance(value, ModuleRef):
+            value = value.module.member(part)
         else:
             return UNKNOWN
     return value

@@ -35,7 +35,8 @@ from .interpreter.operations import Operations
 from .interpreter.plain_values import iter_known
 from .interpreter.scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
 from .interpreter.statements import COMPOUND_STATEMENTS, SIMPLE_STATEMENTS, Assignment
-from .values import ModuleValue, Tensor, TorchRef
+from .project import SOURCE_KEY
+from .values import Elsewhere, ModuleValue, Tensor, TorchRef
 
 # The names propagate.py, analyze.py and the tests import from here.
 __all__ = ["Interpreter", "Scope", "MAX_ITERATIONS", "MAX_STEPS", "iter_known",
@@ -77,6 +78,43 @@ class Interpreter(Operations, Calls, Assignment):
         self.torch_call_scope: Optional[Tuple[ast.Call, Any]] = None
         #: Per function call, the values returned on undecidable paths.
         self.return_stack: List[List[Any]] = []
+        #: The globals of the code running, innermost last: the analysed file's (``globals``)
+        #: or another project file's (``project.py``).
+        self.code: List[Dict[str, Any]] = [self.globals]
+        #: How many of them are another file's: while above 0, what is built and found belongs
+        #: to that file, and is placed at ``home_statement``.
+        self.away = 0
+        #: The analysed file's statement that was running when code of another file began,
+        #: and its call that led there.
+        self.home_statement: Optional[ast.stmt] = None
+        self.home_call: Optional[ast.Call] = None
+        #: The call being dispatched (``Calls.call``).
+        self.calling: Optional[ast.Call] = None
+
+    # ----------------------------------------------------------------- whose code runs
+
+    def globals_of(self, fn: Any) -> Dict[str, Any]:
+        """The globals a function's code reads: its own file's."""
+        if fn.globals is not None:
+            return fn.globals
+        owner = fn.owner
+        if owner is not None and owner.globals is not None:
+            return owner.globals
+        return self.globals
+
+    def running_code_of(self, globals_: Dict[str, Any]) -> "_CodeFrame":
+        """``with``: code whose names are ``globals_`` runs meanwhile."""
+        return _CodeFrame(self, globals_)
+
+    def elsewhere(self, node: Optional[ast.AST]) -> Optional[Elsewhere]:
+        """Where ``node`` is, when code of another file is running (else None)."""
+        if not self.away:
+            return None
+        source = self.code[-1].get(SOURCE_KEY)
+        line = getattr(node, "lineno", None) or getattr(self.statement, "lineno", 0) or 0
+        if source is None:  # the analysed file's code, called back from another file's
+            return Elsewhere("", line, self.home_statement, self.home_call)
+        return Elsewhere(source.display, line, self.home_statement, self.home_call, source.path)
 
     # ----------------------------------------------------------------- hooks (propagate.py)
 
@@ -128,6 +166,8 @@ class Interpreter(Operations, Calls, Assignment):
     def exec_statement(self, statement: ast.stmt, scope: Scope) -> None:
         """Run one statement; after a simple one, ``after_statement`` checks its pragma."""
         self.statement = statement
+        if not self.away:
+            self.home_statement = statement
         self.count_step()
         kind = type(statement)
         compound = COMPOUND_STATEMENTS.get(kind)
@@ -139,10 +179,10 @@ class Interpreter(Operations, Calls, Assignment):
             value = None if simple is None else simple(self, statement, scope)
         except ReturnSignal as done:
             # `return x  # shapelint: output=...` declares the returned tensor.
-            if self.after_statement is not None:
+            if self.after_statement is not None and not self.away:
                 self.after_statement(statement, scope, done.value)
             raise
-        if self.after_statement is not None:
+        if self.after_statement is not None and not self.away:
             self.after_statement(statement, scope, value)
 
     # ----------------------------------------------------------------- budgets
@@ -161,3 +201,28 @@ class Interpreter(Operations, Calls, Assignment):
                            f" (the budget of each model, and of the module's own code), so the rest"
                            f" is not followed")
             raise Abort()
+
+
+class _CodeFrame:
+    """The code of one file running (``Interpreter.running_code_of``); a plain class, not a
+    generator context manager: it wraps every function call."""
+
+    __slots__ = ("interp", "globals", "foreign")
+
+    def __init__(self, interp: Interpreter, globals_: Dict[str, Any]) -> None:
+        self.interp = interp
+        self.globals = globals_
+        self.foreign = globals_ is not interp.globals
+
+    def __enter__(self) -> None:
+        interp = self.interp
+        interp.code.append(self.globals)
+        if self.foreign:
+            if not interp.away:
+                interp.home_call = interp.calling
+            interp.away += 1
+
+    def __exit__(self, *_exception: Any) -> None:
+        self.interp.code.pop()
+        if self.foreign:
+            self.interp.away -= 1

@@ -34,6 +34,8 @@ class ParsedFile(NamedTuple):
     path: str
     positions: Positions
     index: FileIndex
+    #: The project modules the file imports (``project.py``); None: imports are not followed.
+    project: Optional[Any] = None
 
 
 class Pragma(NamedTuple):

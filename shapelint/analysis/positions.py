@@ -24,6 +24,7 @@ class Positions:
         self._tree = tree
         self._lines: Optional[List[str]] = None
         self._starts: Optional[List[int]] = None
+        self._statements: Optional[frozenset] = None
 
     # ----------------------------------------------------------------- columns
 
@@ -56,6 +57,15 @@ class Positions:
         return self._starts[row - 1] + self._column(row, byte_col) - 1
 
     # ----------------------------------------------------------------- queries
+
+    def owns(self, statement: ast.AST) -> bool:
+        """Whether ``statement`` is one of this file's (not of another file of the project);
+        the set is made on the first question, which only code of other files raises."""
+        if self._tree is None:
+            return True
+        if self._statements is None:
+            self._statements = frozenset(id(node) for node in ast.walk(self._tree) if isinstance(node, ast.stmt))
+        return id(statement) in self._statements
 
     def source(self, node: ast.AST) -> str:
         """The exact source text of a node (from its first character to its last)."""

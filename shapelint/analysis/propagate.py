@@ -37,6 +37,7 @@ from .torch_semantics.shape_ops import plain, shape_of
 from .torch_semantics.tensor_methods import TENSOR_METHODS
 from .unknown_reasons import ReasonIndex
 from .values import (
+    Elsewhere,
     BoundMethod,
     ClassRef,
     ExternalRef,
@@ -75,6 +76,8 @@ class Finding:
     tensor_in: Optional[Tensor] = None
     #: Where to report when the finding has no node (a model's declaration).
     anchor_line: Optional[Tuple[int, int]] = None
+    #: Set when the finding is in code of another file (reported at its ``anchor``).
+    elsewhere: Optional[Elsewhere] = None
 
 
 @dataclass(eq=False)
@@ -192,6 +195,10 @@ class Propagator(Interpreter):
     def report(self, finding: Finding) -> None:
         if self.silent:
             return
+        if finding.elsewhere is None:
+            layer = finding.layer
+            finding.elsewhere = layer.elsewhere if layer is not None and layer.elsewhere is not None \
+                else self.elsewhere(finding.node)
         # Per layer instance: a block built twice may fail in one instance and not the other,
         # and each faulty instance is reported at the call that built it.
         key = (finding.code, id(finding.node), id(finding.statement), finding.message, id(finding.layer))
@@ -295,7 +302,7 @@ class Propagator(Interpreter):
                     # Built on one of several paths (or from unknown arguments): what it gives
                     # is one path's, not certain. A declaration can only follow its call.
                     module.first_output = None
-                    self.unknowns.append(UnknownSource(
+                    self.note_unknown(UnknownSource(
                         self.calls_begun, module, "it is built under a condition, or from arguments,"
                         " that could not be evaluated", None, self.statement))
                 return Tensor(None) if isinstance(result, Tensor) else UNKNOWN
@@ -315,14 +322,23 @@ class Propagator(Interpreter):
         # With no constructor call of its own (built by code not followed), it is declared
         # where it is called.
         statement = module.statement if module.node is not None else self.statement
-        self.unknowns.append(UnknownSource(self.calls_begun, module, reason, module.node,
-                                           statement or self.statement))
+        self.note_unknown(UnknownSource(self.calls_begun, module, reason, module.node,
+                                        statement or self.statement), module.elsewhere)
 
     def note_unknown_call(self, func: ast.expr, node: ast.Call) -> None:
         """A call of something that could not be evaluated, on a tensor."""
         reason = self.reasons.callee(func)
         self.calls_begun += 1  # after every module call begun so far: it may depend on them
-        self.unknowns.append(UnknownSource(self.calls_begun, None, reason, node, self.statement))
+        self.note_unknown(UnknownSource(self.calls_begun, None, reason, node, self.statement))
+
+    def note_unknown(self, source: UnknownSource, elsewhere: Optional[Elsewhere] = None) -> None:
+        """Record where tracking stopped; in another file's code, at the analysed file's
+        statement that led there, naming that file's line."""
+        elsewhere = elsewhere or self.elsewhere(source.node)
+        if elsewhere is not None:
+            source = source._replace(reason=f"{source.reason} (in {elsewhere.describe()})",
+                                     node=None, statement=elsewhere.anchor)
+        self.unknowns.append(source)
 
     # ----------------------------------------------------------------- construction
 
@@ -355,7 +371,8 @@ class Propagator(Interpreter):
         if spec is None:
             if short[:1].isupper():
                 opaque = OpaqueModule(short, node=node, statement=self.statement,
-                                      reason=f"`{short}` is a torch class shapelint does not model")
+                                      reason=f"`{short}` is a torch class shapelint does not model",
+                                      elsewhere=self.elsewhere(node))
                 self.attach_layer_pragma(opaque)
                 return opaque
             return UNKNOWN
@@ -370,7 +387,7 @@ class Propagator(Interpreter):
                 params = {p.name: UNKNOWN for p in spec.signature}
         module = LayerModule(short, node=node, statement=self.statement, spec=spec, params=params,
                              constructions=count, function_calls=tuple(self.function_calls),
-                             argument_names=self._argument_names(node))
+                             argument_names=self._argument_names(node), elsewhere=self.elsewhere(node))
         if self.silent:
             module.uncertain = False  # built silently only matters for reporting, not for use
         add_submodules(module, None, None)
@@ -389,7 +406,8 @@ class Propagator(Interpreter):
         return module
 
     def attach_layer_pragma(self, module: ModuleValue) -> None:
-        if not self.layer_pragmas or self.call_end_line is None or module.node is None:
+        if not self.layer_pragmas or self.call_end_line is None or module.node is None \
+                or module.elsewhere is not None:
             return
         line = self.call_end_line(module.node, self.statement)
         if line in self.layer_pragmas:
@@ -397,17 +415,26 @@ class Propagator(Interpreter):
             self.attached_pragma_lines.add(line)
 
     def container(self, kind: str, args: List[Any], kwargs: Dict[str, Any], node) -> ModuleValue:
-        module = CONTAINERS[kind].value_class(kind, node=node, statement=self.statement)
+        module = CONTAINERS[kind].value_class(kind, node=node, statement=self.statement,
+                                              elsewhere=self.elsewhere(node))
         self.attach_layer_pragma(module)
         fill_container(module, kind, args, self.unknown_items(node))
         return module
 
     def unknown_items(self, node: Optional[ast.Call]) -> UnknownItems:
         """For the items of ``node``'s arguments that could not be evaluated."""
-        return UnknownItems(self.reasons, node, self.statement, self.attach_layer_pragma)
+        elsewhere = self.elsewhere(node)
+        if elsewhere is None:
+            return UnknownItems(self.reasons, node, self.statement, self.attach_layer_pragma)
+
+        def mark(module: ModuleValue) -> None:
+            module.elsewhere = elsewhere
+
+        return UnknownItems(self.reasons, node, self.statement, mark)
 
     def instantiate(self, info: ClassInfo, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
-        module = UserModule(info.name, node=node, statement=self.statement, cls=info)
+        module = UserModule(info.name, node=node, statement=self.statement, cls=info,
+                            elsewhere=self.elsewhere(node))
         self.instances.append(module)
         self.attach_layer_pragma(module)
         if _STAR_UNKNOWN in args:

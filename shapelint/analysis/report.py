@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -116,6 +117,7 @@ class FindingReporter:
         self.bounds = bounds
         self.check_fix = check_fix
         self.placer = Placer(parsed.path, parsed.positions, parsed.index.classes)
+        self.project = parsed.project
         #: id(finding) -> where it goes before any fix is known.
         self._placed: Dict[int, Optional[Placed]] = {}
         #: (code, start) of the findings reported: a statement run for several instances (a block
@@ -148,6 +150,10 @@ class FindingReporter:
         placed = self._first_time(trace, finding)
         if placed is None:
             return ()
+        if finding.elsewhere is not None:  # another file's text: no fix is offered here
+            self._reported_at(finding, placed)
+            return (_diagnostic(finding.code, finding.message, self.path, placed.where,
+                                Suggestion(finding.message, notes=placed.notes), placed.related),)
         search = _FixSearch(self, trace, (finding.code, placed.where[0][0]))
         suggestion = search.suggest(finding) if self.check_fix is not None else Suggestion(finding.message)
         self._reported_at(finding, placed)
@@ -196,6 +202,8 @@ class FindingReporter:
         return self._placed[key]
 
     def _place(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
+        if finding.elsewhere is not None:
+            return self._place_elsewhere(trace, finding)
         fault = self.placer.layer_fault(trace, finding)
         if fault is not None:
             return fault
@@ -209,6 +217,37 @@ class FindingReporter:
         if where is None and finding.anchor_line is not None:
             where = (finding.anchor_line, finding.anchor_line)
         return Placed(where) if where is not None else None
+
+    def _place_elsewhere(self, trace: ModelTrace, finding: Finding) -> Optional[Placed]:
+        """A finding in another file's code: at the analysed file's line that builds or calls
+        the block, naming the other file's line (a note, and a related location)."""
+        away = finding.elsewhere
+        where = None
+        if away.anchor is not None and away.call is not None:
+            where = self.positions.call(away.call, away.anchor)
+        if where is None and away.anchor is not None:
+            where = self.positions.statement(away.anchor)
+        if where is None:
+            return None
+        layer = finding.layer
+        name = trace.names.get(id(layer)) if layer is not None else None
+        what = f"`{name}` ({layer.type_name})" if name else "code"
+        notes = (f"found in {what} at {away.describe()}; no fix is offered in another file",)
+        related = self._related_elsewhere(away, finding)
+        return Placed(where, notes, related)
+
+    def _related_elsewhere(self, away: Any, finding: Finding) -> Tuple[Related, ...]:
+        module = self.project.modules.get(away.file) if self.project is not None and away.file else None
+        node = finding.node if finding.node is not None else finding.statement
+        if module is None or node is None:
+            return ()
+        positions = self.project.positions(module)
+        where = positions.call(node, finding.statement) if isinstance(node, ast.Call) else positions.statement(node)
+        if where is None:
+            return ()
+        path = os.path.normpath(os.path.join(os.path.dirname(self.path), away.path))
+        (row, col), (end_row, end_col) = where
+        return (Related("found here", path, row, col, end_row, end_col),)
 
     def _where_the_fix_goes(self, trace: ModelTrace, finding: Finding, placed: Placed,
                             suggestion: Suggestion) -> Placed:
@@ -311,7 +350,7 @@ class _FixSearch:
             return None, None
         # CONTRACT 6: safe only for an exact, lossless edit confined to the culprit's own call,
         # built once; an edit at a caller, a default or a constant reaches other code: unsafe.
-        safe = exact_and_lossless and edit.local and self._built(layer) <= 1 and not layer.uncertain
+        safe = exact_and_lossless and edit.local and self._built(layer) <= 1 and suggest.editable(layer)
         fix = Fix(description, SAFE if safe else UNSAFE, tuple(edit.edits))
         if edit.target is not None:
             self.targets[fix] = edit.target

@@ -7,6 +7,7 @@ found, and the budget that stopped it, if one did.
 from __future__ import annotations
 
 import ast
+import os
 import copy
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
@@ -158,6 +159,21 @@ def execute_module_level(propagator: Propagator, parsed: ParsedFile) -> Optional
     return propagator.stopped if propagator.steps > MAX_STEPS else None
 
 
+def execute_project(propagator: Propagator, parsed: ParsedFile) -> None:
+    """Run the top levels of the project modules the file imports (dependencies first, quietly,
+    as code of their own files), then bind what the file imports from them."""
+    project = parsed.project
+    if project is None or not project.modules:
+        return
+
+    def execute(module) -> None:
+        scope = Scope(module.globals, module.globals)
+        with propagator.silenced(), propagator.running_code_of(module.globals):
+            _execute_block(module.index.module.body, scope, propagator, project.positions(module))
+
+    project.run(execute, propagator.globals)
+
+
 def _execute_block(statements, scope: Scope, propagator: Propagator, positions: Positions) -> None:
     """Assignments, loops and conditions (not ``if __name__ == "__main__":``); the indented body
     of a ``try``."""
@@ -266,7 +282,7 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     names = MappingProxyType({id(module): name for name, module in modules})
     why = UnknownReasons(run.unknowns, names, plan.input is None, run.stopped)
     layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
-                         module.first_input, module.first_output, why.of(module))
+                         module.first_input, module.first_output, why.of(module), _module_file(module, path))
               for name, module in modules if name]
     shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
                          output_shape, declared_shape, layers)
@@ -449,7 +465,25 @@ def _forward_arguments(plan: ModelPlan, sizes: Mapping[str, Any]) -> Dict[str, A
     return kwargs
 
 
+def _module_file(module: ModuleValue, path: str) -> Optional[str]:
+    """The other file of the project whose code builds the module (None: the analysed file)."""
+    away = module.elsewhere
+    if away is None or not away.path:
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(path), away.path))
+
+
 def _module_line(module: ModuleValue, default: int, positions: Positions) -> int:
+    """The line that builds the module: of the analysed file, or of the other file that
+    ``_module_file`` names."""
+    if module.elsewhere is not None:
+        if module.elsewhere.path:
+            return module.elsewhere.line
+        anchor = module.elsewhere.anchor
+        lines = positions.statement_lines(anchor) if anchor is not None else None
+        return lines[0] if lines else default
+    if module.node is None and module.statement is not None and not positions.owns(module.statement):
+        return default
     if isinstance(module.node, ast.Call) and module.statement is not None:
         where = positions.call(module.node, module.statement)
         if where is not None:

@@ -26,7 +26,7 @@ from ..core.results import Edit
 from .edit_sources import SourceEdit, Sources, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
-from .values import LayerModule, Tensor
+from .values import LayerModule, ModuleValue, Tensor
 
 SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
@@ -528,7 +528,7 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
         layer = step.module
         if not isinstance(layer, LayerModule) or layer.spec.family not in SOLVABLE:
             continue
-        if layer.uncertain or not isinstance(step.input, Tensor):
+        if not editable(layer) or not isinstance(step.input, Tensor):
             continue
         layer_in = step.input.shape
         layer_out = step.output.shape
@@ -629,7 +629,7 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
         if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
                 or layer.spec.family not in SOLVABLE:
             continue
-        if layer.uncertain or not isinstance(step.input, Tensor):
+        if not editable(layer) or not isinstance(step.input, Tensor):
             continue
         current = current_params(layer)
         if current is None:
@@ -676,7 +676,7 @@ def sibling_changes(propagator: Propagator, tensor: Tensor, verify: Callable[[Ma
     try:
         for index, step in enumerate(steps):
             layer = step.module
-            if id(layer) not in wanted or not isinstance(step.input, Tensor) or layer.uncertain:
+            if id(layer) not in wanted or not isinstance(step.input, Tensor) or not editable(layer):
                 continue
             n = layer.spec.spatial_dims or 1
             for name in SIZE_PARAMS:
@@ -737,7 +737,7 @@ def _size_param_changes(chain: _Chain, declared: MaybeShape, verify: Callable[[M
               if is_known(declared[i]) and is_known(final[i]) and declared[i] != final[i]}
     for index, step in enumerate(steps):
         layer = step.module
-        if not isinstance(layer, LayerModule) or layer.uncertain or not isinstance(step.input, Tensor):
+        if not isinstance(layer, LayerModule) or not editable(layer) or not isinstance(step.input, Tensor):
             continue
         if not layer.spec.output_size_params:
             continue
@@ -758,7 +758,7 @@ def _global_pool_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
     """A global pooling that pools to more than one position (rank errors follow a squeeze)."""
     for index, step in enumerate(chain.steps):
         layer = step.module
-        if isinstance(layer, LayerModule) and layer.spec.adaptive and not layer.uncertain:
+        if isinstance(layer, LayerModule) and layer.spec.adaptive and editable(layer):
             current = layer.params.get("output_size")
             if current != 1 and isinstance(step.input, Tensor):
                 change = Change(layer, {"output_size": 1}, rank=(False, False, 1, 1.0, True, -index),
@@ -903,6 +903,12 @@ class LayerEdit:
     target: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None
 
 
+def editable(layer: ModuleValue) -> bool:
+    """Whether a fix may change the layer: not when it is built under a condition that could not
+    be decided (it may not exist as written) or by another file's code (not this file's text)."""
+    return not layer.uncertain and layer.elsewhere is None
+
+
 def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
                sources: Optional[Sources] = None) -> Optional[LayerEdit]:
     """Edits giving ``layer``'s constructor arguments the ``values``, made where each value is
@@ -911,7 +917,7 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     None when some value cannot be given that way (never an expression replaced by a literal)."""
     call = layer.node
     statement = layer.statement
-    if not isinstance(call, ast.Call) or statement is None:
+    if not isinstance(call, ast.Call) or statement is None or layer.elsewhere is not None:
         return None
     if any(type(a) is ast.Starred for a in call.args):
         return None

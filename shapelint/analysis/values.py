@@ -93,6 +93,9 @@ class ModuleValue:
     #: called): which unknown came before its output, for its ``unknown_reason``.
     call_order: int = 0
     call_end: int = 0
+    #: Set when code of another file built it: its own node and statement are that file's, so
+    #: it is never edited here and what is found in it is reported at ``elsewhere.anchor``.
+    elsewhere: Optional["Elsewhere"] = None
 
     def record_call(self, input_shape: MaybeShape, output_shape: MaybeShape) -> None:
         if not self.called:
@@ -203,6 +206,8 @@ class FunctionRef:
     node: ast.FunctionDef
     #: The class the function is defined in (for ``super()``), None for a module-level function.
     owner: Any = None
+    #: The globals of the file that defines it, when that is not the analysed file.
+    globals: Optional[Dict[str, Any]] = None
 
 
 @dataclass(eq=False)
@@ -245,6 +250,32 @@ class SuperRef:
 class LambdaRef:
     node: ast.Lambda
     scope: Dict[str, Any]
+    globals: Optional[Dict[str, Any]] = None
+
+
+@dataclass(eq=False)
+class ModuleRef:
+    """A Python module of the project (``import models.blocks as blocks``), read not imported:
+    its attributes are its globals after its top level ran, then its submodules."""
+
+    module: Any  # project.SourceModule
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Where code of another file of the project was running: that file and line, and the
+    statement of the analysed file that led there (which builds or calls the block)."""
+
+    path: str
+    line: int
+    anchor: Optional[ast.stmt]
+    #: The call in ``anchor`` that led there (the block's construction or call), when known.
+    call: Optional[ast.Call] = None
+    #: The other file's absolute path.
+    file: str = ""
+
+    def describe(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 class ArgumentCapture:

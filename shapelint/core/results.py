@@ -86,6 +86,9 @@ class LayerShape:
     output: MaybeShape
     #: Why the output is not (fully) known; None when it is.
     unknown_reason: Optional[str] = None
+    #: The file that builds it when that is not the model's (a block imported from another
+    #: file of the project); ``line`` is then that file's.
+    filename: Optional[str] = None
 
 
 @dataclass
@@ -135,3 +138,6 @@ class FileResult:
     #: One per model the analysis planned, in the file's order (``models`` holds only the
     #: models that could be built, and ``check`` drops it when it needs no shapes).
     summaries: List[ModelSummary] = field(default_factory=list)
+    #: The other files of the project the analysis read (its imports), as (absolute path,
+    #: SHA-256 of the bytes read): the result holds while they and the file are unchanged.
+    dependencies: List[Tuple[str, str]] = field(default_factory=list)

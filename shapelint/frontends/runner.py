@@ -39,7 +39,7 @@ MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
 #: 3: results carry each model's summary (``FileResult.summaries``).
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def debug_enabled() -> bool:
@@ -175,7 +175,7 @@ def result_to_json(result: FileResult) -> dict:
             "layers": [
                 {"name": l.name, "type": l.type, "line": l.line,
                  "input": _shape_to_json(l.input), "output": _shape_to_json(l.output),
-                 "unknown_reason": l.unknown_reason}
+                 "unknown_reason": l.unknown_reason, "filename": l.filename}
                 for l in m.layers
             ],
         }
@@ -192,6 +192,7 @@ def result_to_json(result: FileResult) -> dict:
         "diagnostics": [diagnostic(d) for d in result.diagnostics],
         "models": [model(m) for m in result.models],
         "summaries": [summary(s) for s in result.summaries],
+        "dependencies": [list(pair) for pair in result.dependencies],
     }
 
 
@@ -228,7 +229,8 @@ def result_from_json(data: dict) -> FileResult:
             layers=[
                 LayerShape(str(l["name"]), str(l["type"]), int(l["line"]),
                            _shape_from_json(l["input"]), _shape_from_json(l["output"]),
-                           None if l.get("unknown_reason") is None else str(l["unknown_reason"]))
+                           None if l.get("unknown_reason") is None else str(l["unknown_reason"]),
+                           None if l.get("filename") is None else str(l["filename"]))
                 for l in m["layers"]
             ],
         )
@@ -250,6 +252,7 @@ def result_from_json(data: dict) -> FileResult:
         diagnostics=[diagnostic(d) for d in data["diagnostics"]],
         models=[model(m) for m in data["models"]],
         summaries=[summary(s) for s in data["summaries"]],
+        dependencies=[(str(path), str(digest)) for path, digest in data.get("dependencies", ())],
     )
 
 
@@ -348,9 +351,13 @@ class Cache:
             result = result_from_json(entry["result"])
         except Exception:  # missing, unreadable or corrupt: a miss
             return None
-        return result if result.path == path else None
+        if result.path != path or not _unchanged(result.dependencies):
+            return None
+        return result
 
     def put(self, path: str, content_key: str, result: FileResult) -> None:
+        """Store ``result``: it holds while the file's bytes are ``content_key`` and every file
+        it read (its imports: ``result.dependencies``) still has the bytes it read."""
         if not self.writable:
             return
         target = self.entry_path(path)
@@ -391,6 +398,18 @@ class Cache:
             with open(os.path.join(self.directory, "CACHEDIR.TAG"), "w", encoding="utf-8") as handle:
                 handle.write("Signature: 8a477f597d28d172789f06886806bc55\n"
                              "# This file is a cache directory tag created by shapelint.\n")
+
+
+def _unchanged(dependencies: List[Tuple[str, str]]) -> bool:
+    """Whether each file an analysis read still has the bytes it read then."""
+    for path, digest in dependencies:
+        try:
+            with open(path, "rb") as handle:
+                if Cache.content_key(handle.read()) != digest:
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from shapelint.analysis import analyze
+from shapelint.analysis.project import ProjectFiles
 from shapelint.analysis.analyze import MAX_REANALYSES, trace_models
 from shapelint.analysis.collect import index_file
 from shapelint.analysis.examples import find_examples
@@ -154,9 +155,9 @@ def test_fix_checker_analyses_each_edited_text_once_and_at_most_max_reanalyses_t
     analysed = []
     real = analyze._analyze_source
 
-    def counting(source, path, options, tree, suggestions):
+    def counting(source, path, options, tree, files, suggestions):
         analysed.append((source, suggestions))
-        return real(source, path, options, tree, suggestions)
+        return real(source, path, options, tree, files, suggestions)
 
     monkeypatch.setattr(analyze, "_analyze_source", counting)
     text = textwrap.dedent(SHARED_LAYER)
@@ -188,7 +189,7 @@ def test_an_error_in_the_fix_search_keeps_the_finding(monkeypatch):
 
     source = (Path(__file__).resolve().parents[2] / "examples" / "broken_decoder.py").read_text()
     # Without a fix, each finding is where it is found (where suggestions off place it).
-    quiet = analyze._analyze_source(source, "b.py", Options(), None, suggestions=False)
+    quiet = analyze._analyze_source(source, "b.py", Options(), None, ProjectFiles(), suggestions=False)
     expected = [(d.code, d.row) for d in quiet.diagnostics]
     assert expected
     monkeypatch.setattr(report._FixSearch, "suggest", broken)

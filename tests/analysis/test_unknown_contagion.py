@@ -1,7 +1,7 @@
 """Unknown is contagious, never dropped (issue 11, point 1).
 
-Each model is written into tmp_path as a small package: the model file and a ``mylib.py`` the
-analysis does not read. PyTorch imports and runs it with forward hooks on every module; then, for
+Each model is written into tmp_path: the model file in ``project/`` and a ``mylib.py`` in
+``site/``, an installed library outside the project, which the analysis does not read. PyTorch imports and runs it with forward hooks on every module; then, for
 every layer ``shapes --format json`` lists: its name is one of ``named_modules()``, its type is
 that module's class name (or ``?``), every known dim is PyTorch's, and an unknown shape says why.
 ``check`` must report no SHP1xx on these models: they all run in PyTorch.
@@ -55,8 +55,11 @@ _counter = itertools.count()
 
 
 def write_package(tmp_path: Path, source: str) -> Path:
-    (tmp_path / "mylib.py").write_text(MYLIB)
-    path = tmp_path / "model.py"
+    (tmp_path / "site").mkdir(exist_ok=True)
+    (tmp_path / "site" / "mylib.py").write_text(MYLIB)
+    (tmp_path / "project").mkdir(exist_ok=True)
+    (tmp_path / "project" / "pyproject.toml").write_text("[project]\nname = 'models'\n")
+    path = tmp_path / "project" / "model.py"
     path.write_text(source)
     return path
 
@@ -64,14 +67,15 @@ def write_package(tmp_path: Path, source: str) -> Path:
 def torch_run(path: Path, name: str, shape: Tuple[int, ...]):
     """The model ``name`` of the file, built with defaults and called on ``shape``: its
     ``named_modules()`` types and the first output shape of every module PyTorch called."""
-    sys.path.insert(0, str(path.parent))
+    library = str(path.parent.parent / "site")
+    sys.path.insert(0, library)
     sys.modules.pop("mylib", None)
     try:
         spec = importlib.util.spec_from_file_location(f"_contagion_{next(_counter)}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(path.parent))
+        sys.path.remove(library)
         sys.modules.pop("mylib", None)
     model = getattr(module, name)()
     outputs: Dict[str, Optional[Tuple[int, ...]]] = {}

@@ -187,13 +187,16 @@ def test_followed_models_count_the_layers_pytorch_calls(followed):
 @pytest.fixture
 def imported(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, {"net.py": IMPORTED, "mylib.py": MYLIB, "blocks.py": BLOCKS})
+    # mylib is an installed library (site/ is not where Python finds net.py's own modules):
+    # the analysis does not read it.
+    (tmp_path / "site").mkdir()
+    write(tmp_path, {"net.py": IMPORTED, "site/mylib.py": MYLIB, "blocks.py": BLOCKS})
     return tmp_path
 
 
 def test_a_declared_model_not_followed_is_named_and_never_all_checks_passed(imported):
     summary = summaries_by_name(imported / "net.py")["Net"]
-    called = hooked_modules(imported / "net.py", lambda ns: ns["Net"](), (1, 3, 32, 32))
+    called = hooked_modules(imported / "net.py", lambda ns: ns["Net"](), (1, 3, 32, 32), str(imported / "site"))
     assert summary.declared_input and not summary.followed
     assert summary.layers_inferred < len(called)  # PyTorch runs it all; the analysis cannot
     result = run_cli("check", "--no-cache", ".")

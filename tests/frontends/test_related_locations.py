@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from shapelint.analysis import analyze
+from shapelint.analysis.project import ProjectFiles
 from shapelint.core.options import Options
 from shapelint.frontends import runner
 from shapelint.frontends.flake8_plugin import ShapelintPlugin
@@ -164,7 +165,7 @@ def test_a_model_built_with_its_defaults_is_reported_at_the_default():
             def forward(self, x):
                 return self.stem(x)
         """)
-    result = analyze._analyze_source(source, "m.py", Options(), None, suggestions=False)
+    result = analyze._analyze_source(source, "m.py", Options(), None, ProjectFiles(), suggestions=False)
     [d] = result.diagnostics
     row = line_of(source, "def __init__")
     assert (d.code, d.row, d.col) == ("SHP102", row, source.splitlines()[row - 1].index("4") + 1)

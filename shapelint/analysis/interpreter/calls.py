@@ -130,6 +130,7 @@ class Calls:
     def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
         if fn is UNKNOWN:
             return UNKNOWN
+        self.calling = node
         if isinstance(fn, ArgumentCapture):
             return (list(args), dict(kwargs))
         if isinstance(fn, TorchRef):
@@ -212,7 +213,9 @@ class Calls:
         for name, value in zip(names, args):
             local[name] = value
         local.update({k: v for k, v in kwargs.items() if k in names})
-        return self.eval(fn.node.body, Scope(self.globals, local))
+        globals_ = fn.globals if fn.globals is not None else self.globals
+        with self.running_code_of(globals_):
+            return self.eval(fn.node.body, Scope(globals_, local))
 
     def _call_recorded(self, fn: FunctionRef, args: List[Any], kwargs: Dict[str, Any],
                        node: Optional[ast.Call]) -> Any:
@@ -238,9 +241,14 @@ class Calls:
         if type(node) is ast.AsyncFunctionDef:
             return UNKNOWN
         local: Dict[str, Any] = {}
-        if not self.bind_parameters(node.args, args, kwargs, local, fn.owner):
-            return UNKNOWN
-        scope = Scope(self.globals, local, fn.owner)
+        globals_ = self.globals_of(fn)
+        with self.running_code_of(globals_):
+            if not self.bind_parameters(node.args, args, kwargs, local, fn.owner, globals_):
+                return UNKNOWN
+            return self._run_function(fn, Scope(globals_, local, fn.owner))
+
+    def _run_function(self, fn: FunctionRef, scope: Scope) -> Any:
+        node = fn.node
         self.depth += 1
         self.active.append(id(node))
         saved_statement = self.statement
@@ -263,9 +271,10 @@ class Calls:
         return value
 
     def bind_parameters(self, params: ast.arguments, args: List[Any], kwargs: Dict[str, Any],
-                        local: Dict[str, Any], owner: Optional[ClassInfo]) -> bool:
+                        local: Dict[str, Any], owner: Optional[ClassInfo],
+                        globals_: Optional[Dict[str, Any]] = None) -> bool:
         """Bind call arguments to a def's parameters as Python would; False when they do not fit."""
-        default_scope = Scope(self.globals, {}, owner)
+        default_scope = Scope(self.globals if globals_ is None else globals_, {}, owner)
         positional = params.posonlyargs + params.args
         defaults = params.defaults
         first_default = len(positional) - len(defaults)

@@ -182,7 +182,7 @@ def _if_exp(interp: Interpreter, node: ast.IfExp, scope: Scope) -> Any:
 
 
 def _lambda(interp: Interpreter, node: ast.Lambda, scope: Scope) -> Any:
-    return LambdaRef(node, dict(scope.locals))
+    return LambdaRef(node, dict(scope.locals), scope.globals)
 
 
 def _comprehension(interp: Interpreter, node, scope: Scope, produce: Callable[[Scope], None]) -> bool:

@@ -13,6 +13,7 @@ from ..values import (
     BoundMethod,
     ClassRef,
     ExternalRef,
+    ModuleRef,
     FunctionRef,
     MethodRef,
     ModuleDictModule,
@@ -95,6 +96,8 @@ class Operations:
             return self.module_attribute(value, name)
         if isinstance(value, ClassRef):
             return self.class_attribute(value.info, name)
+        if isinstance(value, ModuleRef):
+            return value.module.member(name)
         if isinstance(value, SuperRef):
             return self.super_attribute(value, name)
         if isinstance(value, (list, dict, str, tuple)):
@@ -139,16 +142,18 @@ def _evaluate_class_body(interp: Any, info: ClassInfo) -> None:
     node = info.node
     if one_line_suite(node):
         return  # `class C: x = 1` on one line is not evaluated (as the analysis always did)
-    scope = Scope(interp.globals, {}, info, class_scope=True)
+    globals_ = info.globals if info.globals is not None else interp.globals
+    scope = Scope(globals_, {}, info, class_scope=True)
     interp.silent += 1
     try:
-        for statement in node.body:
-            kind = type(statement)
-            if kind in _CLASS_ATTRIBUTE_STATEMENTS:
-                try:
-                    SIMPLE_STATEMENTS[kind](interp, statement, scope)
-                except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
-                    pass
+        with interp.running_code_of(globals_):
+            for statement in node.body:
+                kind = type(statement)
+                if kind in _CLASS_ATTRIBUTE_STATEMENTS:
+                    try:
+                        SIMPLE_STATEMENTS[kind](interp, statement, scope)
+                    except (ReturnSignal, BreakSignal, ContinueSignal, Abort):
+                        pass
     finally:
         interp.silent -= 1
     info.attributes.update({k: v for k, v in scope.locals.items()})

@@ -449,7 +449,7 @@ def _try(interp: Interpreter, node: ast.Try, scope: Scope) -> None:
 def _function_def(interp: Interpreter, node: ast.FunctionDef, scope: Scope) -> None:
     if scope.class_scope:
         return
-    scope.locals[node.name] = FunctionRef(node, scope.owner)
+    scope.locals[node.name] = FunctionRef(node, scope.owner, scope.globals)
 
 
 def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:

@@ -155,7 +155,8 @@ def add_submodules(module: LayerModule, x: MaybeShape, out: MaybeShape) -> None:
         for sub in items:
             child = parent.children.get(sub.name)
             if child is None:
-                child = OpaqueModule(sub.type_name, node=module.node, statement=module.statement)
+                child = OpaqueModule(sub.type_name, node=module.node, statement=module.statement,
+                                     elsewhere=module.elsewhere)
                 parent.children[sub.name] = child
             if sub.called:
                 child.record_call(sub.input, sub.output)

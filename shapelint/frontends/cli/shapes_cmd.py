@@ -119,7 +119,7 @@ def model_json(model: ModelShapes) -> dict:
             {
                 "name": layer.name,
                 "type": layer.type,
-                "filename": model.filename,
+                "filename": layer.filename or model.filename,
                 "line": layer.line,
                 "input": shape_json(layer.input),
                 "output": shape_json(layer.output),

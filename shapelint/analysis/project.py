@@ -1,0 +1,359 @@
+"""The project around the analysed file: its own modules, read and never imported.
+
+An import of one of the project's modules (relative, or absolute and found under one of the
+project's roots) binds the names it imports to what that file defines: its classes and functions
+at once (so base classes and blocks of other files are understood), and the values its top level
+computes once each module has run, dependencies first (constants, sizes). Imports of anything
+else (torch, the standard library, installed packages) are left to ``collect.bind_import``.
+
+Work is bounded: at most ``MAX_PROJECT_FILES`` files of at most ``MAX_FILE_BYTES`` each are read
+per analysis; a file that cannot be read or parsed, or one past the budget, leaves what it would
+define unknown. ``ProjectFiles`` keeps the parsed files of one run (a ``check`` of many files, the
+re-analyses that check fixes), keyed by size and modification time.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+
+from ..core.layers import UNKNOWN
+from ..core.text import decode_as, source_encoding
+from .collect import FileIndex, bind_import, index_file
+from .positions import Positions
+from .values import ModuleRef
+
+#: Files of the project read for one analysis, past which imports are left unknown.
+MAX_PROJECT_FILES = 64
+#: Larger files are not read (a generated file, a data dump named ``.py``).
+MAX_FILE_BYTES = 1_000_000
+
+_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+#: The key of a module's globals that names the module itself (dunder: never star-exported).
+SOURCE_KEY = "__shapelint_source__"
+
+#: Writes what an import binds into the importing module's final globals, once the imported
+#: module's top level has run.
+Rebind = Callable[[Dict[str, Any]], None]
+
+
+@dataclass(eq=False)
+class SourceModule:
+    """One module of the project: its file, what it defines, and its globals once run."""
+
+    name: str
+    path: str
+    #: The path as diagnostics name it (relative to the analysed file's directory).
+    display: str
+    text: str = ""
+    index: Optional[FileIndex] = None
+    globals: Dict[str, Any] = field(default_factory=dict)
+    #: Submodules imported through it (``import pkg.blocks`` makes ``pkg.blocks`` an attribute).
+    children: Dict[str, "SourceModule"] = field(default_factory=dict)
+    rebinds: List[Rebind] = field(default_factory=list)
+    executed: bool = False
+    #: SHA-256 of the bytes read ("" for a package directory, or a file that could not be read).
+    digest: str = ""
+
+    def member(self, name: str) -> Any:
+        """``module.name``: a global of the module, else a submodule, else unknown."""
+        if name in self.globals:
+            return self.globals[name]
+        child = self.children.get(name)
+        return ModuleRef(child) if child is not None else UNKNOWN
+
+    def exported(self) -> Dict[str, Any]:
+        """What ``from module import *`` binds: ``__all__`` when it is a literal list of names,
+        else every name not starting with an underscore."""
+        names = self.globals.get("__all__")
+        if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+            return {name: self.member(name) for name in names}
+        return {name: value for name, value in self.globals.items() if not name.startswith("_")}
+
+
+class ProjectFiles:
+    """Parsed files of the project for one run, each read once while it is unchanged."""
+
+    def __init__(self) -> None:
+        self._read: Dict[str, Tuple[Tuple[int, int], _ReadFile]] = {}
+
+    def read(self, path: str) -> "_ReadFile":
+        """The file's digest, text and tree (text and tree None when it cannot be read,
+        decoded or parsed; the digest "" when it cannot be read)."""
+        try:
+            status = os.stat(path)
+        except OSError:
+            return _ReadFile("", None, None)
+        stamp = (status.st_size, status.st_mtime_ns)
+        known = self._read.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        found = _read_and_parse(path, status.st_size)
+        self._read[path] = (stamp, found)
+        return found
+
+
+class _ReadFile(NamedTuple):
+    digest: str
+    text: Optional[str]
+    tree: Optional[ast.Module]
+
+
+def _read_and_parse(path: str, size: int) -> _ReadFile:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return _ReadFile("", None, None)
+    digest = hashlib.sha256(data).hexdigest()
+    if size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        return _ReadFile(digest, None, None)
+    try:
+        text = decode_as(data, source_encoding(data))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError):
+        return _ReadFile(digest, None, None)
+    return _ReadFile(digest, text, tree)
+
+
+def find_root(directory: str) -> str:
+    """The nearest directory at or above ``directory`` with a project marker; else
+    ``directory`` itself (a script's own directory is where Python looks first)."""
+    current = directory
+    while True:
+        if any(os.path.exists(os.path.join(current, marker)) for marker in _ROOT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return directory
+        current = parent
+
+
+class Project:
+    """The project modules one analysis reads, from the file at ``path``."""
+
+    def __init__(self, path: str, files: Optional[ProjectFiles] = None) -> None:
+        self.files = files if files is not None else ProjectFiles()
+        self.origin = os.path.abspath(path)
+        self.directory = os.path.dirname(self.origin)
+        self.root = find_root(self.directory)
+        roots = [self.directory, self.root, os.path.join(self.root, "src")]
+        self.roots = [r for i, r in enumerate(roots) if r not in roots[:i] and os.path.isdir(r)]
+        self.modules: Dict[str, SourceModule] = {}
+        #: Modules whose index is complete, dependencies first: the order their top levels run.
+        self.order: List[SourceModule] = []
+        #: What the analysed file's own imports bind once the modules have run.
+        self.home_rebinds: List[Rebind] = []
+
+    # ----------------------------------------------------------------- what was read
+
+    def files_read(self) -> List[Tuple[str, str]]:
+        """Every project file this analysis read, with the digest of its bytes (the cache of
+        results is keyed by them)."""
+        return [(module.path, module.digest) for module in self.modules.values() if module.digest]
+
+    # ----------------------------------------------------------------- binding imports
+
+    def importer(self) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
+        """The import binder of the analysed file (``collect.index_file``'s ``importer``)."""
+        return lambda statement, scope: self._bind(statement, scope, self.origin, self.home_rebinds)
+
+    def _module_importer(self, module: SourceModule) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
+        return lambda statement, scope: self._bind(statement, scope, module.path, module.rebinds)
+
+    def _bind(self, statement: ast.stmt, scope: Dict[str, Any], importer_path: str,
+              rebinds: List[Rebind]) -> bool:
+        if type(statement) is ast.ImportFrom:
+            return self._bind_from(statement, scope, importer_path, rebinds)
+        return self._bind_import(statement, scope, rebinds)
+
+    def _bind_from(self, node: ast.ImportFrom, scope: Dict[str, Any], importer_path: str,
+                   rebinds: List[Rebind]) -> bool:
+        parts = node.module.split(".") if node.module else []
+        if node.level:
+            base = os.path.dirname(importer_path)
+            for _ in range(node.level - 1):
+                base = os.path.dirname(base)
+            source = self._load_chain(base, parts)
+        else:
+            source = self._load_absolute(parts)
+        if not source:
+            return False
+        module = source[-1]
+        if len(node.names) == 1 and node.names[0].name == "*":
+            _bind_star(module, scope, rebinds)
+            return True
+        for alias in node.names:
+            target = alias.asname or alias.name
+            child = self._load_child(module, alias.name)
+            if child is not None:
+                scope[target] = ModuleRef(child)
+            elif module.index is not None:
+                scope[target] = module.index.scope.get(alias.name, UNKNOWN)
+            else:
+                scope[target] = UNKNOWN
+            rebinds.append(_rebind_member(target, module, alias.name))
+        return True
+
+    def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind]) -> bool:
+        others: List[ast.alias] = []
+        for alias in node.names:
+            chain = self._load_absolute(alias.name.split("."))
+            if not chain:
+                others.append(alias)
+            elif alias.asname is not None:
+                scope[alias.asname] = ModuleRef(chain[-1])
+            else:
+                scope[alias.name.split(".")[0]] = ModuleRef(chain[0])
+        if others:
+            bind_import(ast.Import(names=others), scope)
+        return True
+
+    # ----------------------------------------------------------------- finding files
+
+    def _load_absolute(self, parts: List[str]) -> List[SourceModule]:
+        """The chain of modules of ``a.b.c`` under the first root that has ``a``; empty when
+        no root has it (it is not the project's)."""
+        if not parts or not parts[0]:
+            return []
+        for root in self.roots:
+            if _module_path(root, parts[0]) is not None:
+                return self._load_chain(root, parts)
+        return []
+
+    def _load_chain(self, base: str, parts: List[str]) -> List[SourceModule]:
+        """``base/a``, ``base/a/b``, ... loaded in turn, each the previous one's child; the
+        package ``base`` itself when ``parts`` is empty (``from . import x``)."""
+        if not parts:
+            package = self._load(base, os.path.basename(base) or base)
+            return [package] if package is not None else []
+        chain: List[SourceModule] = []
+        directory = base
+        for part in parts:
+            found = _module_path(directory, part)
+            if found is None:
+                return []
+            module = self._load(found, ".".join(parts[: len(chain) + 1]))
+            if module is None:
+                return []
+            if chain:
+                chain[-1].children[part] = module
+            chain.append(module)
+            directory = os.path.join(directory, part)
+        return chain
+
+    def _load_child(self, package: SourceModule, name: str) -> Optional[SourceModule]:
+        """The submodule ``name`` of a package (``from . import blocks``), when it is a file."""
+        if not _is_package(package.path):
+            return None
+        found = _module_path(os.path.dirname(package.path) if package.path.endswith(".py") else package.path, name)
+        if found is None:
+            return None
+        child = self._load(found, f"{package.name}.{name}")
+        if child is not None:
+            package.children[name] = child
+        return child
+
+    def _load(self, path: str, name: str) -> Optional[SourceModule]:
+        """The module at ``path`` (a ``.py`` file, a package's ``__init__.py`` or a namespace
+        package's directory), indexed with its own imports bound; None past the budget."""
+        path = os.path.abspath(path)
+        if os.path.isdir(path):
+            init = os.path.join(path, "__init__.py")
+            path = init if os.path.isfile(init) else path
+        if path == self.origin:
+            return None  # the analysed file importing itself: its own names are already there
+        known = self.modules.get(path)
+        if known is not None:
+            return known  # loaded, or being loaded (an import cycle: what is indexed so far)
+        if len(self.modules) >= MAX_PROJECT_FILES:
+            return None
+        module = SourceModule(name, path, _display(path, self.directory))
+        self.modules[path] = module
+        if os.path.isfile(path):
+            found = self.files.read(path)
+            module.digest = found.digest
+            if found.tree is not None:
+                module.text = found.text
+                module.index = index_file(found.tree, self._module_importer(module))
+                module.globals = dict(module.index.scope)
+                _own_definitions(module)
+        module.globals[SOURCE_KEY] = module
+        self.order.append(module)
+        return module
+
+    # ----------------------------------------------------------------- running top levels
+
+    def run(self, execute: Callable[[SourceModule], None], home_globals: Dict[str, Any]) -> None:
+        """Run each module's top level, dependencies first (``execute``), then bind what the
+        analysed file imports from them."""
+        for module in list(self.order):
+            if module.executed:
+                continue
+            module.executed = True
+            for rebind in module.rebinds:
+                rebind(module.globals)
+            if module.index is not None:
+                execute(module)
+        for rebind in self.home_rebinds:
+            rebind(home_globals)
+
+    def positions(self, module: SourceModule) -> Positions:
+        return Positions(module.text, module.index.module if module.index is not None else None)
+
+
+def _own_definitions(module: SourceModule) -> None:
+    """Point the classes and functions the module defines at its globals (their code reads
+    that module's names, not the analysed file's)."""
+    index = module.index
+    for info in index.classes.values():
+        info.globals = module.globals
+    for name, node in index.functions.items():
+        ref = module.globals.get(name)
+        if getattr(ref, "node", None) is node:
+            ref.globals = module.globals
+
+
+def _bind_star(module: SourceModule, scope: Dict[str, Any], rebinds: List[Rebind]) -> None:
+    if module.index is not None:
+        for name, value in module.index.scope.items():
+            if not name.startswith("_"):
+                scope[name] = value
+    rebinds.append(lambda target: target.update(module.exported()))
+
+
+def _rebind_member(target: str, module: SourceModule, name: str) -> Rebind:
+    def rebind(globals_: Dict[str, Any]) -> None:
+        globals_[target] = module.member(name)
+    return rebind
+
+
+def _module_path(directory: str, name: str) -> Optional[str]:
+    """``directory/name.py``, or the package ``directory/name/``; None when neither exists."""
+    if not name.isidentifier():
+        return None
+    candidate = os.path.join(directory, name + ".py")
+    if os.path.isfile(candidate):
+        return candidate
+    package = os.path.join(directory, name)
+    if os.path.isdir(package):
+        return package
+    return None
+
+
+def _is_package(path: str) -> bool:
+    return os.path.isdir(path) or os.path.basename(path) == "__init__.py"
+
+
+def _display(path: str, directory: str) -> str:
+    try:
+        return os.path.relpath(path, directory)
+    except ValueError:  # another drive on Windows
+        return path
