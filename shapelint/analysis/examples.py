@@ -70,6 +70,7 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
     if mentions is None:
         return MappingProxyType(found)  # no model here: no example of one either
     lines = split_lines(parsed.text)
+    project = parsed.project.importer() if parsed.project is not None else None
     blocks = deque([_Block(list(parsed.tree.body), {}, True)])
     while blocks:
         block = blocks.popleft()
@@ -82,7 +83,8 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
             if kind in BLOCK_STATEMENTS:
                 search.after_block_statement(statement, block)
             elif kind is ast.Import or kind is ast.ImportFrom:
-                bind_import(statement, block.locals)
+                if project is None or not project(statement, block.locals):
+                    bind_import(statement, block.locals)
             else:
                 search.read(statement, block.locals, found)
     return MappingProxyType(found)

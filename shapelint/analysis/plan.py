@@ -23,7 +23,7 @@ from ..core.text import split_lines
 from ..core.shapespec import DeclarationError, ShapeSpec, parse_jaxtyping_dims, parse_pragma
 from .collect import ClassInfo, FileIndex, dotted_name, scan_pragmas
 from .positions import Positions
-from .values import ModuleValue, UserModule
+from .values import ClassRef, ModuleValue, UserModule
 
 
 class ParsedFile(NamedTuple):
@@ -305,6 +305,11 @@ def plan_models(parsed: ParsedFile, declarations: Declarations, names: Mapping[s
             continue
         models.append(_model_plan(info.name, _line(info.node, parsed.positions), inputs, outputs,
                                   own.extra_inputs, problems, parsed.path, info=info))
+    for info, example in _imported_models(parsed, names, examples):
+        inputs, outputs = [example], []
+        _add_options(options, parsed.path, [info.name], inputs, outputs)
+        models.append(_model_plan(info.name, example.line, inputs, outputs, MappingProxyType({}),
+                                  problems, parsed.path, info=info))
     for statement, name, value in _module_level_models(parsed.tree, names):
         inputs, outputs = _assignment_declarations(statement, declarations.pragmas, parsed.positions)
         _add_options(options, parsed.path, [name], inputs, outputs)
@@ -313,6 +318,19 @@ def plan_models(parsed: ParsedFile, declarations: Declarations, names: Mapping[s
         models.append(_model_plan(name, _line(statement, parsed.positions), inputs, outputs,
                                   MappingProxyType({}), problems, parsed.path, statement=statement, value=value))
     return FilePlan(tuple(models), tuple(problems))
+
+
+def _imported_models(parsed: ParsedFile, names: Mapping[str, Any],
+                     examples: Mapping[str, Declaration]) -> Iterator[Tuple[ClassInfo, Declaration]]:
+    """The model classes of other files of the project that this file builds and calls in an
+    example (``train.py``'s ``UNet(3, 2)(torch.randn(1, 3, 64, 64))``), each once."""
+    seen: Set[str] = set(parsed.index.classes)
+    for value in names.values():
+        if isinstance(value, ClassRef) and value.info.kind and value.info.globals is not None:
+            name = value.info.name
+            if name in examples and name not in seen:
+                seen.add(name)
+                yield value.info, examples[name]
 
 
 def _model_plan(name: str, line: int, inputs: List[Declaration], outputs: List[Declaration],

@@ -11,10 +11,14 @@ from typing import Union
 
 
 def mentions_layers(source: Union[bytes, str]) -> bool:
-    """False when the file cannot construct a torch.nn layer (no ``torch`` in it at all)."""
+    """False when the file cannot build or run a torch.nn layer: no ``torch`` in it at all, and no
+    ``nn.`` or ``Module`` that a relative or star import could bring (``from .parts import *``
+    then ``class UNet(nn.Module)``)."""
     if isinstance(source, str):
         source = source.encode("utf-8", "replace")
-    return b"torch" in source and b"nn" in source
+    if b"torch" in source:
+        return True  # also a train.py that builds an imported model and calls it
+    return (b"nn." in source or b"Module" in source) and (b"from ." in source or b"import *" in source)
 
 
 def is_plain_source(data: bytes) -> bool:

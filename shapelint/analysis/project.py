@@ -76,6 +76,11 @@ class SourceModule:
         return {name: value for name, value in self.globals.items() if not name.startswith("_")}
 
 
+#: Parsed files a ``ProjectFiles`` keeps (the most recently read): a worker checking a big
+#: repository must not hold every tree of it.
+MAX_KEPT_FILES = 128
+
+
 class ProjectFiles:
     """Parsed files of the project for one run, each read once while it is unchanged."""
 
@@ -94,6 +99,9 @@ class ProjectFiles:
         if known is not None and known[0] == stamp:
             return known[1]
         found = _read_and_parse(path, status.st_size)
+        self._read.pop(path, None)
+        if len(self._read) >= MAX_KEPT_FILES:
+            del self._read[next(iter(self._read))]  # the oldest read
         self._read[path] = (stamp, found)
         return found
 

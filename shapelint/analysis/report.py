@@ -152,8 +152,9 @@ class FindingReporter:
             return ()
         if finding.elsewhere is not None:  # another file's text: no fix is offered here
             self._reported_at(finding, placed)
-            return (_diagnostic(finding.code, finding.message, self.path, placed.where,
-                                Suggestion(finding.message, notes=placed.notes), placed.related),)
+            found = _diagnostic(finding.code, finding.message, self.path, placed.where,
+                                Suggestion(finding.message, notes=placed.notes), placed.related)
+            return (dataclasses.replace(found, origin=placed.related[0] if placed.related else None),)
         search = _FixSearch(self, trace, (finding.code, placed.where[0][0]))
         suggestion = search.suggest(finding) if self.check_fix is not None else Suggestion(finding.message)
         self._reported_at(finding, placed)
@@ -223,7 +224,7 @@ class FindingReporter:
         the block, naming the other file's line (a note, and a related location)."""
         away = finding.elsewhere
         where = None
-        if away.anchor is not None and away.call is not None:
+        if away.call is not None:
             where = self.positions.call(away.call, away.anchor)
         if where is None and away.anchor is not None:
             where = self.positions.statement(away.anchor)

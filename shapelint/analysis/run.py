@@ -414,6 +414,7 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
     try:
         if plan.info is not None:
             args, kwargs = _build_arguments(propagator, plan.build, plan.build_locals)
+            propagator.calling = plan.build  # another file's model: its example is the place
             instance = propagator.instantiate(plan.info, args, kwargs, None)
         else:
             propagator.statement = plan.statement  # where the layers the expression builds are
@@ -423,6 +424,7 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
     if not isinstance(instance, ModuleValue):
         return None, None
     instance.node = None
+    propagator.calling = plan.build
     try:
         return instance, propagator.call_module(instance, [x], _forward_arguments(plan, sizes), None)
     except _Abort:  # a budget ran out in forward (noted in propagator.stopped)

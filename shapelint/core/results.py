@@ -63,6 +63,9 @@ class Diagnostic:
     notes: Tuple[str, ...] = ()
     #: The other places it concerns (see :class:`Related`).
     related: Tuple[Related, ...] = ()
+    #: For a finding in another file's code (reported where this file reaches it): where it
+    #: is in that file. A run that checks that file too reports it there, once.
+    origin: Optional[Related] = None
 
     @property
     def severity(self) -> str:

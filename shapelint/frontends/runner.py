@@ -10,6 +10,7 @@ diagnostic, and any other exception while checking a file becomes an outcome wit
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -165,6 +166,8 @@ def result_to_json(result: FileResult) -> dict:
             "end_row": d.end_row, "end_col": d.end_col, "fix": fix, "help": d.help,
             "notes": list(d.notes),
             "related": [[r.message, r.path, r.row, r.col, r.end_row, r.end_col] for r in d.related],
+            "origin": None if d.origin is None else [d.origin.message, d.origin.path, d.origin.row,
+                                                     d.origin.col, d.origin.end_row, d.origin.end_col],
         }
 
     def model(m: ModelShapes) -> dict:
@@ -219,6 +222,8 @@ def result_from_json(data: dict) -> FileResult:
             notes=tuple(str(note) for note in d["notes"]),
             related=tuple(Related(str(m), str(p), int(r), int(c), int(er), int(ec))
                           for m, p, r, c, er, ec in d.get("related", ())),
+            origin=None if d.get("origin") is None else Related(
+                str(d["origin"][0]), str(d["origin"][1]), *(int(n) for n in d["origin"][2:])),
         )
 
     def model(m: dict) -> ModelShapes:
@@ -443,22 +448,25 @@ class Job:
     keep_models: bool = True
 
 
-def analyze_bytes(data: bytes, path: str, options: Options) -> FileResult:
+def analyze_bytes(data: bytes, path: str, options: Options, shared: Optional[dict] = None) -> FileResult:
     """The engine's result for one file's bytes, skipping files the pre-filter rejects.
 
     The engine is imported only for a file the pre-filter lets through, or that may not be
-    Python source at all (binary, badly encoded): that one is SHP001, not silently clean."""
+    Python source at all (binary, badly encoded): that one is SHP001, not silently clean.
+    ``shared`` holds what the analyses of one batch of files share (the project files parsed)."""
     from .. import analysis
     from ..analysis.prefilter import is_plain_source
+    from ..analysis.project import ProjectFiles
 
     if not analysis.mentions_layers(data) and is_plain_source(data):
         return FileResult(path=path)
+    files = shared.setdefault("files", ProjectFiles()) if shared is not None else None
     try:
         source = decode_source(data)
     except DECODE_ERRORS:
         # Let the engine word the SHP001 for a bad encoding, from the bytes.
-        return analysis.analyze_source(data, path, options)
-    return analysis.analyze_source(source, path, options)
+        return analysis.analyze_source(data, path, options, files=files)
+    return analysis.analyze_source(source, path, options, files=files)
 
 
 def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
@@ -477,8 +485,9 @@ def without_noqa(result: FileResult, source: "str | bytes") -> FileResult:
     return FileResult(path=result.path, diagnostics=kept, models=result.models, summaries=result.summaries)
 
 
-def check_file(path: str, job: Job) -> FileOutcome:
-    """Check one file; never raises (except KeyboardInterrupt and the like)."""
+def check_file(path: str, job: Job, shared: Optional[dict] = None) -> FileOutcome:
+    """Check one file; never raises (except KeyboardInterrupt and the like). ``shared``: see
+    ``analyze_bytes``."""
     try:
         try:
             with open(path, "rb") as handle:
@@ -495,7 +504,7 @@ def check_file(path: str, job: Job) -> FileOutcome:
             hit = cache.get(path, content_key)
             if hit is not None:
                 return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True, digest=content_key)
-        result = analyze_bytes(data, path, job.options)
+        result = analyze_bytes(data, path, job.options, shared)
         if cache is not None:
             cache.put(path, content_key, result)
         return FileOutcome(path, slim(without_noqa(result, data), job), digest=content_key)
@@ -614,8 +623,9 @@ def describe(error: BaseException) -> str:
 
 
 def _check_each(paths: Iterable[str], job: Job, trimmer: MemoryTrimmer) -> Iterable[FileOutcome]:
+    shared: dict = {}  # the project files the batch's analyses parsed
     for path in paths:
-        outcome = check_file(path, job)
+        outcome = check_file(path, job, shared)
         if not outcome.cached:
             trimmer.after_file()
         yield outcome
@@ -942,3 +952,35 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
     """The diagnostics to report (``# noqa`` was applied when the file was checked)."""
     kept = [d for d in result.diagnostics if is_selected(d.code, d.path)]
     return sorted(kept, key=lambda d: (d.path, d.row, d.col, d.code))
+
+
+# --------------------------------------------------------------------------------------------
+# A project checked as a whole
+
+
+def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str]) -> List[Diagnostic]:
+    """Each finding in another file's code that this run checks too, moved to that file's line
+    and reported once (however many files reach it); the others as they are. A run on one file
+    keeps them where that file reaches the faulty block."""
+    files = {os.path.realpath(path) for path in checked}
+    seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics if d.origin is None}
+    kept: List[Diagnostic] = []
+    for diagnostic in diagnostics:
+        origin = diagnostic.origin
+        if origin is None or os.path.realpath(origin.path) not in files:
+            kept.append(diagnostic)
+            continue
+        key = (diagnostic.code, os.path.realpath(origin.path), origin.row, origin.col)
+        reached = Related("reached from here", diagnostic.path, diagnostic.row, diagnostic.col,
+                          diagnostic.end_row, diagnostic.end_col)
+        note = f"reached from {diagnostic.path}:{diagnostic.row}"
+        if key in seen:
+            index = seen[key]
+            if index >= 0:  # moved here already: one more place reaches it
+                first = kept[index]
+                kept[index] = dataclasses.replace(first, notes=first.notes + (note,), related=first.related + (reached,))
+            continue
+        seen[key] = len(kept)
+        kept.append(Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
+                               origin.end_row, origin.end_col, notes=(note,), related=(reached,)))
+    return kept

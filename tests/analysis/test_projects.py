@@ -1,0 +1,190 @@
+"""Whole projects (issue 12): models whose parts are in other files of the project.
+
+Each project under ``tests/projects/`` is written the way public repositories are (a U-Net whose
+parts a star import brings, a VAE family on an abstract base class of another file, a vocoder
+whose blocks, helpers and constants come from three modules, a ``train.py`` that builds and calls
+the model). PyTorch imports the project from a copy and runs the model with forward hooks; the
+analysis of the entry file must list every ``named_modules()`` name with PyTorch's type, state
+only PyTorch's shapes, and infer every layer. Then bugs are injected into an imported file: the
+analysis of the entry file reports each at the entry file's line that builds or calls the block,
+naming the other file's line, offers no edit of either file, and the flake8 plugin agrees.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+import pytest
+
+from support.cli import check_json, shapes_json
+
+torch = pytest.importorskip("torch")
+
+PROJECTS = Path(__file__).resolve().parent.parent / "projects"
+
+
+class Project(NamedTuple):
+    directory: str
+    #: The file the analysis is run on, relative to the project.
+    entry: str
+    #: The model's name in that file's ``shapes`` output.
+    model: str
+    #: The module PyTorch imports and the expression (in its namespace) that builds the model.
+    module: str
+    build: str
+    input: Tuple[int, ...]
+    #: ``--input`` given to the analysis (None: the entry file's example declares it).
+    declared: Optional[str] = None
+
+
+CASES = {
+    "unet-train": Project("unet_star", "train.py", "UNet", "unet", "UNet(n_channels=3, n_classes=2, bilinear=False)",
+                          (1, 3, 64, 64)),
+    "unet-bilinear-test": Project("unet_star", "tests/test_unet.py", "UNet", "unet.unet_model",
+                                  "UNet(3, 4, bilinear=True)", (1, 3, 48, 48)),
+}
+
+
+def copy_project(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(PROJECTS / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def torch_shapes(root: Path, case: Project) -> Tuple[Dict[str, str], Dict[str, Tuple[int, ...]]]:
+    """The model's ``named_modules()`` types and each module's first output shape in PyTorch."""
+    saved_modules = dict(sys.modules)
+    sys.path.insert(0, str(root))
+    sys.dont_write_bytecode, saved_flag = True, sys.dont_write_bytecode
+    try:
+        namespace = vars(importlib.import_module(case.module))
+        model = eval(case.build, dict(namespace))  # noqa: S307 - our own fixture's expression
+    finally:
+        sys.path.remove(str(root))
+        sys.dont_write_bytecode = saved_flag
+        for name in set(sys.modules) - set(saved_modules):
+            del sys.modules[name]
+    outputs: Dict[str, Tuple[int, ...]] = {}
+
+    def recorder(name):
+        def hook(module, args, output):
+            if name not in outputs and isinstance(output, torch.Tensor):
+                outputs[name] = tuple(output.shape)
+        return hook
+
+    handles = [m.register_forward_hook(recorder(n)) for n, m in model.named_modules()]
+    with torch.no_grad():
+        model.eval()(torch.randn(*case.input))
+    for handle in handles:
+        handle.remove()
+    return {n: type(m).__name__ for n, m in model.named_modules()}, outputs
+
+
+def analysed_model(root: Path, case: Project) -> dict:
+    extra = ("--input", case.declared) if case.declared else ()
+    code, data, _ = shapes_json(str(root / case.entry), "--no-cache", *extra)
+    assert code == 0
+    [model] = [m for m in data["models"] if m["name"] == case.model]
+    return model
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_every_layer_of_an_imported_model_is_pytorchs(case: Project, tmp_path: Path):
+    root = copy_project(case.directory, tmp_path)
+    types, outputs = torch_shapes(root, case)
+    model = analysed_model(root, case)
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    assert set(listed) == {name for name in types if name}
+    for name, layer in listed.items():
+        assert layer["type"] == types[name], name
+        assert layer["output"] == list(outputs[name]), (name, layer["output"], outputs[name])
+        assert layer["unknown_reason"] is None, name
+    assert model["output"] == list(outputs[""])
+    # Layers built by another file's code are listed under that file and line.
+    files = {layer["filename"] for layer in model["layers"]}
+    assert len(files) > 1 and all((root / f).is_file() or Path(f).is_file() for f in files), files
+
+
+def test_no_error_is_reported_on_the_projects(tmp_path: Path):
+    for name in sorted({case.directory for case in CASES.values()}):
+        root = copy_project(name, tmp_path)
+        code, diagnostics, _ = check_json(str(root), "--no-cache")
+        assert (code, diagnostics) == (0, []), name
+
+
+# ----------------------------------------------------------------------------- bugs in imported files
+
+
+class Bug(NamedTuple):
+    case: str
+    #: The imported file changed, and the change (its text before and after).
+    file: str
+    before: str
+    after: str
+    code: str
+    #: A text of the entry file's line where the diagnostic must be (the block's construction or
+    #: call that leads into the faulty code).
+    anchor: str
+
+
+BUGS = {
+    "outconv-in-channels": Bug("unet-train", "unet/unet_parts.py", "nn.Conv2d(in_channels, out_channels, kernel_size=1)",
+                               "nn.Conv2d(in_channels + 1, out_channels, kernel_size=1)", "SHP102",
+                               "net = UNet("),
+    "pool-kernel": Bug("unet-train", "unet/unet_parts.py", "nn.MaxPool2d(2)", "nn.MaxPool2d(3)", "SHP105", "net = UNet("),
+    "bilinear-mid-norm": Bug("unet-bilinear-test", "unet/unet_parts.py", "nn.BatchNorm2d(mid_channels)",
+                             "nn.BatchNorm2d(out_channels)", "SHP102", "model = UNet("),
+}
+
+
+def inject(root: Path, bug: Bug) -> Path:
+    path = root / bug.file
+    text = path.read_text()
+    assert text.count(bug.before) == 1, bug
+    path.write_text(text.replace(bug.before, bug.after))
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(row for row, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize("bug", list(BUGS.values()), ids=list(BUGS))
+def test_a_bug_in_an_imported_file_is_reported_where_the_entry_file_reaches_it(bug: Bug, tmp_path: Path):
+    from shapelint.analysis import analyze_file
+    from shapelint.frontends.flake8_plugin import ShapelintPlugin
+
+    case = CASES[bug.case]
+    root = copy_project(case.directory, tmp_path)
+    changed = inject(root, bug)
+    with pytest.raises(RuntimeError):
+        torch_shapes(root, case)  # PyTorch confirms the bug
+    entry = root / case.entry
+    found = [d for d in analyze_file(str(entry)).diagnostics if d.code.startswith("SHP1")]
+    assert [(d.code, d.row) for d in found] == [(bug.code, line_of(entry, bug.anchor))]
+    [diagnostic] = found
+    assert diagnostic.fix is None  # nothing here to edit, and the other file is not this run's
+    bad_line = line_of(changed, bug.after)
+    assert any(f"{bug.file}:" in note for note in diagnostic.notes), diagnostic.notes
+    assert [(Path(r.path).resolve(), r.row) for r in diagnostic.related] == [(changed.resolve(), bad_line)]
+    # The flake8 plugin (one file, as editors run it) says the same, at the same place.
+    text = entry.read_text()
+    plugin = ShapelintPlugin(ast.parse(text), str(entry), text.splitlines(keepends=True))
+    rows = [(row, message.split()[0]) for row, _, message, _ in plugin.run() if message.startswith("SHP1")]
+    assert rows == [(diagnostic.row, bug.code)]
+
+
+@pytest.mark.parametrize("bug", list(BUGS.values()), ids=list(BUGS))
+def test_a_project_run_reports_a_bug_once_in_its_own_file(bug: Bug, tmp_path: Path):
+    case = CASES[bug.case]
+    root = copy_project(case.directory, tmp_path)
+    changed = inject(root, bug)
+    code, diagnostics, _ = check_json(str(root), "--no-cache")
+    found = [(Path(d["filename"]).resolve(), d["location"]["row"], d["code"])
+             for d in diagnostics if d["code"].startswith("SHP1")]
+    assert code == 1 and found == [(changed.resolve(), line_of(changed, bug.after), bug.code)]
