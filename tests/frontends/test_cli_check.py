@@ -39,7 +39,7 @@ MARKERS = {
 }
 
 
-def fake_analyze_source(source, path, options):
+def fake_analyze_source(source, path, options, files=None):
     if isinstance(source, bytes):
         source = source.decode("utf-8")
     if "CRASH" in source:
@@ -133,7 +133,7 @@ def test_options_may_come_between_paths(run):
 
 
 def test_a_declaration_for_no_model_is_a_warning(run, monkeypatch):
-    def with_model(source, path, options):
+    def with_model(source, path, options, files=None):
         result = fake_analyze_source(source, path, options)
         result.models.append(ModelShapes("Net", path, 1, None, None, None))
         return result
@@ -423,7 +423,7 @@ def test_a_file_that_cannot_be_written_is_one_line_and_the_others_are_fixed(run,
     # The fix brings a character that the file's declared encoding cannot hold.
     original = fake_analyze_source
 
-    def euro_fix(source, path, options):
+    def euro_fix(source, path, options, files=None):
         result = original(source, path, options)
         result.diagnostics[:] = [
             Diagnostic(d.code, d.message, d.path, d.row, d.col, d.end_row, d.end_col,
@@ -461,7 +461,7 @@ def test_diff_without_changes_exits_0(run):
 
 def test_fix_from_stdin_echoes_undecodable_input_untouched(capsysbinary, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"nn.X = '\xff'\n")))
-    monkeypatch.setattr(analysis, "analyze_source", lambda source, path, options: FileResult(
+    monkeypatch.setattr(analysis, "analyze_source", lambda source, path, options, files=None: FileResult(
         path, [Diagnostic("SHP001", "cannot decode", path, 1, 1, 1, 1)]))
     assert main(["check", "--fix", "-"]) == 1
     captured = capsysbinary.readouterr()
@@ -484,7 +484,7 @@ def test_cache_is_used_and_no_cache_skips_it(run, tmp_path, monkeypatch):
     write("m.py", "nn.X\nBUG\n")
     calls = []
     monkeypatch.setattr(analysis, "analyze_source",
-                        lambda s, p, o: calls.append(p) or fake_analyze_source(s, p, o))
+                        lambda s, p, o, files=None: calls.append(p) or fake_analyze_source(s, p, o))
     first, second = run("m.py"), run("m.py")
     assert first.out == second.out and calls == ["m.py"]
     assert (tmp_path / "cache").is_dir()

@@ -39,7 +39,7 @@ def fake_models(path: str):
 def fake_engine(monkeypatch, tmp_path):
     calls = []
 
-    def analyze_source(source, path, options):
+    def analyze_source(source, path, options, files=None):
         calls.append(options)
         if isinstance(source, bytes):
             source = source.decode()

@@ -37,7 +37,7 @@ class FakeEngine:
     def mentions_layers(self, source: bytes) -> bool:
         return b"nn." in source
 
-    def analyze_source(self, source, path, options):
+    def analyze_source(self, source, path, options, files=None):
         if isinstance(source, bytes):
             source = source.decode("utf-8")
         self.analyzed.append(path)
@@ -357,7 +357,7 @@ def test_a_dying_worker_does_not_lose_results(engine, tmp_path, monkeypatch):
     paths.append(write(tmp_path / "zz_die.py", "nn.X\nDIE\n"))
     real = engine.analyze_source
 
-    def analyze(source, path, options):
+    def analyze(source, path, options, files=None):
         if "DIE" in source and os.getpid() != parent:
             os._exit(1)  # a worker killed mid-run (out of memory, a signal)
         return real(source, path, options)
