@@ -179,10 +179,12 @@ def one_line_suite(node: ast.stmt) -> bool:
 ProjectImporter = Callable[[ast.stmt, Dict[str, Any]], bool]
 
 
-def index_file(module: ast.Module, importer: Optional[ProjectImporter] = None) -> FileIndex:
+def index_file(module: ast.Module, importer: Optional[ProjectImporter] = None,
+               scope: Optional[Dict[str, Any]] = None) -> FileIndex:
     """Bind imports, classes and functions of the module's top level (and of simple blocks);
-    ``importer`` binds the imports of the project's own modules (``project.py``)."""
-    scope: Dict[str, Any] = {}
+    ``importer`` binds the imports of the project's own modules (``project.py``), into ``scope``
+    when given (an import cycle sees what is bound so far, as Python's partly run module)."""
+    scope = {} if scope is None else scope
     classes: Dict[str, ClassInfo] = {}
     functions: Dict[str, ast.FunctionDef] = {}
 

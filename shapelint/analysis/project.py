@@ -59,6 +59,12 @@ class SourceModule:
     executed: bool = False
     #: SHA-256 of the bytes read ("" for a package directory, or a file that could not be read).
     digest: str = ""
+    #: What its indexing has bound so far (what an import cycle back into it sees).
+    partial: Dict[str, Any] = field(default_factory=dict)
+
+    def defined(self) -> Dict[str, Any]:
+        """Its names as indexing bound them (so far, inside an import cycle)."""
+        return self.index.scope if self.index is not None else self.partial
 
     def member(self, name: str) -> Any:
         """``module.name``: a global of the module, else a submodule, else unknown."""
@@ -203,10 +209,8 @@ class Project:
             child = self._load_child(module, alias.name)
             if child is not None:
                 scope[target] = ModuleRef(child)
-            elif module.index is not None:
-                scope[target] = module.index.scope.get(alias.name, UNKNOWN)
             else:
-                scope[target] = UNKNOWN
+                scope[target] = module.defined().get(alias.name, UNKNOWN)
             rebinds.append(_rebind_member(target, module, alias.name))
         return True
 
@@ -290,7 +294,7 @@ class Project:
             module.digest = found.digest
             if found.tree is not None:
                 module.text = found.text
-                module.index = index_file(found.tree, self._module_importer(module))
+                module.index = index_file(found.tree, self._module_importer(module), module.partial)
                 module.globals = dict(module.index.scope)
                 _own_definitions(module)
         module.globals[SOURCE_KEY] = module
@@ -330,10 +334,9 @@ def _own_definitions(module: SourceModule) -> None:
 
 
 def _bind_star(module: SourceModule, scope: Dict[str, Any], rebinds: List[Rebind]) -> None:
-    if module.index is not None:
-        for name, value in module.index.scope.items():
-            if not name.startswith("_"):
-                scope[name] = value
+    for name, value in module.defined().items():
+        if not name.startswith("_"):
+            scope[name] = value
     rebinds.append(lambda target: target.update(module.exported()))
 
 

@@ -232,8 +232,8 @@ class FindingReporter:
             return None
         layer = finding.layer
         name = trace.names.get(id(layer)) if layer is not None else None
-        what = f"`{name}` ({layer.type_name})" if name else "code"
-        notes = (f"found in {what} at {away.describe()}; no fix is offered in another file",)
+        found = f"found in `{name}` ({layer.type_name}) at" if name else "found at"
+        notes = (f"{found} {away.describe()}; no fix is offered in another file",)
         related = self._related_elsewhere(away, finding)
         return Placed(where, notes, related)
 

@@ -1,0 +1,7 @@
+from .base import *
+from .vanilla_vae import *
+from .beta_vae import *
+
+VAE = VanillaVAE
+
+vae_models = {"VanillaVAE": VanillaVAE, "BetaVAE": BetaVAE}

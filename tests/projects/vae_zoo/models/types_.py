@@ -1,0 +1,3 @@
+from typing import Any, List, TypeVar
+
+Tensor = TypeVar("torch.tensor")
