@@ -127,6 +127,7 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
     for found in declarations.problems:
         diagnostics.add(found)
     propagator = new_propagator(parsed, declarations)
+    propagator.path = parsed.path  # config files are looked for from the file's directory
     stopped = execute_module_level(propagator, parsed)
     if stopped is not None:
         diagnostics.add(stop_diagnostic("module-level code", stopped, 1, parsed.positions, parsed.path))

@@ -77,6 +77,11 @@ class Interpreter(Operations, Calls, Assignment):
         self.torch_call_scope: Optional[Tuple[ast.Call, Any]] = None
         #: Per function call, the values returned on undecidable paths.
         self.return_stack: List[List[Any]] = []
+        #: The analysed file's path (config files are looked for from its directory).
+        self.path: Optional[str] = None
+        #: Every config file read (``open(...)`` of a literal path), in order: what the result
+        #: depends on besides the file itself.
+        self.files_read: List[str] = []
 
     # ----------------------------------------------------------------- hooks (propagate.py)
 

@@ -16,7 +16,8 @@ from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes
 from ..core.shapes import MaybeShape, format_shape
 from ..core.shapespec import ShapeSpec
-from .collect import _is_main_guard
+from .collect import _is_main_guard, dotted_name
+from .interpreter.statements import enter_with
 from .evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
@@ -165,12 +166,27 @@ def _execute_block(statements, scope: Scope, propagator: Propagator, positions: 
         kind = type(statement)
         try:
             if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign \
-                    or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement):
+                    or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement) \
+                    or kind is ast.Expr and _method_call(statement.value):
                 propagator.exec_statement(statement, scope)
             elif kind is ast.Try and positions.starts_line(statement.body[0]):
                 _execute_block(statement.body, scope, propagator, positions)
+            elif kind is ast.With:
+                # `with open("config.json") as f:` and what its body reads (the same statements).
+                files = enter_with(propagator, statement, scope)
+                try:
+                    _execute_block(statement.body, scope, propagator, positions)
+                finally:
+                    for file in files:
+                        file.closed = True
         except (_Return, _Break, _Continue, _Abort):
             continue
+
+
+def _method_call(node: ast.expr) -> bool:
+    """``parser.add_argument(...)``, ``layers.append(...)``: a method of a named value, which
+    fills it (a call of a function, ``main()``, is not run: it is not configuration)."""
+    return type(node) is ast.Call and type(node.func) is ast.Attribute and dotted_name(node.func.value) is not None
 
 
 # --------------------------------------------------------------------------- one model
