@@ -174,16 +174,24 @@ def _execute_block(statements, scope: Scope, propagator: Propagator, positions: 
                 _execute_block(statement.body, scope, propagator, positions)
             elif kind is ast.Expr and type(statement.value) is ast.Call:
                 _forget_given(statement.value, scope)
-            elif kind is ast.With:
+            elif kind is ast.With and _opens_files(statement):
                 # `with open("config.json") as f:` and what its body reads (the same statements).
                 files = enter_with(propagator, statement, scope)
                 try:
-                    _execute_block(statement.body, scope, propagator, positions)
+                    if len(files) == len(statement.items):
+                        _execute_block(statement.body, scope, propagator, positions)
                 finally:
                     for file in files:
                         file.closed = True
         except (_Return, _Break, _Continue, _Abort):
             continue
+
+
+def _opens_files(statement: ast.With) -> bool:
+    """``with open(...) as f, open(...) as g:``: a module-level ``with`` whose body runs (any
+    other, ``with torch.no_grad():``, holds work, not configuration)."""
+    return all(type(item.context_expr) is ast.Call and type(item.context_expr.func) is ast.Name
+               and item.context_expr.func.id == "open" for item in statement.items)
 
 
 def _forget_given(call: ast.Call, scope: Scope) -> None:

@@ -340,6 +340,13 @@ def _unknown(source: str, expression: str, path=None):
         import types
         ns = types.SimpleNamespace(a=1)
         """, "ns.b"),
+        # An attribute dict whose items are not a dict's.
+        ("""
+        class Cfg(dict):
+            def __getitem__(self, key):
+                return 1
+        c = Cfg(a=2)
+        """, "c['a']"),
         # A library attribute dict not modelled (attrdict's AttrDict makes lists tuples).
         ("""
         from attrdict import AttrDict

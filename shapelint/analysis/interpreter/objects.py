@@ -158,7 +158,7 @@ def _plain_class_kind(interp: Interpreter, info: ClassInfo, seen: Tuple[ClassInf
         if base_kind is None:
             return None
         if base_kind == "namedtuple":
-            if len(node.bases) != 1 or decorated:
+            if len(node.bases) != 1 or decorated or _overrides(info, tuple):
                 return None
             return "namedtuple"
         if base_kind == "dataclass":
@@ -169,6 +169,8 @@ def _plain_class_kind(interp: Interpreter, info: ClassInfo, seen: Tuple[ClassInf
             kind = base_kind
     if decorated:
         return "dataclass" if kind in ("object", "dataclass") else None
+    if kind == "dict" and _overrides(info, dict):
+        return None
     return kind
 
 
@@ -186,6 +188,17 @@ def _base_kind(interp: Interpreter, info: ClassInfo, base: ast.expr, seen: Tuple
                                                                           "typing_extensions.NamedTuple"):
         return "namedtuple"
     return None
+
+
+#: Methods a dict or tuple class may define and still index, iterate and count as one.
+_ATTRIBUTE_HOOKS = frozenset({"__init__", "__getattr__", "__setattr__", "__repr__", "__str__", "__dir__"})
+
+
+def _overrides(info: ClassInfo, builtin: type) -> bool:
+    """Whether the class (or a base of the file) redefines a method of ``builtin`` that indexing,
+    ``len``, iteration or the dict methods would use (its items then are not what they seem)."""
+    return any(name not in _ATTRIBUTE_HOOKS and hasattr(builtin, name)
+               for cls in info.mro() for name in cls.methods)
 
 
 def _external_name(head: ExternalRef, dotted: str) -> str:
