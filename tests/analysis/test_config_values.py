@@ -29,7 +29,10 @@ import types
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-parser = argparse.ArgumentParser(description="a GAN")
+base = argparse.ArgumentParser(add_help=False)
+base.add_argument("--seed", type=int, default=0)
+parser = argparse.ArgumentParser(description="a GAN", parents=[base])
+parser.add_argument("--flip", action=argparse.BooleanOptionalAction, default=True)
 parser.add_argument("--ngf", type=int, default=64)
 parser.add_argument("--ndf", type=int, default="32")
 parser.add_argument("-n", "--n-feats", type=int, default=16)
@@ -150,7 +153,7 @@ add = factory(10)
 
 #: Expressions that Python and the interpreter evaluate to the same plain value.
 KNOWN = [
-    "opt.ngf", "opt.ndf", "opt.n_feats", "opt.k", "opt.nc", "opt.cuda", "opt.no_norm", "opt.lr",
+    "opt.seed", "opt.flip", "opt.ngf", "opt.ndf", "opt.n_feats", "opt.k", "opt.nc", "opt.cuda", "opt.no_norm", "opt.lr",
     "opt.scales", "opt.name", "opt.twice", "opt.latent_dim", "opt.first", "opt.extra", "opt.files",
     "opt.img_size", "known.ngf", "rest", "as_dict['img_size']", "sorted(as_dict)",
     "ns.a", "ns.b", "ns.c",

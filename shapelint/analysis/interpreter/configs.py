@@ -44,13 +44,12 @@ NOT_HANDLED = object()
 class _Action:
     """One ``add_argument``: where its value goes and what it is without options."""
 
-    __slots__ = ("dest", "default", "kind", "type", "required", "nargs", "positional", "uncertain")
+    __slots__ = ("dest", "default", "type", "required", "nargs", "positional", "uncertain")
 
-    def __init__(self, dest: str, default: Any, kind: str, type_: Any, required: Any, nargs: Any,
+    def __init__(self, dest: str, default: Any, type_: Any, required: Any, nargs: Any,
                  positional: bool, uncertain: bool) -> None:
         self.dest = dest
         self.default = default
-        self.kind = kind
         self.type = type_
         self.required = required
         self.nargs = nargs
@@ -180,7 +179,8 @@ def _add_argument(interp: Interpreter, parser: ParserValue, names: List[Any], kw
     else:
         default = _ACTION_DEFAULTS.get(kind)
     required = kwargs.get("required", False)
-    parser.actions.append(_Action(dest, default, kind, kwargs.get("type"), required, kwargs.get("nargs"),
+    # A custom action class may set any default of its own.
+    parser.actions.append(_Action(dest, default, kwargs.get("type"), required, kwargs.get("nargs"),
                                   positional, uncertain or kind == "custom"))
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ...core.layers import UNKNOWN
 from ..collect import ClassInfo, dotted_name
-from ..values import BoundMethod, ClassRef, ExternalRef, FunctionRef, MethodRef
+from ..values import BoundMethod, ClassRef, ExternalRef, FunctionRef, LambdaRef, MethodRef
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal
 from .stdlib import builtin_dict
 
@@ -462,7 +462,10 @@ def _class_member(interp: Interpreter, receiver: Any, cls: ClassInfo, name: str)
             return BoundMethod(receiver, FunctionRef(method, info))
         if _assigns(info, name):
             _evaluate_class_body(interp, info)
-            return info.attributes.get(name, UNKNOWN)
+            value = info.attributes.get(name, UNKNOWN)
+            if isinstance(value, FunctionRef):
+                return BoundMethod(receiver, value)  # a function is a method however it got there
+            return UNKNOWN if isinstance(value, LambdaRef) else value
     return UNKNOWN
 
 
