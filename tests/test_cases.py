@@ -16,8 +16,10 @@ shows the difference in its commit (``git diff tests/cases``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import List, Optional
@@ -105,24 +107,41 @@ def torch_error(case: case_files.Case) -> Optional[str]:
     torch = pytest.importorskip("torch")
 
     # Not imported: no bytecode is written next to the cases, and `__main__` blocks do not run.
+    # It runs as a script would, from its directory and without options (a config file next to
+    # it is found, argparse gives its defaults).
     namespace = {"__name__": "shapelint_case"}
-    with warnings.catch_warnings(), torch.no_grad():
+    with warnings.catch_warnings(), torch.no_grad(), _as_a_script(case.path):
         warnings.simplefilter("ignore")
         try:
-            exec(compile(case.source, str(case.path), "exec"), namespace)  # noqa: S102 - its model
+            exec(compile(case.source, str(case.path), "exec", dont_inherit=True), namespace)  # noqa: S102 - its model
             eval(case.torch, namespace)  # noqa: S307 - the case's own expression
         except (RuntimeError, ValueError, AssertionError) as error:
             return f"{type(error).__name__}: {error}"
     return None
 
 
+@contextlib.contextmanager
+def _as_a_script(path: Path):
+    """The working directory the case's directory, ``sys.argv`` the case alone."""
+    directory, argv = os.getcwd(), sys.argv
+    os.chdir(path.parent)
+    sys.argv = [str(path)]
+    try:
+        yield
+    finally:
+        os.chdir(directory)
+        sys.argv = argv
+
+
 def test_case_files_are_well_formed():
-    """Every file of tests/cases/ is a case, its README or its settings; every ``.fixed.py``
-    belongs to a case; every case parses; none would be collected as a test module."""
+    """Every file of tests/cases/ is a case, its README, its settings or a config file a case of
+    configs/ reads; every ``.fixed.py`` belongs to a case; every case parses; none would be
+    collected as a test module."""
     allowed = {"README.md", "shapelint.toml"}
     strays = [
         case_id(p) for p in CASES_DIR.rglob("*")
         if p.is_file() and p.suffix != ".py" and p.name not in allowed and "__pycache__" not in p.parts
+        and not (p.parent.name == "configs" and p.suffix in (".json", ".yaml", ".toml"))
     ]
     assert not strays, f"not case files: {strays}"
     for path in PATHS:

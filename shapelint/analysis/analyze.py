@@ -130,6 +130,9 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
     for found in declarations.problems:
         diagnostics.add(found)
     propagator = new_propagator(parsed, declarations)
+    propagator.path = parsed.path  # config files are looked for from the file's directory
+    if parsed.project is not None:
+        propagator.files_read = parsed.project.config_files  # the result depends on them too
     execute_project(propagator, parsed)
     stopped = execute_module_level(propagator, parsed)
     if stopped is not None:

@@ -27,7 +27,9 @@ MODULE_BASES = {
 }
 
 _KNOWN_LIBRARIES = ("collections", "math", "typing", "typing_extensions", "jaxtyping", "torchinfo",
-                    "functools", "itertools", "operator")
+                    "functools", "itertools", "operator",
+                    # configuration (interpreter/configs.py)
+                    "argparse", "json", "yaml", "tomllib", "tomli", "types", "dataclasses", "easydict", "munch")
 
 _Name = ast.Name
 _Attribute = ast.Attribute

@@ -90,6 +90,11 @@ class Interpreter(Operations, Calls, Assignment):
         self.home_call: Optional[ast.Call] = None
         #: The call being dispatched (``Calls.call``).
         self.calling: Optional[ast.Call] = None
+        #: The analysed file's path (config files are looked for from its directory).
+        self.path: Optional[str] = None
+        #: Every config file read (``open(...)`` of a literal path), in order: what the result
+        #: depends on besides the file itself.
+        self.files_read: List[str] = []
 
     # ----------------------------------------------------------------- whose code runs
 

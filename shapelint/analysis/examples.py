@@ -86,7 +86,7 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
                 if project is None or not project(statement, block.locals):
                     bind_import(statement, block.locals)
             else:
-                search.read(statement, block.locals, found)
+                search.read(statement, block.locals, found, block.module_level)
     return MappingProxyType(found)
 
 
@@ -175,8 +175,11 @@ class _ExampleSearch:
             if not same:
                 local[name] = UNKNOWN
 
-    def read(self, statement: ast.stmt, local: Dict[str, Any], found: Dict[str, Declaration]) -> None:
-        """Record the examples the statement's calls are; then note what it binds."""
+    def read(self, statement: ast.stmt, local: Dict[str, Any], found: Dict[str, Declaration],
+             module_level: bool = False) -> None:
+        """Record the examples the statement's calls are; then note what it binds. At the
+        module's top level, a name the module's own code gave a value (``h = AttrDict(config)``)
+        keeps it, unless it holds a model."""
         calls = _calls_in(statement)
         for call in calls:
             example = self._example(call, local)
@@ -190,7 +193,10 @@ class _ExampleSearch:
         if value is not None and all(type(target) is ast.Name for target in targets):
             bound = self._value_of(value, calls, local)
             for target in targets:
-                local[target.id] = bound
+                if bound is UNKNOWN and module_level:
+                    local.pop(target.id, None)  # the value the module's code gave it
+                else:
+                    local[target.id] = bound
             return
         if kind in _BINDING or self.walrus:
             for name, _ in _bound_in(statement, self.bound):

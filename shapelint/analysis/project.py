@@ -165,13 +165,20 @@ class Project:
         self.order: List[SourceModule] = []
         #: What the analysed file's own imports bind once the modules have run.
         self.home_rebinds: List[Rebind] = []
+        #: The configuration files the code read (JSON, YAML, TOML: ``interpreter/configs.py``).
+        self.config_files: List[str] = []
 
     # ----------------------------------------------------------------- what was read
 
     def files_read(self) -> List[Tuple[str, str]]:
         """Every project file this analysis read, with the digest of its bytes (the cache of
         results is keyed by them)."""
-        return [(module.path, module.digest) for module in self.modules.values() if module.digest]
+        read = [(module.path, module.digest) for module in self.modules.values() if module.digest]
+        for path in self.config_files:
+            digest = _digest(path)
+            if digest:
+                read.append((os.path.abspath(path), digest))
+        return read
 
     # ----------------------------------------------------------------- binding imports
 
@@ -319,6 +326,15 @@ class Project:
 
     def positions(self, module: SourceModule) -> Positions:
         return Positions(module.text, module.index.module if module.index is not None else None)
+
+
+def _digest(path: str) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _own_definitions(module: SourceModule) -> None:

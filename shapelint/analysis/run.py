@@ -17,7 +17,9 @@ from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes
 from ..core.shapes import MaybeShape, format_shape
 from ..core.shapespec import ShapeSpec
-from .collect import _is_main_guard
+from .collect import _is_main_guard, dotted_name
+from .interpreter.objects import ConfigObject
+from .interpreter.statements import enter_with
 from .evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
@@ -25,7 +27,7 @@ from .plan import Declarations, ModelPlan, ParsedFile
 from .positions import Positions
 from .propagate import Finding, Propagator, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
-from .values import ArgumentCapture, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
+from .values import ArgumentCapture, BuiltinRef, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
 #: A budget that ran out: (why, the statement running then).
 Stop = Tuple[str, Optional[ast.stmt]]
@@ -181,12 +183,55 @@ def _execute_block(statements, scope: Scope, propagator: Propagator, positions: 
         kind = type(statement)
         try:
             if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign \
-                    or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement):
+                    or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement) \
+                    or kind is ast.Expr and _runs_at_module_level(statement.value, scope):
                 propagator.exec_statement(statement, scope)
             elif kind is ast.Try and positions.starts_line(statement.body[0]):
                 _execute_block(statement.body, scope, propagator, positions)
+            elif kind is ast.Expr and type(statement.value) is ast.Call:
+                _forget_given(statement.value, scope)
+            elif kind is ast.With and _opens_files(statement):
+                # `with open("config.json") as f:` and what its body reads (the same statements).
+                files = enter_with(propagator, statement, scope)
+                try:
+                    if len(files) == len(statement.items):
+                        _execute_block(statement.body, scope, propagator, positions)
+                finally:
+                    for file in files:
+                        file.closed = True
         except (_Return, _Break, _Continue, _Abort):
             continue
+
+
+def _opens_files(statement: ast.With) -> bool:
+    """``with open(...) as f, open(...) as g:``: a module-level ``with`` whose body runs (any
+    other, ``with torch.no_grad():``, holds work, not configuration)."""
+    return all(type(item.context_expr) is ast.Call and type(item.context_expr.func) is ast.Name
+               and item.context_expr.func.id == "open" for item in statement.items)
+
+
+def _forget_given(call: ast.Call, scope: Scope) -> None:
+    """A call the module's code makes but the analysis does not run (``add_model_args(parser)``):
+    the objects it is given by name may be changed by it."""
+    for argument in list(call.args) + [keyword.value for keyword in call.keywords]:
+        if type(argument) is ast.Starred:
+            argument = argument.value
+        if type(argument) is ast.Name:
+            value = scope.lookup(argument.id)
+            if isinstance(value, ConfigObject):
+                value.forget()
+
+
+def _runs_at_module_level(node: ast.expr, scope: Scope) -> bool:
+    """``parser.add_argument(...)``, ``layers.append(...)``: a method of a named value, which
+    fills it; ``print(opt)``: a builtin. A call of the file's function (``main()``) is not run:
+    it is not configuration."""
+    if type(node) is not ast.Call:
+        return False
+    func = node.func
+    if type(func) is ast.Attribute:
+        return dotted_name(func.value) is not None
+    return type(func) is ast.Name and isinstance(scope.lookup(func.id), BuiltinRef)
 
 
 # --------------------------------------------------------------------------- one model

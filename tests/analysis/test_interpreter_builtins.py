@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import math
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,8 @@ CALLS = {
     "setattr": "setattr(Holder(), 'size', 3)",
     "map": "list(map(abs, [-1, 2, -3]))",
     "super": "Wide().width()",
+    "vars": "vars(Holder())",
+    "open": "open('pyproject.toml').read()",  # from the project's root (the test's directory)
 }
 
 #: Python runs it for the expected values (torch for ``super``, which needs a module class).
@@ -84,7 +87,8 @@ def test_every_builtin_name_has_a_case():
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-def test_a_builtin_gives_what_python_gives(name, capsys):  # capsys: what print() writes
+def test_a_builtin_gives_what_python_gives(name, capsys, monkeypatch):  # capsys: what print() writes
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # open() reads the project's files
     expression = CALLS[name]
     namespace = {"math": math}
     exec(SOURCE, namespace)

@@ -29,7 +29,17 @@ from ..values import (
     TorchRef,
     merge_values,
 )
+from .configs import NOT_HANDLED, builtin_open, call_library, config_method
 from .limits import MAX_CALL_DEPTH, MAX_ITERATIONS, MAX_RECURSION
+from .objects import (
+    AttrDictValue,
+    ClosureRef,
+    ConfigObject,
+    base_method,
+    builtin_vars,
+    forget_passed,
+    instantiate_plain,
+)
 from .plain_values import iter_known, range_length
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
 from .stdlib import (
@@ -129,6 +139,7 @@ class Calls:
 
     def call(self, fn: Any, args: List[Any], kwargs: Dict[str, Any], node: Optional[ast.Call]) -> Any:
         if fn is UNKNOWN:
+            forget_passed(args, kwargs)  # code not followed may change what it is given
             return UNKNOWN
         self.calling = node
         if isinstance(fn, ArgumentCapture):
@@ -143,7 +154,7 @@ class Calls:
             return self._call_recorded(fn, list(args), kwargs, node)
         if isinstance(fn, ClassRef):
             if fn.info.kind is None:
-                return UNKNOWN
+                return instantiate_plain(self, fn.info, args, kwargs)
             return self.instantiate(fn.info, args, kwargs, node)
         if isinstance(fn, MethodRef):
             return self.call_method(fn, args, kwargs, node)
@@ -154,6 +165,9 @@ class Calls:
         if isinstance(fn, ExternalRef):
             if fn.name == "functools.partial":
                 return _partial(args, kwargs)
+            configured = call_library(self, fn.name, args, kwargs)
+            if configured is not NOT_HANDLED:
+                return configured
             return call_external(fn.name, args, kwargs)
         if isinstance(fn, LambdaRef):
             return self.call_lambda(fn, args, kwargs)
@@ -175,6 +189,9 @@ class Calls:
             return self.torch_call(fn, [STAR_UNKNOWN], {}, node)
         if isinstance(fn, ClassRef) and fn.info.kind is not None:
             return self.instantiate(fn.info, [STAR_UNKNOWN], {}, node)
+        forget_passed(args, {})  # its arguments may be given to code that does anything
+        if isinstance(fn, MethodRef) and isinstance(fn.receiver, ConfigObject):
+            fn.receiver.forget()  # parser.add_argument(*unknown): what it adds is unknown
         return UNKNOWN
 
     def call_builtin(self, name: str, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
@@ -195,6 +212,14 @@ class Calls:
             return self.tensor_method(receiver, name, args, kwargs)
         if isinstance(receiver, ModuleValue):
             return self.module_method(receiver, name, args, kwargs, node)
+        if isinstance(receiver, ConfigObject):
+            if name == "__base_init__":
+                return base_method(self, receiver, name, args, kwargs)
+            configured = config_method(self, receiver, name, args, kwargs)
+            if configured is not NOT_HANDLED:
+                return configured
+            if not isinstance(receiver, AttrDictValue):
+                return UNKNOWN
         if isinstance(receiver, list):
             return list_method(receiver, name, args, kwargs)
         if isinstance(receiver, dict):
@@ -240,7 +265,8 @@ class Calls:
             return UNKNOWN
         if type(node) is ast.AsyncFunctionDef:
             return UNKNOWN
-        local: Dict[str, Any] = {}
+        # A nested function reads its definer's names as they are now (Python's cells).
+        local: Dict[str, Any] = dict(fn.closure) if type(fn) is ClosureRef else {}
         globals_ = self.globals_of(fn)
         with self.running_code_of(globals_):
             if not self.bind_parameters(node.args, args, kwargs, local, fn.owner, globals_):
@@ -381,4 +407,6 @@ _WITH_INTERPRETER: Dict[str, Callable[..., Any]] = {
     "setattr": _setattr,
     "map": _map,
     "range": _range,
+    "open": builtin_open,
+    "vars": lambda interp, args, kwargs, node: builtin_vars(args) if not kwargs else UNKNOWN,
 }

@@ -24,6 +24,14 @@ from ..values import (
     Tensor,
     TorchRef,
 )
+from .objects import (
+    AttrDictValue,
+    ConfigObject,
+    ObjectValue,
+    RecordTuple,
+    object_attribute,
+    set_object_attribute,
+)
 from .plain_values import BINARY, arithmetic
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
 from .statements import SIMPLE_STATEMENTS
@@ -100,6 +108,10 @@ class Operations:
             return value.module.member(name)
         if isinstance(value, SuperRef):
             return self.super_attribute(value, name)
+        if isinstance(value, (ObjectValue, AttrDictValue, RecordTuple)):
+            return object_attribute(self, value, name)
+        if isinstance(value, ConfigObject):
+            return MethodRef(value, name)  # a parser's or a file's methods
         if isinstance(value, (list, dict, str, tuple)):
             return MethodRef(value, name)
         return UNKNOWN
@@ -132,6 +144,8 @@ class Operations:
             self.silent_writes.append((target, name))
         if isinstance(target, ModuleValue):
             self.set_module_attribute(target, name, value)
+        elif isinstance(target, (ObjectValue, AttrDictValue, RecordTuple)):
+            set_object_attribute(self, target, name, value)
 
 
 def _evaluate_class_body(interp: Any, info: ClassInfo) -> None:

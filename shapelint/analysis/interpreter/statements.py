@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 from ...core.layers import UNKNOWN
 from ..collect import bind_import, dotted_name
 from ..values import FunctionRef, ModuleValue, Tensor, UserModule, merge_values
+from .configs import FileValue
 from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
+from .objects import ClosureRef, ConfigObject, forget_object_attribute
 from .plain_values import AUGMENTED, iter_known, known_constant, truth
 from .scope import Abort, BreakSignal, ContinueSignal, ReturnSignal, Scope
 from .unknown_effects import assigned_in, forget_attribute, havoc, unknown_in
@@ -275,6 +277,9 @@ class _Effects:
         """Each attribute either path set: unknown; a module there when every path puts one
         there, else not listed."""
         for receiver, name in writes:
+            if isinstance(receiver, ConfigObject):
+                forget_object_attribute(receiver, name)
+                continue
             if not isinstance(receiver, UserModule):
                 continue
             key = (id(receiver), name)
@@ -425,11 +430,27 @@ def _while(interp: Interpreter, node: ast.While, scope: Scope) -> None:
 
 
 def _with(interp: Interpreter, node: ast.With, scope: Scope) -> None:
+    files = enter_with(interp, node, scope)
+    try:
+        interp.exec_block(node.body, scope)
+    finally:
+        for file in files:
+            file.closed = True
+
+
+def enter_with(interp: Interpreter, node: ast.With, scope: Scope) -> List[FileValue]:
+    """Bind the targets of a ``with`` statement: a module or a file opened for reading is what
+    its ``__enter__`` gives (itself), anything else unknown. The files, to close after it."""
+    files: List[FileValue] = []
     for item in node.items:
         value = interp.eval(item.context_expr, scope)
+        if isinstance(value, FileValue):
+            files.append(value)
+        elif not isinstance(value, ModuleValue):
+            value = UNKNOWN
         if item.optional_vars is not None:
-            interp.assign(item.optional_vars, UNKNOWN if not isinstance(value, ModuleValue) else value, scope)
-    interp.exec_block(node.body, scope)
+            interp.assign(item.optional_vars, value, scope)
+    return files
 
 
 def _try(interp: Interpreter, node: ast.Try, scope: Scope) -> None:
@@ -449,7 +470,10 @@ def _try(interp: Interpreter, node: ast.Try, scope: Scope) -> None:
 def _function_def(interp: Interpreter, node: ast.FunctionDef, scope: Scope) -> None:
     if scope.class_scope:
         return
-    scope.locals[node.name] = FunctionRef(node, scope.owner, scope.globals)
+    if scope.locals is scope.globals:
+        scope.locals[node.name] = FunctionRef(node, scope.owner, scope.globals)
+    else:  # a nested function: it reads the names of the one running
+        scope.locals[node.name] = ClosureRef(node, scope.owner, scope.globals, closure=scope.locals)
 
 
 def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:

@@ -288,7 +288,8 @@ BUILTINS: Dict[str, Builtin] = {
 #: The builtins that need the interpreter (run by ``calls.py``; ``range`` there notes a range too
 #: long to unroll). ``super()`` is evaluated where it is called (it needs the calling scope), and
 #: calling it any other way gives unknown.
-INTERPRETER_BUILTINS = frozenset({"isinstance", "hasattr", "getattr", "setattr", "super", "map", "range"})
+INTERPRETER_BUILTINS = frozenset({"isinstance", "hasattr", "getattr", "setattr", "super", "map", "range",
+                                  "open", "vars"})
 
 #: Every builtin name a scope resolves to a ``BuiltinRef``.
 BUILTIN_NAMES = frozenset(BUILTINS) | INTERPRETER_BUILTINS

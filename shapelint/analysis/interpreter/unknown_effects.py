@@ -11,11 +11,13 @@ from typing import Any, List, Tuple
 from ...core.layers import UNKNOWN
 from ..collect import child_fields
 from ..values import ModuleValue, UserModule, unknown_module
+from .objects import ConfigObject, forget_object_attribute
 from .scope import Scope
 
 #: Methods that change their receiver (of a list, dict or module container).
 _MUTATORS = frozenset({"append", "extend", "insert", "add_module", "register_module", "update", "pop",
-                       "remove", "setdefault", "__setitem__", "clear"})
+                       "remove", "setdefault", "__setitem__", "clear", "add_argument", "set_defaults",
+                       "add_argument_group", "add_mutually_exclusive_group"})
 #: Statements whose ``target`` ``_Assigned`` records (``for`` only: not comprehension targets).
 _TARGETED = frozenset({ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor})
 #: Nodes nothing below which can assign.
@@ -32,7 +34,9 @@ def havoc(interp: Any, body: Any, scope: Scope, reason: str, where: ast.stmt) ->
         scope.locals[name] = UNKNOWN
     for receiver in assigned.receivers:
         value = interp.eval(receiver, scope)
-        if isinstance(value, ModuleValue):
+        if isinstance(value, ConfigObject):
+            value.forget()  # a parser given options, an attribute dict filled, in a loop
+        elif isinstance(value, ModuleValue):
             value.incomplete = True
         elif isinstance(value, list):
             value.append(UNKNOWN)
@@ -43,7 +47,9 @@ def havoc(interp: Any, body: Any, scope: Scope, reason: str, where: ast.stmt) ->
             scope.locals[receiver.id] = UNKNOWN
     for receiver, name in assigned.attributes:
         value = interp.eval(receiver, scope)
-        if isinstance(value, UserModule):
+        if isinstance(value, ConfigObject):
+            forget_object_attribute(value, name)
+        elif isinstance(value, UserModule):
             if name in value.children:
                 value.incomplete = True
             forget_attribute(value, name, reason, where)
