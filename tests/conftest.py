@@ -11,8 +11,8 @@ tests/test_cases.py; they are model files, never collected as test modules.
 
 from __future__ import annotations
 
-#: Model files, not test modules, whatever their names.
-collect_ignore_glob = ["cases/*", "models/*"]
+#: Model files and projects, not test modules, whatever their names.
+collect_ignore_glob = ["cases/*", "models/*", "projects/*"]
 
 from hypothesis import settings  # noqa: E402
 

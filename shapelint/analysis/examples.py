@@ -70,7 +70,7 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
     if mentions is None:
         return MappingProxyType(found)  # no model here: no example of one either
     lines = split_lines(parsed.text)
-    project = parsed.project.importer() if parsed.project is not None else None
+    project = parsed.project
     blocks = deque([_Block(list(parsed.tree.body), {}, True)])
     while blocks:
         block = blocks.popleft()
@@ -82,8 +82,9 @@ def find_examples(parsed: ParsedFile, names: Mapping[str, Any], evaluate: Evalua
                 blocks.extend(search.inner_blocks(statement, block.locals))
             if kind in BLOCK_STATEMENTS:
                 search.after_block_statement(statement, block)
-            elif kind is ast.Import or kind is ast.ImportFrom:
-                if project is None or not project(statement, block.locals):
+            elif (kind is ast.Import or kind is ast.ImportFrom) and not block.module_level:
+                # (the module's own imports are in ``names`` already, with their final values)
+                if project is None or not project.bind_now(statement, block.locals):
                     bind_import(statement, block.locals)
             else:
                 search.read(statement, block.locals, found, block.module_level)
@@ -113,6 +114,8 @@ class _ExampleSearch:
             return None
         for name, value in self.names.items():
             if isinstance(value, FunctionRef) and value.owner is None and self._factory_model(value.node, {}):
+                models.append(name)
+            elif isinstance(value, UserModule):  # `generator = Generator()`, called in a block
                 models.append(name)
         models.extend(("summary", "torchinfo"))
         return re.compile(r"\b(?:" + "|".join(map(re.escape, models)) + r")\b")

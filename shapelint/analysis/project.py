@@ -186,6 +186,20 @@ class Project:
         """The import binder of the analysed file (``collect.index_file``'s ``importer``)."""
         return lambda statement, scope: self._bind(statement, scope, self.origin, self.home_rebinds)
 
+    def bind_now(self, statement: ast.stmt, scope: Dict[str, Any]) -> bool:
+        """Bind an import met after the modules ran (``from models import Net`` inside a
+        function) to their final values; False when it imports nothing of the project."""
+        rebinds: List[Rebind] = []
+        if not self._bind(statement, scope, self.origin, rebinds):
+            return False
+        for module in list(self.order):  # modules it loaded only now have not run: unknown
+            if not module.executed:
+                module.executed = True
+                module.globals = {SOURCE_KEY: module}
+        for rebind in rebinds:
+            rebind(scope)
+        return True
+
     def _module_importer(self, module: SourceModule) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
         return lambda statement, scope: self._bind(statement, scope, module.path, module.rebinds)
 

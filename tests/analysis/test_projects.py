@@ -53,6 +53,10 @@ CASES = {
     "vae-beta": Project("vae_zoo", "run.py", "BetaVAE", "models", "BetaVAE(3, 8)", (2, 3, 32, 32)),
     "melgan": Project("melgan_vocoder", "model/generator.py", "Generator", "model.generator", "Generator()",
                       (3, 80, 10)),
+    "gan-generator": Project("gan_options", "train.py", "Generator", "models", "Generator()", (16, 100)),
+    "gan-discriminator": Project("gan_options", "train.py", "Discriminator", "models", "Discriminator()",
+                                 (16, 1, 32, 32)),
+    "hifigan-json": Project("hifigan_config", "inference.py", "Generator", "inference", "Generator(h)", (1, 80, 32)),
 }
 
 
@@ -64,13 +68,17 @@ def copy_project(name: str, tmp_path: Path) -> Path:
 
 def torch_shapes(root: Path, case: Project) -> Tuple[Dict[str, str], Dict[str, Tuple[int, ...]]]:
     """The model's ``named_modules()`` types and each module's first output shape in PyTorch."""
-    saved_modules = dict(sys.modules)
+    saved_modules, saved_argv, saved_cwd = dict(sys.modules), sys.argv, os.getcwd()
     sys.path.insert(0, str(root))
     sys.dont_write_bytecode, saved_flag = True, sys.dont_write_bytecode
+    sys.argv = [case.module]  # argparse reads the command line: the project's defaults
+    os.chdir(root)  # config files are opened relative to where the project runs
     try:
         namespace = vars(importlib.import_module(case.module))
         model = eval(case.build, dict(namespace))  # noqa: S307 - our own fixture's expression
     finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
         sys.path.remove(str(root))
         sys.dont_write_bytecode = saved_flag
         for name in set(sys.modules) - set(saved_modules):
@@ -160,6 +168,13 @@ BUGS = {
     "resstack-dilation-padding": Bug("melgan", "model/res_stack.py", "padding=get_padding(kernel_size, 3 ** i))",
                                      "padding=get_padding(kernel_size, 2 ** i))", "SHP106", "return self.generator(mel)",
                                      ("model/res_stack.py", "x = shortcut(x) + block(x)")),
+    "argparse-default": Bug("gan-discriminator", "options.py", 'default=32, help="size of each image dimension"',
+                            'default=30, help="size of each image dimension"', "SHP102",
+                            "discriminator = Discriminator()",
+                            ("models.py", "self.adv_layer = nn.Sequential(nn.Linear(128 * ds_size ** 2, 1)")),
+    "json-kernel-size": Bug("hifigan-json", "config_v1.json", '"resblock_kernel_sizes": [3, 7, 11]',
+                            '"resblock_kernel_sizes": [3, 6, 11]', "SHP106", "generator = Generator(h)",
+                            ("models.py", "x = xt + x")),
     "helper-padding": Bug("melgan", "utils/audio.py", "return int((kernel_size * dilation - dilation) / 2)",
                           "return int((kernel_size * dilation - dilation) / 2) + 1", "SHP106",
                           "return self.generator(mel)", ("model/res_stack.py", "x = shortcut(x) + block(x)")),
