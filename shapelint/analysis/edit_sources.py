@@ -131,6 +131,18 @@ class _Expression:
         return walk(self.node)
 
 
+def evaluate(node: ast.expr, names: Dict[str, int]) -> Optional[int]:
+    """The value of an integer expression of literals and the ``names`` given; None when it
+    reads anything else or has no value."""
+    expression = _Expression(node, names)
+    if expression.unknowns:
+        return None
+    try:
+        return expression.value({}, {})
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
 def _builtin_call(node: ast.AST) -> bool:
     return (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in _FUNCTIONS
             and bool(node.args) and not node.keywords)

@@ -23,7 +23,7 @@ from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.text import one_line
 from ..core.results import Edit
-from .edit_sources import SourceEdit, Sources, owner_of
+from .edit_sources import SourceEdit, Sources, evaluate, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
 from .values import LayerModule, Tensor
@@ -908,7 +908,17 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     """Edits giving ``layer``'s constructor arguments the ``values``, made where each value is
     written (``edit_sources``): a literal argument is replaced, an expression keeps its form
     with one literal changed, a value passed into a reusable block is changed at the caller.
-    None when some value cannot be given that way (never an expression replaced by a literal)."""
+    When those edits conflict (several values from one name), the one name's value changed
+    (``shared_name_edit``). None when some value cannot be given that way (never an expression
+    replaced by a literal)."""
+    found = _edit_per_argument(layer, values, positions, sources)
+    if found is None:
+        found = shared_name_edit(layer, values, positions, sources)
+    return found
+
+
+def _edit_per_argument(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+                       sources: Optional[Sources] = None) -> Optional[LayerEdit]:
     call = layer.node
     statement = layer.statement
     if not isinstance(call, ast.Call) or statement is None:
@@ -976,6 +986,86 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     if result.target is None and result.edits:
         result.target = (result.edits[0].start, result.edits[0].end)
     return result
+
+
+def argument_nodes(layer: LayerModule) -> Dict[str, ast.expr]:
+    """The expressions of the layer's call by parameter name (positional ones by the signature);
+    empty when the call splats arguments."""
+    call = layer.node
+    if not isinstance(call, ast.Call) or layer.spec is None or any(type(a) is ast.Starred for a in call.args):
+        return {}
+    if any(k.arg is None for k in call.keywords):
+        return {}
+    positional = [p.name for p in layer.spec.signature if p.kind == POSITIONAL]
+    found = {name: arg for name, arg in zip(positional, call.args)}
+    found.update({k.arg: k.value for k in call.keywords})
+    return found
+
+
+def shared_names(layer: LayerModule) -> Dict[str, Dict[str, ast.expr]]:
+    """The names with known values (``u`` of a loop) that two or more of the layer's arguments
+    read (``stride=u, padding=(k - u) // 2``), each with the arguments that read it."""
+    readers: Dict[str, Dict[str, ast.expr]] = {}
+    for param, node in argument_nodes(layer).items():
+        for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+            if name in layer.argument_names:
+                readers.setdefault(name, {})[param] = node
+    return {name: found for name, found in readers.items() if len(found) > 1}
+
+
+#: How far from its value a shared name is moved (``shared_name_values``).
+MAX_NAME_STEP = 64
+
+
+def shared_name_values(layer: LayerModule, name: str, readers: Dict[str, ast.expr],
+                       value: int) -> Optional[Dict[str, int]]:
+    """The layer's arguments that read ``name`` evaluated with ``name`` = ``value`` (the other
+    names as the construction saw them); None when one of them is not plain arithmetic."""
+    known = dict(layer.argument_names, **{name: value})
+    found = {}
+    for param, node in readers.items():
+        found[param] = evaluate(node, known)
+        if found[param] is None:
+            return None
+    return found
+
+
+def shared_name_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+                     sources: Optional[Sources]) -> Optional[LayerEdit]:
+    """The one edit giving ``values`` when all of them come from one name that several arguments
+    read (``stride=u, padding=(k - u) // 2`` wanting stride 4, padding 2: ``u`` 5 -> 4, where
+    ``u`` is written): the value of the name, nearest its own, for which every argument reading
+    it has the wanted value (the others unchanged). None when there is none or no edit gives it."""
+    call = layer.node
+    if sources is None or not isinstance(call, ast.Call) or not values:
+        return None
+    n = layer.spec.spatial_dims or 1
+    for name, readers in shared_names(layer).items():
+        if not set(values) <= set(readers):
+            continue
+        wanted = {p: per_dim(values.get(p, layer.params.get(p)), n) for p in readers}
+        if any(w is None for w in wanted.values()):
+            continue
+        old = layer.argument_names[name]
+        chosen = None
+        for step in range(1, MAX_NAME_STEP + 1):
+            for value in (old - step, old + step):
+                got = shared_name_values(layer, name, readers, value) if value >= 0 else None
+                if got is not None and all(per_dim(got[p], n) == wanted[p] for p in readers):
+                    chosen = value
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            continue
+        read = next(node for node in ast.walk(call) if type(node) is ast.Name and node.id == name)
+        source = sources.edit_layer_argument(call, read, old, chosen, owner_of(sources.modules, layer),
+                                             layer.function_calls, layer.argument_names)
+        if source is None or not source.edits:
+            continue
+        code = source.prefix + one_line(text_with_edits(positions, source.call, source.edits))
+        return LayerEdit(list(source.edits), code, True, source.local, source.target)
+    return None
 
 
 def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,
