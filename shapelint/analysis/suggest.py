@@ -510,6 +510,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
     else:
         try:
             _nudge_changes(chain, verify, search.changes)
+            _shared_name_changes(chain, verify, search.changes)
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -620,20 +621,7 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
     (``NUDGES``) that makes the chain give what ``verify`` wants: the usual slip undone. Works
     where the solver cannot be asked (a Flatten or a reshape between the layer and the
     declaration). Appended to ``changes`` as found, ranked as ``recommended_change`` ranks."""
-    # A layer before a declared shape on the chain would change it: only those after the last.
-    declared_at = [i for i, step in enumerate(chain.steps[:-1])
-                   if getattr(step.module, "declared_output", None) is not None]
-    first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
-    for index, step in enumerate(chain.steps):
-        layer = step.module
-        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
-                or layer.spec.family not in SOLVABLE:
-            continue
-        if layer.uncertain or not isinstance(step.input, Tensor):
-            continue
-        current = current_params(layer)
-        if current is None:
-            continue
+    for index, layer, current in _nudged_layers(chain):
         family = layer.spec.family
         was_usual = usual_form(family, current)
         for name in FAMILY_PARAMS[family]:
@@ -655,6 +643,66 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
                     break
+
+
+def _nudged_layers(chain: _Chain):
+    """(index, layer, its solver parameters) of the convolutions and poolings on the chain that
+    may be nudged: after the last declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
+    # A layer before a declared shape on the chain would change it: only those after the last.
+    declared_at = [i for i, step in enumerate(chain.steps[:-1])
+                   if getattr(step.module, "declared_output", None) is not None]
+    first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
+    for index, step in enumerate(chain.steps):
+        layer = step.module
+        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
+                or layer.spec.family not in SOLVABLE:
+            continue
+        if layer.uncertain or not isinstance(step.input, Tensor):
+            continue
+        current = current_params(layer)
+        if current is not None:
+            yield index, layer, current
+
+
+def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each name that several solver parameters of a layer on the chain read (``r`` of
+    ``kernel_size=r * 2, stride=r, padding=r // 2 + r % 2``) moved by a small step (``NUDGES``):
+    the parameters it gives together, when they make the chain give what ``verify`` wants. One
+    edit where the name is written (``shared_name_edit``), ranked as a nudge: the slip of one
+    value of a loop's sequence undone, which no single parameter's change expresses."""
+    for index, layer, current in _nudged_layers(chain):
+        family = layer.spec.family
+        n = layer.spec.spatial_dims or 1
+        was_usual = usual_form(family, current)
+        for name, readers in shared_names(layer).items():
+            if not set(readers) <= set(FAMILY_PARAMS[family]):
+                continue
+            old = layer.argument_names[name]
+            for delta in NUDGES:
+                got = shared_name_values(layer, name, readers, old + delta) if old + delta >= 0 else None
+                new = dict(current, **{p: per_dim(v, n) for p, v in (got or {}).items()})
+                if got is None or any(v is None for v in new.values()) or new == current:
+                    continue
+                if not _valid_params(new) or not lossless_params(family, new):
+                    continue
+                values = {p: new[p] for p in readers if new[p] != current[p]}
+                change = Change(layer, values, approximate=chain.approximate_after[index])
+                repaired = usual_form(family, new) and not was_usual
+                checkerboard = family == CONV_TRANSPOSE and not all(
+                    formulas.is_checkerboard_free(k, s, d)
+                    for k, s, d in zip(new["kernel_size"], new["stride"], new["dilation"]))
+                change.unusual = unusual(family, current, new)
+                change.rank = (checkerboard, change.unusual, 1,
+                               relative_change(values, current) - repaired, True, -index)
+                change.form_repaired = repaired
+                if _verifies(chain, index, layer, change, verify):
+                    changes.append(change)
+
+
+def _valid_params(params: Dict[str, Tuple[int, ...]]) -> bool:
+    """Whether PyTorch takes the values: paddings from 0, the rest from 1."""
+    lowest = {"padding": 0, "output_padding": 0}
+    return all(min(values) >= lowest.get(name, 1) for name, values in params.items())
 
 
 #: The parameters that set a size (not a count): what a slip against a sibling layer changes.
@@ -908,12 +956,13 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     """Edits giving ``layer``'s constructor arguments the ``values``, made where each value is
     written (``edit_sources``): a literal argument is replaced, an expression keeps its form
     with one literal changed, a value passed into a reusable block is changed at the caller.
-    When those edits conflict (several values from one name), the one name's value changed
-    (``shared_name_edit``). None when some value cannot be given that way (never an expression
-    replaced by a literal)."""
-    found = _edit_per_argument(layer, values, positions, sources)
+    Values that all come from one name several arguments read are given by that name's value
+    (``shared_name_edit``): edits of each argument would conflict, or one would be solved for the
+    name's old value while another changes it. None when some value cannot be given (never an
+    expression replaced by a literal)."""
+    found = shared_name_edit(layer, values, positions, sources)
     if found is None:
-        found = shared_name_edit(layer, values, positions, sources)
+        found = _edit_per_argument(layer, values, positions, sources)
     return found
 
 
