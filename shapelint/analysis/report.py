@@ -837,10 +837,12 @@ class _FixSearch:
             return Suggestion(finding.message)
         change, fix, code = chosen
         message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
-        branch_steps = self._branch_steps(finding, branches, change.layer)
-        if (id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches)
-                and (_only_resizer(branch_steps, change.layer) or self._against_pattern(change))):
-            return Suggestion(message, code, fix)
+        if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
+            # The branch is certain; the layer in it only when no other step there resizes.
+            branch_steps = self._branch_steps(finding, branches, change.layer)
+            if _only_resizer(branch_steps, change.layer) or self._against_pattern(change):
+                return Suggestion(message, code, fix)
+            return Suggestion(message, code, self._unsafe(fix))
         named = self._against_pattern(change) or self._beside_a_projection(finding, branches, change)
         return Suggestion(message, code, self._unsafe(fix), stays=not named)
 
