@@ -922,9 +922,23 @@ def _resizes(step) -> bool:
 
 
 def _only_resizer(steps, layer: LayerModule) -> bool:
-    """Whether ``layer`` is the only step among ``steps`` that changes the sizes: otherwise
-    which of them slipped is a guess."""
-    return not any(step.module is not layer and _resizes(step) for step in steps)
+    """Whether ``layer`` is the only step among ``steps`` that changes the sizes, but for
+    transposed convolutions and poolings in their usual form (a kernel 2, stride 2 upsampling
+    does what it is written for): otherwise which of them slipped is a guess."""
+    return not any(step.module is not layer and _resizes(step) and not _scales_as_usual(step.module)
+                   for step in steps)
+
+
+def _scales_as_usual(module: Any) -> bool:
+    """A transposed convolution or pooling in its usual form (``suggest.usual_form``): it scales
+    the size by its stride, as meant. (A strided convolution has no such form: any kernel and
+    padding are usual for it.)"""
+    if not isinstance(module, LayerModule) or module.spec is None or module.spec.family in (None, CONV):
+        return False
+    if module.spec.family not in suggest.SOLVABLE:
+        return False
+    current = suggest.current_params(module)
+    return current is not None and suggest.usual_form(module.spec.family, current)
 
 
 def _unsearched_resizer(steps, layer: LayerModule) -> bool:
