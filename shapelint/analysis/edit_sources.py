@@ -131,6 +131,18 @@ class _Expression:
         return walk(self.node)
 
 
+def evaluate(node: ast.expr, names: Dict[str, int]) -> Optional[int]:
+    """The value of an integer expression of literals and the ``names`` given; None when it
+    reads anything else or has no value."""
+    expression = _Expression(node, names)
+    if expression.unknowns:
+        return None
+    try:
+        return expression.value({}, {})
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
 def _builtin_call(node: ast.AST) -> bool:
     return (type(node) is ast.Call and type(node.func) is ast.Name and node.func.id in _FUNCTIONS
             and bool(node.args) and not node.keywords)
@@ -473,13 +485,11 @@ class Sources:
 
     def _edit_loop_element(self, name: ast.Name, old, new, owner, function, depth) -> Optional[SourceEdit]:
         """A loop variable (``u`` of ``for i, (u, k) in enumerate(zip(upsample_rates, kernels))``)
-        bound nowhere else: the one element of the sequence it walks whose value is ``old``,
-        changed where that sequence is written (the caller's argument, the default, a module
-        constant). None when no element or several have that value."""
-        bindings = [n for n in ast.walk(function) if type(n) is ast.Name and n.id == name.id
-                    and type(n.ctx) is not ast.Load]
-        loop = self._enclosing(name, (ast.For,))
-        if len(bindings) != 1 or loop is None or not _contains(loop.target, bindings[0]):
+        bound nowhere else in that loop: the one element of the sequence it walks whose value is
+        ``old``, changed where that sequence is written (the caller's argument, the default, a
+        module constant). None when no element or several have that value."""
+        loop = self._binding_loop(name)
+        if loop is None:
             return None
         sequence = _walked_sequence(loop.target, loop.iter, name.id)
         if type(sequence) is not ast.Name:
@@ -492,6 +502,19 @@ class Sources:
             return None
         found = self._replace(written, matches[0], str(new), local=False)
         return found._replace(prefix=prefix) if found is not None and depth < MAX_DEPTH else None
+
+    def _binding_loop(self, name: ast.Name) -> Optional[ast.For]:
+        """The loop around ``name`` whose target binds it, when nothing else in that loop does
+        (another loop of the function may reuse the name: ``k`` of the upsampling loop and ``k``
+        of the residual blocks' loop)."""
+        loop = self._enclosing(name, (ast.For,))
+        while loop is not None:
+            bindings = [n for n in ast.walk(loop) if type(n) is ast.Name and n.id == name.id
+                        and type(n.ctx) is not ast.Load]
+            if any(_contains(loop.target, b) for b in bindings):
+                return loop if len(bindings) == 1 else None
+            loop = self._enclosing(loop, (ast.For,))
+        return None
 
     def _written_sequence(self, name: ast.Name, owner, function) -> Tuple[Optional[ast.expr], str]:
         """Where the sequence ``name`` is written: the caller's argument for this instance, the

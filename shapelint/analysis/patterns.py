@@ -32,8 +32,12 @@ class Siblings:
         self._values: Dict[Tuple[str, str], Counter] = {}
         #: (type, parameter) -> how many layers built by each call have each value
         self._by_call: Dict[Tuple[str, str], Counter] = {}
+        #: (type, all solver parameters) -> how many layers have them
+        self._forms: Counter = Counter()
         for _, module in modules:
             params = solver_params(module)
+            if params is not None:
+                self._forms[_form(module.type_name, params)] += 1
             for name, value in (params or {}).items():
                 key = (module.type_name, name)
                 self._values.setdefault(key, Counter())[value] += 1
@@ -47,6 +51,10 @@ class Siblings:
         if not values or values[value] > self._by_call[key][(id(layer.node), value)]:
             return []
         return [(v, count) for v, count in values.most_common() if v != value]
+
+    def with_form(self, type_name: str, params: Dict[str, Values]) -> int:
+        """How many layers of the type have exactly these solver parameters."""
+        return self._forms[_form(type_name, params)]
 
     def shared_instead(self, layer: LayerModule, name: str, value: Values) -> Optional[Values]:
         """The value most of ``layer``'s siblings share for ``name`` when none of them has
@@ -97,6 +105,23 @@ def restores_pattern(change: Change, siblings: Siblings) -> bool:
         if siblings.shared_instead(layer, name, current[name]) != wanted:
             return False
     return True
+
+
+def certain_slip(change: Change, siblings: Siblings) -> bool:
+    """Whether the change is a slip undone beyond doubt: it restores the pattern and makes the
+    layer a copy of a sibling (a kernel 3 among kernels 4 of layers otherwise alike). A layer
+    that differs from its siblings in other parameters too (a bottleneck's stride 1 beside its
+    kernel 7) is of another kind: its odd value is no evidence of a slip."""
+    if not restores_pattern(change, siblings):
+        return False
+    current = solver_params(change.layer)
+    n = len(next(iter(current.values()), ())) or 1
+    new = dict(current, **{name: per_dim(value, n) for name, value in change.values.items()})
+    return siblings.with_form(change.layer.type_name, new) >= 1
+
+
+def _form(type_name: str, params: Dict[str, Values]) -> Tuple[str, Tuple[Tuple[str, Values], ...]]:
+    return type_name, tuple(sorted(params.items()))
 
 
 def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:

@@ -688,7 +688,8 @@ class _FixSearch:
         siblings = self.reporter.siblings(self.trace)
         found = self._shared_same_size(steps) + search.changes
         alone = len({id(change.layer) for change in found}) == 1
-        is_culprit = lambda change: alone or patterns.restores_pattern(change, siblings)  # noqa: E731
+        is_culprit = lambda change: (  # noqa: E731
+            alone and not _unsearched_resizer(steps, change.layer) or patterns.certain_slip(change, siblings))
         groups = patterns.pattern_first(found, siblings, self._slips(steps))
         chosen = None
         for group in groups:  # each group has its own share of the re-analyses
@@ -877,9 +878,20 @@ class _FixSearch:
         change, fix, code = chosen
         message = f"{finding.message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
         if id(change.layer) in in_branches and _culprit_is_certain(finding.operands, branches):
-            return Suggestion(message, code, fix)
+            # The branch is certain; the layer in it only when no other step there resizes.
+            branch_steps = self._branch_steps(finding, branches, change.layer)
+            if _only_resizer(branch_steps, change.layer) or self._against_pattern(change):
+                return Suggestion(message, code, fix)
+            return Suggestion(message, code, self._unsafe(fix))
         named = self._against_pattern(change) or self._beside_a_projection(finding, branches, change)
         return Suggestion(message, code, self._unsafe(fix), stays=not named)
+
+    def _branch_steps(self, finding: Finding, branches: List[Set[int]], layer: LayerModule) -> List:
+        """The steps of the operand's own branch that ``layer`` is on (empty when none)."""
+        for (tensor, _), branch in zip(finding.operands, branches):
+            if id(layer) in branch:
+                return [step for step in suggest.chain_of(self.trace, tensor) if id(step.module) in branch]
+        return []
 
     def _beside_a_projection(self, finding: Finding, branches: List[Set[int]], change: suggest.Change) -> bool:
         """Whether the change is on the one branch of two that changes the size, the other being
@@ -939,6 +951,46 @@ def _keeps_size(propagator, tensor: Tensor, branch: Set[int]) -> bool:
         if before is None or after is None or tuple(before[2:]) != tuple(after[2:]) or any(s != 1 for s in strides):
             return False
     return bool(steps)
+
+
+def _resizes(step) -> bool:
+    """Whether a step changes the sizes after the channel dim (a change of rank, a flatten, is
+    not counted)."""
+    before, after = shape_of(step.input), step.output.shape
+    return (before is not None and after is not None and len(before) == len(after)
+            and tuple(before[2:]) != tuple(after[2:]))
+
+
+def _only_resizer(steps, layer: LayerModule) -> bool:
+    """Whether ``layer`` is the only step among ``steps`` that changes the sizes, but for
+    transposed convolutions and poolings in their usual form (a kernel 2, stride 2 upsampling
+    does what it is written for): otherwise which of them slipped is a guess."""
+    return not any(step.module is not layer and _resizes(step) and not _scales_as_usual(step.module)
+                   for step in steps)
+
+
+def _scales_as_usual(module: Any) -> bool:
+    """A transposed convolution or pooling in its usual form (``suggest.usual_form``): it scales
+    the size by its stride, as meant. (A strided convolution has no such form: any kernel and
+    padding are usual for it.)"""
+    if not isinstance(module, LayerModule) or module.spec is None or module.spec.family in (None, CONV):
+        return False
+    if module.spec.family not in suggest.SOLVABLE:
+        return False
+    current = suggest.current_params(module)
+    return current is not None and suggest.usual_form(module.spec.family, current)
+
+
+def _unsearched_resizer(steps, layer: LayerModule) -> bool:
+    """Whether a step other than ``layer`` changes the sizes and is not one the chain search
+    edits (a padding, an upsampling by a factor): it may be the slip, whatever the search says."""
+    for step in steps:
+        module = step.module
+        searched = isinstance(module, LayerModule) and module.spec is not None and (
+            module.spec.family in suggest.SOLVABLE or module.spec.output_size_params or module.spec.adaptive)
+        if module is not layer and not searched and _resizes(step):
+            return True
+    return False
 
 
 def _culprit_is_certain(operands, branches: List[Set[int]]) -> bool:

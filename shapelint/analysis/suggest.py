@@ -23,7 +23,7 @@ from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.text import one_line
 from ..core.results import Edit
-from .edit_sources import SourceEdit, Sources, owner_of
+from .edit_sources import SourceEdit, Sources, evaluate, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
 from .values import LayerModule, ModuleValue, Tensor
@@ -510,6 +510,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
     else:
         try:
             _nudge_changes(chain, verify, search.changes)
+            _shared_name_changes(chain, verify, search.changes)
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -620,20 +621,7 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
     (``NUDGES``) that makes the chain give what ``verify`` wants: the usual slip undone. Works
     where the solver cannot be asked (a Flatten or a reshape between the layer and the
     declaration). Appended to ``changes`` as found, ranked as ``recommended_change`` ranks."""
-    # A layer before a declared shape on the chain would change it: only those after the last.
-    declared_at = [i for i, step in enumerate(chain.steps[:-1])
-                   if getattr(step.module, "declared_output", None) is not None]
-    first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
-    for index, step in enumerate(chain.steps):
-        layer = step.module
-        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
-                or layer.spec.family not in SOLVABLE:
-            continue
-        if not editable(layer) or not isinstance(step.input, Tensor):
-            continue
-        current = current_params(layer)
-        if current is None:
-            continue
+    for index, layer, current in _nudged_layers(chain):
         family = layer.spec.family
         was_usual = usual_form(family, current)
         for name in FAMILY_PARAMS[family]:
@@ -655,6 +643,66 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
                     break
+
+
+def _nudged_layers(chain: _Chain):
+    """(index, layer, its solver parameters) of the convolutions and poolings on the chain that
+    may be nudged: after the last declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
+    # A layer before a declared shape on the chain would change it: only those after the last.
+    declared_at = [i for i, step in enumerate(chain.steps[:-1])
+                   if getattr(step.module, "declared_output", None) is not None]
+    first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
+    for index, step in enumerate(chain.steps):
+        layer = step.module
+        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
+                or layer.spec.family not in SOLVABLE:
+            continue
+        if not editable(layer) or not isinstance(step.input, Tensor):
+            continue
+        current = current_params(layer)
+        if current is not None:
+            yield index, layer, current
+
+
+def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each name that several solver parameters of a layer on the chain read (``r`` of
+    ``kernel_size=r * 2, stride=r, padding=r // 2 + r % 2``) moved by a small step (``NUDGES``):
+    the parameters it gives together, when they make the chain give what ``verify`` wants. One
+    edit where the name is written (``shared_name_edit``), ranked as a nudge: the slip of one
+    value of a loop's sequence undone, which no single parameter's change expresses."""
+    for index, layer, current in _nudged_layers(chain):
+        family = layer.spec.family
+        n = layer.spec.spatial_dims or 1
+        was_usual = usual_form(family, current)
+        for name, readers in shared_names(layer).items():
+            if not set(readers) <= set(FAMILY_PARAMS[family]):
+                continue
+            old = layer.argument_names[name]
+            for delta in NUDGES:
+                got = shared_name_values(layer, name, readers, old + delta) if old + delta >= 0 else None
+                new = dict(current, **{p: per_dim(v, n) for p, v in (got or {}).items()})
+                if got is None or any(v is None for v in new.values()) or new == current:
+                    continue
+                if not _valid_params(new) or not lossless_params(family, new):
+                    continue
+                values = {p: new[p] for p in readers if new[p] != current[p]}
+                change = Change(layer, values, approximate=chain.approximate_after[index])
+                repaired = usual_form(family, new) and not was_usual
+                checkerboard = family == CONV_TRANSPOSE and not all(
+                    formulas.is_checkerboard_free(k, s, d)
+                    for k, s, d in zip(new["kernel_size"], new["stride"], new["dilation"]))
+                change.unusual = unusual(family, current, new)
+                change.rank = (checkerboard, change.unusual, 1,
+                               relative_change(values, current) - repaired, True, -index)
+                change.form_repaired = repaired
+                if _verifies(chain, index, layer, change, verify):
+                    changes.append(change)
+
+
+def _valid_params(params: Dict[str, Tuple[int, ...]]) -> bool:
+    """Whether PyTorch takes the values: paddings from 0, the rest from 1."""
+    lowest = {"padding": 0, "output_padding": 0}
+    return all(min(values) >= lowest.get(name, 1) for name, values in params.items())
 
 
 #: The parameters that set a size (not a count): what a slip against a sibling layer changes.
@@ -914,10 +962,23 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     """Edits giving ``layer``'s constructor arguments the ``values``, made where each value is
     written (``edit_sources``): a literal argument is replaced, an expression keeps its form
     with one literal changed, a value passed into a reusable block is changed at the caller.
-    None when some value cannot be given that way (never an expression replaced by a literal)."""
+    Values that all come from one name several arguments read are given by that name's value
+    (``shared_name_edit``): edits of each argument would conflict, or one would be solved for the
+    name's old value while another changes it. None when some value cannot be given (never an
+    expression replaced by a literal)."""
+    if layer.elsewhere is not None:
+        return None  # another file's text: never edited here
+    found = shared_name_edit(layer, values, positions, sources)
+    if found is None:
+        found = _edit_per_argument(layer, values, positions, sources)
+    return found
+
+
+def _edit_per_argument(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+                       sources: Optional[Sources] = None) -> Optional[LayerEdit]:
     call = layer.node
     statement = layer.statement
-    if not isinstance(call, ast.Call) or statement is None or layer.elsewhere is not None:
+    if not isinstance(call, ast.Call) or statement is None:
         return None
     if any(type(a) is ast.Starred for a in call.args):
         return None
@@ -982,6 +1043,86 @@ def layer_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
     if result.target is None and result.edits:
         result.target = (result.edits[0].start, result.edits[0].end)
     return result
+
+
+def argument_nodes(layer: LayerModule) -> Dict[str, ast.expr]:
+    """The expressions of the layer's call by parameter name (positional ones by the signature);
+    empty when the call splats arguments."""
+    call = layer.node
+    if not isinstance(call, ast.Call) or layer.spec is None or any(type(a) is ast.Starred for a in call.args):
+        return {}
+    if any(k.arg is None for k in call.keywords):
+        return {}
+    positional = [p.name for p in layer.spec.signature if p.kind == POSITIONAL]
+    found = {name: arg for name, arg in zip(positional, call.args)}
+    found.update({k.arg: k.value for k in call.keywords})
+    return found
+
+
+def shared_names(layer: LayerModule) -> Dict[str, Dict[str, ast.expr]]:
+    """The names with known values (``u`` of a loop) that two or more of the layer's arguments
+    read (``stride=u, padding=(k - u) // 2``), each with the arguments that read it."""
+    readers: Dict[str, Dict[str, ast.expr]] = {}
+    for param, node in argument_nodes(layer).items():
+        for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+            if name in layer.argument_names:
+                readers.setdefault(name, {})[param] = node
+    return {name: found for name, found in readers.items() if len(found) > 1}
+
+
+#: How far from its value a shared name is moved (``shared_name_values``).
+MAX_NAME_STEP = 64
+
+
+def shared_name_values(layer: LayerModule, name: str, readers: Dict[str, ast.expr],
+                       value: int) -> Optional[Dict[str, int]]:
+    """The layer's arguments that read ``name`` evaluated with ``name`` = ``value`` (the other
+    names as the construction saw them); None when one of them is not plain arithmetic."""
+    known = dict(layer.argument_names, **{name: value})
+    found = {}
+    for param, node in readers.items():
+        found[param] = evaluate(node, known)
+        if found[param] is None:
+            return None
+    return found
+
+
+def shared_name_edit(layer: LayerModule, values: Dict[str, Any], positions: Positions,
+                     sources: Optional[Sources]) -> Optional[LayerEdit]:
+    """The one edit giving ``values`` when all of them come from one name that several arguments
+    read (``stride=u, padding=(k - u) // 2`` wanting stride 4, padding 2: ``u`` 5 -> 4, where
+    ``u`` is written): the value of the name, nearest its own, for which every argument reading
+    it has the wanted value (the others unchanged). None when there is none or no edit gives it."""
+    call = layer.node
+    if sources is None or not isinstance(call, ast.Call) or not values:
+        return None
+    n = layer.spec.spatial_dims or 1
+    for name, readers in shared_names(layer).items():
+        if not set(values) <= set(readers):
+            continue
+        wanted = {p: per_dim(values.get(p, layer.params.get(p)), n) for p in readers}
+        if any(w is None for w in wanted.values()):
+            continue
+        old = layer.argument_names[name]
+        chosen = None
+        for step in range(1, MAX_NAME_STEP + 1):
+            for value in (old - step, old + step):
+                got = shared_name_values(layer, name, readers, value) if value >= 0 else None
+                if got is not None and all(per_dim(got[p], n) == wanted[p] for p in readers):
+                    chosen = value
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            continue
+        read = next(node for node in ast.walk(call) if type(node) is ast.Name and node.id == name)
+        source = sources.edit_layer_argument(call, read, old, chosen, owner_of(sources.modules, layer),
+                                             layer.function_calls, layer.argument_names)
+        if source is None or not source.edits:
+            continue
+        code = source.prefix + one_line(text_with_edits(positions, source.call, source.edits))
+        return LayerEdit(list(source.edits), code, True, source.local, source.target)
+    return None
 
 
 def _source_edit(layer: LayerModule, name: str, value: Any, original: ast.expr,

@@ -125,3 +125,14 @@ def test_several_added_arguments_are_one_edit():
     mismatch = only(analyze(case("declared_output/several_added_arguments_are_one_edit.py")), "SHP101")
     (edit,) = mismatch.fix.edits
     assert edit.start == edit.end and edit.content.startswith(", ")
+
+
+def test_a_guessed_culprit_is_never_a_safe_fix():
+    """A bottleneck's stride that differs from its siblings' along with its kernel, a convolution
+    after a padding the search cannot edit, a branch with two layers that change the size: the
+    fix that works edits a guessed culprit, so it is unsafe."""
+    for name, code in (("patterns/bottleneck_stride_is_no_safe_culprit.py", "SHP101"),
+                       ("declared_output/pad_before_the_last_conv_no_safe_culprit.py", "SHP101"),
+                       ("operands/shared_pool_no_safe_culprit.py", "SHP106")):
+        found = only(analyze(case(name)), code)
+        assert found.fix is not None and found.fix.applicability == "unsafe", name
