@@ -25,10 +25,10 @@ from ..core.layers import UNKNOWN
 from ..core.text import decode_as, source_encoding
 from .collect import FileIndex, bind_import, index_file
 from .positions import Positions
-from .values import ModuleRef
+from .values import BuiltinRef, ClassRef, ExternalRef, FunctionRef, ModuleRef, Symbol, TorchRef
 
 #: Files of the project read for one analysis, past which imports are left unknown.
-MAX_PROJECT_FILES = 64
+MAX_PROJECT_FILES = 32
 #: Larger files are not read (a generated file, a data dump named ``.py``).
 MAX_FILE_BYTES = 1_000_000
 
@@ -61,6 +61,10 @@ class SourceModule:
     digest: str = ""
     #: What its indexing has bound so far (what an import cycle back into it sees).
     partial: Dict[str, Any] = field(default_factory=dict)
+    #: The modules its imports loaded, and whether every budget let it be read and run whole
+    #: (only then may the next analyses of the run reuse it: ``ProjectFiles.share``).
+    imports: List["SourceModule"] = field(default_factory=list)
+    complete: bool = True
 
     def defined(self) -> Dict[str, Any]:
         """Its names as indexing bound them (so far, inside an import cycle)."""
@@ -92,6 +96,31 @@ class ProjectFiles:
 
     def __init__(self) -> None:
         self._read: Dict[str, Tuple[Tuple[int, int], _ReadFile]] = {}
+        #: (directory, name) -> the module file or package there (``module_path``).
+        self._found: Dict[Tuple[str, str], Optional[str]] = {}
+        #: Modules read and run whole whose globals hold only values no analysis can change:
+        #: the next analyses reuse them instead of running their top levels again.
+        self._shared: Dict[str, SourceModule] = {}
+
+    def share(self, module: SourceModule) -> None:
+        if len(self._shared) >= MAX_KEPT_FILES:
+            del self._shared[next(iter(self._shared))]
+        self._shared[module.path] = module
+
+    def shared(self, path: str) -> Optional[SourceModule]:
+        """The module at ``path`` as an earlier analysis left it, while the file is unchanged."""
+        module = self._shared.get(path)
+        if module is None or not os.path.isfile(path) or self.read(path).digest != module.digest:
+            return None
+        return module
+
+    def module_path(self, directory: str, name: str) -> Optional[str]:
+        """``directory/name.py``, or the package ``directory/name/``; None when neither
+        exists (asked once per run: every analysis of a project asks the same)."""
+        key = (directory, name)
+        if key not in self._found:
+            self._found[key] = _module_path(directory, name)
+        return self._found[key]
 
     def read(self, path: str) -> "_ReadFile":
         """The file's digest, text and tree (text and tree None when it cannot be read,
@@ -167,6 +196,8 @@ class Project:
         self.home_rebinds: List[Rebind] = []
         #: The configuration files the code read (JSON, YAML, TOML: ``interpreter/configs.py``).
         self.config_files: List[str] = []
+        #: The modules being indexed, innermost last (whose import loads what).
+        self._loading: List[SourceModule] = []
 
     # ----------------------------------------------------------------- what was read
 
@@ -194,7 +225,7 @@ class Project:
             return False
         for module in list(self.order):  # modules it loaded only now have not run: unknown
             if not module.executed:
-                module.executed = True
+                module.executed, module.complete = True, False
                 module.globals = {SOURCE_KEY: module}
         for rebind in rebinds:
             rebind(scope)
@@ -257,7 +288,7 @@ class Project:
         if not parts or not parts[0]:
             return []
         for root in self.roots:
-            if _module_path(root, parts[0]) is not None:
+            if self.files.module_path(root, parts[0]) is not None:
                 return self._load_chain(root, parts)
         return []
 
@@ -270,7 +301,7 @@ class Project:
         chain: List[SourceModule] = []
         directory = base
         for part in parts:
-            found = _module_path(directory, part)
+            found = self.files.module_path(directory, part)
             if found is None:
                 return []
             module = self._load(found, ".".join(parts[: len(chain) + 1]))
@@ -286,7 +317,7 @@ class Project:
         """The submodule ``name`` of a package (``from . import blocks``), when it is a file."""
         if not _is_package(package.path):
             return None
-        found = _module_path(os.path.dirname(package.path) if package.path.endswith(".py") else package.path, name)
+        found = self.files.module_path(os.path.dirname(package.path) if package.path.endswith(".py") else package.path, name)
         if found is None:
             return None
         child = self._load(found, f"{package.name}.{name}")
@@ -305,41 +336,120 @@ class Project:
             return None  # the analysed file importing itself: its own names are already there
         known = self.modules.get(path)
         if known is not None:
+            self._note_import(known)
             return known  # loaded, or being loaded (an import cycle: what is indexed so far)
+        shared = self.files.shared(path)
+        if shared is not None:
+            self._adopt(shared)
+            self._note_import(shared)
+            return shared
         if len(self.modules) >= MAX_PROJECT_FILES:
+            if self._loading:
+                self._loading[-1].complete = False
             return None
         module = SourceModule(name, path, _display(path, self.directory))
         self.modules[path] = module
+        self._note_import(module)
         if os.path.isfile(path):
             found = self.files.read(path)
             module.digest = found.digest
             if found.tree is not None:
                 module.text = found.text
-                module.index = index_file(found.tree, self._module_importer(module), module.partial)
+                self._loading.append(module)
+                try:
+                    module.index = index_file(found.tree, self._module_importer(module), module.partial)
+                finally:
+                    self._loading.pop()
                 module.globals = dict(module.index.scope)
                 _own_definitions(module)
         module.globals[SOURCE_KEY] = module
         self.order.append(module)
         return module
 
+    def _note_import(self, module: SourceModule) -> None:
+        if self._loading:
+            self._loading[-1].imports.append(module)
+
+    def _adopt(self, module: SourceModule) -> None:
+        """A module an earlier analysis read and ran, with the modules it imports: read by
+        this analysis too (its files are what the result depends on), not run again."""
+        if module.path in self.modules:
+            return
+        self.modules[module.path] = module
+        self.order.append(module)
+        module.display = _display(module.path, self.directory)
+        if module.index is not None:
+            module.globals = {name: _fresh(value) for name, value in module.globals.items()}
+            _own_definitions(module)
+            for info in module.index.classes.values():
+                # Class attributes are evaluated by the analysis that asks (they may hold modules).
+                info.attributes, info.attributes_evaluated = {}, False
+        for imported in module.imports + list(module.children.values()):
+            self._adopt(imported)
+
     # ----------------------------------------------------------------- running top levels
 
     def run(self, execute: Callable[[SourceModule], None], home_globals: Dict[str, Any]) -> None:
         """Run each module's top level, dependencies first (``execute``), then bind what the
         analysed file imports from them."""
+        ran: List[SourceModule] = []
         for module in list(self.order):
             if module.executed:
                 continue
             module.executed = True
+            ran.append(module)
             for rebind in module.rebinds:
                 rebind(module.globals)
-            if module.index is not None:
-                execute(module)
+            if module.index is not None and not execute(module):
+                module.complete = False  # a budget stopped its top level
         for rebind in self.home_rebinds:
             rebind(home_globals)
+        for module in ran:  # dependencies first: what they left incomplete is known by then
+            module.complete = module.complete and all(i.complete and i.executed for i in module.imports)
+            if module.complete and module.index is not None and _unchangeable(module.globals):
+                self.files.share(module)
 
     def positions(self, module: SourceModule) -> Positions:
         return Positions(module.text, module.index.module if module.index is not None else None)
+
+
+#: Values an analysis cannot change: a module whose globals hold only these can be reused.
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), TorchRef, ExternalRef, BuiltinRef, Symbol)
+
+
+def _unchangeable(globals_: Dict[str, Any]) -> bool:
+    """Whether no analysis can change the module's values (lists and dicts of them are copied
+    for each analysis, ``_fresh_globals``): plain constants, tuples, references to classes,
+    functions, modules and torch names (not an object or a module instance, which a model's
+    code may change or call)."""
+    budget = [10_000]
+
+    def fixed(value: Any) -> bool:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        if value is UNKNOWN or isinstance(value, _IMMUTABLE):
+            return True
+        kind = type(value)
+        if kind is tuple or kind is frozenset or kind is list:  # a list is copied for each analysis
+            return all(fixed(item) for item in value)
+        if kind is dict:
+            return all(fixed(key) and fixed(item) for key, item in value.items())
+        return kind in (ClassRef, FunctionRef, ModuleRef, SourceModule)
+
+    return all(fixed(value) for value in globals_.values())
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of the lists and dicts in a value (what an analysis may change), the rest shared."""
+    kind = type(value)
+    if kind is list:
+        return [_fresh(item) for item in value]
+    if kind is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if kind is tuple:
+        return tuple(_fresh(item) for item in value)
+    return value
 
 
 def _digest(path: str) -> str:

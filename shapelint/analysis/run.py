@@ -161,17 +161,37 @@ def execute_module_level(propagator: Propagator, parsed: ParsedFile) -> Optional
     return propagator.stopped if propagator.steps > MAX_STEPS else None
 
 
+#: Statements the top level of one imported module may run, and all of them together.
+MAX_MODULE_STEPS = 1_000
+MAX_PROJECT_STEPS = 6_000
+
+
 def execute_project(propagator: Propagator, parsed: ParsedFile) -> None:
     """Run the top levels of the project modules the file imports (dependencies first, quietly,
     as code of their own files), then bind what the file imports from them."""
     project = parsed.project
     if project is None or not project.modules:
         return
+    spent = [0]
 
-    def execute(module) -> None:
+    def execute(module) -> bool:
+        # Each module's top level gets a small budget, and all of them together a larger one:
+        # what a budget leaves unrun stays unknown (an import utility's feature checks, a
+        # package's long chain of re-exports must not cost each analysis seconds).
+        budget = min(MAX_MODULE_STEPS, MAX_PROJECT_STEPS - spent[0])
+        if budget <= 0:
+            return False
+        saved = propagator.steps, propagator.stopped
+        propagator.steps = MAX_STEPS - budget
         scope = Scope(module.globals, module.globals)
-        with propagator.silenced(), propagator.running_code_of(module.globals):
-            _execute_block(module.index.module.body, scope, propagator, project.positions(module))
+        try:
+            with propagator.silenced(), propagator.running_code_of(module.globals):
+                _execute_block(module.index.module.body, scope, propagator, project.positions(module))
+        finally:
+            used = propagator.steps - (MAX_STEPS - budget)
+            spent[0] += used
+            propagator.steps, propagator.stopped = saved
+        return used <= budget  # False: the budget stopped it
 
     project.run(execute, propagator.globals)
 

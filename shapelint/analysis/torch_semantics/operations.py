@@ -57,8 +57,9 @@ def tensor_binary(p: Propagator, op: type, left: Any, right: Any) -> Any:
     if isinstance(other, (int, float, bool)) or isinstance(other, Symbol):
         out = Tensor(tensor.shape)
         return p.step(None, tensor, out, same_shape, "scalar op")
-    if other is UNKNOWN and tensor.shape is not None and 1 not in tensor.shape and None not in tensor.shape:
-        return Tensor(tensor.shape)
+    # An unknown other side may be a tensor of higher rank, which broadcasting would add dims
+    # for: nothing is certain (``h * (weight + 1)`` with ``h`` an unknown parameter is not
+    # ``weight``'s shape).
     return Tensor(None)
 
 
