@@ -559,22 +559,38 @@ class _FixSearch:
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
 
-    def _producer_change(self, finding: Finding, values: Dict[str, Any]) -> Optional[suggest.CountProducer]:
-        """The upstream layer whose ``out_channels`` / ``out_features`` is the count that arrives
-        (through activations, norms, pools and a flatten): setting it to what this layer
-        expects is the other way to fix a SHP102. None when no single layer made the count."""
+    def _producer_changes(self, finding: Finding, values: Dict[str, Any]) -> List[suggest.CountProducer]:
+        """The upstream layers whose ``out_channels`` / ``out_features`` make the count that
+        arrives (through activations, norms, pools, a flatten, a concatenation): setting one to
+        what gives this layer its count is the other way to fix a SHP102. Empty when no layer
+        made the count."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
-            return None
+            return []
         (name, arriving), = values.items()
         expected = finding.layer.params.get(name)
         if not is_known(expected) or not is_known(arriving) or len(tensor.shape) < 2:
-            return None
+            return []
         axis = {"in_features": len(tensor.shape) - 1, "normalized_shape": len(tensor.shape) - 1,
                 "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
         if axis is None or tensor.shape[axis] != arriving:
-            return None
-        return suggest.count_producer(self.trace, tensor, axis, expected)
+            return []
+        return suggest.count_producers(self.trace, tensor, axis, expected)[:MAX_PRODUCERS]
+
+    def _producer_fix(self, producers: List[suggest.CountProducer]):
+        """Of the producers' edits, the one that leaves the fewest errors in the file (the odd
+        count first among equals): (producer, fix, code, errors left), or None."""
+        best = None
+        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p)):
+            values = {producer.param: producer.wanted}
+            fix, code = self._make_fix(producer.layer, values,
+                                       f"change {self._label(producer.layer)}: {suggest.describe(values)}", True)
+            if fix is None:
+                continue
+            left = self._errors_after(fix) if len(producers) > 1 else None
+            if best is None or left is not None and left < best[3]:
+                best = (producer, fix, code, left)
+        return best
 
     def _channel_side(self, finding: Finding, values: Dict[str, Any]) -> Tuple[Optional[Suggestion], bool]:
         """A SHP102 has two sides: the layer that expects the count and the layer upstream that
@@ -584,33 +600,46 @@ class _FixSearch:
         count looks like the slip (``_producer_is_odd``: 63 where 64 is expected), and its fix
         is unsafe: the culprit is a guess. (None, whether this layer's own edit may be safe)
         when the fix is this layer's own, where the mismatch shows (the caller goes on with it):
-        not safe when the producer looks like the slip but cannot be edited."""
-        producer = self._producer_change(finding, values)
-        if producer is None:
+        never safe when a producer could be edited as well (which side slipped is a guess)."""
+        producers = self._producer_changes(finding, values)
+        if not producers:
             return None, True
         layer = finding.layer
         label = self._label(layer)
+        chosen = self._producer_fix(producers)
+        if chosen is None:
+            return None, not any(_producer_is_odd(p) for p in producers)
+        producer, theirs, code, left_theirs = chosen
         odd = _producer_is_odd(producer)
-        theirs_values = {producer.param: producer.wanted}
-        theirs, code = self._make_fix(producer.layer, theirs_values,
-                                      f"change {self._label(producer.layer)}: {suggest.describe(theirs_values)}", True)
-        if theirs is None:
-            return None, not odd
+        # Through a concatenation, the other operands are part of the count: a guess.
+        certain = len(producers) == 1 and not self._through_join(finding)
+        if not certain:
+            theirs = self._unsafe(theirs)
         mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
         if mine is None:
             theirs = self._unsafe(theirs)  # this side cannot be edited: no evidence either way
         else:
-            left_theirs, left_mine = self._errors_after(theirs), self._errors_after(mine)
+            if left_theirs is None:
+                left_theirs = self._errors_after(theirs)
+            left_mine = self._errors_after(mine)
             if left_theirs > left_mine:
                 return None, True
             if left_theirs == left_mine:
                 if not odd:
-                    return None, True
+                    return None, False
                 theirs = self._unsafe(theirs)
         if not self._holds(theirs):
             return None, not odd
+        theirs_values = {producer.param: producer.wanted}
         return Suggestion(f"{finding.message}; fix: {self._label(producer.layer)} with"
                           f" {suggest.describe(theirs_values)}", code, theirs), False
+
+    def _through_join(self, finding: Finding) -> bool:
+        """Whether the count that arrives was concatenated or cut from others."""
+        tensor = finding.tensor_in
+        steps = suggest.chain_of(self.trace, tensor)
+        start = steps[0].input if steps else tensor
+        return isinstance(start, Tensor) and id(start) in self.trace.joins
 
     def _unsafe(self, fix: Fix) -> Fix:
         unsafe = dataclasses.replace(fix, applicability=UNSAFE)
@@ -940,6 +969,8 @@ def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
 
 #: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.
 MAX_TRIALS = 8
+#: Producers of a count weighed (each a re-analysis) against the layer that expects another.
+MAX_PRODUCERS = 3
 
 
 def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
