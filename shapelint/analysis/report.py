@@ -374,7 +374,8 @@ class _FixSearch:
         elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
             return self._tried(finding)
         if not values or not all(_positive(v) for v in values.values()):
-            return Suggestion(message)  # 0 features arrive: the layer before emptied them
+            # 0 features arrive: the layer before emptied them.
+            return self._emptied_upstream(finding) or Suggestion(message)
         if self._own_size_doubted(finding) or self._features_flattened(finding, values):
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
@@ -387,6 +388,39 @@ class _FixSearch:
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _emptied_upstream(self, finding: Finding) -> Optional[Suggestion]:
+        """A count of 0 that arrives because a layer upstream was written with a size or count
+        of 0 (``AdaptiveAvgPool1d(0)``): no model means 0, so that layer is the culprit; of 1
+        and the count this layer expects, the value whose edit leaves the fewest errors (which
+        one was meant is a guess: unsafe). None when no layer upstream wrote a 0."""
+        tensor = finding.tensor_in
+        if tensor is None:
+            return None
+        expected = [v for v in finding.layer.params.values() if _is_count(v)][:1]
+        for step in reversed(suggest.chain_of(self.trace, tensor)):
+            layer = step.module
+            if not isinstance(layer, LayerModule) or layer.uncertain:
+                continue
+            zeros = [name for name in EMPTYING_PARAMS if not _positive(layer.params.get(name))]
+            if not zeros:
+                continue
+            best = None
+            for value in dict.fromkeys([1] + expected):
+                values = {name: _with_positive(layer.params[name], value) for name in zeros}
+                fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}",
+                                           False)
+                if fix is None or not self._holds(fix):
+                    continue
+                left = self._errors_after(fix)
+                if best is None or left < best[0]:
+                    best = (left, fix, code, values)
+            if best is None:
+                return None
+            _, fix, code, values = best
+            return Suggestion(f"{finding.message}; fix: {self._label(layer)} with {suggest.describe(values)}",
+                              code, fix)
+        return None
 
     def _features_flattened(self, finding: Finding, values: Dict[str, Any]) -> bool:
         """An ``in_features`` that arrives through a flatten of what convolutions or poolings
@@ -969,6 +1003,8 @@ def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
 
 #: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.
 MAX_TRIALS = 8
+#: Parameters a layer empties its output with when written 0 (``_emptied_upstream``).
+EMPTYING_PARAMS = ("output_size", "out_channels", "out_features", "size")
 #: Producers of a count weighed (each a re-analysis) against the layer that expects another.
 MAX_PRODUCERS = 3
 
