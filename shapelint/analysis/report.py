@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -611,11 +612,11 @@ class _FixSearch:
             return []
         return suggest.count_producers(self.trace, tensor, axis, expected)[:MAX_PRODUCERS]
 
-    def _producer_fix(self, producers: List[suggest.CountProducer]):
+    def _producer_fix(self, producers: List[suggest.CountProducer], unit: int):
         """Of the producers' edits, the one that leaves the fewest errors in the file (the odd
         count first among equals): (producer, fix, code, errors left), or None."""
         best = None
-        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p)):
+        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p, unit)):
             values = {producer.param: producer.wanted}
             fix, code = self._make_fix(producer.layer, values,
                                        f"change {self._label(producer.layer)}: {suggest.describe(values)}", True)
@@ -640,11 +641,12 @@ class _FixSearch:
             return None, True
         layer = finding.layer
         label = self._label(layer)
-        chosen = self._producer_fix(producers)
+        unit = _count_unit(_channel_counts(self.trace, (layer,) + tuple(p.layer for p in producers)))
+        chosen = self._producer_fix(producers, unit)
         if chosen is None:
-            return None, not any(_producer_is_odd(p) for p in producers)
+            return None, not any(_producer_is_odd(p, unit) for p in producers)
         producer, theirs, code, left_theirs = chosen
-        odd = _producer_is_odd(producer)
+        odd = _producer_is_odd(producer, unit)
         # Through a concatenation, the other operands are part of the count: a guess.
         certain = len(producers) == 1 and not self._through_join(finding)
         if not certain:
@@ -1005,6 +1007,8 @@ def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
 MAX_TRIALS = 8
 #: Parameters a layer empties its output with when written 0 (``_emptied_upstream``).
 EMPTYING_PARAMS = ("output_size", "out_channels", "out_features", "size")
+#: The smallest width a model's channel counts are taken to scale from (``_count_unit``).
+MIN_UNIT = 4
 #: Producers of a count weighed (each a re-analysis) against the layer that expects another.
 MAX_PRODUCERS = 3
 
@@ -1116,13 +1120,29 @@ def _channel_counts(trace: ModelTrace, leave_out: Tuple[LayerModule, ...]) -> Li
     return counts
 
 
-def _producer_is_odd(producer: suggest.CountProducer) -> bool:
+def _producer_is_odd(producer: suggest.CountProducer, unit: int = 0) -> bool:
     """Between a producer's count and the one a consumer expects, equally supported by the rest
     of the file: whether the producer's looks like the slip (not a multiple of four: 63 where
-    64 is expected). Two round counts (8 and 16) say nothing: the consumer, where the mismatch
-    shows, stays the default. (How often other layers use a count says little: a producer's
-    count is normally used by its consumer alone, and that is the layer that disagrees.)"""
-    return _roundness(producer.current) < min(2, _roundness(producer.wanted))
+    64 is expected; or, in a model whose counts are a unit times powers of two, not one of
+    those: 12 or 20 where 16 is expected among 4, 8, 16). Two round counts (8 and 16) say
+    nothing: the consumer, where the mismatch shows, stays the default. (How often other
+    layers use a count says little: a producer's count is normally used by its consumer alone,
+    and that is the layer that disagrees.)"""
+    if _roundness(producer.current) < min(2, _roundness(producer.wanted)):
+        return True
+    return unit >= MIN_UNIT and _off_the_unit(producer.current, unit) and not _off_the_unit(producer.wanted, unit)
+
+
+def _count_unit(counts: List[int]) -> int:
+    """The greatest common divisor of a model's channel counts of ``MIN_UNIT`` and more (the
+    input's channels and the classes left out): the width the model scales by powers of two."""
+    return math.gcd(*[c for c in counts if c >= MIN_UNIT]) if any(c >= MIN_UNIT for c in counts) else 0
+
+
+def _off_the_unit(count: int, unit: int) -> bool:
+    """Whether ``count`` is not ``unit`` times a power of two."""
+    ratio, rest = divmod(count, unit)
+    return rest != 0 or ratio <= 0 or ratio & (ratio - 1) != 0
 
 
 def _roundness(count: int) -> int:
