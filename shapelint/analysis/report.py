@@ -610,13 +610,14 @@ class _FixSearch:
                 "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
         if axis is None or tensor.shape[axis] != arriving:
             return []
-        return suggest.count_producers(self.trace, tensor, axis, expected)[:MAX_PRODUCERS]
+        return suggest.count_producers(self.trace, tensor, axis, expected)
 
     def _producer_fix(self, producers: List[suggest.CountProducer], unit: int):
         """Of the producers' edits, the one that leaves the fewest errors in the file (the odd
-        count first among equals): (producer, fix, code, errors left), or None."""
+        count first among equals; the first ``MAX_PRODUCERS`` of them, odd ones first):
+        (producer, fix, code, errors left), or None."""
         best = None
-        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p, unit)):
+        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p, unit))[:MAX_PRODUCERS]:
             values = {producer.param: producer.wanted}
             fix, code = self._make_fix(producer.layer, values,
                                        f"change {self._label(producer.layer)}: {suggest.describe(values)}", True)
