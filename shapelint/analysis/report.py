@@ -510,7 +510,8 @@ class _FixSearch:
             current = suggest.current_params(layer)
             family = layer.spec.family
             nudges = []
-            for name in ("padding", "kernel_size", "stride"):
+            # No nudges when a parameter is not known (a damaged call).
+            for name in ("padding", "kernel_size", "stride") if current is not None else ():
                 for value in suggest.nudged(current, name):
                     new = dict(current, **{name: value})
                     if suggest.lossless_params(family, new):
