@@ -637,7 +637,8 @@ class _FixSearch:
         count looks like the slip (``_producer_is_odd``: 63 where 64 is expected), and its fix
         is unsafe: the culprit is a guess. (None, whether this layer's own edit may be safe)
         when the fix is this layer's own, where the mismatch shows (the caller goes on with it):
-        never safe when a producer could be edited as well (which side slipped is a guess)."""
+        not safe when a producer's edit leaves as few errors (which side slipped is a guess),
+        unless this layer is a norm, whose count only repeats the producer's."""
         producers = self._producer_changes(finding, values)
         if not producers:
             return None, True
@@ -664,7 +665,9 @@ class _FixSearch:
                 return None, True
             if left_theirs == left_mine:
                 if not odd:
-                    return None, False
+                    # A norm's count only repeats the count it normalizes: its own edit stays
+                    # exact. Between two layers that make and take a count, a guess.
+                    return None, _repeats_a_count(values)
                 theirs = self._unsafe(theirs)
         if not self._holds(theirs):
             return None, not odd
@@ -1133,6 +1136,12 @@ def _producer_is_odd(producer: suggest.CountProducer, unit: int = 0) -> bool:
     if _roundness(producer.current) < min(2, _roundness(producer.wanted)):
         return True
     return unit >= MIN_UNIT and _off_the_unit(producer.current, unit) and not _off_the_unit(producer.wanted, unit)
+
+
+def _repeats_a_count(values: Dict[str, Any]) -> bool:
+    """Whether the parameter at fault is a norm's count (``num_features``, ``num_channels``,
+    ``normalized_shape``), which repeats what the layer before made."""
+    return any(name in ("num_features", "num_channels", "normalized_shape") for name in values)
 
 
 def _count_unit(counts: List[int]) -> int:

@@ -322,12 +322,6 @@ def count_producers(propagator: Propagator, tensor: Tensor, axis: int, wanted: i
     return found
 
 
-def count_producer(propagator: Propagator, tensor: Tensor, axis: int, wanted: int) -> Optional[CountProducer]:
-    """The first of ``count_producers``, or None."""
-    found = count_producers(propagator, tensor, axis, wanted)
-    return found[0] if found else None
-
-
 def _shuffles_channels(module: Any) -> bool:
     """A layer that trades channels for spatial size (PixelShuffle, PixelUnshuffle)."""
     return isinstance(module, LayerModule) and module.type_name in ("PixelShuffle", "PixelUnshuffle")

@@ -39,8 +39,7 @@ def test_channel_mismatches_suggest_the_call_in_its_own_argument_style():
     bn, conv = result.diagnostics
     assert bn.end_row == bn.row
     assert bn.help == "nn.BatchNorm2d(8)"
-    # conv1's out_channels=6 would leave as many errors: which side slipped is a guess.
-    assert bn.fix.applicability == "unsafe"
+    assert bn.fix.applicability == "safe"
     assert conv.help == "nn.Conv2d(in_channels=8, out_channels=8, kernel_size=3)"
 
 

@@ -1,6 +1,6 @@
 # Channel mismatches: each reported on the argument to change (the fix keeps the call's
-# positional or keyword style), and the chain continues after the first one. Each fix is unsafe:
-# conv1's out_channels could as well be the slip.
+# positional or keyword style), and the chain continues after the first one. The fix of conv2
+# is unsafe, as conv1's out_channels could as well be the slip.
 # args: --unsafe-fixes
 import torch
 import torch.nn as nn
