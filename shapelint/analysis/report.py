@@ -1151,9 +1151,13 @@ def _count_unit(counts: List[int]) -> int:
 
 
 def _off_the_unit(count: int, unit: int) -> bool:
-    """Whether ``count`` is not ``unit`` times a power of two."""
-    ratio, rest = divmod(count, unit)
-    return rest != 0 or ratio <= 0 or ratio & (ratio - 1) != 0
+    """Whether ``count`` is not ``unit`` times or over a power of two (8 and 32 are on a unit
+    of 16; 24 is not)."""
+    if count <= 0:
+        return True
+    high, low = max(count, unit), min(count, unit)
+    ratio, rest = divmod(high, low)
+    return rest != 0 or ratio & (ratio - 1) != 0
 
 
 def _roundness(count: int) -> int:
