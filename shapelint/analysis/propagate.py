@@ -108,6 +108,18 @@ class Step:
         return self.recompute(shape)
 
 
+class Join(NamedTuple):
+    """A tensor whose size along ``axis`` is made of other tensors' sizes there, an operation
+    no single-input ``Step`` describes: a concatenation (the sum of ``parts``), or one of
+    ``pieces`` equal pieces ``chunk`` cut from ``parts[0]``."""
+
+    output: Tensor
+    parts: Tuple[Tensor, ...]
+    axis: int
+    #: 0 for a concatenation.
+    pieces: int = 0
+
+
 class UnknownSource(NamedTuple):
     """A place where shape tracking stopped: a module or a call whose result is unknown for a
     reason of its own (not because its input was)."""
@@ -136,6 +148,8 @@ class ModelRun(NamedTuple):
     steps: int
     #: Where shape tracking stopped, in the order met (the first is SHP301's).
     unknowns: Tuple[UnknownSource, ...] = ()
+    #: id(tensor) -> the concatenation or chunk that made it (``suggest.count_producers``).
+    joins: Mapping[int, Join] = MappingProxyType({})
 
 
 class Propagator(Interpreter):
@@ -169,6 +183,7 @@ class Propagator(Interpreter):
         self.findings: List[Finding] = []
         self._reported: Dict[tuple, Finding] = {}
         self.producers: Dict[int, Step] = {}
+        self.joins: Dict[int, Join] = {}
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
         self.probe: Optional[Tensor] = probe
@@ -188,7 +203,8 @@ class Propagator(Interpreter):
     def model_run(self) -> "ModelRun":
         """What has been recorded since ``begin_model``."""
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
-                        MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns))
+                        MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
+                        MappingProxyType(self.joins))
 
     # ----------------------------------------------------------------- findings
 
@@ -226,6 +242,11 @@ class Propagator(Interpreter):
         self.producers[id(output)] = Step(module, source, output, recompute, label, approximate,
                                           len(self.producers) + 1, recompute_as_written)
         return output
+
+    def join(self, output: Tensor, parts: Sequence[Tensor], axis: int, pieces: int = 0) -> None:
+        """Record that ``output`` was concatenated from ``parts`` along ``axis`` (or, ``pieces``
+        > 0, is one of that many equal pieces of ``parts[0]``)."""
+        self.joins[id(output)] = Join(output, tuple(parts), axis, pieces)
 
     def order_of(self, tensor: Tensor) -> int:
         """When ``tensor`` was made, among the recorded steps (0: not by one)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
@@ -414,7 +415,8 @@ class _FixSearch:
         elif finding.code in (INVALID_PARAMETERS, NON_POSITIVE_SIZE):
             return self._tried(finding)
         if not values or not all(_positive(v) for v in values.values()):
-            return Suggestion(message)  # 0 features arrive: the layer before emptied them
+            # 0 features arrive: the layer before emptied them.
+            return self._emptied_upstream(finding) or Suggestion(message)
         if self._own_size_doubted(finding) or self._features_flattened(finding, values):
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
@@ -427,6 +429,39 @@ class _FixSearch:
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _emptied_upstream(self, finding: Finding) -> Optional[Suggestion]:
+        """A count of 0 that arrives because a layer upstream was written with a size or count
+        of 0 (``AdaptiveAvgPool1d(0)``): no model means 0, so that layer is the culprit; of 1
+        and the count this layer expects, the value whose edit leaves the fewest errors (which
+        one was meant is a guess: unsafe). None when no layer upstream wrote a 0."""
+        tensor = finding.tensor_in
+        if tensor is None:
+            return None
+        expected = [v for v in finding.layer.params.values() if _is_count(v)][:1]
+        for step in reversed(suggest.chain_of(self.trace, tensor)):
+            layer = step.module
+            if not isinstance(layer, LayerModule) or layer.uncertain:
+                continue
+            zeros = [name for name in EMPTYING_PARAMS if not _positive(layer.params.get(name))]
+            if not zeros:
+                continue
+            best = None
+            for value in dict.fromkeys([1] + expected):
+                values = {name: _with_positive(layer.params[name], value) for name in zeros}
+                fix, code = self._make_fix(layer, values, f"change {self._label(layer)}: {suggest.describe(values)}",
+                                           False)
+                if fix is None or not self._holds(fix):
+                    continue
+                left = self._errors_after(fix)
+                if best is None or left < best[0]:
+                    best = (left, fix, code, values)
+            if best is None:
+                return None
+            _, fix, code, values = best
+            return Suggestion(f"{finding.message}; fix: {self._label(layer)} with {suggest.describe(values)}",
+                              code, fix)
+        return None
 
     def _features_flattened(self, finding: Finding, values: Dict[str, Any]) -> bool:
         """An ``in_features`` that arrives through a flatten of what convolutions or poolings
@@ -515,7 +550,8 @@ class _FixSearch:
             current = suggest.current_params(layer)
             family = layer.spec.family
             nudges = []
-            for name in ("padding", "kernel_size", "stride"):
+            # No nudges when a parameter is not known (a damaged call).
+            for name in ("padding", "kernel_size", "stride") if current is not None else ():
                 for value in suggest.nudged(current, name):
                     new = dict(current, **{name: value})
                     if suggest.lossless_params(family, new):
@@ -599,22 +635,39 @@ class _FixSearch:
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
 
-    def _producer_change(self, finding: Finding, values: Dict[str, Any]) -> Optional[suggest.CountProducer]:
-        """The upstream layer whose ``out_channels`` / ``out_features`` is the count that arrives
-        (through activations, norms, pools and a flatten): setting it to what this layer
-        expects is the other way to fix a SHP102. None when no single layer made the count."""
+    def _producer_changes(self, finding: Finding, values: Dict[str, Any]) -> List[suggest.CountProducer]:
+        """The upstream layers whose ``out_channels`` / ``out_features`` make the count that
+        arrives (through activations, norms, pools, a flatten, a concatenation): setting one to
+        what gives this layer its count is the other way to fix a SHP102. Empty when no layer
+        made the count."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
-            return None
+            return []
         (name, arriving), = values.items()
         expected = finding.layer.params.get(name)
         if not is_known(expected) or not is_known(arriving) or len(tensor.shape) < 2:
-            return None
+            return []
         axis = {"in_features": len(tensor.shape) - 1, "normalized_shape": len(tensor.shape) - 1,
                 "in_channels": 1, "num_features": 1, "num_channels": 1}.get(name)
         if axis is None or tensor.shape[axis] != arriving:
-            return None
-        return suggest.count_producer(self.trace, tensor, axis, expected)
+            return []
+        return suggest.count_producers(self.trace, tensor, axis, expected)
+
+    def _producer_fix(self, producers: List[suggest.CountProducer], unit: int):
+        """Of the producers' edits, the one that leaves the fewest errors in the file (the odd
+        count first among equals; the first ``MAX_PRODUCERS`` of them, odd ones first):
+        (producer, fix, code, errors left), or None."""
+        best = None
+        for producer in sorted(producers, key=lambda p: not _producer_is_odd(p, unit))[:MAX_PRODUCERS]:
+            values = {producer.param: producer.wanted}
+            fix, code = self._make_fix(producer.layer, values,
+                                       f"change {self._label(producer.layer)}: {suggest.describe(values)}", True)
+            if fix is None:
+                continue
+            left = self._errors_after(fix) if len(producers) > 1 else None
+            if best is None or left is not None and left < best[3]:
+                best = (producer, fix, code, left)
+        return best
 
     def _channel_side(self, finding: Finding, values: Dict[str, Any]) -> Tuple[Optional[Suggestion], bool]:
         """A SHP102 has two sides: the layer that expects the count and the layer upstream that
@@ -624,33 +677,50 @@ class _FixSearch:
         count looks like the slip (``_producer_is_odd``: 63 where 64 is expected), and its fix
         is unsafe: the culprit is a guess. (None, whether this layer's own edit may be safe)
         when the fix is this layer's own, where the mismatch shows (the caller goes on with it):
-        not safe when the producer looks like the slip but cannot be edited."""
-        producer = self._producer_change(finding, values)
-        if producer is None:
+        not safe when a producer's edit leaves as few errors (which side slipped is a guess),
+        unless this layer is a norm, whose count only repeats the producer's."""
+        producers = self._producer_changes(finding, values)
+        if not producers:
             return None, True
         layer = finding.layer
         label = self._label(layer)
-        odd = _producer_is_odd(producer)
-        theirs_values = {producer.param: producer.wanted}
-        theirs, code = self._make_fix(producer.layer, theirs_values,
-                                      f"change {self._label(producer.layer)}: {suggest.describe(theirs_values)}", True)
-        if theirs is None:
-            return None, not odd
+        unit = _count_unit(_channel_counts(self.trace, (layer,) + tuple(p.layer for p in producers)))
+        chosen = self._producer_fix(producers, unit)
+        if chosen is None:
+            return None, not any(_producer_is_odd(p, unit) for p in producers)
+        producer, theirs, code, left_theirs = chosen
+        odd = _producer_is_odd(producer, unit)
+        # Through a concatenation, the other operands are part of the count: a guess.
+        certain = len(producers) == 1 and not self._through_join(finding)
+        if not certain:
+            theirs = self._unsafe(theirs)
         mine, _ = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", True)
         if mine is None:
             theirs = self._unsafe(theirs)  # this side cannot be edited: no evidence either way
         else:
-            left_theirs, left_mine = self._errors_after(theirs), self._errors_after(mine)
+            if left_theirs is None:
+                left_theirs = self._errors_after(theirs)
+            left_mine = self._errors_after(mine)
             if left_theirs > left_mine:
                 return None, True
             if left_theirs == left_mine:
                 if not odd:
-                    return None, True
+                    # A norm's count only repeats the count it normalizes: its own edit stays
+                    # exact. Between two layers that make and take a count, a guess.
+                    return None, _repeats_a_count(values)
                 theirs = self._unsafe(theirs)
         if not self._holds(theirs):
             return None, not odd
+        theirs_values = {producer.param: producer.wanted}
         return Suggestion(f"{finding.message}; fix: {self._label(producer.layer)} with"
                           f" {suggest.describe(theirs_values)}", code, theirs), False
+
+    def _through_join(self, finding: Finding) -> bool:
+        """Whether the count that arrives was concatenated or cut from others."""
+        tensor = finding.tensor_in
+        steps = suggest.chain_of(self.trace, tensor)
+        start = steps[0].input if steps else tensor
+        return isinstance(start, Tensor) and id(start) in self.trace.joins
 
     def _unsafe(self, fix: Fix) -> Fix:
         unsafe = dataclasses.replace(fix, applicability=UNSAFE)
@@ -1032,6 +1102,12 @@ def _restores_sibling(trace: ModelTrace, change: suggest.Change) -> bool:
 
 #: Candidate values tried (each a re-analysis of the file) for a layer PyTorch rejects.
 MAX_TRIALS = 8
+#: Parameters a layer empties its output with when written 0 (``_emptied_upstream``).
+EMPTYING_PARAMS = ("output_size", "out_channels", "out_features", "size")
+#: The smallest width a model's channel counts are taken to scale from (``_count_unit``).
+MIN_UNIT = 4
+#: Producers of a count weighed (each a re-analysis) against the layer that expects another.
+MAX_PRODUCERS = 3
 
 
 def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
@@ -1141,13 +1217,39 @@ def _channel_counts(trace: ModelTrace, leave_out: Tuple[LayerModule, ...]) -> Li
     return counts
 
 
-def _producer_is_odd(producer: suggest.CountProducer) -> bool:
+def _producer_is_odd(producer: suggest.CountProducer, unit: int = 0) -> bool:
     """Between a producer's count and the one a consumer expects, equally supported by the rest
     of the file: whether the producer's looks like the slip (not a multiple of four: 63 where
-    64 is expected). Two round counts (8 and 16) say nothing: the consumer, where the mismatch
-    shows, stays the default. (How often other layers use a count says little: a producer's
-    count is normally used by its consumer alone, and that is the layer that disagrees.)"""
-    return _roundness(producer.current) < min(2, _roundness(producer.wanted))
+    64 is expected; or, in a model whose counts are a unit times powers of two, not one of
+    those: 12 or 20 where 16 is expected among 4, 8, 16). Two round counts (8 and 16) say
+    nothing: the consumer, where the mismatch shows, stays the default. (How often other
+    layers use a count says little: a producer's count is normally used by its consumer alone,
+    and that is the layer that disagrees.)"""
+    if _roundness(producer.current) < min(2, _roundness(producer.wanted)):
+        return True
+    return unit >= MIN_UNIT and _off_the_unit(producer.current, unit) and not _off_the_unit(producer.wanted, unit)
+
+
+def _repeats_a_count(values: Dict[str, Any]) -> bool:
+    """Whether the parameter at fault is a norm's count (``num_features``, ``num_channels``,
+    ``normalized_shape``), which repeats what the layer before made."""
+    return any(name in ("num_features", "num_channels", "normalized_shape") for name in values)
+
+
+def _count_unit(counts: List[int]) -> int:
+    """The greatest common divisor of a model's channel counts of ``MIN_UNIT`` and more (the
+    input's channels and the classes left out): the width the model scales by powers of two."""
+    return math.gcd(*[c for c in counts if c >= MIN_UNIT]) if any(c >= MIN_UNIT for c in counts) else 0
+
+
+def _off_the_unit(count: int, unit: int) -> bool:
+    """Whether ``count`` is not ``unit`` times or over a power of two (8 and 32 are on a unit
+    of 16; 24 is not)."""
+    if count <= 0:
+        return True
+    high, low = max(count, unit), min(count, unit)
+    ratio, rest = divmod(high, low)
+    return rest != 0 or ratio & (ratio - 1) != 0
 
 
 def _roundness(count: int) -> int:

@@ -25,7 +25,7 @@ from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
 from .plan import Declarations, ModelPlan, ParsedFile
 from .positions import Positions
-from .propagate import Finding, Propagator, Step, UnknownSource, shape_of
+from .propagate import Finding, Join, Propagator, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
 from .values import ArgumentCapture, BuiltinRef, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
@@ -54,6 +54,8 @@ class ModelTrace(NamedTuple):
     names: Mapping[int, str]
     #: Every tensor ``forward`` returns (one, or a tuple/list/dict of them) has a fully known shape.
     output_known: bool = False
+    #: id(tensor) -> the concatenation or chunk that made it (``suggest.count_producers``).
+    joins: Mapping[int, Join] = MappingProxyType({})
 
 
 # --------------------------------------------------------------------------- the propagator
@@ -352,7 +354,7 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
                          output_shape, declared_shape, layers)
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
-                      _all_tensors_known(output))
+                      _all_tensors_known(output), run.joins)
 
 
 def _all_tensors_known(value: Any) -> bool:

@@ -272,31 +272,59 @@ class CountProducer(NamedTuple):
     wanted: int
 
 
-def count_producer(propagator: Propagator, tensor: Tensor, axis: int, wanted: int) -> Optional[CountProducer]:
-    """The layer upstream whose output count makes the size of ``axis`` of ``tensor``, walking
-    back through what keeps that size (activations, norms, pooling, dropout, padding) and through
+def count_producers(propagator: Propagator, tensor: Tensor, axis: int, wanted: int,
+                    depth: int = 0) -> List[CountProducer]:
+    """The layers upstream whose output count makes the size of ``axis`` of ``tensor``, walking
+    back through what keeps that size (activations, norms, pooling, dropout, padding), through
     a flatten, where a count of ``C*H*W`` features comes from ``C`` channels (``wanted`` must
-    then be a multiple of ``H*W``). None when anything else made it (a concatenation, a view,
-    an input): then no single layer is the other side of a channel mismatch."""
-    for step in reversed(chain_of(propagator, tensor)):
+    then be a multiple of ``H*W``), a PixelShuffle (``C*r*r`` channels make ``C``), a chunk
+    (the whole makes each piece) and a concatenation along the axis, where each operand's
+    producer is a candidate, wanting what makes the sum ``wanted``. Empty when anything else
+    made it (a view, an input): then no layer is the other side of a channel mismatch."""
+    steps = chain_of(propagator, tensor)
+    for step in reversed(steps):
         before, after = _shape_of(step.input), step.output.shape
         if after is None or not 0 <= axis < len(after) or not is_known(after[axis]):
-            return None
+            return []
         made = _output_count(step.module, after, axis)
         if made is not None:
-            return CountProducer(step.module, made, after[axis], wanted) if wanted > 0 else None
+            return [CountProducer(step.module, made, after[axis], wanted)] if wanted > 0 else []
         if before is None:
-            return None
+            return []
         if len(before) == len(after) and before[axis] == after[axis]:
+            continue
+        if len(before) == len(after) == axis + 3 and _shuffles_channels(step.module):
+            if not is_known(before[axis]) or wanted * before[axis] % after[axis]:
+                return []
+            wanted = wanted * before[axis] // after[axis]
             continue
         flattened = _flattened(before, after, axis)
         if flattened is None:
-            return None
+            return []
         axis, rest = flattened
         if wanted % rest:
-            return None
+            return []
         wanted //= rest
-    return None
+    start = steps[0].input if steps else tensor
+    join = getattr(propagator, "joins", {}).get(id(start)) if isinstance(start, Tensor) else None
+    if join is None or depth > 4 or wanted <= 0:
+        return []
+    if join.pieces:
+        whole = wanted * join.pieces if join.axis == axis else wanted
+        return count_producers(propagator, join.parts[0], axis, whole, depth + 1)
+    sizes = [_shape_of(part)[axis] if _shape_of(part) is not None and axis < len(_shape_of(part)) else None
+             for part in join.parts]
+    if join.axis != axis or not all(is_known(size) for size in sizes):
+        return []
+    found: List[CountProducer] = []
+    for part, size in zip(join.parts, sizes):
+        found += count_producers(propagator, part, axis, wanted - (sum(sizes) - size), depth + 1)
+    return found
+
+
+def _shuffles_channels(module: Any) -> bool:
+    """A layer that trades channels for spatial size (PixelShuffle, PixelUnshuffle)."""
+    return isinstance(module, LayerModule) and module.type_name in ("PixelShuffle", "PixelUnshuffle")
 
 
 def _shape_of(value: Any) -> MaybeShape:

@@ -272,8 +272,11 @@ is known without any input size, so this is checked even for models with no decl
 """,
         fix="""
 `--fix` sets the parameter to the number of channels that actually arrives, when that number is
-a literal in the code. Attention and transformer layers get no automatic fix: their width is
-also their output's, so changing it would move the mismatch to the next layer.
+a literal in the code and this layer is certainly the one at fault (a norm layer, or one the rest
+of the model contradicts). When the layer that made the count could as well be the slip, the fix
+(of the likelier side) is unsafe: `--fix --unsafe-fixes` applies it. Attention and transformer
+layers get no automatic fix: their width is also their output's, so changing it would move the
+mismatch to the next layer.
 """,
         example=f"""\
 {_IMPORTS}

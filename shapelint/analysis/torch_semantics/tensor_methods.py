@@ -229,7 +229,14 @@ def _reduced(p: Propagator, tensor: Tensor, name: str, dim: Any, keepdim: Any) -
 
 
 def _pieces(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
-    return pieces(tensor.shape, name, args, kwargs)
+    found = pieces(tensor.shape, name, args, kwargs)
+    if name != "unbind" and isinstance(found, tuple) and len({t.shape for t in found}) == 1:
+        # Equal pieces: each one's count along the cut axis is the whole's over their number.
+        axis = next((i for i, (a, b) in enumerate(zip(tensor.shape, found[0].shape)) if a != b), None)
+        if axis is not None:
+            for piece in found:
+                p.join(piece, (tensor,), axis, len(found))
+    return found
 
 
 def _expand(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:

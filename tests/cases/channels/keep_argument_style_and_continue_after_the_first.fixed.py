@@ -1,5 +1,7 @@
 # Channel mismatches: each reported on the argument to change (the fix keeps the call's
-# positional or keyword style), and the chain continues after the first one.
+# positional or keyword style), and the chain continues after the first one. The fix of conv2
+# is unsafe, as conv1's out_channels could as well be the slip.
+# args: --unsafe-fixes
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -1,6 +1,6 @@
 # A layer built in the construction's arguments (`Wrapper(nn.Linear(8, 12))`) feeds the
 # class's own layer: the mismatch is reported, and fixed, on the class's layer.
-# args: --input Wrapper=2,8
+# args: --input Wrapper=2,8 --unsafe-fixes
 import torch
 import torch.nn as nn
 

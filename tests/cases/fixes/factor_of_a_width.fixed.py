@@ -1,5 +1,5 @@
-# `ngf * 9` where `ngf * 8` arrive: the factor changes, `ngf` stays.
-# args: --input G=1,100,1,1
+# `ngf * 9` where `ngf * 8` arrive: the factor changes, `ngf` stays (unsafe: `ngf * 8` could be the slip).
+# args: --input G=1,100,1,1 --unsafe-fixes
 # torch: G()(torch.randn(1, 100, 1, 1))
 import torch
 from torch import nn
