@@ -40,9 +40,8 @@ TARGET_NOT_REACHED = pytest.mark.xfail(
 )
 
 #: What the engine reaches on the seeded sample: a regression below these fails.
-FLOOR_ON_LINE = 0.80
-FLOOR_REPAIRED = 0.94
-CEILING_SAFE_OUTSIDE = 0.03
+FLOOR_ON_LINE = 0.83
+FLOOR_REPAIRED = 0.95
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,16 +221,9 @@ def test_no_fix_replaces_an_expression_by_a_literal(outcomes):
     assert not collapsed, collapsed[:12]
 
 
-@TARGET_NOT_REACHED
 def test_no_safe_fix_touches_anything_but_the_culprit(outcomes):
     outside = [(o.mutant.id, o.safe_outside) for o in _bugs(outcomes) if o.safe_outside]
     assert not outside, outside[:12]
-
-
-def test_safe_fixes_outside_the_culprit_stay_below_their_ceiling(outcomes):
-    bugs = _bugs(outcomes)
-    outside = [(o.mutant.id, o.safe_outside) for o in bugs if o.safe_outside]
-    assert len(outside) <= CEILING_SAFE_OUTSIDE * len(bugs), outside[:12]
 
 
 # Holds today: no marker, so that no part of issue 11 brings false positives in.
