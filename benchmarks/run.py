@@ -573,6 +573,8 @@ class Robustness:
         self.measurement = measurement
         self.findings = findings
         self.problems = problems
+        #: The text summary's "Checked N models in F files (X of Y layers inferred)".
+        self.coverage = ""
 
     def by_prefix(self, prefix: str) -> List[dict]:
         return [f for f in self.findings if str(f.get("code", "")).startswith(prefix)]
@@ -605,7 +607,19 @@ def check_robustness(shapelint: Path, cwd: Path, env: Dict[str, str]) -> Robustn
         problems.append("SHP1xx on correct library code (false positives)")
     if stderr.strip():
         problems.append("stderr not empty: " + stderr.strip().splitlines()[-1][:300])
-    return Robustness(m, findings, problems)
+    robustness = Robustness(m, findings, problems)
+    robustness.coverage = corpus_coverage(shapelint, cwd, env)
+    return robustness
+
+
+def corpus_coverage(shapelint: Path, cwd: Path, env: Dict[str, str]) -> str:
+    """How much of the corpus's models the analysis follows: the models it recognises (their
+    base classes may be in other files of the package) and the layers whose shapes it states."""
+    m = measure([str(shapelint), "check", "--no-cache", "--select", "SHP1", str(CORPUS)], cwd,
+                sample_tree=False, env=env)
+    found = re.search(r"Checked [\d,]+ models? in [\d,]+ files?(?: \([\d,]+ of [\d,]+ layers inferred\))?",
+                      m.stdout.decode(errors="replace"))
+    return found.group(0) if found else "(no summary line)"
 
 
 def finding_line(f: dict) -> str:
@@ -759,6 +773,8 @@ def build_report(rows: List[Timing], by_name: Dict[str, Timing], stats: Dict[str
         out.append(f"`shapelint check --format json --no-cache` over the corpus: exit {m.returncode}, "
                    f"{m.wall_s:.1f} s, {len(robustness.findings)} finding(s): {len(shp1)} SHP1xx, "
                    f"{len(shp2)} SHP2xx, {len(shp0)} SHP0xx.\n")
+        out.append(f"Coverage (the text summary; the corpus declares no input, so a layer's shape is stated "
+                   f"only where no input size is needed): {robustness.coverage}.\n")
         if robustness.problems:
             out.append("Problems:\n")
             out.extend(f"- {p}" for p in robustness.problems)
