@@ -19,7 +19,7 @@ import hashlib
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..core.layers import UNKNOWN
 from ..core.text import decode_as, source_encoding
@@ -198,6 +198,8 @@ class Project:
         self.config_files: List[str] = []
         #: The modules being indexed, innermost last (whose import loads what).
         self._loading: List[SourceModule] = []
+        #: The analysed file's import sources that are project modules (``.blocks``, ``models``).
+        self.home_sources: Set[str] = set()
 
     # ----------------------------------------------------------------- what was read
 
@@ -238,7 +240,7 @@ class Project:
               rebinds: List[Rebind]) -> bool:
         if type(statement) is ast.ImportFrom:
             return self._bind_from(statement, scope, importer_path, rebinds)
-        return self._bind_import(statement, scope, rebinds)
+        return self._bind_import(statement, scope, rebinds, importer_path == self.origin)
 
     def _bind_from(self, node: ast.ImportFrom, scope: Dict[str, Any], importer_path: str,
                    rebinds: List[Rebind]) -> bool:
@@ -252,6 +254,8 @@ class Project:
             source = self._load_absolute(parts)
         if not source:
             return False
+        if importer_path == self.origin:
+            self.home_sources.add("." * node.level + (node.module or ""))
         module = source[-1]
         if len(node.names) == 1 and node.names[0].name == "*":
             _bind_star(module, scope, rebinds)
@@ -266,7 +270,7 @@ class Project:
             rebinds.append(_rebind_member(target, module, alias.name))
         return True
 
-    def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind]) -> bool:
+    def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind], home: bool) -> bool:
         others: List[ast.alias] = []
         for alias in node.names:
             chain = self._load_absolute(alias.name.split("."))
@@ -276,6 +280,8 @@ class Project:
                 scope[alias.asname] = ModuleRef(chain[-1])
             else:
                 scope[alias.name.split(".")[0]] = ModuleRef(chain[0])
+            if chain and home:
+                self.home_sources.add(alias.name)
         if others:
             bind_import(ast.Import(names=others), scope)
         return True

@@ -174,6 +174,7 @@ def execute_project(propagator: Propagator, parsed: ParsedFile) -> None:
     project = parsed.project
     if project is None or not project.modules:
         return
+    propagator.reasons.read_sources = project.home_sources
     spent = [0]
 
     def execute(module) -> bool:

@@ -7,7 +7,7 @@ an unknown callee on a tensor), so the cost of walking the file's imports is pai
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 #: Longest source excerpt quoted in a reason.
 _EXCERPT = 40
@@ -31,6 +31,13 @@ class ReasonIndex:
         self.module = module
         self._imports: Optional[Dict[str, str]] = None
         self._attributes: Dict[str, List[ast.expr]] = {}
+        #: The import sources (``.blocks``, ``models.unet``) that are project modules, read.
+        self.read_sources: Set[str] = set()
+
+    def _imported(self, what: str, source: str) -> str:
+        if source in self.read_sources:
+            return f"`{what}` is imported from `{source}`, where it could not be evaluated"
+        return f"`{what}` is imported from `{source}`, which is not read"
 
     def _gather(self) -> Dict[str, str]:
         if self._imports is None:
@@ -73,7 +80,7 @@ class ReasonIndex:
         if type(head) is ast.Name:
             source = self.import_source(head.id)
             if source is not None:
-                return f"`{excerpt(func)}` is imported from `{source}`, which is not read"
+                return self._imported(excerpt(func), source)
             if head is func:
                 return f"`{head.id}` could not be evaluated"
         return f"`{excerpt(func)}(...)` could not be evaluated"
@@ -87,7 +94,7 @@ class ReasonIndex:
         if type(node) is ast.Name:
             source = self.import_source(node.id)
             if source is not None:
-                return f"`{node.id}` is imported from `{source}`, which is not read"
+                return self._imported(node.id, source)
         return f"`{excerpt(node)}` could not be evaluated"
 
 

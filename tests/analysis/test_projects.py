@@ -235,3 +235,96 @@ def test_a_project_run_reports_a_bug_once_in_its_own_file(bug: Bug, tmp_path: Pa
              for d in diagnostics if d["code"].startswith("SHP1")]
     where, line = found_at(root, bug)
     assert code == 1 and found == [(where.resolve(), line, bug.code)]
+
+
+# ----------------------------------------------------------------------------- bounds, reasons, cache
+
+MAIN = """\
+import torch
+from torch import nn
+
+from blocks import WIDTH, Block
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, WIDTH, 3, padding=1)
+        self.block = Block(WIDTH)
+
+    def forward(self, x):
+        return self.block(self.stem(x))
+
+
+if __name__ == "__main__":
+    Net()(torch.randn(1, 3, 16, 16))
+"""
+
+BLOCKS = """\
+import torch
+from torch import nn
+
+WIDTH = {width}
+
+
+class Block(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding={padding})
+
+    def forward(self, x):
+        return self.conv(x)
+"""
+
+
+def write_project(root: Path, width: str = "8", padding: int = 1) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (root / "blocks.py").write_text(BLOCKS.format(width=width, padding=padding))
+    (root / "main.py").write_text(MAIN)
+    return root / "main.py"
+
+
+def test_a_value_an_imported_module_cannot_evaluate_stays_unknown(tmp_path: Path):
+    main = write_project(tmp_path, width="int(os.environ['WIDTH'])")
+    code, data, _ = shapes_json(str(main), "--no-cache")
+    [model] = data["models"]
+    stem = next(layer for layer in model["layers"] if layer["name"] == "stem")
+    assert stem["output"] == [1, None, 16, 16] and stem["unknown_reason"]
+
+
+def test_past_the_budget_of_files_names_stay_unknown_never_guessed(tmp_path: Path):
+    from shapelint.analysis.project import MAX_PROJECT_FILES
+
+    main = write_project(tmp_path)
+    # A chain of re-exports longer than the budget: WIDTH comes through all of them.
+    depth = MAX_PROJECT_FILES + 4
+    for i in range(depth):
+        source = f"from m{i + 1} import WIDTH\n" if i + 1 < depth else "WIDTH = 8\n"
+        (tmp_path / f"m{i}.py").write_text(source)
+    main.write_text(MAIN.replace("from blocks import WIDTH, Block", "from blocks import Block\nfrom m0 import WIDTH"))
+    code, data, _ = shapes_json(str(main), "--no-cache")
+    [model] = data["models"]
+    stem = next(layer for layer in model["layers"] if layer["name"] == "stem")
+    assert stem["output"] == [1, None, 16, 16]  # unknown, not 8 and not anything else
+    code, diagnostics, _ = check_json(str(main), "--no-cache")
+    assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
+
+
+def test_the_cache_notices_an_edited_imported_file(tmp_path: Path, monkeypatch):
+    main = write_project(tmp_path)
+    monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
+    code, diagnostics, _ = check_json(str(main))
+    assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
+    (tmp_path / "blocks.py").write_text(BLOCKS.format(width="8", padding=1).replace(
+        "nn.Conv2d(channels, channels", "nn.Conv2d(channels + 1, channels"))
+    code, diagnostics, _ = check_json(str(main))
+    assert [(d["code"], d["location"]["row"]) for d in diagnostics] == [("SHP102", 11)]
+
+
+def test_an_unknown_block_of_a_read_module_says_it_was_read(tmp_path: Path):
+    main = write_project(tmp_path)
+    (tmp_path / "blocks.py").write_text(BLOCKS.format(width="8", padding=1) + "\nMaker = registry['block']\n")
+    main.write_text(MAIN.replace("from blocks import WIDTH, Block", "from blocks import WIDTH, Maker as Block"))
+    code, diagnostics, _ = check_json(str(main), "--no-cache", "--select", "SHP301")
+    [stop] = diagnostics
+    assert "`Block` is imported from `blocks`, where it could not be evaluated" in stop["message"]
