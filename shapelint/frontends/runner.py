@@ -342,7 +342,7 @@ class Cache:
     def content_key(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
-    def get(self, path: str, content_key: str) -> Optional[FileResult]:
+    def get(self, path: str, content_key: str, digests: Optional[Dict[str, str]] = None) -> Optional[FileResult]:
         try:
             with open(self.entry_path(path), "r", encoding="utf-8") as handle:
                 entry = json.load(handle)
@@ -356,7 +356,7 @@ class Cache:
             result = result_from_json(entry["result"])
         except Exception:  # missing, unreadable or corrupt: a miss
             return None
-        if result.path != path or not _unchanged(result.dependencies):
+        if result.path != path or not _unchanged(result.dependencies, {} if digests is None else digests):
             return None
         return result
 
@@ -405,14 +405,17 @@ class Cache:
                              "# This file is a cache directory tag created by shapelint.\n")
 
 
-def _unchanged(dependencies: List[Tuple[str, str]]) -> bool:
-    """Whether each file an analysis read still has the bytes it read then."""
+def _unchanged(dependencies: List[Tuple[str, str]], digests: Dict[str, str]) -> bool:
+    """Whether each file an analysis read still has the bytes it read then (``digests``: the
+    files hashed so far in this run, path -> digest, "" when unreadable)."""
     for path, digest in dependencies:
-        try:
-            with open(path, "rb") as handle:
-                if Cache.content_key(handle.read()) != digest:
-                    return False
-        except OSError:
+        if path not in digests:
+            try:
+                with open(path, "rb") as handle:
+                    digests[path] = Cache.content_key(handle.read())
+            except OSError:
+                digests[path] = ""
+        if digests[path] != digest:
             return False
     return True
 
@@ -622,8 +625,11 @@ def describe(error: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _check_each(paths: Iterable[str], job: Job, trimmer: MemoryTrimmer) -> Iterable[FileOutcome]:
-    shared: dict = {}  # the project files the batch's analyses parsed
+def _check_each(paths: Iterable[str], job: Job, trimmer: MemoryTrimmer,
+                shared: Optional[dict] = None) -> Iterable[FileOutcome]:
+    """Check each path; ``shared`` holds what the analyses of one process share (the project
+    files parsed and run: ``analyze_bytes``)."""
+    shared = {} if shared is None else shared
     for path in paths:
         outcome = check_file(path, job, shared)
         if not outcome.cached:
@@ -663,8 +669,9 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
     outcomes: List[FileOutcome] = []
     misses: List[str] = []
     # Cache hits are answered here, so that a warm run starts no pool and imports no engine.
+    digests: Dict[str, str] = {}  # each imported file read and hashed once per run
     for path in paths:
-        hit = cached_outcome(path, job)
+        hit = cached_outcome(path, job, digests)
         if hit is not None:
             outcomes.append(hit)
         else:
@@ -677,15 +684,17 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
     return RunReport(sorted(outcomes, key=lambda o: o.path))
 
 
-def cached_outcome(path: str, job: Job) -> Optional[FileOutcome]:
-    """The cached outcome for ``path`` when its entry is valid, else None (also on any error)."""
+def cached_outcome(path: str, job: Job, digests: Optional[Dict[str, str]] = None) -> Optional[FileOutcome]:
+    """The cached outcome for ``path`` when its entry is valid, else None (also on any error).
+    ``digests``: the files' digests this run computed already (a project's files are the
+    dependencies of many entries)."""
     if not job.cache_dir:
         return None
     try:
         with open(path, "rb") as handle:
             data = handle.read()
         content_key = Cache.content_key(data)
-        hit = Cache(job.cache_dir, job.settings_key).get(path, content_key)
+        hit = Cache(job.cache_dir, job.settings_key).get(path, content_key, digests)
         if hit is None:
             return None
         return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True, digest=content_key)
@@ -860,6 +869,7 @@ def _worker_main(connection, job: Job, parent_pid: int) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent_pid)
     trimmer = MemoryTrimmer()
+    shared: dict = {}  # the project files this worker's analyses parsed and ran
     while True:
         try:
             chunk = connection.recv()
@@ -867,7 +877,7 @@ def _worker_main(connection, job: Job, parent_pid: int) -> None:
             return  # the parent is gone
         if chunk is None:
             return
-        message = _pickled_outcomes(list(_check_each(chunk, job, trimmer)))
+        message = _pickled_outcomes(list(_check_each(chunk, job, trimmer, shared)))
         try:
             connection.send_bytes(message)
         except OSError:
