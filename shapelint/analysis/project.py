@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..core.layers import UNKNOWN
+from ..core.results import Dependency
 from ..core.text import decode_as, source_encoding
 from .collect import FileIndex, bind_import, index_file
 from .positions import Positions
@@ -57,8 +58,10 @@ class SourceModule:
     children: Dict[str, "SourceModule"] = field(default_factory=dict)
     rebinds: List[Rebind] = field(default_factory=list)
     executed: bool = False
-    #: SHA-256 of the bytes read ("" for a package directory, or a file that could not be read).
+    #: SHA-256 of the bytes read ("" for a package directory, or a file that could not be read),
+    #: and the file's size and modification time before the read.
     digest: str = ""
+    stamp: Tuple[int, int] = (0, 0)
     #: What its indexing has bound so far (what an import cycle back into it sees).
     partial: Dict[str, Any] = field(default_factory=dict)
     #: The modules its imports loaded, and whether every budget let it be read and run whole
@@ -133,7 +136,7 @@ class ProjectFiles:
         known = self._read.get(path)
         if known is not None and known[0] == stamp:
             return known[1]
-        found = _read_and_parse(path, status.st_size)
+        found = _read_and_parse(path, status.st_size)._replace(stamp=stamp)
         self._read.pop(path, None)
         if len(self._read) >= MAX_KEPT_FILES:
             del self._read[next(iter(self._read))]  # the oldest read
@@ -145,6 +148,8 @@ class _ReadFile(NamedTuple):
     digest: str
     text: Optional[str]
     tree: Optional[ast.Module]
+    #: Size and modification time, looked at before the read.
+    stamp: Tuple[int, int] = (0, 0)
 
 
 def _read_and_parse(path: str, size: int) -> _ReadFile:
@@ -203,14 +208,15 @@ class Project:
 
     # ----------------------------------------------------------------- what was read
 
-    def files_read(self) -> List[Tuple[str, str]]:
+    def files_read(self) -> List[Dependency]:
         """Every project file this analysis read, with the digest of its bytes (the cache of
         results is keyed by them)."""
-        read = [(module.path, module.digest) for module in self.modules.values() if module.digest]
+        read = [Dependency(module.path, module.digest, *module.stamp)
+                for module in self.modules.values() if module.digest]
         for path in self.config_files:
-            digest = _digest(path)
-            if digest:
-                read.append((os.path.abspath(path), digest))
+            found = _dependency(os.path.abspath(path))
+            if found is not None:
+                read.append(found)
         return read
 
     # ----------------------------------------------------------------- binding imports
@@ -358,7 +364,7 @@ class Project:
         self._note_import(module)
         if os.path.isfile(path):
             found = self.files.read(path)
-            module.digest = found.digest
+            module.digest, module.stamp = found.digest, found.stamp
             if found.tree is not None:
                 module.text = found.text
                 self._loading.append(module)
@@ -458,13 +464,14 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-def _digest(path: str) -> str:
-    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+def _dependency(path: str) -> Optional[Dependency]:
+    """A file's digest and stamp now (a config file the code read); None when unreadable."""
     try:
+        status = os.stat(path)
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return Dependency(path, hashlib.sha256(handle.read()).hexdigest(), status.st_size, status.st_mtime_ns)
     except OSError:
-        return ""
+        return None
 
 
 def _own_definitions(module: SourceModule) -> None:

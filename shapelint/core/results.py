@@ -6,7 +6,7 @@ Rows and columns are 1-based, as in ruff's JSON output.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from .codes import severity
 from .shapes import MaybeShape
@@ -133,6 +133,17 @@ class ModelSummary:
         return self.declared_input or self.declared_output
 
 
+class Dependency(NamedTuple):
+    """A file an analysis read: its SHA-256 then, and its size and modification time just
+    before it was read (unchanged ones need no hashing to be trusted; a file changed between
+    the look and the read has a newer time, so it is hashed)."""
+
+    path: str
+    digest: str
+    size: int
+    mtime_ns: int
+
+
 @dataclass
 class FileResult:
     path: str
@@ -141,6 +152,6 @@ class FileResult:
     #: One per model the analysis planned, in the file's order (``models`` holds only the
     #: models that could be built, and ``check`` drops it when it needs no shapes).
     summaries: List[ModelSummary] = field(default_factory=list)
-    #: The other files of the project the analysis read (its imports), as (absolute path,
-    #: SHA-256 of the bytes read): the result holds while they and the file are unchanged.
-    dependencies: List[Tuple[str, str]] = field(default_factory=list)
+    #: The other files of the project the analysis read (its imports, its config files): the
+    #: result holds while they and the file are unchanged.
+    dependencies: List["Dependency"] = field(default_factory=list)

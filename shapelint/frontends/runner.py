@@ -21,7 +21,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..core.options import Options
-from ..core.results import Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary, Related
+from ..core.results import Dependency, Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary, Related
 from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
 #: Directory names never searched when a directory is given: ruff's default ``exclude`` (among
@@ -40,7 +40,7 @@ MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
 #: 3: results carry each model's summary (``FileResult.summaries``).
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 
 def debug_enabled() -> bool:
@@ -195,7 +195,7 @@ def result_to_json(result: FileResult) -> dict:
         "diagnostics": [diagnostic(d) for d in result.diagnostics],
         "models": [model(m) for m in result.models],
         "summaries": [summary(s) for s in result.summaries],
-        "dependencies": [list(pair) for pair in result.dependencies],
+        "dependencies": [list(dependency) for dependency in result.dependencies],
     }
 
 
@@ -257,7 +257,8 @@ def result_from_json(data: dict) -> FileResult:
         diagnostics=[diagnostic(d) for d in data["diagnostics"]],
         models=[model(m) for m in data["models"]],
         summaries=[summary(s) for s in data["summaries"]],
-        dependencies=[(str(path), str(digest)) for path, digest in data.get("dependencies", ())],
+        dependencies=[Dependency(str(path), str(digest), int(size), int(mtime))
+                      for path, digest, size, mtime in data.get("dependencies", ())],
     )
 
 
@@ -405,10 +406,17 @@ class Cache:
                              "# This file is a cache directory tag created by shapelint.\n")
 
 
-def _unchanged(dependencies: List[Tuple[str, str]], digests: Dict[str, str]) -> bool:
-    """Whether each file an analysis read still has the bytes it read then (``digests``: the
-    files hashed so far in this run, path -> digest, "" when unreadable)."""
-    for path, digest in dependencies:
+def _unchanged(dependencies: List[Dependency], digests: Dict[str, str]) -> bool:
+    """Whether each file an analysis read still has the bytes it read then: the same size and
+    modification time, else the same SHA-256 (``digests``: the files hashed so far in this run,
+    path -> digest, "" when unreadable)."""
+    for path, digest, size, mtime_ns in dependencies:
+        try:
+            status = os.stat(path)
+        except OSError:
+            return False
+        if (status.st_size, status.st_mtime_ns) == (size, mtime_ns):
+            continue
         if path not in digests:
             try:
                 with open(path, "rb") as handle:
