@@ -199,7 +199,7 @@ def result_to_json(result: FileResult) -> dict:
     }
 
 
-def result_from_json(data: dict) -> FileResult:
+def result_from_json(data: dict, with_models: bool = True) -> FileResult:
     """The inverse of :func:`result_to_json`; raises (KeyError, TypeError, ValueError) on junk."""
 
     def pos(value) -> Tuple[int, int]:
@@ -255,7 +255,7 @@ def result_from_json(data: dict) -> FileResult:
     return FileResult(
         path=str(data["path"]),
         diagnostics=[diagnostic(d) for d in data["diagnostics"]],
-        models=[model(m) for m in data["models"]],
+        models=[model(m) for m in data["models"]] if with_models else [],
         summaries=[summary(s) for s in data["summaries"]],
         dependencies=[Dependency(str(path), str(digest), int(size), int(mtime))
                       for path, digest, size, mtime in data.get("dependencies", ())],
@@ -343,7 +343,10 @@ class Cache:
     def content_key(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
-    def get(self, path: str, content_key: str, digests: Optional[Dict[str, str]] = None) -> Optional[FileResult]:
+    def get(self, path: str, content_key: str, looks: Optional["FileLooks"] = None,
+            with_models: bool = True) -> Optional[FileResult]:
+        """The stored result, when it holds (``with_models`` False: without the models' shapes,
+        which a ``check`` needs not decode)."""
         try:
             with open(self.entry_path(path), "r", encoding="utf-8") as handle:
                 entry = json.load(handle)
@@ -354,10 +357,10 @@ class Cache:
                 or entry.get("settings") != self.settings_key
             ):
                 return None
-            result = result_from_json(entry["result"])
+            result = result_from_json(entry["result"], with_models)
         except Exception:  # missing, unreadable or corrupt: a miss
             return None
-        if result.path != path or not _unchanged(result.dependencies, {} if digests is None else digests):
+        if result.path != path or not _unchanged(result.dependencies, looks or FileLooks()):
             return None
         return result
 
@@ -406,24 +409,41 @@ class Cache:
                              "# This file is a cache directory tag created by shapelint.\n")
 
 
-def _unchanged(dependencies: List[Dependency], digests: Dict[str, str]) -> bool:
-    """Whether each file an analysis read still has the bytes it read then: the same size and
-    modification time, else the same SHA-256 (``digests``: the files hashed so far in this run,
-    path -> digest, "" when unreadable)."""
-    for path, digest, size, mtime_ns in dependencies:
-        try:
-            status = os.stat(path)
-        except OSError:
-            return False
-        if (status.st_size, status.st_mtime_ns) == (size, mtime_ns):
-            continue
-        if path not in digests:
+class FileLooks:
+    """Each file's size, modification time and digest, looked at once per run (a project's
+    files are the dependencies of many cache entries)."""
+
+    def __init__(self) -> None:
+        self._stamps: Dict[str, Optional[Tuple[int, int]]] = {}
+        self._digests: Dict[str, str] = {}
+
+    def stamp(self, path: str) -> Optional[Tuple[int, int]]:
+        if path not in self._stamps:
+            try:
+                status = os.stat(path)
+                self._stamps[path] = (status.st_size, status.st_mtime_ns)
+            except OSError:
+                self._stamps[path] = None
+        return self._stamps[path]
+
+    def digest(self, path: str) -> str:
+        if path not in self._digests:
             try:
                 with open(path, "rb") as handle:
-                    digests[path] = Cache.content_key(handle.read())
+                    self._digests[path] = Cache.content_key(handle.read())
             except OSError:
-                digests[path] = ""
-        if digests[path] != digest:
+                self._digests[path] = ""
+        return self._digests[path]
+
+
+def _unchanged(dependencies: List[Dependency], looks: FileLooks) -> bool:
+    """Whether each file an analysis read still has the bytes it read then: the same size and
+    modification time, else the same SHA-256."""
+    for path, digest, size, mtime_ns in dependencies:
+        stamp = looks.stamp(path)
+        if stamp is None:
+            return False
+        if stamp != (size, mtime_ns) and looks.digest(path) != digest:
             return False
     return True
 
@@ -677,9 +697,9 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
     outcomes: List[FileOutcome] = []
     misses: List[str] = []
     # Cache hits are answered here, so that a warm run starts no pool and imports no engine.
-    digests: Dict[str, str] = {}  # each imported file read and hashed once per run
+    looks = FileLooks()  # each imported file looked at once per run
     for path in paths:
-        hit = cached_outcome(path, job, digests)
+        hit = cached_outcome(path, job, looks)
         if hit is not None:
             outcomes.append(hit)
         else:
@@ -692,17 +712,15 @@ def run(paths: Sequence[str], job: Job, jobs: Optional[int] = None) -> RunReport
     return RunReport(sorted(outcomes, key=lambda o: o.path))
 
 
-def cached_outcome(path: str, job: Job, digests: Optional[Dict[str, str]] = None) -> Optional[FileOutcome]:
-    """The cached outcome for ``path`` when its entry is valid, else None (also on any error).
-    ``digests``: the files' digests this run computed already (a project's files are the
-    dependencies of many entries)."""
+def cached_outcome(path: str, job: Job, looks: Optional[FileLooks] = None) -> Optional[FileOutcome]:
+    """The cached outcome for ``path`` when its entry is valid, else None (also on any error)."""
     if not job.cache_dir:
         return None
     try:
         with open(path, "rb") as handle:
             data = handle.read()
         content_key = Cache.content_key(data)
-        hit = Cache(job.cache_dir, job.settings_key).get(path, content_key, digests)
+        hit = Cache(job.cache_dir, job.settings_key).get(path, content_key, looks, job.keep_models)
         if hit is None:
             return None
         return FileOutcome(path, slim(without_noqa(hit, data), job), cached=True, digest=content_key)
