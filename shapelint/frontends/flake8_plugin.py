@@ -85,6 +85,16 @@ class RunSettings:
         self._cli: Optional[Tuple[Any, Optional[str]]] = None
         self._by_directory: Dict[str, Settings] = {}
         self._by_config_file: Dict[Optional[str], Settings] = {}
+        self._project_files: Any = None
+
+    def project_files(self) -> Any:
+        """The project files this run's analyses parsed and ran (``analysis.project``): a
+        module every model file imports is read once per worker, not once per file."""
+        if self._project_files is None:
+            from ..analysis.project import ProjectFiles
+
+            self._project_files = ProjectFiles()
+        return self._project_files
 
     @classmethod
     def from_options(cls, options: Any) -> "RunSettings":
@@ -218,7 +228,8 @@ class ShapelintPlugin:
                 return
             # flake8 parsed `source` itself (`ast.parse("".join(lines))`): its tree is the file's.
             tree = self.tree if isinstance(self.tree, ast.Module) else None
-            diagnostics = analysis.analyze_source(source, path, options, tree=tree).diagnostics
+            diagnostics = analysis.analyze_source(source, path, options, tree=tree,
+                                                  files=self.settings.project_files()).diagnostics
         except Exception as error:  # never take flake8 (and every other plugin's report) down
             print(f"error: internal error in {self.filename}: {type(error).__name__}: "
                   f"{one_line(error)}", file=sys.stderr)

@@ -26,7 +26,7 @@ class FakeEngine:
         self.calls = []
         self.trees = []
 
-    def analyze_source(self, source, path, options, tree=None):
+    def analyze_source(self, source, path, options, tree=None, files=None):
         self.calls.append((path, source, options))
         self.trees.append(tree)
         diagnostics = []
@@ -167,7 +167,7 @@ def test_pyproject_inputs_reach_the_engine(engine, capsys):
 
 
 def test_an_engine_crash_does_not_take_flake8_down(engine, capsys, monkeypatch):
-    def crash(source, path, options, tree=None):
+    def crash(source, path, options, tree=None, files=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(analysis, "analyze_source", crash)
