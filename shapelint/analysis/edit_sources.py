@@ -392,6 +392,8 @@ class Sources:
         names = [nodes[0] for nodes in _Expression(arg, constants).unknowns.values()]
         if not names and constants:
             return self._edit_a_constant(call, arg, new, constants, depth)
+        if len(names) == 1 and _indexed_name(arg) is not None:
+            return self._edit_indexed_element(call, arg, old, new, owner, depth)
         if len(names) != 1 or type(names[0]) is not ast.Name:
             return None
         values = solve_unknown(arg, names[0].id, new, old, constants)
@@ -502,6 +504,37 @@ class Sources:
             return None
         found = self._replace(written, matches[0], str(new), local=False)
         return found._replace(prefix=prefix) if found is not None and depth < MAX_DEPTH else None
+
+    def _edit_indexed_element(self, call, arg: ast.Subscript, old, new, owner, depth) -> Optional[SourceEdit]:
+        """``dilation[0]`` of a parameter or a module constant: the element at that index where
+        the sequence is written (the default ``dilation=(1, 3)``, the caller's argument, or,
+        when the caller passes a loop variable, the one element of the sequence it walks whose
+        element at that index is ``old``)."""
+        name, index = _indexed_name(arg)
+        function = self._enclosing(arg, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if function is None or depth >= MAX_DEPTH:
+            return None
+        written, prefix = self._written_sequence(name, owner, function)
+        if type(written) is ast.Name and owner is not None:
+            # The caller passes a loop variable: the element of the sequence it walks.
+            loop = self._binding_loop(written)
+            caller = self._enclosing(written, (ast.FunctionDef, ast.AsyncFunctionDef))
+            sequence = _walked_sequence(loop.target, loop.iter, written.id) if loop is not None else None
+            if caller is None or type(sequence) is not ast.Name:
+                return None
+            outer, prefix = self._written_sequence(sequence, self._owner_of(owner), caller)
+            if type(outer) not in (ast.Tuple, ast.List):
+                return None
+            rows = [e for e in outer.elts if type(e) in (ast.Tuple, ast.List) and index < len(e.elts)
+                    and int_literal(e.elts[index]) == old]
+            if len(rows) != 1:
+                return None
+            written = rows[0]
+        if type(written) not in (ast.Tuple, ast.List) or index >= len(written.elts) \
+                or int_literal(written.elts[index]) != old:
+            return None
+        found = self._replace(written, written.elts[index], str(new), local=False)
+        return found._replace(prefix=prefix) if found is not None else None
 
     def _binding_loop(self, name: ast.Name) -> Optional[ast.For]:
         """The loop around ``name`` whose target binds it, when nothing else in that loop does
@@ -668,6 +701,14 @@ def _walked_sequence(target: ast.expr, iterable: ast.expr, name: str) -> Optiona
             if found is not None:
                 return found
     return None
+
+
+def _indexed_name(node: ast.AST) -> Optional[Tuple[ast.Name, int]]:
+    """``name[i]`` with a literal non-negative ``i``: (the name, ``i``); else None."""
+    if type(node) is not ast.Subscript or type(node.value) is not ast.Name:
+        return None
+    index = int_literal(node.slice)
+    return (node.value, index) if index is not None and index >= 0 else None
 
 
 def _contains(outer: ast.AST, inner: ast.AST) -> bool:
