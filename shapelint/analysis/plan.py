@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import BAD_DECLARATION, CONFLICTING_DECLARATIONS
+from ..core.initargs import InitArgs, binding_problem
 from ..core.options import Options, key_declares
 from ..core.results import Diagnostic
 from ..core.shapes import MaybeShape, is_known
@@ -41,7 +42,7 @@ class ParsedFile(NamedTuple):
 class Pragma(NamedTuple):
     """A ``# shapelint: key=shape ...`` comment."""
 
-    specs: Mapping[str, ShapeSpec]  # "input" / "output" -> the shape declared
+    specs: Mapping[str, Any]  # "input" / "output" -> the ShapeSpec declared; "init" -> InitArgs
     column: int  # 1-based column of its ``#``
     alone: bool  # the comment is alone on its line
 
@@ -66,6 +67,18 @@ class Declaration(NamedTuple):
         return f"by the {self.source} on line {self.line}"
 
 
+class Construction(NamedTuple):
+    """Constructor arguments given explicitly (``--init``, ``init(...)`` pragma, config)."""
+
+    arguments: InitArgs
+    source: str  # cli, pragma, config
+    line: int = 1
+    column: int = 1
+    #: False when they do not bind to ``__init__`` (reported): the model is then built with
+    #: unknown arguments, never with the defaults.
+    fits: bool = True
+
+
 #: Where two declarations declare the same thing, the first source here wins: the command line
 #: beats pragmas, which beat jaxtyping annotations, which beat pyproject.toml, which beats example
 #: inputs (README, "Declaring shapes").
@@ -81,6 +94,8 @@ class ClassDeclarations(NamedTuple):
     extra_inputs: Mapping[str, Declaration]
     #: The pragma lines that declare the model, not a statement of it.
     pragma_lines: FrozenSet[int]
+    #: ``# shapelint: init(...)`` on the class line or the comment line above it.
+    construction: Optional[Construction] = None
 
 
 class Declarations(NamedTuple):
@@ -114,6 +129,8 @@ class ModelPlan(NamedTuple):
     names_in_use: FrozenSet[str]
     #: The local names ``build`` sees (``Declaration.build_locals``).
     build_locals: Mapping[str, Any] = MappingProxyType({})
+    #: Constructor arguments given explicitly; they replace ``build``'s.
+    construction: Optional[Construction] = None
 
 
 class FilePlan(NamedTuple):
@@ -140,7 +157,17 @@ def read_declarations(parsed: ParsedFile) -> Declarations:
     for info in parsed.index.classes.values():
         if info.kind:
             classes[info.name] = _class_declarations(info, pragmas, parsed, problems)
+    problems.extend(_misplaced_inits(pragmas, classes, parsed.path))
     return Declarations(MappingProxyType(pragmas), MappingProxyType(classes), tuple(problems))
+
+
+def _misplaced_inits(pragmas: Mapping[int, Pragma], classes: Mapping[str, ClassDeclarations],
+                     path: str) -> List[Diagnostic]:
+    """SHP002 for each ``init(...)`` pragma that no model class takes: it would build nothing."""
+    taken = {found.construction.line for found in classes.values() if found.construction is not None}
+    return [_problem(BAD_DECLARATION, "malformed shapelint pragma: init(...) belongs on a model class's"
+                     " line or the comment line directly above it", path, (line, pragma.column))
+            for line, pragma in sorted(pragmas.items()) if "init" in pragma.specs and line not in taken]
 
 
 def _read_pragmas(parsed: ParsedFile) -> Tuple[Dict[int, Pragma], List[Diagnostic]]:
@@ -174,6 +201,7 @@ def _class_declarations(info: ClassInfo, pragmas: Mapping[int, Pragma], parsed: 
         candidates.append(header_lines[0])
     if first and first - 1 in pragmas and pragmas[first - 1].alone:
         candidates.append(first - 1)
+    construction = _pragma_construction(candidates, pragmas)
     found = info.find_method("forward")
     forward = found[1] if found else None
     if forward is not None:
@@ -190,7 +218,18 @@ def _class_declarations(info: ClassInfo, pragmas: Mapping[int, Pragma], parsed: 
     extra_inputs: Dict[str, Declaration] = {}
     if forward is not None:
         _jaxtyping(forward, parsed, inputs, outputs, extra_inputs, problems)
-    return ClassDeclarations(tuple(inputs), tuple(outputs), MappingProxyType(extra_inputs), frozenset(used))
+    return ClassDeclarations(tuple(inputs), tuple(outputs), MappingProxyType(extra_inputs), frozenset(used),
+                             construction)
+
+
+def _pragma_construction(lines: List[int], pragmas: Mapping[int, Pragma]) -> Optional[Construction]:
+    """The ``init(...)`` of the pragmas on the class line or the comment line above it (the
+    class line's first)."""
+    for line in lines:
+        pragma = pragmas.get(line)
+        if pragma is not None and "init" in pragma.specs:
+            return Construction(pragma.specs["init"], "pragma", line, pragma.column)
+    return None
 
 
 def _add_pragma(pragma: Pragma, line: int, inputs: List[Declaration], outputs: List[Declaration]) -> None:
@@ -301,15 +340,20 @@ def plan_models(parsed: ParsedFile, declarations: Declarations, names: Mapping[s
         _add_options(options, parsed.path, [info.name] + aliases, inputs, outputs)
         if info.name in examples:
             inputs.append(examples[info.name])
-        if info.name in parts and not inputs and not outputs:
+        construction = _construction(options, parsed.path, [info.name] + aliases, own.construction)
+        if info.name in parts and not inputs and not outputs and construction is None:
             continue
-        models.append(_model_plan(info.name, _line(info.node, parsed.positions), inputs, outputs,
-                                  own.extra_inputs, problems, parsed.path, info=info))
+        line = _line(info.node, parsed.positions)
+        construction = _checked_construction(construction, info, line, parsed.path, problems)
+        models.append(_model_plan(info.name, line, inputs, outputs, own.extra_inputs, problems, parsed.path,
+                                  info=info, construction=construction))
     for info, example in _imported_models(parsed, names, examples):
         inputs, outputs = [example], []
         _add_options(options, parsed.path, [info.name], inputs, outputs)
+        construction = _construction(options, parsed.path, [info.name], None)
+        construction = _checked_construction(construction, info, example.line, parsed.path, problems)
         models.append(_model_plan(info.name, example.line, inputs, outputs, MappingProxyType({}),
-                                  problems, parsed.path, info=info))
+                                  problems, parsed.path, info=info, construction=construction))
     for statement, name, value in _module_level_models(parsed.tree, names):
         inputs, outputs = _assignment_declarations(statement, declarations.pragmas, parsed.positions)
         _add_options(options, parsed.path, [name], inputs, outputs)
@@ -333,10 +377,46 @@ def _imported_models(parsed: ParsedFile, names: Mapping[str, Any],
                 yield value.info, examples[name]
 
 
+def _construction(options: Options, path: str, names: List[str],
+                  pragma: Optional[Construction]) -> Optional[Construction]:
+    """The explicit constructor arguments that win: the command line's, then the pragma's,
+    then the configuration's (an example's own call loses to all of them)."""
+    return (_option_construction(options.cli_inits, "cli", path, names) or pragma
+            or _option_construction(options.config_inits, "config", path, names))
+
+
+def _option_construction(inits: Mapping[str, InitArgs], source: str, path: str,
+                         names: List[str]) -> Optional[Construction]:
+    for key, arguments in (inits or {}).items():
+        if any(key_declares(key, name, path) for name in names):
+            return Construction(arguments, source)
+    return None
+
+
+def _checked_construction(construction: Optional[Construction], info: ClassInfo, line: int, path: str,
+                          problems: List[Diagnostic]) -> Optional[Construction]:
+    """The construction, marked as not fitting (and an SHP002: at the pragma, or at the model
+    for the command line's and the configuration's) when its arguments do not bind to
+    ``__init__`` as Python binds them."""
+    if construction is None:
+        return None
+    found = info.find_method("__init__")
+    problem = binding_problem(found[1], construction.arguments) if found is not None else None
+    if problem is None:
+        return construction
+    arguments = construction.arguments
+    if construction.source == "pragma":
+        problems.append(_problem(BAD_DECLARATION, f"malformed shapelint pragma: init({arguments.text}):"
+                                 f" {info.name}() {problem}", path, (construction.line, construction.column)))
+    else:
+        problems.append(_problem(BAD_DECLARATION, f"{arguments.origin}: {info.name}() {problem}", path, (line, 1)))
+    return construction._replace(fits=False)
+
+
 def _model_plan(name: str, line: int, inputs: List[Declaration], outputs: List[Declaration],
                 extra_inputs: Mapping[str, Declaration], problems: List[Diagnostic], path: str,
                 info: Optional[ClassInfo] = None, statement: Optional[ast.stmt] = None,
-                value: Optional[ast.expr] = None) -> ModelPlan:
+                value: Optional[ast.expr] = None, construction: Optional[Construction] = None) -> ModelPlan:
     inputs = _strongest_first(inputs)
     outputs = _strongest_first(outputs)
     chosen_input = _choose(inputs, "input", name, path, problems)
@@ -344,9 +424,12 @@ def _model_plan(name: str, line: int, inputs: List[Declaration], outputs: List[D
     build, input_shape, sizes = _declared_input(inputs, chosen_input)
     declared = inputs + outputs + list(extra_inputs.values())
     names_in_use = frozenset(n for d in declared for n in d.spec.names() if not n.startswith("*"))
+    if construction is not None:
+        build = None  # the explicit arguments replace the example's call; its input still counts
     return ModelPlan(name, line, info, statement, value, chosen_input, chosen_output,
                      build.build if build is not None else None, input_shape, MappingProxyType(sizes),
-                     extra_inputs, names_in_use, build.build_locals if build is not None else MappingProxyType({}))
+                     extra_inputs, names_in_use, build.build_locals if build is not None else MappingProxyType({}),
+                     construction)
 
 
 def _strongest_first(declarations: List[Declaration]) -> List[Declaration]:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
+from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes
 from ..core.shapes import MaybeShape, format_shape
@@ -23,7 +24,7 @@ from .interpreter.statements import enter_with
 from .evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
-from .plan import Declarations, ModelPlan, ParsedFile
+from .plan import Construction, Declarations, ModelPlan, ParsedFile
 from .positions import Positions
 from .propagate import Finding, Join, Propagator, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
@@ -481,7 +482,10 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
     propagator.begin_model(probe=x if probe else None)
     try:
         if plan.info is not None:
-            args, kwargs = _build_arguments(propagator, plan.build, plan.build_locals)
+            if plan.construction is not None:
+                args, kwargs = _explicit_arguments(plan.construction)
+            else:
+                args, kwargs = _build_arguments(propagator, plan.build, plan.build_locals)
             propagator.calling = plan.build  # another file's model: its example is the place
             instance = propagator.instantiate(plan.info, args, kwargs, None)
         else:
@@ -497,6 +501,14 @@ def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeS
         return instance, propagator.call_module(instance, [x], _forward_arguments(plan, sizes), None)
     except _Abort:  # a budget ran out in forward (noted in propagator.stopped)
         return instance, UNKNOWN
+
+
+def _explicit_arguments(construction: Construction) -> Tuple[list, Dict[str, Any]]:
+    """The literal arguments given with ``--init``, a pragma or the configuration; when they do
+    not bind to ``__init__`` (reported as SHP002), unknown ones: never the defaults."""
+    if not construction.fits:
+        return [STAR_UNKNOWN], {}
+    return interpreter_arguments(construction.arguments)
 
 
 def _build_arguments(propagator: Propagator, build: Optional[ast.Call],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Dict, Tuple
 from .solver_bounds import Bounds
 
 if TYPE_CHECKING:  # the declarations module parses; options only carry its results
+    from .initargs import InitArgs
     from .shapespec import ShapeSpec
 
 
@@ -22,6 +23,9 @@ class Options:
     cli_outputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
     config_inputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
     config_outputs: Dict[str, "ShapeSpec"] = field(default_factory=dict)
+    #: Constructor arguments by model name, keyed as the shapes (``--init``, ``[tool.shapelint.init]``).
+    cli_inits: Dict[str, "InitArgs"] = field(default_factory=dict)
+    config_inits: Dict[str, "InitArgs"] = field(default_factory=dict)
     bounds: Bounds = Bounds()
     select: Tuple[str, ...] = ()
     ignore: Tuple[str, ...] = ()

@@ -862,8 +862,9 @@ _PRAGMA = re.compile(r"\s*shapelint\s*:(?P<rest>.*)$", re.DOTALL)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
-    """Parse a ``# shapelint: input=(16, 3) output=(16, 4)`` comment.
+def parse_pragma(comment: str) -> Optional[Dict[str, Any]]:
+    """Parse a ``# shapelint: input=(16, 3) output=(16, 4)`` comment: ``input`` and ``output``
+    give a ShapeSpec; ``init(3, n_classes=2)``, a model's constructor arguments, an ``InitArgs``.
 
     ``comment`` is the comment's text from its first ``#`` (as tokenize or libcst give it). A
     pragma may follow another comment on the same line (``# noqa: E501  # shapelint: ...``) and
@@ -888,7 +889,7 @@ def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
             return None
         pos = nxt + 1
     # The pragma ends where another comment starts (a `#` outside brackets).
-    result: Dict[str, ShapeSpec] = {}
+    result: Dict[str, Any] = {}
     i, n = 0, len(body)
 
     def bad(reason: str) -> DeclarationError:
@@ -906,6 +907,9 @@ def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
         i = m.end()
         while i < n and body[i] in " \t":
             i += 1
+        if key == "init":
+            i = _pragma_init(body, i, result)
+            continue
         if i >= n or body[i] != "=":
             if key in PRAGMA_KEYS:
                 raise bad(f"expected '=' after {key!r}")
@@ -914,7 +918,7 @@ def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
         while i < n and body[i] in " \t":
             i += 1
         if key not in PRAGMA_KEYS:
-            raise bad(f"unknown key {key!r} (expected {' or '.join(PRAGMA_KEYS)})")
+            raise bad(f"unknown key {key!r} (expected {' or '.join(PRAGMA_KEYS)}, or init(...))")
         if key in result:
             raise bad(f"{key!r} given twice")
         if i >= n or body[i] not in "([":
@@ -933,6 +937,32 @@ def parse_pragma(comment: str) -> Optional[Dict[str, ShapeSpec]]:
     if not result:
         raise bad("no key=shape pair (expected e.g. input=(16, 3, 64, 64))")
     return result
+
+
+def _pragma_init(body: str, i: int, result: Dict[str, object]) -> int:
+    """``init(3, n_classes=2)`` at ``body[i]`` (after the key): its arguments into ``result``;
+    the index after it."""
+    from .initargs import find_init_call, parse_init_args
+
+    def bad(reason: str) -> DeclarationError:
+        return DeclarationError(f"malformed shapelint pragma: {reason}")
+
+    if "init" in result:
+        raise bad("'init' given twice")
+    if i >= len(body) or body[i] != "(":
+        raise bad("init must be followed by the constructor's arguments, e.g. init(3, n_classes=2)")
+    end = find_init_call(body[i:])
+    if end is None:
+        raise bad(f"unclosed bracket in init{_show(body[i:].rstrip(), 40)}")
+    arguments = body[i + 1 : i + end - 1]
+    i += end
+    if i < len(body) and body[i] not in " \t\r\n\f\v#":
+        raise bad(f"unexpected {_show(body[i:].rstrip(), 40)} after init(...)")
+    try:
+        result["init"] = parse_init_args(arguments)
+    except DeclarationError as error:
+        raise bad(f"init: {error}") from None
+    return i
 
 
 def _closing_bracket(text: str, start: int) -> Optional[int]:

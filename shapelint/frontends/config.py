@@ -22,6 +22,9 @@ the search. Settings::
     [tool.shapelint.outputs]
     "Upsampler" = [16, 256, 16, 224, 224]
 
+    [tool.shapelint.init]               # constructor arguments: literals, as in a call
+    "UNet" = "3, n_classes=2"
+
 Any problem is a :class:`ConfigError` whose message is one line naming the file and the key.
 """
 
@@ -51,6 +54,7 @@ KNOWN_KEYS = (
     "exclude",
     "inputs",
     "outputs",
+    "init",
     "max-kernel-size",
     "max-stride",
     "max-dilation",
@@ -228,6 +232,9 @@ class Config:
     raw_outputs: Dict[str, Any] = field(default_factory=dict)
     inputs: Dict[str, Any] = field(default_factory=dict)
     outputs: Dict[str, Any] = field(default_factory=dict)
+    #: Constructor arguments as written (``"3, n_classes=2"``), and parsed (``InitArgs``).
+    raw_inits: Dict[str, str] = field(default_factory=dict)
+    inits: Dict[str, Any] = field(default_factory=dict)
     bounds: Bounds = Bounds()
 
     # ---------------------------------------------------------------- selection
@@ -304,12 +311,15 @@ class Config:
         self,
         cli_inputs: Optional[Mapping[str, Any]] = None,
         cli_outputs: Optional[Mapping[str, Any]] = None,
+        cli_inits: Optional[Mapping[str, Any]] = None,
     ) -> Options:
         return Options(
             cli_inputs=dict(cli_inputs or {}),
             cli_outputs=dict(cli_outputs or {}),
             config_inputs=self._resolved(self.inputs),
             config_outputs=self._resolved(self.outputs),
+            cli_inits=dict(cli_inits or {}),
+            config_inits=self._resolved(self.inits),
             bounds=self.bounds,
             select=self.selected_codes(),
             ignore=self.ignore,
@@ -342,6 +352,7 @@ class Config:
             "exclude": [g.pattern for g in self.exclude],
             "inputs": self.raw_inputs,
             "outputs": self.raw_outputs,
+            "init": self.raw_inits,
             "bounds": [self.bounds.max_kernel_size, self.bounds.max_stride, self.bounds.max_dilation],
         }
         import hashlib
@@ -517,6 +528,27 @@ class _Reader:
                                  f"{BAD_DECLARATION} malformed shape declaration: {error}") from None
         return dict(value), parsed
 
+    def inits(self, key: str, value: Any) -> Tuple[Dict[str, str], Dict[str, Any]]:
+        """``"UNet" = "3, n_classes=2"``: constructor arguments by model name."""
+        if not isinstance(value, dict):
+            raise self.error(key, f"expected a table of model names to constructor arguments, got {_show(value)}")
+        from ..core.initargs import parse_init_args
+        from ..core.shapespec import DeclarationError
+
+        parsed: Dict[str, Any] = {}
+        for name, arguments in value.items():
+            setting = f"{key}.{_toml_key(name)}"
+            if not _is_model_name(name):
+                raise self.error(setting, "expected a class or variable name, or path/to/file.py::Name")
+            if not isinstance(arguments, str):
+                raise self.error(setting, "expected the arguments as a string such as \"3, n_classes=2\","
+                                          f" got {_show(arguments)}")
+            try:
+                parsed[name] = parse_init_args(arguments, f"{self.source}: {self.prefix}{setting}")
+            except DeclarationError as error:
+                raise self.error(setting, str(error)) from None
+        return dict(value), parsed
+
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _MODEL_NAME = re.compile(rf"(?:.+::)?{_IDENTIFIER}(?:\.{_IDENTIFIER})*\Z")
@@ -573,6 +605,8 @@ def parse_settings(table: Any, source: str, prefix: str = "tool.shapelint.") -> 
         config.raw_inputs, config.inputs = reader.shapes("inputs", table["inputs"])
     if "outputs" in table:
         config.raw_outputs, config.outputs = reader.shapes("outputs", table["outputs"])
+    if "init" in table:
+        config.raw_inits, config.inits = reader.inits("init", table["init"])
     config.bounds = _solver_bounds(reader, table)
     return config
 

@@ -50,6 +50,39 @@ def parse_shapes(values: Sequence[str], flag: str) -> Dict[str, object]:
     return shapes
 
 
+def parse_inits(values: Sequence[str]) -> Dict[str, object]:
+    """``--init NAME=ARGS`` values by name (a later one wins); a bad one is a UsageError."""
+    inits: Dict[str, object] = {}
+    if not values:
+        return inits
+    from ...core.initargs import parse_cli_init
+    from ...core.shapespec import DeclarationError
+
+    for value in values:
+        try:
+            name, arguments = parse_cli_init(value)
+        except DeclarationError as error:
+            raise UsageError(f"--init: {error}") from None
+        inits[name] = arguments
+    return inits
+
+
+def raise_option_errors(outcomes: Sequence[runner.FileOutcome], options) -> None:
+    """Constructor arguments given with ``--init`` or in the configuration that do not bind to
+    the model's ``__init__`` (the analysis reports them as SHP002 at the model, where the flake8
+    plugin shows them): bad usage here, one line and exit 2."""
+    origins = tuple(f"{arguments.origin}: " for arguments in
+                    list(options.cli_inits.values()) + list(options.config_inits.values()))
+    if not origins:
+        return
+    from ...core.codes import BAD_DECLARATION
+
+    for outcome in outcomes:
+        for diagnostic in outcome.result.diagnostics if outcome.result is not None else ():
+            if diagnostic.code == BAD_DECLARATION and diagnostic.message.startswith(origins):
+                raise UsageError(f"{diagnostic.path}:{diagnostic.row}: {diagnostic.message}")
+
+
 def load_config(paths: Sequence[str], config_file: Optional[str]):
     from ..config import ConfigError, load_config as load
 
@@ -145,7 +178,7 @@ def unmatched_config_declarations(
     two staged files says nothing about the models elsewhere)."""
     whole_project = covers_directory(checked_paths, config.root)
     messages = []
-    for table, shapes in (("inputs", config.inputs), ("outputs", config.outputs)):
+    for table, shapes in (("inputs", config.inputs), ("outputs", config.outputs), ("init", config.inits)):
         for key in shapes:
             resolved = config.resolve_key(key)
             path, name = split_model_key(resolved)
@@ -303,6 +336,8 @@ def add_shape_arguments(parser: OneLineArgumentParser) -> None:
                         help="input shape of a model (class or variable name), e.g. Net=16,3,64,64")
     parser.add_argument("--output", action="append", default=[], metavar="NAME=SHAPE",
                         help="expected output shape of a model")
+    parser.add_argument("--init", action="append", default=[], metavar="NAME=ARGS",
+                        help="constructor arguments of a model (literals), e.g. 'UNet=3, n_classes=2'")
 
 
 def _jobs(text: str) -> int:
@@ -353,7 +388,8 @@ class Run:
         self.config = load_config(config_paths or ["."], args.config)
         cli_inputs = parse_shapes(args.input, "--input")
         cli_outputs = parse_shapes(args.output, "--output")
-        self.declared = {"--input": cli_inputs, "--output": cli_outputs}
+        cli_inits = parse_inits(args.init)
+        self.declared = {"--input": cli_inputs, "--output": cli_outputs, "--init": cli_inits}
         self.write_errors: List[str] = []
         self.config = layer_cli_selection(
             self.config,
@@ -362,9 +398,10 @@ class Run:
             parse_code_list(args.ignore, "--ignore") or (),
         )
         self.is_selected = self.config.is_selected
-        self.options = self.config.options(cli_inputs, cli_outputs)
+        self.options = self.config.options(cli_inputs, cli_outputs, cli_inits)
         # The models' shapes are needed only to warn about declared names matching none.
-        declares = cli_inputs or cli_outputs or self.config.inputs or self.config.outputs
+        declares = cli_inputs or cli_outputs or cli_inits or self.config.inputs or self.config.outputs \
+            or self.config.inits
         self.job = make_job(self.config, self.options, use_cache=not args.no_cache,
                             keep_models=bool(declares))
 
@@ -406,6 +443,7 @@ def _main(argv: List[str]) -> int:
     elif not run.read_stdin:
         print("warning: No Python files found under the given path(s)", file=sys.stderr)
 
+    raise_option_errors(outcomes + ([stdin_outcome] if stdin_outcome is not None else []), run.options)
     fixing = args.fix or args.diff
     fixed_count = 0
     changed_files = 0

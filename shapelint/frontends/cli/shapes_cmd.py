@@ -21,7 +21,9 @@ from .check_cmd import (
     add_shape_arguments,
     load_config,
     make_job,
+    parse_inits,
     parse_shapes,
+    raise_option_errors,
     read_stdin,
     report_internal_errors,
     run_main,
@@ -61,8 +63,9 @@ def _main(argv: List[str]) -> int:
         file_args = ["."]
     config_paths = file_args + ([args.stdin_filename] if args.stdin_filename else [])
     config = load_config(config_paths or ["."], args.config)
-    declared = {"--input": parse_shapes(args.input, "--input"), "--output": parse_shapes(args.output, "--output")}
-    options = config.options(declared["--input"], declared["--output"])
+    declared = {"--input": parse_shapes(args.input, "--input"), "--output": parse_shapes(args.output, "--output"),
+                "--init": parse_inits(args.init)}
+    options = config.options(declared["--input"], declared["--output"], declared["--init"])
 
     outcomes: List[runner.FileOutcome] = []
     files = runner.discover(file_args, config.is_excluded)
@@ -75,6 +78,7 @@ def _main(argv: List[str]) -> int:
     if read_from_stdin:
         outcomes.append(runner.check_stdin(read_stdin(), args.stdin_filename or runner.STDIN, options))
 
+    raise_option_errors(outcomes, options)
     warn_unmatched_declarations(declared, outcomes, config, file_args)
     models: List[ModelShapes] = []
     unreadable = []
