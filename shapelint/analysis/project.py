@@ -32,6 +32,9 @@ from .values import BuiltinRef, ClassRef, ExternalRef, FunctionRef, ModuleRef, S
 MAX_PROJECT_FILES = 32
 #: Larger files are not read (a generated file, a data dump named ``.py``).
 MAX_FILE_BYTES = 1_000_000
+#: Source read and parsed anew per analysis, past which imports are left unknown (memory: a
+#: tree takes some 10-20 times its text, and a library's modules can be long).
+MAX_PROJECT_BYTES = 1_500_000
 
 _ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
@@ -89,9 +92,9 @@ class SourceModule:
         return {name: value for name, value in self.globals.items() if not name.startswith("_")}
 
 
-#: Parsed files a ``ProjectFiles`` keeps (the most recently read): a worker checking a big
-#: repository must not hold every tree of it.
-MAX_KEPT_FILES = 128
+#: Source a ``ProjectFiles`` keeps parsed, and keeps run, in bytes of text: a worker checking a
+#: big repository must not hold every tree of it (a tree takes some 10-20 times its text).
+MAX_KEPT_BYTES = 2_000_000
 
 
 class ProjectFiles:
@@ -104,10 +107,28 @@ class ProjectFiles:
         #: Modules read and run whole whose globals hold only values no analysis can change:
         #: the next analyses reuse them instead of running their top levels again.
         self._shared: Dict[str, SourceModule] = {}
+        #: The modules the kept ones keep alive (themselves and what they import), and their text.
+        self._held: Set[str] = set()
+        self._held_bytes = 0
 
     def share(self, module: SourceModule) -> None:
-        if len(self._shared) >= MAX_KEPT_FILES:
-            del self._shared[next(iter(self._shared))]
+        """Keep ``module`` for the next analyses. A kept module keeps the modules it imports
+        alive too: when all of them together pass ``MAX_KEPT_BYTES`` of text, all are let go
+        (the next analyses read and run them again)."""
+        stack = [module]
+        while stack:
+            current = stack.pop()
+            if current.path in self._held:
+                continue
+            self._held.add(current.path)
+            self._held_bytes += len(current.text)
+            stack.extend(current.imports)
+            stack.extend(current.children.values())
+        if self._held_bytes > MAX_KEPT_BYTES:
+            self._shared.clear()
+            self._held.clear()
+            self._held_bytes = 0
+            return
         self._shared[module.path] = module
 
     def shared(self, path: str) -> Optional[SourceModule]:
@@ -115,6 +136,7 @@ class ProjectFiles:
         module = self._shared.get(path)
         if module is None or not os.path.isfile(path) or self.read(path).digest != module.digest:
             return None
+        self._shared[path] = self._shared.pop(path)  # the most recently used last
         return module
 
     def module_path(self, directory: str, name: str) -> Optional[str]:
@@ -135,13 +157,22 @@ class ProjectFiles:
         stamp = (status.st_size, status.st_mtime_ns)
         known = self._read.get(path)
         if known is not None and known[0] == stamp:
+            self._read[path] = self._read.pop(path)  # the most recently used last
             return known[1]
         found = _read_and_parse(path, status.st_size)._replace(stamp=stamp)
         self._read.pop(path, None)
-        if len(self._read) >= MAX_KEPT_FILES:
-            del self._read[next(iter(self._read))]  # the oldest read
         self._read[path] = (stamp, found)
+        _keep_within(self._read, lambda kept: len(kept[1].text or ""))
         return found
+
+
+def _keep_within(kept: Dict[str, Any], size: Callable[[Any], int]) -> None:
+    """Drop the oldest entries until the text they hold is within ``MAX_KEPT_BYTES`` (the newest
+    one always stays)."""
+    total = sum(size(value) for value in kept.values())
+    while total > MAX_KEPT_BYTES and len(kept) > 1:
+        oldest = next(iter(kept))
+        total -= size(kept.pop(oldest))
 
 
 class _ReadFile(NamedTuple):
@@ -203,6 +234,8 @@ class Project:
         self.config_files: List[str] = []
         #: The modules being indexed, innermost last (whose import loads what).
         self._loading: List[SourceModule] = []
+        #: Text of the modules this analysis parsed or took parsed (not those it reused run).
+        self._bytes_parsed = 0
         #: The analysed file's import sources that are project modules (``.blocks``, ``models``).
         self.home_sources: Set[str] = set()
 
@@ -355,7 +388,7 @@ class Project:
             self._adopt(shared)
             self._note_import(shared)
             return shared
-        if len(self.modules) >= MAX_PROJECT_FILES:
+        if len(self.modules) >= MAX_PROJECT_FILES or self._bytes_parsed > MAX_PROJECT_BYTES:
             if self._loading:
                 self._loading[-1].complete = False
             return None
@@ -367,6 +400,7 @@ class Project:
             module.digest, module.stamp = found.digest, found.stamp
             if found.tree is not None:
                 module.text = found.text
+                self._bytes_parsed += len(found.text)
                 self._loading.append(module)
                 try:
                     module.index = index_file(found.tree, self._module_importer(module), module.partial)

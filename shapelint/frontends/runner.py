@@ -566,7 +566,7 @@ def slim(result: FileResult, job: Job) -> FileResult:
 
 
 #: Resident memory (bytes) above the last trim at which :class:`MemoryTrimmer` trims again.
-TRIM_GROWTH = 128 * 1024 * 1024
+TRIM_GROWTH = 48 * 1024 * 1024
 
 
 def _resident_bytes() -> int:
