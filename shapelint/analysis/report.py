@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
-import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -247,7 +246,7 @@ class FindingReporter:
         where = positions.call(node, finding.statement) if isinstance(node, ast.Call) else positions.statement(node)
         if where is None:
             return ()
-        path = os.path.normpath(os.path.join(os.path.dirname(self.path), away.path))
+        path = away.path_beside(self.path)
         (row, col), (end_row, end_col) = where
         return (Related("found here", path, row, col, end_row, end_col),)
 

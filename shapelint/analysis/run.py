@@ -7,7 +7,6 @@ found, and the budget that stopped it, if one did.
 from __future__ import annotations
 
 import ast
-import os
 import copy
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
@@ -552,7 +551,7 @@ def _module_file(module: ModuleValue, path: str) -> Optional[str]:
     away = module.elsewhere
     if away is None or not away.path:
         return None
-    return os.path.normpath(os.path.join(os.path.dirname(path), away.path))
+    return away.path_beside(path)
 
 
 def _module_line(module: ModuleValue, default: int, positions: Positions) -> int:

@@ -8,6 +8,7 @@ call; functions and classes are references to their definitions.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -276,6 +277,11 @@ class Elsewhere:
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def path_beside(self, analysed: str) -> str:
+        """The other file's path as the analysed file's path is written (``unet/parts.py``
+        for ``unet/model.py``)."""
+        return os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
 
 
 class ArgumentCapture:
