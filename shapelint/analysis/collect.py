@@ -46,6 +46,12 @@ def dotted_name(node: ast.AST) -> Optional[str]:
     return None
 
 
+def has_own_semantics(top: str) -> bool:
+    """Whether the analysis knows a top-level module's names itself (torch's layer table, the
+    standard library's helpers it models): such a module is never read from its files."""
+    return top == "torch" or top in _KNOWN_LIBRARIES
+
+
 def _reference(qualified: str) -> Any:
     if qualified == "torch" or qualified.startswith("torch."):
         return TorchRef(qualified)

@@ -281,7 +281,10 @@ class Elsewhere:
     def path_beside(self, analysed: str) -> str:
         """The other file's path as the analysed file's path is written (``unet/parts.py``
         for ``unet/model.py``)."""
-        return os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
+        beside = os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
+        if self.file and os.path.abspath(beside) != self.file:
+            return self.file  # not beside it: an installed package's file, named by its own path
+        return beside
 
 
 class ArgumentCapture:

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import __version__
 from ..core.options import Options
@@ -562,7 +562,8 @@ def slim(result: FileResult, job: Job) -> FileResult:
     :attr:`Job.keep_models`); their summaries, a few numbers each, stay."""
     if job.keep_models or not result.models:
         return result
-    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[], summaries=result.summaries)
+    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[], summaries=result.summaries,
+                      dependencies=result.dependencies)
 
 
 #: Resident memory (bytes) above the last trim at which :class:`MemoryTrimmer` trims again.
@@ -994,11 +995,18 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
 # A project checked as a whole
 
 
-def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str]) -> List[Diagnostic]:
+def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
+                    imports: Optional[Dict[str, Set[str]]] = None) -> List[Diagnostic]:
     """Each finding in another file's code that this run checks too, moved to that file's line
     and reported once (however many files reach it); the others as they are. A run on one file
-    keeps them where that file reaches the faulty block."""
+    keeps them where that file reaches the faulty block.
+
+    A finding in a file the run does not check (an installed package's) stays where a checked
+    file reaches it; when a file and one it imports (``imports``: each file's project files,
+    from the results' dependencies) both reach it, only the imported one, nearer the block, keeps
+    it (``train.py`` builds the model whose line in ``model.py`` builds the block)."""
     files = {os.path.realpath(path) for path in checked}
+    diagnostics = _nearest_reach(diagnostics, files, imports or {})
     seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics if d.origin is None}
     kept: List[Diagnostic] = []
     for diagnostic in diagnostics:
@@ -1019,4 +1027,51 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str]) -
         seen[key] = len(kept)
         kept.append(Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
                                origin.end_row, origin.end_col, notes=(note,), related=(reached,)))
+    return kept
+
+
+def imports_of(outcomes: Iterable[FileOutcome]) -> Dict[str, Set[str]]:
+    """Each checked file's project files read (real paths), from its result's dependencies."""
+    return {os.path.realpath(outcome.path): {os.path.realpath(d.path) for d in outcome.result.dependencies}
+            for outcome in outcomes if outcome.result is not None and outcome.result.dependencies}
+
+
+def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
+                   imports: Dict[str, Set[str]]) -> List[Diagnostic]:
+    """``diagnostics`` less those in a file that imports another file reporting the same finding
+    of an unchecked file (that one gets a note naming the place dropped)."""
+    def key(d: Diagnostic):
+        return (d.code, d.message, os.path.realpath(d.origin.path), d.origin.row, d.origin.col)
+
+    unchecked = [d for d in diagnostics if d.origin is not None and os.path.realpath(d.origin.path) not in files]
+    if len(unchecked) < 2:
+        return list(diagnostics)
+    groups: Dict[Any, List[Diagnostic]] = {}
+    for diagnostic in unchecked:
+        groups.setdefault(key(diagnostic), []).append(diagnostic)
+    dropped: Dict[int, Diagnostic] = {}  # id of a dropped diagnostic -> the one that keeps it
+    for group in groups.values():
+        for diagnostic in group:
+            reached = imports.get(os.path.realpath(diagnostic.path), set())
+            nearer = [d for d in group if d is not diagnostic and id(d) not in dropped
+                      and os.path.realpath(d.path) in reached]
+            if nearer:
+                dropped[id(diagnostic)] = nearer[0]
+    notes: Dict[int, List[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        keeper = dropped.get(id(diagnostic))
+        while keeper is not None and id(keeper) in dropped:
+            keeper = dropped[id(keeper)]
+        if keeper is not None:
+            notes.setdefault(id(keeper), []).append(diagnostic)
+    kept: List[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if id(diagnostic) in dropped:
+            continue
+        for other in notes.get(id(diagnostic), ()):
+            diagnostic = dataclasses.replace(
+                diagnostic, notes=diagnostic.notes + (f"reached from {other.path}:{other.row}",),
+                related=diagnostic.related + (Related("reached from here", other.path, other.row, other.col,
+                                                      other.end_row, other.end_col),))
+        kept.append(diagnostic)
     return kept

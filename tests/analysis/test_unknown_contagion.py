@@ -405,6 +405,33 @@ class Net(nn.Module):
 '''
 
 
+#: A Sequential subclass filled from a list an undecidable branch changed (torchvision's
+#: ConvNormActivation with a norm layer of another library): not an empty Sequential.
+SEQUENTIAL_FILLED_AFTER_A_BRANCH = '''\
+import torch
+from torch import nn
+import mylib
+
+
+class ConvNorm(nn.Sequential):
+    def __init__(self, c_in, c_out, norm_layer=nn.BatchNorm2d):
+        layers = [nn.Conv2d(c_in, c_out, 4, stride=4)]
+        if norm_layer is not None:
+            layers.append(norm_layer(c_out))
+        super().__init__(*layers)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvNorm(3, 8, norm_layer=mylib.Down)
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.stem(x))
+'''
+
+
 @pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS, UNKNOWN_CONDITION,
                                     LIST_OF_LAYERS],
                          ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials", "condition",
@@ -412,6 +439,42 @@ class Net(nn.Module):
 def test_containers_keep_unknown_items_in_place(tmp_path, source):
     path = write_package(tmp_path, source)
     assert_matches_torch(path, "Net", (1, 3, 16, 16))
+
+
+def test_a_sequential_filled_from_a_list_a_branch_changed_is_unknown_not_empty(tmp_path):
+    path = write_package(tmp_path, SEQUENTIAL_FILLED_AFTER_A_BRANCH)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16), every_name=False)
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    assert listed["stem"]["output"] is None and listed["head"]["output"] is None
+
+
+#: Blocks named by an OrderedDict built in a loop the analysis cannot count (torchvision's
+#: RegNet): the Sequential's children are named by the keys, never "0".
+ORDERED_BLOCKS_OF_UNKNOWN_COUNT = '''\
+from collections import OrderedDict
+
+import torch
+from torch import nn
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blocks = []
+        for i in range(mylib.DEPTH):
+            blocks.append((f"block{i + 1}", nn.Conv2d(3, 3, 1)))
+        self.trunk = nn.Sequential(OrderedDict(blocks))
+
+    def forward(self, x):
+        return self.trunk(x)
+'''
+
+
+def test_a_sequential_of_an_ordered_dict_of_unknown_blocks_names_no_child(tmp_path):
+    path = write_package(tmp_path, ORDERED_BLOCKS_OF_UNKNOWN_COUNT)
+    model = assert_matches_torch(path, "Net", (1, 3, 8, 8), every_name=False)
+    assert [layer["name"] for layer in model["layers"]] == ["trunk"]
 
 
 def test_every_unknown_of_a_module_list_has_its_reason(tmp_path):

@@ -103,11 +103,31 @@ def _append_all(module: ModuleValue, values: Any, items: UnknownItems, position:
 
 
 def _fill_sequential(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
+    if len(args) == 1 and args[0] is UNKNOWN and _written_as_a_mapping(items.call):
+        # ``nn.Sequential(OrderedDict(blocks))`` of unknown blocks: its children's names are keys.
+        module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
+        return
     if len(args) == 1 and isinstance(args[0], dict):
         for key, value in args[0].items():
             add_child(module, str(key), value, items, (0, str(key)))
     else:
         _append_all(module, args, items, ())
+
+
+def _written_as_a_mapping(call: Any) -> bool:
+    """Whether a container's one argument is written as a mapping (``OrderedDict(...)``, a
+    ``dict`` display or comprehension): its children are then named by its keys."""
+    if type(call) is not ast.Call or len(call.args) != 1:
+        return False
+    argument = call.args[0]
+    if type(argument) in (ast.Dict, ast.DictComp):
+        return True
+    if type(argument) is not ast.Call:
+        return False
+    callee = argument.func
+    name = callee.attr if type(callee) is ast.Attribute else getattr(callee, "id", "")
+    return name in ("OrderedDict", "dict")
 
 
 def _fill_module_list(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
