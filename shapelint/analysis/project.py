@@ -179,6 +179,13 @@ class ProjectFiles:
                 return directory if installed.requires_torch(directory, name) else None
         return None
 
+    def nowhere(self, name: str) -> bool:
+        """Whether the top-level module ``name`` is neither known to the analysis nor anywhere on
+        ``sys.path`` (a module of the project that does not exist, yet)."""
+        if not name.isidentifier() or has_own_semantics(name) or installed.is_standard_library(name):
+            return False
+        return all(self.module_path(directory, name) is None for directory in self._search)
+
     def installed_under(self, path: str) -> Optional[str]:
         """The directory of the followed installed packages that ``path`` is in, or None."""
         for directory in self._packages.values():
@@ -277,6 +284,8 @@ class Project:
         self._bytes_parsed = 0
         #: The analysed file's import sources that are project modules (``.blocks``, ``models``).
         self.home_sources: Set[str] = set()
+        #: Where modules imported by the project's code would be, had they existed.
+        self.missing: Set[str] = set()
         #: Per syntax tree (kept alive here), what it reads of the names it imports.
         self._chain_cache: Dict[int, Tuple[ast.Module, Dict[str, Set[Tuple[str, ...]]]]] = {}
         #: Files of installed packages read for a look-up, not loaded (their trees).
@@ -288,7 +297,9 @@ class Project:
         """Every project file this analysis read, with the digest of its bytes (the cache of
         results is keyed by them)."""
         read = [Dependency(module.path, module.digest, *module.stamp)
-                for module in self.modules.values() if module.digest]
+                for module in self.modules.values() if module.digest and not _is_stub(module)]
+        # A module imported but absent: creating it changes the result.
+        read.extend(Dependency(path, ABSENT, -1, -1) for path in sorted(self.missing))
         for path in self._peeked:
             found = self.files.read(path)
             if found.digest:
@@ -559,7 +570,12 @@ class Project:
             if self.files.module_path(root, parts[0]) is not None:
                 return self._load_chain(root, parts)
         directory = self.files.installed_directory(parts[0])
-        return self._load_chain(directory, parts) if directory is not None else []
+        if directory is not None:
+            return self._load_chain(directory, parts)
+        if self.files.nowhere(parts[0]):  # the project's own module, not written yet
+            for root in self.roots:
+                self._note_missing(root, parts[0])
+        return []
 
     def _load_chain(self, base: str, parts: List[str]) -> List[SourceModule]:
         """``base/a``, ``base/a/b``, ... loaded in turn, each the previous one's child; the
@@ -572,6 +588,7 @@ class Project:
         for part in parts:
             found = self.files.module_path(directory, part)
             if found is None:
+                self._note_missing(directory, part)
                 return []
             module = self._load(found, ".".join(parts[: len(chain) + 1]))
             if module is None:
@@ -689,6 +706,10 @@ class Project:
             if module.complete and module.index is not None and _unchangeable(module.globals):
                 self.files.share(module)
 
+    def _note_missing(self, directory: str, name: str) -> None:
+        if name.isidentifier() and not self._installed(directory + os.sep):
+            self.missing.update((os.path.join(directory, name + ".py"), os.path.join(directory, name)))
+
     def _installed(self, path: str) -> bool:
         """Whether ``path`` is in an installed package shapelint follows (a virtual environment
         inside the project is not the project)."""
@@ -765,6 +786,9 @@ def _own_definitions(module: SourceModule) -> None:
         if getattr(ref, "node", None) is node:
             ref.globals = module.globals
 
+
+#: The digest of a dependency that is a path where nothing was (``Project.missing``).
+ABSENT = ""
 
 #: How many re-exports a look-up in an installed package follows (``from .x import *`` of a
 #: ``from .y import *`` ...).

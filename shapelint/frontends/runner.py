@@ -441,6 +441,10 @@ def _unchanged(dependencies: List[Dependency], looks: FileLooks) -> bool:
     modification time, else the same SHA-256."""
     for path, digest, size, mtime_ns in dependencies:
         stamp = looks.stamp(path)
+        if not digest:  # a module the code imports was absent: it must still be
+            if stamp is not None:
+                return False
+            continue
         if stamp is None:
             return False
         if stamp != (size, mtime_ns) and looks.digest(path) != digest:
@@ -1008,6 +1012,7 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
     files = {os.path.realpath(path) for path in checked}
     diagnostics = _nearest_reach(diagnostics, files, imports or {})
     seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics if d.origin is None}
+    lines = _Lines()
     kept: List[Diagnostic] = []
     for diagnostic in diagnostics:
         origin = diagnostic.origin
@@ -1024,10 +1029,30 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
                 first = kept[index]
                 kept[index] = dataclasses.replace(first, notes=first.notes + (note,), related=first.related + (reached,))
             continue
+        moved = Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
+                           origin.end_row, origin.end_col, notes=(note,), related=(reached,))
+        if is_suppressed(moved, lines.of(origin.path)):
+            seen[key] = -1  # a `# noqa` on its own line silences it however it is reached
+            continue
         seen[key] = len(kept)
-        kept.append(Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
-                               origin.end_row, origin.end_col, notes=(note,), related=(reached,)))
+        kept.append(moved)
     return kept
+
+
+class _Lines:
+    """The lines of files, each read once (``# noqa`` of the lines findings move to)."""
+
+    def __init__(self) -> None:
+        self._read: Dict[str, List[str]] = {}
+
+    def of(self, path: str) -> List[str]:
+        if path not in self._read:
+            try:
+                with open(path, "rb") as handle:
+                    self._read[path] = split_lines(decode_source(handle.read()))
+            except (OSError, *DECODE_ERRORS):
+                self._read[path] = []
+        return self._read[path]
 
 
 def imports_of(outcomes: Iterable[FileOutcome]) -> Dict[str, Set[str]]:

@@ -22,7 +22,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import pytest
 
-from support.cli import check_json, shapes_json
+from support.cli import check_json, run_cli, shapes_json
 
 torch = pytest.importorskip("torch")
 
@@ -237,6 +237,20 @@ def test_a_project_run_reports_a_bug_once_in_its_own_file(bug: Bug, tmp_path: Pa
     assert code == 1 and found == [(where.resolve(), line, bug.code)]
 
 
+def test_a_noqa_on_the_line_a_bug_moves_to_silences_it_in_a_project_run(tmp_path: Path):
+    bug = BUGS["pool-kernel"]
+    root = copy_project(CASES[bug.case].directory, tmp_path)
+    changed = inject(root, bug)
+    code, diagnostics, _ = check_json(str(root), "--no-cache")
+    assert [d["code"] for d in diagnostics if d["code"].startswith("SHP1")] == ["SHP105"]
+    lines = changed.read_text().splitlines(keepends=True)
+    row = line_of(changed, bug.after)
+    lines[row - 1] = lines[row - 1].rstrip("\n") + "  # noqa: SHP105\n"
+    changed.write_text("".join(lines))
+    code, diagnostics, _ = check_json(str(root), "--no-cache")
+    assert code == 0 and diagnostics == []
+
+
 # ----------------------------------------------------------------------------- bounds, reasons, cache
 
 MAIN = """\
@@ -310,14 +324,32 @@ def test_past_the_budget_of_files_names_stay_unknown_never_guessed(tmp_path: Pat
     assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
 
 
+def check_cached(path: Path) -> Tuple[int, List[dict]]:
+    """``check --format json`` with the cache on (``check_json`` turns it off)."""
+    result = run_cli("check", str(path), "--format", "json")
+    return result.code, result.json()
+
+
 def test_the_cache_notices_an_edited_imported_file(tmp_path: Path, monkeypatch):
     main = write_project(tmp_path)
     monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
-    code, diagnostics, _ = check_json(str(main))
+    code, diagnostics = check_cached(main)
     assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
     (tmp_path / "blocks.py").write_text(BLOCKS.format(width="8", padding=1).replace(
         "nn.Conv2d(channels, channels", "nn.Conv2d(channels + 1, channels"))
-    code, diagnostics, _ = check_json(str(main))
+    code, diagnostics = check_cached(main)
+    assert [(d["code"], d["location"]["row"]) for d in diagnostics] == [("SHP102", 11)]
+
+
+def test_the_cache_notices_an_imported_module_created_after_the_run(tmp_path: Path, monkeypatch):
+    main = write_project(tmp_path)
+    blocks = (tmp_path / "blocks.py").read_text()
+    (tmp_path / "blocks.py").unlink()  # not written yet: what it would give is unknown
+    monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
+    code, diagnostics = check_cached(main)
+    assert code == 0 and [d for d in diagnostics if d["code"].startswith("SHP1")] == []
+    (tmp_path / "blocks.py").write_text(blocks.replace("nn.Conv2d(channels, channels", "nn.Conv2d(channels + 1, channels"))
+    code, diagnostics = check_cached(main)
     assert [(d["code"], d["location"]["row"]) for d in diagnostics] == [("SHP102", 11)]
 
 
