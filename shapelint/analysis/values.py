@@ -274,6 +274,9 @@ class Elsewhere:
     call: Optional[ast.Call] = None
     #: The other file's absolute path.
     file: str = ""
+    #: When that file is an installed package's: the project file whose code called into it,
+    #: that call and its statement (``Interpreter.boundary``), where the finding belongs.
+    via: Optional[Tuple[Any, Optional[ast.Call], Optional[ast.stmt]]] = None
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}"

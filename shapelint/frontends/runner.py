@@ -1011,7 +1011,8 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
     it (``train.py`` builds the model whose line in ``model.py`` builds the block)."""
     files = {os.path.realpath(path) for path in checked}
     diagnostics = _nearest_reach(diagnostics, files, imports or {})
-    seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics if d.origin is None}
+    seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics
+            if d.origin is None or os.path.realpath(d.origin.path) not in files}
     lines = _Lines()
     kept: List[Diagnostic] = []
     for diagnostic in diagnostics:
@@ -1029,8 +1030,12 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
                 first = kept[index]
                 kept[index] = dataclasses.replace(first, notes=first.notes + (note,), related=first.related + (reached,))
             continue
+        # Moved to an installed package's caller, it keeps what names the package's line.
+        through = len(diagnostic.related) > 1 and diagnostic.related[0] == origin
         moved = Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
-                           origin.end_row, origin.end_col, notes=(note,), related=(reached,))
+                           origin.end_row, origin.end_col,
+                           notes=(diagnostic.notes if through else ()) + (note,),
+                           related=(diagnostic.related[1:] if through else ()) + (reached,))
         if is_suppressed(moved, lines.of(origin.path)):
             seen[key] = -1  # a `# noqa` on its own line silences it however it is reached
             continue

@@ -190,3 +190,25 @@ def test_a_distribution_is_followed_when_it_requires_torch(tmp_path: Path, requi
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: my-blocks\n{requirement}\n")
     (info / "top_level.txt").write_text("blocks\n")
     assert requires_torch(str(tmp_path), "blocks") is followed
+
+
+def test_a_bad_argument_to_an_installed_block_is_reported_at_the_call_that_passes_it(installed: Path):
+    app = installed / "app"
+    model_py = app / "model.py"
+    model_py.write_text(model_py.read_text().replace('resnet26(num_classes=7, global_pool="avgmax")',
+                                                     'resnet26(num_classes=7, global_pool="avgmax", in_chans=1)'))
+    with pytest.raises(RuntimeError):
+        torch_run(app, *MODELS["BottleneckClassifier"])
+    line = next(i for i, row in enumerate(model_py.read_text().splitlines(), 1) if "in_chans=1" in row)
+    # The project: once, at the call in model.py that passes in_chans (the package is not ours).
+    code, diagnostics, _ = check_json(str(app), "--no-cache")
+    found = [(Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in diagnostics
+             if d["code"].startswith("SHP1")]
+    assert code == 1 and found == [("model.py", line, "SHP102")]
+    [diagnostic] = [d for d in diagnostics if d["code"] == "SHP102"]
+    assert any("visionzoo/layers/conv_bn.py:" in note for note in diagnostic["notes"])
+    # train.py alone (pre-commit passes only the staged file): at its line, naming model.py's.
+    code, diagnostics, _ = check_json(str(app / "train.py"), "--no-cache")
+    [diagnostic] = [d for d in diagnostics if d["code"].startswith("SHP1")]
+    assert diagnostic["filename"].endswith("train.py") and diagnostic["fix"] is None
+    assert any(f"model.py:{line}" in note for note in diagnostic["notes"])
