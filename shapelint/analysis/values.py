@@ -174,6 +174,9 @@ class UserModule(ModuleValue):
 
     cls: Any = None  # collect.ClassInfo
     attrs: Dict[str, Any] = field(default_factory=dict)
+    #: Of a subclass of a torch layer (``class Conv2dSame(nn.Conv2d)``): the layer its
+    #: ``super().__init__(...)`` built, which computes its output (not a child: it is itself).
+    base_layer: Optional["LayerModule"] = None
 
 
 # --------------------------------------------------------------------------- callables

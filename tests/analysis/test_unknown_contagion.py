@@ -471,6 +471,129 @@ class Net(nn.Module):
 '''
 
 
+#: Subclasses of torch layers, as torchvision and timm write them: a constructor that fixes some
+#: arguments, a forward of its own around the layer's (``super().forward``), attributes read
+#: from the layer (``self.normalized_shape``), one with no ``__init__``, and a method of the
+#: layer's that is not modelled (``_conv_forward``): unknown from there, never guessed.
+LAYER_SUBCLASSES = '''\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class Conv3DSimple(nn.Conv3d):
+    def __init__(self, in_planes, out_planes, stride=1, padding=1):
+        super().__init__(in_channels=in_planes, out_channels=out_planes, kernel_size=(3, 3, 3),
+                         stride=stride, padding=padding, bias=False)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class PaddedConv(nn.Conv2d):
+    """Pads by half its kernel, then convolves."""
+
+    def __init__(self, c_in, c_out, kernel_size, **kwargs):
+        super().__init__(c_in, c_out, kernel_size, padding=0, **kwargs)
+        self.extra = kernel_size // 2
+
+    def forward(self, x):
+        return super().forward(F.pad(x, [self.extra] * 4))
+
+
+class SameConv(nn.Conv2d):
+    def forward(self, x):
+        return self._conv_forward(F.pad(x, [1, 1, 1, 1]), self.weight, self.bias)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.video = Conv3DSimple(3, 8, stride=2)
+        self.norm = LayerNorm2d(8)
+        self.conv = PaddedConv(8, 8, 5, stride=2)
+        self.same = SameConv(8, 4, 3)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        x = self.video(x).mean(2)
+        x = self.conv(self.norm(x))
+        return self.head(self.same(x))
+'''
+
+
+#: What library code writes around its layers: a property, a static and a class method,
+#: typing.cast, a to_2tuple built on collections.abc and itertools.repeat.
+LIBRARY_IDIOMS = '''\
+import collections.abc
+from itertools import repeat
+from typing import cast
+
+import torch
+from torch import nn
+
+
+def to_2tuple(x):
+    if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+        return tuple(x)
+    return tuple(repeat(x, 2))
+
+
+class Block(nn.Module):
+    def __init__(self, c, kernel_size=3):
+        super().__init__()
+        self.c = c
+        kernel_size = to_2tuple(kernel_size)
+        padding = tuple((k - 1) // 2 for k in kernel_size)
+        self.conv = nn.Conv2d(c, self.out_channels, kernel_size, padding=padding)
+        self.proj = nn.Conv2d(self.out_channels, self.double(cast(int, c)), 1)
+
+    @property
+    def out_channels(self):
+        return self.c * 2
+
+    @staticmethod
+    def double(x):
+        return 2 * x
+
+    @classmethod
+    def make(cls, c, kernel_size):
+        return cls(c, kernel_size)
+
+    def forward(self, x):
+        return self.proj(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block.make(3, (5, 3))
+        self.head = nn.Conv2d(6, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.block(x))
+'''
+
+
+def test_library_idioms_are_followed(tmp_path):
+    path = write_package(tmp_path, LIBRARY_IDIOMS)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert model["output"] == [1, 2, 16, 16]
+
+
+def test_subclasses_of_torch_layers_are_the_layers_they_build(tmp_path):
+    path = write_package(tmp_path, LAYER_SUBCLASSES)
+    model = assert_matches_torch(path, "Net", (1, 3, 8, 16, 16))
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    assert [listed[n]["output"] for n in ("video", "norm", "conv")] == [[1, 8, 4, 8, 8], [1, 8, 8, 8], [1, 8, 4, 4]]
+    assert listed["same"]["output"] is None and listed["same"]["type"] == "SameConv"
+    assert listed["head"]["output"] is None
+
+
 def test_a_sequential_of_an_ordered_dict_of_unknown_blocks_names_no_child(tmp_path):
     path = write_package(tmp_path, ORDERED_BLOCKS_OF_UNKNOWN_COUNT)
     model = assert_matches_torch(path, "Net", (1, 3, 8, 8), every_name=False)

@@ -379,6 +379,8 @@ def call_external(name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     """A call of an imported name other than torch's (``math.ceil``, ``OrderedDict``)."""
     if name == "collections.OrderedDict":
         return builtin_dict(args, kwargs)
+    if name in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
+        return args[1]  # `v = cast(int, v)`: the value itself
     if name == "itertools.repeat" and len(args) == 2 and not kwargs:
         # Only the bounded form (``to_2tuple``'s ``repeat(x, 2)``): as the list it yields.
         count = args[1]

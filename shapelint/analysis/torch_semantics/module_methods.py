@@ -227,12 +227,19 @@ def _items(p: Propagator, node: Any) -> UnknownItems:
 
 def _base_init(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if isinstance(module, UserModule):
-        base_init(module, args, kwargs, _items(p, node))
+        if module.cls is not None and module.cls.kind == "layer":
+            module.base_layer = p.base_layer(module.cls, args, kwargs, node)
+        else:
+            base_init(module, args, kwargs, _items(p, node))
     return None
 
 
 def _base_forward(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
-    """``super().forward(x)`` of a user class deriving from ``nn.Sequential``."""
+    """``super().forward(x)`` of a user class deriving from ``nn.Sequential`` or from a layer."""
+    if isinstance(module, UserModule) and module.cls is not None and module.cls.kind == "layer":
+        if module.base_layer is None:
+            return UNKNOWN
+        return p.call_module(module.base_layer, args, kwargs, node)
     return sequential_forward(p, module, args, kwargs, node)
 
 
@@ -369,8 +376,11 @@ def _named_children(p: Propagator, module: ModuleValue, name: str, args: Args, k
 
 
 def _dict_view(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
-    """``keys()`` / ``values()`` / ``items()`` of a ModuleDict."""
-    if not isinstance(module, ModuleDictModule):
+    """``keys()`` / ``values()`` / ``items()`` of a ModuleDict (or of a subclass of one)."""
+    subclass = isinstance(module, UserModule) and module.cls is not None and module.cls.kind == "moduledict"
+    if not isinstance(module, ModuleDictModule) and not subclass:
+        return UNKNOWN
+    if module.incomplete:
         return UNKNOWN
     return list(getattr(module.children, name)())
 
