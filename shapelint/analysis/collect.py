@@ -27,7 +27,7 @@ MODULE_BASES = {
 }
 
 _KNOWN_LIBRARIES = ("collections", "math", "typing", "typing_extensions", "jaxtyping", "torchinfo",
-                    "functools", "itertools", "operator",
+                    "functools", "itertools", "operator", "copy",
                     # configuration (interpreter/configs.py)
                     "argparse", "json", "yaml", "tomllib", "tomli", "types", "dataclasses", "easydict", "munch")
 

@@ -360,3 +360,71 @@ def test_an_unknown_block_of_a_read_module_says_it_was_read(tmp_path: Path):
     code, diagnostics, _ = check_json(str(main), "--no-cache", "--select", "SHP301")
     [stop] = diagnostics
     assert "`Block` is imported from `blocks`, where it could not be evaluated" in stop["message"]
+
+
+CONFIG_DATACLASS = '''\
+from dataclasses import dataclass
+
+
+@dataclass
+class _StageConfig:
+    channels: int
+    depth: int
+
+
+class StageConfig(_StageConfig):
+    """Widened by a multiplier before the dataclass's own __init__ runs."""
+
+    def __init__(self, channels, depth, width=1.0):
+        super().__init__(int(channels * width), depth)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    in_channels: int = 3
+    stem: int = 8
+'''
+
+CONFIG_MODEL = '''\
+import torch
+from torch import nn
+
+from settings import ModelConfig, StageConfig
+
+
+class Net(nn.Module):
+    def __init__(self, cfg=ModelConfig()):
+        super().__init__()
+        layers = [nn.Conv2d(cfg.in_channels, cfg.stem, 3, padding=1)]
+        channels = cfg.stem
+        for stage in [StageConfig(16, 2, width=1.5), StageConfig(32, 1)]:
+            for _ in range(stage.depth):
+                layers.append(nn.Conv2d(channels, stage.channels, 3, padding=1))
+                channels = stage.channels
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+if __name__ == "__main__":
+    Net()(torch.randn(1, 3, 16, 16))
+'''
+
+
+def test_dataclasses_of_another_file_are_followed(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "settings.py").write_text(CONFIG_DATACLASS)
+    (tmp_path / "net.py").write_text(CONFIG_MODEL)
+    code, data, _ = shapes_json(str(tmp_path / "net.py"), "--no-cache")
+    [model] = data["models"]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        namespace = vars(importlib.import_module("net"))
+        real = namespace["Net"]()(torch.randn(1, 3, 16, 16)).shape
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("net", "settings"):
+            sys.modules.pop(name, None)
+    assert model["output"] == list(real) == [1, 32, 16, 16]
+    assert all(layer["output"] is not None for layer in model["layers"])

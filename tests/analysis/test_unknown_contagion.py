@@ -579,6 +579,84 @@ class Net(nn.Module):
 '''
 
 
+#: A stage list built from configuration objects, as EfficientNet-style code builds it: a
+#: dataclass widened by a subclass's ``__init__``, a ``partial`` of it, ``copy.copy`` of each
+#: config before it is changed, and a stochastic-depth residual whose mask is drawn in place
+#: (``self.training`` is not known statically: both paths keep the shape).
+CONFIG_STAGES = '''\
+import copy
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+from torch import nn
+
+
+@dataclass
+class _StageConfig:
+    expand: int
+    in_channels: int
+    out_channels: int
+    layers: int
+
+
+class StageConfig(_StageConfig):
+    def __init__(self, expand, in_channels, out_channels, layers, width=1.0):
+        super().__init__(expand, int(in_channels * width), int(out_channels * width), layers)
+
+
+def drop_path(x, p, training):
+    if not training or p == 0.0:
+        return x
+    mask = torch.empty([x.shape[0], 1, 1, 1], dtype=x.dtype)
+    mask.bernoulli_(1.0 - p)
+    return x * mask.div_(1.0 - p)
+
+
+class Block(nn.Module):
+    def __init__(self, cnf, p):
+        super().__init__()
+        hidden = cnf.in_channels * cnf.expand
+        self.residual = cnf.in_channels == cnf.out_channels
+        self.body = nn.Sequential(nn.Conv2d(cnf.in_channels, hidden, 1), nn.ReLU(),
+                                  nn.Conv2d(hidden, cnf.out_channels, 3, padding=1))
+        self.p = p
+
+    def forward(self, x):
+        out = self.body(x)
+        if self.residual:
+            out = drop_path(out, self.p, self.training) + x
+        return out
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        conf = partial(StageConfig, width=2.0)
+        settings = [conf(1, 4, 4, 2), conf(2, 4, 8, 2)]
+        stages = []
+        for cnf in settings:
+            blocks = []
+            for i in range(cnf.layers):
+                block_cnf = copy.copy(cnf)
+                if blocks:
+                    block_cnf.in_channels = block_cnf.out_channels
+                blocks.append(Block(block_cnf, 0.1 * i))
+            stages.append(nn.Sequential(*blocks))
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.stages = nn.Sequential(*stages)
+
+    def forward(self, x):
+        return self.stages(self.stem(x))
+'''
+
+
+def test_stages_built_from_configuration_objects_are_followed(tmp_path):
+    path = write_package(tmp_path, CONFIG_STAGES)
+    model = assert_matches_torch(path, "Net", (2, 3, 8, 8))
+    assert model["output"] == [2, 16, 8, 8]
+
+
 def test_library_idioms_are_followed(tmp_path):
     path = write_package(tmp_path, LIBRARY_IDIOMS)
     model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
