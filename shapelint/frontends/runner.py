@@ -1000,7 +1000,7 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
 
 
 def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
-                    imports: Optional[Dict[str, Set[str]]] = None) -> List[Diagnostic]:
+                    imports: Optional[Callable[[str], Set[str]]] = None) -> List[Diagnostic]:
     """Each finding in another file's code that this run checks too, moved to that file's line
     and reported once (however many files reach it); the others as they are. A run on one file
     keeps them where that file reaches the faulty block.
@@ -1009,8 +1009,10 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
     file reaches it; when a file and one it imports (``imports``: each file's project files,
     from the results' dependencies) both reach it, only the imported one, nearer the block, keeps
     it (``train.py`` builds the model whose line in ``model.py`` builds the block)."""
+    if all(d.origin is None for d in diagnostics):
+        return list(diagnostics)  # nothing found in another file's code (real paths cost a warm run)
     files = {os.path.realpath(path) for path in checked}
-    diagnostics = _nearest_reach(diagnostics, files, imports or {})
+    diagnostics = _nearest_reach(diagnostics, files, imports or (lambda path: set()))
     seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics
             if d.origin is None or os.path.realpath(d.origin.path) not in files}
     lines = _Lines()
@@ -1060,14 +1062,26 @@ class _Lines:
         return self._read[path]
 
 
-def imports_of(outcomes: Iterable[FileOutcome]) -> Dict[str, Set[str]]:
-    """Each checked file's project files read (real paths), from its result's dependencies."""
-    return {os.path.realpath(outcome.path): {os.path.realpath(d.path) for d in outcome.result.dependencies}
-            for outcome in outcomes if outcome.result is not None and outcome.result.dependencies}
+def imports_of(outcomes: Iterable[FileOutcome]) -> Callable[[str], Set[str]]:
+    """A checked file's project files read (real paths), from its result's dependencies; asked
+    only of the few files two findings share an origin in (a warm run checks thousands)."""
+    by_path = {outcome.path: outcome for outcome in outcomes if outcome.result is not None}
+    by_real: Dict[str, FileOutcome] = {}
+    known: Dict[str, Set[str]] = {}
+
+    def imports(real: str) -> Set[str]:
+        if real not in known:
+            if not by_real:
+                by_real.update((os.path.realpath(path), outcome) for path, outcome in by_path.items())
+            outcome = by_real.get(real)
+            known[real] = {os.path.realpath(d.path) for d in outcome.result.dependencies} if outcome else set()
+        return known[real]
+
+    return imports
 
 
 def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
-                   imports: Dict[str, Set[str]]) -> List[Diagnostic]:
+                   imports: Callable[[str], Set[str]]) -> List[Diagnostic]:
     """``diagnostics`` less those in a file that imports another file reporting the same finding
     of an unchecked file (that one gets a note naming the place dropped)."""
     def key(d: Diagnostic):
@@ -1082,7 +1096,9 @@ def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
     dropped: Dict[int, Diagnostic] = {}  # id of a dropped diagnostic -> the one that keeps it
     for group in groups.values():
         for diagnostic in group:
-            reached = imports.get(os.path.realpath(diagnostic.path), set())
+            if len(group) < 2:
+                continue
+            reached = imports(os.path.realpath(diagnostic.path))
             nearer = [d for d in group if d is not diagnostic and id(d) not in dropped
                       and os.path.realpath(d.path) in reached]
             if nearer:
