@@ -538,7 +538,7 @@ def _sum_of_floors(f: _Periodic) -> str:
         if abs(jump) != 1:
             term = f"{term}*{abs(jump)}"
         if not text:
-            text = term if jump > 0 else f"-{term}"
+            text = term if jump > 0 else f"-({term})"
         else:
             text += f" + {term}" if jump > 0 else f" - {term}"
     return text + _constant_tail(values[0])
