@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import math
-import re
 from fractions import Fraction
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -384,6 +383,37 @@ def _floordiv(a: Sym, k: int) -> Dim:
     if a.coef % k == 0:
         return Sym._of(a.coef // k, a.factors)
     raise Inexact(f"({a})//{k}: a division of a product of names")
+
+
+def divide_exact(a: Dim, b: Dim) -> Dim:
+    """``a / b`` where it is a size for every value of the names (``b*c*h / b == c*h``);
+    Inexact where it is not (the caller then needs ``where_eq(a % b, 0)``, or knows nothing)."""
+    if isinstance(b, int):
+        if b == 0:
+            raise ZeroDivisionError("division by zero")
+        quotient = a // b
+        if _times(quotient, b) != a:
+            raise Inexact(f"{a} is not a multiple of {b} for every size")
+        return quotient
+    if isinstance(a, int):
+        raise Inexact(f"{a} / {b}: a constant divided by a size")
+    coef_a, parts_a = _product_parts(a)
+    coef_b, parts_b = _product_parts(b)
+    for key, factor in parts_b.items():
+        if parts_a.get(key) != factor:
+            raise Inexact(f"{a} / {b}: {render(Sym(1, (factor,)))} is not a factor")
+        del parts_a[key]
+    if coef_a % coef_b:
+        raise Inexact(f"{a} / {b}: the coefficient does not divide")
+    return Sym._of(coef_a // coef_b, parts_a.values())
+
+
+def _product_parts(value: Sym) -> Tuple[int, Dict[str, _Periodic]]:
+    """``(coef, normalized factor per name)``, for a size of one name too."""
+    if len(value.factors) == 1:
+        content, primitive = _normalized(value.factors[0])
+        return content, {primitive.name: primitive}
+    return value.coef, {f.name: f for f in value.factors}
 
 
 def is_symbolic(value: object) -> bool:
@@ -875,11 +905,16 @@ class Constraint:
         parts = []
         for box in self.boxes:
             inner = [c for _, s in box for c in s.conditions()] or ["True"]
-            parts.append(inner[0] if len(inner) == 1 else "(" + " and ".join(inner) + ")")
+            parts.append(inner[0] if len(inner) == 1 else "(" + _conjunction(inner) + ")")
         return [" or ".join(parts)]
 
     def __str__(self) -> str:
-        return " and ".join(self.conditions()) or "True"
+        return _conjunction(self.conditions()) or "True"
+
+
+def _conjunction(conditions: Sequence[str]) -> str:
+    """``a and b`` of conditions, an ``or`` among them parenthesized."""
+    return " and ".join(f"({c})" if " or " in c else c for c in conditions)
 
 
 def _simplified(boxes: List[Box]) -> Tuple[Box, ...]:

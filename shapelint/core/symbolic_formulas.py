@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple, Union
 
 from . import formulas
-from .symbolic import Constraint, Dim, Inexact, floor_times, where_eq, where_ge
+from .symbolic import Constraint, Dim, Inexact, divide_exact, floor_times, where_eq, where_ge
 
 Result = Tuple[Dim, Constraint]
 
@@ -31,6 +31,7 @@ __all__ = [
     "pixel_unshuffle",
     "linear",
     "flatten",
+    "reshape",
     "operands_equal",
     "broadcastable",
 ]
@@ -167,3 +168,19 @@ def operands_equal(a: Dim, b: Dim) -> Constraint:
 def broadcastable(a: Dim, b: Dim) -> Constraint:
     """``+``/``*``: equal, or one of them 1."""
     return where_eq(a, b) | where_eq(a, 1) | where_eq(b, 1)
+
+
+def reshape(sizes: Sequence[Dim], shape: Sequence[Dim]) -> Tuple[Tuple[Dim, ...], Constraint]:
+    """``x.view(shape)`` / ``reshape``: at most one ``-1``, inferred as the element count over
+    the other sizes where that is a size for every value (else Inexact); without ``-1`` the
+    counts must be equal."""
+    free = [i for i, s in enumerate(shape) if isinstance(s, int) and s == -1]
+    if len(free) > 1:
+        raise ValueError("only one size may be -1")
+    total = flatten(sizes)
+    known = flatten([s for i, s in enumerate(shape) if i not in free])
+    if not free:
+        return tuple(shape), where_eq(total, known)
+    # divide_exact succeeds only where the count divides for every value: nothing to require.
+    inferred = divide_exact(total, known)
+    return tuple(inferred if i in free else s for i, s in enumerate(shape)), Constraint.true()

@@ -153,9 +153,9 @@ SETS = st.one_of(
 )
 
 
-def _set_of(spec):
+def _set_of(spec, name="h"):
     kind, ops, bound = spec
-    value = H
+    value = S.name(name)
     for op in ops:
         value = _apply(value, op)
     if kind == "ge":
@@ -236,3 +236,30 @@ def test_symbolic_is_not_imported_for_models_without_names(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "LOADED False" in done.stdout, done.stdout + done.stderr
+
+
+@settings(max_examples=150)
+@given(SETS, SETS, SETS, SETS)
+def test_constraints_over_two_names_render_as_python(spec_a, spec_b, spec_c, spec_d):
+    """(A(h) and B(w)) or (C(h) and D(w)): membership and rendering against brute force."""
+    a, in_a = _set_of(spec_a)
+    b, in_b = _set_of(spec_b, "w")
+    c, in_c = _set_of(spec_c)
+    d, in_d = _set_of(spec_d, "w")
+    found = (a & b) | (c & d)
+    text = str(found)
+    for h in range(1, 41):
+        for w in range(1, 41):
+            expected = (in_a(h) and in_b(w)) or (in_c(h) and in_d(w))
+            assert found.contains({"h": h, "w": w}) == expected
+            assert all(_python(cond, h=h, w=w) for cond in found.conditions()) == expected
+            assert _python(text, h=h, w=w) == expected
+
+
+def test_exact_division_for_view_minus_one():
+    assert S.divide_exact(2 * H, H) == 2
+    assert S.divide_exact(4 * H + 2, 2) == 2 * H + 1
+    assert S.divide_exact(6 * (H // 2) * W, 3 * W) == 2 * (H // 2)
+    for bad in [(H, 2), (H * W, 2 * H), (3 * H, W), (H + 1, H)]:
+        with pytest.raises(S.Inexact):
+            S.divide_exact(*bad)

@@ -216,3 +216,27 @@ def test_classifier_head_accepts_the_sizes_in_features_allows():
             except RuntimeError:
                 real = False
             assert accepts.contains({"h": h, "w": w}) == real, (h, w, accepts.conditions())
+
+
+def test_view_with_minus_one_matches_pytorch():
+    """conv (stride 2, 8 channels), then view(b, -1) / view(b, 2, -1) / view(-1, h', w')."""
+    conv = nn.Conv2d(1, 8, 3, stride=2, padding=1)
+    names = {n: S.name(n) for n in ("b", "h", "w")}
+    h_out, _ = F.conv(names["h"], 3, 2, 1)
+    w_out, _ = F.conv(names["w"], 3, 2, 1)
+    sizes = [names["b"], 8, h_out, w_out]
+    views = [
+        ([names["b"], -1], lambda y, b: y.view(b, -1)),
+        ([names["b"], 2, -1], lambda y, b: y.view(b, 2, -1)),
+        ([-1, h_out, w_out], lambda y, b: y.view(-1, y.shape[-2], y.shape[-1])),
+    ]
+    for shape, view in views:
+        predicted, accepts = F.reshape(sizes, shape)
+        assert accepts.is_everything()
+        for b, h, w in [(1, 1, 1), (2, 5, 9), (3, 16, 7), (1, 31, 2)]:
+            with torch.no_grad():
+                real = tuple(view(conv(torch.zeros(b, 1, h, w)), b).shape)
+            values = {"b": b, "h": h, "w": w}
+            assert tuple(S.evaluate(s, values) for s in predicted) == real
+    with pytest.raises(S.Inexact):
+        F.reshape(sizes, [names["b"], 3, -1])  # 8*h'*w' is not a multiple of 3 for every size
