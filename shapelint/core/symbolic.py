@@ -476,10 +476,11 @@ def _constant_tail(constant: int) -> str:
 def _render_periodic(f: _Periodic) -> str:
     if f.period == 1:
         return _affine_text(_integer(f.slope), f.name, _integer(f.offsets[0]))
-    found = _floor_form(f)
-    if found is None:
-        found = _mod_form(f)
-    return found if found is not None else _sum_of_floors(f)
+    for form in (_floor_form, _mod_form, _two_floors, _peeled_floors):
+        found = form(f)
+        if found is not None:
+            return found
+    return _sum_of_floors(f)
 
 
 def _floor_form(f: _Periodic) -> Optional[str]:
@@ -549,6 +550,75 @@ def _mod_form(f: _Periodic) -> Optional[str]:
                 term = f"{m}*({term})"
             return term + _constant_tail(c)
     return None
+
+
+def _peeled_floors(f: _Periodic) -> Optional[str]:
+    """A sum of floor terms of one sign each (``h//2 + h//3 + h//5``): residue classes of the
+    divisors of the period, smallest first, whose jumps all share a sign are peeled off."""
+    period = f.period
+    values = f.values_from(0, period + 1)
+    remaining = [values[j + 1] - values[j] for j in range(period)]
+    terms = []
+    for d in _divisors(period):
+        for r in range(d):
+            jumps = remaining[r::d]
+            if all(v > 0 for v in jumps) or all(v < 0 for v in jumps):
+                m = min(jumps, key=abs)
+                for j in range(r, period, d):
+                    remaining[j] -= m
+                terms.append((m, d, (-1 - r) % d))
+    if any(remaining) or len(terms) > 6:
+        return None
+    return _terms_text(f.name, terms, values[0])
+
+
+def _two_floors(f: _Periodic) -> Optional[str]:
+    """``m1*((h + v1)//d1) + m2*((h + v2)//d2) + c`` on short periods (``h//2 + h//3``):
+    each term adds its ``m`` where ``(j + 1 + v) % d == 0``, so the jumps of ``f`` decide."""
+    period = f.period
+    if period > 24:
+        return None
+    values = f.values_from(0, period + 1)
+    jumps = [values[j + 1] - values[j] for j in range(period)]
+    divisors = _divisors(period)
+    for d1 in divisors:
+        for d2 in (d for d in divisors if d >= d1):
+            if d1 * d2 // math.gcd(d1, d2) != period:
+                continue
+            for r1 in range(d1):
+                for r2 in range(d2):
+                    if d1 == d2 and r2 <= r1:
+                        continue
+                    only1 = [j for j in range(period) if j % d1 == r1 and j % d2 != r2]
+                    only2 = [j for j in range(period) if j % d2 == r2 and j % d1 != r1]
+                    if not only1 or not only2:
+                        continue
+                    m1, m2 = jumps[only1[0]], jumps[only2[0]]
+                    if m1 and m2 and all(
+                        jumps[j] == m1 * (j % d1 == r1) + m2 * (j % d2 == r2) for j in range(period)
+                    ):
+                        terms = [(m1, d1, (-1 - r1) % d1), (m2, d2, (-1 - r2) % d2)]
+                        return _terms_text(f.name, terms, values[0])
+    return None
+
+
+def _terms_text(name_: str, terms: Sequence[Tuple[int, int, int]], h0: int) -> str:
+    """``sum of m*((h + v)//d)`` plus the constant that makes it ``h0`` at ``h = 0``."""
+    constant = h0 - sum(m * (v // d) for m, d, v in terms)
+    text = ""
+    for m, d, v in terms:
+        if d == 1:
+            term = _affine_text(abs(m), name_, 0)
+        else:
+            inner = _affine_text(1, name_, v)
+            term = f"{inner if inner.isidentifier() else f'({inner})'}//{d}"
+            if abs(m) != 1:
+                term = f"{term}*{abs(m)}"
+        if not text:
+            text = term if m > 0 else f"-({term})"
+        else:
+            text += f" + {term}" if m > 0 else f" - {term}"
+    return text + _constant_tail(constant)
 
 
 def _sum_of_floors(f: _Periodic) -> str:
