@@ -7,7 +7,8 @@ exact expression and the values of the names for which PyTorch runs the layer on
 which both paths share; the conditions are the ones the layer table raises on
 (``layers.py``), stated as ``>= 0`` margins. Anything not exact raises ``symbolic.Inexact``.
 
-The rules here are per dim; what couples dims (the reflect/replicate kernels' "not every padded
+The parameters are taken as valid (the layer table checks them: pooling padding at most half
+the kernel, ``output_padding`` below the stride or dilation, ...). The rules here are per dim; what couples dims (the reflect/replicate kernels' "not every padded
 dim empty", which needs negative padding) is left to the caller and raises Inexact here.
 """
 
