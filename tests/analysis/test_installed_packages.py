@@ -25,6 +25,7 @@ import pytest
 from support.cli import check_json, run_cli, shapes_json
 
 torch = pytest.importorskip("torch")
+from support.torch_oracle import first_outputs  # noqa: E402  (needs torch)
 
 INSTALLED = Path(__file__).resolve().parent.parent / "projects" / "installed"
 
@@ -62,19 +63,7 @@ def torch_run(app: Path, build: str, shape: Tuple[int, ...]) -> Tuple[Dict[str, 
         sys.dont_write_bytecode = flag
         for name in set(sys.modules) - set(saved):
             del sys.modules[name]
-    outputs: Dict[str, Tuple[int, ...]] = {}
-
-    def recorder(name):
-        def hook(module, args, output):
-            if name not in outputs and isinstance(output, torch.Tensor):
-                outputs[name] = tuple(output.shape)
-        return hook
-
-    for name, module in model.named_modules():
-        module.register_forward_hook(recorder(name))
-    with torch.no_grad():
-        model.eval()(torch.randn(*shape))
-    return {n: type(m).__name__ for n, m in model.named_modules()}, outputs
+    return first_outputs(model, shape)
 
 
 def analysed(app: Path) -> Dict[str, dict]:

@@ -25,6 +25,7 @@ import pytest
 from support.cli import check_json, run_cli, shapes_json
 
 torch = pytest.importorskip("torch")
+from support.torch_oracle import first_outputs  # noqa: E402  (needs torch)
 
 PROJECTS = Path(__file__).resolve().parent.parent / "projects"
 
@@ -83,20 +84,7 @@ def torch_shapes(root: Path, case: Project) -> Tuple[Dict[str, str], Dict[str, T
         sys.dont_write_bytecode = saved_flag
         for name in set(sys.modules) - set(saved_modules):
             del sys.modules[name]
-    outputs: Dict[str, Tuple[int, ...]] = {}
-
-    def recorder(name):
-        def hook(module, args, output):
-            if name not in outputs and isinstance(output, torch.Tensor):
-                outputs[name] = tuple(output.shape)
-        return hook
-
-    handles = [m.register_forward_hook(recorder(n)) for n, m in model.named_modules()]
-    with torch.no_grad():
-        model.eval()(torch.randn(*case.input))
-    for handle in handles:
-        handle.remove()
-    return {n: type(m).__name__ for n, m in model.named_modules()}, outputs
+    return first_outputs(model, case.input)
 
 
 def analysed_model(root: Path, case: Project) -> dict:

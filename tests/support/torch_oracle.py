@@ -7,6 +7,7 @@
 - :func:`call_span` / :func:`enclosing_call_span`: the lines of a constructor call, so that a
   diagnostic anywhere in a multi-line call counts as on it.
 - :func:`consistent` / :func:`known_dims`: whether a shape shapelint reports can be PyTorch's.
+- :func:`first_outputs`: a built model's ``named_modules()`` types and each module's first output.
 """
 
 from __future__ import annotations
@@ -235,3 +236,24 @@ def consistent(declared: Optional[list], actual: Tuple[int, ...], binding: Dict[
 
 def known_dims(shape: Optional[list]) -> bool:
     return shape is not None and all(d is not None for d in shape)
+
+
+def first_outputs(model: nn.Module, shape: Tuple[int, ...]) -> Tuple[Dict[str, str], Dict[str, Tuple[int, ...]]]:
+    """The model's ``named_modules()`` types and the shape of each module's first tensor output,
+    run in eval mode on a random input of ``shape`` (hooks removed afterwards)."""
+    outputs: Dict[str, Tuple[int, ...]] = {}
+
+    def recorder(name: str):
+        def hook(module, args, output):
+            if name not in outputs and isinstance(output, torch.Tensor):
+                outputs[name] = tuple(output.shape)
+        return hook
+
+    handles = [module.register_forward_hook(recorder(name)) for name, module in model.named_modules()]
+    try:
+        with torch.no_grad():
+            model.eval()(torch.randn(*shape))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: type(module).__name__ for name, module in model.named_modules()}, outputs
