@@ -171,7 +171,6 @@ class ProjectFiles:
         _keep_within(self._read, lambda kept: len(kept[1].text or ""))
         return found
 
-
     def _read_buffer(self, path: str, text: str) -> "_ReadFile":
         """``read`` of a file open in an editor: its buffer's text, parsed once per content (the
         stamp, which stands for the disk's size and time, is the text's length and 0)."""

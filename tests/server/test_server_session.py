@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from support.lsp import (apply_text_edits, codes, open_buffer, position_of, replace_buffer, session, until,
-                         uri_of)
+from support.lsp import apply_text_edits, codes, open_buffer, position_of, replace_buffer, session, until
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = (ROOT / "examples" / "broken_decoder.py").read_text()
-FIXED = BROKEN.replace("kernel_size=3, stride=2", "kernel_size=4, stride=2").replace("BatchNorm2d(23)",
-                                                                                      "BatchNorm2d(32)")
+FIXED = BROKEN.replace("kernel_size=3, stride=2", "kernel_size=4, stride=2")
+FIXED = FIXED.replace("BatchNorm2d(23)", "BatchNorm2d(32)")
 #: The line of the ConvTranspose2d that gives 31 instead of 32 (0-based).
 CONV_LINE = next(n for n, line in enumerate(BROKEN.splitlines()) if "nn.ConvTranspose2d(64, 32" in line)
 
@@ -88,7 +87,8 @@ async def test_a_session_from_open_to_exit(project: Path, editor: str):
 
         # Save, close (its diagnostics go), shutdown, exit 0.
         path.write_text(fixed)
-        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
         client.text_document_did_close(types.DidCloseTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
         await until(lambda: len(client.diagnostics[uri]) == 0)
@@ -203,4 +203,5 @@ def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path):
                            " from shapelint.frontends.cli import main; sys.exit(main(['server']))", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr == "shapelint server: error: the language server needs the lsp extra: pip install 'shapelint[lsp]'\n"
+    assert done.stderr == ("shapelint server: error: the language server needs the lsp extra:"
+                           " pip install 'shapelint[lsp]'\n")

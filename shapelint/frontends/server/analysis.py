@@ -119,4 +119,3 @@ class LineMap:
         if row > self.new_count - self.suffix:
             return row - self.new_count + self.old_count
         return None
-

@@ -123,7 +123,8 @@ def _debounce(value: Any) -> int:
     return int(value)
 
 
-def settings_for(path: str, settings: WorkspaceSettings) -> Tuple[Optional["Config"], Optional["Options"], Optional[str]]:
+def settings_for(path: str,
+                 settings: WorkspaceSettings) -> Tuple[Optional["Config"], Optional["Options"], Optional[str]]:
     """(config, options, None) for the file at ``path``, or (None, None, the one-line error)
     when its project configuration (or the configFile setting) is invalid."""
     from ..cli.check_cmd import layer_cli_selection, parse_inits, parse_shapes

@@ -199,4 +199,3 @@ class Buffers:
         except asyncio.TimeoutError:
             pass
         return buffer if not buffer.closed else None
-

@@ -406,7 +406,8 @@ def _statement_hover(view: ShapesView, chain: List[ast.AST], row: int) -> Option
     if found is not None:
         return found
     instances = view.layers.get(getattr(node, "lineno", 0), [])
-    statement = next((n for n in chain if isinstance(n, ast.stmt) and not isinstance(n, (ast.ClassDef, ast.FunctionDef))), None)
+    statement = next((n for n in chain if isinstance(n, ast.stmt)
+                      and not isinstance(n, (ast.ClassDef, ast.FunctionDef))), None)
     if instances and statement is not None and statement.lineno == node.lineno:
         return _layers_text(instances)
     return None
