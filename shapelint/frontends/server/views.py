@@ -484,10 +484,20 @@ def _chain_at(view: ShapesView, row: int, col: int) -> List[ast.AST]:
     chain: List[ast.AST] = [view.tree]
     current: ast.AST = view.tree
     while True:
-        inner = next((child for child in ast.iter_child_nodes(current)
+        inner = next((child for child in _positioned_children(current)
                       if _contains(view.lines, child, row, col)), None)
         if inner is None:
             # A class or function is entered by its body too; keep going into its statements.
             return chain
         chain.append(inner)
         current = inner
+
+
+def _positioned_children(node: ast.AST) -> Iterable[ast.AST]:
+    """The children that have a position; those of a child without one (a function's
+    ``arguments``, a ``with`` item) in its place."""
+    for child in ast.iter_child_nodes(node):
+        if hasattr(child, "lineno"):
+            yield child
+        else:
+            yield from _positioned_children(child)
