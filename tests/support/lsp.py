@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 #: How long a test waits for what the server owes it (the machine is shared: generous).
 TIMEOUT_S = 30.0
@@ -33,11 +34,33 @@ def server_env(**extra: str) -> Dict[str, str]:
     return env
 
 
+def make_client() -> LanguageClient:
+    """pytest-lsp's client, which also keeps the version each publication of diagnostics is
+    for (``client.versions``) and accepts the server's registrations, as an editor does."""
+    from pygls.protocol import default_converter
+
+    client = LanguageClient(converter_factory=default_converter)
+    client.versions = {}
+
+    def publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+        client.diagnostics[params.uri] = params.diagnostics
+        client.versions[params.uri] = params.version
+
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        return None
+
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    features[types.CLIENT_REGISTER_CAPABILITY] = register
+    register_lsp_features(client, features)
+    return client
+
+
 @contextlib.asynccontextmanager
 async def session(root: Path, editor: str = "visual-studio-code", options: Optional[dict] = None,
                   configuration: Optional[dict] = None):
     """A client connected to a fresh server, initialized for the workspace ``root``."""
-    config = ClientServerConfig(server_command=SERVER, server_env=server_env())
+    config = ClientServerConfig(server_command=SERVER, server_env=server_env(), client_factory=make_client)
     client: LanguageClient = await config.start()
     if configuration is not None:
         client.set_configuration(configuration, section="shapelint")
