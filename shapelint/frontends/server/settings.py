@@ -6,7 +6,7 @@ Workspace settings (``initializationOptions``, or the ``shapelint`` section of
 
     {"select": ["SHP1"], "extendSelect": ["SHP301"], "ignore": ["SHP201"],
      "inputs": {"Net": "1,3,64,64"}, "outputs": {"Net": "1,10"}, "init": {"UNet": "3, n_classes=2"},
-     "configFile": "path/to/shapelint.toml", "debounceMs": 30}
+     "configFile": "path/to/shapelint.toml", "debounceMs": 10}
 
 They mean what ``--select``, ``--extend-select``, ``--ignore``, ``--input``, ``--output``,
 ``--init`` and ``--config`` mean to ``check``; the project's ``[tool.shapelint]`` is found from
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..config import Config
 
 #: Wait after an edit before analysing (edits arriving meanwhile are taken together).
-DEFAULT_DEBOUNCE_MS = 30
+DEFAULT_DEBOUNCE_MS = 10
 MAX_DEBOUNCE_MS = 5_000
 
 
