@@ -205,3 +205,16 @@ def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path):
     assert done.returncode == 2
     assert done.stderr == ("shapelint server: error: the language server needs the lsp extra:"
                            " pip install 'shapelint[lsp]'\n")
+
+
+@pytest.mark.asyncio
+async def test_an_edited_project_configuration_applies_at_once(project: Path):
+    async with session(project) as client:
+        uri = open_buffer(client, project / "decoder.py", BROKEN)
+        await until(lambda: codes(client, uri))
+        assert "SHP201" in codes(client, uri)
+        (project / "pyproject.toml").write_text("[tool.shapelint]\nignore = [\"SHP201\"]\n")
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[types.FileEvent(
+            uri=(project / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
+        await until(lambda: "SHP201" not in codes(client, uri))
+        assert codes(client, uri) == ["SHP101", "SHP102"]

@@ -151,7 +151,7 @@ def did_change_watched_files(ls: ShapelintServer, params: types.DidChangeWatched
     state.files_changed()
     configuration = any(not change.uri.endswith(".py") for change in params.changes)
     if configuration:
-        state.set_settings(state.settings)  # every buffer again: a project's settings changed
+        state.reanalyse_all()  # a project's configuration changed
         return
     for change in params.changes:
         path = to_fs_path(change.uri)

@@ -132,7 +132,12 @@ class Buffers:
         self.files = ProjectFiles()
 
     def set_settings(self, settings: WorkspaceSettings) -> None:
-        self.settings = settings
+        if settings != self.settings:
+            self.settings = settings
+            self.reanalyse_all()
+
+    def reanalyse_all(self) -> None:
+        """Every open buffer again (the settings, or a project's configuration, changed)."""
         for buffer in self.buffers.values():
             buffer.current.clear()
             self._schedule(buffer, debounce=False)
