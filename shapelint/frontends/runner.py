@@ -648,7 +648,8 @@ def check_text(text: str, path: str, options: Options, files=None, tree=None) ->
 
         if not analysis.mentions_layers(text.encode("utf-8", "surrogatepass")):
             return FileOutcome(path, FileResult(path=path))
-        result = analysis.analyze_source(text, path, options, tree=tree, files=files)
+        given = {key: value for key, value in (("tree", tree), ("files", files)) if value is not None}
+        result = analysis.analyze_source(text, path, options, **given)
         return FileOutcome(path, without_noqa(result, text))
     except Exception as error:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())

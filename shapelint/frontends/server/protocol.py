@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 from typing import Any, List, Optional, Sequence
 
 from lsprotocol import types
@@ -288,5 +289,8 @@ def serve() -> int:
     """Run the server on stdin/stdout until the client says ``exit``: 0 after ``shutdown``, 1
     otherwise (as the protocol says)."""
     server = create_server()
-    server.start_io()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # The protocol owns stdout: a stray print anywhere must go to stderr, never into its stream.
+    sys.stdout = sys.stderr
+    server.start_io(stdin, stdout)
     return 0 if getattr(server.protocol, "_shutdown", False) else 1
