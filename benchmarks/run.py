@@ -575,6 +575,8 @@ class Robustness:
         self.problems = problems
         #: The text summary's "Checked N models in F files (X of Y layers inferred)".
         self.coverage = ""
+        #: The layers inferred in corpus models called on a declared input (``probe_coverage``).
+        self.probes = ""
 
     def by_prefix(self, prefix: str) -> List[dict]:
         return [f for f in self.findings if str(f.get("code", "")).startswith(prefix)]
@@ -609,7 +611,105 @@ def check_robustness(shapelint: Path, cwd: Path, env: Dict[str, str]) -> Robustn
         problems.append("stderr not empty: " + stderr.strip().splitlines()[-1][:300])
     robustness = Robustness(m, findings, problems)
     robustness.coverage = corpus_coverage(shapelint, cwd, env)
+    robustness.probes = probe_coverage(shapelint, cwd, env)
     return robustness
+
+
+#: The probe row measured once before imports were followed (git 4539c15, the commit before
+#: issue 12's first part), with this script's probes, for comparison.
+PROBES_BEFORE = ("Before imports were followed (git 4539c15, the same probes, measured once): no layer of "
+                 "them listed, 0 of 13 followed to the output.")
+
+#: Models of the corpus called on a literal-shaped input, one probe file each (as a user's
+#: train.py builds a library's model): (the distribution, its import, the constructor, the input).
+COVERAGE_PROBES: List[Tuple[str, str, str, str]] = [
+    ("torchvision", "import torchvision", "torchvision.models.resnet50()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.vgg11()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.densenet121()", "1, 3, 64, 64"),
+    ("torchvision", "import torchvision", "torchvision.models.mobilenet_v3_small()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.efficientnet_b0()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.convnext_tiny()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.vit_b_16()", "1, 3, 224, 224"),
+    ("torchvision", "import torchvision", "torchvision.models.video.r3d_18()", "1, 3, 8, 64, 64"),
+    ("timm", "from timm.models.resnet import ResNet, BasicBlock", "ResNet(BasicBlock, [2, 2, 2, 2])",
+     "1, 3, 64, 64"),
+    ("timm", "from timm.models.vision_transformer import VisionTransformer",
+     "VisionTransformer(img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10)",
+     "1, 3, 32, 32"),
+    ("monai", "from monai.networks.nets import BasicUNet",
+     "BasicUNet(spatial_dims=2, in_channels=1, out_channels=2)", "1, 1, 64, 64"),
+    ("monai", "from monai.networks.nets import UNet",
+     "UNet(spatial_dims=2, in_channels=1, out_channels=2, channels=(16, 32, 64), strides=(2, 2))",
+     "1, 1, 64, 64"),
+    ("segmentation-models-pytorch", "import segmentation_models_pytorch as smp",
+     'smp.Unet(encoder_name="resnet34", encoder_weights=None, in_channels=3, classes=2)', "1, 3, 64, 64"),
+]
+
+PROBE_FILE = """import torch
+from torch import nn
+{imports}
+
+
+class Probe(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.model = {build}
+
+    def forward(self, x):
+        return self.model(x)
+
+
+Probe()(torch.randn({shape}))
+"""
+
+
+def write_probes(directory: Path) -> List[Tuple[Path, Path]]:
+    """One probe file per model in an application directory, the distribution's package in a
+    site directory beside it with the ``.dist-info`` pip would write (so the package is found as
+    installed: read, not imported): (probe, site) pairs."""
+    shutil.rmtree(directory, ignore_errors=True)
+    pairs: List[Tuple[Path, Path]] = []
+    for i, (dist, imports, build, shape) in enumerate(COVERAGE_PROBES):
+        version = dict(CORPUS_PINS)[dist]
+        unpacked = CORPUS / corpus_dir_name(dist, version)
+        site, app = directory / dist / "site", directory / dist / "app"
+        if not site.exists():
+            info = site / f"{corpus_dir_name(dist, version)}.dist-info"
+            info.mkdir(parents=True)
+            packages = [package for package in unpacked.iterdir() if package.is_dir()]
+            (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
+                                           f"Requires-Dist: torch\n")
+            (info / "top_level.txt").write_text("".join(f"{package.name}\n" for package in packages))
+            for package in packages:
+                (site / package.name).symlink_to(package, target_is_directory=True)
+            app.mkdir(parents=True)
+            (app / "pyproject.toml").write_text("[project]\nname = 'probe'\n")
+        path = app / f"probe_{i:02d}.py"
+        path.write_text(PROBE_FILE.format(imports=imports, build=build, shape=shape))
+        pairs.append((path, site))
+    return pairs
+
+
+def probe_coverage(shapelint: Path, cwd: Path, env: Dict[str, str]) -> str:
+    """The share of the layers of the probed models whose shapes are stated, with the input each
+    is called on, and how many are followed to their output."""
+    inferred = total = followed = 0
+    pairs = write_probes(WORK / "probes")
+    for path, site in pairs:
+        m = measure([str(shapelint), "shapes", "--no-cache", "--format", "json", str(path)], cwd,
+                    sample_tree=False, env=dict(env, PYTHONPATH=str(site)))
+        try:
+            models = json.loads(m.stdout.decode() or "{}").get("models", [])
+        except ValueError:
+            models = []
+        for model in models:
+            layers = model["layers"]
+            total += len(layers)
+            inferred += sum(1 for layer in layers if layer["output"] is not None and None not in layer["output"])
+            followed += model["output"] is not None and None not in model["output"]
+    share = 100 * inferred / total if total else 0.0
+    return (f"{inferred:,} of {total:,} layers of {len(pairs)} corpus models called on a declared input "
+            f"inferred ({share:.1f}%), {followed} followed to the output")
 
 
 def corpus_coverage(shapelint: Path, cwd: Path, env: Dict[str, str]) -> str:
@@ -775,6 +875,9 @@ def build_report(rows: List[Timing], by_name: Dict[str, Timing], stats: Dict[str
                    f"{len(shp2)} SHP2xx, {len(shp0)} SHP0xx.\n")
         out.append(f"Coverage (the text summary; the corpus declares no input, so a layer's shape is stated "
                    f"only where no input size is needed): {robustness.coverage}.\n")
+        out.append(f"Coverage with declared inputs (one probe file per model calls a corpus model on a "
+                   f"literal-shaped tensor, as a user's train.py does; `COVERAGE_PROBES`): {robustness.probes}. "
+                   f"{PROBES_BEFORE}\n")
         if robustness.problems:
             out.append("Problems:\n")
             out.extend(f"- {p}" for p in robustness.problems)

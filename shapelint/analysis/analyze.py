@@ -96,7 +96,7 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
     project = Project(path, files)
-    index = index_file(tree, project.importer())
+    index = index_file(tree, project.importer(tree))
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):
         return FileResult(path, dependencies=project.files_read())
     parsed = ParsedFile(tree, text, path, Positions(text, tree), index, project)

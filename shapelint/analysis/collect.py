@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import ast
 
-from ..core.layers import UNKNOWN
+from ..core.layers import LAYERS, UNKNOWN
 from ..core.text import line_starts
 from .values import ClassRef, ExternalRef, FunctionRef, ModuleRef, TorchRef
 
@@ -27,7 +27,7 @@ MODULE_BASES = {
 }
 
 _KNOWN_LIBRARIES = ("collections", "math", "typing", "typing_extensions", "jaxtyping", "torchinfo",
-                    "functools", "itertools", "operator",
+                    "functools", "itertools", "operator", "copy",
                     # configuration (interpreter/configs.py)
                     "argparse", "json", "yaml", "tomllib", "tomli", "types", "dataclasses", "easydict", "munch")
 
@@ -44,6 +44,12 @@ def dotted_name(node: ast.AST) -> Optional[str]:
         head = dotted_name(node.value)
         return None if head is None else f"{head}.{node.attr}"
     return None
+
+
+def has_own_semantics(top: str) -> bool:
+    """Whether the analysis knows a top-level module's names itself (torch's layer table, the
+    standard library's helpers it models): such a module is never read from its files."""
+    return top == "torch" or top in _KNOWN_LIBRARIES
 
 
 def _reference(qualified: str) -> Any:
@@ -93,8 +99,11 @@ class ClassInfo:
     #: Class-level assignments, evaluated lazily in the class scope.
     attributes: Dict[str, Any] = field(default_factory=dict)
     attributes_evaluated: bool = False
-    #: "module", "sequential", "modulelist", "moduledict" or None (not an nn.Module).
+    #: "module", "sequential", "modulelist", "moduledict", "layer" (a subclass of a layer of
+    #: the table: ``class Conv2dSame(nn.Conv2d)``) or None (not an nn.Module).
     kind: Optional[str] = None
+    #: For a "layer": the table's layer it derives from (``Conv2d``).
+    torch_layer: Optional[str] = None
     #: The globals of the file that defines it, when that is not the analysed file.
     globals: Optional[Dict[str, Any]] = None
 
@@ -132,10 +141,33 @@ def _module_kind(info: ClassInfo, seen: Tuple[ClassInfo, ...] = ()) -> Optional[
             )
             if name in MODULE_BASES:
                 return MODULE_BASES[name]
+            if _table_layer(base) is not None:
+                return "layer"
         elif isinstance(base, ClassRef):
             kind = _module_kind(base.info, seen + (info,))
             if kind is not None:
                 return kind
+    return None
+
+
+def _table_layer(base: TorchRef) -> Optional[str]:
+    """The layer of the table a torch base class is (``torch.nn.Conv2d``,
+    ``torch.nn.modules.conv.Conv2d``); None for anything else."""
+    parts = base.name.split(".")
+    if parts[:2] != ["torch", "nn"] or parts[-1] not in LAYERS:
+        return None
+    return parts[-1]
+
+
+def _torch_layer(info: ClassInfo, seen: Tuple[ClassInfo, ...] = ()) -> Optional[str]:
+    """The table's layer a "layer" class derives from, first in the order of its bases."""
+    if info in seen:
+        return None
+    for base in info.bases:
+        found = _table_layer(base) if isinstance(base, TorchRef) else \
+            _torch_layer(base.info, seen + (info,)) if isinstance(base, ClassRef) else None
+        if found is not None:
+            return found
     return None
 
 
@@ -217,6 +249,8 @@ def index_file(module: ast.Module, importer: Optional[ProjectImporter] = None,
             info.bases.append(_resolve_base(base, scope))
     for info in classes.values():
         info.kind = _module_kind(info)
+        if info.kind == "layer":
+            info.torch_layer = _torch_layer(info)
     return FileIndex(module, scope, classes, functions)
 
 

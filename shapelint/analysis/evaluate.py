@@ -90,6 +90,10 @@ class Interpreter(Operations, Calls, Assignment):
         self.home_call: Optional[ast.Call] = None
         #: The call being dispatched (``Calls.call``).
         self.calling: Optional[ast.Call] = None
+        #: While an installed package's code runs, called from another project file's: that
+        #: file's module, its call into the package and the statement holding it (a finding in
+        #: the package is that file's: its call passes what the package was given).
+        self.boundary: Optional[Tuple[Any, Optional[ast.Call], Optional[ast.stmt]]] = None
         #: The analysed file's path (config files are looked for from its directory).
         self.path: Optional[str] = None
         #: Every config file read (``open(...)`` of a literal path), in order: what the result
@@ -119,7 +123,8 @@ class Interpreter(Operations, Calls, Assignment):
         line = getattr(node, "lineno", None) or getattr(self.statement, "lineno", 0) or 0
         if source is None:  # the analysed file's code, called back from another file's
             return Elsewhere("", line, self.home_statement, self.home_call)
-        return Elsewhere(source.display, line, self.home_statement, self.home_call, source.path)
+        via = self.boundary if getattr(source, "installed", False) else None
+        return Elsewhere(source.display, line, self.home_statement, self.home_call, source.path, via)
 
     # ----------------------------------------------------------------- hooks (propagate.py)
 
@@ -212,22 +217,29 @@ class _CodeFrame:
     """The code of one file running (``Interpreter.running_code_of``); a plain class, not a
     generator context manager: it wraps every function call."""
 
-    __slots__ = ("interp", "globals", "foreign")
+    __slots__ = ("interp", "globals", "foreign", "saved")
 
     def __init__(self, interp: Interpreter, globals_: Dict[str, Any]) -> None:
         self.interp = interp
         self.globals = globals_
         self.foreign = globals_ is not interp.globals
+        self.saved: Any = None
 
     def __enter__(self) -> None:
         interp = self.interp
+        caller = interp.code[-1]
         interp.code.append(self.globals)
         if self.foreign:
             if not interp.away:
                 interp.home_call = interp.calling
             interp.away += 1
+            self.saved = interp.boundary
+            callee, source = self.globals.get(SOURCE_KEY), caller.get(SOURCE_KEY)
+            if getattr(callee, "installed", False) and source is not None and not source.installed:
+                interp.boundary = (source, interp.calling, interp.statement)
 
     def __exit__(self, *_exception: Any) -> None:
         self.interp.code.pop()
         if self.foreign:
             self.interp.away -= 1
+            self.interp.boundary = self.saved

@@ -346,6 +346,9 @@ class Placer:
                 for child in module.children.values():
                     if isinstance(child, ModuleValue):
                         parents.setdefault(id(child), module)
+                base = getattr(module, "base_layer", None)
+                if base is not None:  # built by the subclass's own `super().__init__(...)`
+                    parents.setdefault(id(base), module)
             self._parents[key] = parents
         return parents
 

@@ -341,8 +341,8 @@ def plan_models(parsed: ParsedFile, declarations: Declarations, names: Mapping[s
         if info.name in examples:
             inputs.append(examples[info.name])
         construction = _construction(options, parsed.path, [info.name] + aliases, own.construction)
-        if info.name in parts and not inputs and not outputs and construction is None:
-            continue
+        if (info.name in parts or info.kind == "layer") and not inputs and not outputs and construction is None:
+            continue  # a part of models (a layer's subclass is one) unless declared
         line = _line(info.node, parsed.positions)
         construction = _checked_construction(construction, info, line, parsed.path, problems)
         models.append(_model_plan(info.name, line, inputs, outputs, own.extra_inputs, problems, parsed.path,

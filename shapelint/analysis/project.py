@@ -15,16 +15,19 @@ re-analyses that check fixes), keyed by size and modification time.
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.layers import UNKNOWN
 from ..core.results import Dependency
 from ..core.text import decode_as, source_encoding
-from .collect import FileIndex, bind_import, index_file
+from . import installed
+from .collect import FileIndex, bind_import, has_own_semantics, index_file
 from .positions import Positions
 from .values import BuiltinRef, ClassRef, ExternalRef, FunctionRef, ModuleRef, Symbol, TorchRef
 
@@ -71,17 +74,26 @@ class SourceModule:
     #: (only then may the next analyses of the run reuse it: ``ProjectFiles.share``).
     imports: List["SourceModule"] = field(default_factory=list)
     complete: bool = True
+    #: A module of an installed package (read on demand: ``installed.py``).
+    installed: bool = False
+    #: Of an installed package whose ``__init__`` is not run: the names looked up in it so far,
+    #: each with the module that defines it and its name there.
+    lazy: Dict[str, Tuple["SourceModule", str]] = field(default_factory=dict)
 
     def defined(self) -> Dict[str, Any]:
         """Its names as indexing bound them (so far, inside an import cycle)."""
         return self.index.scope if self.index is not None else self.partial
 
     def member(self, name: str) -> Any:
-        """``module.name``: a global of the module, else a submodule, else unknown."""
+        """``module.name``: a global of the module, else a submodule, else a name looked up
+        in an installed package, else unknown."""
         if name in self.globals:
             return self.globals[name]
         child = self.children.get(name)
-        return ModuleRef(child) if child is not None else UNKNOWN
+        if child is not None:
+            return ModuleRef(child)
+        found = self.lazy.get(name)
+        return found[0].member(found[1]) if found is not None else UNKNOWN
 
     def exported(self) -> Dict[str, Any]:
         """What ``from module import *`` binds: ``__all__`` when it is a literal list of names,
@@ -100,7 +112,12 @@ MAX_KEPT_BYTES = 2_000_000
 class ProjectFiles:
     """Parsed files of the project for one run, each read once while it is unchanged."""
 
-    def __init__(self, overlay: Optional[Callable[[str], Optional[str]]] = None) -> None:
+    def __init__(self, search_path: Optional[Sequence[str]] = None,
+                 overlay: Optional[Callable[[str], Optional[str]]] = None) -> None:
+        #: Where installed packages are looked for: ``sys.path`` as the run starts.
+        self._search = installed.search_directories(sys.path if search_path is None else search_path, os.getcwd())
+        #: Top-level name -> the directory of ``_search`` that holds it, when it is followed.
+        self._packages: Dict[str, Optional[str]] = {}
         #: The text of a file as an editor holds it (None: not open there; read the disk): the
         #: language server's open buffers, read before the disk.
         self.overlay = overlay
@@ -149,6 +166,36 @@ class ProjectFiles:
         if key not in self._found:
             self._found[key] = _module_path(directory, name)
         return self._found[key]
+
+    def installed_directory(self, name: str) -> Optional[str]:
+        """The directory of ``sys.path`` from which Python would import the top-level package
+        ``name``, when shapelint follows it (``installed.py``: not the standard library, not
+        a module the analysis models itself, and of a distribution that requires torch)."""
+        if name not in self._packages:
+            self._packages[name] = self._find_installed(name)
+        return self._packages[name]
+
+    def _find_installed(self, name: str) -> Optional[str]:
+        if not name.isidentifier() or has_own_semantics(name) or installed.is_standard_library(name):
+            return None
+        for directory in self._search:
+            if self.module_path(directory, name) is not None:  # the first is what Python imports
+                return directory if installed.requires_torch(directory, name) else None
+        return None
+
+    def nowhere(self, name: str) -> bool:
+        """Whether the top-level module ``name`` is neither known to the analysis nor anywhere on
+        ``sys.path`` (a module of the project that does not exist, yet)."""
+        if not name.isidentifier() or has_own_semantics(name) or installed.is_standard_library(name):
+            return False
+        return all(self.module_path(directory, name) is None for directory in self._search)
+
+    def installed_under(self, path: str) -> Optional[str]:
+        """The directory of the followed installed packages that ``path`` is in, or None."""
+        for directory in self._packages.values():
+            if directory is not None and path.startswith(directory + os.sep):
+                return directory
+        return None
 
     def read(self, path: str) -> "_ReadFile":
         """The file's digest, text and tree (text and tree None when it cannot be read,
@@ -272,6 +319,12 @@ class Project:
         self._bytes_parsed = 0
         #: The analysed file's import sources that are project modules (``.blocks``, ``models``).
         self.home_sources: Set[str] = set()
+        #: Where modules imported by the project's code would be, had they existed.
+        self.missing: Set[str] = set()
+        #: Per syntax tree (kept alive here), what it reads of the names it imports.
+        self._chain_cache: Dict[int, Tuple[ast.Module, Dict[str, Set[Tuple[str, ...]]]]] = {}
+        #: Files of installed packages read for a look-up, not loaded (their trees).
+        self._peeked: Dict[str, Optional[ast.Module]] = {}
 
     # ----------------------------------------------------------------- what was read
 
@@ -279,7 +332,13 @@ class Project:
         """Every project file this analysis read, with the digest of its bytes (the cache of
         results is keyed by them)."""
         read = [Dependency(module.path, module.digest, *module.stamp)
-                for module in self.modules.values() if module.digest]
+                for module in self.modules.values() if module.digest and not _is_stub(module)]
+        # A module imported but absent: creating it changes the result.
+        read.extend(Dependency(path, ABSENT, -1, -1) for path in sorted(self.missing))
+        for path in self._peeked:
+            found = self.files.read(path)
+            if found.digest:
+                read.append(Dependency(path, found.digest, *found.stamp))
         for path in self.config_files:
             found = _dependency(os.path.abspath(path))
             if found is not None:
@@ -288,15 +347,16 @@ class Project:
 
     # ----------------------------------------------------------------- binding imports
 
-    def importer(self) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
-        """The import binder of the analysed file (``collect.index_file``'s ``importer``)."""
-        return lambda statement, scope: self._bind(statement, scope, self.origin, self.home_rebinds)
+    def importer(self, tree: Optional[ast.Module] = None) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
+        """The import binder of the analysed file (``collect.index_file``'s ``importer``);
+        ``tree`` is that file's, read for what it uses of installed packages."""
+        return lambda statement, scope: self._bind(statement, scope, self.origin, self.home_rebinds, tree)
 
     def bind_now(self, statement: ast.stmt, scope: Dict[str, Any]) -> bool:
         """Bind an import met after the modules ran (``from models import Net`` inside a
         function) to their final values; False when it imports nothing of the project."""
         rebinds: List[Rebind] = []
-        if not self._bind(statement, scope, self.origin, rebinds):
+        if not self._bind(statement, scope, self.origin, rebinds, None):
             return False
         for module in list(self.order):  # modules it loaded only now have not run: unknown
             if not module.executed:
@@ -306,25 +366,22 @@ class Project:
             rebind(scope)
         return True
 
-    def _module_importer(self, module: SourceModule) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
-        return lambda statement, scope: self._bind(statement, scope, module.path, module.rebinds)
+    def _module_importer(self, module: SourceModule, tree: ast.Module) -> Callable[[ast.stmt, Dict[str, Any]], bool]:
+        return lambda statement, scope: self._bind(statement, scope, module.path, module.rebinds, tree)
 
     def _bind(self, statement: ast.stmt, scope: Dict[str, Any], importer_path: str,
-              rebinds: List[Rebind]) -> bool:
+              rebinds: List[Rebind], tree: Optional[ast.Module]) -> bool:
         if type(statement) is ast.ImportFrom:
-            return self._bind_from(statement, scope, importer_path, rebinds)
-        return self._bind_import(statement, scope, rebinds, importer_path == self.origin)
+            return self._bind_from(statement, scope, importer_path, rebinds, tree)
+        return self._bind_import(statement, scope, rebinds, importer_path == self.origin, tree)
 
     def _bind_from(self, node: ast.ImportFrom, scope: Dict[str, Any], importer_path: str,
-                   rebinds: List[Rebind]) -> bool:
-        parts = node.module.split(".") if node.module else []
-        if node.level:
-            base = os.path.dirname(importer_path)
-            for _ in range(node.level - 1):
-                base = os.path.dirname(base)
-            source = self._load_chain(base, parts)
-        else:
-            source = self._load_absolute(parts)
+                   rebinds: List[Rebind], tree: Optional[ast.Module]) -> bool:
+        path = self._source_path(node, importer_path)
+        if path is not None and self._installed(path):
+            self._bind_installed(path, node, scope, rebinds, tree)
+            return True
+        source = self._import_source(node, importer_path)
         if not source:
             return False
         if importer_path == self.origin:
@@ -338,12 +395,24 @@ class Project:
             child = self._load_child(module, alias.name)
             if child is not None:
                 scope[target] = ModuleRef(child)
+                self._demand(child, tree, target)
             else:
                 scope[target] = module.defined().get(alias.name, UNKNOWN)
             rebinds.append(_rebind_member(target, module, alias.name))
         return True
 
-    def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind], home: bool) -> bool:
+    def _import_source(self, node: ast.ImportFrom, importer_path: str) -> List[SourceModule]:
+        """The chain of modules ``from X import ...`` names (``X`` relative to the importer)."""
+        parts = node.module.split(".") if node.module else []
+        if not node.level:
+            return self._load_absolute(parts)
+        base = os.path.dirname(importer_path)
+        for _ in range(node.level - 1):
+            base = os.path.dirname(base)
+        return self._load_chain(base, parts)
+
+    def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind], home: bool,
+                     tree: Optional[ast.Module]) -> bool:
         others: List[ast.alias] = []
         for alias in node.names:
             chain = self._load_absolute(alias.name.split("."))
@@ -351,13 +420,179 @@ class Project:
                 others.append(alias)
             elif alias.asname is not None:
                 scope[alias.asname] = ModuleRef(chain[-1])
+                self._demand(chain[-1], tree, alias.asname)
             else:
-                scope[alias.name.split(".")[0]] = ModuleRef(chain[0])
+                head = alias.name.split(".")[0]
+                scope[head] = ModuleRef(chain[0])
+                self._demand(chain[0], tree, head)
             if chain and home:
                 self.home_sources.add(alias.name)
         if others:
             bind_import(ast.Import(names=others), scope)
         return True
+
+    # ----------------------------------------------------------------- installed packages
+
+    def _bind_installed(self, path: str, node: ast.ImportFrom, scope: Dict[str, Any], rebinds: List[Rebind],
+                        tree: Optional[ast.Module]) -> None:
+        """``from X import ...`` of an installed package's module at ``path``: each name the
+        importer takes is looked up where it is defined, and only that module is read whole."""
+        if len(node.names) == 1 and node.names[0].name == "*":
+            names = [(name, name) for name in self._star_names(path, tree)]
+        else:
+            names = [(alias.name, alias.asname or alias.name) for alias in node.names]
+        for name, target in names:
+            found = self._look_up(path, name)
+            if isinstance(found, SourceModule):
+                scope[target] = ModuleRef(found)
+                self._demand(found, tree, target)
+            elif found is not None:
+                module, attribute = found
+                scope[target] = module.defined().get(attribute, UNKNOWN)
+                rebinds.append(_rebind_member(target, module, attribute))
+            else:
+                scope[target] = UNKNOWN
+
+    def _demand(self, module: SourceModule, tree: Optional[ast.Module], name: str) -> None:
+        """Look up in an installed package what the importing module reads of it through
+        ``name`` (``name.models.resnet18``): only those modules of the package are read."""
+        if not _is_stub(module) or tree is None:
+            return
+        for chain in self._chains(tree).get(name, ()):
+            current = module
+            for part in chain:
+                if not _is_stub(current):
+                    break  # a module read whole: its globals answer
+                found = self._look_up(current.path, part)
+                if isinstance(found, SourceModule):
+                    current.children[part] = found
+                    current = found
+                    continue
+                if found is not None:
+                    current.lazy[part] = found
+                break
+
+    def _chains(self, tree: ast.Module) -> Dict[str, Set[Tuple[str, ...]]]:
+        key = id(tree)
+        if key not in self._chain_cache:
+            self._chain_cache[key] = (tree, installed.attribute_chains(tree))
+        return self._chain_cache[key][1]
+
+    def _star_names(self, path: str, tree: Optional[ast.Module]) -> List[str]:
+        """The names ``from <module at path> import *`` binds that the importing module reads."""
+        if tree is None:
+            return []
+        used = installed.names_read(tree)
+        exports = self._exports_at(path, 0)
+        if exports is None:  # what the star binds cannot be told: whatever it may bind is unknown
+            return sorted(name for name in used if name not in _BUILTIN_NAMES)
+        return sorted(used & exports)
+
+    def _look_up(self, path: str, name: str, depth: int = 0, seen: Tuple[str, ...] = ()):
+        """``module.name`` of an installed package's module (a file, or a package directory whose
+        ``__init__`` is not run): the submodule it is, or (the module that defines it, its name
+        there), found by following the statements that bind it; None when they cannot be
+        followed. Only the defining module is read whole."""
+        if depth > MAX_REEXPORTS:
+            return None
+        package = os.path.isdir(path)
+        source = _init_of(path) if package else path
+        key = f"{source}:{name}"
+        if key in seen:  # ``from torchvision import models`` in torchvision's own ``__init__``
+            return self._submodule(path, name) if package else None
+        seen += (key,)
+        tree = self._peek(source)
+        statement = installed.binding_of(tree, name, lambda star: self._exports_at(self._source_path(star, source),
+                                                                                     depth + 1)) \
+            if tree is not None else None
+        if statement is None:
+            if not package or tree is not None and installed.defines_getattr(tree):
+                return None
+            return self._submodule(path, name)  # ``from torchvision import models``
+        if type(statement) is ast.ImportFrom:
+            imported = self._source_path(statement, source)
+            if imported is None:
+                return None
+            original = next((alias.name for alias in statement.names if (alias.asname or alias.name) == name), name)
+            return self._look_up(imported, original, depth + 1, seen)
+        if type(statement) is ast.Import:
+            return None  # ``import a.b as name`` at a package's top level: rare, left unknown
+        module = self._load_file(source, self._dotted(path))  # the module defines it itself
+        return (module, name) if module is not None else None
+
+    def _submodule(self, directory: str, name: str) -> Optional[SourceModule]:
+        found = self.files.module_path(directory, name)
+        return self._load(found, self._dotted(found)) if found is not None else None
+
+    def _exports_at(self, path: Optional[str], depth: int) -> Optional[Set[str]]:
+        """What ``from <the module at path> import *`` binds, read from its text alone (the
+        module is not loaded: a look-up passes over many star imports); None when unknown."""
+        if path is None or depth > MAX_REEXPORTS:
+            return None
+        source = _init_of(path) if os.path.isdir(path) else path
+        tree = self._peek(source)
+        if tree is None:
+            return None
+        names = installed.literal_all(tree)
+        if names is not None:
+            return names
+        names, stars = installed.public_names(tree)
+        for star in stars:
+            more = self._exports_at(self._source_path(star, source), depth + 1)
+            if more is None:
+                return None
+            names |= more
+        return names
+
+    def _source_path(self, node: ast.ImportFrom, importer_path: str) -> Optional[str]:
+        """The file or package directory ``from X import ...`` names, found without loading."""
+        parts = node.module.split(".") if node.module else []
+        if node.level:
+            directory = os.path.dirname(importer_path)
+            for _ in range(node.level - 1):
+                directory = os.path.dirname(directory)
+        else:
+            if not parts:
+                return None
+            directory = next((r for r in self.roots if self.files.module_path(r, parts[0]) is not None),
+                             None) or self.files.installed_directory(parts[0])
+            if directory is None:
+                return None
+        found: Optional[str] = directory
+        for part in parts:
+            found = self.files.module_path(directory, part)
+            if found is None:
+                return None
+            directory = found
+        return found
+
+    def _peek(self, path: str) -> Optional[ast.Module]:
+        """A file's tree, read (once per run) and counted against this analysis's budget."""
+        if path in self._peeked:
+            return self._peeked[path]
+        if not os.path.isfile(path) or self._bytes_parsed > MAX_PROJECT_BYTES:
+            return None
+        found = self.files.read(path)
+        self._bytes_parsed += len(found.text or "")
+        self._peeked[path] = found.tree
+        return found.tree
+
+    def _stub(self, directory: str) -> SourceModule:
+        """An installed package whose ``__init__`` is not run: its names are looked up on
+        demand (``_look_up``). Never reused by later analyses (what it looked up grows)."""
+        stub = SourceModule(self._dotted(directory), directory, self._display(directory), installed=True)
+        stub.executed, stub.complete = True, False
+        stub.globals[SOURCE_KEY] = stub
+        self.modules[directory] = stub
+        return stub
+
+    def _dotted(self, path: str) -> str:
+        """An installed module's dotted name (``torchvision.models.resnet``)."""
+        directory = self.files.installed_under(path)
+        relative = _display(path, directory) if directory is not None else os.path.basename(path)
+        relative = relative[: -len(".py")] if relative.endswith(".py") else relative
+        parts = relative.split(os.sep)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
     # ----------------------------------------------------------------- finding files
 
@@ -369,6 +604,12 @@ class Project:
         for root in self.roots:
             if self.files.module_path(root, parts[0]) is not None:
                 return self._load_chain(root, parts)
+        directory = self.files.installed_directory(parts[0])
+        if directory is not None:
+            return self._load_chain(directory, parts)
+        if self.files.nowhere(parts[0]):  # the project's own module, not written yet
+            for root in self.roots:
+                self._note_missing(root, parts[0])
         return []
 
     def _load_chain(self, base: str, parts: List[str]) -> List[SourceModule]:
@@ -382,6 +623,7 @@ class Project:
         for part in parts:
             found = self.files.module_path(directory, part)
             if found is None:
+                self._note_missing(directory, part)
                 return []
             module = self._load(found, ".".join(parts[: len(chain) + 1]))
             if module is None:
@@ -409,8 +651,16 @@ class Project:
         package's directory), indexed with its own imports bound; None past the budget."""
         path = os.path.abspath(path)
         if os.path.isdir(path):
+            if self._installed(path):
+                known = self.modules.get(path)
+                module = known if known is not None else self._stub(path)
+                self._note_import(module)
+                return module
             init = os.path.join(path, "__init__.py")
             path = init if os.path.isfile(init) else path
+        return self._load_file(path, name)
+
+    def _load_file(self, path: str, name: str) -> Optional[SourceModule]:
         if path == self.origin:
             return None  # the analysed file importing itself: its own names are already there
         known = self.modules.get(path)
@@ -426,7 +676,9 @@ class Project:
             if self._loading:
                 self._loading[-1].complete = False
             return None
-        module = SourceModule(name, path, _display(path, self.directory))
+        installed_file = self._installed(path)
+        module = SourceModule(self._dotted(path) if installed_file else name, path, self._display(path),
+                              installed=installed_file)
         self.modules[path] = module
         self._note_import(module)
         if os.path.isfile(path):
@@ -437,7 +689,7 @@ class Project:
                 self._bytes_parsed += len(found.text)
                 self._loading.append(module)
                 try:
-                    module.index = index_file(found.tree, self._module_importer(module), module.partial)
+                    module.index = index_file(found.tree, self._module_importer(module, found.tree), module.partial)
                 finally:
                     self._loading.pop()
                 module.globals = dict(module.index.scope)
@@ -457,7 +709,7 @@ class Project:
             return
         self.modules[module.path] = module
         self.order.append(module)
-        module.display = _display(module.path, self.directory)
+        module.display = self._display(module.path)
         if module.index is not None:
             module.globals = {name: _fresh(value) for name, value in module.globals.items()}
             _own_definitions(module)
@@ -488,6 +740,22 @@ class Project:
             module.complete = module.complete and all(i.complete and i.executed for i in module.imports)
             if module.complete and module.index is not None and _unchangeable(module.globals):
                 self.files.share(module)
+
+    def _note_missing(self, directory: str, name: str) -> None:
+        if name.isidentifier() and not self._installed(directory + os.sep):
+            self.missing.update((os.path.join(directory, name + ".py"), os.path.join(directory, name)))
+
+    def _installed(self, path: str) -> bool:
+        """Whether ``path`` is in an installed package shapelint follows (a virtual environment
+        inside the project is not the project)."""
+        directory = self.files.installed_under(path)
+        return directory is not None and directory not in self.roots
+
+    def _display(self, path: str) -> str:
+        """The path as diagnostics name it: relative to the analysed file's directory, or for
+        an installed package to the directory it is installed in (``torchvision/models/resnet.py``)."""
+        directory = self.files.installed_under(path)
+        return _display(path, directory if directory is not None else self.directory)
 
     def positions(self, module: SourceModule) -> Positions:
         return Positions(module.text, module.index.module if module.index is not None else None)
@@ -552,6 +820,24 @@ def _own_definitions(module: SourceModule) -> None:
         ref = module.globals.get(name)
         if getattr(ref, "node", None) is node:
             ref.globals = module.globals
+
+
+#: The digest of a dependency that is a path where nothing was (``Project.missing``).
+ABSENT = ""
+
+#: How many re-exports a look-up in an installed package follows (``from .x import *`` of a
+#: ``from .y import *`` ...).
+MAX_REEXPORTS = 8
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _is_stub(module: SourceModule) -> bool:
+    return module.installed and module.index is None
+
+
+def _init_of(directory: str) -> str:
+    return os.path.join(directory, "__init__.py")
 
 
 def _bind_star(module: SourceModule, scope: Dict[str, Any], rebinds: List[Rebind]) -> None:

@@ -513,6 +513,9 @@ class Propagator(Interpreter):
             return module
         found = info.find_method("__init__")
         if found is None:
+            if info.kind == "layer":  # the torch layer's own constructor
+                module.base_layer = self.base_layer(info, args, kwargs, node)
+                return module
             base_init(module, args, kwargs, self.unknown_items(node))
             return module
         owner, init = found
@@ -521,6 +524,12 @@ class Propagator(Interpreter):
             args, kwargs = self._file_construction(info)
         self.call_function(FunctionRef(init, owner), [module] + list(args), kwargs)
         return module
+
+    def base_layer(self, info: ClassInfo, args: List[Any], kwargs: Dict[str, Any], node) -> Any:
+        """The torch layer a subclass of one builds (``super().__init__(...)``), or None when
+        it cannot be: the subclass is then unknown."""
+        layer = self.construct(info.torch_layer, args, kwargs, node)
+        return layer if isinstance(layer, LayerModule) else None
 
     def _file_construction(self, info: ClassInfo) -> Tuple[List[Any], Dict[str, Any]]:
         """The arguments of the file's construction of ``info`` (``ResNet(BasicBlock, [2, 2, 2, 2])``
@@ -584,11 +593,11 @@ class Propagator(Interpreter):
         if isinstance(module, UserModule):
             if name in module.attrs:
                 return module.attrs[name]
-            value = self.class_attribute(module.cls, name)
-            if isinstance(value, FunctionRef):
-                return BoundMethod(module, value)
+            value = self.class_attribute(module.cls, name, module)
             if value is not UNKNOWN:
                 return value
+            if module.base_layer is not None and name in module.base_layer.params:
+                return self.module_attribute(module.base_layer, name)  # `self.kernel_size`
         if isinstance(module, LayerModule) and name in module.params:
             return layer_attribute(module.spec, module.params, name)
         if name in ("training",):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -233,9 +234,27 @@ class FindingReporter:
         layer = finding.layer
         name = trace.names.get(id(layer)) if layer is not None else None
         found = f"found in `{name}` ({layer.type_name}) at" if name else "found at"
-        notes = (f"{found} {away.describe()}; no fix is offered in another file",)
-        related = self._related_elsewhere(away, finding)
+        through = self._related_via(away)
+        reached = f", which {through[0].path}:{through[0].row} calls" if through else ""
+        notes = (f"{found} {away.describe()}{reached}; no fix is offered in another file",)
+        # The first related place is the finding's origin: a project run reports it there.
+        related = through + self._related_elsewhere(away, finding)
         return Placed(where, notes, related)
+
+    def _related_via(self, away: Any) -> Tuple[Related, ...]:
+        """The call of another project file into an installed package where the finding is (the
+        package is not the user's to change: that call, which passes what it was given, is)."""
+        if away.via is None or self.project is None:
+            return ()
+        module, call, statement = away.via
+        if call is None or statement is None:
+            return ()
+        where = self.project.positions(module).call(call, statement)
+        if where is None:
+            return ()
+        path = os.path.normpath(os.path.join(os.path.dirname(self.path), module.display))
+        (row, col), (end_row, end_col) = where
+        return (Related("the package is called here", path, row, col, end_row, end_col),)
 
     def _related_elsewhere(self, away: Any, finding: Finding) -> Tuple[Related, ...]:
         module = self.project.modules.get(away.file) if self.project is not None and away.file else None

@@ -347,7 +347,12 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     if stopped is None and plan.input is not None and run.unknowns:
         stopped = _first_unknown(run.unknowns[0])
     modules = tuple(instance.named_modules())
-    names = MappingProxyType({id(module): name for name, module in modules})
+    named = {id(module): name for name, module in modules}
+    for name, module in modules:  # a layer subclass's layer is the module itself, by its name
+        base = getattr(module, "base_layer", None)
+        if base is not None:
+            named.setdefault(id(base), name)
+    names = MappingProxyType(named)
     why = UnknownReasons(run.unknowns, names, plan.input is None, run.stopped)
     layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
                          module.first_input, module.first_output, why.of(module), _module_file(module, path))

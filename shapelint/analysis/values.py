@@ -174,6 +174,9 @@ class UserModule(ModuleValue):
 
     cls: Any = None  # collect.ClassInfo
     attrs: Dict[str, Any] = field(default_factory=dict)
+    #: Of a subclass of a torch layer (``class Conv2dSame(nn.Conv2d)``): the layer its
+    #: ``super().__init__(...)`` built, which computes its output (not a child: it is itself).
+    base_layer: Optional["LayerModule"] = None
 
 
 # --------------------------------------------------------------------------- callables
@@ -274,6 +277,9 @@ class Elsewhere:
     call: Optional[ast.Call] = None
     #: The other file's absolute path.
     file: str = ""
+    #: When that file is an installed package's: the project file whose code called into it,
+    #: that call and its statement (``Interpreter.boundary``), where the finding belongs.
+    via: Optional[Tuple[Any, Optional[ast.Call], Optional[ast.stmt]]] = None
 
     def describe(self) -> str:
         return f"{self.path}:{self.line}"
@@ -281,7 +287,10 @@ class Elsewhere:
     def path_beside(self, analysed: str) -> str:
         """The other file's path as the analysed file's path is written (``unet/parts.py``
         for ``unet/model.py``)."""
-        return os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
+        beside = os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
+        if self.file and os.path.abspath(beside) != self.file:
+            return self.file  # not beside it: an installed package's file, named by its own path
+        return beside
 
 
 class ArgumentCapture:

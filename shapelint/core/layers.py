@@ -541,7 +541,7 @@ def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> D
             )
         return out
     _check_mode_padding(layer, padding_mode, size, pad)
-    if size + 2 * pad < formulas.effective_kernel(k, d):
+    if formulas.conv_margin(size, k, pad, d) < 0:
         raise _fail(
             NON_POSITIVE_SIZE,
             f"{layer}: kernel (effective size {formulas.effective_kernel(k, d)}) is larger than"
@@ -655,16 +655,14 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
 
 
 def _check_mode_padding(layer: str, mode: Any, size: int, pad: int) -> None:
-    if mode == "reflect" and pad >= size:
-        raise _fail(
-            NON_POSITIVE_SIZE,
-            f"{layer}: reflect padding {pad} must be smaller than the input size {size}",
-        )
-    if mode == "circular" and pad > size:
-        raise _fail(
-            NON_POSITIVE_SIZE,
-            f"{layer}: circular padding {pad} must not exceed the input size {size}",
-        )
+    margin = formulas.mode_padding_margin(mode, size, pad)
+    if margin is None or margin >= 0:
+        return
+    limit = "be smaller than" if mode == "reflect" else "not exceed"
+    raise _fail(
+        NON_POSITIVE_SIZE,
+        f"{layer}: {mode} padding {pad} must {limit} the input size {size}",
+    )
 
 
 def _own_output_padding(value: Any, n: int, stride: Sequence[Any], dilation: Sequence[Any]):

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import __version__
 from ..core.options import Options
@@ -452,6 +452,10 @@ def _unchanged(dependencies: List[Dependency], looks: FileLooks) -> bool:
     modification time, else the same SHA-256."""
     for path, digest, size, mtime_ns in dependencies:
         stamp = looks.stamp(path)
+        if not digest:  # a module the code imports was absent: it must still be
+            if stamp is not None:
+                return False
+            continue
         if stamp is None:
             return False
         if stamp != (size, mtime_ns) and looks.digest(path) != digest:
@@ -573,7 +577,8 @@ def slim(result: FileResult, job: Job) -> FileResult:
     :attr:`Job.keep_models`); their summaries, a few numbers each, stay."""
     if job.keep_models or not result.models:
         return result
-    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[], summaries=result.summaries)
+    return FileResult(path=result.path, diagnostics=result.diagnostics, models=[], summaries=result.summaries,
+                      dependencies=result.dependencies)
 
 
 #: Resident memory (bytes) above the last trim at which :class:`MemoryTrimmer` trims again.
@@ -1009,12 +1014,23 @@ def keep_diagnostics(result: FileResult, is_selected: Callable[[str, str], bool]
 # A project checked as a whole
 
 
-def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str]) -> List[Diagnostic]:
+def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
+                    imports: Optional[Callable[[str], Set[str]]] = None) -> List[Diagnostic]:
     """Each finding in another file's code that this run checks too, moved to that file's line
     and reported once (however many files reach it); the others as they are. A run on one file
-    keeps them where that file reaches the faulty block."""
+    keeps them where that file reaches the faulty block.
+
+    A finding in a file the run does not check (an installed package's) stays where a checked
+    file reaches it; when a file and one it imports (``imports``: each file's project files,
+    from the results' dependencies) both reach it, only the imported one, nearer the block, keeps
+    it (``train.py`` builds the model whose line in ``model.py`` builds the block)."""
+    if all(d.origin is None for d in diagnostics):
+        return list(diagnostics)  # nothing found in another file's code (real paths cost a warm run)
     files = {os.path.realpath(path) for path in checked}
-    seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics if d.origin is None}
+    diagnostics = _nearest_reach(diagnostics, files, imports or (lambda path: set()))
+    seen = {(d.code, os.path.realpath(d.path), d.row, d.col): -1 for d in diagnostics
+            if d.origin is None or os.path.realpath(d.origin.path) not in files}
+    lines = _Lines()
     kept: List[Diagnostic] = []
     for diagnostic in diagnostics:
         origin = diagnostic.origin
@@ -1031,7 +1047,92 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str]) -
                 first = kept[index]
                 kept[index] = dataclasses.replace(first, notes=first.notes + (note,), related=first.related + (reached,))
             continue
+        # Moved to an installed package's caller, it keeps what names the package's line.
+        through = len(diagnostic.related) > 1 and diagnostic.related[0] == origin
+        moved = Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
+                           origin.end_row, origin.end_col,
+                           notes=(diagnostic.notes if through else ()) + (note,),
+                           related=(diagnostic.related[1:] if through else ()) + (reached,))
+        if is_suppressed(moved, lines.of(origin.path)):
+            seen[key] = -1  # a `# noqa` on its own line silences it however it is reached
+            continue
         seen[key] = len(kept)
-        kept.append(Diagnostic(diagnostic.code, diagnostic.message, origin.path, origin.row, origin.col,
-                               origin.end_row, origin.end_col, notes=(note,), related=(reached,)))
+        kept.append(moved)
+    return kept
+
+
+class _Lines:
+    """The lines of files, each read once (``# noqa`` of the lines findings move to)."""
+
+    def __init__(self) -> None:
+        self._read: Dict[str, List[str]] = {}
+
+    def of(self, path: str) -> List[str]:
+        if path not in self._read:
+            try:
+                with open(path, "rb") as handle:
+                    self._read[path] = split_lines(decode_source(handle.read()))
+            except (OSError, *DECODE_ERRORS):
+                self._read[path] = []
+        return self._read[path]
+
+
+def imports_of(outcomes: Iterable[FileOutcome]) -> Callable[[str], Set[str]]:
+    """A checked file's project files read (real paths), from its result's dependencies; asked
+    only of the few files two findings share an origin in (a warm run checks thousands)."""
+    by_path = {outcome.path: outcome for outcome in outcomes if outcome.result is not None}
+    by_real: Dict[str, FileOutcome] = {}
+    known: Dict[str, Set[str]] = {}
+
+    def imports(real: str) -> Set[str]:
+        if real not in known:
+            if not by_real:
+                by_real.update((os.path.realpath(path), outcome) for path, outcome in by_path.items())
+            outcome = by_real.get(real)
+            known[real] = {os.path.realpath(d.path) for d in outcome.result.dependencies} if outcome else set()
+        return known[real]
+
+    return imports
+
+
+def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
+                   imports: Callable[[str], Set[str]]) -> List[Diagnostic]:
+    """``diagnostics`` less those in a file that imports another file reporting the same finding
+    of an unchecked file (that one gets a note naming the place dropped)."""
+    def key(d: Diagnostic):
+        return (d.code, d.message, os.path.realpath(d.origin.path), d.origin.row, d.origin.col)
+
+    unchecked = [d for d in diagnostics if d.origin is not None and os.path.realpath(d.origin.path) not in files]
+    if len(unchecked) < 2:
+        return list(diagnostics)
+    groups: Dict[Any, List[Diagnostic]] = {}
+    for diagnostic in unchecked:
+        groups.setdefault(key(diagnostic), []).append(diagnostic)
+    dropped: Dict[int, Diagnostic] = {}  # id of a dropped diagnostic -> the one that keeps it
+    for group in groups.values():
+        for diagnostic in group:
+            if len(group) < 2:
+                continue
+            reached = imports(os.path.realpath(diagnostic.path))
+            nearer = [d for d in group if d is not diagnostic and id(d) not in dropped
+                      and os.path.realpath(d.path) in reached]
+            if nearer:
+                dropped[id(diagnostic)] = nearer[0]
+    notes: Dict[int, List[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        keeper = dropped.get(id(diagnostic))
+        while keeper is not None and id(keeper) in dropped:
+            keeper = dropped[id(keeper)]
+        if keeper is not None:
+            notes.setdefault(id(keeper), []).append(diagnostic)
+    kept: List[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if id(diagnostic) in dropped:
+            continue
+        for other in notes.get(id(diagnostic), ()):
+            diagnostic = dataclasses.replace(
+                diagnostic, notes=diagnostic.notes + (f"reached from {other.path}:{other.row}",),
+                related=diagnostic.related + (Related("reached from here", other.path, other.row, other.col,
+                                                      other.end_row, other.end_col),))
+        kept.append(diagnostic)
     return kept

@@ -22,7 +22,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import pytest
 
-from support.cli import check_json, shapes_json
+from support.cli import check_json, run_cli, shapes_json
 
 torch = pytest.importorskip("torch")
 
@@ -237,6 +237,20 @@ def test_a_project_run_reports_a_bug_once_in_its_own_file(bug: Bug, tmp_path: Pa
     assert code == 1 and found == [(where.resolve(), line, bug.code)]
 
 
+def test_a_noqa_on_the_line_a_bug_moves_to_silences_it_in_a_project_run(tmp_path: Path):
+    bug = BUGS["pool-kernel"]
+    root = copy_project(CASES[bug.case].directory, tmp_path)
+    changed = inject(root, bug)
+    code, diagnostics, _ = check_json(str(root), "--no-cache")
+    assert [d["code"] for d in diagnostics if d["code"].startswith("SHP1")] == ["SHP105"]
+    lines = changed.read_text().splitlines(keepends=True)
+    row = line_of(changed, bug.after)
+    lines[row - 1] = lines[row - 1].rstrip("\n") + "  # noqa: SHP105\n"
+    changed.write_text("".join(lines))
+    code, diagnostics, _ = check_json(str(root), "--no-cache")
+    assert code == 0 and diagnostics == []
+
+
 # ----------------------------------------------------------------------------- bounds, reasons, cache
 
 MAIN = """\
@@ -310,14 +324,32 @@ def test_past_the_budget_of_files_names_stay_unknown_never_guessed(tmp_path: Pat
     assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
 
 
+def check_cached(path: Path) -> Tuple[int, List[dict]]:
+    """``check --format json`` with the cache on (``check_json`` turns it off)."""
+    result = run_cli("check", str(path), "--format", "json")
+    return result.code, result.json()
+
+
 def test_the_cache_notices_an_edited_imported_file(tmp_path: Path, monkeypatch):
     main = write_project(tmp_path)
     monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
-    code, diagnostics, _ = check_json(str(main))
+    code, diagnostics = check_cached(main)
     assert [d for d in diagnostics if d["code"].startswith("SHP1")] == []
     (tmp_path / "blocks.py").write_text(BLOCKS.format(width="8", padding=1).replace(
         "nn.Conv2d(channels, channels", "nn.Conv2d(channels + 1, channels"))
-    code, diagnostics, _ = check_json(str(main))
+    code, diagnostics = check_cached(main)
+    assert [(d["code"], d["location"]["row"]) for d in diagnostics] == [("SHP102", 11)]
+
+
+def test_the_cache_notices_an_imported_module_created_after_the_run(tmp_path: Path, monkeypatch):
+    main = write_project(tmp_path)
+    blocks = (tmp_path / "blocks.py").read_text()
+    (tmp_path / "blocks.py").unlink()  # not written yet: what it would give is unknown
+    monkeypatch.setenv("SHAPELINT_CACHE_DIR", str(tmp_path / "cache"))
+    code, diagnostics = check_cached(main)
+    assert code == 0 and [d for d in diagnostics if d["code"].startswith("SHP1")] == []
+    (tmp_path / "blocks.py").write_text(blocks.replace("nn.Conv2d(channels, channels", "nn.Conv2d(channels + 1, channels"))
+    code, diagnostics = check_cached(main)
     assert [(d["code"], d["location"]["row"]) for d in diagnostics] == [("SHP102", 11)]
 
 
@@ -328,3 +360,71 @@ def test_an_unknown_block_of_a_read_module_says_it_was_read(tmp_path: Path):
     code, diagnostics, _ = check_json(str(main), "--no-cache", "--select", "SHP301")
     [stop] = diagnostics
     assert "`Block` is imported from `blocks`, where it could not be evaluated" in stop["message"]
+
+
+CONFIG_DATACLASS = '''\
+from dataclasses import dataclass
+
+
+@dataclass
+class _StageConfig:
+    channels: int
+    depth: int
+
+
+class StageConfig(_StageConfig):
+    """Widened by a multiplier before the dataclass's own __init__ runs."""
+
+    def __init__(self, channels, depth, width=1.0):
+        super().__init__(int(channels * width), depth)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    in_channels: int = 3
+    stem: int = 8
+'''
+
+CONFIG_MODEL = '''\
+import torch
+from torch import nn
+
+from settings import ModelConfig, StageConfig
+
+
+class Net(nn.Module):
+    def __init__(self, cfg=ModelConfig()):
+        super().__init__()
+        layers = [nn.Conv2d(cfg.in_channels, cfg.stem, 3, padding=1)]
+        channels = cfg.stem
+        for stage in [StageConfig(16, 2, width=1.5), StageConfig(32, 1)]:
+            for _ in range(stage.depth):
+                layers.append(nn.Conv2d(channels, stage.channels, 3, padding=1))
+                channels = stage.channels
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+if __name__ == "__main__":
+    Net()(torch.randn(1, 3, 16, 16))
+'''
+
+
+def test_dataclasses_of_another_file_are_followed(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "settings.py").write_text(CONFIG_DATACLASS)
+    (tmp_path / "net.py").write_text(CONFIG_MODEL)
+    code, data, _ = shapes_json(str(tmp_path / "net.py"), "--no-cache")
+    [model] = data["models"]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        namespace = vars(importlib.import_module("net"))
+        real = namespace["Net"]()(torch.randn(1, 3, 16, 16)).shape
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("net", "settings"):
+            sys.modules.pop(name, None)
+    assert model["output"] == list(real) == [1, 32, 16, 16]
+    assert all(layer["output"] is not None for layer in model["layers"])

@@ -405,6 +405,33 @@ class Net(nn.Module):
 '''
 
 
+#: A Sequential subclass filled from a list an undecidable branch changed (torchvision's
+#: ConvNormActivation with a norm layer of another library): not an empty Sequential.
+SEQUENTIAL_FILLED_AFTER_A_BRANCH = '''\
+import torch
+from torch import nn
+import mylib
+
+
+class ConvNorm(nn.Sequential):
+    def __init__(self, c_in, c_out, norm_layer=nn.BatchNorm2d):
+        layers = [nn.Conv2d(c_in, c_out, 4, stride=4)]
+        if norm_layer is not None:
+            layers.append(norm_layer(c_out))
+        super().__init__(*layers)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvNorm(3, 8, norm_layer=mylib.Down)
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.stem(x))
+'''
+
+
 @pytest.mark.parametrize("source", [MODULE_LIST, MODULE_DICT, HELPER, SEQUENTIAL_SUBCLASS, PARTIALS, UNKNOWN_CONDITION,
                                     LIST_OF_LAYERS],
                          ids=["modulelist", "moduledict", "helper", "sequential-subclass", "partials", "condition",
@@ -412,6 +439,243 @@ class Net(nn.Module):
 def test_containers_keep_unknown_items_in_place(tmp_path, source):
     path = write_package(tmp_path, source)
     assert_matches_torch(path, "Net", (1, 3, 16, 16))
+
+
+def test_a_sequential_filled_from_a_list_a_branch_changed_is_unknown_not_empty(tmp_path):
+    path = write_package(tmp_path, SEQUENTIAL_FILLED_AFTER_A_BRANCH)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16), every_name=False)
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    assert listed["stem"]["output"] is None and listed["head"]["output"] is None
+
+
+#: Blocks named by an OrderedDict built in a loop the analysis cannot count (torchvision's
+#: RegNet): the Sequential's children are named by the keys, never "0".
+ORDERED_BLOCKS_OF_UNKNOWN_COUNT = '''\
+from collections import OrderedDict
+
+import torch
+from torch import nn
+import mylib
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blocks = []
+        for i in range(mylib.DEPTH):
+            blocks.append((f"block{i + 1}", nn.Conv2d(3, 3, 1)))
+        self.trunk = nn.Sequential(OrderedDict(blocks))
+
+    def forward(self, x):
+        return self.trunk(x)
+'''
+
+
+#: Subclasses of torch layers, as torchvision and timm write them: a constructor that fixes some
+#: arguments, a forward of its own around the layer's (``super().forward``), attributes read
+#: from the layer (``self.normalized_shape``), one with no ``__init__``, and a method of the
+#: layer's that is not modelled (``_conv_forward``): unknown from there, never guessed.
+LAYER_SUBCLASSES = '''\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class Conv3DSimple(nn.Conv3d):
+    def __init__(self, in_planes, out_planes, stride=1, padding=1):
+        super().__init__(in_channels=in_planes, out_channels=out_planes, kernel_size=(3, 3, 3),
+                         stride=stride, padding=padding, bias=False)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class PaddedConv(nn.Conv2d):
+    """Pads by half its kernel, then convolves."""
+
+    def __init__(self, c_in, c_out, kernel_size, **kwargs):
+        super().__init__(c_in, c_out, kernel_size, padding=0, **kwargs)
+        self.extra = kernel_size // 2
+
+    def forward(self, x):
+        return super().forward(F.pad(x, [self.extra] * 4))
+
+
+class SameConv(nn.Conv2d):
+    def forward(self, x):
+        return self._conv_forward(F.pad(x, [1, 1, 1, 1]), self.weight, self.bias)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.video = Conv3DSimple(3, 8, stride=2)
+        self.norm = LayerNorm2d(8)
+        self.conv = PaddedConv(8, 8, 5, stride=2)
+        self.same = SameConv(8, 4, 3)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        x = self.video(x).mean(2)
+        x = self.conv(self.norm(x))
+        return self.head(self.same(x))
+'''
+
+
+#: What library code writes around its layers: a property, a static and a class method,
+#: typing.cast, a to_2tuple built on collections.abc and itertools.repeat.
+LIBRARY_IDIOMS = '''\
+import collections.abc
+from itertools import repeat
+from typing import cast
+
+import torch
+from torch import nn
+
+
+def to_2tuple(x):
+    if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+        return tuple(x)
+    return tuple(repeat(x, 2))
+
+
+class Block(nn.Module):
+    def __init__(self, c, kernel_size=3):
+        super().__init__()
+        self.c = c
+        kernel_size = to_2tuple(kernel_size)
+        padding = tuple((k - 1) // 2 for k in kernel_size)
+        self.conv = nn.Conv2d(c, self.out_channels, kernel_size, padding=padding)
+        self.proj = nn.Conv2d(self.out_channels, self.double(cast(int, c)), 1)
+
+    @property
+    def out_channels(self):
+        return self.c * 2
+
+    @staticmethod
+    def double(x):
+        return 2 * x
+
+    @classmethod
+    def make(cls, c, kernel_size):
+        return cls(c, kernel_size)
+
+    def forward(self, x):
+        return self.proj(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block.make(3, (5, 3))
+        self.head = nn.Conv2d(6, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.block(x))
+'''
+
+
+#: A stage list built from configuration objects, as EfficientNet-style code builds it: a
+#: dataclass widened by a subclass's ``__init__``, a ``partial`` of it, ``copy.copy`` of each
+#: config before it is changed, and a stochastic-depth residual whose mask is drawn in place
+#: (``self.training`` is not known statically: both paths keep the shape).
+CONFIG_STAGES = '''\
+import copy
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+from torch import nn
+
+
+@dataclass
+class _StageConfig:
+    expand: int
+    in_channels: int
+    out_channels: int
+    layers: int
+
+
+class StageConfig(_StageConfig):
+    def __init__(self, expand, in_channels, out_channels, layers, width=1.0):
+        super().__init__(expand, int(in_channels * width), int(out_channels * width), layers)
+
+
+def drop_path(x, p, training):
+    if not training or p == 0.0:
+        return x
+    mask = torch.empty([x.shape[0], 1, 1, 1], dtype=x.dtype)
+    mask.bernoulli_(1.0 - p)
+    return x * mask.div_(1.0 - p)
+
+
+class Block(nn.Module):
+    def __init__(self, cnf, p):
+        super().__init__()
+        hidden = cnf.in_channels * cnf.expand
+        self.residual = cnf.in_channels == cnf.out_channels
+        self.body = nn.Sequential(nn.Conv2d(cnf.in_channels, hidden, 1), nn.ReLU(),
+                                  nn.Conv2d(hidden, cnf.out_channels, 3, padding=1))
+        self.p = p
+
+    def forward(self, x):
+        out = self.body(x)
+        if self.residual:
+            out = drop_path(out, self.p, self.training) + x
+        return out
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        conf = partial(StageConfig, width=2.0)
+        settings = [conf(1, 4, 4, 2), conf(2, 4, 8, 2)]
+        stages = []
+        for cnf in settings:
+            blocks = []
+            for i in range(cnf.layers):
+                block_cnf = copy.copy(cnf)
+                if blocks:
+                    block_cnf.in_channels = block_cnf.out_channels
+                blocks.append(Block(block_cnf, 0.1 * i))
+            stages.append(nn.Sequential(*blocks))
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.stages = nn.Sequential(*stages)
+
+    def forward(self, x):
+        return self.stages(self.stem(x))
+'''
+
+
+def test_stages_built_from_configuration_objects_are_followed(tmp_path):
+    path = write_package(tmp_path, CONFIG_STAGES)
+    model = assert_matches_torch(path, "Net", (2, 3, 8, 8))
+    assert model["output"] == [2, 16, 8, 8]
+
+
+def test_library_idioms_are_followed(tmp_path):
+    path = write_package(tmp_path, LIBRARY_IDIOMS)
+    model = assert_matches_torch(path, "Net", (1, 3, 16, 16))
+    assert model["output"] == [1, 2, 16, 16]
+
+
+def test_subclasses_of_torch_layers_are_the_layers_they_build(tmp_path):
+    path = write_package(tmp_path, LAYER_SUBCLASSES)
+    model = assert_matches_torch(path, "Net", (1, 3, 8, 16, 16))
+    listed = {layer["name"]: layer for layer in model["layers"]}
+    assert [listed[n]["output"] for n in ("video", "norm", "conv")] == [[1, 8, 4, 8, 8], [1, 8, 8, 8], [1, 8, 4, 4]]
+    assert listed["same"]["output"] is None and listed["same"]["type"] == "SameConv"
+    assert listed["head"]["output"] is None
+
+
+def test_a_sequential_of_an_ordered_dict_of_unknown_blocks_names_no_child(tmp_path):
+    path = write_package(tmp_path, ORDERED_BLOCKS_OF_UNKNOWN_COUNT)
+    model = assert_matches_torch(path, "Net", (1, 3, 8, 8), every_name=False)
+    assert [layer["name"] for layer in model["layers"]] == ["trunk"]
 
 
 def test_every_unknown_of_a_module_list_has_its_reason(tmp_path):

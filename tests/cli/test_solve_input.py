@@ -195,8 +195,10 @@ def test_an_unknown_layer_suggests_the_nearest(capsys):
 @pytest.mark.parametrize(
     "argv, fragments",
     [
-        (["ConvTranspose2d", "h", "2*h"], ["symbolic sizes (h) are not supported yet"]),
-        (["ConvTranspose2d", "32", "2*h"], ["OUT '2*h': symbolic sizes"]),
+        (["ConvTranspose2d", "32", "2*h"], ["the input must be a size of a name"]),
+        (["ConvTranspose2d", "h", "h*h"], ["OUT 'h*h': h*h is not an exact size"]),
+        (["ConvTranspose2d", "h", "2*h+"], ["OUT '2*h+'", "is not an expression of sizes"]),
+        (["ConvTranspose2d", "h", "w"], ["the output a size of the same name"]),
         (["Conv3d", "16x160x160", "1x2x3x4x5x6"], ["Conv3d has 3 spatial dims", "got 6"]),
         (["Conv3d", "160x160", "80x80"], ["IN takes 3 sizes", "got 2 (160x160)"]),
         (["Conv2d", "1", "2", "3"], ["cannot tell IN from OUT in 3 words"]),

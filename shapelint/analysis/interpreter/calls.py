@@ -106,6 +106,12 @@ def eval_call(interp: Interpreter, node: ast.Call, scope: Scope) -> Any:
     return interp.call(fn, args, kwargs, node)
 
 
+#: Methods that fill a container module: called with arguments that cannot be bound, the
+#: container's contents are unknown.
+_FILLING_METHODS = frozenset({"__base_init__", "append", "extend", "insert", "add_module", "update",
+                              "register_module"})
+
+
 def _partial(args: List[Any], kwargs: Dict[str, Any]) -> Any:
     """``functools.partial(func, ...)``; of an unknown ``func``, unknown."""
     if not args or args[0] is UNKNOWN:
@@ -189,6 +195,12 @@ class Calls:
             return self.torch_call(fn, [STAR_UNKNOWN], {}, node)
         if isinstance(fn, ClassRef) and fn.info.kind is not None:
             return self.instantiate(fn.info, [STAR_UNKNOWN], {}, node)
+        if isinstance(fn, MethodRef) and isinstance(fn.receiver, ModuleValue) and fn.name in _FILLING_METHODS:
+            # ``super().__init__(*layers)`` of a Sequential subclass, ``self.extend(*blocks)``:
+            # what it holds is not known (its items before the unknown ones keep their names).
+            if fn.name == "__base_init__":
+                return self.module_method(fn.receiver, fn.name, list(args), {}, node)
+            fn.receiver.incomplete = True
         forget_passed(args, {})  # its arguments may be given to code that does anything
         if isinstance(fn, MethodRef) and isinstance(fn.receiver, ConfigObject):
             fn.receiver.forget()  # parser.add_argument(*unknown): what it adds is unknown

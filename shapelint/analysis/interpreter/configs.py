@@ -542,7 +542,32 @@ def call_library(interp: Interpreter, name: str, args: List[Any], kwargs: Dict[s
         return _munchify(args, kwargs)
     if name == "dataclasses.field":
         return _field(args, kwargs)
+    if name in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not kwargs:
+        return _copied(args[0], deep=name == "copy.deepcopy", budget=[1_000])
     return NOT_HANDLED
+
+
+def _copied(value: Any, deep: bool, budget: List[int]) -> Any:
+    """``copy.copy(value)`` / ``copy.deepcopy(value)`` of a configuration value (an object of a
+    plain class, lists, dicts, constants); anything else (a module, a tensor) unknown."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return UNKNOWN
+    inner = (lambda item: _copied(item, deep, budget)) if deep else (lambda item: item)
+    if known_constant(value) or value is None:
+        return value
+    if type(value) is tuple:
+        items = tuple(inner(item) for item in value)
+        return UNKNOWN if deep and any(item is UNKNOWN for item in items) else items
+    if type(value) is list:
+        return [inner(item) for item in value]
+    if type(value) is dict:
+        return {key: inner(item) for key, item in value.items()}
+    if type(value) is ObjectValue and not value.forgotten:
+        copy = ObjectValue(value.kind, value.cls, {key: inner(item) for key, item in value.attrs.items()},
+                           value.frozen)
+        return copy
+    return UNKNOWN
 
 
 def config_method(interp: Interpreter, receiver: Any, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:

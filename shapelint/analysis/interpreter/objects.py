@@ -149,7 +149,7 @@ def _plain_class_kind(interp: Interpreter, info: ClassInfo, seen: Tuple[ClassInf
     node = info.node
     if info in seen or node.keywords or not _followed_body(node):
         return None
-    decorated = _dataclass_options(interp, node)
+    decorated = _dataclass_options(interp, info)
     if decorated is None:
         return None
     kind = "object"
@@ -178,9 +178,10 @@ def _base_kind(interp: Interpreter, info: ClassInfo, base: ast.expr, seen: Tuple
     name = dotted_name(base)
     if name is None:
         return None
-    if name in ("object", "dict") and name not in interp.globals:
+    names = _globals_of(interp, info)
+    if name in ("object", "dict") and name not in names:
         return name if name == "dict" else "object"
-    value = interp.globals.get(name.partition(".")[0], UNKNOWN)
+    value = names.get(name.partition(".")[0], UNKNOWN)
     if "." not in name and isinstance(value, ClassRef):
         inner = _plain_class_kind(interp, value.info, seen + (info,))
         return None if inner == "namedtuple" else inner
@@ -227,9 +228,15 @@ def _is_setter(node: ast.expr) -> bool:
     return type(node) is ast.Attribute and node.attr in ("setter", "deleter")
 
 
-def _dataclass_options(interp: Interpreter, node: ast.ClassDef) -> Optional[Dict[str, Any]]:
+def _globals_of(interp: Interpreter, info: ClassInfo) -> Dict[str, Any]:
+    """The names the class's own module sees (another file's class reads that file's)."""
+    return info.globals if info.globals is not None else interp.globals
+
+
+def _dataclass_options(interp: Interpreter, info: ClassInfo) -> Optional[Dict[str, Any]]:
     """``{}`` for a class without decorators; the keywords of ``@dataclass(...)``; None for any
     other decorator, or keywords that change what ``__init__`` does."""
+    node = info.node
     if not node.decorator_list:
         return {}
     if len(node.decorator_list) != 1:
@@ -238,7 +245,7 @@ def _dataclass_options(interp: Interpreter, node: ast.ClassDef) -> Optional[Dict
     call = decorator if type(decorator) is ast.Call else None
     target = call.func if call is not None else decorator
     name = dotted_name(target)
-    value = interp.globals.get(name.partition(".")[0], UNKNOWN) if name else UNKNOWN
+    value = _globals_of(interp, info).get(name.partition(".")[0], UNKNOWN) if name else UNKNOWN
     if not isinstance(value, ExternalRef) or _external_name(value, name) != "dataclasses.dataclass":
         return None
     options: Dict[str, Any] = {"dataclass": True}
@@ -299,10 +306,38 @@ def _base_init(instance: Any, args: List[Any], kwargs: Dict[str, Any]) -> bool:
 
 
 def base_method(interp: Interpreter, receiver: Any, name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
-    """``super().__init__(...)`` of a plain class whose base is ``object`` or ``dict``."""
-    if name == "__base_init__":
-        return None if _base_init(receiver, args, kwargs) else UNKNOWN
-    return UNKNOWN
+    """``super().__init__(...)`` of a plain class whose base is ``object``, ``dict`` or a
+    ``@dataclass`` (its generated ``__init__``: torchvision's ``MBConvConfig``)."""
+    if name != "__base_init__":
+        return UNKNOWN
+    dataclass_base = _dataclass_base(interp, receiver)
+    if dataclass_base is not None:
+        return None if _fill_dataclass(interp, dataclass_base, receiver, args, kwargs) else UNKNOWN
+    return None if _base_init(receiver, args, kwargs) else UNKNOWN
+
+
+def _dataclass_base(interp: Interpreter, receiver: Any) -> Optional[ClassInfo]:
+    """The one ``@dataclass`` among the bases of an instance's class whose generated
+    ``__init__`` a ``super().__init__`` reaches (None: none, or more than one: not followed)."""
+    cls = getattr(receiver, "cls", None)
+    if not isinstance(receiver, ObjectValue) or cls is None:
+        return None
+    found = [info for info in cls.mro()[1:] if _dataclass_options(interp, info)]
+    if len(found) != 1 or "__init__" in found[0].methods or found[0].find_method("__post_init__") is not None:
+        return None
+    return found[0]
+
+
+def _fill_dataclass(interp: Interpreter, info: ClassInfo, instance: "ObjectValue", args: List[Any],
+                    kwargs: Dict[str, Any]) -> bool:
+    """The generated ``__init__`` of the dataclass ``info`` run on ``instance``."""
+    fields = _fields(interp, info)
+    bound = _bind_fields(fields, args, kwargs) if fields is not None else None
+    if bound is None:
+        return False
+    for name, value, factory in bound:
+        instance.attrs[name] = interp.call(value, [], {}, None) if factory else value
+    return True
 
 
 def _fields(interp: Interpreter, info: ClassInfo) -> Optional[List[Tuple[str, Any, bool, bool]]]:
@@ -310,7 +345,7 @@ def _fields(interp: Interpreter, info: ClassInfo) -> Optional[List[Tuple[str, An
     MISSING, whether the default is a factory, keyword-only); None when not followed."""
     fields: Dict[str, Tuple[str, Any, bool, bool]] = {}
     for cls in reversed(info.mro()):
-        options = _dataclass_options(interp, cls.node)
+        options = _dataclass_options(interp, cls)
         if not options:
             continue
         _evaluate_class_body(interp, cls)
@@ -390,7 +425,7 @@ def _make_dataclass(interp: Interpreter, info: ClassInfo, args: List[Any], kwarg
     instance = ObjectValue(info.name, info)
     for name, value, factory in bound:
         instance.attrs[name] = interp.call(value, [], {}, None) if factory else value
-    instance.frozen = bool(_dataclass_options(interp, info.node).get("frozen", False))
+    instance.frozen = bool(_dataclass_options(interp, info).get("frozen", False))
     found = info.find_method("__post_init__")
     if found is not None:
         frozen, instance.frozen = instance.frozen, False  # object.__setattr__ in __post_init__

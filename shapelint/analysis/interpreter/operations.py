@@ -8,7 +8,7 @@ import ast
 from typing import Any
 
 from ...core.layers import UNKNOWN
-from ..collect import ClassInfo, one_line_suite
+from ..collect import ClassInfo, dotted_name, one_line_suite
 from ..values import (
     BoundMethod,
     ClassRef,
@@ -116,14 +116,22 @@ class Operations:
             return MethodRef(value, name)
         return UNKNOWN
 
-    def class_attribute(self, info: ClassInfo, name: str) -> Any:
-        """``Class.name``: a class attribute or a method of the class or of a base in the file."""
+    def class_attribute(self, info: ClassInfo, name: str, receiver: Any = None) -> Any:
+        """``Class.name``, or ``instance.name`` of a ``receiver``: a class attribute or a method of
+        the class or of a base in the file, bound as Python binds it (a ``@classmethod`` to the
+        class, a ``@staticmethod`` to nothing, any other decorator: unknown)."""
         for cls in info.mro():
             _evaluate_class_body(self, cls)
             if name in cls.attributes:
-                return cls.attributes[name]
+                value = cls.attributes[name]
+                if receiver is not None and isinstance(value, FunctionRef):
+                    return BoundMethod(receiver, value)  # a function is a method however it got there
+                return value
             if name in cls.methods:
-                return FunctionRef(cls.methods[name], cls)
+                method = cls.methods[name]
+                if receiver is not None and _is_property(method):
+                    return self.call_function(FunctionRef(method, cls), [receiver], {})
+                return _bound_method(info, cls, method, receiver)
         return UNKNOWN
 
     def super_attribute(self, sup: SuperRef, name: str) -> Any:
@@ -146,6 +154,30 @@ class Operations:
             self.set_module_attribute(target, name, value)
         elif isinstance(target, (ObjectValue, AttrDictValue, RecordTuple)):
             set_object_attribute(self, target, name, value)
+
+
+#: Decorators of methods that leave them plain functions of the class.
+_TRANSPARENT_DECORATORS = frozenset({"torch.jit.unused", "torch.jit.ignore", "jit.unused", "jit.ignore",
+                                     "torch.no_grad", "override", "typing.override", "abstractmethod",
+                                     "abc.abstractmethod"})
+
+
+def _bound_method(info: ClassInfo, owner: ClassInfo, method: ast.FunctionDef, receiver: Any) -> Any:
+    """A method of ``owner`` (in ``info``'s MRO) read from the class or from ``receiver``."""
+    decorators = {dotted_name(d.func if type(d) is ast.Call else d) for d in method.decorator_list}
+    decorators -= _TRANSPARENT_DECORATORS
+    function = FunctionRef(method, owner)
+    if not decorators:
+        return BoundMethod(receiver, function) if receiver is not None else function
+    if decorators == {"staticmethod"}:
+        return function
+    if decorators == {"classmethod"}:
+        return BoundMethod(ClassRef(info), function)
+    return UNKNOWN
+
+
+def _is_property(method: ast.FunctionDef) -> bool:
+    return [dotted_name(d) for d in method.decorator_list] == ["property"]
 
 
 def _evaluate_class_body(interp: Any, info: ClassInfo) -> None:

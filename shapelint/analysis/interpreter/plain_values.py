@@ -21,6 +21,7 @@ from ..values import (
     ModuleListModule,
     ModuleValue,
     OpaqueModule,
+    PartialRef,
     SequentialModule,
     Symbol,
     Tensor,
@@ -196,8 +197,8 @@ def _not_none(value: Any) -> bool:
     """Whether a value that is not None is certainly not None (and not equal to it)."""
     if isinstance(value, TorchRef):
         return _distinct_torch_name(value.name)
-    return isinstance(value, (Tensor, Symbol, BuiltinRef) + _USER_OBJECTS) or known_constant(value) \
-        or isinstance(value, (tuple, list, dict))
+    return isinstance(value, (Tensor, Symbol, BuiltinRef, PartialRef, BoundMethod) + _USER_OBJECTS) \
+        or known_constant(value) or isinstance(value, (tuple, list, dict))
 
 
 def _identical(left: Any, right: Any) -> Any:

@@ -8,6 +8,7 @@ note, ...) are in ``calls.py``.
 
 from __future__ import annotations
 
+import collections.abc
 import math
 import operator
 from typing import Any, Callable, Dict, List
@@ -17,6 +18,7 @@ from ..values import (
     BuiltinRef,
     UNKNOWN_TYPE,
     ClassRef,
+    ExternalRef,
     FunctionRef,
     ModuleDictModule,
     ModuleListModule,
@@ -317,6 +319,8 @@ def isinstance_of(value: Any, kind: Any) -> Any:
         return UNKNOWN
     if isinstance(kind, TorchRef):
         return _isinstance_torch(value, kind.name.rsplit(".", 1)[-1])
+    if isinstance(kind, ExternalRef) and kind.name.startswith("collections.abc."):
+        return _isinstance_abc(value, kind.name[len("collections.abc."):])
     if isinstance(kind, ClassRef):
         if isinstance(value, UserModule):
             return kind.info in value.cls.mro()
@@ -326,6 +330,15 @@ def isinstance_of(value: Any, kind: Any) -> Any:
             return False
         return UNKNOWN
     return UNKNOWN
+
+
+def _isinstance_abc(value: Any, name: str) -> Any:
+    """``isinstance(value, collections.abc.<name>)`` of a plain value (``to_2tuple`` helpers
+    ask whether a size is ``Iterable``); of anything else, unknown."""
+    abc = getattr(collections.abc, name, None)
+    if not isinstance(abc, type) or not (known_constant(value) or type(value) in (list, tuple, dict)):
+        return UNKNOWN
+    return isinstance(value, abc)
 
 
 def _isinstance_torch(value: Any, short: str) -> Any:
@@ -366,6 +379,14 @@ def call_external(name: str, args: List[Any], kwargs: Dict[str, Any]) -> Any:
     """A call of an imported name other than torch's (``math.ceil``, ``OrderedDict``)."""
     if name == "collections.OrderedDict":
         return builtin_dict(args, kwargs)
+    if name in ("typing.cast", "typing_extensions.cast") and len(args) == 2 and not kwargs:
+        return args[1]  # `v = cast(int, v)`: the value itself
+    if name == "itertools.repeat" and len(args) == 2 and not kwargs:
+        # Only the bounded form (``to_2tuple``'s ``repeat(x, 2)``): as the list it yields.
+        count = args[1]
+        if type(count) is not int or not 0 <= count <= MAX_ITERATIONS:
+            return UNKNOWN
+        return [args[0]] * count
     if name == "math.prod":
         items = iter_known(args[0]) if args else None
         if items is None or not all(isinstance(i, (int, float)) for i in items):

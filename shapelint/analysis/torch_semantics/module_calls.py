@@ -186,12 +186,26 @@ def _call_user_module(p: Propagator, module: UserModule, args: Args, kwargs: Kwa
     if found is None:
         if module.cls is not None and module.cls.kind == "sequential":
             return sequential_forward(p, module, args, kwargs, node)
+        if module.cls is not None and module.cls.kind == "layer":
+            return _call_layer_subclass(p, module, first, args, kwargs, node)
         module.record_call(shape_of(first), None)
         return UNKNOWN
     owner, forward = found
     with p.silenced(module.incomplete):
         result = p.call_function(FunctionRef(forward, owner), [module] + list(args), kwargs)
     return _finish_container_call(p, module, first, result)
+
+
+def _call_layer_subclass(p: Propagator, module: UserModule, first: Any, args: Args, kwargs: Kwargs, node) -> Any:
+    """A subclass of a torch layer without a ``forward`` of its own: the layer's."""
+    if module.base_layer is None:
+        module.record_call(shape_of(first), None)
+        p.note_unknown_module(module)
+        return Tensor(None) if isinstance(first, Tensor) else UNKNOWN
+    result = p.call_module(module.base_layer, args, kwargs, node)
+    module.record_call(shape_of(first), shape_of(result))
+    p.check_declared(module, result, shape_of(first))
+    return result
 
 
 def _finish_container_call(p: Propagator, module: ModuleValue, x: Any, result: Any) -> Any:

@@ -103,11 +103,31 @@ def _append_all(module: ModuleValue, values: Any, items: UnknownItems, position:
 
 
 def _fill_sequential(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
+    if len(args) == 1 and args[0] is UNKNOWN and _written_as_a_mapping(items.call):
+        # ``nn.Sequential(OrderedDict(blocks))`` of unknown blocks: its children's names are keys.
+        module.incomplete = True
+        module.incomplete_reason = items.unknown_length()
+        return
     if len(args) == 1 and isinstance(args[0], dict):
         for key, value in args[0].items():
             add_child(module, str(key), value, items, (0, str(key)))
     else:
         _append_all(module, args, items, ())
+
+
+def _written_as_a_mapping(call: Any) -> bool:
+    """Whether a container's one argument is written as a mapping (``OrderedDict(...)``, a
+    ``dict`` display or comprehension): its children are then named by its keys."""
+    if type(call) is not ast.Call or len(call.args) != 1:
+        return False
+    argument = call.args[0]
+    if type(argument) in (ast.Dict, ast.DictComp):
+        return True
+    if type(argument) is not ast.Call:
+        return False
+    callee = argument.func
+    name = callee.attr if type(callee) is ast.Attribute else getattr(callee, "id", "")
+    return name in ("OrderedDict", "dict")
 
 
 def _fill_module_list(module: ModuleValue, args: List[Any], items: UnknownItems) -> None:
@@ -207,12 +227,19 @@ def _items(p: Propagator, node: Any) -> UnknownItems:
 
 def _base_init(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
     if isinstance(module, UserModule):
-        base_init(module, args, kwargs, _items(p, node))
+        if module.cls is not None and module.cls.kind == "layer":
+            module.base_layer = p.base_layer(module.cls, args, kwargs, node)
+        else:
+            base_init(module, args, kwargs, _items(p, node))
     return None
 
 
 def _base_forward(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
-    """``super().forward(x)`` of a user class deriving from ``nn.Sequential``."""
+    """``super().forward(x)`` of a user class deriving from ``nn.Sequential`` or from a layer."""
+    if isinstance(module, UserModule) and module.cls is not None and module.cls.kind == "layer":
+        if module.base_layer is None:
+            return UNKNOWN
+        return p.call_module(module.base_layer, args, kwargs, node)
     return sequential_forward(p, module, args, kwargs, node)
 
 
@@ -349,8 +376,11 @@ def _named_children(p: Propagator, module: ModuleValue, name: str, args: Args, k
 
 
 def _dict_view(p: Propagator, module: ModuleValue, name: str, args: Args, kwargs: Kwargs, node) -> Any:
-    """``keys()`` / ``values()`` / ``items()`` of a ModuleDict."""
-    if not isinstance(module, ModuleDictModule):
+    """``keys()`` / ``values()`` / ``items()`` of a ModuleDict (or of a subclass of one)."""
+    subclass = isinstance(module, UserModule) and module.cls is not None and module.cls.kind == "moduledict"
+    if not isinstance(module, ModuleDictModule) and not subclass:
+        return UNKNOWN
+    if module.incomplete:
         return UNKNOWN
     return list(getattr(module.children, name)())
 

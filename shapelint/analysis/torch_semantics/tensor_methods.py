@@ -55,7 +55,8 @@ SHAPE_PRESERVING = frozenset({
     "dropout_", "hardswish_", "mish_", "selu_", "celu_", "rrelu_", "float_power", "true_divide",
     "floor_divide", "remainder", "fmod", "lerp", "addcmul", "addcdiv", "where", "maximum",
     "minimum", "pin_memory", "share_memory_", "cumsum", "cumprod", "flip", "roll", "tril",
-    "triu", "sort_values", "sigmoid_focal",
+    "triu", "sort_values", "sigmoid_focal", "bernoulli", "bernoulli_", "exponential_", "geometric_",
+    "cauchy_", "log_normal_", "random_",
 })
 
 #: Element-wise functions of two tensors (broadcasting).

@@ -461,7 +461,8 @@ def _main(argv: List[str]) -> int:
     for outcome in all_outcomes:
         if outcome.result is not None:
             diagnostics.extend(run.kept(outcome))
-    diagnostics = runner.at_their_origin(diagnostics, [outcome.path for outcome in all_outcomes])
+    diagnostics = runner.at_their_origin(diagnostics, [outcome.path for outcome in all_outcomes],
+                                         runner.imports_of(all_outcomes))
 
     if args.diff:
         # Only the diff goes to stdout (printed by fix_files); a count goes to stderr, like ruff.

@@ -143,17 +143,22 @@ _SIZE_WRAPPER = re.compile(r"(?:torch\.)?Size\s*\((.*)\)", re.DOTALL)
 _CLOSING = {"[": "]", "(": ")"}
 
 
-def parse_sizes(text: str, what: str) -> Tuple[int, ...]:
+def parse_sizes(text: str, what: str) -> Tuple:
     """A size as people paste it: ``160``, ``160x160``, ``16,160,160``, ``16 160 160``,
-    ``[16, 256, 16, 160, 160]``, ``(16, 160, 160)``, ``(160,)``, ``torch.Size([16, 160])``."""
+    ``[16, 256, 16, 160, 160]``, ``(16, 160, 160)``, ``(160,)``, ``torch.Size([16, 160])``;
+    symbolic sizes separated by commas or spaces (``h``, ``2*h``, ``h, w``, ``(h + 1)//2``)."""
     body = text.strip()
     wrapped = _SIZE_WRAPPER.fullmatch(body)
     if wrapped:
         body = wrapped.group(1).strip()
     if body[:1] in _CLOSING:
-        if body[-1:] != _CLOSING[body[0]]:
+        closing = _closing_index(body)
+        if closing is None:
             raise UsageError(f"{what} {text!r}: {body[0]!r} is never closed")
-        body = body[1:-1].strip()
+        if closing == len(body) - 1 and not _is_expression(body):
+            body = body[1:-1].strip()
+    if _has_names(body):
+        return _symbolic_sizes(body, text, what)
     parts = re.split(r"\s*[xX×,]\s*|\s+", body)
     if len(parts) > 1 and parts[-1] == "":  # a tuple's trailing comma: (160,)
         parts.pop()
@@ -161,13 +166,64 @@ def parse_sizes(text: str, what: str) -> Tuple[int, ...]:
         raise UsageError(f"{what} is empty")
     for part in parts:
         if not re.fullmatch(r"[+-]?\d+", part):
-            if re.search(r"[A-Za-z_]", part):
-                raise UsageError(
-                    f"{what} {text!r}: symbolic sizes ({part}) are not supported yet;"
-                    " give integer sizes"
-                )
             raise UsageError(f"{what}: {part!r} in {text!r} is not an integer")
     return tuple(int(part) for part in parts)
+
+
+def _has_names(body: str) -> bool:
+    """Letters other than the ``x`` between two integers of ``16x160x160``."""
+    return bool(re.search(r"[A-Za-z_]", re.sub(r"(?<=\d)\s*[xX×]\s*(?=\d)", ",", body)))
+
+
+def _closing_index(body: str) -> Optional[int]:
+    """Where the bracket that opens ``body`` closes (None: never)."""
+    depth = 0
+    for index, char in enumerate(body):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _is_expression(body: str) -> bool:
+    """``(h + 1)//2`` starts with a parenthesis but is one size, not a tuple."""
+    return _has_names(body) and _parses(body) and "," not in body
+
+
+def _parses(body: str) -> bool:
+    from shapelint.core import symbolic  # only for symbolic sizes
+
+    try:
+        symbolic.parse(body)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return True
+
+
+def _symbolic_sizes(body: str, text: str, what: str) -> Tuple:
+    """Sizes with names: one expression, or several separated by commas or spaces."""
+    from shapelint.core import symbolic  # only for symbolic sizes
+
+    if "," in body:
+        parts = [part for part in body.split(",")]
+        if len(parts) > 1 and not parts[-1].strip():
+            parts.pop()
+    elif _parses(body):
+        parts = [body]
+    else:
+        parts = body.split()
+    sizes = []
+    for part in parts:
+        try:
+            sizes.append(symbolic.parse(part))
+        except symbolic.Inexact as error:
+            raise UsageError(f"{what} {text!r}: {part.strip()} is not an exact size ({error})") from None
+        except (ValueError, ZeroDivisionError) as error:
+            raise UsageError(f"{what} {text!r}: {error}") from None
+    return tuple(sizes)
 
 
 def parse_layer(text: str) -> str:
@@ -234,7 +290,7 @@ class _Side:
             else f"channels {self.channels}"
         )
         return (
-            f"{what} {list(self.given)} is a {layout} shape: {dropped} dropped,"
+            f"{what} [{', '.join(map(str, self.given))}] is a {layout} shape: {dropped} dropped,"
             f" solving for {_dims_text(self.spatial)}"
         )
 
@@ -289,7 +345,9 @@ def _check_sides(layer: str, size_in: _Side, size_out: _Side) -> None:
 # --------------------------------------------------------------------------- text output
 
 
-def _dims_text(values: Sequence[int]) -> str:
+def _dims_text(values: Sequence) -> str:
+    if any(not isinstance(v, int) for v in values):  # symbolic sizes: 2*h, (h + 1)//2
+        return ", ".join(map(str, values))
     return "x".join(map(str, values))
 
 
@@ -411,6 +469,21 @@ def _too_many(result: SolveResult) -> Optional[str]:
     return None
 
 
+def _any_symbolic(sizes: Sequence) -> bool:
+    return any(not isinstance(size, int) for size in sizes)
+
+
+def _solve_symbolic(layer: str, *args, **kwargs) -> SolveResult:
+    """``solve`` with names: the families that hold for every size (loaded only then)."""
+    from shapelint.core.symbolic import Inexact
+    from shapelint.core.symbolic_solve import solve_symbolic
+
+    try:
+        return solve_symbolic(layer, *args, **kwargs)
+    except Inexact as error:
+        raise SolverError(f"not an exact size: {error}") from None
+
+
 def main(argv: List[str]) -> int:
     try:
         try:
@@ -429,7 +502,8 @@ def main(argv: List[str]) -> int:
                 fixed[name] = parse_ints(value, flag)
         bounds = Bounds(args.max_kernel_size, args.max_stride, args.max_dilation)
         conv = layer.startswith("Conv")
-        result = solve(
+        symbolic = _any_symbolic(side_in.spatial + side_out.spatial)
+        result = (_solve_symbolic if symbolic else solve)(
             layer,
             side_in.spatial,
             side_out.spatial,
@@ -458,5 +532,7 @@ def main(argv: List[str]) -> int:
     else:
         n = len(side_in.spatial)
         notes = [note for note in (side_in.note("IN", n), side_out.note("OUT", n)) if note]
+        if _any_symbolic(side_in.spatial + side_out.spatial):
+            notes.append("Symbolic: each solution gives OUT for every size where OUT is positive.")
         print(render_text(result, limit, notes))
     return 0 if result.exact else 1
