@@ -312,3 +312,24 @@ def test_an_analysis_of_a_buffer_uses_the_project_configuration(tmp_path):
     broken = analyse(BROKEN, 3, path, WorkspaceSettings(), files=None)
     assert [(d.code, d.row) for d in broken.diagnostics] == [("SHP002", 1)]
     assert "tool.shapelint.select" in broken.diagnostics[0].message
+
+
+def test_the_server_never_imports_torch(tmp_path):
+    """Loading the server and analysing a buffer (the engine, the hovers' view) imports no torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from shapelint.frontends.server.protocol import create_server\n"
+        "from shapelint.frontends.server.analysis import analyse\n"
+        "from shapelint.frontends.server.settings import WorkspaceSettings\n"
+        "create_server()\n"
+        f"found = analyse(open({str(ROOT / 'examples' / 'broken_decoder.py')!r}).read(), 1,"
+        f" {str(tmp_path / 'm.py')!r}, WorkspaceSettings(), None)\n"
+        "assert found.diagnostics and found.view is not None\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
