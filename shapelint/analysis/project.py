@@ -112,11 +112,15 @@ MAX_KEPT_BYTES = 2_000_000
 class ProjectFiles:
     """Parsed files of the project for one run, each read once while it is unchanged."""
 
-    def __init__(self, search_path: Optional[Sequence[str]] = None) -> None:
+    def __init__(self, search_path: Optional[Sequence[str]] = None,
+                 overlay: Optional[Callable[[str], Optional[str]]] = None) -> None:
         #: Where installed packages are looked for: ``sys.path`` as the run starts.
         self._search = installed.search_directories(sys.path if search_path is None else search_path, os.getcwd())
         #: Top-level name -> the directory of ``_search`` that holds it, when it is followed.
         self._packages: Dict[str, Optional[str]] = {}
+        #: The text of a file as an editor holds it (None: not open there; read the disk): the
+        #: language server's open buffers, read before the disk.
+        self.overlay = overlay
         self._read: Dict[str, Tuple[Tuple[int, int], _ReadFile]] = {}
         #: (directory, name) -> the module file or package there (``module_path``).
         self._found: Dict[Tuple[str, str], Optional[str]] = {}
@@ -196,6 +200,9 @@ class ProjectFiles:
     def read(self, path: str) -> "_ReadFile":
         """The file's digest, text and tree (text and tree None when it cannot be read,
         decoded or parsed; the digest "" when it cannot be read)."""
+        text = self.overlay(path) if self.overlay is not None else None
+        if text is not None:
+            return self._read_buffer(path, text)
         try:
             status = os.stat(path)
         except OSError:
@@ -206,6 +213,20 @@ class ProjectFiles:
             self._read[path] = self._read.pop(path)  # the most recently used last
             return known[1]
         found = _read_and_parse(path, status.st_size)._replace(stamp=stamp)
+        self._read.pop(path, None)
+        self._read[path] = (stamp, found)
+        _keep_within(self._read, lambda kept: len(kept[1].text or ""))
+        return found
+
+    def _read_buffer(self, path: str, text: str) -> "_ReadFile":
+        """``read`` of a file open in an editor: its buffer's text, parsed once per content (the
+        stamp, which stands for the disk's size and time, is the text's length and 0)."""
+        data = text.encode("utf-8", "surrogatepass")
+        stamp = (-len(data), hash(text))  # never a disk stamp: an edit or a save is a new read
+        known = self._read.get(path)
+        if known is not None and known[0] == stamp and known[1].text == text:
+            return known[1]
+        found = _read_and_parse_text(data, text)._replace(stamp=(len(data), 0))
         self._read.pop(path, None)
         self._read[path] = (stamp, found)
         _keep_within(self._read, lambda kept: len(kept[1].text or ""))
@@ -244,6 +265,20 @@ def _read_and_parse(path: str, size: int) -> _ReadFile:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, UnicodeDecodeError, LookupError, RecursionError, MemoryError):
+        return _ReadFile(digest, None, None)
+    return _ReadFile(digest, text, tree)
+
+
+def _read_and_parse_text(data: bytes, text: str) -> _ReadFile:
+    """An editor's buffer as ``_read_and_parse`` reads a file (its text already decoded)."""
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_FILE_BYTES:
+        return _ReadFile(digest, None, None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return _ReadFile(digest, None, None)
     return _ReadFile(digest, text, tree)
 

@@ -134,6 +134,34 @@ class UnknownSource(NamedTuple):
     statement: Optional[ast.stmt]
 
 
+class StatementRun:
+    """What one simple statement gave while a model ran: the shapes of the tensors of its value
+    (``tensor_shapes``) on its first run, the module calls begun by then, and how many times it
+    ran, with the shapes of its last run."""
+
+    __slots__ = ("statement", "first", "calls_begun", "runs", "last")
+
+    def __init__(self, statement: ast.stmt, first: Tuple[Any, ...], calls_begun: int) -> None:
+        self.statement = statement
+        self.first = first
+        self.calls_begun = calls_begun
+        self.runs = 1
+        self.last = first
+
+
+def tensor_shapes(value: Any) -> Optional[Tuple[Any, ...]]:
+    """The shapes of a statement's value when it is a tensor or a tuple or list of tensors
+    (``(None,)`` for an unknown value, which may be a tensor); None for anything else."""
+    if isinstance(value, Tensor):
+        return (value.shape,)
+    if value is UNKNOWN:
+        return (None,)
+    if type(value) in (tuple, list) and value and len(value) <= 8 \
+            and all(isinstance(item, Tensor) for item in value):
+        return tuple(item.shape for item in value)
+    return None
+
+
 class ModelRun(NamedTuple):
     """What the Propagator recorded while it built and called one model."""
 
@@ -150,6 +178,8 @@ class ModelRun(NamedTuple):
     unknowns: Tuple[UnknownSource, ...] = ()
     #: id(tensor) -> the concatenation or chunk that made it (``suggest.count_producers``).
     joins: Mapping[int, Join] = MappingProxyType({})
+    #: What each simple statement of the analysed file gave, in the order first run.
+    statements: Tuple[StatementRun, ...] = ()
 
 
 class Propagator(Interpreter):
@@ -163,9 +193,10 @@ class Propagator(Interpreter):
         self.layer_pragmas: Mapping[int, Any] = layer_pragmas or {}
         #: The line a constructor call ends on (where its trailing pragma is).
         self.call_end_line = call_end_line
-        if after_statement is not None:
-            # Called after each statement (statement pragmas), with this propagator.
-            self.after_statement = functools.partial(after_statement, self)
+        #: The statement pragmas' check, with this propagator (None: the file has none).
+        self._pragma_check = functools.partial(after_statement, self) if after_statement is not None else None
+        # Called after each statement: records what it gave, then checks its pragma.
+        self.after_statement = self._after_statement
         self.instances: List[UserModule] = []
         #: Why values are unknown, read from the file once, when first asked.
         self.reasons = ReasonIndex(index.module)
@@ -190,6 +221,8 @@ class Propagator(Interpreter):
         #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
         self.calls_begun = 0
         self.unknowns: List[UnknownSource] = []
+        #: id(statement) -> what it gave (``StatementRun``), in the order first run.
+        self.statement_runs: Dict[int, StatementRun] = {}
         # The interpreter's state (evaluate.py): nothing silenced, running or returning.
         self.silent = 0
         self.steps = 0
@@ -204,7 +237,23 @@ class Propagator(Interpreter):
         """What has been recorded since ``begin_model``."""
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
                         MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
-                        MappingProxyType(self.joins))
+                        MappingProxyType(self.joins), tuple(self.statement_runs.values()))
+
+    def _after_statement(self, statement: ast.stmt, scope: Scope, value: Any) -> None:
+        """After each simple statement of the analysed file: what it gave (an editor shows it at
+        the end of the line), then its pragma's check. Code that may not run as written
+        (silenced) records nothing."""
+        if not self.silent:
+            shapes = tensor_shapes(value)
+            if shapes is not None:
+                known = self.statement_runs.get(id(statement))
+                if known is None:
+                    self.statement_runs[id(statement)] = StatementRun(statement, shapes, self.calls_begun)
+                else:
+                    known.runs += 1
+                    known.last = shapes
+        if self._pragma_check is not None:
+            self._pragma_check(statement, scope, value)
 
     # ----------------------------------------------------------------- findings
 

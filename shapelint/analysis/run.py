@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 import copy
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
 from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
-from ..core.results import LayerShape, ModelShapes
+from ..core.results import LayerShape, ModelShapes, StatementShape
 from ..core.shapes import MaybeShape, format_shape
 from ..core.shapespec import ShapeSpec
 from .collect import _is_main_guard, dotted_name
@@ -25,7 +25,7 @@ from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
 from .plan import Construction, Declarations, ModelPlan, ParsedFile
 from .positions import Positions
-from .propagate import Finding, Join, Propagator, Step, UnknownSource, shape_of
+from .propagate import Finding, Join, Propagator, StatementRun, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
 from .values import ArgumentCapture, BuiltinRef, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
@@ -358,9 +358,25 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
                          module.first_input, module.first_output, why.of(module), _module_file(module, path))
               for name, module in modules if name]
     shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
-                         output_shape, declared_shape, layers)
+                         output_shape, declared_shape, layers, statement_shapes(run.statements, why))
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
                       _all_tensors_known(output), run.joins)
+
+
+def statement_shapes(runs: Tuple[StatementRun, ...], why: "UnknownReasons") -> List[StatementShape]:
+    """What each statement gave, for an editor. A value that is not known at all is kept only
+    where tracking stopped for a reason of that statement's own (an unknown call on a tensor),
+    since elsewhere it need not be a tensor."""
+    shapes: List[StatementShape] = []
+    for run in runs:
+        statement = run.statement
+        if run.first == (None,) and not why.stops_at(statement):
+            continue
+        end = getattr(statement, "end_lineno", None) or statement.lineno
+        shapes.append(StatementShape(statement.lineno, end, run.first, run.runs,
+                                     run.last if run.runs > 1 else (),
+                                     why.of_statement(statement, run.first, run.calls_begun)))
+    return shapes
 
 
 def _all_tensors_known(value: Any) -> bool:
@@ -419,6 +435,26 @@ class UnknownReasons(NamedTuple):
             return "the model has no declared input, so this size is not known"
         if module.incomplete:
             return "its submodules could not all be evaluated"
+        return "part of what it computes could not be evaluated"
+
+    def stops_at(self, statement: ast.stmt) -> bool:
+        """Whether tracking stopped at ``statement`` for a reason of its own."""
+        return any(u.statement is statement and u.module is None for u in self.unknowns)
+
+    def of_statement(self, statement: ast.stmt, shapes: Tuple[MaybeShape, ...], calls_begun: int) -> Optional[str]:
+        """Why what a statement gave is not (fully) known; None when it is."""
+        if all(shape is not None and None not in shape for shape in shapes):
+            return None
+        own = [u for u in self.unknowns if u.statement is statement and u.module is None]
+        if own:
+            return own[0].reason
+        earlier = next((u for u in self.unknowns if u.order <= calls_begun), None)
+        if earlier is not None:
+            return f"it depends on an unknown (from {self._label(earlier)}): {earlier.reason}"
+        if self.stopped is not None:
+            return self.stopped[0]
+        if self.undeclared:
+            return "the model has no declared input, so this size is not known"
         return "part of what it computes could not be evaluated"
 
     def _label(self, source: UnknownSource) -> str:

@@ -94,6 +94,24 @@ class LayerShape:
     filename: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class StatementShape:
+    """The tensors a simple statement of the analysed file gives while the model runs (an
+    assignment, an expression, a ``return`` in ``forward`` or in a block's ``forward``): what an
+    editor shows at the end of its line. Of its first run, and of its last when it ran more
+    than once (a loop body)."""
+
+    line: int
+    end_line: int
+    #: One shape per tensor of the value (a tuple of tensors gives several), as its first run.
+    outputs: Tuple[MaybeShape, ...]
+    #: How many times it ran while the model was called, and the shapes of its last run.
+    runs: int = 1
+    last_outputs: Tuple[MaybeShape, ...] = ()
+    #: Why a shape is not (fully) known; None when it is.
+    unknown_reason: Optional[str] = None
+
+
 @dataclass
 class ModelShapes:
     name: str
@@ -103,6 +121,9 @@ class ModelShapes:
     output: MaybeShape
     declared_output: MaybeShape
     layers: List[LayerShape] = field(default_factory=list)
+    #: The statements of the analysed file that gave tensors while the model ran, in the order
+    #: they first ran (the language server's inlay hints and hovers; not in ``shapes``' JSON).
+    statements: List[StatementShape] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

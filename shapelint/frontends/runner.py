@@ -21,7 +21,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 
 from .. import __version__
 from ..core.options import Options
-from ..core.results import Dependency, Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary, Related
+from ..core.results import (Dependency, Diagnostic, Edit, FileResult, Fix, LayerShape, ModelShapes, ModelSummary,
+                            Related, StatementShape)
 from ..core.text import DECODE_ERRORS, decode_source, one_line, split_lines
 
 #: Directory names never searched when a directory is given: ruff's default ``exclude`` (among
@@ -39,8 +40,8 @@ STDIN = "-"
 MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
-#: 3: results carry each model's summary (``FileResult.summaries``).
-CACHE_FORMAT = 5
+#: 3: results carry each model's summary (``FileResult.summaries``); 6: the models' statements.
+CACHE_FORMAT = 6
 
 
 def debug_enabled() -> bool:
@@ -181,6 +182,11 @@ def result_to_json(result: FileResult) -> dict:
                  "unknown_reason": l.unknown_reason, "filename": l.filename}
                 for l in m.layers
             ],
+            "statements": [
+                [st.line, st.end_line, [_shape_to_json(o) for o in st.outputs], st.runs,
+                 [_shape_to_json(o) for o in st.last_outputs], st.unknown_reason]
+                for st in m.statements
+            ],
         }
 
     def summary(s: ModelSummary) -> dict:
@@ -237,6 +243,11 @@ def result_from_json(data: dict, with_models: bool = True) -> FileResult:
                            None if l.get("unknown_reason") is None else str(l["unknown_reason"]),
                            None if l.get("filename") is None else str(l["filename"]))
                 for l in m["layers"]
+            ],
+            statements=[
+                StatementShape(int(line), int(end), tuple(_shape_from_json(o) for o in outputs), int(runs),
+                               tuple(_shape_from_json(o) for o in last), None if why is None else str(why))
+                for line, end, outputs, runs, last, why in m.get("statements", ())
             ],
         )
 
@@ -633,14 +644,18 @@ def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
 
-def check_text(text: str, path: str, options: Options) -> FileOutcome:
-    """Check already decoded source (the text ``--fix`` produced); never raises."""
+def check_text(text: str, path: str, options: Options, files=None, tree=None) -> FileOutcome:
+    """Check already decoded source (the text ``--fix`` produced, an editor's buffer); never
+    raises. ``files``: the project files kept across analyses (``analysis.project``); ``tree``:
+    ``ast.parse(text)`` when the caller has it."""
     try:
         from .. import analysis
 
         if not analysis.mentions_layers(text.encode("utf-8", "surrogatepass")):
             return FileOutcome(path, FileResult(path=path))
-        return FileOutcome(path, without_noqa(analysis.analyze_source(text, path, options), text))
+        given = {key: value for key, value in (("tree", tree), ("files", files)) if value is not None}
+        result = analysis.analyze_source(text, path, options, **given)
+        return FileOutcome(path, without_noqa(result, text))
     except Exception as error:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 

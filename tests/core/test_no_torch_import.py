@@ -8,7 +8,9 @@ import sys
 
 MODULES = ["shapelint", "shapelint.core.layers", "shapelint.core.formulas", "shapelint.core.shapes",
            "shapelint.core.codes", "shapelint.frontends.cli"]
-OPTIONAL = ["shapelint.core.solver", "shapelint.analysis"]
+OPTIONAL = ["shapelint.core.solver", "shapelint.analysis",
+            # the language server (the lsp extra), with everything it loads to answer
+            "shapelint.frontends.server.protocol"]
 
 
 def _importable(name: str) -> bool:

@@ -14,12 +14,14 @@ COMMANDS = {
     "shapes": "shapelint.frontends.cli.shapes_cmd",
     "solve": "shapelint.frontends.cli.solve_cmd",
     "rule": "shapelint.frontends.cli.rule_cmd",
+    "server": "shapelint.frontends.cli.server_cmd",
 }
 
 USAGE = """usage: shapelint [check] PATH... [options]
        shapelint shapes PATH... [options]
        shapelint solve LAYER IN OUT [options]
        shapelint rule [CODE]
+       shapelint server                (Language Server Protocol over stdio: pip install 'shapelint[lsp]')
        shapelint --version
 
 Static shape checker for PyTorch model code. `shapelint COMMAND --help` for a command's options."""
