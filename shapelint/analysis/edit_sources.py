@@ -131,14 +131,15 @@ class _Expression:
         return walk(self.node)
 
 
-def evaluate(node: ast.expr, names: Dict[str, int]) -> Optional[int]:
-    """The value of an integer expression of literals and the ``names`` given; None when it
-    reads anything else or has no value."""
+def evaluate(node: ast.expr, names: Dict[str, int], literals: Optional[Dict[int, int]] = None) -> Optional[int]:
+    """The value of an integer expression of literals and the ``names`` given, with the
+    ``literals`` (by id of their node) written otherwise; None when it reads anything else or
+    has no value."""
     expression = _Expression(node, names)
     if expression.unknowns:
         return None
     try:
-        return expression.value({}, {})
+        return expression.value({}, literals or {})
     except (ArithmeticError, ValueError, TypeError):
         return None
 

@@ -539,6 +539,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         try:
             _nudge_changes(chain, verify, search.changes)
             _shared_name_changes(chain, verify, search.changes)
+            _call_literal_changes(chain, verify, search.changes)
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -725,6 +726,99 @@ def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
                 change.form_repaired = repaired
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
+
+
+def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each integer literal of a solver parameter's argument, in a call that built several
+    layers on the chain (a loop, a block or a helper used several times), moved by a small step
+    (``NUDGES``): every layer that call built changes at once (``kernel_size=2 * stride`` gives
+    each its own value), as the edit of that literal does. The change of the layer nearest the
+    declaration, when the chain run with all of them changed gives what ``verify`` wants: the
+    slip of one literal that every instance repeats, which no single layer's change expresses."""
+    done: Set[int] = set()
+    for index, layer, current in reversed(list(_nudged_layers(chain))):
+        call = layer.node
+        if id(call) in done:
+            continue
+        done.add(id(call))
+        built = [(i, step.module) for i, step in enumerate(chain.steps)
+                 if isinstance(step.module, LayerModule) and step.module.node is call and isinstance(step.input, Tensor)]
+        if len(built) < 2:
+            continue
+        family = layer.spec.family
+        n = layer.spec.spatial_dims or 1
+        for name, node in argument_nodes(layer).items():
+            if name not in FAMILY_PARAMS[family]:
+                continue
+            for literal in [child for child in ast.walk(node) if type(child) is ast.Constant and type(child.value) is int]:
+                for delta in NUDGES:
+                    if literal.value + delta < 0:
+                        continue
+                    found = _with_literal(built, node, literal, literal.value + delta, name, n)
+                    if found is None:
+                        continue
+                    change = Change(layer, {name: found[id(layer)]}, approximate=True)
+                    change.rank = (False, False, 1, relative_change(change.values, current), True, -index)
+                    if _verifies_all(chain, found, name, verify):
+                        changes.append(change)
+                        break
+
+
+def _with_literal(built, node: ast.expr, literal: ast.Constant, value: int, name: str,
+                  n: int) -> Optional[Dict[int, Tuple[int, ...]]]:
+    """id(layer) -> the parameter ``name`` of each of the ``built`` layers (index, layer) with
+    ``literal`` of its argument ``node`` written ``value``; None when one of them cannot be
+    evaluated, takes an invalid or lossy value, or none changes."""
+    found = {}
+    for _, module in built:
+        new = per_dim(_argument_value(node, module.argument_names, {id(literal): value}), n)
+        params = current_params(module)
+        if new is None or params is None:
+            return None
+        params = dict(params, **{name: new})
+        if not _valid_params(params) or not lossless_params(module.spec.family, params):
+            return None
+        found[id(module)] = new
+    if all(found[id(module)] == current_params(module)[name] for _, module in built):
+        return None
+    return found
+
+
+def _argument_value(node: ast.expr, names: Dict[str, int], literals: Dict[int, int]) -> Any:
+    """An argument's value (an integer, or a tuple of them) with the ``literals`` written
+    otherwise; None when it is not plain arithmetic of known names."""
+    if type(node) in (ast.Tuple, ast.List):
+        values = tuple(evaluate(element, names, literals) for element in node.elts)
+        return None if None in values else values
+    return evaluate(node, names, literals)
+
+
+def _verifies_all(chain: _Chain, values: Dict[int, Tuple[int, ...]], name: str,
+                  verify: Callable[[MaybeShape], bool]) -> bool:
+    """Re-run the chain from the first layer in ``values`` (id(layer) -> new value of ``name``)
+    with each of them changed: the declared shape must come out."""
+    steps = chain.steps
+    first = min(i for i, step in enumerate(steps) if id(step.module) in values)
+    shape = steps[first].input.shape
+    for step in steps[first:]:
+        module = step.module
+        chain.charge(1)
+        try:
+            if id(module) in values:
+                params = dict(module.params, **{name: values[id(module)]})
+                shape = module.spec.infer(params, shape, {})
+            elif step.recompute is None:
+                return False
+            else:
+                shape = step.output_for(shape)
+        except Exception:  # noqa: BLE001 - ShapeError or odd values: not this way
+            return False
+        if shape is None:
+            return False
+    try:
+        return bool(verify(shape))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _valid_params(params: Dict[str, Tuple[int, ...]]) -> bool:
