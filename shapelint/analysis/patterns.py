@@ -10,7 +10,7 @@ section 3), ahead of a change that makes a neighbour absorb the error.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from .suggest import SOLVABLE, Change, current_params, per_dim
 from .values import LayerModule
@@ -36,11 +36,14 @@ class Siblings:
         self._forms: Counter = Counter()
         #: type -> (call, solver parameters) -> how many layers that call built with them
         self._calls: Dict[str, Counter] = {}
+        #: (type, all solver parameters) -> the writings (``_writing``) of the layers that have them
+        self._writings: Dict[Tuple[str, Tuple], Set[Tuple]] = {}
         for _, module in modules:
             params = solver_params(module)
             if params is not None:
                 self._forms[_form(module.type_name, params)] += 1
                 self._calls.setdefault(module.type_name, Counter())[(id(module.node), _form("", params))] += 1
+                self._writings.setdefault(_form(module.type_name, params), set()).add(_writing(module))
             for name, value in (params or {}).items():
                 key = (module.type_name, name)
                 self._values.setdefault(key, Counter())[value] += 1
@@ -90,6 +93,8 @@ class Siblings:
         built by other calls have and that ``params`` differ from in that one parameter only: a
         DCGAN convolution with padding 0 among kernel 4, stride 2, padding 1 ones. Most shared
         first."""
+        if self._writings.get(_form(layer.type_name, params), set()) - {_writing(layer)}:
+            return []  # another writing gives a layer this form too: not a slip of this one
         counts: Counter = Counter()
         for other, count in self._other_forms(layer):
             differing = [k for k, v in params.items() if other.get(k) != v]
@@ -183,6 +188,13 @@ def certain_slip(change: Change, siblings: Siblings) -> bool:
     n = len(next(iter(current.values()), ())) or 1
     new = dict(current, **{name: per_dim(value, n) for name, value in change.values.items()})
     return siblings.with_form(change.layer.type_name, new) >= 1
+
+
+def _writing(layer: LayerModule) -> Tuple:
+    """What a layer was built from: its call and the values of the names its arguments read
+    (the layers of a loop over literals share one; a block's convolution given another count
+    or stride by each caller has one per caller)."""
+    return id(layer.node), tuple(sorted(layer.argument_names.items()))
 
 
 def _form(type_name: str, params: Dict[str, Values]) -> Tuple[str, Tuple[Tuple[str, Values], ...]]:
