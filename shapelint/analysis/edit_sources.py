@@ -192,7 +192,8 @@ def literal_edits(node: ast.expr, old: int, new: int,
             try:
                 if all(expression.value(a, {id(literal): candidate}) == new for a in assignments):
                     dropped = expression.terms.get(id(literal)) if candidate == 0 else None
-                    key = (abs(candidate - written) / max(abs(written), 1), dropped is None)
+                    # Equal relative changes (any factor of a product): the smaller step.
+                    key = (abs(candidate - written) / max(abs(written), 1), abs(candidate - written), dropped is None)
                     found.append((key, literal, candidate, dropped))
                     break
             except (ArithmeticError, ValueError):

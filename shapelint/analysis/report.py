@@ -416,10 +416,13 @@ class _FixSearch:
         if not values or not all(_positive(v) for v in values.values()):
             # 0 features arrive: the layer before emptied them.
             return self._emptied_upstream(finding) or Suggestion(message)
-        if self._own_size_doubted(finding) or self._features_flattened(finding, values):
+        flattened = self._features_flattened(finding, values)
+        if self._own_size_doubted(finding) or flattened:
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
-        if fix is None:
+        if fix is None or flattened and not self._small_slip(fix):
+            # A count no small slip of this layer's own writing explains, that one of a layer
+            # upstream does (a pool's kernel 3 where 2 was meant, flattened): that layer's.
             upstream = self._upstream_slip(finding, values, any_change=True)
             if upstream is not None:
                 return upstream
@@ -428,6 +431,20 @@ class _FixSearch:
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _small_slip(self, fix: Fix) -> bool:
+        """Whether every edit of ``fix`` moves an integer literal by no more than a nudge of the
+        chain search (``suggest.NUDGES``): the fix undoes a slip of that literal."""
+        lines = self.reporter.text.splitlines()
+        largest = max(abs(step) for step in suggest.NUDGES)
+        for edit in fix.edits:
+            (row, col), (end_row, end_col) = edit.start, edit.end
+            if row != end_row or not 1 <= row <= len(lines):
+                return False
+            old, new = lines[row - 1][col - 1:end_col - 1].strip(), edit.content.strip()
+            if not (_int_text(old) and _int_text(new)) or abs(int(new) - int(old)) > largest:
+                return False
+        return bool(fix.edits)
 
     def _emptied_upstream(self, finding: Finding) -> Optional[Suggestion]:
         """A count of 0 that arrives because a layer upstream was written with a size or count
@@ -1135,6 +1152,11 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
     return counts
 
 
+def _int_text(text: str) -> bool:
+    """Whether ``text`` is an integer literal (``3``, ``-1``)."""
+    return re.fullmatch(r"-?\d+", text) is not None
+
+
 def _positive(value: Any) -> bool:
     """Whether no integer of ``value`` (one, or per dim) is zero or negative."""
     values = value if isinstance(value, (tuple, list)) else (value,)
@@ -1142,11 +1164,15 @@ def _positive(value: Any) -> bool:
 
 
 def _keeps_usual_form(change: suggest.Change) -> bool:
-    """Whether a change leaves its layer in the form people write, without dilation."""
+    """Whether a change leaves its layer in the form people write, without dilation, and as
+    square as it was (a pooling's padding 1 is not made (1, 0))."""
     current = suggest.current_params(change.layer)
     if current is None or change.unusual:
         return False
-    merged = dict(current, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in change.values.items()})
+    n = len(next(iter(current.values()), ())) or 1
+    merged = dict(current, **{k: suggest.per_dim(v, n) or current.get(k) for k, v in change.values.items()})
+    if any(len(set(current[k])) == 1 and len(set(merged[k] or ())) > 1 for k in change.values if k in current):
+        return False
     dilation = merged.get("dilation") or ()
     return suggest.usual_form(change.layer.spec.family, merged) and all(d == 1 for d in dilation)
 
