@@ -784,8 +784,10 @@ class _FixSearch:
             change, fix, code = chosen
             message = f"{message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
             chosen_text = f"{self._label(change.layer)} with {suggest.describe(change.values)}"
+            # The other changes the search verified (not the slips it did not), in the order tried.
+            verified = [c for group in groups for c in group if any(c is f for f in found)]
             others = [text for text in dict.fromkeys(f"{self._label(c.layer)} with {suggest.describe(c.values)}"
-                                                     for c in groups[0] + groups[2]) if text != chosen_text][:3]
+                                                     for c in verified) if text != chosen_text][:3]
             if others:
                 notes += ("or instead: " + "; or ".join(others),)
             return Suggestion(message, code, fix, notes)
