@@ -47,6 +47,8 @@ class Change:
     unusual: bool = False
     #: The change gives a layer that was not in its usual form that form (``usual_form``).
     form_repaired: bool = False
+    #: For a nudge (``NUDGES``): how far the written literal moves; 0 for other changes.
+    slip: int = 0
 
 
 def per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
@@ -660,7 +662,8 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                     new["stride"] = new[name]  # a pool's stride follows its kernel when not written
                 if not lossless_params(family, new):
                     continue
-                change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index])
+                change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index],
+                                slip=max(abs(a - b) for a, b in zip(new[name], current[name])))
                 repaired = usual_form(family, new) and not was_usual
                 checkerboard = family == CONV_TRANSPOSE and not all(
                     formulas.is_checkerboard_free(k, s, d)
@@ -715,7 +718,7 @@ def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
                 if not _valid_params(new) or not lossless_params(family, new):
                     continue
                 values = {p: new[p] for p in readers if new[p] != current[p]}
-                change = Change(layer, values, approximate=chain.approximate_after[index])
+                change = Change(layer, values, approximate=chain.approximate_after[index], slip=abs(delta))
                 repaired = usual_form(family, new) and not was_usual
                 checkerboard = family == CONV_TRANSPOSE and not all(
                     formulas.is_checkerboard_free(k, s, d)
@@ -757,7 +760,7 @@ def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], c
                     found = _with_literal(built, node, literal, literal.value + delta, name, n)
                     if found is None:
                         continue
-                    change = Change(layer, {name: found[id(layer)]}, approximate=True)
+                    change = Change(layer, {name: found[id(layer)]}, approximate=True, slip=abs(delta))
                     change.rank = (False, False, 1, relative_change(change.values, current), True, -index)
                     if _verifies_all(chain, found, name, verify):
                         changes.append(change)
