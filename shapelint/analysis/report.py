@@ -777,7 +777,8 @@ class _FixSearch:
         # it breaks the pattern of its siblings: that change goes first, and only such a change
         # may be safe (CONTRACT 6).
         siblings = self.reporter.siblings(self.trace)
-        found = self._shared_same_size(steps) + search.changes
+        # A change that makes a square layer oblong comes after those that do not.
+        found = sorted(self._shared_same_size(steps) + search.changes, key=suggest.splits_value)
         alone = len({id(change.layer) for change in found}) == 1
         is_culprit = lambda change: (  # noqa: E731
             alone and not _unsearched_resizer(steps, change.layer) or patterns.certain_slip(change, siblings))
@@ -1181,9 +1182,7 @@ def _keeps_usual_form(change: suggest.Change) -> bool:
     merged = dict(current, **{k: suggest.per_dim(v, n) or current.get(k) for k, v in change.values.items()})
     if change.layer.spec.family in (MAX_POOL, AVG_POOL) and change.layer.params.get("stride") is None:
         merged["stride"] = merged["kernel_size"]  # a pool's stride follows its kernel when not written
-    written = suggest.argument_nodes(change.layer)
-    if any(len(set(merged[k] or ())) > 1 and type(written.get(k)) not in (ast.Tuple, ast.List)
-           for k in change.values if k in current):
+    if suggest.splits_value(change):
         return False
     dilation = merged.get("dilation") or ()
     return suggest.usual_form(change.layer.spec.family, merged) and all(d == 1 for d in dilation)

@@ -542,6 +542,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             _nudge_changes(chain, verify, search.changes)
             _shared_name_changes(chain, verify, search.changes)
             _call_literal_changes(chain, verify, search.changes)
+            _other_nudges(chain, verify, search.changes)
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -679,21 +680,78 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
 
 def _nudged_layers(chain: _Chain):
     """(index, layer, its solver parameters) of the convolutions and poolings on the chain that
-    may be nudged: after the last declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
+    may be nudged (``_nudged_steps``)."""
+    for index, layer in _nudged_steps(chain):
+        if layer.spec.family in SOLVABLE:
+            current = current_params(layer)
+            if current is not None:
+                yield index, layer, current
+
+
+def _nudged_steps(chain: _Chain):
+    """(index, layer) of the editable layers on the chain that may be nudged: after the last
+    declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
     # A layer before a declared shape on the chain would change it: only those after the last.
     declared_at = [i for i, step in enumerate(chain.steps[:-1])
                    if getattr(step.module, "declared_output", None) is not None]
     first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
     for index, step in enumerate(chain.steps):
         layer = step.module
-        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
-                or layer.spec.family not in SOLVABLE:
+        if index < first or not isinstance(layer, LayerModule) or layer.spec is None:
             continue
-        if not editable(layer) or not isinstance(step.input, Tensor):
+        if editable(layer) and isinstance(step.input, Tensor):
+            yield index, layer
+
+
+#: The size parameters of layers the solver does not know that are nudged: a padding layer's
+#: padding, an upsampling's integer scale factor.
+OTHER_NUDGED = ("padding", "scale_factor")
+
+
+def _other_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each integer of the padding of a padding layer (``ZeroPad2d((1, 0, 1, 0))``) and of an
+    upsampling's scale factor on the chain moved by a small step (``NUDGES``) that makes the
+    chain give what ``verify`` wants; a layer built several times by one call with that value
+    written as a literal changes at every instance on the chain. Ranked as a nudge, relative to
+    the written value; re-checked on the file (``approximate``)."""
+    done: Set[int] = set()
+    for index, layer in reversed(list(_nudged_steps(chain))):
+        if layer.spec.family in SOLVABLE or id(layer.node) in done:
             continue
-        current = current_params(layer)
-        if current is not None:
-            yield index, layer, current
+        done.add(id(layer.node))
+        written = argument_nodes(layer)
+        names = {p.name for p in layer.spec.signature}
+        for name in OTHER_NUDGED:
+            value = layer.params.get(name)
+            if name not in names or name not in written:
+                continue
+            # Every layer of the call on the chain takes the literal's new value; a value that
+            # is not a literal there (a caller's argument) changes at this layer only.
+            same = [i for i, step in enumerate(chain.steps) if isinstance(step.module, LayerModule)
+                    and step.module.node is layer.node] if _literal(written[name]) else [index]
+            for new, step in _nudged_value(value, 1 if name == "scale_factor" else 0):
+                values = {id(chain.steps[i].module): new for i in same}
+                if not _verifies_all(chain, values, name, verify):
+                    continue
+                change = Change(layer, {name: new}, approximate=True, slip=step)
+                change.rank = (False, False, 1, relative_change({name: new}, {name: value}), True, -index)
+                changes.append(change)
+                break
+
+
+def _nudged_value(value: Any, lowest: int) -> List[Tuple[Any, int]]:
+    """(new value, step) for an integer or a tuple of integers: the whole value moved by each
+    of ``NUDGES`` (every item at once when they are all equal), then one item at a time; no
+    item below ``lowest``."""
+    found: List[Tuple[Any, int]] = []
+    if type(value) is int:
+        found = [(value + delta, abs(delta)) for delta in NUDGES]
+    elif isinstance(value, tuple) and value and all(type(v) is int for v in value):
+        for delta in NUDGES:
+            if len(set(value)) == 1:
+                found.append((tuple(v + delta for v in value), abs(delta)))
+            found.extend((value[:i] + (value[i] + delta,) + value[i + 1:], abs(delta)) for i in range(len(value)))
+    return [(new, step) for new, step in found if min(new if isinstance(new, tuple) else (new,)) >= lowest]
 
 
 def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
@@ -822,6 +880,20 @@ def _verifies_all(chain: _Chain, values: Dict[int, Tuple[int, ...]], name: str,
         return bool(verify(shape))
     except Exception:  # noqa: BLE001
         return False
+
+
+def splits_value(change: Change) -> bool:
+    """Whether the change gives a parameter written once for all dims (``kernel_size=4``, or
+    not written) a different value per dim (``(4, 3)``): a square layer made oblong, which
+    the code did not mean when the model is square elsewhere."""
+    layer = change.layer
+    written = argument_nodes(layer)
+    n = (layer.spec.spatial_dims or 1) if layer.spec is not None else 1
+    for name, value in change.values.items():
+        values = per_dim(value, n)
+        if values is not None and len(set(values)) > 1 and type(written.get(name)) not in (ast.Tuple, ast.List):
+            return True
+    return False
 
 
 def _valid_params(params: Dict[str, Tuple[int, ...]]) -> bool:
