@@ -819,7 +819,12 @@ def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], c
                     if found is None:
                         continue
                     change = Change(layer, {name: found[id(layer)]}, approximate=True, slip=abs(delta))
-                    change.rank = (False, False, 1, relative_change(change.values, current), True, -index)
+                    new = dict(current, **{name: found[id(layer)]})
+                    if name == "kernel_size" and family in (MAX_POOL, AVG_POOL) and layer.params.get("stride") is None:
+                        new["stride"] = new[name]  # a pool's stride follows its kernel when not written
+                    change.form_repaired = usual_form(family, new) and not usual_form(family, current)
+                    change.rank = (False, False, 1, relative_change(change.values, current) - change.form_repaired,
+                                   True, -index)
                     if _verifies_all(chain, found, name, verify):
                         changes.append(change)
                         break
