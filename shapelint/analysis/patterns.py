@@ -128,17 +128,20 @@ def solver_params(layer: Any) -> Optional[Dict[str, Values]]:
 
 def pattern_first(changes: List[Change], siblings: Siblings,
                   candidates: Sequence[Change] = ()) -> List[List[Change]]:
-    """``changes`` in four groups: those that make their layer a copy of a sibling it differed
-    from in that value only (among the pattern-restoring ones and the ``candidates``, the
-    ``slips``), the other pattern-restoring ones, the other ``candidates``, the rest; each in
-    its own order."""
+    """``changes`` in five groups, each in its own order: those that make their layer a copy of
+    a sibling it differed from in that value only (among the pattern-restoring ones and the
+    ``candidates``, the ``slips``); the other pattern-restoring ones; the changes that give
+    their layer its usual form back (evidence of the layer itself, stronger than a value that
+    one or two siblings have); the other ``candidates``; the rest."""
     restoring = [c for c in changes if restores_pattern(c, siblings)]
     seen = {_key(c) for c in restoring}
     extra = [c for c in candidates if _key(c) not in seen]
     copying = [c for c in restoring + extra if makes_copy(c, siblings)]
     copied = {_key(c) for c in copying}
-    return [copying, [c for c in restoring if _key(c) not in copied], [c for c in extra if _key(c) not in copied],
-            [c for c in changes if all(c is not r for r in restoring)]]
+    rest = [c for c in changes if all(c is not r for r in restoring)]
+    repaired = [c for c in rest if c.form_repaired]
+    return [copying, [c for c in restoring if _key(c) not in copied], repaired,
+            [c for c in extra if _key(c) not in copied], [c for c in rest if not c.form_repaired]]
 
 
 def makes_copy(change: Change, siblings: Siblings) -> bool:
