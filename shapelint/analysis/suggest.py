@@ -630,9 +630,11 @@ def nudged(current: Dict[str, Tuple[int, ...]], name: str) -> List[Tuple[int, ..
 
 def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
     """Whether a layer's parameters have the form people write: a stride-1 convolution that
-    keeps the size (``padding == dilation*(kernel-1)//2``, odd kernel), a transposed
-    convolution that multiplies it by its stride (``kernel % stride == 0``, ``padding ==
-    (kernel - stride)//2``), a pooling whose stride is its kernel."""
+    keeps the size (``padding == dilation*(kernel-1)//2``, odd kernel), a strided one that
+    divides it by its stride (the same padding, any kernel: 3 or 4 with padding 1; or patches,
+    ``kernel == stride`` without padding), a transposed convolution that multiplies it by its
+    stride (``kernel % stride == 0``, ``padding == (kernel - stride)//2``), a pooling whose
+    stride is its kernel."""
     try:
         rows = list(zip(params["kernel_size"], params["stride"], params["padding"],
                         params.get("dilation") or (1,) * len(params["kernel_size"])))
@@ -640,6 +642,8 @@ def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
         return False
     for k, s, p, d in rows:
         if family == CONV and s == 1 and not (k % 2 == 1 and p == d * (k - 1) // 2):
+            return False
+        if family == CONV and s > 1 and not (p == d * (k - 1) // 2 or d == 1 and k == s and p == 0):
             return False
         if family == CONV_TRANSPOSE and not (d == 1 and k % s == 0 and 2 * p == k - s):
             return False
