@@ -948,8 +948,9 @@ def sibling_changes(propagator: Propagator, tensor: Tensor, verify: Callable[[Ma
                     # The layer most against the pattern first: its value rare, the new one common.
                     common = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == value
                                  for other in siblings)
-                    rare = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == current
-                               for other in siblings)
+                    # Layers its own call built (a block used several times) repeat its writing.
+                    rare = 1 + sum(other.type_name == layer.type_name and other.node is not layer.node
+                                   and per_dim(other.params.get(name), n) == current for other in siblings)
                     # Not a slip when another layer shares the current value; a kernel is what
                     # tells branches apart (Inception's 1, 3, 5): only a kernel most share.
                     if rare > 1 or (name == "kernel_size" and common < 2):
