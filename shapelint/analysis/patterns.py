@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from .suggest import SOLVABLE, Change, current_params, per_dim
+from .suggest import OTHER_NUDGED, SOLVABLE, Change, current_params, per_dim
 from .values import LayerModule
 
 #: Sibling layers that must share a value before it counts as the model's pattern.
@@ -39,7 +39,7 @@ class Siblings:
         #: (type, all solver parameters) -> the writings (``_writing``) of the layers that have them
         self._writings: Dict[Tuple[str, Tuple], Set[Tuple]] = {}
         for _, module in modules:
-            params = solver_params(module)
+            params = pattern_params(module)
             if params is not None:
                 self._forms[_form(module.type_name, params)] += 1
                 self._calls.setdefault(module.type_name, Counter())[(id(module.node), _form("", params))] += 1
@@ -84,7 +84,7 @@ class Siblings:
         layers have them; not those its own call built alike (a loop, a block used twice: they
         repeat the layer's own writing), but those it built otherwise (a block given another
         stride by each caller)."""
-        own = (id(layer.node), _form("", solver_params(layer) or {}))
+        own = (id(layer.node), _form("", pattern_params(layer) or {}))
         return [(dict(form[1]), count) for (node, form), count in self._calls.get(layer.type_name, Counter()).items()
                 if (node, form) != own]
 
@@ -119,11 +119,31 @@ class Siblings:
         return shared[0][1]
 
 
-def solver_params(layer: Any) -> Optional[Dict[str, Values]]:
-    """A convolution's or pooling's solver parameters as written; None for other layers."""
-    if not isinstance(layer, LayerModule) or layer.spec is None or layer.spec.family not in SOLVABLE:
+def pattern_params(layer: Any) -> Optional[Dict[str, Values]]:
+    """The parameters that make a layer's pattern, as written: a convolution's or pooling's
+    solver parameters, per dim; a padding layer's padding, an upsampling's integer scale factor
+    (``suggest.OTHER_NUDGED``), as tuples; None for other layers."""
+    if not isinstance(layer, LayerModule) or layer.spec is None:
         return None
-    return current_params(layer)
+    if layer.spec.family in SOLVABLE:
+        return current_params(layer)
+    found = {name: _as_values(layer, layer.params.get(name)) for name in OTHER_NUDGED
+             if name in {p.name for p in layer.spec.signature}}
+    if not found or any(v is None for v in found.values()):
+        return None
+    return found
+
+
+def _as_values(layer: LayerModule, value: Any) -> Optional[Values]:
+    """A parameter's value as a tuple: per dim for a convolution or pooling, else as written
+    (an integer is a tuple of one)."""
+    if layer.spec is not None and layer.spec.family in SOLVABLE:
+        return per_dim(value, layer.spec.spatial_dims or 1)
+    if type(value) is int:
+        return (value,)
+    if isinstance(value, tuple) and value and all(type(v) is int for v in value):
+        return value
+    return None
 
 
 def pattern_first(changes: List[Change], siblings: Siblings,
@@ -152,13 +172,12 @@ def makes_copy(change: Change, siblings: Siblings) -> bool:
 
 def _changed(change: Change) -> Optional[Dict[str, Values]]:
     """The layer's solver parameters with the change applied; None when not known."""
-    current = solver_params(change.layer)
+    current = pattern_params(change.layer)
     if current is None or not change.values:
         return None
-    n = len(next(iter(current.values()), ())) or 1
     new = dict(current)
     for name, value in change.values.items():
-        wanted = per_dim(value, n)
+        wanted = _as_values(change.layer, value)
         if name not in current or wanted is None:
             return None
         new[name] = wanted
@@ -171,7 +190,7 @@ def restores_pattern(change: Change, siblings: Siblings) -> bool:
     a bottleneck's stride 1 among strided convolutions of another kernel and padding is no
     slip)."""
     layer = change.layer
-    current, new = solver_params(layer), _changed(change)
+    current, new = pattern_params(layer), _changed(change)
     if current is None or new is None:
         return False
     for name in change.values:
@@ -187,10 +206,8 @@ def certain_slip(change: Change, siblings: Siblings) -> bool:
     kernel 7) is of another kind: its odd value is no evidence of a slip."""
     if not restores_pattern(change, siblings):
         return False
-    current = solver_params(change.layer)
-    n = len(next(iter(current.values()), ())) or 1
-    new = dict(current, **{name: per_dim(value, n) for name, value in change.values.items()})
-    return siblings.with_form(change.layer.type_name, new) >= 1
+    new = _changed(change)
+    return new is not None and siblings.with_form(change.layer.type_name, new) >= 1
 
 
 def _writing(layer: LayerModule) -> Tuple:
@@ -224,7 +241,7 @@ def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:
         group.append(change)
 
     for layer in reversed(layers):
-        current = solver_params(layer)
+        current = pattern_params(layer)
         if current is None:
             continue
         for name, value, count in siblings.near_copies(layer, current)[:MAX_WEAK]:
@@ -237,5 +254,4 @@ def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:
 
 
 def _key(change: Change) -> Tuple[int, str]:
-    n = (change.layer.spec.spatial_dims or 1) if change.layer.spec is not None else 1
-    return id(change.layer), repr(sorted((k, per_dim(v, n)) for k, v in change.values.items()))
+    return id(change.layer), repr(sorted((k, _as_values(change.layer, v)) for k, v in change.values.items()))
