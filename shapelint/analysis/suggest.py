@@ -26,7 +26,7 @@ from ..core.results import Edit
 from .edit_sources import SourceEdit, Sources, evaluate, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
-from .values import LayerModule, ModuleValue, Tensor
+from .values import LayerModule, ModuleValue, Tensor, UserModule
 
 SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
@@ -543,6 +543,7 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
             _shared_name_changes(chain, verify, search.changes)
             _call_literal_changes(chain, verify, search.changes)
             _other_nudges(chain, verify, search.changes)
+            _name_nudges(chain, verify, search.changes, getattr(propagator, "modules", ()))
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -708,8 +709,8 @@ def _nudged_steps(chain: _Chain):
 
 
 #: The size parameters of layers the solver does not know that are nudged: a padding layer's
-#: padding, an upsampling's integer scale factor.
-OTHER_NUDGED = ("padding", "scale_factor")
+#: padding, an upsampling's integer scale factor, a pixel shuffle's upscale factor.
+OTHER_NUDGED = ("padding", "scale_factor", "upscale_factor")
 
 
 def _other_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
@@ -733,14 +734,121 @@ def _other_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: 
             # is not a literal there (a caller's argument) changes at this layer only.
             same = [i for i, step in enumerate(chain.steps) if isinstance(step.module, LayerModule)
                     and step.module.node is layer.node] if _literal(written[name]) else [index]
-            for new, step in _nudged_value(value, 1 if name == "scale_factor" else 0):
-                values = {id(chain.steps[i].module): new for i in same}
-                if not _verifies_all(chain, values, name, verify):
+            for new, step in _nudged_value(value, 0 if name == "padding" else 1):
+                values = {id(chain.steps[i].module): {name: new} for i in same}
+                if not _verifies_all(chain, values, verify):
                     continue
                 change = Change(layer, {name: new}, approximate=True, slip=step)
                 change.rank = (False, False, 1, relative_change({name: new}, {name: value}), True, -index)
                 changes.append(change)
                 break
+
+
+def _name_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change],
+                 modules: Sequence[Tuple[str, ModuleValue]]) -> None:
+    """Each name that the arguments of several layers on the chain read, built by one block
+    (``up_scale`` of ``Conv2d(c, c * up_scale ** 2)`` and ``PixelShuffle(up_scale)``) or by the
+    model (a default ``k`` read by every convolution's kernel and padding), moved by a small step
+    (``NUDGES``): every argument of those layers that reads it recomputed (counts too), the
+    chain run with all of them changed. The change of the first of them that takes the name as
+    an argument of its own (its edit is the name's, at its source), when the chain gives what
+    ``verify`` wants: the slip of a value a block's caller or a default passes to several layers."""
+    if not modules:
+        return
+    groups: Dict[Tuple[str, int, int], List[Tuple[int, LayerModule, Dict[str, ast.expr]]]] = {}
+    for index, layer in _nudged_steps(chain):
+        readers: Dict[str, Dict[str, ast.expr]] = {}
+        for param, node in argument_nodes(layer).items():
+            for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+                if type(layer.argument_names.get(name)) is int:
+                    readers.setdefault(name, {})[param] = node
+        owner = owner_of(modules, layer)
+        for name, nodes in readers.items():
+            key = (name, layer.argument_names[name], id(owner))
+            if all(other is not layer for _, other, _ in groups.get(key, [])):
+                groups.setdefault(key, []).append((index, layer, nodes))
+    owners = {id(owner_of(modules, layer)): owner_of(modules, layer) for _, layer in _nudged_steps(chain)}
+    for (name, old, owner), members in groups.items():
+        if len({id(layer.node) for _, layer, _ in members}) < 2:
+            continue  # one call's layers: ``_shared_name_changes`` and the nudges see to it
+        if not _read_by_these_only(owners.get(owner), name, [layer.node for _, layer, _ in members]):
+            continue
+        own = [(index, layer) for index, layer, nodes in reversed(members)
+               if any(type(node) is ast.Name and node.id == name for node in nodes.values())]
+        if not own:
+            continue
+        for delta in NUDGES:
+            if old + delta < 1:
+                continue
+            values = _with_name(members, name, old + delta)
+            if values is None or not _verifies_all(chain, values, verify):
+                continue
+            index, layer = own[0]
+            if id(layer) not in values:
+                continue
+            change = Change(layer, values[id(layer)], approximate=True, slip=abs(delta))
+            current = {p: layer.params.get(p) for p in change.values}
+            # Usual forms regained (a kernel 2 with padding 1 back to 3), none lost.
+            forms = [_usual_before_after(member, values.get(id(member))) for _, member, _ in members]
+            change.form_repaired = any(not a and b for a, b in forms) and not any(a and not b for a, b in forms)
+            change.rank = (False, False, 1, relative_change(change.values, current) - change.form_repaired,
+                           True, -index)
+            changes.append(change)
+            break
+
+
+def _usual_before_after(layer: LayerModule, changed: Optional[Dict[str, Any]]) -> Tuple[bool, bool]:
+    """Whether a convolution or pooling is in its usual form as written and with ``changed``."""
+    current = current_params(layer) if layer.spec.family in SOLVABLE else None
+    if current is None or not changed:
+        return True, True
+    n = layer.spec.spatial_dims or 1
+    new = dict(current, **{k: per_dim(v, n) for k, v in changed.items() if k in current})
+    return usual_form(layer.spec.family, current), usual_form(layer.spec.family, new)
+
+
+def _read_by_these_only(owner: Optional[ModuleValue], name: str, calls: Sequence[ast.AST]) -> bool:
+    """Whether the ``__init__`` of the block ``owner`` builds the layers of ``calls`` and reads
+    ``name`` nowhere else (a ``Chomp1d(padding)`` beside the convolutions reads it too: the
+    chain cannot say what its change does there)."""
+    found = owner.cls.find_method("__init__") if isinstance(owner, UserModule) and owner.cls is not None else None
+    if found is None:
+        return False
+    init = found[1]
+    distinct = {id(call): call for call in calls}.values()
+    if not all(isinstance(call, ast.AST) and init.lineno <= getattr(call, "lineno", 0) <= init.end_lineno
+               for call in distinct):
+        return False  # built by a helper function: its parameter, not the block's
+
+    def loads(node: ast.AST) -> int:
+        return sum(type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load for n in ast.walk(node))
+
+    return loads(init) == sum(loads(call) for call in distinct)
+
+
+def _with_name(members, name: str, value: int) -> Optional[Dict[int, Dict[str, Any]]]:
+    """id(layer) -> the parameters of each of ``members`` (index, layer, the arguments that read
+    ``name``) that change with ``name`` = ``value``; None when one cannot be evaluated."""
+    found: Dict[int, Dict[str, Any]] = {}
+    for _, layer, nodes in members:
+        known = dict(layer.argument_names, **{name: value})
+        changed = {}
+        for param, node in nodes.items():
+            new = _argument_value(node, known, {})
+            if new is None:
+                return None
+            if new != layer.params.get(param):
+                changed[param] = new
+        current = current_params(layer) if layer.spec.family in SOLVABLE else None
+        if current is not None and changed:
+            n = layer.spec.spatial_dims or 1
+            params = dict(current, **{k: per_dim(v, n) for k, v in changed.items() if k in current})
+            if any(v is None for v in params.values()) or not _valid_params(params) \
+                    or not lossless_params(layer.spec.family, params):
+                return None
+        if changed:
+            found[id(layer)] = changed
+    return found or None
 
 
 def _nudged_value(value: Any, lowest: int) -> List[Tuple[Any, int]]:
@@ -829,7 +937,7 @@ def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], c
                     change.form_repaired = usual_form(family, new) and not usual_form(family, current)
                     change.rank = (False, False, 1, relative_change(change.values, current) - change.form_repaired,
                                    True, -index)
-                    if _verifies_all(chain, found, name, verify):
+                    if _verifies_all(chain, {key: {name: value} for key, value in found.items()}, verify):
                         changes.append(change)
                         break
 
@@ -863,9 +971,8 @@ def _argument_value(node: ast.expr, names: Dict[str, int], literals: Dict[int, i
     return evaluate(node, names, literals)
 
 
-def _verifies_all(chain: _Chain, values: Dict[int, Tuple[int, ...]], name: str,
-                  verify: Callable[[MaybeShape], bool]) -> bool:
-    """Re-run the chain from the first layer in ``values`` (id(layer) -> new value of ``name``)
+def _verifies_all(chain: _Chain, values: Dict[int, Dict[str, Any]], verify: Callable[[MaybeShape], bool]) -> bool:
+    """Re-run the chain from the first layer in ``values`` (id(layer) -> its new parameters)
     with each of them changed: the declared shape must come out."""
     steps = chain.steps
     first = min(i for i, step in enumerate(steps) if id(step.module) in values)
@@ -875,8 +982,7 @@ def _verifies_all(chain: _Chain, values: Dict[int, Tuple[int, ...]], name: str,
         chain.charge(1)
         try:
             if id(module) in values:
-                params = dict(module.params, **{name: values[id(module)]})
-                shape = module.spec.infer(params, shape, {})
+                shape = module.spec.infer(dict(module.params, **values[id(module)]), shape, {})
             elif step.recompute is None:
                 return False
             else:
