@@ -420,11 +420,11 @@ class _FixSearch:
         if self._own_size_doubted(finding) or flattened:
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
-        if fix is None or flattened:
+        step = self._literal_step(fix) if fix is not None and flattened else None
+        if fix is None or step is not None:
             # A count that a smaller slip of a layer upstream explains than one of this layer's
-            # own writing (a pool's kernel 3 where 2 was meant, flattened): that layer's.
-            upstream = self._upstream_slip(finding, values, any_change=True,
-                                           below=self._literal_step(fix) if fix is not None else None)
+            # own writing (a pool's kernel 1 where 2 was meant, flattened): that layer's.
+            upstream = self._upstream_slip(finding, values, any_change=True, below=step)
             if upstream is not None:
                 return upstream
         if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
