@@ -34,9 +34,9 @@ class Siblings:
         self._by_call: Dict[Tuple[str, str], Counter] = {}
         #: (type, all solver parameters) -> how many layers have them
         self._forms: Counter = Counter()
-        #: type -> (call, solver parameters) -> how many layers that call built with them
+        #: type -> (call, pattern parameters) -> how many layers that call built with them
         self._calls: Dict[str, Counter] = {}
-        #: (type, all solver parameters) -> the writings (``_writing``) of the layers that have them
+        #: (type, all pattern parameters) -> the writings (``_writing``) of the layers that have them
         self._writings: Dict[Tuple[str, Tuple], Set[Tuple]] = {}
         for _, module in modules:
             params = pattern_params(module)
@@ -63,10 +63,10 @@ class Siblings:
         return self._forms[_form(type_name, params)]
 
     def kin(self, layer: LayerModule, params: Dict[str, Values], name: str) -> bool:
-        """Whether ``params[name]`` is the value of ``layer``'s kind: every layer of its type
-        built by other calls has it, and there are ``MIN_SHARED`` or more (a kernel 4 throughout
-        a DCGAN), or one that differs from ``params`` in at most one other parameter has it (a
-        kernel 3 among kernel 3 convolutions built alike)."""
+        """Whether ``params[name]`` is the value of ``layer``'s kind: every other layer of its
+        type (``_other_forms``) has it, and there are ``MIN_SHARED`` or more (a kernel 4
+        throughout a DCGAN), or one that differs from ``params`` in at most one other parameter
+        has it (a kernel 3 among kernel 3 convolutions built alike)."""
         others = self._other_forms(layer)
         if sum(count for _, count in others) >= MIN_SHARED and all(
                 other.get(name) == params.get(name) for other, _ in others):
@@ -76,11 +76,11 @@ class Siblings:
                    for other, _ in others)
 
     def is_copy(self, layer: LayerModule, params: Dict[str, Values]) -> bool:
-        """Whether a layer of ``layer``'s type built by another call has exactly ``params``."""
+        """Whether another layer of ``layer``'s type (``_other_forms``) has exactly ``params``."""
         return any(other == params for other, _ in self._other_forms(layer))
 
     def _other_forms(self, layer: LayerModule) -> List[Tuple[Dict[str, Values], int]]:
-        """The solver parameters of the other layers of ``layer``'s type, each with how many
+        """The pattern parameters of the other layers of ``layer``'s type, each with how many
         layers have them; not those its own call built alike (a loop, a block used twice: they
         repeat the layer's own writing), but those it built otherwise (a block given another
         stride by each caller)."""
@@ -89,10 +89,11 @@ class Siblings:
                 if (node, form) != own]
 
     def near_copies(self, layer: LayerModule, params: Dict[str, Values]) -> List[Tuple[str, Values, int]]:
-        """(parameter, value, how many layers) for each form that layers of ``layer``'s type
-        built by other calls have and that ``params`` differ from in that one parameter only: a
-        DCGAN convolution with padding 0 among kernel 4, stride 2, padding 1 ones. Most shared
-        first."""
+        """(parameter, value, how many layers) for each form that other layers of ``layer``'s
+        type (``_other_forms``) have and that ``params`` differ from in that one parameter only:
+        a DCGAN convolution with padding 0 among kernel 4, stride 2, padding 1 ones. Most shared
+        first. None when a layer of another writing has ``params`` too (two callers passing a
+        block the same stride 2 do not both slip)."""
         if self._writings.get(_form(layer.type_name, params), set()) - {_writing(layer)}:
             return []  # another writing gives a layer this form too: not a slip of this one
         counts: Counter = Counter()
@@ -171,7 +172,7 @@ def makes_copy(change: Change, siblings: Siblings) -> bool:
 
 
 def _changed(change: Change) -> Optional[Dict[str, Values]]:
-    """The layer's solver parameters with the change applied; None when not known."""
+    """The layer's pattern parameters with the change applied; None when not known."""
     current = pattern_params(change.layer)
     if current is None or not change.values:
         return None
@@ -222,7 +223,7 @@ def _form(type_name: str, params: Dict[str, Values]) -> Tuple[str, Tuple[Tuple[s
 
 
 def slips(layers: Sequence[Any], siblings: Siblings) -> List[Change]:
-    """For each convolution or pooling of ``layers`` (a chain, nearest the finding last), the
+    """For each layer of ``layers`` with pattern parameters (a chain, nearest the finding last), the
     parameter that alone keeps it from being a copy of a sibling, and each parameter whose
     value no sibling uses while siblings of its kind (``Siblings.kin``) share another: the
     change back to that value. Those that make the layer a copy first, then those most

@@ -755,6 +755,8 @@ def _name_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: L
     ``verify`` wants: the slip of a value a block's caller or a default passes to several layers."""
     if not modules:
         return
+    owner_of_layer = _owners(modules)
+    owners: Dict[int, Optional[ModuleValue]] = {}
     groups: Dict[Tuple[str, int, int], List[Tuple[int, LayerModule, Dict[str, ast.expr]]]] = {}
     for index, layer in _nudged_steps(chain):
         readers: Dict[str, Dict[str, ast.expr]] = {}
@@ -762,12 +764,12 @@ def _name_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: L
             for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
                 if type(layer.argument_names.get(name)) is int:
                     readers.setdefault(name, {})[param] = node
-        owner = owner_of(modules, layer)
+        owner = owner_of_layer(layer)
+        owners[id(owner)] = owner
         for name, nodes in readers.items():
             key = (name, layer.argument_names[name], id(owner))
             if all(other is not layer for _, other, _ in groups.get(key, [])):
                 groups.setdefault(key, []).append((index, layer, nodes))
-    owners = {id(owner_of(modules, layer)): owner_of(modules, layer) for _, layer in _nudged_steps(chain)}
     for (name, old, owner), members in groups.items():
         if len({id(layer.node) for _, layer, _ in members}) < 2:
             continue  # one call's layers: ``_shared_name_changes`` and the nudges see to it
@@ -795,6 +797,25 @@ def _name_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: L
                            True, -index)
             changes.append(change)
             break
+
+
+def _owners(modules: Sequence[Tuple[str, ModuleValue]]) -> Callable[[ModuleValue], Optional[ModuleValue]]:
+    """The nearest user-module ancestor of a module in ``modules`` (``named_modules()``), each
+    found by walking its name up (``edit_sources.owner_of`` for many modules)."""
+    by_name = {name: module for name, module in modules}
+    names: Dict[int, str] = {}
+    for name, module in modules:
+        names.setdefault(id(module), name)
+
+    def owner(module: ModuleValue) -> Optional[ModuleValue]:
+        name = names.get(id(module))
+        while name:
+            name = name.rpartition(".")[0]
+            if isinstance(by_name.get(name), UserModule):
+                return by_name[name]
+        return None
+
+    return owner
 
 
 def _usual_before_after(layer: LayerModule, changed: Optional[Dict[str, Any]]) -> Tuple[bool, bool]:
@@ -914,8 +935,8 @@ def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], c
         if id(call) in done:
             continue
         done.add(id(call))
-        built = [(i, step.module) for i, step in enumerate(chain.steps)
-                 if isinstance(step.module, LayerModule) and step.module.node is call and isinstance(step.input, Tensor)]
+        built = [(i, step.module) for i, step in enumerate(chain.steps) if isinstance(step.module, LayerModule)
+                 and step.module.node is call and isinstance(step.input, Tensor)]
         if len(built) < 2:
             continue
         family = layer.spec.family
@@ -923,7 +944,8 @@ def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], c
         for name, node in argument_nodes(layer).items():
             if name not in FAMILY_PARAMS[family]:
                 continue
-            for literal in [child for child in ast.walk(node) if type(child) is ast.Constant and type(child.value) is int]:
+            literals = [child for child in ast.walk(node) if type(child) is ast.Constant and type(child.value) is int]
+            for literal in literals:
                 for delta in NUDGES:
                     if literal.value + delta < 0:
                         continue
