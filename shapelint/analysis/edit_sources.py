@@ -131,14 +131,15 @@ class _Expression:
         return walk(self.node)
 
 
-def evaluate(node: ast.expr, names: Dict[str, int]) -> Optional[int]:
-    """The value of an integer expression of literals and the ``names`` given; None when it
-    reads anything else or has no value."""
+def evaluate(node: ast.expr, names: Dict[str, int], literals: Optional[Dict[int, int]] = None) -> Optional[int]:
+    """The value of an integer expression of literals and the ``names`` given, with the
+    ``literals`` (by id of their node) written otherwise; None when it reads anything else or
+    has no value."""
     expression = _Expression(node, names)
     if expression.unknowns:
         return None
     try:
-        return expression.value({}, {})
+        return expression.value({}, literals or {})
     except (ArithmeticError, ValueError, TypeError):
         return None
 
@@ -191,7 +192,8 @@ def literal_edits(node: ast.expr, old: int, new: int,
             try:
                 if all(expression.value(a, {id(literal): candidate}) == new for a in assignments):
                     dropped = expression.terms.get(id(literal)) if candidate == 0 else None
-                    key = (abs(candidate - written) / max(abs(written), 1), dropped is None)
+                    # Equal relative changes (any factor of a product): the smaller step.
+                    key = (abs(candidate - written) / max(abs(written), 1), abs(candidate - written), dropped is None)
                     found.append((key, literal, candidate, dropped))
                     break
             except (ArithmeticError, ValueError):

@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, TRACKING_STOPPED
-from ..core.layers import CONV, CONV_TRANSPOSE
+from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix, Related
 from ..core.shapes import MaybeShape, format_shape, is_known
 from . import patterns, suggest
@@ -435,11 +435,15 @@ class _FixSearch:
         if not values or not all(_positive(v) for v in values.values()):
             # 0 features arrive: the layer before emptied them.
             return self._emptied_upstream(finding) or Suggestion(message)
-        if self._own_size_doubted(finding) or self._features_flattened(finding, values):
+        flattened = self._features_flattened(finding, values)
+        if self._own_size_doubted(finding) or flattened:
             own_is_culprit = False
         fix, code = self._make_fix(layer, values, f"change {label}: {suggest.describe(values)}", own_is_culprit)
-        if fix is None:
-            upstream = self._upstream_slip(finding, values, any_change=True)
+        step = self._literal_step(fix) if fix is not None and flattened else None
+        if fix is None or step is not None:
+            # A count that a smaller slip of a layer upstream explains than one of this layer's
+            # own writing (a pool's kernel 1 where 2 was meant, flattened): that layer's.
+            upstream = self._upstream_slip(finding, values, any_change=True, below=step)
             if upstream is not None:
                 return upstream
         if fix is not None and self._needs_check(layer, fix) and not self._holds(fix):
@@ -447,6 +451,21 @@ class _FixSearch:
         if code:
             message = f"{message}; use {code}"
         return Suggestion(message, code, fix)
+
+    def _literal_step(self, fix: Fix) -> Optional[int]:
+        """How far the edits of ``fix`` move the integer literals they replace (the largest
+        step); None when one of them replaces anything else."""
+        lines = self.reporter.text.splitlines()
+        steps = []
+        for edit in fix.edits:
+            (row, col), (end_row, end_col) = edit.start, edit.end
+            if row != end_row or not 1 <= row <= len(lines):
+                return None
+            old, new = lines[row - 1][col - 1:end_col - 1].strip(), edit.content.strip()
+            if not (_int_text(old) and _int_text(new)):
+                return None
+            steps.append(abs(int(new) - int(old)))
+        return max(steps) if steps else None
 
     def _emptied_upstream(self, finding: Finding) -> Optional[Suggestion]:
         """A count of 0 that arrives because a layer upstream was written with a size or count
@@ -616,14 +635,16 @@ class _FixSearch:
         return Suggestion(f"{finding.message}; fix: {self._label(change.layer)} with"
                           f" {suggest.describe(change.values)}", code, fix)
 
-    def _upstream_slip(self, finding: Finding, values: Dict[str, Any],
-                       any_change: bool = False) -> Optional[Suggestion]:
+    def _upstream_slip(self, finding: Finding, values: Dict[str, Any], any_change: bool = False,
+                       below: Optional[int] = None) -> Optional[Suggestion]:
         """A count that arrives wrong because a layer upstream lost its usual form (a kernel 4
         with padding 1, a pool whose stride is not its kernel): undoing that slip is the likely
         fix, rather than making this layer expect the wrong count. None when there is none.
         ``any_change``: when this layer's count cannot be edited (``128 * 7 * 7`` where
         ``128 * 3 * 3`` arrive), any upstream change that gives the count and keeps the layer's
-        usual form, never safe (which layer slipped is a guess)."""
+        usual form, never safe (which layer slipped is a guess); with ``below``, only a nudge
+        of a written literal by less than that (this layer's own fix moves a literal so far: a
+        smaller slip upstream is the likelier one)."""
         tensor = finding.tensor_in
         if tensor is None or tensor.shape is None or len(values) != 1:
             return None
@@ -642,7 +663,8 @@ class _FixSearch:
         if any_change:
             # Only a change that leaves the layer in its usual form (a stride back to 1, not a
             # kernel 4 with padding 1 that absorbs what a Linear's own slip asks for).
-            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes if _keeps_usual_form(c)]
+            repairs = [dataclasses.replace(c, unusual=True) for c in search.changes if _keeps_usual_form(c)
+                       and (below is None or 0 < c.slip < below)]
         else:
             repairs = [c for c in search.changes if c.form_repaired]
         # Several layers upstream may have lost their form: which one is a guess, never safe.
@@ -774,7 +796,8 @@ class _FixSearch:
         # it breaks the pattern of its siblings: that change goes first, and only such a change
         # may be safe (CONTRACT 6).
         siblings = self.reporter.siblings(self.trace)
-        found = self._shared_same_size(steps) + search.changes
+        # A change that makes a square layer oblong comes after those that do not.
+        found = sorted(self._shared_same_size(steps) + search.changes, key=suggest.splits_value)
         alone = len({id(change.layer) for change in found}) == 1
         is_culprit = lambda change: (  # noqa: E731
             alone and not _unsearched_resizer(steps, change.layer) or patterns.certain_slip(change, siblings))
@@ -786,8 +809,10 @@ class _FixSearch:
             change, fix, code = chosen
             message = f"{message}; fix: {self._label(change.layer)} with {suggest.describe(change.values)}"
             chosen_text = f"{self._label(change.layer)} with {suggest.describe(change.values)}"
+            # The other changes the search verified (not the slips it did not), in the order tried.
+            verified = [c for group in groups for c in group if any(c is f for f in found)]
             others = [text for text in dict.fromkeys(f"{self._label(c.layer)} with {suggest.describe(c.values)}"
-                                                     for c in groups[0] + groups[2]) if text != chosen_text][:3]
+                                                     for c in verified) if text != chosen_text][:3]
             if others:
                 notes += ("or instead: " + "; or ".join(others),)
             return Suggestion(message, code, fix, notes)
@@ -1154,6 +1179,11 @@ def _positive_candidates(name: str, layer: LayerModule, trace: ModelTrace,
     return counts
 
 
+def _int_text(text: str) -> bool:
+    """Whether ``text`` is an integer literal (``3``, ``-1``)."""
+    return re.fullmatch(r"-?\d+", text) is not None
+
+
 def _positive(value: Any) -> bool:
     """Whether no integer of ``value`` (one, or per dim) is zero or negative."""
     values = value if isinstance(value, (tuple, list)) else (value,)
@@ -1161,11 +1191,18 @@ def _positive(value: Any) -> bool:
 
 
 def _keeps_usual_form(change: suggest.Change) -> bool:
-    """Whether a change leaves its layer in the form people write, without dilation."""
+    """Whether a change leaves its layer in the form people write, without dilation, and gives
+    a value written once for all dims one value still (a pooling's padding 1 is not made
+    (1, 0); a ``(1, 1)`` may become ``(2, 1)``)."""
     current = suggest.current_params(change.layer)
     if current is None or change.unusual:
         return False
-    merged = dict(current, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in change.values.items()})
+    n = len(next(iter(current.values()), ())) or 1
+    merged = dict(current, **{k: suggest.per_dim(v, n) or current.get(k) for k, v in change.values.items()})
+    if change.layer.spec.family in (MAX_POOL, AVG_POOL) and change.layer.params.get("stride") is None:
+        merged["stride"] = merged["kernel_size"]  # a pool's stride follows its kernel when not written
+    if suggest.splits_value(change):
+        return False
     dilation = merged.get("dilation") or ()
     return suggest.usual_form(change.layer.spec.family, merged) and all(d == 1 for d in dilation)
 

@@ -26,7 +26,7 @@ from ..core.results import Edit
 from .edit_sources import SourceEdit, Sources, evaluate, owner_of
 from .positions import Positions
 from .propagate import Propagator, Step
-from .values import LayerModule, ModuleValue, Tensor
+from .values import LayerModule, ModuleValue, Tensor, UserModule
 
 SOLVABLE = (CONV, CONV_TRANSPOSE, MAX_POOL, AVG_POOL)
 
@@ -47,6 +47,8 @@ class Change:
     unusual: bool = False
     #: The change gives a layer that was not in its usual form that form (``usual_form``).
     form_repaired: bool = False
+    #: For a nudge (``NUDGES``): how far the written literal moves; 0 for other changes.
+    slip: int = 0
 
 
 def per_dim(value: Any, n: int) -> Optional[Tuple[int, ...]]:
@@ -539,6 +541,9 @@ def chain_changes(propagator: Propagator, tensor: Tensor, declared: MaybeShape, 
         try:
             _nudge_changes(chain, verify, search.changes)
             _shared_name_changes(chain, verify, search.changes)
+            _call_literal_changes(chain, verify, search.changes)
+            _other_nudges(chain, verify, search.changes)
+            _name_nudges(chain, verify, search.changes, getattr(propagator, "modules", ()))
         except _OutOfBudget:
             pass  # the nudges are a second opinion: what the budget left is what they get
     search.changes.sort(key=lambda c: c.rank)
@@ -626,9 +631,11 @@ def nudged(current: Dict[str, Tuple[int, ...]], name: str) -> List[Tuple[int, ..
 
 def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
     """Whether a layer's parameters have the form people write: a stride-1 convolution that
-    keeps the size (``padding == dilation*(kernel-1)//2``, odd kernel), a transposed
-    convolution that multiplies it by its stride (``kernel % stride == 0``, ``padding ==
-    (kernel - stride)//2``), a pooling whose stride is its kernel."""
+    keeps the size (``padding == dilation*(kernel-1)//2``, odd kernel), a strided one that
+    divides it by its stride (the same padding, any kernel: 3 or 4 with padding 1; or patches,
+    ``kernel == stride`` without padding), a transposed convolution that multiplies it by its
+    stride (``kernel % stride == 0``, ``padding == (kernel - stride)//2``), a pooling whose
+    stride is its kernel."""
     try:
         rows = list(zip(params["kernel_size"], params["stride"], params["padding"],
                         params.get("dilation") or (1,) * len(params["kernel_size"])))
@@ -636,6 +643,8 @@ def usual_form(family: str, params: Dict[str, Tuple[int, ...]]) -> bool:
         return False
     for k, s, p, d in rows:
         if family == CONV and s == 1 and not (k % 2 == 1 and p == d * (k - 1) // 2):
+            return False
+        if family == CONV and s > 1 and not (p == d * (k - 1) // 2 or d == 1 and k == s and p == 0):
             return False
         if family == CONV_TRANSPOSE and not (d == 1 and k % s == 0 and 2 * p == k - s):
             return False
@@ -659,7 +668,8 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
                     new["stride"] = new[name]  # a pool's stride follows its kernel when not written
                 if not lossless_params(family, new):
                     continue
-                change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index])
+                change = Change(layer, {name: new[name]}, approximate=chain.approximate_after[index],
+                                slip=max(abs(a - b) for a, b in zip(new[name], current[name])))
                 repaired = usual_form(family, new) and not was_usual
                 checkerboard = family == CONV_TRANSPOSE and not all(
                     formulas.is_checkerboard_free(k, s, d)
@@ -675,21 +685,206 @@ def _nudge_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes:
 
 def _nudged_layers(chain: _Chain):
     """(index, layer, its solver parameters) of the convolutions and poolings on the chain that
-    may be nudged: after the last declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
+    may be nudged (``_nudged_steps``)."""
+    for index, layer in _nudged_steps(chain):
+        if layer.spec.family in SOLVABLE:
+            current = current_params(layer)
+            if current is not None:
+                yield index, layer, current
+
+
+def _nudged_steps(chain: _Chain):
+    """(index, layer) of the editable layers on the chain that may be nudged: after the last
+    declared shape on it, among the last ``MAX_NUDGED_STEPS``."""
     # A layer before a declared shape on the chain would change it: only those after the last.
     declared_at = [i for i, step in enumerate(chain.steps[:-1])
                    if getattr(step.module, "declared_output", None) is not None]
     first = max(declared_at[-1] + 1 if declared_at else 0, len(chain.steps) - MAX_NUDGED_STEPS)
     for index, step in enumerate(chain.steps):
         layer = step.module
-        if index < first or not isinstance(layer, LayerModule) or layer.spec is None \
-                or layer.spec.family not in SOLVABLE:
+        if index < first or not isinstance(layer, LayerModule) or layer.spec is None:
             continue
-        if not editable(layer) or not isinstance(step.input, Tensor):
+        if editable(layer) and isinstance(step.input, Tensor):
+            yield index, layer
+
+
+#: The size parameters of layers the solver does not know that are nudged: a padding layer's
+#: padding, an upsampling's integer scale factor, a pixel shuffle's upscale factor.
+OTHER_NUDGED = ("padding", "scale_factor", "upscale_factor")
+
+
+def _other_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each integer of the padding of a padding layer (``ZeroPad2d((1, 0, 1, 0))``) and of an
+    upsampling's scale factor on the chain moved by a small step (``NUDGES``) that makes the
+    chain give what ``verify`` wants; a layer built several times by one call with that value
+    written as a literal changes at every instance on the chain. Ranked as a nudge, relative to
+    the written value; re-checked on the file (``approximate``)."""
+    done: Set[int] = set()
+    for index, layer in reversed(list(_nudged_steps(chain))):
+        if layer.spec.family in SOLVABLE or id(layer.node) in done:
             continue
-        current = current_params(layer)
-        if current is not None:
-            yield index, layer, current
+        done.add(id(layer.node))
+        written = argument_nodes(layer)
+        names = {p.name for p in layer.spec.signature}
+        for name in OTHER_NUDGED:
+            value = layer.params.get(name)
+            if name not in names or name not in written:
+                continue
+            # Every layer of the call on the chain takes the literal's new value; a value that
+            # is not a literal there (a caller's argument) changes at this layer only.
+            same = [i for i, step in enumerate(chain.steps) if isinstance(step.module, LayerModule)
+                    and step.module.node is layer.node] if _literal(written[name]) else [index]
+            for new, step in _nudged_value(value, 0 if name == "padding" else 1):
+                values = {id(chain.steps[i].module): {name: new} for i in same}
+                if not _verifies_all(chain, values, verify):
+                    continue
+                change = Change(layer, {name: new}, approximate=True, slip=step)
+                change.rank = (False, False, 1, relative_change({name: new}, {name: value}), True, -index)
+                changes.append(change)
+                break
+
+
+def _name_nudges(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change],
+                 modules: Sequence[Tuple[str, ModuleValue]]) -> None:
+    """Each name that the arguments of several layers on the chain read, built by one block
+    (``up_scale`` of ``Conv2d(c, c * up_scale ** 2)`` and ``PixelShuffle(up_scale)``) or by the
+    model (a default ``k`` read by every convolution's kernel and padding), moved by a small step
+    (``NUDGES``): every argument of those layers that reads it recomputed (counts too), the
+    chain run with all of them changed. The change of the first of them that takes the name as
+    an argument of its own (its edit is the name's, at its source), when the chain gives what
+    ``verify`` wants: the slip of a value a block's caller or a default passes to several layers."""
+    if not modules:
+        return
+    owner_of_layer = _owners(modules)
+    owners: Dict[int, Optional[ModuleValue]] = {}
+    groups: Dict[Tuple[str, int, int], List[Tuple[int, LayerModule, Dict[str, ast.expr]]]] = {}
+    for index, layer in _nudged_steps(chain):
+        readers: Dict[str, Dict[str, ast.expr]] = {}
+        for param, node in argument_nodes(layer).items():
+            for name in {n.id for n in ast.walk(node) if type(n) is ast.Name}:
+                if type(layer.argument_names.get(name)) is int:
+                    readers.setdefault(name, {})[param] = node
+        owner = owner_of_layer(layer)
+        owners[id(owner)] = owner
+        for name, nodes in readers.items():
+            key = (name, layer.argument_names[name], id(owner))
+            if all(other is not layer for _, other, _ in groups.get(key, [])):
+                groups.setdefault(key, []).append((index, layer, nodes))
+    for (name, old, owner), members in groups.items():
+        if len({id(layer.node) for _, layer, _ in members}) < 2:
+            continue  # one call's layers: ``_shared_name_changes`` and the nudges see to it
+        if not _read_by_these_only(owners.get(owner), name, [layer.node for _, layer, _ in members]):
+            continue
+        own = [(index, layer) for index, layer, nodes in reversed(members)
+               if any(type(node) is ast.Name and node.id == name for node in nodes.values())]
+        if not own:
+            continue
+        for delta in NUDGES:
+            if old + delta < 1:
+                continue
+            values = _with_name(members, name, old + delta)
+            if values is None or not _verifies_all(chain, values, verify):
+                continue
+            index, layer = own[0]
+            if id(layer) not in values:
+                continue
+            change = Change(layer, values[id(layer)], approximate=True, slip=abs(delta))
+            current = {p: layer.params.get(p) for p in change.values}
+            # Usual forms regained (a kernel 2 with padding 1 back to 3), none lost.
+            forms = [_usual_before_after(member, values.get(id(member))) for _, member, _ in members]
+            change.form_repaired = any(not a and b for a, b in forms) and not any(a and not b for a, b in forms)
+            change.rank = (False, False, 1, relative_change(change.values, current) - change.form_repaired,
+                           True, -index)
+            changes.append(change)
+            break
+
+
+def _owners(modules: Sequence[Tuple[str, ModuleValue]]) -> Callable[[ModuleValue], Optional[ModuleValue]]:
+    """The nearest user-module ancestor of a module in ``modules`` (``named_modules()``), each
+    found by walking its name up (``edit_sources.owner_of`` for many modules)."""
+    by_name = {name: module for name, module in modules}
+    names: Dict[int, str] = {}
+    for name, module in modules:
+        names.setdefault(id(module), name)
+
+    def owner(module: ModuleValue) -> Optional[ModuleValue]:
+        name = names.get(id(module))
+        while name:
+            name = name.rpartition(".")[0]
+            if isinstance(by_name.get(name), UserModule):
+                return by_name[name]
+        return None
+
+    return owner
+
+
+def _usual_before_after(layer: LayerModule, changed: Optional[Dict[str, Any]]) -> Tuple[bool, bool]:
+    """Whether a convolution or pooling is in its usual form as written and with ``changed``."""
+    current = current_params(layer) if layer.spec.family in SOLVABLE else None
+    if current is None or not changed:
+        return True, True
+    n = layer.spec.spatial_dims or 1
+    new = dict(current, **{k: per_dim(v, n) for k, v in changed.items() if k in current})
+    return usual_form(layer.spec.family, current), usual_form(layer.spec.family, new)
+
+
+def _read_by_these_only(owner: Optional[ModuleValue], name: str, calls: Sequence[ast.AST]) -> bool:
+    """Whether the ``__init__`` of the block ``owner`` builds the layers of ``calls`` and reads
+    ``name`` nowhere else (a ``Chomp1d(padding)`` beside the convolutions reads it too: the
+    chain cannot say what its change does there)."""
+    found = owner.cls.find_method("__init__") if isinstance(owner, UserModule) and owner.cls is not None else None
+    if found is None:
+        return False
+    init = found[1]
+    distinct = {id(call): call for call in calls}.values()
+    if not all(isinstance(call, ast.AST) and init.lineno <= getattr(call, "lineno", 0) <= init.end_lineno
+               for call in distinct):
+        return False  # built by a helper function: its parameter, not the block's
+
+    def loads(node: ast.AST) -> int:
+        return sum(type(n) is ast.Name and n.id == name and type(n.ctx) is ast.Load for n in ast.walk(node))
+
+    return loads(init) == sum(loads(call) for call in distinct)
+
+
+def _with_name(members, name: str, value: int) -> Optional[Dict[int, Dict[str, Any]]]:
+    """id(layer) -> the parameters of each of ``members`` (index, layer, the arguments that read
+    ``name``) that change with ``name`` = ``value``; None when one cannot be evaluated."""
+    found: Dict[int, Dict[str, Any]] = {}
+    for _, layer, nodes in members:
+        known = dict(layer.argument_names, **{name: value})
+        changed = {}
+        for param, node in nodes.items():
+            new = _argument_value(node, known, {})
+            if new is None:
+                return None
+            if new != layer.params.get(param):
+                changed[param] = new
+        current = current_params(layer) if layer.spec.family in SOLVABLE else None
+        if current is not None and changed:
+            n = layer.spec.spatial_dims or 1
+            params = dict(current, **{k: per_dim(v, n) for k, v in changed.items() if k in current})
+            if any(v is None for v in params.values()) or not _valid_params(params) \
+                    or not lossless_params(layer.spec.family, params):
+                return None
+        if changed:
+            found[id(layer)] = changed
+    return found or None
+
+
+def _nudged_value(value: Any, lowest: int) -> List[Tuple[Any, int]]:
+    """(new value, step) for an integer or a tuple of integers: the whole value moved by each
+    of ``NUDGES`` (every item at once when they are all equal), then one item at a time; no
+    item below ``lowest``."""
+    found: List[Tuple[Any, int]] = []
+    if type(value) is int:
+        found = [(value + delta, abs(delta)) for delta in NUDGES]
+    elif isinstance(value, tuple) and value and all(type(v) is int for v in value):
+        for delta in NUDGES:
+            if len(set(value)) == 1:
+                found.append((tuple(v + delta for v in value), abs(delta)))
+            found.extend((value[:i] + (value[i] + delta,) + value[i + 1:], abs(delta)) for i in range(len(value)))
+    return [(new, step) for new, step in found if min(new if isinstance(new, tuple) else (new,)) >= lowest]
 
 
 def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
@@ -714,7 +909,7 @@ def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
                 if not _valid_params(new) or not lossless_params(family, new):
                     continue
                 values = {p: new[p] for p in readers if new[p] != current[p]}
-                change = Change(layer, values, approximate=chain.approximate_after[index])
+                change = Change(layer, values, approximate=chain.approximate_after[index], slip=abs(delta))
                 repaired = usual_form(family, new) and not was_usual
                 checkerboard = family == CONV_TRANSPOSE and not all(
                     formulas.is_checkerboard_free(k, s, d)
@@ -725,6 +920,117 @@ def _shared_name_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], ch
                 change.form_repaired = repaired
                 if _verifies(chain, index, layer, change, verify):
                     changes.append(change)
+
+
+def _call_literal_changes(chain: _Chain, verify: Callable[[MaybeShape], bool], changes: List[Change]) -> None:
+    """Each integer literal of a solver parameter's argument, in a call that built several
+    layers on the chain (a loop, a block or a helper used several times), moved by a small step
+    (``NUDGES``): every layer that call built changes at once (``kernel_size=2 * stride`` gives
+    each its own value), as the edit of that literal does. The change of the layer nearest the
+    declaration, when the chain run with all of them changed gives what ``verify`` wants: the
+    slip of one literal that every instance repeats, which no single layer's change expresses."""
+    done: Set[int] = set()
+    for index, layer, current in reversed(list(_nudged_layers(chain))):
+        call = layer.node
+        if id(call) in done:
+            continue
+        done.add(id(call))
+        built = [(i, step.module) for i, step in enumerate(chain.steps) if isinstance(step.module, LayerModule)
+                 and step.module.node is call and isinstance(step.input, Tensor)]
+        if len(built) < 2:
+            continue
+        family = layer.spec.family
+        n = layer.spec.spatial_dims or 1
+        for name, node in argument_nodes(layer).items():
+            if name not in FAMILY_PARAMS[family]:
+                continue
+            literals = [child for child in ast.walk(node) if type(child) is ast.Constant and type(child.value) is int]
+            for literal in literals:
+                for delta in NUDGES:
+                    if literal.value + delta < 0:
+                        continue
+                    found = _with_literal(built, node, literal, literal.value + delta, name, n)
+                    if found is None:
+                        continue
+                    change = Change(layer, {name: found[id(layer)]}, approximate=True, slip=abs(delta))
+                    new = dict(current, **{name: found[id(layer)]})
+                    if name == "kernel_size" and family in (MAX_POOL, AVG_POOL) and layer.params.get("stride") is None:
+                        new["stride"] = new[name]  # a pool's stride follows its kernel when not written
+                    change.form_repaired = usual_form(family, new) and not usual_form(family, current)
+                    change.rank = (False, False, 1, relative_change(change.values, current) - change.form_repaired,
+                                   True, -index)
+                    if _verifies_all(chain, {key: {name: value} for key, value in found.items()}, verify):
+                        changes.append(change)
+                        break
+
+
+def _with_literal(built, node: ast.expr, literal: ast.Constant, value: int, name: str,
+                  n: int) -> Optional[Dict[int, Tuple[int, ...]]]:
+    """id(layer) -> the parameter ``name`` of each of the ``built`` layers (index, layer) with
+    ``literal`` of its argument ``node`` written ``value``; None when one of them cannot be
+    evaluated, takes an invalid or lossy value, or none changes."""
+    found = {}
+    for _, module in built:
+        new = per_dim(_argument_value(node, module.argument_names, {id(literal): value}), n)
+        params = current_params(module)
+        if new is None or params is None:
+            return None
+        params = dict(params, **{name: new})
+        if not _valid_params(params) or not lossless_params(module.spec.family, params):
+            return None
+        found[id(module)] = new
+    if all(found[id(module)] == current_params(module)[name] for _, module in built):
+        return None
+    return found
+
+
+def _argument_value(node: ast.expr, names: Dict[str, int], literals: Dict[int, int]) -> Any:
+    """An argument's value (an integer, or a tuple of them) with the ``literals`` written
+    otherwise; None when it is not plain arithmetic of known names."""
+    if type(node) in (ast.Tuple, ast.List):
+        values = tuple(evaluate(element, names, literals) for element in node.elts)
+        return None if None in values else values
+    return evaluate(node, names, literals)
+
+
+def _verifies_all(chain: _Chain, values: Dict[int, Dict[str, Any]], verify: Callable[[MaybeShape], bool]) -> bool:
+    """Re-run the chain from the first layer in ``values`` (id(layer) -> its new parameters)
+    with each of them changed: the declared shape must come out."""
+    steps = chain.steps
+    first = min(i for i, step in enumerate(steps) if id(step.module) in values)
+    shape = steps[first].input.shape
+    for step in steps[first:]:
+        module = step.module
+        chain.charge(1)
+        try:
+            if id(module) in values:
+                shape = module.spec.infer(dict(module.params, **values[id(module)]), shape, {})
+            elif step.recompute is None:
+                return False
+            else:
+                shape = step.output_for(shape)
+        except Exception:  # noqa: BLE001 - ShapeError or odd values: not this way
+            return False
+        if shape is None:
+            return False
+    try:
+        return bool(verify(shape))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def splits_value(change: Change) -> bool:
+    """Whether the change gives a parameter written once for all dims (``kernel_size=4``, or
+    not written) a different value per dim (``(4, 3)``): a square layer made oblong, which
+    the code did not mean when the model is square elsewhere."""
+    layer = change.layer
+    written = argument_nodes(layer)
+    n = (layer.spec.spatial_dims or 1) if layer.spec is not None else 1
+    for name, value in change.values.items():
+        values = per_dim(value, n)
+        if values is not None and len(set(values)) > 1 and type(written.get(name)) not in (ast.Tuple, ast.List):
+            return True
+    return False
 
 
 def _valid_params(params: Dict[str, Tuple[int, ...]]) -> bool:
@@ -770,8 +1076,9 @@ def sibling_changes(propagator: Propagator, tensor: Tensor, verify: Callable[[Ma
                     # The layer most against the pattern first: its value rare, the new one common.
                     common = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == value
                                  for other in siblings)
-                    rare = sum(other.type_name == layer.type_name and per_dim(other.params.get(name), n) == current
-                               for other in siblings)
+                    # Layers its own call built (a block used several times) repeat its writing.
+                    rare = 1 + sum(other.type_name == layer.type_name and other.node is not layer.node
+                                   and per_dim(other.params.get(name), n) == current for other in siblings)
                     # Not a slip when another layer shares the current value; a kernel is what
                     # tells branches apart (Inception's 1, 3, 5): only a kernel most share.
                     if rare > 1 or (name == "kernel_size" and common < 2):

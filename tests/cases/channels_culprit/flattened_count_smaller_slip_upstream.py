@@ -1,0 +1,25 @@
+# An MNIST classifier whose pooling is written MaxPool2d(1) (a pooling that does nothing) and
+# used twice: 128 * 28 * 28 features reach `Linear(128 * 7 * 7, 64)`. The Linear's own fix
+# would move a literal of its expression far (7 -> 112); the pooling's kernel 1 -> 2 is a
+# smaller slip that makes the whole model hold: the diagnostic goes to the pooling (unsafe).
+# args: --unsafe-fixes
+# torch: Net()(torch.randn(4, 1, 28, 28))
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):  # shapelint: input=(4, 1, 28, 28) output=(4, 10)
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1, padding=1)
+        self.conv2 = nn.Conv2d(32, 128, 3, 1, padding=1)
+        self.pool = nn.MaxPool2d(1)  # expect: SHP102 "pool (MaxPool2d) with kernel_size=2"
+        self.fc1 = nn.Linear(128 * 7 * 7, 64)
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        return self.fc2(F.relu(self.fc1(x)))
