@@ -150,6 +150,8 @@ class ModelRun(NamedTuple):
     unknowns: Tuple[UnknownSource, ...] = ()
     #: id(tensor) -> the concatenation or chunk that made it (``suggest.count_producers``).
     joins: Mapping[int, Join] = MappingProxyType({})
+    #: The conditions on the symbolic sizes under which PyTorch runs the model.
+    accepts: Tuple[Any, ...] = ()
 
 
 class Propagator(Interpreter):
@@ -187,6 +189,9 @@ class Propagator(Interpreter):
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
         self.probe: Optional[Tensor] = probe
+        #: The conditions on the symbolic sizes under which PyTorch runs the model
+        #: (``symbolic.Constraint``s, one per operation that restricts them).
+        self.accepts: list = []
         #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
         self.calls_begun = 0
         self.unknowns: List[UnknownSource] = []
@@ -204,7 +209,7 @@ class Propagator(Interpreter):
         """What has been recorded since ``begin_model``."""
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
                         MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
-                        MappingProxyType(self.joins))
+                        MappingProxyType(self.joins), tuple(self.accepts))
 
     # ----------------------------------------------------------------- findings
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import ast
 import copy
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
 from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes
-from ..core.shapes import MaybeShape, format_shape
+from ..core.shapes import MaybeShape, format_shape, is_symbolic
 from ..core.shapespec import ShapeSpec
 from .collect import _is_main_guard, dotted_name
 from .interpreter.objects import ConfigObject
@@ -355,12 +355,40 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     names = MappingProxyType(named)
     why = UnknownReasons(run.unknowns, names, plan.input is None, run.stopped)
     layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
-                         module.first_input, module.first_output, why.of(module), _module_file(module, path))
+                         public_shape(module.first_input), public_shape(module.first_output), why.of(module),
+                         _module_file(module, path))
               for name, module in modules if name]
-    shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
-                         output_shape, declared_shape, layers)
+    accepts = _accepts(input_shape, run.accepts, stopped is None and not run.unknowns
+                       and _all_tensors_known(output))
+    shapes = ModelShapes(plan.name, path, plan.line, public_shape(input_shape) if plan.input else None,
+                         public_shape(output_shape), public_shape(declared_shape), layers, accepts)
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
                       _all_tensors_known(output), run.joins)
+
+
+def public_shape(shape: MaybeShape) -> MaybeShape:
+    """A shape as the results hold it: an expression of names as its Python text (``(h + 1)//2``),
+    so that JSON, the cache and other processes read plain ints and strings."""
+    if shape is None:
+        return None
+    return tuple(d if d is None or isinstance(d, (int, str)) else str(d) for d in shape)
+
+
+def _accepts(input_shape: MaybeShape, conditions: Tuple[Any, ...], followed: bool) -> Optional[List[str]]:
+    """The model's ``accepts``: the conditions on the names of its symbolic input under which
+    PyTorch runs it; None for an input without names, or a model not followed to its end
+    (something unknown may restrict the sizes too)."""
+    if not followed or input_shape is None or not any(is_symbolic(d) for d in input_shape):
+        return None
+    if not conditions:
+        return []
+    try:
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined = combined & condition
+        return combined.conditions()
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
 
 
 def _all_tensors_known(value: Any) -> bool:

@@ -103,6 +103,9 @@ class ModelShapes:
     output: MaybeShape
     declared_output: MaybeShape
     layers: List[LayerShape] = field(default_factory=list)
+    #: The conditions on the symbolic sizes under which PyTorch runs the model (Python
+    #: expressions, their conjunction; ``[]``: every size); None when not determined.
+    accepts: Optional[List[str]] = None
 
 
 @dataclass(frozen=True)
