@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
+from shapelint.core import symbolic
 from shapelint.core.shapespec import (
     DeclarationError,
     ShapeSpec,
@@ -57,7 +58,8 @@ def one_line_error(fn, *args) -> str:
         (" b 3 h w", {}, ("b", 3, "h", "w")),
         ("b 3 h w ", {"h": 64}, ("b", 3, 64, "w")),
         ("b 3 2*h w//2", {"h": 32, "w": 64}, ("b", 3, 64, 32)),
-        ("b 3 2*h w//2", {}, ("b", 3, None, None)),
+        # Unbound names: the exact expressions of them (issue 13).
+        ("b 3 2*h w//2", {}, ("b", 3, symbolic.parse("2*h"), symbolic.parse("w//2"))),
         ("dim-1 h+1", {"dim": 8, "h": 3}, (7, 4)),
         ("batch c=3 _ _w", {}, ("batch", 3, None, None)),
         ("#b #1 #4", {"b": 5}, (None, 1, None)),
