@@ -248,8 +248,9 @@ def _expression(dim: SymbolicDim, env: Mapping[str, Any]) -> Any:
 
     try:
         value = symbolic.parse(dim.expr)
-        names = value.names() if symbolic.is_symbolic(value) else ()
-        if any(is_known(env.get(n)) for n in names):
+        if not symbolic.is_symbolic(value):
+            return None  # ``h - h``: names jaxtyping would need bound first, not a size
+        if any(is_known(env.get(n)) for n in value.names()):
             return None  # partly bound: not worth a substitution here
         return from_expression(value)
     except (ValueError, TypeError, ArithmeticError, SyntaxError, RecursionError):
