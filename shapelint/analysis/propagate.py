@@ -180,6 +180,8 @@ class ModelRun(NamedTuple):
     joins: Mapping[int, Join] = MappingProxyType({})
     #: What each simple statement of the analysed file gave, in the order first run.
     statements: Tuple[StatementRun, ...] = ()
+    #: The conditions on the symbolic sizes under which PyTorch runs the model.
+    accepts: Tuple[Any, ...] = ()
 
 
 class Propagator(Interpreter):
@@ -218,6 +220,9 @@ class Propagator(Interpreter):
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
         self.probe: Optional[Tensor] = probe
+        #: The conditions on the symbolic sizes under which PyTorch runs the model
+        #: (``symbolic.Constraint``s, one per operation that restricts them).
+        self.accepts: list = []
         #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
         self.calls_begun = 0
         self.unknowns: List[UnknownSource] = []
@@ -237,7 +242,8 @@ class Propagator(Interpreter):
         """What has been recorded since ``begin_model``."""
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
                         MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
-                        MappingProxyType(self.joins), tuple(self.statement_runs.values()))
+                        MappingProxyType(self.joins), tuple(self.statement_runs.values()),
+                        tuple(self.accepts))
 
     def _after_statement(self, statement: ast.stmt, scope: Scope, value: Any) -> None:
         """After each simple statement of the analysed file: what it gave (an editor shows it at

@@ -11,11 +11,11 @@ import copy
 from types import MappingProxyType
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, WRONG_RANK
+from ..core.codes import SHAPE_MISMATCH, SIZE_GAPS, WRONG_RANK
 from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes, StatementShape
-from ..core.shapes import MaybeShape, format_shape
+from ..core.shapes import MaybeShape, as_expression, format_shape, is_symbolic
 from ..core.shapespec import ShapeSpec
 from .collect import _is_main_guard, dotted_name
 from .interpreter.objects import ConfigObject
@@ -355,10 +355,17 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     names = MappingProxyType(named)
     why = UnknownReasons(run.unknowns, names, plan.input is None, run.stopped)
     layers = [LayerShape(name, module.type_name, _module_line(module, plan.line, positions),
-                         module.first_input, module.first_output, why.of(module), _module_file(module, path))
+                         public_shape(module.first_input), public_shape(module.first_output), why.of(module),
+                         _module_file(module, path))
               for name, module in modules if name]
-    shapes = ModelShapes(plan.name, path, plan.line, input_shape if plan.input else None,
-                         output_shape, declared_shape, layers, statement_shapes(run.statements, why))
+    followed = stopped is None and not run.unknowns and _all_tensors_known(output)
+    combined = _combined(input_shape, run.accepts) if followed else None
+    accepts = _conditions(combined)
+    if combined is not None and plan.input is not None and not any(f.code == SHAPE_MISMATCH for f in findings):
+        findings += _size_findings(plan, output_shape, declared_shape, combined)
+    shapes = ModelShapes(plan.name, path, plan.line, public_shape(input_shape) if plan.input else None,
+                         public_shape(output_shape), public_shape(declared_shape), layers,
+                         statements=statement_shapes(run.statements, why), accepts=accepts)
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
                       _all_tensors_known(output), run.joins)
 
@@ -373,10 +380,109 @@ def statement_shapes(runs: Tuple[StatementRun, ...], why: "UnknownReasons") -> L
         if run.first == (None,) and not why.stops_at(statement):
             continue
         end = getattr(statement, "end_lineno", None) or statement.lineno
-        shapes.append(StatementShape(statement.lineno, end, run.first, run.runs,
-                                     run.last if run.runs > 1 else (),
+        shapes.append(StatementShape(statement.lineno, end, _public_shapes(run.first), run.runs,
+                                     _public_shapes(run.last) if run.runs > 1 else (),
                                      why.of_statement(statement, run.first, run.calls_begun)))
     return shapes
+
+
+def _public_shapes(shapes):
+    """Each shape of a statement's value as the results hold it (``public_shape``)."""
+    return tuple(public_shape(shape) for shape in shapes)
+
+
+def public_shape(shape: MaybeShape) -> MaybeShape:
+    """A shape as the results hold it: an expression of names as its Python text (``(h + 1)//2``),
+    so that JSON, the cache and other processes read plain ints and strings."""
+    if shape is None:
+        return None
+    return tuple(d if d is None or isinstance(d, (int, str)) else str(d) for d in shape)
+
+
+def _combined(input_shape: MaybeShape, conditions: Tuple[Any, ...]) -> Any:
+    """The conjunction of the conditions under which PyTorch runs a model followed to its end
+    (a ``symbolic.Constraint``); None for an input without names, or out of reach."""
+    if input_shape is None or not any(is_symbolic(d) for d in input_shape):
+        return None
+    from ..core import symbolic
+
+    try:
+        combined = symbolic.Constraint.true()
+        for condition in conditions:
+            combined = combined & condition
+        return combined
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
+
+
+def _conditions(combined: Any) -> Optional[List[str]]:
+    """The model's ``accepts``: Python conditions whose conjunction is ``combined``."""
+    if combined is None:
+        return None
+    try:
+        return combined.conditions()
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+
+
+def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, accepts: Any) -> Tuple[Finding, ...]:
+    """Over the symbolic sizes of the declared input: SHP101 when the output misses the declared
+    one wherever the model runs; SHP203 when the sizes it runs (and fits) on have gaps, with the
+    smallest counterexample; nothing for a mere minimum size, nor where it is out of reach."""
+    fit = _fitting(output, declared, accepts)
+    if fit is None or accepts.is_empty():
+        return ()
+    anchor = (plan.input.line, plan.input.column) if plan.input.source not in ("cli", "config") else (plan.line, 1)
+    if fit.is_empty():
+        finding = Finding(
+            SHAPE_MISMATCH,
+            f"{plan.name}: output {format_shape(output)} differs from the declared {format_shape(declared)}"
+            f" for every size the model accepts ({_conjunction(accepts)})",
+            None, None)
+        if plan.output is not None and plan.output.source not in ("cli", "config"):
+            anchor = (plan.output.line, plan.output.column)
+        finding.anchor_line = anchor
+        return (finding,)
+    for name in fit.names():
+        sizes = fit.of_name(name)
+        lowest = sizes.smallest()
+        gap = sizes.smallest_missing(lowest) if lowest is not None else None
+        if gap is not None:
+            finding = Finding(
+                SIZE_GAPS,
+                f"{plan.name}: runs{' and fits its declared output' if declared is not None else ''}"
+                f" only where {_conjunction(fit)}: {name} = {gap} fails (the smallest size above"
+                f" {lowest} that does)",
+                None, None)
+            finding.anchor_line = anchor
+            return (finding,)
+    return ()
+
+
+def _fitting(output: MaybeShape, declared: MaybeShape, accepts: Any) -> Any:
+    """``accepts`` narrowed to where the output equals the declared output; None when that is
+    out of reach (an unknown dim, a rank that differs, a condition over several names)."""
+    if declared is None:
+        return accepts
+    if output is None or len(output) != len(declared):
+        return None
+    from ..core import symbolic
+
+    fit = accepts
+    try:
+        for got, wanted in zip(output, declared):
+            if got is None or wanted is None:
+                continue
+            if is_symbolic(got) or is_symbolic(wanted):
+                fit = fit & symbolic.where_eq(as_expression(got), as_expression(wanted))
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
+    return fit
+
+
+def _conjunction(constraint: Any) -> str:
+    conditions = constraint.conditions()
+    return " and ".join(conditions) if conditions else "every size"
 
 
 def _all_tensors_known(value: Any) -> bool:

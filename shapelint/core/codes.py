@@ -17,6 +17,7 @@ NON_POSITIVE_SIZE = "SHP105"
 INCOMPATIBLE_SHAPES = "SHP106"
 CHECKERBOARD = "SHP201"
 CROPS_INPUT = "SHP202"
+SIZE_GAPS = "SHP203"
 TRACKING_STOPPED = "SHP301"
 
 TITLES: Dict[str, str] = {
@@ -31,6 +32,7 @@ TITLES: Dict[str, str] = {
     INCOMPATIBLE_SHAPES: "tensors combined with incompatible shapes",
     CHECKERBOARD: "transposed convolution kernel not a multiple of its stride",
     CROPS_INPUT: "transposed convolution padding crops more than its kernel covers",
+    SIZE_GAPS: "the model fits its declared shapes only for some sizes, with gaps",
     TRACKING_STOPPED: "shape tracking stops here",
 }
 

@@ -24,7 +24,17 @@ from .codes import (
     WRONG_RANK,
     ShapeError,
 )
-from .shapes import Dim, MaybeShape, Shape, format_shape, is_known, normalize_dim_index
+from .shapes import (
+    Dim,
+    MaybeShape,
+    Shape,
+    as_expression,
+    format_shape,
+    from_expression,
+    is_known,
+    is_symbolic,
+    normalize_dim_index,
+)
 
 
 class _Sentinel:
@@ -54,6 +64,10 @@ MAX_POOL = "max_pool"
 AVG_POOL = "avg_pool"
 
 Params = Dict[str, Any]
+
+#: The key under which ``LayerSpec.infer`` hands a rule the list that collects the conditions
+#: on the symbolic sizes under which PyTorch accepts the input (``symbolic.Constraint``s).
+ACCEPTS = "__accepts__"
 ShapeRule = Callable[[Params, MaybeShape], MaybeShape]
 
 
@@ -182,14 +196,19 @@ class LayerSpec:
         params: Mapping[str, Any],
         input_shape: MaybeShape,
         forward_kwargs: Optional[Mapping[str, Any]] = None,
+        accepts: Optional[list] = None,
     ) -> MaybeShape:
         """Output shape for ``input_shape``; raises ``ShapeError`` where PyTorch would raise.
 
-        With an unknown input (``None``) only the checks that need no input run.
+        With an unknown input (``None``) only the checks that need no input run. ``accepts``
+        collects the conditions on symbolic sizes under which PyTorch runs the layer (an
+        error is raised only where no size works).
         """
         merged = dict(params)
         for name in self.forward_params:
             merged[name] = (forward_kwargs or {}).get(name)
+        if accepts is not None:
+            merged[ACCEPTS] = accepts
         return self.rule(merged, input_shape)
 
     def forward_results(
@@ -218,6 +237,24 @@ class LayerSpec:
 
 def _fail(code: str, message: str, **fix: Any) -> ShapeError:
     return ShapeError(code, message, fix)
+
+
+def _symbolic_rule(accepts: Optional[list], code: str, message: str, formula: str, size: Any,
+                   *args: Any, **kwargs: Any) -> Dim:
+    """A per-dim rule of ``symbolic_formulas`` on a symbolic ``size``: its exact output, its
+    condition added to ``accepts``; ``ShapeError(code, message)`` when no size works; unknown
+    (None) where the exact result is out of reach (``symbolic.Inexact``)."""
+    from . import symbolic_formulas
+
+    try:
+        out, condition = getattr(symbolic_formulas, formula)(as_expression(size), *args, **kwargs)
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact is a ValueError
+        return None
+    if condition.is_empty():
+        raise _fail(code, message)
+    if accepts is not None and not condition.is_everything():
+        accepts.append(condition)
+    return from_expression(out)
 
 
 def _known(*values: Any) -> bool:
@@ -418,7 +455,8 @@ def _conv_rule(layer: str, n: int, transposed: bool, lazy: bool) -> ShapeRule:
         else:
             sizes = [
                 _conv_dim(layer, transposed, size, kernel[i], stride[i],
-                          None if pads is None else pads[i], out_pads[i], dilation[i], padding_mode)
+                          None if pads is None else pads[i], out_pads[i], dilation[i], padding_mode,
+                          p.get(ACCEPTS))
                 for i, size in enumerate(x[-n:])
             ]
         return tuple(x[: -n - 1]) + (out_channels,) + tuple(sizes)
@@ -474,7 +512,7 @@ def _pad_before_conv(layer: str, n: int, lazy: bool, p: Params, padding: Sequenc
     _expect_rank(layer, x, _spatial_rule_ranks(n))
     _fpad_dims(layer, len(padding), len(x), usual_rank=n + 2)
     _check_channel_padding(layer, n, lazy, p, padding, padding_mode, x[-n - 1])
-    return _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode)
+    return _fpad_shape(layer, x, _reverse_repeat(padding), padding_mode, p.get(ACCEPTS))
 
 
 def _conv_output_padding(layer: str, n: int, p: Params, stride: Sequence[Any],
@@ -523,7 +561,9 @@ def _check_conv_input(layer: str, n: int, lazy: bool, p: Params, x: Shape, paddi
         _check_channels(layer, "in_channels", p["in_channels"], channels)
 
 
-def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> Dim:
+def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode, accepts=None) -> Dim:
+    if is_symbolic(size):
+        return _symbolic_conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode, accepts)
     if pad is None:  # padding='same'
         if _ints((size, k, d)) and padding_mode in ("reflect", "circular"):
             total = d * (k - 1)
@@ -548,6 +588,19 @@ def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode) -> D
             f" the padded input ({size} + 2*{pad})",
         )
     return formulas.conv_out(size, k, s, pad, d)
+
+
+def _symbolic_conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode, accepts) -> Dim:
+    """``_conv_dim`` of a symbolic size: exact, with what PyTorch accepts."""
+    if not _ints((k, s, d)) or not _ints((0 if pad is None else pad, out_pad)) \
+            or padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        return None
+    message = f"{layer}: no input size gives a positive output from {size} (kernel_size={k}, stride={s}," \
+              f" padding={'same' if pad is None else pad}, dilation={d})"
+    if transposed:
+        return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv_transpose", size, k, s, pad, out_pad, d)
+    return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv", size, k, s,
+                          "same" if pad is None else pad, d, padding_mode)
 
 
 def _check_channel_padding(layer, n, lazy, p, padding, mode, channels) -> None:
@@ -619,7 +672,8 @@ def _fpad_dims(layer: str, dims: int, rank: Optional[int] = None, usual_rank: in
         )
 
 
-def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
+def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str,
+                accepts: Optional[list] = None) -> Shape:
     """Shape after ``F.pad(x, pads, mode)`` (ranks already checked)."""
     dims = len(pads) // 2
     out = list(x)
@@ -627,6 +681,11 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str) -> Shape:
         before, after = pads[2 * i], pads[2 * i + 1]
         axis = len(x) - 1 - i
         size = x[axis]
+        if is_symbolic(size) and _ints((before, after)) and mode in ("constant", "reflect", "replicate", "circular"):
+            out[axis] = _symbolic_rule(accepts, NON_POSITIVE_SIZE,
+                                       f"{layer}: {mode} padding ({before}, {after}) fits no size of {size}",
+                                       "pad", size, before, after, mode)
+            continue
         if not _ints((size, before, after)):
             out[axis] = None
             continue
@@ -826,6 +885,15 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
         _expect_rank(layer, x, _spatial_rule_ranks(n))
         out: List[Dim] = []
         for i, size in enumerate(x[-n:]):
+            if is_symbolic(size):
+                known = _ints((kernel[i], stride[i], pads[i], dilation[i])) and ceil_mode is not UNKNOWN
+                out.append(_symbolic_rule(
+                    p.get(ACCEPTS), NON_POSITIVE_SIZE,
+                    f"{layer}: no input size gives a positive output from {size}"
+                    f" (kernel_size={kernel[i]}, stride={stride[i]}, padding={pads[i]})",
+                    "pool", size, kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode),
+                    n == 3 and kind != "max") if known else None)
+                continue
             if n == 3 and kind != "max" and _ints((size, kernel[i])) and size < kernel[i]:
                 # avg_pool3d (and so LPPool3d) checks the input without its padding.
                 raise _fail(
@@ -903,6 +971,7 @@ def interpolate_shape(
     mode: Any,
     align_corners: Any,
     recompute_scale_factor: Any = None,
+    accepts: Optional[list] = None,
 ) -> MaybeShape:
     """The shape rule of ``F.interpolate`` (and so of ``nn.Upsample``)."""
     if mode is not UNKNOWN and mode not in _UPSAMPLE_MODES:
@@ -969,6 +1038,10 @@ def interpolate_shape(
         out = tuple(
             math.floor(float(dim) * float(scale))
             if is_known(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
+            else _symbolic_rule(accepts, NON_POSITIVE_SIZE,
+                                f"{layer}: scale_factor={scale} gives an empty output for every size",
+                                "interpolate", dim, float(scale), None, "area" if lowest == 0 else "nearest")
+            if is_symbolic(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
             else None
             for dim, scale in zip(x[2:], scales)
         )
@@ -990,6 +1063,7 @@ def _upsample_rule(layer: str, fixed_mode: Optional[str] = None, align: Any = No
             scale = None
         return interpolate_shape(
             layer, x, p["size"], scale, mode, align_corners, p.get("recompute_scale_factor"),
+            accepts=p.get(ACCEPTS),
         )
 
     return rule
@@ -1014,7 +1088,7 @@ def _pixel_shuffle_rule(layer: str, upscale: bool) -> ShapeRule:
                     f"{layer}: {c} channels are not divisible by upscale_factor**2 = {r * r}",
                 )
             new = (c // (r * r) if is_known(c) else None,
-                   h * r if is_known(h) else None, w * r if is_known(w) else None)
+                   *(_shuffled(p.get(ACCEPTS), layer, "pixel_shuffle", size, r) for size in (h, w)))
         else:
             for size in (h, w):
                 if is_known(size) and size % r:
@@ -1023,16 +1097,29 @@ def _pixel_shuffle_rule(layer: str, upscale: bool) -> ShapeRule:
                         f"{layer}: spatial size {size} is not divisible by downscale_factor={r}",
                     )
             new = (c * r * r if is_known(c) else None,
-                   h // r if is_known(h) else None, w // r if is_known(w) else None)
+                   *(_shuffled(p.get(ACCEPTS), layer, "pixel_unshuffle", size, r) for size in (h, w)))
         return tuple(x[:-3]) + new
 
     return rule
 
 
+def _shuffled(accepts: Optional[list], layer: str, formula: str, size: Dim, r: int) -> Dim:
+    """One spatial size after a pixel (un)shuffle by ``r`` (its divisibility already checked
+    for a known size)."""
+    if is_known(size):
+        return size * r if formula == "pixel_shuffle" else size // r
+    if is_symbolic(size):
+        return _symbolic_rule(accepts, INVALID_PARAMETERS,
+                              f"{layer}: no spatial size {size} is divisible by downscale_factor={r}",
+                              formula, size, r)
+    return None
+
+
 # --------------------------------------------------------------------------- reshaping
 
 
-def flatten_shape(layer: str, x: MaybeShape, start_dim: Any, end_dim: Any) -> MaybeShape:
+def flatten_shape(layer: str, x: MaybeShape, start_dim: Any, end_dim: Any,
+                  accepts: Optional[list] = None) -> MaybeShape:
     """``torch.flatten(x, start_dim, end_dim)``."""
     if x is None or not _known(start_dim, end_dim):
         return None
@@ -1050,12 +1137,25 @@ def flatten_shape(layer: str, x: MaybeShape, start_dim: Any, end_dim: Any) -> Ma
     if not x:
         return (1,)
     middle = x[start : end + 1]
-    product: Dim = math.prod(middle) if _ints(middle) else None
+    product: Dim = math.prod(middle) if _ints(middle) else _symbolic_product(middle)
     return tuple(x[:start]) + (product,) + tuple(x[end + 1 :])
 
 
+def _symbolic_product(sizes: Sequence[Dim]) -> Dim:
+    """The exact product of known and symbolic sizes (``3*h*w``); None when one is unknown or
+    the product is out of reach (``h*h``)."""
+    if any(d is None or not (is_known(d) or is_symbolic(d)) for d in sizes):
+        return None
+    from . import symbolic_formulas
+
+    try:
+        return from_expression(symbolic_formulas.flatten([as_expression(d) for d in sizes]))
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+
+
 def _flatten_rule(p: Params, x: MaybeShape) -> MaybeShape:
-    return flatten_shape("Flatten", x, p["start_dim"], p["end_dim"])
+    return flatten_shape("Flatten", x, p["start_dim"], p["end_dim"], p.get(ACCEPTS))
 
 
 def _unflatten_rule(p: Params, x: MaybeShape) -> MaybeShape:
@@ -1107,7 +1207,13 @@ def _linear_rule(lazy: bool) -> ShapeRule:
         if x is None:
             return None
         _expect_min_rank(layer, x, 1)
-        if not lazy:
+        if not lazy and is_symbolic(x[-1]) and is_known(p["in_features"]):
+            expected = p["in_features"]
+            _symbolic_rule(p.get(ACCEPTS), CHANNEL_MISMATCH,
+                           f"{layer} expects {expected} input features (in_features={expected})"
+                           f" but {x[-1]} arrive, which is {expected} for no size",
+                           "linear", x[-1], expected)
+        elif not lazy:
             _check_channels(layer, "in_features", p["in_features"], x[-1], "features")
         out = p["out_features"]
         return tuple(x[:-1]) + (out if is_known(out) else None,)
@@ -1289,7 +1395,7 @@ def _pad_rule(layer: str, n: int, mode: str) -> ShapeRule:
             raise _fail(
                 WRONG_RANK, f"{layer}: padding {dims} dims of a {len(x)}-D input {format_shape(x)}"
             )
-        return _fpad_shape(layer, x, pads, mode)
+        return _fpad_shape(layer, x, pads, mode, p.get(ACCEPTS))
 
     return rule
 

@@ -124,6 +124,9 @@ class ModelShapes:
     #: The statements of the analysed file that gave tensors while the model ran, in the order
     #: they first ran (the language server's inlay hints and hovers; not in ``shapes``' JSON).
     statements: List[StatementShape] = field(default_factory=list)
+    #: The conditions on the symbolic sizes under which PyTorch runs the model (Python
+    #: expressions, their conjunction; ``[]``: every size); None when not determined.
+    accepts: Optional[List[str]] = None
 
 
 @dataclass(frozen=True)

@@ -523,6 +523,43 @@ class Upsample(nn.Module):
 """,
     ),
     Rule(
+        code=codes.SIZE_GAPS,
+        name="sizes-with-gaps",
+        summary="The model fits its declared shapes only for some sizes of a name, with gaps between them.",
+        explanation="""
+A size declared as a name (`Float[Tensor, "b 3 h w"]`) stands for every positive size. When the
+model runs (and gives its declared output) only for some of them with gaps between, such as a
+U-Net whose skip connections need `h % 16 == 0`, the declaration promises sizes the model
+rejects. The diagnostic gives the condition and the smallest size that fails above the smallest
+that works. Declare the sizes the model takes (`"b 3 16*k 16*k"`), or pad or crop the input. A
+mere minimum size (`h >= 16`) is not a gap and is not reported.
+""",
+        example=f"""\
+{_IMPORTS}
+
+class Halve(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Conv1d(1, 1, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose1d(1, 1, 2, stride=2)
+
+    def forward(self, x: Float[Tensor, "b 1 t"]) -> Float[Tensor, "b 1 t"]:
+        return self.up(self.down(x))
+""",
+        fixed_example=f"""\
+{_IMPORTS}
+
+class Halve(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = nn.Conv1d(1, 1, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose1d(1, 1, 2, stride=2)
+
+    def forward(self, x: Float[Tensor, "b 1 2*t"]) -> Float[Tensor, "b 1 2*t"]:
+        return self.up(self.down(x))
+""",
+    ),
+    Rule(
         code=codes.TRACKING_STOPPED,
         name="shape-tracking-stops",
         summary="The analysis of a model stops here, for the reason given (off by default).",

@@ -238,6 +238,25 @@ def _value(dim: SymbolicDim, env: Mapping[str, Any]) -> Optional[Union[int, floa
         return None
 
 
+def _expression(dim: SymbolicDim, env: Mapping[str, Any]) -> Any:
+    """``2*h`` with ``h`` unbound: the exact size over the names (``symbolic``, loaded only
+    here), its bound names replaced by their sizes; None when it is not a size expression."""
+    if dim.expr is None:
+        return None
+    from . import symbolic
+    from .shapes import from_expression
+
+    try:
+        value = symbolic.parse(dim.expr)
+        if not symbolic.is_symbolic(value):
+            return None  # ``h - h``: names jaxtyping would need bound first, not a size
+        if any(is_known(env.get(n)) for n in value.names()):
+            return None  # partly bound: not worth a substitution here
+        return from_expression(value)
+    except (ValueError, TypeError, ArithmeticError, SyntaxError, RecursionError):
+        return None
+
+
 def _as_int(value: Union[int, float, None]) -> Optional[int]:
     if value is None:
         return None
@@ -401,6 +420,9 @@ class ShapeSpec:
                 out.append(None)
             elif isinstance(d, SymbolicDim):
                 value = _as_int(_value(d, env))
+                if value is None and not d.broadcastable:
+                    out.append(_expression(d, env))
+                    continue
                 out.append(value if value is not None and (not d.broadcastable or value == 1) else None)
             else:  # VariadicDim
                 bound = env.get("*" + d.name) if d.name is not None else None

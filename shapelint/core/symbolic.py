@@ -200,6 +200,8 @@ class Sym:
     """
 
     __slots__ = ("coef", "factors", "_hash")
+    #: How ``shapes.is_symbolic`` recognizes a Sym without importing this module.
+    is_size_expression = True
 
     def __init__(self, coef: int, factors: Tuple[_Periodic, ...]) -> None:
         self.coef = coef

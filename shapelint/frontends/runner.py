@@ -40,8 +40,9 @@ STDIN = "-"
 MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
-#: 3: results carry each model's summary (``FileResult.summaries``); 6: the models' statements.
-CACHE_FORMAT = 6
+#: 3: results carry each model's summary (``FileResult.summaries``); 6: the models' statements;
+#: 7: their symbolic `accepts`.
+CACHE_FORMAT = 7
 
 
 def debug_enabled() -> bool:
@@ -142,6 +143,14 @@ def _shape_to_json(shape):
     return None if shape is None else list(shape)
 
 
+def _accepts_from_json(data):
+    if data is None:
+        return None
+    if not isinstance(data, list) or not all(isinstance(c, str) for c in data):
+        raise ValueError("bad accepts")
+    return [str(c) for c in data]
+
+
 def _shape_from_json(data):
     if data is None:
         return None
@@ -176,6 +185,7 @@ def result_to_json(result: FileResult) -> dict:
             "name": m.name, "filename": m.filename, "line": m.line,
             "input": _shape_to_json(m.input), "output": _shape_to_json(m.output),
             "declared_output": _shape_to_json(m.declared_output),
+            "accepts": m.accepts,
             "layers": [
                 {"name": l.name, "type": l.type, "line": l.line,
                  "input": _shape_to_json(l.input), "output": _shape_to_json(l.output),
@@ -237,6 +247,7 @@ def result_from_json(data: dict, with_models: bool = True) -> FileResult:
             name=str(m["name"]), filename=str(m["filename"]), line=int(m["line"]),
             input=_shape_from_json(m["input"]), output=_shape_from_json(m["output"]),
             declared_output=_shape_from_json(m["declared_output"]),
+            accepts=_accepts_from_json(m.get("accepts")),
             layers=[
                 LayerShape(str(l["name"]), str(l["type"]), int(l["line"]),
                            _shape_from_json(l["input"]), _shape_from_json(l["output"]),

@@ -100,7 +100,9 @@ import re  # noqa: E402
 from typing import Optional, Tuple  # noqa: E402
 
 #: SHP3xx examples are about the analysis (a budget), not about what PyTorch does.
-MODEL_RULES = [rule for rule in RULES if rule.code != "SHP001" and not rule.code.startswith("SHP3")]
+#: SHP203's examples declare names, not sizes: checked over sizes by ``test_size_gaps_examples_in_torch``.
+MODEL_RULES = [rule for rule in RULES
+               if rule.code not in ("SHP001", "SHP203") and not rule.code.startswith("SHP3")]
 #: SHP0xx examples are about declarations: their models run either way.
 SHAPE_RULES = [rule for rule in MODEL_RULES if not rule.code.startswith("SHP0")]
 RAISING = {"SHP102", "SHP103", "SHP104", "SHP105", "SHP106"}
@@ -198,3 +200,22 @@ def test_cropped_input_claim_in_torch(which):
 
 def _rule(code: str):
     return next(rule for rule in RULES if rule.code == code)
+
+
+def test_size_gaps_examples_in_torch():
+    """SHP203's example runs but gives its declared output ``t`` only for even lengths (gaps);
+    the fixed one, declared ``2*t``, gives it for every length."""
+    torch = pytest.importorskip("torch")
+    (rule,) = [r for r in RULES if r.code == "SHP203"]
+    models = []
+    for source in (rule.example, rule.fixed_example):
+        namespace: dict = {"__name__": "example"}
+        exec(compile(source, "example.py", "exec"), namespace)
+        models.append(namespace["Halve"]())
+    example, fixed = models
+    with torch.no_grad():
+        fits = [example(torch.zeros(1, 1, t)).shape[-1] == t for t in range(1, 65)]
+        assert any(fits) and not all(fits)
+        first = fits.index(True)
+        assert not all(fits[first:])  # a gap above the smallest size that fits, not a minimum
+        assert all(fixed(torch.zeros(1, 1, 2 * t)).shape[-1] == 2 * t for t in range(1, 65))

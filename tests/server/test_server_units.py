@@ -333,3 +333,12 @@ def test_the_server_never_imports_torch(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_hover_on_a_model_declared_with_names_gives_the_sizes_it_accepts():
+    source = (Path(__file__).resolve().parent.parent / "cases" / "symbolic" / "unet_fed_any_size.py").read_text()
+    result = analysis.analyze_source(source, "/tmp/unet.py")
+    built = views.build_view(result, split_lines(source), ast.parse(source))
+    row = next(i for i, line in enumerate(source.splitlines(), 1) if line.startswith("class UNet"))
+    text = views.hover_at(built, row, 8).markdown
+    assert "- accepts: `h % 8 == 0` and `w % 8 == 0`" in text

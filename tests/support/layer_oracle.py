@@ -34,6 +34,7 @@ from shapelint.core.codes import (
     WRONG_RANK,
     ShapeError,
 )
+from shapelint.core import symbolic
 from shapelint.core.layers import LAYERS, UNKNOWN
 
 SHP102, SHP103, SHP104, SHP105 = CHANNEL_MISMATCH, INVALID_PARAMETERS, WRONG_RANK, NON_POSITIVE_SIZE
@@ -97,12 +98,14 @@ def core_run(
     kwargs: Mapping[str, Any],
     shape: Optional[Shape],
     forward_kwargs: Optional[Mapping[str, Any]] = None,
+    accepts: Optional[list] = None,
 ) -> Tuple[bool, Any]:
-    """``(True, output shape)`` or ``(False, ShapeError)``; any other exception propagates."""
+    """``(True, output shape)`` or ``(False, ShapeError)``; any other exception propagates.
+    ``accepts`` collects the conditions on symbolic sizes."""
     spec = LAYERS[layer]
     params = spec.bind(args, kwargs)
     try:
-        return True, spec.infer(params, None if shape is None else tuple(shape), forward_kwargs)
+        return True, spec.infer(params, None if shape is None else tuple(shape), forward_kwargs, accepts)
     except ShapeError as exc:
         return False, exc
 
@@ -253,6 +256,12 @@ def check_partial_result(
                 f"{note}: symbol {mine!r} (= {values.get(mine)}) where torch has {real}"
                 + describe(case, expected, got)
             )
+        elif symbolic.is_symbolic(mine):
+            # An expression of the symbols: at their actual sizes, torch's size.
+            assert symbolic.evaluate(mine, values) == real, (
+                f"{note}: {mine} (= {symbolic.evaluate(mine, values)}) where torch has {real}"
+                + describe(case, expected, got)
+            )
         elif mine is not None:
             assert mine == real, f"{note}: dim {i} wrong" + describe(case, expected, got)
 
@@ -260,8 +269,13 @@ def check_partial_result(
 def check_symbolic_input(case: Case, data: st.DataObject, expected, causes: set) -> None:
     shape, fkw = case.build(case.knobs)
     partial, values = _symbols(shape, data)
-    got = core_run(case.layer, case.args, case.kwargs, partial, fkw)
+    accepts: list = []
+    got = core_run(case.layer, case.args, case.kwargs, partial, fkw, accepts)
     check_partial_result(case, expected, causes, got, values, "symbolic input")
+    if got[0] and expected[0]:
+        # What the layer accepts holds at the sizes torch ran.
+        assert all(c.contains(values) for c in accepts), (
+            f"accepts {[str(c) for c in accepts]} excludes {values}" + describe(case, expected, got))
     if got[0] and expected[0] and got[1] is not None:
         for i in case.untouched(shape):
             assert got[1][i] == partial[i], (

@@ -160,15 +160,17 @@ def _f_interpolate(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
         mode = "nearest"
     mode = mode if isinstance(mode, str) else UNKNOWN
     label = f"F.{name}"
-    return run_rule(p, label, lambda s: interpolate_shape(label, s, size, scale, mode, align),
-                    _input(args, kwargs))
+    return run_rule(p, label, lambda s, accepts=None: interpolate_shape(label, s, size, scale, mode, align,
+                                                                        accepts=accepts),
+                    _input(args, kwargs), collects=True)
 
 
 def _f_pad(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     bound = bind_simple(("input", "pad", "mode", "value"), args, kwargs)
     pads = plain(bound.get("pad"))
     mode = bound.get("mode", "constant")
-    return run_rule(p, "F.pad", lambda s: pad_shape(s, pads, mode), _input(args, kwargs))
+    return run_rule(p, "F.pad", lambda s, accepts=None: pad_shape(s, pads, mode, accepts), _input(args, kwargs),
+                    collects=True)
 
 
 #: ``F.max_pool2d`` and the other functionals of a layer of the table.
@@ -181,7 +183,8 @@ def _f_layer(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:
     bound = bind_simple(("input",) + spec.functional_params, args, kwargs)
     values = {param.name: param.default for param in spec.params}
     values.update({k: plain(v) for k, v in bound.items() if k != "input"})
-    result = run_rule(p, f"F.{name}", lambda s: spec.infer(values, s), _input(args, kwargs))
+    result = run_rule(p, f"F.{name}", lambda s, accepts=None: spec.infer(values, s, None, accepts),
+                      _input(args, kwargs), collects=True)
     if spec.indices_flag is not None and bound.get(spec.indices_flag) is True:
         return (result, Tensor(result.shape))
     return result
@@ -192,7 +195,8 @@ def _f_pixel_shuffle(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> An
     given = args[1] if len(args) > 1 else next(iter(v for k, v in kwargs.items() if k != "input"), UNKNOWN)
     factor = plain(given)
     values = {spec.params[0].name: factor}
-    return run_rule(p, f"F.{name}", lambda s: spec.infer(values, s), _input(args, kwargs))
+    return run_rule(p, f"F.{name}", lambda s, accepts=None: spec.infer(values, s, None, accepts),
+                    _input(args, kwargs), collects=True)
 
 
 def _f_glu(p: Propagator, name: str, args: Args, kwargs: Kwargs) -> Any:

@@ -95,7 +95,7 @@ def apply_layer(p: Propagator, module: LayerModule, shape: MaybeShape, forward_k
     error whose fix is known, so that later layers are still checked)."""
     spec = module.spec
     try:
-        return spec.infer(module.params, shape, forward_kwargs), module.params
+        return spec.infer(module.params, shape, forward_kwargs, p.accepts), module.params
     except ShapeError as error:
         p.report_layer(module, error, shape, arriving)
         if error.fix:

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from ...core.codes import INCOMPATIBLE_SHAPES, ShapeError
 from ...core.layers import UNKNOWN
-from ...core.shapes import MaybeShape, Shape, broadcast, format_shape, is_known, normalize_dim_index
+from ...core.shapes import (
+    MaybeShape,
+    Shape,
+    broadcast,
+    format_shape,
+    is_known,
+    is_symbolic,
+    normalize_dim_index,
+    sizes_equal,
+    symbolic_sum,
+)
 from ..evaluate import iter_known
 from ..values import Symbol, Tensor
 from .registry import Args, Kwargs
@@ -29,11 +39,13 @@ def _incompatible(p: Propagator, message: str, operands: Sequence[Tuple[Tensor, 
     return Tensor(None)
 
 
-def run_rule(p: Propagator, label: str, rule: Callable[[MaybeShape], MaybeShape], x: Any) -> Tensor:
-    """Apply a core rule to a tensor: report what PyTorch would raise, record the step."""
+def run_rule(p: Propagator, label: str, rule: Callable[..., MaybeShape], x: Any, collects: bool = False) -> Tensor:
+    """Apply a core rule to a tensor: report what PyTorch would raise, record the step. A rule
+    that ``collects`` takes a second argument, the model's list of the conditions on symbolic
+    sizes (only this first call adds to it, not a recomputation of the step)."""
     shape = shape_of(x)
     try:
-        out = rule(shape)
+        out = rule(shape, p.accepts) if collects else rule(shape)
     except ShapeError as error:
         message = error.message if error.message.startswith(label) else f"{label}: {error.message}"
         p.report_statement(error.code, message)
@@ -66,7 +78,7 @@ def tensor_binary(p: Propagator, op: type, left: Any, right: Any) -> Any:
 def broadcast_op(p: Propagator, left: Tensor, right: Tensor, symbol: str) -> Tensor:
     if left.shape is None or right.shape is None:
         return Tensor(None)
-    out = broadcast(left.shape, right.shape)
+    out = broadcast(left.shape, right.shape, p.accepts)
     if out is None:
         operands = []
         if len(left.shape) == len(right.shape):
@@ -159,7 +171,7 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
     for i in range(rank):
         column = [s[i] for s in shapes]
         if i == index:
-            out.append(sum(column) if all(is_known(c) for c in column) else None)
+            out.append(sum(column) if all(is_known(c) for c in column) else symbolic_sum(column))
             continue
         known = [c for c in column if is_known(c)]
         if known and any(c != known[0] for c in known):
@@ -169,6 +181,17 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
                 + ", ".join(format_shape(s) for s in shapes) + ")",
                 _concatenated_operands(items, shapes, index),
             )
+        if any(is_symbolic(c) for c in column):
+            condition = sizes_equal(column)
+            if condition is not None and condition.is_empty():
+                return _incompatible(
+                    p,
+                    f"{what} along dim {dim}: sizes differ at dim {i} for every size ("
+                    + ", ".join(format_shape(s) for s in shapes) + ")",
+                    _concatenated_operands(items, shapes, index),
+                )
+            if condition is not None and not condition.is_everything():
+                p.accepts.append(condition)
         out.append(first_known(column))
     result = Tensor(tuple(out))
     # A count along ``index`` is the operands' sum: a channel mismatch after it has a producer

@@ -8,8 +8,21 @@ from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
 from ...core.layers import LAYERS, UNKNOWN
-from ...core.shapes import MaybeShape, is_known, normalize_dim_index
+from ...core.shapes import MaybeShape, as_expression, from_expression, is_known, is_symbolic, normalize_dim_index
 from ..values import Symbol, Tensor, value_dim
+
+
+def _symbolic_quotient(source: Sequence[Any], others: Sequence[Any]) -> Any:
+    """The ``-1`` of a view of a shape with expressions of names (``b*8*h*w / b``): exact
+    where it is a size for every value of the names, else unknown."""
+    from ...core import symbolic, symbolic_formulas
+
+    try:
+        total = symbolic_formulas.flatten([as_expression(d) for d in source])
+        known = symbolic_formulas.flatten([as_expression(d) for d in others])
+        return from_expression(symbolic.divide_exact(total, known))
+    except (ValueError, TypeError, ArithmeticError):
+        return None
 
 
 def shape_of(value: Any) -> MaybeShape:
@@ -55,6 +68,8 @@ def view_shape(source: MaybeShape, sizes: List[Any]) -> MaybeShape:
     others = [d for i, d in enumerate(dims) if i != at]
     if source is None or None in source or None in others:
         return tuple(None if i == at else d for i, d in enumerate(dims))
+    if any(is_symbolic(d) and not isinstance(d, str) for d in list(source) + others):
+        return tuple(_symbolic_quotient(source, others) if i == at else d for i, d in enumerate(dims))
     numerator = Counter(d for d in source if isinstance(d, str))
     denominator = Counter(d for d in others if isinstance(d, str))
     top = math.prod(d for d in source if isinstance(d, int))
@@ -259,7 +274,7 @@ def squeeze_shape(shape: MaybeShape, dim: Any) -> MaybeShape:
     return tuple(out)
 
 
-def pad_shape(shape: MaybeShape, pads: Any, mode: Any) -> MaybeShape:
+def pad_shape(shape: MaybeShape, pads: Any, mode: Any, accepts: Optional[list] = None) -> MaybeShape:
     if shape is None or not isinstance(pads, (tuple, list)) or len(pads) % 2:
         return None
     n = len(pads) // 2
@@ -267,11 +282,11 @@ def pad_shape(shape: MaybeShape, pads: Any, mode: Any) -> MaybeShape:
         return None
     if mode in ("reflect", "replicate", "circular") and 1 <= n <= 3 and len(shape) in (n + 1, n + 2):
         layer = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "CircularPad"}[mode]
-        return LAYERS[f"{layer}{n}d"].infer({"padding": tuple(pads)}, shape)
+        return LAYERS[f"{layer}{n}d"].infer({"padding": tuple(pads)}, shape, None, accepts)
     if mode != "constant":
         return None
     if 1 <= n <= 3 and len(shape) in (n + 1, n + 2):
-        return LAYERS[f"ZeroPad{n}d"].infer({"padding": tuple(pads)}, shape)
+        return LAYERS[f"ZeroPad{n}d"].infer({"padding": tuple(pads)}, shape, None, accepts)
     # Constant padding of more dims than a padding layer covers: the same per-dim rule.
     out = list(shape)
     for i in range(n):

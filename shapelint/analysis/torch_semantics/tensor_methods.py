@@ -167,7 +167,8 @@ def _shaped_like(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: K
 def _flatten(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:
     start = args[0] if args else kwargs.get("start_dim", 0)
     end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
-    return run_rule(p, "flatten", lambda s: flatten_shape("flatten", s, plain(start), plain(end)), tensor)
+    return run_rule(p, "flatten", lambda s, accepts=None: flatten_shape("flatten", s, plain(start), plain(end), accepts),
+                    tensor, collects=True)
 
 
 def _unflatten(p: Propagator, tensor: Tensor, name: str, args: Args, kwargs: Kwargs) -> Any:

@@ -118,7 +118,7 @@ def model_json(model: ModelShapes) -> dict:
         "input": shape_json(model.input),
         "output": shape_json(model.output),
         "declared_output": shape_json(model.declared_output),
-        "accepts": None,  # not determined yet
+        "accepts": model.accepts,
         "layers": [
             {
                 "name": layer.name,
@@ -168,6 +168,8 @@ def model_table(model: ModelShapes) -> str:
     out.append(f"Output shape: {shape_text(model.output)}")
     if model.declared_output is not None:
         out.append(f"Declared:     {shape_text(model.declared_output)}")
+    if model.accepts is not None:
+        out.append(f"Accepts:      {' and '.join(model.accepts) if model.accepts else 'every size'}")
     if reasons:
         out.append("Unknown because:")
         out.extend(f"  ({number}) {reason}" for reason, number in reasons.items())

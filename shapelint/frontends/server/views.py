@@ -178,6 +178,10 @@ def _decorator_lines(node: ast.AST) -> Tuple[int, ...]:
     return tuple(d.lineno for d in getattr(node, "decorator_list", ()))
 
 
+def _accepts_text(conditions) -> str:
+    return " and ".join(f"`{condition}`" for condition in conditions) if conditions else "every size"
+
+
 def _model_text(view: ShapesView, model: ModelShapes) -> str:
     summary = next((s for s in view.summaries if s.name == model.name and s.line == model.line), None)
     lines = [f"**{model.name}** (model)"]
@@ -188,9 +192,10 @@ def _model_text(view: ShapesView, model: ModelShapes) -> str:
     if model.declared_output is not None:
         output += f", declared `{shape_text(model.declared_output)}`"
     lines.append(output)
-    # As `shapes --format json` says (`"accepts": null`): the analysis does not compute the set
-    # of sizes a model runs on yet; SHP203 reports the gaps it finds.
-    lines.append("- accepts: not determined" + (" (no input is declared)" if model.input is None else ""))
+    # As `shapes` says: the sizes of the declared names the model runs on (`[]`: every size);
+    # not determined for an input without names, or a model not followed to its end.
+    lines.append(f"- accepts: {_accepts_text(model.accepts)}" if model.accepts is not None else
+                 "- accepts: not determined" + (" (no input is declared)" if model.input is None else ""))
     if summary is not None:
         lines.append(f"- {summary.layers_inferred} of {summary.layers} layers inferred"
                      + ("" if summary.followed else "; not followed to its output"))
