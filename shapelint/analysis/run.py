@@ -451,8 +451,7 @@ def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, ac
             finding = Finding(
                 SIZE_GAPS,
                 f"{plan.name}: runs{' and fits its declared output' if declared is not None else ''}"
-                f" only where {_conjunction(fit)}: {name} = {gap} fails (the smallest size above"
-                f" {lowest} that does)",
+                f" only where {_conjunction(fit)}: {name} = {lowest} works, {name} = {gap} does not",
                 None, None)
             finding.anchor_line = anchor
             return (finding,)

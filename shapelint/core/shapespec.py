@@ -705,6 +705,14 @@ def _expression_axis(elem: str, marks: _Marks, original: str, bad) -> SpecDim:
     return SymbolicDim(elem, source, broadcastable="broadcastable" in marks)
 
 
+def _literal_text(node: ast.AST) -> Optional[str]:
+    """``str()`` of an expression made of literals only (``1``, ``()``, ``[1, 'a']``), else None."""
+    try:
+        return str(ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
 def _static_str(node: ast.AST) -> Optional[str]:
     """The value of a string expression made of literals only (what jaxtyping's f-string step
     produces for an element without argument references), else None."""
@@ -717,11 +725,11 @@ def _static_str(node: ast.AST) -> Optional[str]:
                 parts.append(v.value)
             elif (
                 isinstance(v, ast.FormattedValue)
-                and isinstance(v.value, ast.Constant)
                 and v.conversion in (-1, None)
                 and v.format_spec is None
+                and _literal_text(v.value) is not None
             ):
-                parts.append(str(v.value.value))  # `{1}`: a constant field
+                parts.append(_literal_text(v.value))  # `{1}`, `{()}`: a field of literals only
             else:
                 return None
         return "".join(parts)

@@ -195,6 +195,7 @@ def test_dims_strings_like_jaxtyping(text):
 @example("a=")
 @example("(a,b)")
 @example("'*1#1")
+@example("/{()}")  # a field of literals formatted into the expression: jaxtyping evaluates "/()"
 def test_raw_strings_like_jaxtyping(text):
     check_against_jaxtyping(text)
 

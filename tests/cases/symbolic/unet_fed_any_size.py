@@ -15,7 +15,7 @@ class UNet(nn.Module):
         self.decs = nn.ModuleList([nn.Conv2d(8, 4, 3, padding=1) for _ in range(3)])
         self.out = nn.Conv2d(4, 2, 1)
 
-    def forward(self, x: Float[Tensor, "b 3 h w"]) -> Float[Tensor, "b 2 h w"]:  # expect: SHP203 "h % 8 == 0" "h = 9 fails"
+    def forward(self, x: Float[Tensor, "b 3 h w"]) -> Float[Tensor, "b 2 h w"]:  # expect: SHP203 "h % 8 == 0" "h = 8 works, h = 9 does not"
         x = self.inc(x)
         skips = []
         for down in self.downs:
