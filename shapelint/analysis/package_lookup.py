@@ -25,6 +25,14 @@ def init_of(directory: str) -> str:
     return os.path.join(directory, "__init__.py")
 
 
+def relative_base(importer_path: str, level: int) -> str:
+    """The directory ``from .`` (``level`` 1), ``from ..`` (2), ... of a module names."""
+    base = os.path.dirname(importer_path)
+    for _ in range(level - 1):
+        base = os.path.dirname(base)
+    return base
+
+
 def is_stub(module: Any) -> bool:
     """An installed package whose ``__init__`` is not run (``Project._stub``)."""
     return module.installed and module.index is None
@@ -60,10 +68,9 @@ class PackageLookup:
                 break
 
     def _chains(self, tree: ast.Module) -> Dict[str, Set[Tuple[str, ...]]]:
-        key = id(tree)
-        if key not in self._chain_cache:
-            self._chain_cache[key] = (tree, installed.attribute_chains(tree))
-        return self._chain_cache[key][1]
+        if tree not in self._chain_cache:  # syntax trees hash by identity
+            self._chain_cache[tree] = installed.attribute_chains(tree)
+        return self._chain_cache[tree]
 
     def _star_names(self, path: str, tree: Optional[ast.Module]) -> List[str]:
         """The names ``from <module at path> import *`` binds that the importing module reads."""
@@ -135,14 +142,11 @@ class PackageLookup:
         """The file or package directory ``from X import ...`` names, found without loading."""
         parts = node.module.split(".") if node.module else []
         if node.level:
-            directory = os.path.dirname(importer_path)
-            for _ in range(node.level - 1):
-                directory = os.path.dirname(directory)
+            directory = relative_base(importer_path, node.level)
         else:
             if not parts:
                 return None
-            directory = next((r for r in self.roots if self.files.module_path(r, parts[0]) is not None),
-                             None) or self.files.installed_directory(parts[0])
+            directory = self._absolute_base(parts[0])
             if directory is None:
                 return None
         found: Optional[str] = directory
@@ -152,6 +156,14 @@ class PackageLookup:
                 return None
             directory = found
         return found
+
+    def _absolute_base(self, top: str) -> Optional[str]:
+        """Where ``import top`` finds ``top``: the first root of the project that has it, else
+        the directory of a followed installed package; None when neither does."""
+        for root in self.roots:
+            if self.files.module_path(root, top) is not None:
+                return root
+        return self.files.installed_directory(top)
 
     def _peek(self, path: str) -> Optional[ast.Module]:
         """A file's tree, read (once per run) and counted against this analysis's budget."""

@@ -26,7 +26,7 @@ from ..core.layers import UNKNOWN
 from ..core.results import Dependency
 from ..core.text import decode_as, source_encoding
 from . import installed
-from .package_lookup import PackageLookup, is_stub
+from .package_lookup import PackageLookup, is_stub, relative_base
 from .collect import FileIndex, bind_import, has_own_semantics, index_file
 from .positions import Positions
 from .values import BuiltinRef, ClassRef, ExternalRef, FunctionRef, ModuleRef, Symbol, TorchRef
@@ -322,8 +322,8 @@ class Project(PackageLookup):
         self.home_sources: Set[str] = set()
         #: Where modules imported by the project's code would be, had they existed.
         self.missing: Set[str] = set()
-        #: Per syntax tree (kept alive here), what it reads of the names it imports.
-        self._chain_cache: Dict[int, Tuple[ast.Module, Dict[str, Set[Tuple[str, ...]]]]] = {}
+        #: Per syntax tree, what it reads of the names it imports.
+        self._chain_cache: Dict[ast.Module, Dict[str, Set[Tuple[str, ...]]]] = {}
         #: Files of installed packages read for a look-up, not loaded (their trees).
         self._peeked: Dict[str, Optional[ast.Module]] = {}
 
@@ -407,10 +407,7 @@ class Project(PackageLookup):
         parts = node.module.split(".") if node.module else []
         if not node.level:
             return self._load_absolute(parts)
-        base = os.path.dirname(importer_path)
-        for _ in range(node.level - 1):
-            base = os.path.dirname(base)
-        return self._load_chain(base, parts)
+        return self._load_chain(relative_base(importer_path, node.level), parts)
 
     def _bind_import(self, node: ast.Import, scope: Dict[str, Any], rebinds: List[Rebind], home: bool,
                      tree: Optional[ast.Module]) -> bool:
@@ -470,10 +467,7 @@ class Project(PackageLookup):
         no root has it (it is not the project's)."""
         if not parts or not parts[0]:
             return []
-        for root in self.roots:
-            if self.files.module_path(root, parts[0]) is not None:
-                return self._load_chain(root, parts)
-        directory = self.files.installed_directory(parts[0])
+        directory = self._absolute_base(parts[0])
         if directory is not None:
             return self._load_chain(directory, parts)
         if self.files.nowhere(parts[0]):  # the project's own module, not written yet
@@ -541,7 +535,7 @@ class Project(PackageLookup):
             self._adopt(shared)
             self._note_import(shared)
             return shared
-        if len(self.modules) >= MAX_PROJECT_FILES or self._bytes_parsed > MAX_PROJECT_BYTES:
+        if len(self.modules) >= MAX_PROJECT_FILES or self._past_byte_budget():
             if self._loading:
                 self._loading[-1].complete = False
             return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
-import os
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 
@@ -27,7 +26,7 @@ from .plan import ParsedFile
 from .positions import Positions
 from .propagate import Finding, shape_of
 from .run import ModelTrace, Stop
-from .values import LayerModule, Tensor
+from .values import LayerModule, Tensor, path_beside
 
 Range = Tuple[Tuple[int, int], Tuple[int, int]]
 
@@ -252,7 +251,7 @@ class FindingReporter:
         where = self.project.positions(module).call(call, statement)
         if where is None:
             return ()
-        path = os.path.normpath(os.path.join(os.path.dirname(self.path), module.display))
+        path = path_beside(self.path, module.display, module.path)
         (row, col), (end_row, end_col) = where
         return (Related("the package is called here", path, row, col, end_row, end_col),)
 

@@ -287,10 +287,17 @@ class Elsewhere:
     def path_beside(self, analysed: str) -> str:
         """The other file's path as the analysed file's path is written (``unet/parts.py``
         for ``unet/model.py``)."""
-        beside = os.path.normpath(os.path.join(os.path.dirname(analysed), self.path))
-        if self.file and os.path.abspath(beside) != self.file:
-            return self.file  # not beside it: an installed package's file, named by its own path
-        return beside
+        return path_beside(analysed, self.path, self.file)
+
+
+def path_beside(analysed: str, display: str, file: str = "") -> str:
+    """Another file's path as the analysed file's path is written (``unet/parts.py`` for
+    ``unet/model.py``), from its ``display`` path (relative to the analysed file's directory);
+    its own ``file`` path when it is not beside it (an installed package's file)."""
+    beside = os.path.normpath(os.path.join(os.path.dirname(analysed), display))
+    if file and os.path.abspath(beside) != file:
+        return file
+    return beside
 
 
 class ArgumentCapture:

@@ -1049,14 +1049,11 @@ def at_their_origin(diagnostics: Sequence[Diagnostic], checked: Iterable[str],
             kept.append(diagnostic)
             continue
         key = (diagnostic.code, os.path.realpath(origin.path), origin.row, origin.col)
-        reached = Related("reached from here", diagnostic.path, diagnostic.row, diagnostic.col,
-                          diagnostic.end_row, diagnostic.end_col)
-        note = f"reached from {diagnostic.path}:{diagnostic.row}"
+        note, reached = _reached_from(diagnostic)
         if key in seen:
             index = seen[key]
             if index >= 0:  # moved here already: one more place reaches it
-                first = kept[index]
-                kept[index] = dataclasses.replace(first, notes=first.notes + (note,), related=first.related + (reached,))
+                kept[index] = _also_reached_from(kept[index], diagnostic)
             continue
         # Moved to an installed package's caller, it keeps what names the package's line.
         through = len(diagnostic.related) > 1 and diagnostic.related[0] == origin
@@ -1121,9 +1118,9 @@ def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
         groups.setdefault(key(diagnostic), []).append(diagnostic)
     dropped: Dict[int, Diagnostic] = {}  # id of a dropped diagnostic -> the one that keeps it
     for group in groups.values():
+        if len(group) < 2:
+            continue
         for diagnostic in group:
-            if len(group) < 2:
-                continue
             reached = imports(os.path.realpath(diagnostic.path))
             nearer = [d for d in group if d is not diagnostic and id(d) not in dropped
                       and os.path.realpath(d.path) in reached]
@@ -1141,9 +1138,19 @@ def _nearest_reach(diagnostics: Sequence[Diagnostic], files: Set[str],
         if id(diagnostic) in dropped:
             continue
         for other in notes.get(id(diagnostic), ()):
-            diagnostic = dataclasses.replace(
-                diagnostic, notes=diagnostic.notes + (f"reached from {other.path}:{other.row}",),
-                related=diagnostic.related + (Related("reached from here", other.path, other.row, other.col,
-                                                      other.end_row, other.end_col),))
+            diagnostic = _also_reached_from(diagnostic, other)
         kept.append(diagnostic)
     return kept
+
+
+def _reached_from(diagnostic: Diagnostic) -> Tuple[str, Related]:
+    """The note and related location that name where ``diagnostic`` was reached from."""
+    return (f"reached from {diagnostic.path}:{diagnostic.row}",
+            Related("reached from here", diagnostic.path, diagnostic.row, diagnostic.col,
+                    diagnostic.end_row, diagnostic.end_col))
+
+
+def _also_reached_from(kept: Diagnostic, other: Diagnostic) -> Diagnostic:
+    """``kept`` naming one more place that reaches its finding (``other``'s)."""
+    note, reached = _reached_from(other)
+    return dataclasses.replace(kept, notes=kept.notes + (note,), related=kept.related + (reached,))

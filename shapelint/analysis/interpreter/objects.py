@@ -486,15 +486,7 @@ def _class_member(interp: Interpreter, receiver: Any, cls: ClassInfo, name: str)
     """A class attribute or method of the class (bound to ``receiver`` as Python binds it)."""
     for info in cls.mro():
         if name in info.methods:
-            method = info.methods[name]
-            decorators = {_decorator_name(d) for d in method.decorator_list}
-            if "staticmethod" in decorators:
-                return FunctionRef(method, info)
-            if "classmethod" in decorators:
-                return BoundMethod(ClassRef(cls), FunctionRef(method, info))
-            if decorators:
-                return UNKNOWN
-            return BoundMethod(receiver, FunctionRef(method, info))
+            return bound_method(cls, info, info.methods[name], receiver)
         if _assigns(info, name):
             _evaluate_class_body(interp, info)
             value = info.attributes.get(name, UNKNOWN)
@@ -502,6 +494,28 @@ def _class_member(interp: Interpreter, receiver: Any, cls: ClassInfo, name: str)
                 return BoundMethod(receiver, value)  # a function is a method however it got there
             return UNKNOWN if isinstance(value, LambdaRef) else value
     return UNKNOWN
+
+
+#: Decorators of methods that leave them plain functions of the class.
+_TRANSPARENT_DECORATORS = frozenset({"torch.jit.unused", "torch.jit.ignore", "jit.unused", "jit.ignore",
+                                     "torch.no_grad", "override", "typing.override", "abstractmethod",
+                                     "abc.abstractmethod"})
+
+
+def bound_method(cls: ClassInfo, owner: ClassInfo, method: ast.FunctionDef, receiver: Any) -> Any:
+    """A method of ``owner`` (in ``cls``'s MRO) read from ``receiver``, or from the class when
+    ``receiver`` is None, as Python binds it: a ``@classmethod`` to the class, a
+    ``@staticmethod`` to nothing; any other decorator leaves it unknown."""
+    decorators = {dotted_name(d.func if type(d) is ast.Call else d) for d in method.decorator_list}
+    decorators -= _TRANSPARENT_DECORATORS
+    function = FunctionRef(method, owner)
+    if "staticmethod" in decorators:
+        return function
+    if "classmethod" in decorators:
+        return BoundMethod(ClassRef(cls), function)
+    if decorators:
+        return UNKNOWN
+    return BoundMethod(receiver, function) if receiver is not None else function
 
 
 def _assigns(info: ClassInfo, name: str) -> bool:

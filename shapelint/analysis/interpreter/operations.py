@@ -26,6 +26,7 @@ from ..values import (
 )
 from .objects import (
     AttrDictValue,
+    bound_method,
     ConfigObject,
     ObjectValue,
     RecordTuple,
@@ -131,7 +132,7 @@ class Operations:
                 method = cls.methods[name]
                 if receiver is not None and _is_property(method):
                     return self.call_function(FunctionRef(method, cls), [receiver], {})
-                return _bound_method(info, cls, method, receiver)
+                return bound_method(info, cls, method, receiver)
         return UNKNOWN
 
     def super_attribute(self, sup: SuperRef, name: str) -> Any:
@@ -154,26 +155,6 @@ class Operations:
             self.set_module_attribute(target, name, value)
         elif isinstance(target, (ObjectValue, AttrDictValue, RecordTuple)):
             set_object_attribute(self, target, name, value)
-
-
-#: Decorators of methods that leave them plain functions of the class.
-_TRANSPARENT_DECORATORS = frozenset({"torch.jit.unused", "torch.jit.ignore", "jit.unused", "jit.ignore",
-                                     "torch.no_grad", "override", "typing.override", "abstractmethod",
-                                     "abc.abstractmethod"})
-
-
-def _bound_method(info: ClassInfo, owner: ClassInfo, method: ast.FunctionDef, receiver: Any) -> Any:
-    """A method of ``owner`` (in ``info``'s MRO) read from the class or from ``receiver``."""
-    decorators = {dotted_name(d.func if type(d) is ast.Call else d) for d in method.decorator_list}
-    decorators -= _TRANSPARENT_DECORATORS
-    function = FunctionRef(method, owner)
-    if not decorators:
-        return BoundMethod(receiver, function) if receiver is not None else function
-    if decorators == {"staticmethod"}:
-        return function
-    if decorators == {"classmethod"}:
-        return BoundMethod(ClassRef(info), function)
-    return UNKNOWN
 
 
 def _is_property(method: ast.FunctionDef) -> bool:
