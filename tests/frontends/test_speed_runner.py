@@ -4,9 +4,12 @@ the example search's child walk (source order, every child node, no operator or 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import ast
+
+import pytest
 
 from shapelint.frontends import runner
 from shapelint.analysis import examples as examples_module
@@ -123,3 +126,29 @@ def test_calls_in_order_unchanged():
 def test_calls_in_skips_lambdas():
     statement = ast.parse("x = g(lambda y: h(y))\n").body[0]
     assert [call.func.id for call in examples_module._calls_in(statement)] == ["g"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+def test_workers_that_retire_are_replaced_and_every_file_is_checked_once(tmp_path: Path, monkeypatch):
+    broken = MODEL.replace("nn.Conv2d(3, 4, 3, padding=1)", "nn.Conv2d(3, 4, 3)")
+    paths = []
+    for i in range(24):
+        path = tmp_path / f"model{i}.py"
+        path.write_text(broken if i % 3 == 0 else MODEL)
+        paths.append(str(path))
+    job = runner.Job(Options(), keep_models=False)
+    serial = runner.run(paths, job, jobs=1).outcomes
+    started = []
+    real_start = runner._start_workers
+
+    def counting_start(context, job, count, pool):
+        started.append(count)
+        return real_start(context, job, count, pool)
+
+    monkeypatch.setattr(runner, "RETIRE_GROWTH", -1)  # every worker retires after one file
+    monkeypatch.setattr(runner, "_start_workers", counting_start)
+    parallel = runner.run(paths, job, jobs=2).outcomes
+    assert [o.path for o in parallel] == sorted(paths)
+    assert [o.result.diagnostics for o in parallel] == [o.result.diagnostics for o in serial]
+    assert sum(o.result.diagnostics != [] for o in parallel) == 8
+    assert sum(started) == len(paths)  # two at the start, then one for each file after the first two
