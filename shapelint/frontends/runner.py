@@ -42,7 +42,7 @@ MIN_FILES_PER_WORKER = 8
 CACHE_DIR_NAME = ".shapelint_cache"
 #: 3: results carry each model's summary (``FileResult.summaries``); 6: the models' statements;
 #: 7: their symbolic `accepts`.
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 
 
 def debug_enabled() -> bool:
@@ -368,18 +368,21 @@ class Cache:
     def get(self, path: str, content_key: str, looks: Optional["FileLooks"] = None,
             with_models: bool = True) -> Optional[FileResult]:
         """The stored result, when it holds (``with_models`` False: without the models' shapes,
-        which a ``check`` needs not decode)."""
+        which a ``check`` needs not decode: they are the entry's second line, not read then)."""
         try:
-            with open(self.entry_path(path), "r", encoding="utf-8") as handle:
-                entry = json.load(handle)
-            if (
-                not isinstance(entry, dict)
-                or entry.get("format") != CACHE_FORMAT
-                or entry.get("content") != content_key
-                or entry.get("settings") != self.settings_key
-            ):
-                return None
-            result = result_from_json(entry["result"], with_models)
+            with open(self.entry_path(path), "rb") as handle:
+                entry = json.loads(handle.readline())
+                if (
+                    not isinstance(entry, dict)
+                    or entry.get("format") != CACHE_FORMAT
+                    or entry.get("content") != content_key
+                    or entry.get("settings") != self.settings_key
+                ):
+                    return None
+                data = entry["result"]
+                if with_models:
+                    data = dict(data, models=json.loads(handle.readline())["models"])
+            result = result_from_json(data, with_models)
         except Exception:  # missing, unreadable or corrupt: a miss
             return None
         if result.path != path or not _unchanged(result.dependencies, looks or FileLooks()):
@@ -392,12 +395,14 @@ class Cache:
         if not self.writable:
             return
         target = self.entry_path(path)
+        data = result_to_json(result)
         entry = {
             "format": CACHE_FORMAT,
             "content": content_key,
             "settings": self.settings_key,
-            "result": result_to_json(result),
+            "result": {key: value for key, value in data.items() if key != "models"},
         }
+        models = {"models": data["models"]}
         try:
             self._prepare(os.path.dirname(target))
             import tempfile  # only when writing: keeps a warm run's start-up short
@@ -406,7 +411,9 @@ class Cache:
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, separators=(",", ":"))
+                    # Two lines: what ``check`` needs, then the models' shapes (``get``).
+                    handle.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                    handle.write(json.dumps(models, separators=(",", ":")) + "\n")
                 os.replace(tmp, target)
             except BaseException:
                 try:
