@@ -531,7 +531,7 @@ class Project(PackageLookup):
             self._note_import(known)
             return known  # loaded, or being loaded (an import cycle: what is indexed so far)
         shared = self.files.shared(path)
-        if shared is not None:
+        if shared is not None and self._fits(shared):
             self._adopt(shared)
             self._note_import(shared)
             return shared
@@ -565,6 +565,23 @@ class Project(PackageLookup):
         if self._loading:
             self._loading[-1].imports.append(module)
 
+    def _fits(self, module: SourceModule) -> bool:
+        """Whether ``module`` and what it imports fit this analysis's budgets whole: then
+        reading them afresh would have read them all, and adopting them gives the same result
+        (otherwise they are read afresh, up to the budget, so that a result never depends on
+        what the analyses before it left behind)."""
+        new: Dict[str, SourceModule] = {}
+        stack = [module]
+        while stack:
+            current = stack.pop()
+            if current.path in self.modules or current.path in new:
+                continue
+            new[current.path] = current
+            stack.extend(current.imports)
+            stack.extend(current.children.values())
+        text = sum(len(m.text or "") for m in new.values())
+        return len(self.modules) + len(new) <= MAX_PROJECT_FILES and self._bytes_parsed + text <= MAX_PROJECT_BYTES
+
     def _adopt(self, module: SourceModule) -> None:
         """A module an earlier analysis read and ran, with the modules it imports: read by
         this analysis too (its files are what the result depends on), not run again."""
@@ -572,6 +589,7 @@ class Project(PackageLookup):
             return
         self.modules[module.path] = module
         self.order.append(module)
+        self._bytes_parsed += len(module.text or "")
         module.display = self._display(module.path)
         if module.index is not None:
             module.globals = {name: _fresh(value) for name, value in module.globals.items()}

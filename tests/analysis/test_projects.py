@@ -416,3 +416,36 @@ def test_dataclasses_of_another_file_are_followed(tmp_path: Path):
             sys.modules.pop(name, None)
     assert model["output"] == list(real) == [1, 32, 16, 16]
     assert all(layer["output"] is not None for layer in model["layers"])
+
+
+def test_what_earlier_analyses_kept_never_changes_a_result(tmp_path: Path):
+    """A module an earlier analysis read whole is reused only when a fresh read would also read
+    it whole: a file past the budget gets the same shapes after any history of analyses."""
+    from shapelint.analysis import analyze_source
+    from shapelint.analysis.project import MAX_PROJECT_FILES, ProjectFiles
+
+    chain = 20  # config.py reads its width through a chain of 20 modules
+    for i in range(chain):
+        (tmp_path / f"c{i}.py").write_text(f"from c{i + 1} import W\n" if i + 1 < chain else "W = 8\n")
+    (tmp_path / "config.py").write_text("from c0 import W\nWIDTH = W\n")
+    extra = MAX_PROJECT_FILES - chain  # modules the second file reads first, to pass the budget
+    for i in range(extra):
+        (tmp_path / f"x{i}.py").write_text(f"K{i} = {i}\n")
+    model = ("import torch.nn as nn\n{imports}from config import WIDTH\n\n\n"
+             "class Net(nn.Module):  # shapelint: input=(1, 3, 16, 16)\n"
+             "    def __init__(self):\n        super().__init__()\n"
+             "        self.stem = nn.Conv2d(3, WIDTH, 3, padding=1)\n\n"
+             "    def forward(self, x):\n        return self.stem(x)\n")
+    (tmp_path / "a.py").write_text(model.format(imports=""))
+    (tmp_path / "b.py").write_text(model.format(imports="".join(f"import x{i}\n" for i in range(extra))))
+
+    def stem(path: Path, files: ProjectFiles):
+        result = analyze_source(path.read_text(), str(path), files=files)
+        return [layer.output for m in result.models for layer in m.layers if layer.name == "stem"]
+
+    assert stem(tmp_path / "a.py", ProjectFiles()) == [(1, 8, 16, 16)]
+    alone = stem(tmp_path / "b.py", ProjectFiles())
+    assert alone == [(1, None, 16, 16)]  # past the budget: unknown, never guessed
+    files = ProjectFiles()
+    stem(tmp_path / "a.py", files)  # reads config.py and its chain whole, and keeps them
+    assert stem(tmp_path / "b.py", files) == alone
