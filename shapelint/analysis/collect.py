@@ -236,7 +236,8 @@ def index_file(module: ast.Module, importer: Optional[ProjectImporter] = None,
                 scope[info.name] = ClassRef(info)
             elif kind in _FUNCTION_DEFS:
                 functions[statement.name] = statement
-                scope[statement.name] = FunctionRef(statement)
+                # Decorated: what the decorators make of it is known once the top level runs.
+                scope[statement.name] = UNKNOWN if statement.decorator_list else FunctionRef(statement)
             elif (kind is ast.Try or kind is ast.If) and not _is_main_guard(statement):
                 # `try: import x except ImportError: ...` and `if TYPE_CHECKING:` blocks
                 # (indented blocks only, as always: not `if c: import x` on one line).

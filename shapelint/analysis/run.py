@@ -207,7 +207,9 @@ def _execute_block(statements, scope: Scope, propagator: Propagator, positions: 
         try:
             if kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign \
                     or kind is ast.For or kind is ast.While or kind is ast.If and not _is_main_guard(statement) \
-                    or kind is ast.Expr and _runs_at_module_level(statement.value, scope):
+                    or kind is ast.Expr and _runs_at_module_level(statement.value, scope) \
+                    or (kind is ast.FunctionDef or kind is ast.AsyncFunctionDef) and statement.decorator_list:
+                # A decorated function is what its decorators make of it (the index left it unknown).
                 propagator.exec_statement(statement, scope)
             elif kind is ast.Try and positions.starts_line(statement.body[0]):
                 _execute_block(statement.body, scope, propagator, positions)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 from ...core.layers import UNKNOWN
 from ..collect import bind_import, dotted_name
-from ..values import FunctionRef, ModuleValue, Tensor, UserModule, merge_values
+from ..project import SOURCE_KEY
+from ..values import ExternalRef, FunctionRef, ModuleValue, Tensor, TorchRef, UserModule, merge_values
 from .configs import FileValue
 from .limits import MAX_ITERATIONS, MAX_STEPS, MAX_UNDECIDED_NESTING
 from .objects import ClosureRef, ConfigObject, forget_object_attribute
@@ -471,9 +472,56 @@ def _function_def(interp: Interpreter, node: ast.FunctionDef, scope: Scope) -> N
     if scope.class_scope:
         return
     if scope.locals is scope.globals:
-        scope.locals[node.name] = FunctionRef(node, scope.owner, scope.globals)
+        function: Any = FunctionRef(node, scope.owner, scope.globals)
     else:  # a nested function: it reads the names of the one running
-        scope.locals[node.name] = ClosureRef(node, scope.owner, scope.globals, closure=scope.locals)
+        function = ClosureRef(node, scope.owner, scope.globals, closure=scope.locals)
+    for decorator in reversed(node.decorator_list):  # the innermost first, as Python applies them
+        function = _decorated(interp, decorator, function, scope)
+    scope.locals[node.name] = function
+
+
+#: Decorators (torch's and the standard library's) whose result computes what the function
+#: computes: called or not (``@lru_cache``, ``@lru_cache(maxsize=8)``, ``@torch.no_grad()``).
+IDENTITY_DECORATORS = frozenset({
+    "functools.lru_cache", "functools.cache", "functools.wraps", "typing.overload", "abc.abstractmethod",
+    "torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.compile", "torch.fx.wrap",
+    "torch.jit.script", "torch.jit.unused", "torch.jit.ignore", "torch.jit.export",
+    "torch.autograd.no_grad", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.autocast",
+})
+
+
+#: Decorators of torch libraries that return the function, or a wrapper that calls it with the
+#: arguments it is given when they are the function's own (torchvision's legacy ``pretrained``
+#: handling, timm's registries). Their code reads ``inspect.signature`` and ``sys.modules``,
+#: which the analysis does not follow. A call that uses a legacy argument reaches the function
+#: with an argument it does not take: its result is then unknown, as it should be.
+LIBRARY_IDENTITY_DECORATORS = frozenset({
+    "torchvision.models._api.register_model", "torchvision.models._utils.handle_legacy_interface",
+    "torchvision.models._utils.kwonly_to_pos_or_kw", "timm.models._registry.register_model",
+    "timm.layers._fx.register_notrace_function",
+})
+
+
+def _decorated(interp: Interpreter, decorator: ast.expr, function: Any, scope: Scope) -> Any:
+    """What ``@decorator`` makes of ``function``: itself for a decorator known to keep what it
+    computes, else the decorator's code run on it (a registry that returns it, a wrapper that
+    doubles its result); unknown when that cannot be followed, never the undecorated function."""
+    if function is UNKNOWN:
+        return UNKNOWN
+    target = decorator.func if type(decorator) is ast.Call else decorator
+    named = interp.eval(target, scope)
+    if isinstance(named, (TorchRef, ExternalRef)) and named.name in IDENTITY_DECORATORS:
+        return function
+    if isinstance(named, FunctionRef) and _qualified_name(named) in LIBRARY_IDENTITY_DECORATORS:
+        return function
+    return interp.call(interp.eval(decorator, scope), [function], {}, None)
+
+
+def _qualified_name(function: FunctionRef) -> str:
+    """``package.module.name`` of a module-level function of another file ("" in the analysed one)."""
+    source = (function.globals or {}).get(SOURCE_KEY)
+    module = getattr(source, "name", None)
+    return f"{module}.{function.node.name}" if module else ""
 
 
 def _class_def(interp: Interpreter, node: ast.ClassDef, scope: Scope) -> None:
