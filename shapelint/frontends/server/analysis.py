@@ -52,9 +52,11 @@ def parse_quietly(text: str) -> Optional[ast.Module]:
         return None
 
 
-def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, files) -> Analysis:
+def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, files, reuse=None) -> Analysis:
     """The analysis of a buffer holding ``text`` for the file at ``path``. ``files``: the
-    ``ProjectFiles`` kept across analyses (its overlay gives the open buffers)."""
+    ``ProjectFiles`` kept across analyses (its overlay gives the open buffers); ``reuse``: the
+    buffer's results of its earlier analyses (``analysis.incremental``: an edit runs again only
+    the models it reaches)."""
     from .. import runner
 
     lines = split_lines(text)
@@ -69,7 +71,7 @@ def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, fil
         if config.is_excluded(path):
             return analysis
         tree = parse_quietly(text)
-        outcome = runner.check_text(text, path, options, files=files, tree=tree)
+        outcome = runner.check_text(text, path, options, files=files, tree=tree, reuse=reuse)
         if outcome.error is not None or outcome.result is None:
             analysis.error = outcome.error or "no result"
             return analysis
