@@ -1,0 +1,183 @@
+"""Incremental analysis (``analysis/incremental.py``): after any sequence of edits, the analysis
+that reuses the results kept from the earlier texts gives exactly what a fresh analysis of the
+text gives: the same diagnostics (messages, places, fixes, notes) and the same shapes of every
+model, layer and statement. The edits are the kind that move results between models: numbers
+changed, names swapped for other names of the file, lines copied, removed or added (module-level
+constants, examples, mutations of shared values, pragmas)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from shapelint.analysis import analyze_source
+from shapelint.analysis.incremental import Layout, Reuse, read_statement_names
+from shapelint.analysis.project import ProjectFiles
+from shapelint.core.options import Options
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Models that reach each other through module-level names in every way the analysis follows.
+SHARED = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CH = 16
+cfg = {"hidden": 32, "out": 10}
+REGISTRY = []
+
+
+def conv_bn(cin, cout, k=3):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=1), nn.BatchNorm2d(cout))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.body = conv_bn(cin, cout)
+        REGISTRY.append(cout)
+
+    def forward(self, x):
+        return F.relu(self.body(x))
+
+
+class Net(nn.Module):  # shapelint: input=(2, 3, 32, 32) output=(2, 10)
+    scale = 2
+
+    def __init__(self, width=CH):
+        super().__init__()
+        self.b1 = Block(3, width)
+        self.b2 = Block(width, width * self.scale)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(width * 2, cfg["out"])
+
+    def forward(self, x):
+        x = self.b2(self.b1(x))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(cfg["hidden"], len(REGISTRY) + 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Up(nn.Module):
+    def __init__(self, c=8):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(c, c // 2, 4, 2, 1)
+
+    def forward(self, x):  # shapelint: input=(1, 8, 16, 16) output=(1, 4, 32, 32)
+        return self.up(x)
+
+
+# shapelint: input=(1, 8, 16, 16) output=(1, 4, 32, 32)
+decoder = nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1), nn.ReLU())
+
+if __name__ == "__main__":
+    Head()(torch.randn(4, 32))
+'''
+
+SEEDS = [
+    SHARED,
+    (ROOT / "tests" / "models" / "unet.py").read_text() + "\n\n" + (ROOT / "examples" / "broken_decoder.py").read_text(),
+    (ROOT / "tests" / "models" / "vae.py").read_text() + "\n\n" + SHARED.split("\n", 3)[3],
+]
+
+#: Lines an edit may add (at the indentation of the line it goes before).
+LINES = [
+    "CH = 8", "CH = 24", "cfg['out'] = 12", "REGISTRY.append(4)", "Net.scale = 1", "width = 4",
+    "x = self.pool(x)", "self.extra = nn.Conv2d(3, 3, 3)", "return x", "pass",
+    "conv_bn = lambda cin, cout: nn.Conv2d(cin, cout, 1)",
+    "# shapelint: input=(1, 8, 16, 16) output=(1, 4, 32, 32)",
+    "net = Net(); net(torch.randn(2, 3, 16, 16))", "Up(4)(torch.randn(1, 4, 8, 8))",
+    "def forward(self, x):", "class Extra(Block):", "import math", "from torch import nn",
+]
+
+NAME = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+NUMBER = re.compile(r"\b\d+\b")
+
+
+@st.composite
+def edit(draw, text: str) -> str:
+    """One edit of ``text``: a number changed, a name swapped, a line copied, removed or added."""
+    lines = text.split("\n")
+    kind = draw(st.sampled_from(["number", "number", "name", "copy", "remove", "add", "add"]))
+    row = draw(st.integers(0, max(0, len(lines) - 1)))
+    line = lines[row]
+    if kind == "number" and NUMBER.search(text):
+        matches = list(NUMBER.finditer(text))
+        match = matches[draw(st.integers(0, len(matches) - 1))]
+        return text[:match.start()] + str(draw(st.integers(0, 70))) + text[match.end():]
+    if kind == "name" and NAME.search(text):
+        matches = list(NAME.finditer(text))
+        match = matches[draw(st.integers(0, len(matches) - 1))]
+        other = matches[draw(st.integers(0, len(matches) - 1))].group()
+        return text[:match.start()] + other + text[match.end():]
+    indent = line[:len(line) - len(line.lstrip())]
+    if kind == "copy":
+        lines.insert(draw(st.integers(0, len(lines))), line)
+    elif kind == "remove" and len(lines) > 1:
+        del lines[row]
+    else:
+        lines.insert(row, indent + draw(st.sampled_from(LINES)))
+    return "\n".join(lines)
+
+
+def outcome(text: str, reuse=None):
+    """The analysis's result, or the kind of internal error it raised (raised under pytest)."""
+    try:
+        return analyze_source(text, "model.py", Options(), files=ProjectFiles(), reuse=reuse)
+    except Exception as error:  # an engine bug the edit exposes: both must meet it alike
+        return type(error).__name__
+
+
+@settings(max_examples=60, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_incremental_analysis_equals_a_fresh_one(data):
+    text = data.draw(st.sampled_from(SEEDS))
+    reuse = Reuse()
+    outcome(text, reuse)
+    for _ in range(data.draw(st.integers(1, 4))):
+        text = data.draw(edit(text))
+        assert outcome(text, reuse) == outcome(text), text
+
+
+def test_an_edit_inside_one_model_runs_that_model_only():
+    """The reuse is real: an edit of one class runs again the models of its component, and the
+    result is still a fresh analysis's."""
+    reuse = Reuse()
+    analyze_source(SHARED, "model.py", Options(), reuse=reuse)
+    edited = SHARED.replace("nn.ConvTranspose2d(c, c // 2, 4, 2, 1)", "nn.ConvTranspose2d(c, c // 2, 4, 2, 0)")
+    reuse.reused = reuse.ran = 0
+    result = analyze_source(edited, "model.py", Options(), reuse=reuse)
+    assert result == analyze_source(edited, "model.py", Options())
+    assert [d.code for d in result.diagnostics] == ["SHP101"]
+    # Net and Head share REGISTRY and cfg; decoder stands alone; Up found an error (not kept).
+    assert reuse.reused >= 3 and reuse.ran == 0
+
+
+def test_components_follow_module_level_names_not_imports_of_torch():
+    import ast
+
+    tree = ast.parse(SHARED)
+    layout = Layout(tree, SHARED.split("\n"), Reuse())
+    names = {getattr(node, "name", None) or type(node).__name__ + str(i): layout.component[i]
+             for i, node in enumerate(tree.body)}
+    assert names["Net"] == names["Block"] == names["Head"] == names["conv_bn"]  # REGISTRY, Block, cfg
+    assert names["Up"] != names["Net"] and names["Up"] != names["Block"]  # only nn is shared
+
+
+def test_statement_names_see_globals_of_nested_scopes_only():
+    import ast
+
+    text = "class A(Base):\n    x = K\n    def f(self, a=D):\n        y = a + G\n        return [q for q in Y]\n"
+    found = read_statement_names(text, ast.parse(text).body[0])
+    assert {"A", "Base", "K", "D", "G", "Y"} <= found.names
+    assert not {"a", "y", "q", "self"} & found.names
+    assert found.binds == frozenset({"A"})
