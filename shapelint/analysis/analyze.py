@@ -91,7 +91,7 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
         return _parse_error(path, "cannot parse file: it contains a null byte")
     if tree is None:
         try:
-            tree = _parse(text)
+            tree = reuse.parse(text, text_helpers.split_lines(text)) if reuse is not None else _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
         except RecursionError:
@@ -100,6 +100,8 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
+    if reuse is not None and suggestions:  # the text the next one (an edit, a fix) differs from
+        reuse.remember(text_helpers.split_lines(text), tree)
     project = Project(path, files)
     index = index_file(tree, project.importer(tree))
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):

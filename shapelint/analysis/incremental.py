@@ -34,9 +34,11 @@ shapes): ``tests/analysis/test_incremental.py``.
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 import re
 import symtable
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
@@ -89,6 +91,20 @@ class Reuse:
         #: How many model results were reused and run by the latest analyses (for the benchmark).
         self.reused = 0
         self.ran = 0
+        #: The latest text analysed and its tree (``parse`` parses again only what changed).
+        self.base: Optional[Tuple[List[str], ast.Module, List[int], List[int]]] = None
+
+    def remember(self, lines: List[str], tree: ast.Module) -> None:
+        """The text an editor's next text will differ from a little (its lines, its tree)."""
+        starts, ends = _statement_lines(tree)
+        self.base = (lines, tree, starts, ends)
+
+    def parse(self, text: str, lines: List[str]) -> ast.Module:
+        """``ast.parse(text)`` (its errors too): when the text differs from the remembered one
+        within one top-level statement's lines, only that statement is parsed, the others are
+        the remembered tree's nodes (never changed: every stage reads trees only)."""
+        tree = _parse_changed(self.base, text, lines) if self.base is not None else None
+        return tree if tree is not None else parse_text(text)
 
     def memo(self, key: str) -> Optional[ModelMemo]:
         found = self.models.get(key)
@@ -113,6 +129,56 @@ class Reuse:
         while len(self.statements) > _MAX_STATEMENTS:
             self.statements.popitem(last=False)
         return found
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_text(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        # Invalid escape sequences and the like are the user's business, not this tool's output.
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
+def _statement_lines(tree: ast.Module) -> Tuple[List[int], List[int]]:
+    """The first line (decorators included) and the last line of each top-level statement."""
+    starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", ())]) for node in tree.body]
+    ends = [node.end_lineno or node.lineno for node in tree.body]
+    return starts, ends
+
+
+def _parse_changed(base: Tuple[List[str], ast.Module, List[int], List[int]], text: str,
+                   lines: List[str]) -> Optional[ast.Module]:
+    """The tree of ``text`` from the remembered one, when the lines that differ are all within
+    one top-level statement that shares no line with another and the number of lines is the
+    same; None otherwise. A statement's lines that parse on their own parse the same in the file:
+    it starts a line at column 0 with nothing open before it, and what follows it starts a line
+    at column 0 too."""
+    old, tree, starts, ends = base
+    if len(old) != len(lines) or "__future__" in text or "\r" in text:
+        return None  # a future import may change the grammar; joined lines must be the text's
+    first = 0
+    while first < len(lines) and old[first] == lines[first]:
+        first += 1
+    if first == len(lines):
+        return tree
+    last = len(lines) - 1
+    while old[last] == lines[last]:
+        last -= 1
+    first, last = first + 1, last + 1  # 1-based
+    index = bisect.bisect_right(starts, first) - 1
+    if index < 0 or last > ends[index]:
+        return None
+    if index > 0 and ends[index - 1] >= starts[index] or index + 1 < len(starts) and starts[index + 1] <= ends[index]:
+        return None  # a line shared with another statement (``a = 1; b = 2``)
+    try:
+        part = parse_text("\n".join(lines[starts[index] - 1:ends[index]]))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the whole text's parse says what is wrong
+    for node in part.body:
+        ast.increment_lineno(node, starts[index] - 1)
+    return ast.Module(body=tree.body[:index] + part.body + tree.body[index + 1:], type_ignores=[])
 
 
 # --------------------------------------------------------------------------- statements

@@ -181,3 +181,74 @@ def test_statement_names_see_globals_of_nested_scopes_only():
     assert {"A", "Base", "K", "D", "G", "Y"} <= found.names
     assert not {"a", "y", "q", "self"} & found.names
     assert found.binds == frozenset({"A"})
+
+
+def _string_lines_of_every_node(positions, tree, candidates) -> set:
+    """What ``Positions.string_lines`` finds, by looking at every string of the tree."""
+    import ast
+
+    inside = set()
+    for node in ast.walk(tree):
+        if type(node) is ast.JoinedStr or (type(node) is ast.Constant and isinstance(node.value, (str, bytes))):
+            positions._strings_over(node, node.lineno, node.end_lineno or node.lineno,
+                                    {line: column for line, (column, _, _) in candidates.items()}, inside)
+    return inside
+
+
+@settings(max_examples=150, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_pragmas_inside_strings_are_found_visiting_only_their_lines(data):
+    """The pruned walk of ``string_lines`` finds what a walk of every string finds."""
+    import ast
+
+    from shapelint.analysis.collect import scan_pragmas
+    from shapelint.analysis.positions import Positions
+
+    pieces = ['x = 1  # shapelint: output=(1, 2)', 's = """', '# shapelint: input=(1, 3)', '"""',
+              'f"{a}  # shapelint: output=(3,)"', '@deco("# shapelint: input=(2,)")\nclass D:\n    pass', 'class A:',
+              '    b = "# shapelint: x"  # shapelint: input=(4,)', "    def f(self): return '# shapelint: y'",
+              'def g(a=("""', '  # shapelint: output=(5,)""")): pass', "t = ('a', '# shapelint: z')", ""]
+    text = "\n".join(data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=14)))
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    positions = Positions(text, tree)
+    candidates = scan_pragmas(text)
+    assert positions.string_lines(candidates) == _string_lines_of_every_node(positions, tree, candidates)
+
+
+CHARACTERS = ["(", ")", "[", "]", ":", "\\", "'", '"""', "#", "\n", "    ", "x", "@deco", "; y = 1", "1", "lambda:", ""]
+
+
+@settings(max_examples=300, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_a_statement_parsed_again_alone_gives_the_tree_of_the_whole_text(data):
+    """``Reuse.parse`` after an edit gives the tree ``ast.parse`` gives, every node and position
+    (or the same error)."""
+    import ast
+
+    from shapelint.analysis.incremental import parse_text
+    from shapelint.core.text import split_lines
+
+    text = data.draw(st.sampled_from(SEEDS))
+    reuse = Reuse()
+    reuse.remember(split_lines(text), parse_text(text))
+    for _ in range(data.draw(st.integers(1, 3))):
+        if data.draw(st.booleans()):
+            text = data.draw(edit(text))
+        else:
+            at = data.draw(st.integers(0, len(text)))
+            text = text[:at] + data.draw(st.sampled_from(CHARACTERS)) + text[at + data.draw(st.integers(0, 3)):]
+        try:
+            expected = ast.dump(parse_text(text), include_attributes=True)
+        except SyntaxError:
+            expected = "SyntaxError"
+        try:
+            tree = reuse.parse(text, split_lines(text))
+            found = ast.dump(tree, include_attributes=True)
+        except SyntaxError:
+            found = "SyntaxError"
+        assert found == expected
+        if found != "SyntaxError":
+            reuse.remember(split_lines(text), tree)
