@@ -48,11 +48,12 @@ from .collect import ClassInfo, has_own_semantics
 
 #: Text that makes a file's own names reachable other than by name: no result is reused.
 _DYNAMIC_NAMES = re.compile(r"\b(globals|vars|locals|eval|exec|__import__)\s*\(|\bsys\s*\.\s*modules\b|\bimportlib\b")
+_DYNAMIC_WORDS = ("globals", "vars", "locals", "eval", "exec", "__import__", "modules", "importlib")
 #: A quoted identifier (``getattr(module, "Net")``, a string annotation): it may name a global.
 _QUOTED_NAME = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)['"]""")
 
 #: Statement facts kept per distinct statement text, and model results kept per analysed file.
-_MAX_STATEMENTS = 4096
+_MAX_STATEMENTS = 1024
 _MIN_MODELS = 256
 
 
@@ -456,4 +457,7 @@ def file_key(path: str, options: Any, layout: Layout, files_read: Sequence[Any])
 
 
 def reads_names_dynamically(text: str) -> bool:
+    # The words first: a search of the pattern over a whole file costs milliseconds.
+    if not any(word in text for word in _DYNAMIC_WORDS):
+        return False
     return _DYNAMIC_NAMES.search(text) is not None
