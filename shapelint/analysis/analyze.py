@@ -89,9 +89,10 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
         return _parse_error(path, problem or "cannot decode file")
     if "\x00" in text:
         return _parse_error(path, "cannot parse file: it contains a null byte")
+    lines = text_helpers.split_lines(text) if reuse is not None else None
     if tree is None:
         try:
-            tree = reuse.parse(text, text_helpers.split_lines(text)) if reuse is not None else _parse(text)
+            tree = reuse.parse(text, lines) if reuse is not None else _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
         except RecursionError:
@@ -101,12 +102,12 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
     if reuse is not None and suggestions:  # the text the next one (an edit, a fix) differs from
-        reuse.remember(text_helpers.split_lines(text), tree)
+        reuse.remember(lines, tree)
     project = Project(path, files)
     index = index_file(tree, project.importer(tree))
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):
         return FileResult(path, dependencies=project.files_read())
-    parsed = ParsedFile(tree, text, path, Positions(text, tree), index, project)
+    parsed = ParsedFile(tree, text, path, Positions(text, tree, lines), index, project)
     check_fix = _fix_checker(text, path, options, files, reuse) if suggestions else None
     diagnostics = Diagnostics()
     models: List[ModelShapes] = []
@@ -200,7 +201,7 @@ def _session(reuse: Reuse, parsed: ParsedFile, options: Options, plans) -> Optio
     """Which planned models' kept results hold (``incremental.py``); None when none can."""
     if reads_names_dynamically(parsed.text):
         return None
-    layout = Layout(parsed.tree, text_helpers.split_lines(parsed.text), reuse)
+    layout = Layout(parsed.tree, parsed.positions.lines, reuse)
     if not layout.usable:
         return None
     read = parsed.project.files_read() if parsed.project is not None else ()

@@ -20,14 +20,22 @@ _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class Positions:
-    def __init__(self, text: str, tree: Optional[ast.Module] = None) -> None:
+    def __init__(self, text: str, tree: Optional[ast.Module] = None, lines: Optional[List[str]] = None) -> None:
         self._text = text
         self._tree = tree
-        self._lines: Optional[List[str]] = None
+        #: ``split_lines(text)``, when the caller has it.
+        self._lines: Optional[List[str]] = lines
         self._starts: Optional[List[int]] = None
         self._statements: Optional[frozenset] = None
 
     # ----------------------------------------------------------------- columns
+
+    @property
+    def lines(self) -> List[str]:
+        """The text's physical lines (shared: never change them)."""
+        if self._lines is None:
+            self._lines = split_lines(self._text)
+        return self._lines
 
     def _line(self, row: int) -> Optional[str]:
         if self._lines is None:
