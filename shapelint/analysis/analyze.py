@@ -69,14 +69,15 @@ def analyze_source(source: Union[str, bytes], path: str, options: Options = Opti
     ``source`` is (flake8 hands its plugins the tree it parsed): the file is then not parsed again.
     ``files`` keeps the project files parsed across the analyses of one run; ``reuse`` the
     results of earlier analyses of this file (``incremental.py``: an editor's buffer), else the
-    analyses of this one's fixes share a new one."""
+    analyses of this one's fixes share a new one (made when a fix is first checked: most files
+    have none)."""
     # A parse makes millions of small objects and no cycles worth collecting meanwhile: the
     # cyclic collector would halve the speed on big files.
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _analyze_source(source, path, options, tree, files or ProjectFiles(), suggestions=True,
-                               reuse=reuse if reuse is not None else Reuse())
+                               reuse=reuse if reuse is not None else Reuse(deferred=True))
     finally:
         if collecting:
             gc.enable()
@@ -153,8 +154,9 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
     plan = plan_models(parsed, declarations, names, examples, options)
     for found in plan.problems:
         diagnostics.add(found)
-    session = _session(reuse, parsed, options, plan.models) if reuse is not None and stopped is None else None
-    read_before = parsed.project.files_read() if session is not None and parsed.project is not None else None
+    keeping = reuse is not None and stopped is None
+    session = _session(reuse, parsed, options, plan.models) if keeping and not reuse.deferred else None
+    read_before = parsed.project.files_read() if keeping and parsed.project is not None else None
     kept: List[Tuple[int, ModelMemo]] = []
     traces: List[ModelTrace] = []
     for position, model in enumerate(plan.models):
@@ -177,13 +179,23 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
             stop = stop_diagnostic(model.name, trace.stopped, model.line, parsed.positions, parsed.path)
         memo = ModelMemo(trace.shapes, summarize(trace), stop)
         _add_memo(memo, diagnostics, models, summaries)
-        if session is not None and not trace.findings:  # what found something is reported anew
+        if keeping and not trace.findings:  # what found something is reported anew
             kept.append((position, memo))
     # A model's run that read another file (a config it opens) depends on it: nothing is kept.
-    if session is not None and (read_before is None or parsed.project.files_read() == read_before):
+    if keeping and (read_before is None or parsed.project.files_read() == read_before):
+        if session is not None:
+            for position, memo in kept:
+                session.keep(position, memo)
+        else:  # kept when a fix is first checked (``check`` analyses most files once, with no fix)
+            reuse.pending = functools.partial(_keep_later, reuse, parsed, options, plan.models, kept)
+    return traces
+
+
+def _keep_later(reuse: Reuse, parsed: ParsedFile, options: Options, plans, kept: List[Tuple[int, ModelMemo]]) -> None:
+    session = _session(reuse, parsed, options, plans)
+    if session is not None:
         for position, memo in kept:
             session.keep(position, memo)
-    return traces
 
 
 def _add_memo(memo: ModelMemo, diagnostics: Diagnostics, models: List[ModelShapes],
@@ -270,6 +282,11 @@ def _fix_checker(text: str, path: str, options: Options, files: Optional[Project
             except ValueError:  # edits outside the text: never offered
                 verdicts[key] = FixVerdict(None, "its edits do not fit the file")
                 return verdicts[key]
+            if reuse is not None:  # the analysis being checked keeps its results now
+                reuse.deferred = False
+                if reuse.pending is not None:
+                    reuse.pending, keep = None, reuse.pending
+                    keep()
             result = _analyze_source(edited, path, options, None, files, suggestions=False, reuse=reuse)
             verdicts[key] = FixVerdict(tuple((d.code, d.row) for d in result.diagnostics if d.code.startswith("SHP1")))
         return verdicts[key]

@@ -41,7 +41,7 @@ import symtable
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.results import Diagnostic, ModelShapes, ModelSummary
 from .collect import ClassInfo, has_own_semantics
@@ -86,7 +86,11 @@ class Reuse:
     """The results of earlier analyses of one file, kept by the front end between analyses
     (no module-level state: whoever analyses a file again keeps one and passes it in)."""
 
-    def __init__(self) -> None:
+    def __init__(self, deferred: bool = False) -> None:
+        #: The next analysis's results are keyed only when a fix of it is checked (``check``:
+        #: one analysis per file, most with no fix to check); ``pending`` keeps them then.
+        self.deferred = deferred
+        self.pending: Optional[Callable[[], None]] = None
         self.models: "OrderedDict[str, ModelMemo]" = OrderedDict()
         self.statements: "OrderedDict[str, Optional[StatementNames]]" = OrderedDict()
         #: How many model results were reused and run by the latest analyses (for the benchmark).
