@@ -9,7 +9,9 @@ module-level values it reads, the constructions and examples of its class (the p
 ``_file_construction`` read them), and whatever another model of the component does to a value
 both can reach. Names bound by imports of torch and of the libraries the analysis knows itself
 (``nn``, ``F``, ``math``) link nothing: their values are references that no code of the file
-can change (a file that assigns to one of their attributes links them after all).
+can change (a file that assigns to one of their attributes links them after all). All imports
+of other modules (project files, packages) link with each other, and so with every statement
+that uses what they import: the code of one imported module may change what another gives.
 
 A model's result (its shapes, its summary, the SHP301 of its budget) is kept under a key of
 everything it may depend on: the text and first line of every statement of its component, the
@@ -51,6 +53,10 @@ _DYNAMIC_NAMES = re.compile(r"\b(globals|vars|locals|eval|exec|__import__)\s*\(|
 _DYNAMIC_WORDS = ("globals", "vars", "locals", "eval", "exec", "__import__", "modules", "importlib")
 #: A quoted identifier (``getattr(module, "Net")``, a string annotation): it may name a global.
 _QUOTED_NAME = re.compile(r"""['"]([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)['"]""")
+
+#: What every import of a module the analysis reads (a project file, an unknown package) links:
+#: the code of one may reach the values of another, whatever names they are imported by.
+_IMPORTS = "<imports of modules read>"
 
 #: Statement facts kept per distinct statement text, and model results kept per analysed file.
 _MAX_STATEMENTS = 1024
@@ -209,7 +215,7 @@ def read_statement_names(text: str, node: ast.stmt) -> Optional[StatementNames]:
             if has_own_semantics(alias.name.split(".")[0]):
                 own.add(bound)
             else:
-                names.add(f"<module {alias.name}>")  # two imports of one project module link
+                names.add(_IMPORTS)
     elif type(node) is ast.ImportFrom:
         known = node.level == 0 and node.module is not None and has_own_semantics(node.module.split(".")[0])
         for alias in node.names:
@@ -218,7 +224,7 @@ def read_statement_names(text: str, node: ast.stmt) -> Optional[StatementNames]:
             elif known:
                 own.add(alias.asname or alias.name)
         if not known:
-            names.add(f"<module {node.level}:{node.module}>")
+            names.add(_IMPORTS)
     names.update(binds)
     return StatementNames(frozenset(names), frozenset(binds), frozenset(own),
                           frozenset(_stored_roots(node)), unknown_star)
@@ -330,7 +336,7 @@ def _components(facts: Sequence[StatementNames]) -> List[int]:
     first_with: Dict[str, int] = {}
     for i, found in enumerate(facts):
         for name in found.names:
-            if name in inert or (name not in bound and not name.startswith("<module ")):
+            if name in inert or (name not in bound and name != _IMPORTS):
                 continue
             j = first_with.setdefault(name, i)
             if j != i:

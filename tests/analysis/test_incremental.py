@@ -252,3 +252,60 @@ def test_a_statement_parsed_again_alone_gives_the_tree_of_the_whole_text(data):
         assert found == expected
         if found != "SyntaxError":
             reuse.remember(split_lines(text), tree)
+
+
+BLOCKS = '''import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+'''
+
+USER = '''import torch.nn as nn
+from blocks import Block
+
+
+class Net(nn.Module):  # shapelint: input=(1, 3, 16, 16) output=(1, 8, 16, 16)
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3, 8)
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class Solo(nn.Module):  # shapelint: input=(1, 3, 16, 16) output=(1, 4, 16, 16)
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+'''
+
+
+def test_a_change_of_an_imported_file_runs_its_users_again(tmp_path):
+    """The other files read are part of every key: a model that imports a changed block is run
+    again (its result is a fresh analysis's), whatever the analysed file's own text."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "blocks.py").write_text(BLOCKS)
+    model = tmp_path / "model.py"
+    model.write_text(USER)
+    path = str(model)
+    reuse = Reuse()
+
+    def analysed(text, with_reuse=True):
+        return analyze_source(text, path, Options(), files=ProjectFiles(), reuse=reuse if with_reuse else None)
+
+    assert [d.code for d in analysed(USER).diagnostics] == []
+    (tmp_path / "blocks.py").write_text(BLOCKS.replace("padding=1", "padding=2"))
+    changed = analysed(USER)
+    assert changed == analysed(USER, with_reuse=False)
+    assert [d.code for d in changed.diagnostics] == ["SHP101"]
+    edited = USER.replace("nn.Conv2d(3, 4, 3, padding=1)", "nn.Conv2d(3, 4, 3, padding=0)")
+    assert analysed(edited) == analysed(edited, with_reuse=False)
