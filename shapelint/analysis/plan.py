@@ -588,9 +588,16 @@ def _name_finder(parsed: ParsedFile) -> Callable[[ast.AST], List[str]]:
             return []
         first = node.body[0].lineno if getattr(node, "body", None) else node.lineno
         last = getattr(node, "end_lineno", None) or node.lineno
-        return list(set(pattern.findall("\n".join(lines[first - 1:last]))))
+        return list(_names_found(pattern, "\n".join(lines[first - 1:last])))
 
     return names_in
+
+
+@functools.lru_cache(maxsize=512)
+def _names_found(pattern: "re.Pattern[str]", text: str) -> FrozenSet[str]:
+    """The names ``pattern`` finds in ``text``, each text once: an editor's buffer is analysed on
+    every edit, and all its classes but one are the same text as before."""
+    return frozenset(pattern.findall(text))
 
 
 def _referenced_classes(info: ClassInfo, index: FileIndex, names_in) -> List[ClassInfo]:
