@@ -99,9 +99,6 @@ class Reuse:
         self.pending: Optional[Callable[[], None]] = None
         self.models: "OrderedDict[str, ModelMemo]" = OrderedDict()
         self.statements: "OrderedDict[str, Optional[StatementNames]]" = OrderedDict()
-        #: How many model results were reused and run by the latest analyses (for the benchmark).
-        self.reused = 0
-        self.ran = 0
         #: The latest text analysed and its tree (``parse`` parses again only what changed).
         self.base: Optional[Tuple[List[str], ast.Module, List[int], List[int]]] = None
 
@@ -444,13 +441,9 @@ class Session:
     def memo(self, position: int) -> Optional[ModelMemo]:
         if not self.reusable[position]:
             return None
-        found = self.reuse.memo(self.keys[position])
-        if found is not None:
-            self.reuse.reused += 1
-        return found
+        return self.reuse.memo(self.keys[position])
 
     def keep(self, position: int, memo: ModelMemo) -> None:
-        self.reuse.ran += 1
         key = self.keys[position]
         if key is not None:
             self.reuse.keep(key, memo, self.models_in_file)
