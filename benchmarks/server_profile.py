@@ -6,6 +6,8 @@ Usage::
     python benchmarks/server_profile.py              # incremental (as the server runs it)
     python benchmarks/server_profile.py --whole      # every edit analysed as a new file
     python benchmarks/server_profile.py --edits 80   # more edits (default 40)
+    PYTHONPATH=/path/to/older/checkout python benchmarks/server_profile.py   # an older engine
+                                                     # (one without incremental analysis too)
 
 The edits are those of ``server_latency.py``: a layer's ``padding=1`` becomes ``padding=2`` (a
 slip: an SHP1xx found, its fix searched and checked) and back (a correction: clean again), each
@@ -35,7 +37,6 @@ from server_latency import Edits  # noqa: E402
 import shapelint.analysis.analyze as analyze  # noqa: E402
 import shapelint.frontends.runner as runner  # noqa: E402
 import shapelint.frontends.server.analysis as server_analysis  # noqa: E402
-from shapelint.analysis.incremental import Reuse  # noqa: E402
 from shapelint.analysis.project import ProjectFiles  # noqa: E402
 from shapelint.frontends.server.settings import WorkspaceSettings  # noqa: E402
 
@@ -119,7 +120,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     timer = Timer()
     for module, name, label in STAGES:
-        setattr(module, name, timer.wrap(getattr(module, name), label))
+        if hasattr(module, name):  # an older engine has fewer stages
+            setattr(module, name, timer.wrap(getattr(module, name), label))
     analyze._fix_checker = timer.wrap_checker(analyze._fix_checker)
 
     work = Path(tempfile.mkdtemp(prefix="shapelint-profile-"))
@@ -129,19 +131,23 @@ def main(argv=None) -> int:
     path = os.path.abspath(model)
     text = model.read_text()
     files, settings = ProjectFiles(), WorkspaceSettings()
-    reuse = None if args.whole else Reuse()
-    server_analysis.analyse(text, 1, path, settings, files, reuse)  # warm: the opened file
+    try:
+        from shapelint.analysis.incremental import Reuse
+    except ImportError:  # an engine from before incremental analysis: every edit is whole
+        Reuse, args.whole = None, True
+    reuse = () if args.whole else (Reuse(),)
+    server_analysis.analyse(text, 1, path, settings, files, *reuse)  # warm: the opened file
     edits = Edits(text)
     for _ in range(4):  # warm-up edits
         text = apply(text, edits.next())
-        server_analysis.analyse(text, 1, path, settings, files, reuse)
+        server_analysis.analyse(text, 1, path, settings, files, *reuse)
     kinds: Dict[bool, Dict[str, List[float]]] = {True: {}, False: {}}
     for version in range(args.edits):
         slip = edits.breaks
         text = apply(text, edits.next())
         timer.own.clear()
         started = time.perf_counter()
-        server_analysis.analyse(text, version + 2, path, settings, files, reuse)
+        server_analysis.analyse(text, version + 2, path, settings, files, *reuse)
         total = time.perf_counter() - started
         figures = kinds[slip]
         for label, spent in timer.own.items():
@@ -151,7 +157,7 @@ def main(argv=None) -> int:
         figures.setdefault("other", []).append((total - accounted) * 1000)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{'whole-file' if args.whole else 'incremental'} analysis, {args.edits} edits, load {load:.1f}")
-    labels = [label for _, _, label in STAGES] + ["fix checks", "other", "total"]
+    labels = [label for module, name, label in STAGES if hasattr(module, name)] + ["fix checks", "other", "total"]
     print(f"| stage | slip (ms, median) | correction (ms, median) |\n|---|---:|---:|")
     for label in labels:
         cells = []
