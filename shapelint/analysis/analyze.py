@@ -90,10 +90,12 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
         return _parse_error(path, problem or "cannot decode file")
     if "\x00" in text:
         return _parse_error(path, "cannot parse file: it contains a null byte")
-    lines = text_helpers.split_lines(text) if reuse is not None else None
+    # A ``check`` of a file (a deferred reuse) remembers its text only if a fix is checked.
+    eager = reuse is not None and not reuse.deferred
+    lines = text_helpers.split_lines(text) if eager else None
     if tree is None:
         try:
-            tree = reuse.parse(text, lines) if reuse is not None else _parse(text)
+            tree = reuse.parse(text, lines) if eager else _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
         except RecursionError:
@@ -102,14 +104,14 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
-    if reuse is not None and suggestions:  # the text the next one (an edit, a fix) differs from
+    if eager and suggestions:  # the text the next one (an edit, a fix) differs from
         reuse.remember(lines, tree)
     project = Project(path, files)
     index = index_file(tree, project.importer(tree))
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):
         return FileResult(path, dependencies=project.files_read())
     parsed = ParsedFile(tree, text, path, Positions(text, tree, lines), index, project)
-    check_fix = _fix_checker(text, path, options, files, reuse) if suggestions else None
+    check_fix = _fix_checker(text, path, options, files, reuse, tree) if suggestions else None
     diagnostics = Diagnostics()
     models: List[ModelShapes] = []
     summaries: List[ModelSummary] = []
@@ -265,7 +267,7 @@ def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, chec
 
 
 def _fix_checker(text: str, path: str, options: Options, files: Optional[ProjectFiles] = None,
-                 reuse: Optional[Reuse] = None) -> CheckFix:
+                 reuse: Optional[Reuse] = None, tree: Optional[ast.Module] = None) -> CheckFix:
     """Analyses the file with a fix applied, suggestions off: each edited text once, and at most
     ``MAX_REANALYSES`` of them per file. With ``reuse``, only the models the fix's edits reach
     run again."""
@@ -282,8 +284,10 @@ def _fix_checker(text: str, path: str, options: Options, files: Optional[Project
             except ValueError:  # edits outside the text: never offered
                 verdicts[key] = FixVerdict(None, "its edits do not fit the file")
                 return verdicts[key]
-            if reuse is not None:  # the analysis being checked keeps its results now
+            if reuse is not None and reuse.deferred:  # the analysis checked keeps its results now
                 reuse.deferred = False
+                if tree is not None:
+                    reuse.remember(text_helpers.split_lines(text), tree)
                 if reuse.pending is not None:
                     reuse.pending, keep = None, reuse.pending
                     keep()
