@@ -29,6 +29,7 @@ from ..core.results import Diagnostic, Edit, FileResult, Fix, ModelShapes, Model
 from ..core.shapes import MaybeShape
 from .collect import FileIndex, index_file
 from .examples import find_examples
+from .incremental import Layout, ModelMemo, Reuse, Session, file_key, reads_names_dynamically
 from .plan import ParsedFile, plan_models, read_declarations
 from .positions import Positions
 from .prefilter import mentions_layers
@@ -62,31 +63,39 @@ def analyze_file(path: str, options: Options = Options()) -> FileResult:
 
 
 def analyze_source(source: Union[str, bytes], path: str, options: Options = Options(),
-                   tree: Optional[ast.Module] = None, files: Optional[ProjectFiles] = None) -> FileResult:
+                   tree: Optional[ast.Module] = None, files: Optional[ProjectFiles] = None,
+                   reuse: Optional[Reuse] = None) -> FileResult:
     """The analysis of one file. ``tree``, when given, must be ``ast.parse`` of exactly the text
     ``source`` is (flake8 hands its plugins the tree it parsed): the file is then not parsed again.
-    ``files`` keeps the project files parsed across the analyses of one run."""
+    ``files`` keeps the project files parsed across the analyses of one run; ``reuse`` the
+    results of earlier analyses of this file (``incremental.py``: an editor's buffer), else the
+    analyses of this one's fixes share a new one (made when a fix is first checked: most files
+    have none)."""
     # A parse makes millions of small objects and no cycles worth collecting meanwhile: the
     # cyclic collector would halve the speed on big files.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze_source(source, path, options, tree, files or ProjectFiles(), suggestions=True)
+        return _analyze_source(source, path, options, tree, files or ProjectFiles(), suggestions=True,
+                               reuse=reuse if reuse is not None else Reuse(deferred=True))
     finally:
         if collecting:
             gc.enable()
 
 
 def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree: Optional[ast.Module],
-                    files: ProjectFiles, suggestions: bool) -> FileResult:
+                    files: ProjectFiles, suggestions: bool, reuse: Optional[Reuse] = None) -> FileResult:
     text, problem = _decode(source)
     if text is None:
         return _parse_error(path, problem or "cannot decode file")
     if "\x00" in text:
         return _parse_error(path, "cannot parse file: it contains a null byte")
+    # A ``check`` of a file (a deferred reuse) remembers its text only if a fix is checked.
+    eager = reuse is not None and not reuse.deferred
+    lines = text_helpers.split_lines(text) if eager else None
     if tree is None:
         try:
-            tree = _parse(text)
+            tree = reuse.parse(text, lines) if eager else _parse(text)
         except SyntaxError as error:
             return _parse_error(path, f"syntax error: {error.msg}", max(error.lineno or 1, 1), max(error.offset or 1, 1))
         except RecursionError:
@@ -95,17 +104,19 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
             return _parse_error(path, f"cannot parse file: {type(error).__name__}")
     if not mentions_layers(text.encode("utf-8", "surrogatepass")) and "shapelint" not in text:
         return FileResult(path)  # nothing to analyse: it parses, that is all there is to say
+    if eager and suggestions:  # the text the next one (an edit, a fix) differs from
+        reuse.remember(lines, tree)
     project = Project(path, files)
     index = index_file(tree, project.importer(tree))
     if not any(info.kind for info in index.classes.values()) and not _mentions_nn(index):
         return FileResult(path, dependencies=project.files_read())
-    parsed = ParsedFile(tree, text, path, Positions(text, tree), index, project)
-    check_fix = _fix_checker(text, path, options, files) if suggestions else None
+    parsed = ParsedFile(tree, text, path, Positions(text, tree, lines), index, project)
+    check_fix = _fix_checker(text, path, options, files, reuse, tree) if suggestions else None
     diagnostics = Diagnostics()
     models: List[ModelShapes] = []
     summaries: List[ModelSummary] = []
     try:
-        _analyze(parsed, options, check_fix, diagnostics, models, summaries)
+        _analyze(parsed, options, check_fix, diagnostics, models, summaries, reuse)
     except Exception:
         if _strict():
             raise
@@ -113,19 +124,22 @@ def _analyze_source(source: Union[str, bytes], path: str, options: Options, tree
 
 
 def _analyze(parsed: ParsedFile, options: Options, check_fix: Optional[CheckFix], diagnostics: Diagnostics,
-             models: List[ModelShapes], summaries: List[ModelSummary]) -> None:
+             models: List[ModelShapes], summaries: List[ModelSummary], reuse: Optional[Reuse] = None) -> None:
     """Plan, run and report, adding to ``diagnostics``, ``models`` and ``summaries`` as each
-    stage ends (so an internal error leaves what came before)."""
-    traces = trace_models(parsed, options, diagnostics, models, summaries)
+    stage ends (so an internal error leaves what came before). The report needs only the traces
+    of the models that ran: a model whose kept result is reused found nothing."""
+    traces = trace_models(parsed, options, diagnostics, models, summaries, reuse)
     _report(parsed, traces, options, check_fix, diagnostics)
 
 
 def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
-                 models: List[ModelShapes], summaries: Optional[List[ModelSummary]] = None) -> List[ModelTrace]:
+                 models: List[ModelShapes], summaries: Optional[List[ModelSummary]] = None,
+                 reuse: Optional[Reuse] = None) -> List[ModelTrace]:
     """Plan and run: the trace of each model, in the plan's order. The problems of the
     declarations and the budgets that ran out are added to ``diagnostics``, the shapes of the
     models that could be built to ``models``, how far each planned model was followed to
-    ``summaries``."""
+    ``summaries``. With ``reuse``, a model whose kept result still holds is not run (and has no
+    trace: it found nothing)."""
     declarations = read_declarations(parsed)
     for found in declarations.problems:
         diagnostics.add(found)
@@ -142,8 +156,16 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
     plan = plan_models(parsed, declarations, names, examples, options)
     for found in plan.problems:
         diagnostics.add(found)
+    keeping = reuse is not None and stopped is None
+    session = _session(reuse, parsed, options, plan.models) if keeping and not reuse.deferred else None
+    read_before = parsed.project.files_read() if keeping and parsed.project is not None else None
+    kept: List[Tuple[int, ModelMemo]] = []
     traces: List[ModelTrace] = []
-    for model in plan.models:
+    for position, model in enumerate(plan.models):
+        memo = session.memo(position) if session is not None else None
+        if memo is not None:
+            _add_memo(memo, diagnostics, models, summaries)
+            continue
         try:
             trace = run_model(propagator, model, parsed.positions, parsed.path)
         except Exception:
@@ -154,13 +176,53 @@ def trace_models(parsed: ParsedFile, options: Options, diagnostics: Diagnostics,
                                               model.output is not None, False, 0, 0))
             continue
         traces.append(trace)
-        if summaries is not None:
-            summaries.append(summarize(trace))
+        stop = None
         if trace.stopped is not None:
-            diagnostics.add(stop_diagnostic(model.name, trace.stopped, model.line, parsed.positions, parsed.path))
-        if trace.shapes is not None:
-            models.append(trace.shapes)
+            stop = stop_diagnostic(model.name, trace.stopped, model.line, parsed.positions, parsed.path)
+        memo = ModelMemo(trace.shapes, summarize(trace), stop)
+        _add_memo(memo, diagnostics, models, summaries)
+        if keeping and not trace.findings:  # what found something is reported anew
+            kept.append((position, memo))
+    # A model's run that read another file (a config it opens) depends on it: nothing is kept.
+    if keeping and (read_before is None or parsed.project.files_read() == read_before):
+        if session is not None:
+            for position, memo in kept:
+                session.keep(position, memo)
+        else:  # kept when a fix is first checked (``check`` analyses most files once, with no fix)
+            reuse.pending = functools.partial(_keep_later, reuse, parsed, options, plan.models, kept)
     return traces
+
+
+def _keep_later(reuse: Reuse, parsed: ParsedFile, options: Options, plans, kept: List[Tuple[int, ModelMemo]]) -> None:
+    session = _session(reuse, parsed, options, plans)
+    if session is not None:
+        for position, memo in kept:
+            session.keep(position, memo)
+
+
+def _add_memo(memo: ModelMemo, diagnostics: Diagnostics, models: List[ModelShapes],
+              summaries: Optional[List[ModelSummary]]) -> None:
+    """A model's result, where the whole-file analysis adds it."""
+    if summaries is not None:
+        summaries.append(memo.summary)
+    if memo.stop is not None:
+        diagnostics.add(memo.stop)
+    if memo.shapes is not None:
+        models.append(memo.shapes)
+
+
+def _session(reuse: Reuse, parsed: ParsedFile, options: Options, plans) -> Optional[Session]:
+    """Which planned models' kept results hold (``incremental.py``); None when none can."""
+    if reads_names_dynamically(parsed.text):
+        return None
+    layout = Layout(parsed.tree, parsed.positions.lines, reuse)
+    if not layout.usable:
+        return None
+    read = parsed.project.files_read() if parsed.project is not None else ()
+    key = file_key(parsed.path, options, layout, read)
+    if key is None:
+        return None
+    return Session(reuse, layout, key, plans)
 
 
 def summarize(trace: ModelTrace) -> ModelSummary:
@@ -204,9 +266,11 @@ def _report(parsed: ParsedFile, traces: List[ModelTrace], options: Options, chec
                 diagnostics.add(diagnostic)
 
 
-def _fix_checker(text: str, path: str, options: Options, files: Optional[ProjectFiles] = None) -> CheckFix:
+def _fix_checker(text: str, path: str, options: Options, files: Optional[ProjectFiles] = None,
+                 reuse: Optional[Reuse] = None, tree: Optional[ast.Module] = None) -> CheckFix:
     """Analyses the file with a fix applied, suggestions off: each edited text once, and at most
-    ``MAX_REANALYSES`` of them per file."""
+    ``MAX_REANALYSES`` of them per file. With ``reuse``, only the models the fix's edits reach
+    run again."""
     verdicts: Dict[Tuple[Edit, ...], FixVerdict] = {}
     files = files if files is not None else ProjectFiles()
 
@@ -220,7 +284,14 @@ def _fix_checker(text: str, path: str, options: Options, files: Optional[Project
             except ValueError:  # edits outside the text: never offered
                 verdicts[key] = FixVerdict(None, "its edits do not fit the file")
                 return verdicts[key]
-            result = _analyze_source(edited, path, options, None, files, suggestions=False)
+            if reuse is not None and reuse.deferred:  # the analysis checked keeps its results now
+                reuse.deferred = False
+                if tree is not None:
+                    reuse.remember(text_helpers.split_lines(text), tree)
+                if reuse.pending is not None:
+                    reuse.pending, keep = None, reuse.pending
+                    keep()
+            result = _analyze_source(edited, path, options, None, files, suggestions=False, reuse=reuse)
             verdicts[key] = FixVerdict(tuple((d.code, d.row) for d in result.diagnostics if d.code.startswith("SHP1")))
         return verdicts[key]
 

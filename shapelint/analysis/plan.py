@@ -11,6 +11,7 @@ needs the module's names after its top level ran (module-level models, ``--input
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from types import MappingProxyType
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple
@@ -179,13 +180,21 @@ def _read_pragmas(parsed: ParsedFile) -> Tuple[Dict[int, Pragma], List[Diagnosti
         if (line, column) in inside_strings:
             continue
         try:
-            specs = parse_pragma(comment)
+            specs = _parsed_pragma(comment)
         except DeclarationError as error:
             problems.append(_problem(BAD_DECLARATION, str(error), parsed.path, (line, column)))
             continue
         if specs:
             pragmas[line] = Pragma(specs, column, alone)
     return pragmas, problems
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_pragma(comment: str) -> Optional[Mapping[str, Any]]:
+    """``parse_pragma``, read-only, each comment text once: an editor's buffer is analysed on
+    every edit, and its pragmas are the same comments each time (a malformed one raises again)."""
+    specs = parse_pragma(comment)
+    return MappingProxyType(specs) if specs is not None else None
 
 
 def _class_declarations(info: ClassInfo, pragmas: Mapping[int, Pragma], parsed: ParsedFile,
@@ -579,9 +588,16 @@ def _name_finder(parsed: ParsedFile) -> Callable[[ast.AST], List[str]]:
             return []
         first = node.body[0].lineno if getattr(node, "body", None) else node.lineno
         last = getattr(node, "end_lineno", None) or node.lineno
-        return list(set(pattern.findall("\n".join(lines[first - 1:last]))))
+        return list(_names_found(pattern, "\n".join(lines[first - 1:last])))
 
     return names_in
+
+
+@functools.lru_cache(maxsize=512)
+def _names_found(pattern: "re.Pattern[str]", text: str) -> FrozenSet[str]:
+    """The names ``pattern`` finds in ``text``, each text once: an editor's buffer is analysed on
+    every edit, and all its classes but one are the same text as before."""
+    return frozenset(pattern.findall(text))
 
 
 def _referenced_classes(info: ClassInfo, index: FileIndex, names_in) -> List[ClassInfo]:

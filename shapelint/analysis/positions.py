@@ -8,6 +8,7 @@ columns count characters (ast counts UTF-8 bytes), and ``source`` gives a node's
 from __future__ import annotations
 
 import ast
+import bisect
 from typing import List, Optional, Tuple
 
 from ..core.text import line_starts, split_lines
@@ -19,14 +20,22 @@ _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class Positions:
-    def __init__(self, text: str, tree: Optional[ast.Module] = None) -> None:
+    def __init__(self, text: str, tree: Optional[ast.Module] = None, lines: Optional[List[str]] = None) -> None:
         self._text = text
         self._tree = tree
-        self._lines: Optional[List[str]] = None
+        #: ``split_lines(text)``, when the caller has it.
+        self._lines: Optional[List[str]] = lines
         self._starts: Optional[List[int]] = None
         self._statements: Optional[frozenset] = None
 
     # ----------------------------------------------------------------- columns
+
+    @property
+    def lines(self) -> List[str]:
+        """The text's physical lines (shared: never change them)."""
+        if self._lines is None:
+            self._lines = split_lines(self._text)
+        return self._lines
 
     def _line(self, row: int) -> Optional[str]:
         if self._lines is None:
@@ -99,29 +108,47 @@ class Positions:
         return not line.encode("utf-8")[:node.col_offset].strip()
 
     def string_lines(self, candidates) -> set:
-        """(line, column) of candidate comments that are really inside a string literal."""
+        """(line, column) of candidate comments that are really inside a string literal.
+
+        Only the nodes whose lines hold a candidate are visited (a node's children lie within
+        its lines): a file's pragmas are a few lines of it."""
         tree = self._tree
-        inside = set()
+        inside: set = set()
         if tree is None:
             return inside
         wanted = {line: column for line, (column, _, _) in candidates.items()}
         if not wanted:
             return inside
-        low, high = min(wanted), max(wanted)
-        for node in ast.walk(tree):
-            kind = type(node)
-            if kind is ast.JoinedStr or (kind is ast.Constant and isinstance(node.value, (str, bytes))):
-                first, last = node.lineno, node.end_lineno or node.lineno
-                if last < low or first > high:
+        rows = sorted(wanted)
+        pending = [tree]
+        while pending:
+            node = pending.pop()
+            for child in ast.iter_child_nodes(node):
+                first = getattr(child, "lineno", None)
+                if first is None:  # arguments, comprehension, withitem: no lines of their own
+                    pending.append(child)
                     continue
-                for line, column in wanted.items():
-                    if not first <= line <= last:
-                        continue
-                    start = self._column(first, node.col_offset) if line == first else 0
-                    end = self._column(last, node.end_col_offset) if line == last else 1 << 30
-                    if start <= column < end:
-                        inside.add((line, column))
+                last = child.end_lineno or first
+                decorators = getattr(child, "decorator_list", None)
+                if decorators:  # above the ``def``/``class`` line its own lines start at
+                    first = min([first] + [decorator.lineno for decorator in decorators])
+                at = bisect.bisect_left(rows, first)
+                if at == len(rows) or rows[at] > last:
+                    continue  # no candidate on its lines
+                kind = type(child)
+                if kind is ast.JoinedStr or (kind is ast.Constant and isinstance(child.value, (str, bytes))):
+                    self._strings_over(child, first, last, wanted, inside)
+                pending.append(child)
         return inside
+
+    def _strings_over(self, node: ast.AST, first: int, last: int, wanted: dict, inside: set) -> None:
+        for line, column in wanted.items():
+            if not first <= line <= last:
+                continue
+            start = self._column(first, node.col_offset) if line == first else 0
+            end = self._column(last, node.end_col_offset) if line == last else 1 << 30
+            if start <= column < end:
+                inside.add((line, column))
 
     def annotation(self, function: ast.AST, parameter: Optional[str]) -> Optional[Position]:
         """Where a parameter's annotation (or, for None, the return annotation) starts."""

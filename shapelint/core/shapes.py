@@ -19,7 +19,8 @@ MaybeShape = Optional[Shape]
 
 def is_known(dim: object) -> bool:
     """True for a concrete size (bools are not sizes)."""
-    return isinstance(dim, int) and not isinstance(dim, bool)
+    # A plain int first: the layer rules ask this for every parameter of every call.
+    return type(dim) is int or isinstance(dim, int) and not isinstance(dim, bool)
 
 
 def is_symbolic(dim: object) -> bool:

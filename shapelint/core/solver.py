@@ -1514,6 +1514,19 @@ def _tier_of(query: _DimQuery, solution: DimSolution) -> Tier:
     return (solution.lossless, not solution.checkerboard_free)
 
 
+@functools.lru_cache(maxsize=4096)
+def _first_changing(
+    query: _DimQuery, tier: Tier, changed: FrozenSet[str]
+) -> Optional[Tuple[Tuple, DimSolution]]:
+    """``_first_of_slice`` of the slice of ``query`` that changes ``changed``: a fix search asks
+    the same dims over and over (each layer of a chain, for each operand, each fix checked),
+    and a square layer asks each of its dims the same."""
+    for piece in _slices(query):
+        if piece[0] == changed:
+            return _first_of_slice(query, tier, piece)
+    return None
+
+
 def _first_of_slice(
     query: _DimQuery, tier: Tier, piece: Slice
 ) -> Optional[Tuple[Tuple, DimSolution]]:
@@ -1549,7 +1562,7 @@ def _combine(
         for piece in _slices(queries[axis]):
             if piece[0] <= allowed:
                 if (axis, piece[0]) not in found:
-                    found[axis, piece[0]] = _first_of_slice(queries[axis], tiers[axis], piece)
+                    found[axis, piece[0]] = _first_changing(queries[axis], tiers[axis], piece[0])
                 hit = found[axis, piece[0]]
                 if hit is not None and (best is None or hit[0] < best[0]):
                     best = hit

@@ -662,16 +662,18 @@ def check_stdin(data: bytes, path: str, options: Options) -> FileOutcome:
         return FileOutcome(path, error=describe(error), traceback=format_traceback())
 
 
-def check_text(text: str, path: str, options: Options, files=None, tree=None) -> FileOutcome:
+def check_text(text: str, path: str, options: Options, files=None, tree=None, reuse=None) -> FileOutcome:
     """Check already decoded source (the text ``--fix`` produced, an editor's buffer); never
     raises. ``files``: the project files kept across analyses (``analysis.project``); ``tree``:
-    ``ast.parse(text)`` when the caller has it."""
+    ``ast.parse(text)`` when the caller has it; ``reuse``: the results of the earlier analyses
+    of this file (``analysis.incremental``), for an editor's buffer analysed again and again."""
     try:
         from .. import analysis
 
         if not analysis.mentions_layers(text.encode("utf-8", "surrogatepass")):
             return FileOutcome(path, FileResult(path=path))
-        given = {key: value for key, value in (("tree", tree), ("files", files)) if value is not None}
+        given = {key: value for key, value in (("tree", tree), ("files", files), ("reuse", reuse))
+                 if value is not None}
         result = analysis.analyze_source(text, path, options, **given)
         return FileOutcome(path, without_noqa(result, text))
     except Exception as error:

@@ -155,9 +155,9 @@ def test_fix_checker_analyses_each_edited_text_once_and_at_most_max_reanalyses_t
     analysed = []
     real = analyze._analyze_source
 
-    def counting(source, path, options, tree, files, suggestions):
+    def counting(source, path, options, tree, files, suggestions, reuse=None):
         analysed.append((source, suggestions))
-        return real(source, path, options, tree, files, suggestions)
+        return real(source, path, options, tree, files, suggestions, reuse)
 
     monkeypatch.setattr(analyze, "_analyze_source", counting)
     text = textwrap.dedent(SHARED_LAYER)

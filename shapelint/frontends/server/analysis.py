@@ -41,10 +41,13 @@ class Analysis:
     published: list = field(default_factory=list)
 
 
-def parse_quietly(text: str) -> Optional[ast.Module]:
+def parse_quietly(text: str, reuse=None, lines: Optional[List[str]] = None) -> Optional[ast.Module]:
     """``ast.parse``, None for anything it cannot parse (half-typed code, a null byte, nesting
-    too deep)."""
+    too deep). With ``reuse`` (``analysis.incremental.Reuse``), only the statement an edit
+    changed is parsed again."""
     try:
+        if reuse is not None:
+            return reuse.parse(text, lines if lines is not None else split_lines(text))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ast.parse(text)
@@ -52,9 +55,11 @@ def parse_quietly(text: str) -> Optional[ast.Module]:
         return None
 
 
-def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, files) -> Analysis:
+def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, files, reuse=None) -> Analysis:
     """The analysis of a buffer holding ``text`` for the file at ``path``. ``files``: the
-    ``ProjectFiles`` kept across analyses (its overlay gives the open buffers)."""
+    ``ProjectFiles`` kept across analyses (its overlay gives the open buffers); ``reuse``: the
+    buffer's results of its earlier analyses (``analysis.incremental``: an edit runs again only
+    the models it reaches)."""
     from .. import runner
 
     lines = split_lines(text)
@@ -68,8 +73,8 @@ def analyse(text: str, version: int, path: str, settings: WorkspaceSettings, fil
             return analysis
         if config.is_excluded(path):
             return analysis
-        tree = parse_quietly(text)
-        outcome = runner.check_text(text, path, options, files=files, tree=tree)
+        tree = parse_quietly(text, reuse, lines)
+        outcome = runner.check_text(text, path, options, files=files, tree=tree, reuse=reuse)
         if outcome.error is not None or outcome.result is None:
             analysis.error = outcome.error or "no result"
             return analysis

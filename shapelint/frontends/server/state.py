@@ -71,6 +71,9 @@ class Buffer:
     dirty: bool = True
     task: Optional[asyncio.Task] = None
     closed: bool = False
+    #: The results of its earlier analyses (``analysis.incremental.Reuse``), touched only on the
+    #: worker thread: an edit runs again only the models it reaches.
+    reuse: Optional[object] = None
 
 
 class Buffers:
@@ -164,7 +167,7 @@ class Buffers:
             text, version = buffer.text, buffer.version
             overlay = self._overlay()
             settings = self.settings
-            future = self.worker.submit(lambda: self._analyse(text, version, buffer.path, settings, overlay))
+            future = self.worker.submit(lambda: self._analyse(buffer, text, version, settings, overlay))
             try:
                 analysis = await asyncio.wrap_future(future)
             except Exception as error:  # the worker's own failure: never the session's end
@@ -187,10 +190,14 @@ class Buffers:
         texts = {os.path.normcase(b.path): b.text for b in self.buffers.values()}
         return lambda path: texts.get(os.path.normcase(os.path.abspath(path)))
 
-    def _analyse(self, text: str, version: int, path: str, settings: WorkspaceSettings, overlay) -> Analysis:
+    def _analyse(self, buffer: Buffer, text: str, version: int, settings: WorkspaceSettings, overlay) -> Analysis:
+        from ...analysis.incremental import Reuse
+
         files = self.files
         files.overlay = overlay
-        return analyse(text, version, path, settings, files)
+        if buffer.reuse is None:
+            buffer.reuse = Reuse()
+        return analyse(text, version, buffer.path, settings, files, buffer.reuse)
 
     # ----------------------------------------------------------------- requests
 
