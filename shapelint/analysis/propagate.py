@@ -15,7 +15,7 @@ import contextlib
 import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.codes import SHAPE_MISMATCH, ShapeError
 from ..core.layers import LAYERS, UNKNOWN, BindError
@@ -182,6 +182,8 @@ class ModelRun(NamedTuple):
     statements: Tuple[StatementRun, ...] = ()
     #: The conditions on the symbolic sizes under which PyTorch runs the model.
     accepts: Tuple[Any, ...] = ()
+    #: For a model with no declared input: its probe (``probe.Probe``), shaped by its first layer.
+    probe: Optional[Any] = None
 
 
 class Propagator(Interpreter):
@@ -204,13 +206,16 @@ class Propagator(Interpreter):
         self.reasons = ReasonIndex(index.module)
         #: id(layer call) -> the names its arguments read (``_argument_names``).
         self._names_read: Dict[int, Tuple[str, ...]] = {}
+        #: The names the file's declarations use (a probe's names are others).
+        self.declared_names: FrozenSet[str] = frozenset()
         self.begin_model()
 
     # ----------------------------------------------------------------- per-model state
 
-    def begin_model(self, probe: Optional[Tensor] = None) -> None:
-        """Start recording a model: nothing found, every budget whole. ``probe`` is the input
-        of a model with no declared input: its first layer decides its rank and channels.
+    def begin_model(self, probe: Optional[Any] = None) -> None:
+        """Start recording a model: nothing found, every budget whole. ``probe`` (a
+        ``probe.Probe``) holds the input of a model with no declared input: its first layer
+        decides its rank and channels.
 
         What was recorded before stays as ``model_run()`` gave it: the containers are new."""
         self.findings: List[Finding] = []
@@ -219,10 +224,11 @@ class Propagator(Interpreter):
         self.joins: Dict[int, Join] = {}
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
-        self.probe: Optional[Tensor] = probe
+        self.probe = probe
         #: The conditions on the symbolic sizes under which PyTorch runs the model
-        #: (``symbolic.Constraint``s, one per operation that restricts them).
-        self.accepts: list = []
+        #: (``symbolic.Constraint``s, one per operation that restricts them); read through
+        #: ``accepts``, which code that may not run as written does not add to.
+        self._accepts: list = []
         #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
         self.calls_begun = 0
         self.unknowns: List[UnknownSource] = []
@@ -243,7 +249,13 @@ class Propagator(Interpreter):
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
                         MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
                         MappingProxyType(self.joins), tuple(self.statement_runs.values()),
-                        tuple(self.accepts))
+                        tuple(self._accepts), self.probe)
+
+    @property
+    def accepts(self) -> Optional[list]:
+        """The list the rules add their conditions on symbolic sizes to; None while silenced:
+        code that may not run (a branch not known to be taken) restricts no size."""
+        return None if self.silent else self._accepts
 
     def _after_statement(self, statement: ast.stmt, scope: Scope, value: Any) -> None:
         """After each simple statement of the analysed file: what it gave (an editor shows it at

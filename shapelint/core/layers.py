@@ -146,9 +146,10 @@ class LayerSpec:
     indices_flag: Optional[str] = None
     #: An adaptive pool: ``output_size`` gives the output size whatever the input size.
     adaptive: bool = False
-    #: An undeclared model input whose first layer is this one takes its rank from it,
-    #: ``spatial_dims + 2`` (the one batched rank), and its channels from ``channel_param``.
-    probes_input: bool = False
+    #: The ranks of input this layer takes when it is a model's first layer, the usual one first:
+    #: an undeclared model input (``analysis/probe.py``) takes its rank from them and its
+    #: channels from ``channel_param`` (empty: such a model's input stays unknown).
+    probe_ranks: Tuple[int, ...] = ()
     #: The ``torch.nn.functional`` function with this shape rule (``max_pool2d``), and its
     #: parameters after the input, in its order.
     functional: Optional[str] = None
@@ -1926,7 +1927,7 @@ def _conv_layers(n: int) -> List[LayerSpec]:
                 forward_params=("output_size",) if transposed else (),
                 lint=_conv_transpose_lint(name, n) if transposed else None,
                 tuple_attributes=_CONV_TUPLES + (("output_padding",) if transposed else ()),
-                probes_input=not lazy, output_size_params=("out_channels",),
+                probe_ranks=() if lazy else (n + 2, n + 1), output_size_params=("out_channels",),
             ))
     return specs
 
@@ -1982,7 +1983,7 @@ def _spatial_norm_layers(n: int) -> List[LayerSpec]:
             _batch_norm_rule(f"BatchNorm{n}d", batch_ranks, False), spatial_dims=n,
             channel_param="num_features",
             # BatchNorm1d also takes (N, C): it does not fix the rank.
-            probes_input=n > 1,
+            probe_ranks=(n + 2,) if n > 1 else (),
         ),
         LayerSpec(
             f"LazyBatchNorm{n}d",
@@ -2041,7 +2042,9 @@ def _feature_layers() -> List[LayerSpec]:
     """Linear layers, norms over features, embeddings, activations and dropout."""
     specs = [
         LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",)),
+                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",),
+                  # Any number of leading dims: (b, F) is the usual input, then (F), (b, t, F), (b, h, w, F).
+                  probe_ranks=(2, 1, 3, 4)),
         LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
                   _linear_rule(True), output_size_params=("out_features",)),
         LayerSpec("GroupNorm",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from ...core.codes import ShapeError
 from ...core.layers import UNKNOWN, TensorResult
-from ...core.shapes import MaybeShape, is_known
+from ...core.shapes import MaybeShape
 from ..values import (
     FunctionRef,
     LayerModule,
@@ -64,14 +64,13 @@ def call_layer(p: Propagator, module: LayerModule, args: Args, kwargs: Kwargs, n
 
 
 def _probe_input(p: Propagator, module: LayerModule, x: Any) -> Any:
-    """Give an undeclared model input the rank and channels its first layer expects."""
-    spec = module.spec
-    if p.probe is None or x is not p.probe or not spec.probes_input:
+    """An undeclared model input meets its first layer: it takes the rank and channels that
+    layer takes, its other sizes names (``probe.Probe``)."""
+    if p.probe is None:
         return x
+    spec = module.spec
     channels = module.params.get(spec.channel_param) if spec.channel_param else None
-    rank = spec.spatial_dims + 2
-    p.probe = Tensor((None, channels if is_known(channels) else None) + (None,) * (rank - 2))
-    return p.probe
+    return p.probe.meet(x, spec.probe_ranks, spec.spatial_dims, channels)
 
 
 def _forward_arguments(module: LayerModule, args: Args, kwargs: Kwargs) -> Dict[str, Any]:

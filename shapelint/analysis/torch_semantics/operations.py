@@ -190,7 +190,7 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
                     + ", ".join(format_shape(s) for s in shapes) + ")",
                     _concatenated_operands(items, shapes, index),
                 )
-            if condition is not None and not condition.is_everything():
+            if condition is not None and not condition.is_everything() and p.accepts is not None:
                 p.accepts.append(condition)
         out.append(first_known(column))
     result = Tensor(tuple(out))
