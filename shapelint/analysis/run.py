@@ -448,8 +448,10 @@ def public_shape(shape: MaybeShape) -> MaybeShape:
 
 def _combined(input_shape: MaybeShape, conditions: Tuple[Any, ...]) -> Any:
     """The conjunction of the conditions under which PyTorch runs a model followed to its end
-    (a ``symbolic.Constraint``); None for an input without names, or out of reach."""
-    if input_shape is None or not any(is_symbolic(d) for d in input_shape):
+    (a ``symbolic.Constraint``); None for an input without names or with a size not known (a
+    probe whose channels are not), or a condition out of reach (a None among them)."""
+    if input_shape is None or not any(is_symbolic(d) for d in input_shape) or None in input_shape \
+            or None in conditions:
         return None
     from ..core import symbolic
 

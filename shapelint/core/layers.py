@@ -66,7 +66,8 @@ AVG_POOL = "avg_pool"
 Params = Dict[str, Any]
 
 #: The key under which ``LayerSpec.infer`` hands a rule the list that collects the conditions
-#: on the symbolic sizes under which PyTorch accepts the input (``symbolic.Constraint``s).
+#: on the symbolic sizes under which PyTorch accepts the input (``symbolic.Constraint``s; a None
+#: there: a condition that could not be known, so the sizes the model takes are not known).
 ACCEPTS = "__accepts__"
 ShapeRule = Callable[[Params, MaybeShape], MaybeShape]
 
@@ -335,13 +336,21 @@ def _expect_min_rank(layer: str, x: Shape, rank: int) -> None:
         )
 
 
-def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: str = "channels") -> None:
+def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: str = "channels",
+                    accepts: Optional[list] = None) -> None:
     if is_known(expected) and is_known(arriving) and expected != arriving:
         raise _fail(
             CHANNEL_MISMATCH,
             f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving} arrive",
             **{param: arriving},
         )
+    if is_known(expected) and is_symbolic(arriving):
+        # A count of names (``16*h*w`` flattened): PyTorch runs where it is ``expected``.
+        _symbolic_rule(accepts, CHANNEL_MISMATCH,
+                       f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving}"
+                       f" arrive, which is {expected} for no size", "linear", arriving, expected)
+    elif is_symbolic(arriving) and accepts is not None:
+        accepts.append(None)  # checked against a count not known: the sizes it takes are not known
 
 
 def _spatial_rule_ranks(n: int) -> Tuple[int, int]:
@@ -559,7 +568,7 @@ def _check_conv_input(layer: str, n: int, lazy: bool, p: Params, x: Shape, paddi
             )
     elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
         # (An unknown padding in another mode may be n + 1 values that pad the channels.)
-        _check_channels(layer, "in_channels", p["in_channels"], channels)
+        _check_channels(layer, "in_channels", p["in_channels"], channels, accepts=p.get(ACCEPTS))
 
 
 def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode, accepts=None) -> Dim:
@@ -1208,14 +1217,8 @@ def _linear_rule(lazy: bool) -> ShapeRule:
         if x is None:
             return None
         _expect_min_rank(layer, x, 1)
-        if not lazy and is_symbolic(x[-1]) and is_known(p["in_features"]):
-            expected = p["in_features"]
-            _symbolic_rule(p.get(ACCEPTS), CHANNEL_MISMATCH,
-                           f"{layer} expects {expected} input features (in_features={expected})"
-                           f" but {x[-1]} arrive, which is {expected} for no size",
-                           "linear", x[-1], expected)
-        elif not lazy:
-            _check_channels(layer, "in_features", p["in_features"], x[-1], "features")
+        if not lazy:
+            _check_channels(layer, "in_features", p["in_features"], x[-1], "features", accepts=p.get(ACCEPTS))
         out = p["out_features"]
         return tuple(x[:-1]) + (out if is_known(out) else None,)
 
@@ -1256,7 +1259,7 @@ def _batch_norm_rule(layer: str, ranks: Tuple[int, ...], lazy: bool) -> ShapeRul
             return None
         _expect_rank(layer, x, ranks)
         if not lazy and sized:
-            _check_channels(layer, "num_features", p["num_features"], x[1])
+            _check_channels(layer, "num_features", p["num_features"], x[1], accepts=p.get(ACCEPTS))
         # Without running stats, eval mode normalises with the batch statistics, which need
         # more than one value per channel. (In training mode every BatchNorm needs that; the
         # rules here are those of eval mode.)
@@ -1291,7 +1294,7 @@ def _instance_norm_rule(layer: str, n: int, lazy: bool) -> ShapeRule:
                 f" {format_shape(x)}: batch the input",
             )
         if sized and not lazy:
-            _check_channels(layer, "num_features", p["num_features"], x[-n - 1])
+            _check_channels(layer, "num_features", p["num_features"], x[-n - 1], accepts=p.get(ACCEPTS))
         # Instance statistics (always in training, in eval without running stats) need more
         # than one spatial element.
         spatial = x[-n:]
@@ -1320,7 +1323,7 @@ def _group_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
         return None
     _expect_min_rank("GroupNorm", x, 2)
     if affine:
-        _check_channels("GroupNorm", "num_channels", channels, x[1])
+        _check_channels("GroupNorm", "num_channels", channels, x[1], accepts=p.get(ACCEPTS))
     if is_known(x[1]) and is_known(groups) and x[1] % groups:
         raise _fail(
             CHANNEL_MISMATCH, f"GroupNorm: {x[1]} channels are not divisible by num_groups={groups}"
@@ -1442,7 +1445,7 @@ def _prelu_rule(p: Params, x: MaybeShape) -> MaybeShape:
     _expect_min_rank("PReLU", x, 1)
     # The weights go along dim 1; an input of fewer dims has a single channel.
     channels = x[1] if len(x) >= 2 else 1
-    _check_channels("PReLU", "num_parameters", count, channels)
+    _check_channels("PReLU", "num_parameters", count, channels, accepts=p.get(ACCEPTS))
     return x
 
 
@@ -1542,7 +1545,7 @@ def _rnn_rule(layer: str) -> ShapeRule:
         if x is None:
             return None
         _expect_rank(layer, x, (2, 3))
-        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features", accepts=p.get(ACCEPTS))
         return tuple(x[:-1]) + (_rnn_features(p),)
 
     return rule
@@ -1606,7 +1609,7 @@ def _rnn_cell_rule(layer: str) -> ShapeRule:
         if x is None:
             return None
         _expect_rank(layer, x, (1, 2))
-        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features", accepts=p.get(ACCEPTS))
         return tuple(x[:-1]) + (_dim_or_none(p["hidden_size"]),)
 
     return rule

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from ...core.codes import ShapeError
 from ...core.layers import UNKNOWN, TensorResult
-from ...core.shapes import MaybeShape
+from ...core.shapes import MaybeShape, is_symbolic
 from ..values import (
     FunctionRef,
     LayerModule,
@@ -31,6 +31,12 @@ ModuleCall = Callable[["Propagator", Any, List[Any], Dict[str, Any], Any], Any]
 
 #: Names of a layer's first forward argument, when it is passed by keyword.
 _INPUT_NAMES = ("input", "query", "src", "tgt")
+#: Layer parameters no shape rule reads: not knowing one leaves the sizes a model takes known.
+_SHAPE_FREE_PARAMS = frozenset({
+    "bias", "device", "dtype", "inplace", "eps", "momentum", "affine", "track_running_stats",
+    "elementwise_affine", "negative_slope", "p", "alpha", "beta", "threshold", "value", "lambd",
+    "min_val", "max_val", "approximate", "dropout", "init",
+})
 
 
 # ----------------------------------------------------------------------------- layers
@@ -93,8 +99,12 @@ def apply_layer(p: Propagator, module: LayerModule, shape: MaybeShape, forward_k
     """The output shape and the parameters it was computed with (the fixed ones after an
     error whose fix is known, so that later layers are still checked)."""
     spec = module.spec
+    accepts = p.accepts
+    if accepts is not None and shape is not None and any(is_symbolic(d) for d in shape) \
+            and any(v is UNKNOWN for k, v in module.params.items() if k not in _SHAPE_FREE_PARAMS):
+        accepts.append(None)  # a check of a parameter not known: the sizes it takes are not known
     try:
-        return spec.infer(module.params, shape, forward_kwargs, p.accepts), module.params
+        return spec.infer(module.params, shape, forward_kwargs, accepts), module.params
     except ShapeError as error:
         p.report_layer(module, error, shape, arriving)
         if error.fix:
