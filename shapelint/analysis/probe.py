@@ -20,18 +20,20 @@ from .values import Tensor
 
 #: The names of the sizes the probe leaves free, by role.
 BATCH = "b"
+#: The channels of a first layer that does not fix them (a ReflectionPad1d).
+CHANNELS = "c"
 SPATIAL = {1: ("t",), 2: ("h", "w"), 3: ("d", "h", "w")}
 #: The leading dims of a Linear-first input of rank 3 and 4, after its batch (``[b, t, 100]``).
 LEADING = {1: ("t",), 2: ("h", "w")}
 
 
 def fresh_names(taken: Iterable[str]) -> Mapping[str, str]:
-    """Each probe name (``b``, ``t``, ``d``, ``h``, ``w``), or its first free numbered form
+    """Each probe name (``b``, ``c``, ``t``, ``d``, ``h``, ``w``), or its first free numbered form
     (``h0``, ``h1``...) when the file declares a name like it: a probe name never stands for a
     size the file's declarations name."""
     used = set(taken)
     names: Dict[str, str] = {}
-    for wanted in (BATCH, "t", "d", "h", "w"):
+    for wanted in (BATCH, CHANNELS, "t", "d", "h", "w"):
         name, index = wanted, 0
         while name in used:
             name, index = f"{wanted}{index}", index + 1
@@ -43,14 +45,16 @@ def fresh_names(taken: Iterable[str]) -> Mapping[str, str]:
 class Probe:
     """The placeholder input of one run of a model, and the shape its first layer gives it.
 
-    ``variant`` chooses the rank among those the first layer takes (0: the usual one)."""
+    ``variant`` chooses the rank among those the first layer takes (0: the usual one);
+    ``channels`` are those of a first layer that does not fix them, when known (else a name)."""
 
-    __slots__ = ("placeholder", "names", "variant", "tensor", "variants")
+    __slots__ = ("placeholder", "names", "variant", "channels", "tensor", "variants")
 
-    def __init__(self, names: Mapping[str, str], variant: int = 0) -> None:
+    def __init__(self, names: Mapping[str, str], variant: int = 0, channels: Optional[int] = None) -> None:
         self.placeholder = Tensor(None)
         self.names = names
         self.variant = variant
+        self.channels = channels
         #: The input once shaped (the placeholder until the first layer is met).
         self.tensor = self.placeholder
         #: How many ranks the first layer takes (0: not met, or it shapes nothing).
@@ -60,20 +64,34 @@ class Probe:
     def shape(self) -> MaybeShape:
         return self.tensor.shape
 
-    def meet(self, x: Any, ranks: Tuple[int, ...], spatial_dims: int, channels: Any) -> Any:
+    def again(self, variant: int = 0, channels: Optional[int] = None) -> "Probe":
+        """A fresh probe of the same names for another run."""
+        return Probe(self.names, variant, self.channels if channels is None else channels)
+
+    @property
+    def named_channels(self) -> Optional[str]:
+        """The name its channels are, when the first layer did not fix them."""
+        shape = self.shape
+        n = self.names[CHANNELS]
+        return n if shape is not None and n in shape else None
+
+    def meet(self, x: Any, ranks: Tuple[int, ...], spatial_dims: int, channel_param: Optional[str],
+             channels: Any) -> Any:
         """``x`` as the first layer receives it: the placeholder gets its shape here, once."""
         if x is not self.placeholder or self.tensor is not self.placeholder or not ranks:
             return x
         self.variants = len(ranks)
         if self.variant >= len(ranks):
             return x  # the first layer takes fewer ranks than this run asks: nothing to try
-        shape = probe_shape(ranks[self.variant], spatial_dims, channels if is_known(channels) else None,
-                            self.names)
-        self.tensor = Tensor(shape)
+        if channel_param is None:
+            count: Any = self.channels if self.channels is not None else self.names[CHANNELS]
+        else:
+            count = channels if is_known(channels) else None
+        self.tensor = Tensor(probe_shape(ranks[self.variant], spatial_dims, count, self.names))
         return self.tensor
 
 
-def probe_shape(rank: int, spatial_dims: int, channels: Optional[int], names: Mapping[str, str]) -> Shape:
+def probe_shape(rank: int, spatial_dims: int, channels: Any, names: Mapping[str, str]) -> Shape:
     """The probe input of ``rank`` for a first layer with ``spatial_dims`` spatial dims after its
     channels (0 or None: features last, as a Linear takes them)."""
     if not spatial_dims:

@@ -61,6 +61,8 @@ class ModelTrace(NamedTuple):
     joins: Mapping[int, Join] = MappingProxyType({})
     #: The probe the model ran on, when no input is declared (its shape: its first layer's).
     probe: Optional[Probe] = None
+    #: The conditions on the symbolic sizes met (``ModelRun.accepts``).
+    conditions: Tuple[Any, ...] = ()
 
 
 # --------------------------------------------------------------------------- the propagator
@@ -298,11 +300,18 @@ def _run_probed(propagator: Propagator, plan: ModelPlan, positions: Positions, p
     unbatched input, a Linear leading dims): certain for every input, not for a guessed rank."""
     names = fresh_probe_names(plan.names_in_use | propagator.declared_names)
     trace = _attempt(propagator, plan, None, plan.sizes, positions, path, Probe(names))
-    variants = trace.probe.variants if trace.probe is not None else 0
+    probe = trace.probe
+    channels = _pinned_channels(probe, trace.conditions) if probe is not None else None
+    if channels is not None:
+        # A first layer that does not fix the channels (a reflection pad), a later one that
+        # does for every size: the model again with those channels, so its shapes say them.
+        probe = probe.again(channels=channels)
+        trace = _attempt(propagator, plan, None, plan.sizes, positions, path, probe)
+    variants = probe.variants if probe is not None else 0
     if not any(_is_error(f) for f in trace.findings):
         return trace
     for variant in range(1, variants):
-        other = _attempt(propagator, plan, None, plan.sizes, positions, path, Probe(names, variant))
+        other = _attempt(propagator, plan, None, plan.sizes, positions, path, probe.again(variant))
         if not any(_is_error(f) for f in other.findings):
             return trace._replace(findings=tuple(f for f in trace.findings if not _is_error(f)))
     return trace
@@ -310,6 +319,28 @@ def _run_probed(propagator: Propagator, plan: ModelPlan, positions: Positions, p
 
 def _is_error(finding: Finding) -> bool:
     return finding.code.startswith("SHP1")
+
+
+def _pinned_channels(probe: Probe, conditions: Tuple[Any, ...]) -> Optional[int]:
+    """The one channel count PyTorch can run the model with, when the probe's channels are a
+    name (``c``) that the conditions met fix (``c == 16``, a convolution's in_channels after a
+    pad); None otherwise."""
+    name = probe.named_channels
+    if name is None or not any(c is not None and name in c.names() for c in conditions):
+        return None
+    from ..core import symbolic
+
+    try:
+        combined = symbolic.Constraint.true()
+        for condition in conditions:
+            if condition is not None and name in condition.names():
+                combined = combined & condition
+        values = combined.of_name(name)
+        value = values.smallest()
+        return value if value is not None and values == symbolic.where_eq(symbolic.name(name), value).of_name(name) \
+            else None
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
 
 
 def _run_variadic(propagator: Propagator, plan: ModelPlan, spec: ShapeSpec, positions: Positions,
@@ -414,7 +445,7 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
                          statements=statement_shapes(run.statements, why), accepts=accepts,
                          input_probed=plan.input is None and input_shape is not None)
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
-                      _all_tensors_known(output), run.joins, probe)
+                      _all_tensors_known(output), run.joins, probe, run.accepts)
 
 
 def statement_shapes(runs: Tuple[StatementRun, ...], why: "UnknownReasons") -> List[StatementShape]:

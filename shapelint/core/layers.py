@@ -149,7 +149,7 @@ class LayerSpec:
     adaptive: bool = False
     #: The ranks of input this layer takes when it is a model's first layer, the usual one first:
     #: an undeclared model input (``analysis/probe.py``) takes its rank from them and its
-    #: channels from ``channel_param`` (empty: such a model's input stays unknown).
+    #: channels from ``channel_param`` (none: a name; empty: such a model's input stays unknown).
     probe_ranks: Tuple[int, ...] = ()
     #: The ``torch.nn.functional`` function with this shape rule (``max_pool2d``), and its
     #: parameters after the input, in its order.
@@ -2016,7 +2016,9 @@ def _padding_and_dropout_layers(n: int) -> List[LayerSpec]:
                          ("Replication", "replicate"), ("Circular", "circular")):
         name = f"{prefix}Pad{n}d"
         params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
-        specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
+        # A reflection pad first (a vocoder's): the probe's rank from it, its channels a name.
+        ranks = (n + 2, n + 1) if mode in ("reflect", "replicate", "circular") else ()
+        specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n, probe_ranks=ranks))
     specs.append(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
                            _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None)))
     return specs

@@ -76,7 +76,7 @@ def _probe_input(p: Propagator, module: LayerModule, x: Any) -> Any:
         return x
     spec = module.spec
     channels = module.params.get(spec.channel_param) if spec.channel_param else None
-    return p.probe.meet(x, spec.probe_ranks, spec.spatial_dims, channels)
+    return p.probe.meet(x, spec.probe_ranks, spec.spatial_dims, spec.channel_param, channels)
 
 
 def _forward_arguments(module: LayerModule, args: Args, kwargs: Kwargs) -> Dict[str, Any]:
