@@ -241,11 +241,12 @@ def _fail(code: str, message: str, **fix: Any) -> ShapeError:
     return ShapeError(code, message, fix)
 
 
-def _symbolic_rule(accepts: Optional[list], code: str, message: str, formula: str, size: Any,
+def _symbolic_rule(accepts: Optional[list], code: str, message: Callable[[], str], formula: str, size: Any,
                    *args: Any, **kwargs: Any) -> Dim:
     """A per-dim rule of ``symbolic_formulas`` on a symbolic ``size``: its exact output, its
-    condition added to ``accepts``; ``ShapeError(code, message)`` when no size works; unknown
-    (None) where the exact result is out of reach (``symbolic.Inexact``)."""
+    condition added to ``accepts``; ``ShapeError(code, message())`` when no size works (the
+    message made only then: printing a size costs more than computing it); unknown (None)
+    where the exact result is out of reach (``symbolic.Inexact``)."""
     from . import symbolic_formulas
 
     try:
@@ -253,7 +254,7 @@ def _symbolic_rule(accepts: Optional[list], code: str, message: str, formula: st
     except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact is a ValueError
         return None
     if condition.is_empty():
-        raise _fail(code, message)
+        raise _fail(code, message())
     if accepts is not None and not condition.is_everything():
         accepts.append(condition)
     return from_expression(out)
@@ -347,7 +348,7 @@ def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: 
     if is_known(expected) and is_symbolic(arriving):
         # A count of names (``16*h*w`` flattened): PyTorch runs where it is ``expected``.
         _symbolic_rule(accepts, CHANNEL_MISMATCH,
-                       f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving}"
+                       lambda: f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving}"
                        f" arrive, which is {expected} for no size", "linear", arriving, expected)
     elif is_symbolic(arriving) and accepts is not None:
         accepts.append(None)  # checked against a count not known: the sizes it takes are not known
@@ -605,8 +606,10 @@ def _symbolic_conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_m
     if not _ints((k, s, d)) or not _ints((0 if pad is None else pad, out_pad)) \
             or padding_mode not in ("zeros", "reflect", "replicate", "circular"):
         return None
-    message = f"{layer}: no input size gives a positive output from {size} (kernel_size={k}, stride={s}," \
-              f" padding={'same' if pad is None else pad}, dilation={d})"
+    def message() -> str:
+        return f"{layer}: no input size gives a positive output from {size} (kernel_size={k}, stride={s}," \
+               f" padding={'same' if pad is None else pad}, dilation={d})"
+
     if transposed:
         return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv_transpose", size, k, s, pad, out_pad, d)
     return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv", size, k, s,
@@ -693,7 +696,7 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str,
         size = x[axis]
         if is_symbolic(size) and _ints((before, after)) and mode in ("constant", "reflect", "replicate", "circular"):
             out[axis] = _symbolic_rule(accepts, NON_POSITIVE_SIZE,
-                                       f"{layer}: {mode} padding ({before}, {after}) fits no size of {size}",
+                                       lambda: f"{layer}: {mode} padding ({before}, {after}) fits no size of {size}",
                                        "pad", size, before, after, mode)
             continue
         if not _ints((size, before, after)):
@@ -899,7 +902,7 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
                 known = _ints((kernel[i], stride[i], pads[i], dilation[i])) and ceil_mode is not UNKNOWN
                 out.append(_symbolic_rule(
                     p.get(ACCEPTS), NON_POSITIVE_SIZE,
-                    f"{layer}: no input size gives a positive output from {size}"
+                    lambda i=i, size=size: f"{layer}: no input size gives a positive output from {size}"
                     f" (kernel_size={kernel[i]}, stride={stride[i]}, padding={pads[i]})",
                     "pool", size, kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode),
                     n == 3 and kind != "max") if known else None)
@@ -1049,7 +1052,7 @@ def interpolate_shape(
             math.floor(float(dim) * float(scale))
             if is_known(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
             else _symbolic_rule(accepts, NON_POSITIVE_SIZE,
-                                f"{layer}: scale_factor={scale} gives an empty output for every size",
+                                lambda scale=scale: f"{layer}: scale_factor={scale} gives an empty output for every size",
                                 "interpolate", dim, float(scale), None, "area" if lowest == 0 else "nearest")
             if is_symbolic(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
             else None
@@ -1120,7 +1123,7 @@ def _shuffled(accepts: Optional[list], layer: str, formula: str, size: Dim, r: i
         return size * r if formula == "pixel_shuffle" else size // r
     if is_symbolic(size):
         return _symbolic_rule(accepts, INVALID_PARAMETERS,
-                              f"{layer}: no spatial size {size} is divisible by downscale_factor={r}",
+                              lambda: f"{layer}: no spatial size {size} is divisible by downscale_factor={r}",
                               formula, size, r)
     return None
 

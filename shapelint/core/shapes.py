@@ -39,8 +39,8 @@ def as_expression(dim: object) -> object:
 def from_expression(value: object) -> Dim:
     """A result of ``symbolic`` as a dim: an ``int``, a name's ``str``, or the ``Sym``."""
     if getattr(value, "is_size_expression", False):
-        text = str(value)
-        return text if text.isidentifier() else value  # type: ignore[return-value]
+        name = value.bare_name()  # type: ignore[attr-defined]
+        return name if name is not None else value  # type: ignore[return-value]
     return value  # type: ignore[return-value]
 
 
