@@ -239,8 +239,12 @@ def zero_judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> 
 
     context = multiprocessing.get_context("spawn")
     selection = (options.only, options.sample, options.seed)
+    results = []
     with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
-        results = pool.map(_zero_judge_index, range(len(mutants)), chunksize=4)
+        for done, state in enumerate(pool.imap(_zero_judge_index, range(len(mutants)), chunksize=2), 1):
+            results.append(state)
+            if options.verbose or done % 50 == 0:
+                print(f"[{done}/{len(mutants)}]", file=sys.stderr, flush=True)
     return [Z.ZeroOutcome(mutants[i], **state) for i, state in enumerate(results)]
 
 
