@@ -48,21 +48,21 @@ class Probe:
     ``variant`` chooses the rank among those the first layer takes (0: the usual one);
     ``channels`` are those of a first layer that does not fix them, when known (else a name)."""
 
-    __slots__ = ("placeholder", "names", "variant", "channels", "tensor", "variants")
+    __slots__ = ("placeholder", "names", "variant", "channels", "variants")
 
     def __init__(self, names: Mapping[str, str], variant: int = 0, channels: Optional[int] = None) -> None:
+        #: The model's input: of unknown shape until its first layer is met, then shaped in
+        #: place, so that every use of it (a residual branch, ``x.shape``) sees that shape.
         self.placeholder = Tensor(None)
         self.names = names
         self.variant = variant
         self.channels = channels
-        #: The input once shaped (the placeholder until the first layer is met).
-        self.tensor = self.placeholder
         #: How many ranks the first layer takes (0: not met, or it shapes nothing).
         self.variants = 0
 
     @property
     def shape(self) -> MaybeShape:
-        return self.tensor.shape
+        return self.placeholder.shape
 
     def again(self, variant: int = 0, channels: Optional[int] = None) -> "Probe":
         """A fresh probe of the same names for another run."""
@@ -78,7 +78,7 @@ class Probe:
     def meet(self, x: Any, ranks: Tuple[int, ...], spatial_dims: int, channel_param: Optional[str],
              channels: Any) -> Any:
         """``x`` as the first layer receives it: the placeholder gets its shape here, once."""
-        if x is not self.placeholder or self.tensor is not self.placeholder or not ranks:
+        if x is not self.placeholder or self.variants or not ranks:
             return x
         self.variants = len(ranks)
         if self.variant >= len(ranks):
@@ -87,8 +87,8 @@ class Probe:
             count: Any = self.channels if self.channels is not None else self.names[CHANNELS]
         else:
             count = channels if is_known(channels) else None
-        self.tensor = Tensor(probe_shape(ranks[self.variant], spatial_dims, count, self.names))
-        return self.tensor
+        x.shape = probe_shape(ranks[self.variant], spatial_dims, count, self.names)
+        return x
 
 
 def probe_shape(rank: int, spatial_dims: int, channels: Any, names: Mapping[str, str]) -> Shape:

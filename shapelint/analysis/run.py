@@ -28,7 +28,7 @@ from .positions import Positions
 from .probe import Probe
 from .probe import declared_names as probe_names_used
 from .probe import fresh_names as fresh_probe_names
-from .propagate import Finding, Join, Propagator, StatementRun, Step, UnknownSource, shape_of
+from .propagate import Condition, Finding, Join, Propagator, StatementRun, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
 from .values import ArgumentCapture, BuiltinRef, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
@@ -321,6 +321,29 @@ def _is_error(finding: Finding) -> bool:
     return finding.code.startswith("SHP1")
 
 
+def _no_size_runs(conditions: Tuple[Condition, ...]) -> Tuple[Finding, ...]:
+    """The operation whose condition on the sizes, with those of the operations before it,
+    leaves no size: PyTorch fails there or before for every input (each condition alone may
+    hold for some, ``t == 1`` of a sum after ``t >= 3`` of a convolution). Nothing when every
+    size that runs so far is possible, or the sets are out of reach."""
+    from ..core import symbolic
+
+    combined = symbolic.Constraint.true()
+    try:
+        for condition in conditions:
+            if condition.constraint is None:
+                continue
+            before = combined
+            combined = combined & condition.constraint
+            if combined.is_empty():
+                message = (f"no input size runs the model: this needs {_conjunction(condition.constraint)},"
+                           f" what runs before it {_conjunction(before)}")
+                return (Finding(condition.code, message, condition.node, condition.statement),)
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return ()
+    return ()
+
+
 def _pinned_channels(probe: Probe, conditions: Tuple[Any, ...]) -> Optional[int]:
     """The one channel count PyTorch can run the model with, when the probe's channels are a
     name (``c``) that the conditions met fix (``c == 16``, a convolution's in_channels after a
@@ -432,6 +455,9 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
                          public_shape(module.first_input), public_shape(module.first_output), why.of(module),
                          _module_file(module, path))
               for name, module in modules if name]
+    if input_shape is not None and any(is_symbolic(d) for d in input_shape) \
+            and not any(_is_error(f) for f in findings):
+        findings += _no_size_runs(run.conditions)
     followed = stopped is None and not run.unknowns and _all_tensors_known(output)
     combined = _combined(input_shape, run.accepts) if followed else None
     if combined is not None and any(_is_error(f) and f.code != SHAPE_MISMATCH for f in findings):

@@ -256,7 +256,9 @@ def _symbolic_rule(accepts: Optional[list], code: str, message: Callable[[], str
     if condition.is_empty():
         raise _fail(code, message())
     if accepts is not None and not condition.is_everything():
-        accepts.append(condition)
+        # With the code of what PyTorch raises where it does not hold, when the list keeps it.
+        add = getattr(accepts, "add", None)
+        add(condition, code) if add is not None else accepts.append(condition)
     return from_expression(out)
 
 

@@ -37,7 +37,7 @@ from support.cpu_budget import CpuBudgetExceeded, cpu_budget
 from support.torch_oracle import load_module
 
 #: The sizes the judge tries, in words (printed with the figures).
-JUDGE = ("batch 2, eval mode; 1-D: t in 1..200; 2-D: h = w in 1..128 and (h, w) in "
+JUDGE = ("batch 2 (and 1, 3, 4, 8 at the declared sizes and the proposals), eval mode; 1-D: t in 1..200; 2-D: h = w in 1..128 and (h, w) in "
          "(16, 32), (32, 16), (24, 40), (40, 24), (13, 29), (29, 13), (32, 100), (100, 32); "
          "3-D: d = h = w in 1..40 and (d, h, w) in (2, 16, 16), (4, 32, 32), (8, 16, 32); "
          "a Linear-first model: [2, F], and at the other ranks [F], [2, t, F] (t in 1..16), "
@@ -45,6 +45,8 @@ JUDGE = ("batch 2, eval mode; 1-D: t in 1..200; 2-D: h = w in 1..128 and (h, w) 
          "to 3 sizes that satisfy shapelint's `accepts` at that rank (a size counts only if "
          "PyTorch runs on it)")
 BATCH = 2
+#: The batches tried at the declared input's sizes and at the proposals, after every size at BATCH.
+OTHER_BATCHES = (1, 3, 4, 8)
 _PAIRS_2D = ((16, 32), (32, 16), (24, 40), (40, 24), (13, 29), (29, 13), (32, 100), (100, 32))
 _TRIPLES_3D = ((2, 16, 16), (4, 32, 32), (8, 16, 32))
 #: CPU seconds PyTorch may spend judging one mutant's model over all its sizes.
@@ -161,14 +163,14 @@ class ProbeInput:
     #: The other input ranks the first layer takes (a ConvNd: unbatched; a Linear: 1, 3, 4).
     other_ranks: Tuple[int, ...] = ()
 
-    def shape(self, sizes: Sequence[int], rank: Optional[int] = None) -> Tuple[int, ...]:
+    def shape(self, sizes: Sequence[int], rank: Optional[int] = None, batch: int = BATCH) -> Tuple[int, ...]:
         """The input of ``rank`` (None: the usual one) with these free sizes."""
         n = self.spatial
         if n:
-            batch = (BATCH,) if rank is None or rank == n + 2 else ()
-            return batch + (self.channels,) + tuple(sizes)
+            first = (batch,) if rank is None or rank == n + 2 else ()
+            return first + (self.channels,) + tuple(sizes)
         rank = 2 if rank is None else rank
-        leading = (BATCH,) + tuple(sizes)[: rank - 2] if rank > 1 else ()
+        leading = (batch,) + tuple(sizes)[: rank - 2] if rank > 1 else ()
         return leading + (self.channels,)
 
     def free_dims(self, rank: Optional[int] = None) -> int:
@@ -345,10 +347,14 @@ def _runs_somewhere(model: nn.Module, probe: ProbeInput, rank: Optional[int],
     free = probe.free_dims(rank)
     known = tuple(declared[2:]) if probe.spatial else tuple(declared[1:-1])
     tried = [tuple(p) for p in proposed if len(p) == free]
+    grid = [(sizes, BATCH) for sizes in tried + [s for s in sizes_for(free, known, not probe.spatial) if s not in tried]]
+    # The batch is a size too: the declared sizes and the proposals with a few other batches.
+    first = tried + [s for s in sizes_for(free, known, not probe.spatial)[:1] if s not in tried]
+    grid += [(sizes, batch) for batch in OTHER_BATCHES for sizes in first]
     try:
         with cpu_budget(TORCH_CPU_BUDGET), torch.no_grad():
-            for sizes in tried + [s for s in sizes_for(free, known, not probe.spatial) if s not in tried]:
-                shape = probe.shape(sizes, rank)
+            for sizes, batch in grid:
+                shape = probe.shape(sizes, rank, batch)
                 try:
                     model(torch.zeros(shape))
                     return True, str(list(shape))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ...core.codes import ShapeError
+from ...core.codes import NON_POSITIVE_SIZE, ShapeError
 from ...core.layers import UNKNOWN, TensorResult
 from ...core.shapes import MaybeShape, is_symbolic
 from ..values import (
@@ -104,7 +104,8 @@ def apply_layer(p: Propagator, module: LayerModule, shape: MaybeShape, forward_k
             and any(v is UNKNOWN for k, v in module.params.items() if k not in _SHAPE_FREE_PARAMS):
         accepts.append(None)  # a check of a parameter not known: the sizes it takes are not known
     try:
-        return spec.infer(module.params, shape, forward_kwargs, accepts), module.params
+        with p.needing(NON_POSITIVE_SIZE, module.node, module.statement):
+            return spec.infer(module.params, shape, forward_kwargs, accepts), module.params
     except ShapeError as error:
         p.report_layer(module, error, shape, arriving)
         if error.fix:
