@@ -18,6 +18,7 @@ from ...core.shapes import (
     is_symbolic,
     normalize_dim_index,
 )
+from ..evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from ..values import Symbol, Tensor, value_dim
 
 
@@ -56,6 +57,8 @@ def as_size_list(args: Sequence[Any]) -> Optional[List[Any]]:
         return list(args[0])
     if len(args) == 1 and args[0] is UNKNOWN:
         return None
+    if any(a is STAR_UNKNOWN for a in args):
+        return None  # ``*sizes`` of an unknown length: not even the rank is known
     return list(args)
 
 
