@@ -152,3 +152,25 @@ def test_a_vocoder_that_starts_with_a_reflection_pad_takes_its_channels_from_the
     _, model = _analysed("vocoder", tmp_path)
     assert model["input"] == ["b", 4, "t"]
     assert model["accepts"] == ["t >= 4"]
+
+
+def test_the_probe_takes_no_name_the_file_declares(tmp_path: Path):
+    """A statement pragma names b, h and w (sizes of its own): the probe's names are others, so
+    no size of the model is taken for the pragma's."""
+    path = tmp_path / "names.py"
+    path.write_text(declared.HEADER + textwrap.dedent("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+                self.out = nn.Conv2d(8, 2, 1)
+
+            def forward(self, x):
+                y = self.conv(x)  # shapelint: output=(b, 8, h, w)
+                return self.out(y)
+        """))
+    _, data, _ = shapes_json(str(path), "--no-cache")
+    (model,) = data["models"]
+    assert model["input"] == ["b0", 3, "h0", "w0"]
+    assert model["output"] == ["b0", 2, "h0 - 2", "w0 - 2"]
+    assert model["accepts"] == ["h0 >= 3", "w0 >= 3"]
