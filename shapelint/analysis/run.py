@@ -11,7 +11,7 @@ import copy
 from types import MappingProxyType
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Set, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, SIZE_GAPS, WRONG_RANK
+from ..core.codes import CHANNEL_MISMATCH, SHAPE_MISMATCH, SIZE_GAPS, WRONG_RANK
 from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes, StatementShape
@@ -329,16 +329,28 @@ def _no_size_runs(conditions: Tuple[Condition, ...]) -> Tuple[Finding, ...]:
     from ..core import symbolic
 
     combined = symbolic.Constraint.true()
+    known = [c for c in conditions if c.constraint is not None]
     try:
-        for condition in conditions:
-            if condition.constraint is None:
-                continue
+        for index, condition in enumerate(known):
             before = combined
             combined = combined & condition.constraint
-            if combined.is_empty():
-                message = (f"no input size runs the model: this needs {_conjunction(condition.constraint)},"
-                           f" what runs before it {_conjunction(before)}")
-                return (Finding(condition.code, message, condition.node, condition.statement),)
+            if not combined.is_empty():
+                continue
+            # The earliest operation that alone leaves no size with this one is where the sizes
+            # went wrong first (a residual sum of h + 1 rows with h, before a convolution that
+            # needs more than the one size that sum takes); else this one, after all of them.
+            earlier = next((c for c in known[:index] if (c.constraint & condition.constraint).is_empty()), None)
+            if earlier is not None and earlier.code == condition.code == CHANNEL_MISMATCH:
+                # Two layers that count the same flattened features differently (a VAE's
+                # fc_mu and fc_var): certain, but which count is wrong only a size can say.
+                return ()
+            if earlier is not None:
+                message = (f"no input size runs the model: this needs {_conjunction(earlier.constraint)},"
+                           f" what runs after it {_conjunction(condition.constraint)}")
+                return (Finding(earlier.code, message, earlier.node, earlier.statement),)
+            message = (f"no input size runs the model: this needs {_conjunction(condition.constraint)},"
+                       f" what runs before it {_conjunction(before)}")
+            return (Finding(condition.code, message, condition.node, condition.statement),)
     except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
         return ()
     return ()

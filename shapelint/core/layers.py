@@ -643,6 +643,13 @@ def _check_channel_padding(layer, n, lazy, p, padding, mode, channels) -> None:
         if not _mode_can_pad(mode, wanted - 2 * pad, pad):
             raise _fail(INVALID_PARAMETERS, why + f", and no input reaches in_channels={wanted}")
         return
+    if is_symbolic(channels):
+        # The padded count must be in_channels: where it is, for some count of names.
+        padded = as_expression(channels) + 2 * pad
+        _symbolic_rule(p.get(ACCEPTS), INVALID_PARAMETERS,
+                       lambda: why + f" ({channels} -> {padded} channels, in_channels={wanted}, for no size)",
+                       "linear", padded, wanted)
+        return
     if not is_known(channels):
         return
     if channels + 2 * pad != wanted or not _mode_can_pad(mode, channels, pad):
