@@ -182,27 +182,48 @@ class ProbeInput:
 
 def probe_of(model: nn.Module, declared: Tuple[int, ...]) -> Optional[ProbeInput]:
     """The rank and channels of the first layer PyTorch calls when ``model`` runs on
-    ``declared`` (stopped there); None when that layer is not one a probe takes them from."""
-    hooks = [m.register_forward_pre_hook(_stop_at) for m in model.modules() if not list(m.children())]
+    ``declared`` (stopped there); None when that layer is not one a probe takes them from. A
+    pad first gives the rank, the layer after it the channels (as shapelint's probe takes them)."""
+    called: List[nn.Module] = []
+
+    def stop_at(module: nn.Module, args: Any) -> None:
+        called.append(module)
+        if type(module) not in _PADS or len(called) > 1:
+            raise _FirstLayer(module)
+
+    hooks = [m.register_forward_pre_hook(stop_at) for m in model.modules() if not list(m.children())]
     try:
         with torch.no_grad():
             model(torch.zeros(declared))
-    except _FirstLayer as first:
-        return _probe_from(first.module)
+    except _FirstLayer:
+        pass
     except Exception:  # noqa: BLE001 - it failed before any layer: no probe
         return None
     finally:
         for hook in hooks:
             hook.remove()
-    return None
+    if not called:
+        return None
+    probe = _probe_from(called[0], declared)
+    if probe is not None and type(called[0]) in _PADS and len(called) > 1:
+        after = _probe_from(called[1], declared)
+        channels = after.channels if after is not None and after.spatial == probe.spatial else None
+        return ProbeInput(probe.spatial, channels, probe.other_ranks) if channels is not None else None
+    return probe
 
 
-def _stop_at(module: nn.Module, args: Any) -> None:
-    raise _FirstLayer(module)
+_PADS = {nn.ReflectionPad1d: 1, nn.ReflectionPad2d: 2, nn.ReflectionPad3d: 3, nn.ReplicationPad1d: 1,
+         nn.ReplicationPad2d: 2, nn.ReplicationPad3d: 3, nn.CircularPad1d: 1, nn.CircularPad2d: 2,
+         nn.CircularPad3d: 3}
 
 
-def _probe_from(layer: nn.Module) -> Optional[ProbeInput]:
+def _probe_from(layer: nn.Module, declared: Tuple[int, ...]) -> Optional[ProbeInput]:
     lazy = isinstance(layer, nn.modules.lazy.LazyModuleMixin)
+    n = _PADS.get(type(layer))
+    if n is not None and len(declared) == n + 2:
+        # A pad fixes no channels (shapelint names them, then takes the count a later layer
+        # needs): the declared input's, which the unmutated model runs with.
+        return ProbeInput(n, declared[1], (n + 1,))
     if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
                           nn.ConvTranspose3d)) and not lazy:
         n = len(layer.kernel_size)
