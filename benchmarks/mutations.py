@@ -16,6 +16,17 @@ Usage (needs torch; the venv of ``pip install -e '.[test]'``)::
 Prints the figures per category and in total, then the misses grouped by pattern, one example
 each, largest first. Not part of the test suite (tests/analysis/test_mutation_acceptance.py
 asserts the thresholds on a sample).
+
+Zero-config (issue 13)::
+
+    python benchmarks/mutations.py --zero-config --jobs 2
+
+strips every shape declaration from each mutant (pragmas, jaxtyping annotations, example inputs,
+``--input``/``--output``, the configuration; tests/support/zeroconf.py) and judges it with PyTorch
+over a range of input sizes at the rank and channels of its first layer (the probe shapelint
+takes): a mutant PyTorch rejects at every size tried is a bug an SHP1xx must report; one that
+runs for some size must get none. Mutants rejected at every size of the usual rank that run at
+another rank the first layer takes (unbatched) are counted apart: an error there is not certain.
 """
 
 from __future__ import annotations
@@ -210,6 +221,87 @@ def print_misses(outcomes: Sequence[M.Outcome], top: Optional[int]) -> None:
         print(f"       ... {len(ordered) - top} more patterns (--top 0 lists all)")
 
 
+# --------------------------------------------------------------------------------------------
+# Zero-config
+
+
+def zero_judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> list:
+    from support import zeroconf as Z
+
+    if options.jobs <= 1:
+        outcomes = []
+        for i, mutant in enumerate(mutants, 1):
+            outcomes.append(Z.judge(mutant))
+            if options.verbose:
+                print(f"[{i}/{len(mutants)}] {zero_summary(outcomes[-1])}", file=sys.stderr)
+        return outcomes
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    selection = (options.only, options.sample, options.seed)
+    results = []
+    with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
+        for done, state in enumerate(pool.imap(_zero_judge_index, range(len(mutants)), chunksize=2), 1):
+            results.append(state)
+            if options.verbose or done % 50 == 0:
+                print(f"[{done}/{len(mutants)}]", file=sys.stderr, flush=True)
+    return [Z.ZeroOutcome(mutants[i], **state) for i, state in enumerate(results)]
+
+
+def _zero_judge_index(index: int) -> dict:
+    from support import zeroconf as Z
+
+    state = dict(vars(Z.judge(_WORKER["mutants"][index])))
+    state.pop("mutant")
+    return state
+
+
+def zero_summary(o) -> str:
+    flag = " FALSE-POSITIVE" if o.false_positive else " MISSED" if o.kind == "rejects" and not o.shp1 else ""
+    codes = ",".join(sorted({d["code"] for d in o.shp1}))
+    return f"{o.mutant.id} {o.kind}{flag} [{codes}] {o.torch[:160]}"
+
+
+def zero_figures(outcomes) -> Dict[str, int]:
+    return {
+        "mutants": len(outcomes),
+        "unjudged": sum(o.kind == "unjudged" for o in outcomes),
+        "runs": sum(o.kind == "runs" for o in outcomes),
+        "rank_only": sum(o.kind == "rank-only" for o in outcomes),
+        "rejects": sum(o.kind == "rejects" for o in outcomes),
+        "detected": sum(o.kind == "rejects" and bool(o.shp1) for o in outcomes),
+        "rank_only_reported": sum(o.kind == "rank-only" and bool(o.shp1) for o in outcomes),
+        "false_positives": sum(o.false_positive for o in outcomes),
+    }
+
+
+def print_zero_figures(outcomes) -> None:
+    from support import zeroconf as Z
+
+    print(f"PyTorch judges each stripped mutant at: {Z.JUDGE}.\n")
+    header = f"{'':<14}{'mutants':>8}{'unjudged':>9}{'runs':>6}{'FP':>4}{'rank-only':>10}{'rejects':>8}" \
+             f"{'SHP1xx on rejects':>22}"
+    print(header)
+    print("-" * len(header))
+    groups = [(origin, [o for o in outcomes if o.mutant.subject.origin == origin])
+              for origin in ("acceptance", "realstyle")]
+    for name, group in groups + [("TOTAL", list(outcomes))]:
+        f = zero_figures(group)
+        print(f"{name:<14}{f['mutants']:>8}{f['unjudged']:>9}{f['runs']:>6}{f['false_positives']:>4}"
+              f"{f['rank_only']:>10}{f['rejects']:>8}{ratio(f['detected'], f['rejects']):>22}")
+    f = zero_figures(outcomes)
+    print(f"\nrejected at every size of the probe's rank (rejects + rank-only): "
+          f"{ratio(f['detected'] + f['rank_only_reported'], f['rejects'] + f['rank_only'])} get an SHP1xx")
+    print(f"false positives (an SHP1xx on a mutant that runs for some size, at any rank): {f['false_positives']}")
+    misses = [o for o in outcomes if o.kind == "rejects" and not o.shp1]
+    wrong = [o for o in outcomes if o.false_positive]
+    for title, group in (("false positives", wrong), ("missed (rejected at every size, no SHP1xx)", misses)):
+        if group:
+            print(f"\n{title}:")
+            for o in group:
+                print(f"  {zero_summary(o)}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=0, help="a seeded sample of N mutants (0: all)")
@@ -220,9 +312,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="one line per mutant on stderr")
     parser.add_argument("--outcomes", metavar="FILE",
                         help="write one line per mutant to FILE (diff two runs to see what a change moved)")
+    parser.add_argument("--zero-config", action="store_true",
+                        help="strip every declaration and judge over input sizes (issue 13)")
     options = parser.parse_args(argv)
 
     chosen, mutants = select(options.only, options.sample, options.seed)
+    if options.zero_config:
+        started = time.perf_counter()
+        outcomes = zero_judge_all(mutants, options)
+        print(f"zero-config: {len(mutants)} mutants of {len(chosen)} files, "
+              f"{time.perf_counter() - started:.0f} s\n")
+        print_zero_figures(outcomes)
+        if options.outcomes:
+            with open(options.outcomes, "w") as f:
+                f.writelines(zero_summary(o) + "\n" for o in outcomes)
+        return 0
     for subject in chosen:
         M.baseline(subject)
     started = time.perf_counter()

@@ -577,6 +577,8 @@ class Robustness:
         self.coverage = ""
         #: The layers inferred in corpus models called on a declared input (``probe_coverage``).
         self.probes = ""
+        #: The models analysed on a probe input and their layers (``zero_config_coverage``).
+        self.zero_config = ""
 
     def by_prefix(self, prefix: str) -> List[dict]:
         return [f for f in self.findings if str(f.get("code", "")).startswith(prefix)]
@@ -612,7 +614,36 @@ def check_robustness(shapelint: Path, cwd: Path, env: Dict[str, str]) -> Robustn
     robustness = Robustness(m, findings, problems)
     robustness.coverage = corpus_coverage(shapelint, cwd, env)
     robustness.probes = probe_coverage(shapelint, cwd, env)
+    robustness.zero_config = zero_config_coverage(shapelint, cwd, env)
     return robustness
+
+
+#: The same count on main before zero-config (git 1c505d9, measured once): the models that now
+#: run on a probe had no input then; the layers of theirs whose shape was fully known.
+ZERO_CONFIG_BEFORE = ("Before zero-config (git 1c505d9, the same models, measured once): none of their "
+                      "layers had a fully known shape (`[?, 64, ?, ?]`), no model of the corpus had `accepts`.")
+
+
+def zero_config_coverage(shapelint: Path, cwd: Path, env: Dict[str, str]) -> str:
+    """The models of the corpus analysed on a probe (no declared input: a symbolic input their
+    first layer shapes, so ``shapes`` gives an input with names) and their layers whose shape
+    is known, names included (``[b, 64, (h + 1)//2, (w + 1)//2]``)."""
+    m = measure([str(shapelint), "shapes", "--no-cache", "--format", "json", str(CORPUS)], cwd,
+                sample_tree=False, env=env)
+    try:
+        models = json.loads(m.stdout.decode() or "{}").get("models", [])
+    except ValueError:
+        models = []
+    probed = [model for model in models
+              if model["input"] is not None and any(isinstance(d, str) for d in model["input"])]
+    layers = [layer for model in probed for layer in model["layers"]]
+    known = [layer for layer in layers if layer["output"] is not None and None not in layer["output"]]
+    symbolic = sum(1 for layer in known if any(isinstance(d, str) for d in layer["output"]))
+    followed = sum(1 for model in probed if model["output"] is not None and None not in model["output"])
+    accepts = sum(1 for model in probed if model["accepts"] is not None)
+    return (f"zero-config: {len(probed):,} models and {len(known):,} layers analysed (shape known), of "
+            f"{len(layers):,} layers of theirs ({len(known) - symbolic:,} of them with sizes only, "
+            f"{symbolic:,} with names); {followed:,} followed to the output, {accepts:,} with `accepts`")
 
 
 #: The probe row measured once before imports were followed (git 4539c15, the commit before
@@ -878,6 +909,8 @@ def build_report(rows: List[Timing], by_name: Dict[str, Timing], stats: Dict[str
         out.append(f"Coverage with declared inputs (one probe file per model calls a corpus model on a "
                    f"literal-shaped tensor, as a user's train.py does; `COVERAGE_PROBES`): {robustness.probes}. "
                    f"{PROBES_BEFORE}\n")
+        out.append(f"Coverage with no declaration at all (issue 13: each model runs on a symbolic input its "
+                   f"first layer shapes): {robustness.zero_config}. {ZERO_CONFIG_BEFORE}\n")
         if robustness.problems:
             out.append("Problems:\n")
             out.extend(f"- {p}" for p in robustness.problems)

@@ -15,9 +15,9 @@ import contextlib
 import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, ShapeError
+from ..core.codes import NON_POSITIVE_SIZE, SHAPE_MISMATCH, ShapeError
 from ..core.layers import LAYERS, UNKNOWN, BindError
 from ..core.shapes import MaybeShape, format_shape
 from .collect import ClassInfo, FileIndex, constructions_of
@@ -162,6 +162,39 @@ def tensor_shapes(value: Any) -> Optional[Tuple[Any, ...]]:
     return None
 
 
+class Condition(NamedTuple):
+    """A condition on the symbolic sizes under which PyTorch runs an operation, and where."""
+
+    #: A ``symbolic.Constraint``; None: a condition that could not be known.
+    constraint: Any
+    #: What PyTorch raises where it does not hold (SHP105 a size, SHP106 operands, SHP102 a count).
+    code: str
+    node: Optional[ast.AST]
+    statement: Optional[ast.stmt]
+
+
+class ConditionLog(list):
+    """The conditions the shape rules add (``append``, or ``add`` with the code of what PyTorch
+    raises), each also recorded with the operation running then (``places``)."""
+
+    def __init__(self, propagator: "Propagator") -> None:
+        super().__init__()
+        self.propagator = propagator
+        self.places: List[Condition] = []
+        #: (code, node, statement) of the operation running; None: the statement running.
+        self.current: Optional[Tuple[str, Optional[ast.AST], Optional[ast.stmt]]] = None
+
+    def append(self, constraint: Any) -> None:
+        self.add(constraint, None)
+
+    def add(self, constraint: Any, code: Optional[str]) -> None:
+        super().append(constraint)
+        where = self.current
+        statement = where[2] if where is not None and where[2] is not None else self.propagator.statement
+        self.places.append(Condition(constraint, code or (where[0] if where is not None else NON_POSITIVE_SIZE),
+                                     where[1] if where is not None else None, statement))
+
+
 class ModelRun(NamedTuple):
     """What the Propagator recorded while it built and called one model."""
 
@@ -182,6 +215,10 @@ class ModelRun(NamedTuple):
     statements: Tuple[StatementRun, ...] = ()
     #: The conditions on the symbolic sizes under which PyTorch runs the model.
     accepts: Tuple[Any, ...] = ()
+    #: For a model with no declared input: its probe (``probe.Probe``), shaped by its first layer.
+    probe: Optional[Any] = None
+    #: ``accepts`` with the operation that needs each condition, in the order met.
+    conditions: Tuple[Condition, ...] = ()
 
 
 class Propagator(Interpreter):
@@ -204,13 +241,16 @@ class Propagator(Interpreter):
         self.reasons = ReasonIndex(index.module)
         #: id(layer call) -> the names its arguments read (``_argument_names``).
         self._names_read: Dict[int, Tuple[str, ...]] = {}
+        #: The names the file's declarations use (a probe's names are others).
+        self.declared_names: FrozenSet[str] = frozenset()
         self.begin_model()
 
     # ----------------------------------------------------------------- per-model state
 
-    def begin_model(self, probe: Optional[Tensor] = None) -> None:
-        """Start recording a model: nothing found, every budget whole. ``probe`` is the input
-        of a model with no declared input: its first layer decides its rank and channels.
+    def begin_model(self, probe: Optional[Any] = None) -> None:
+        """Start recording a model: nothing found, every budget whole. ``probe`` (a
+        ``probe.Probe``) holds the input of a model with no declared input: its first layer
+        decides its rank and channels.
 
         What was recorded before stays as ``model_run()`` gave it: the containers are new."""
         self.findings: List[Finding] = []
@@ -219,10 +259,11 @@ class Propagator(Interpreter):
         self.joins: Dict[int, Join] = {}
         self.constructions: Dict[int, int] = {}
         self.attached_pragma_lines: set = set()
-        self.probe: Optional[Tensor] = probe
+        self.probe = probe
         #: The conditions on the symbolic sizes under which PyTorch runs the model
-        #: (``symbolic.Constraint``s, one per operation that restricts them).
-        self.accepts: list = []
+        #: (``symbolic.Constraint``s, one per operation that restricts them); read through
+        #: ``accepts``, which code that may not run as written does not add to.
+        self._accepts = ConditionLog(self)
         #: Module calls begun (their ``call_order``), and the unknowns met (``UnknownSource``).
         self.calls_begun = 0
         self.unknowns: List[UnknownSource] = []
@@ -243,7 +284,24 @@ class Propagator(Interpreter):
         return ModelRun(tuple(self.findings), MappingProxyType(self.producers),
                         MappingProxyType(self.constructions), self.stopped, self.steps, tuple(self.unknowns),
                         MappingProxyType(self.joins), tuple(self.statement_runs.values()),
-                        tuple(self.accepts))
+                        tuple(self._accepts), self.probe, tuple(self._accepts.places))
+
+    @contextlib.contextmanager
+    def needing(self, code: str, node: Optional[ast.AST] = None, statement: Optional[ast.stmt] = None):
+        """While this runs, the conditions added are needed by this operation (``ConditionLog``)."""
+        log = self._accepts
+        saved = log.current
+        log.current = (code, node, statement)
+        try:
+            yield
+        finally:
+            log.current = saved
+
+    @property
+    def accepts(self) -> Optional[list]:
+        """The list the rules add their conditions on symbolic sizes to; None while silenced:
+        code that may not run (a branch not known to be taken) restricts no size."""
+        return None if self.silent else self._accepts
 
     def _after_statement(self, statement: ast.stmt, scope: Scope, value: Any) -> None:
         """After each simple statement of the analysed file: what it gave (an editor shows it at

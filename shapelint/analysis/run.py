@@ -9,9 +9,9 @@ from __future__ import annotations
 import ast
 import copy
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Set, Tuple
 
-from ..core.codes import SHAPE_MISMATCH, SIZE_GAPS, WRONG_RANK
+from ..core.codes import CHANNEL_MISMATCH, SHAPE_MISMATCH, SIZE_GAPS, WRONG_RANK
 from ..core.initargs import interpreter_arguments
 from ..core.layers import UNKNOWN
 from ..core.results import LayerShape, ModelShapes, StatementShape
@@ -25,7 +25,10 @@ from .evaluate import MAX_STEPS, Scope, _Abort, _Break, _Continue, _Return
 from .examples import fresh_locals
 from .plan import Construction, Declarations, ModelPlan, ParsedFile
 from .positions import Positions
-from .propagate import Finding, Join, Propagator, StatementRun, Step, UnknownSource, shape_of
+from .probe import Probe
+from .probe import declared_names as probe_names_used
+from .probe import fresh_names as fresh_probe_names
+from .propagate import Condition, Finding, Join, Propagator, StatementRun, Step, UnknownSource, shape_of
 from .unknown_reasons import excerpt
 from .values import ArgumentCapture, BuiltinRef, Declared, ModuleDictModule, ModuleListModule, ModuleValue, Tensor
 
@@ -56,6 +59,10 @@ class ModelTrace(NamedTuple):
     output_known: bool = False
     #: id(tensor) -> the concatenation or chunk that made it (``suggest.count_producers``).
     joins: Mapping[int, Join] = MappingProxyType({})
+    #: The probe the model ran on, when no input is declared (its shape: its first layer's).
+    probe: Optional[Probe] = None
+    #: The conditions on the symbolic sizes met (``ModelRun.accepts``).
+    conditions: Tuple[Any, ...] = ()
 
 
 # --------------------------------------------------------------------------- the propagator
@@ -136,8 +143,20 @@ def new_propagator(parsed: ParsedFile, declarations: Declarations) -> Propagator
     statements = {line: pragma.specs["output"] for line, pragma in declarations.pragmas.items()
                   if "output" in pragma.specs and line not in model_lines}
     pragmas = LinePragmas(parsed.positions, MappingProxyType(layers), MappingProxyType(statements))
-    return Propagator(parsed.index, layers, pragmas.call_end_line,
-                      pragmas.after_statement if layers or statements else None)
+    propagator = Propagator(parsed.index, layers, pragmas.call_end_line,
+                            pragmas.after_statement if layers or statements else None)
+    propagator.declared_names = _file_names(declarations)
+    return propagator
+
+
+def _file_names(declarations: Declarations) -> FrozenSet[str]:
+    """Every single-dim name the file's declarations use: pragmas (of layers and statements
+    too, whose names flow with the tensors they declare) and the models' annotations."""
+    specs = [spec for pragma in declarations.pragmas.values() for key, spec in pragma.specs.items()
+             if key in ("input", "output")]
+    for found in declarations.classes.values():
+        specs += [d.spec for d in found.inputs + found.outputs + tuple(found.extra_inputs.values())]
+    return probe_names_used(specs)
 
 
 def evaluate_quietly(propagator: Propagator, node: ast.expr, local: Optional[Dict[str, Any]] = None) -> Any:
@@ -263,15 +282,102 @@ def _runs_at_module_level(node: ast.expr, scope: Scope) -> bool:
 
 
 def run_model(propagator: Propagator, plan: ModelPlan, positions: Positions, path: str) -> ModelTrace:
-    """Build the model as planned and call it on its declared input."""
+    """Build the model as planned and call it on its declared input (with none declared, on a
+    probe: ``_run_probed``)."""
+    if plan.input is None:
+        return _run_probed(propagator, plan, positions, path)
     trace = None
-    spec = plan.input.spec if plan.input is not None else None
-    if plan.input_shape is None and spec is not None and spec.variadic_index is not None:
+    spec = plan.input.spec
+    if plan.input_shape is None and spec.variadic_index is not None:
         trace = _run_variadic(propagator, plan, spec, positions, path)
     if trace is None:
-        trace = _attempt(propagator, plan, plan.input_shape, plan.sizes, positions, path,
-                         probe=plan.input is None)
+        trace = _attempt(propagator, plan, plan.input_shape, plan.sizes, positions, path)
     return trace
+
+
+def _run_probed(propagator: Propagator, plan: ModelPlan, positions: Positions, path: str) -> ModelTrace:
+    """The run of a model with no declared input, on a symbolic input shaped by its first layer
+    (``probe.Probe``): of the usual rank, its shapes and findings. An error there is reported
+    only when the input of each other rank the first layer takes fails too (a Conv2d also takes
+    unbatched input, a Linear leading dims): certain for every input, not for a guessed rank."""
+    names = fresh_probe_names(plan.names_in_use | propagator.declared_names)
+    trace = _attempt(propagator, plan, None, plan.sizes, positions, path, Probe(names))
+    probe = trace.probe
+    channels = _pinned_channels(probe, trace.conditions) if probe is not None else None
+    if channels is not None:
+        # A first layer that does not fix the channels (a reflection pad), a later one that
+        # does for every size: the model again with those channels, so its shapes say them.
+        probe = probe.again(channels=channels)
+        trace = _attempt(propagator, plan, None, plan.sizes, positions, path, probe)
+    variants = probe.variants if probe is not None else 0
+    if not any(_is_error(f) for f in trace.findings):
+        return trace
+    for variant in range(1, variants):
+        other = _attempt(propagator, plan, None, plan.sizes, positions, path, probe.again(variant))
+        if not any(_is_error(f) for f in other.findings):
+            return trace._replace(findings=tuple(f for f in trace.findings if not _is_error(f)))
+    return trace
+
+
+def _is_error(finding: Finding) -> bool:
+    return finding.code.startswith("SHP1")
+
+
+def _no_size_runs(conditions: Tuple[Condition, ...]) -> Tuple[Finding, ...]:
+    """The operation whose condition on the sizes, with those of the operations before it,
+    leaves no size: PyTorch fails there or before for every input (each condition alone may
+    hold for some, ``t == 1`` of a sum after ``t >= 3`` of a convolution). Nothing when every
+    size that runs so far is possible, or the sets are out of reach."""
+    from ..core import symbolic
+
+    combined = symbolic.Constraint.true()
+    known = [c for c in conditions if c.constraint is not None]
+    try:
+        for index, condition in enumerate(known):
+            before = combined
+            combined = combined & condition.constraint
+            if not combined.is_empty():
+                continue
+            # The earliest operation that alone leaves no size with this one is where the sizes
+            # went wrong first (a residual sum of h + 1 rows with h, before a convolution that
+            # needs more than the one size that sum takes); else this one, after all of them.
+            earlier = next((c for c in known[:index] if (c.constraint & condition.constraint).is_empty()), None)
+            if earlier is not None and earlier.code == condition.code == CHANNEL_MISMATCH:
+                # Two layers that count the same flattened features differently (a VAE's
+                # fc_mu and fc_var): certain, but which count is wrong only a size can say.
+                return ()
+            if earlier is not None:
+                message = (f"no input size runs the model: this needs {_conjunction(earlier.constraint)},"
+                           f" what runs after it {_conjunction(condition.constraint)}")
+                return (Finding(earlier.code, message, earlier.node, earlier.statement),)
+            message = (f"no input size runs the model: this needs {_conjunction(condition.constraint)},"
+                       f" what runs before it {_conjunction(before)}")
+            return (Finding(condition.code, message, condition.node, condition.statement),)
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return ()
+    return ()
+
+
+def _pinned_channels(probe: Probe, conditions: Tuple[Any, ...]) -> Optional[int]:
+    """The one channel count PyTorch can run the model with, when the probe's channels are a
+    name (``c``) that the conditions met fix (``c == 16``, a convolution's in_channels after a
+    pad); None otherwise."""
+    name = probe.named_channels
+    if name is None or not any(c is not None and name in c.names() for c in conditions):
+        return None
+    from ..core import symbolic
+
+    try:
+        combined = symbolic.Constraint.true()
+        for condition in conditions:
+            if condition is not None and name in condition.names():
+                combined = combined & condition
+        values = combined.of_name(name)
+        value = values.smallest()
+        return value if value is not None and values == symbolic.where_eq(symbolic.name(name), value).of_name(name) \
+            else None
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
 
 
 def _run_variadic(propagator: Propagator, plan: ModelPlan, spec: ShapeSpec, positions: Positions,
@@ -328,13 +434,16 @@ def _finding_key(finding: Finding) -> Tuple:
 
 
 def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, sizes: Mapping[str, Any],
-             positions: Positions, path: str, probe: bool = False) -> ModelTrace:
-    """Run the model on ``input_shape`` and compare its output with the declared one."""
+             positions: Positions, path: str, probe: Optional[Probe] = None) -> ModelTrace:
+    """Run the model on ``input_shape`` (or on ``probe``) and compare its output with the
+    declared one."""
     instance, output = _build_and_call(propagator, plan, input_shape, sizes, probe)
     run = propagator.model_run()
     if instance is None:
         return ModelTrace(plan, False, (), None, (), run.producers, run.constructions, run.stopped,
-                          MappingProxyType({}))
+                          MappingProxyType({}), probe=probe)
+    if probe is not None:
+        input_shape = probe.shape
     output_shape = shape_of(output)
     findings = run.findings
     declared_shape: MaybeShape = None
@@ -360,16 +469,23 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
                          public_shape(module.first_input), public_shape(module.first_output), why.of(module),
                          _module_file(module, path))
               for name, module in modules if name]
+    if input_shape is not None and any(is_symbolic(d) for d in input_shape) \
+            and not any(_is_error(f) for f in findings):
+        findings += _no_size_runs(run.conditions)
     followed = stopped is None and not run.unknowns and _all_tensors_known(output)
     combined = _combined(input_shape, run.accepts) if followed else None
+    if combined is not None and any(_is_error(f) and f.code != SHAPE_MISMATCH for f in findings):
+        combined = combined.false()  # PyTorch rejects the model: for no size at all
     accepts = _conditions(combined)
-    if combined is not None and plan.input is not None and not any(f.code == SHAPE_MISMATCH for f in findings):
+    if combined is not None and (plan.input is not None or plan.output is not None) \
+            and not any(f.code == SHAPE_MISMATCH for f in findings):
         findings += _size_findings(plan, output_shape, declared_shape, combined)
-    shapes = ModelShapes(plan.name, path, plan.line, public_shape(input_shape) if plan.input else None,
+    shapes = ModelShapes(plan.name, path, plan.line, public_shape(input_shape),
                          public_shape(output_shape), public_shape(declared_shape), layers,
-                         statements=statement_shapes(run.statements, why), accepts=accepts)
+                         statements=statement_shapes(run.statements, why), accepts=accepts,
+                         input_probed=plan.input is None and input_shape is not None)
     return ModelTrace(plan, True, modules, shapes, findings, run.producers, run.constructions, stopped, names,
-                      _all_tensors_known(output), run.joins)
+                      _all_tensors_known(output), run.joins, probe, run.accepts)
 
 
 def statement_shapes(runs: Tuple[StatementRun, ...], why: "UnknownReasons") -> List[StatementShape]:
@@ -403,8 +519,10 @@ def public_shape(shape: MaybeShape) -> MaybeShape:
 
 def _combined(input_shape: MaybeShape, conditions: Tuple[Any, ...]) -> Any:
     """The conjunction of the conditions under which PyTorch runs a model followed to its end
-    (a ``symbolic.Constraint``); None for an input without names, or out of reach."""
-    if input_shape is None or not any(is_symbolic(d) for d in input_shape):
+    (a ``symbolic.Constraint``); None for an input without names or with a size not known (a
+    probe whose channels are not), or a condition out of reach (a None among them)."""
+    if input_shape is None or not any(is_symbolic(d) for d in input_shape) or None in input_shape \
+            or None in conditions:
         return None
     from ..core import symbolic
 
@@ -428,13 +546,15 @@ def _conditions(combined: Any) -> Optional[List[str]]:
 
 
 def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, accepts: Any) -> Tuple[Finding, ...]:
-    """Over the symbolic sizes of the declared input: SHP101 when the output misses the declared
-    one wherever the model runs; SHP203 when the sizes it runs (and fits) on have gaps, with the
-    smallest counterexample; nothing for a mere minimum size, nor where it is out of reach."""
+    """Over the symbolic sizes of the declared input (or of the probe): SHP101 when the output
+    misses the declared one wherever the model runs; with a declared input, SHP203 when the sizes
+    it runs (and fits) on have gaps, with the smallest counterexample; nothing for a mere minimum
+    size, nor where it is out of reach."""
     fit = _fitting(output, declared, accepts)
     if fit is None or accepts.is_empty():
         return ()
-    anchor = (plan.input.line, plan.input.column) if plan.input.source not in ("cli", "config") else (plan.line, 1)
+    anchor = (plan.line, 1) if plan.input is None or plan.input.source in ("cli", "config") \
+        else (plan.input.line, plan.input.column)
     if fit.is_empty():
         finding = Finding(
             SHAPE_MISMATCH,
@@ -445,6 +565,8 @@ def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, ac
             anchor = (plan.output.line, plan.output.column)
         finding.anchor_line = anchor
         return (finding,)
+    if plan.input is None:
+        return ()  # gaps in the sizes a probe takes are no declaration's gaps: its `accepts` says
     for name in fit.names():
         sizes = fit.of_name(name)
         lowest = sizes.smallest()
@@ -622,11 +744,12 @@ def _checked(output: MaybeShape, declared: MaybeShape) -> bool:
 
 
 def _build_and_call(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape,
-                    sizes: Mapping[str, Any], probe: bool) -> Tuple[Optional[ModuleValue], Any]:
-    """Build the model (as ``plan.build``, an example, builds it) and call it on the input; the
-    other tensor parameters of ``forward`` get their declared shapes under ``sizes``."""
-    x = Tensor(input_shape)
-    propagator.begin_model(probe=x if probe else None)
+                    sizes: Mapping[str, Any], probe: Optional[Probe]) -> Tuple[Optional[ModuleValue], Any]:
+    """Build the model (as ``plan.build``, an example, builds it) and call it on the input (the
+    probe's placeholder when there is one); the other tensor parameters of ``forward`` get their
+    declared shapes under ``sizes``."""
+    x = probe.placeholder if probe is not None else Tensor(input_shape)
+    propagator.begin_model(probe=probe)
     try:
         if plan.info is not None:
             if plan.construction is not None:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Se
 from ..core import formulas
 from ..core.codes import ShapeError
 from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL, POSITIONAL
-from ..core.shapes import MaybeShape, is_known
+from ..core.shapes import MaybeShape, is_known, is_symbolic
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.text import one_line
@@ -371,6 +371,10 @@ MAX_SEARCH_WORK = 150_000
 #: A call of the solver counts as this many re-computations (~10x one, measured on Conv1d): a
 #: deep chain of distinct layers asks it at every layer.
 SOLVE_WORK = 10
+#: A re-computation on sizes that are expressions of names (``(h + 1)//2``) counts as this many
+#: (``_computes_on_names``): exact arithmetic on them costs ~1,000x an int's (a few milliseconds
+#: a layer), and a search must stay well under a second.
+SYMBOLIC_WORK = 5_000
 
 #: Outcomes of a run of the rest of a chain other than a shape (or None, unknown).
 _SHAPE_ERROR = "shape error"
@@ -453,7 +457,7 @@ class _Chain:
             if step.recompute is None:
                 outcome = None
                 break
-            self.charge(1)
+            self.charge(SYMBOLIC_WORK if _computes_on_names(shape) else 1)
             try:
                 shape = step.output_for(shape, as_written)
             except ShapeError:
@@ -469,6 +473,12 @@ class _Chain:
         for key in visited:
             runs[key] = outcome
         return outcome
+
+
+def _computes_on_names(shape: MaybeShape) -> bool:
+    """Whether layers compute on names in this shape: a size after the first is one (the
+    first, a batch, passes through every layer unchanged, at no cost)."""
+    return shape is not None and any(is_symbolic(d) for d in shape[1:])
 
 
 def _targets_for_axis(chain: _Chain, index: int, layer_out: Tuple[Any, ...], axis: int, want: int,

@@ -66,7 +66,8 @@ AVG_POOL = "avg_pool"
 Params = Dict[str, Any]
 
 #: The key under which ``LayerSpec.infer`` hands a rule the list that collects the conditions
-#: on the symbolic sizes under which PyTorch accepts the input (``symbolic.Constraint``s).
+#: on the symbolic sizes under which PyTorch accepts the input (``symbolic.Constraint``s; a None
+#: there: a condition that could not be known, so the sizes the model takes are not known).
 ACCEPTS = "__accepts__"
 ShapeRule = Callable[[Params, MaybeShape], MaybeShape]
 
@@ -146,9 +147,10 @@ class LayerSpec:
     indices_flag: Optional[str] = None
     #: An adaptive pool: ``output_size`` gives the output size whatever the input size.
     adaptive: bool = False
-    #: An undeclared model input whose first layer is this one takes its rank from it,
-    #: ``spatial_dims + 2`` (the one batched rank), and its channels from ``channel_param``.
-    probes_input: bool = False
+    #: The ranks of input this layer takes when it is a model's first layer, the usual one first:
+    #: an undeclared model input (``analysis/probe.py``) takes its rank from them and its
+    #: channels from ``channel_param`` (none: a name; empty: such a model's input stays unknown).
+    probe_ranks: Tuple[int, ...] = ()
     #: The ``torch.nn.functional`` function with this shape rule (``max_pool2d``), and its
     #: parameters after the input, in its order.
     functional: Optional[str] = None
@@ -239,11 +241,12 @@ def _fail(code: str, message: str, **fix: Any) -> ShapeError:
     return ShapeError(code, message, fix)
 
 
-def _symbolic_rule(accepts: Optional[list], code: str, message: str, formula: str, size: Any,
+def _symbolic_rule(accepts: Optional[list], code: str, message: Callable[[], str], formula: str, size: Any,
                    *args: Any, **kwargs: Any) -> Dim:
     """A per-dim rule of ``symbolic_formulas`` on a symbolic ``size``: its exact output, its
-    condition added to ``accepts``; ``ShapeError(code, message)`` when no size works; unknown
-    (None) where the exact result is out of reach (``symbolic.Inexact``)."""
+    condition added to ``accepts``; ``ShapeError(code, message())`` when no size works (the
+    message made only then: printing a size costs more than computing it); unknown (None)
+    where the exact result is out of reach (``symbolic.Inexact``)."""
     from . import symbolic_formulas
 
     try:
@@ -251,9 +254,11 @@ def _symbolic_rule(accepts: Optional[list], code: str, message: str, formula: st
     except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact is a ValueError
         return None
     if condition.is_empty():
-        raise _fail(code, message)
+        raise _fail(code, message())
     if accepts is not None and not condition.is_everything():
-        accepts.append(condition)
+        # With the code of what PyTorch raises where it does not hold, when the list keeps it.
+        add = getattr(accepts, "add", None)
+        add(condition, code) if add is not None else accepts.append(condition)
     return from_expression(out)
 
 
@@ -334,13 +339,21 @@ def _expect_min_rank(layer: str, x: Shape, rank: int) -> None:
         )
 
 
-def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: str = "channels") -> None:
+def _check_channels(layer: str, param: str, expected: Any, arriving: Dim, what: str = "channels",
+                    accepts: Optional[list] = None) -> None:
     if is_known(expected) and is_known(arriving) and expected != arriving:
         raise _fail(
             CHANNEL_MISMATCH,
             f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving} arrive",
             **{param: arriving},
         )
+    if is_known(expected) and is_symbolic(arriving):
+        # A count of names (``16*h*w`` flattened): PyTorch runs where it is ``expected``.
+        _symbolic_rule(accepts, CHANNEL_MISMATCH,
+                       lambda: f"{layer} expects {expected} input {what} ({param}={expected}) but {arriving}"
+                       f" arrive, which is {expected} for no size", "linear", arriving, expected)
+    elif is_symbolic(arriving) and accepts is not None:
+        accepts.append(None)  # checked against a count not known: the sizes it takes are not known
 
 
 def _spatial_rule_ranks(n: int) -> Tuple[int, int]:
@@ -558,7 +571,7 @@ def _check_conv_input(layer: str, n: int, lazy: bool, p: Params, x: Shape, paddi
             )
     elif not (p["padding"] is UNKNOWN and padding_mode != "zeros"):
         # (An unknown padding in another mode may be n + 1 values that pad the channels.)
-        _check_channels(layer, "in_channels", p["in_channels"], channels)
+        _check_channels(layer, "in_channels", p["in_channels"], channels, accepts=p.get(ACCEPTS))
 
 
 def _conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_mode, accepts=None) -> Dim:
@@ -595,8 +608,10 @@ def _symbolic_conv_dim(layer, transposed, size, k, s, pad, out_pad, d, padding_m
     if not _ints((k, s, d)) or not _ints((0 if pad is None else pad, out_pad)) \
             or padding_mode not in ("zeros", "reflect", "replicate", "circular"):
         return None
-    message = f"{layer}: no input size gives a positive output from {size} (kernel_size={k}, stride={s}," \
-              f" padding={'same' if pad is None else pad}, dilation={d})"
+    def message() -> str:
+        return f"{layer}: no input size gives a positive output from {size} (kernel_size={k}, stride={s}," \
+               f" padding={'same' if pad is None else pad}, dilation={d})"
+
     if transposed:
         return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv_transpose", size, k, s, pad, out_pad, d)
     return _symbolic_rule(accepts, NON_POSITIVE_SIZE, message, "conv", size, k, s,
@@ -627,6 +642,13 @@ def _check_channel_padding(layer, n, lazy, p, padding, mode, channels) -> None:
         # Only an input of in_channels - 2 * pad channels fits, if that is a size the mode pads.
         if not _mode_can_pad(mode, wanted - 2 * pad, pad):
             raise _fail(INVALID_PARAMETERS, why + f", and no input reaches in_channels={wanted}")
+        return
+    if is_symbolic(channels):
+        # The padded count must be in_channels: where it is, for some count of names.
+        padded = as_expression(channels) + 2 * pad
+        _symbolic_rule(p.get(ACCEPTS), INVALID_PARAMETERS,
+                       lambda: why + f" ({channels} -> {padded} channels, in_channels={wanted}, for no size)",
+                       "linear", padded, wanted)
         return
     if not is_known(channels):
         return
@@ -683,7 +705,7 @@ def _fpad_shape(layer: str, x: Shape, pads: Sequence[Any], mode: str,
         size = x[axis]
         if is_symbolic(size) and _ints((before, after)) and mode in ("constant", "reflect", "replicate", "circular"):
             out[axis] = _symbolic_rule(accepts, NON_POSITIVE_SIZE,
-                                       f"{layer}: {mode} padding ({before}, {after}) fits no size of {size}",
+                                       lambda: f"{layer}: {mode} padding ({before}, {after}) fits no size of {size}",
                                        "pad", size, before, after, mode)
             continue
         if not _ints((size, before, after)):
@@ -889,7 +911,7 @@ def _pool_rule(layer: str, n: int, kind: str) -> ShapeRule:
                 known = _ints((kernel[i], stride[i], pads[i], dilation[i])) and ceil_mode is not UNKNOWN
                 out.append(_symbolic_rule(
                     p.get(ACCEPTS), NON_POSITIVE_SIZE,
-                    f"{layer}: no input size gives a positive output from {size}"
+                    lambda i=i, size=size: f"{layer}: no input size gives a positive output from {size}"
                     f" (kernel_size={kernel[i]}, stride={stride[i]}, padding={pads[i]})",
                     "pool", size, kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode),
                     n == 3 and kind != "max") if known else None)
@@ -1039,7 +1061,7 @@ def interpolate_shape(
             math.floor(float(dim) * float(scale))
             if is_known(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
             else _symbolic_rule(accepts, NON_POSITIVE_SIZE,
-                                f"{layer}: scale_factor={scale} gives an empty output for every size",
+                                lambda scale=scale: f"{layer}: scale_factor={scale} gives an empty output for every size",
                                 "interpolate", dim, float(scale), None, "area" if lowest == 0 else "nearest")
             if is_symbolic(dim) and isinstance(scale, (int, float)) and not isinstance(scale, bool)
             else None
@@ -1110,7 +1132,7 @@ def _shuffled(accepts: Optional[list], layer: str, formula: str, size: Dim, r: i
         return size * r if formula == "pixel_shuffle" else size // r
     if is_symbolic(size):
         return _symbolic_rule(accepts, INVALID_PARAMETERS,
-                              f"{layer}: no spatial size {size} is divisible by downscale_factor={r}",
+                              lambda: f"{layer}: no spatial size {size} is divisible by downscale_factor={r}",
                               formula, size, r)
     return None
 
@@ -1207,14 +1229,8 @@ def _linear_rule(lazy: bool) -> ShapeRule:
         if x is None:
             return None
         _expect_min_rank(layer, x, 1)
-        if not lazy and is_symbolic(x[-1]) and is_known(p["in_features"]):
-            expected = p["in_features"]
-            _symbolic_rule(p.get(ACCEPTS), CHANNEL_MISMATCH,
-                           f"{layer} expects {expected} input features (in_features={expected})"
-                           f" but {x[-1]} arrive, which is {expected} for no size",
-                           "linear", x[-1], expected)
-        elif not lazy:
-            _check_channels(layer, "in_features", p["in_features"], x[-1], "features")
+        if not lazy:
+            _check_channels(layer, "in_features", p["in_features"], x[-1], "features", accepts=p.get(ACCEPTS))
         out = p["out_features"]
         return tuple(x[:-1]) + (out if is_known(out) else None,)
 
@@ -1255,7 +1271,7 @@ def _batch_norm_rule(layer: str, ranks: Tuple[int, ...], lazy: bool) -> ShapeRul
             return None
         _expect_rank(layer, x, ranks)
         if not lazy and sized:
-            _check_channels(layer, "num_features", p["num_features"], x[1])
+            _check_channels(layer, "num_features", p["num_features"], x[1], accepts=p.get(ACCEPTS))
         # Without running stats, eval mode normalises with the batch statistics, which need
         # more than one value per channel. (In training mode every BatchNorm needs that; the
         # rules here are those of eval mode.)
@@ -1290,7 +1306,7 @@ def _instance_norm_rule(layer: str, n: int, lazy: bool) -> ShapeRule:
                 f" {format_shape(x)}: batch the input",
             )
         if sized and not lazy:
-            _check_channels(layer, "num_features", p["num_features"], x[-n - 1])
+            _check_channels(layer, "num_features", p["num_features"], x[-n - 1], accepts=p.get(ACCEPTS))
         # Instance statistics (always in training, in eval without running stats) need more
         # than one spatial element.
         spatial = x[-n:]
@@ -1319,7 +1335,7 @@ def _group_norm_rule(p: Params, x: MaybeShape) -> MaybeShape:
         return None
     _expect_min_rank("GroupNorm", x, 2)
     if affine:
-        _check_channels("GroupNorm", "num_channels", channels, x[1])
+        _check_channels("GroupNorm", "num_channels", channels, x[1], accepts=p.get(ACCEPTS))
     if is_known(x[1]) and is_known(groups) and x[1] % groups:
         raise _fail(
             CHANNEL_MISMATCH, f"GroupNorm: {x[1]} channels are not divisible by num_groups={groups}"
@@ -1441,7 +1457,7 @@ def _prelu_rule(p: Params, x: MaybeShape) -> MaybeShape:
     _expect_min_rank("PReLU", x, 1)
     # The weights go along dim 1; an input of fewer dims has a single channel.
     channels = x[1] if len(x) >= 2 else 1
-    _check_channels("PReLU", "num_parameters", count, channels)
+    _check_channels("PReLU", "num_parameters", count, channels, accepts=p.get(ACCEPTS))
     return x
 
 
@@ -1541,7 +1557,7 @@ def _rnn_rule(layer: str) -> ShapeRule:
         if x is None:
             return None
         _expect_rank(layer, x, (2, 3))
-        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features", accepts=p.get(ACCEPTS))
         return tuple(x[:-1]) + (_rnn_features(p),)
 
     return rule
@@ -1605,7 +1621,7 @@ def _rnn_cell_rule(layer: str) -> ShapeRule:
         if x is None:
             return None
         _expect_rank(layer, x, (1, 2))
-        _check_channels(layer, "input_size", p["input_size"], x[-1], "features")
+        _check_channels(layer, "input_size", p["input_size"], x[-1], "features", accepts=p.get(ACCEPTS))
         return tuple(x[:-1]) + (_dim_or_none(p["hidden_size"]),)
 
     return rule
@@ -1926,7 +1942,7 @@ def _conv_layers(n: int) -> List[LayerSpec]:
                 forward_params=("output_size",) if transposed else (),
                 lint=_conv_transpose_lint(name, n) if transposed else None,
                 tuple_attributes=_CONV_TUPLES + (("output_padding",) if transposed else ()),
-                probes_input=not lazy, output_size_params=("out_channels",),
+                probe_ranks=() if lazy else (n + 2, n + 1), output_size_params=("out_channels",),
             ))
     return specs
 
@@ -1982,7 +1998,7 @@ def _spatial_norm_layers(n: int) -> List[LayerSpec]:
             _batch_norm_rule(f"BatchNorm{n}d", batch_ranks, False), spatial_dims=n,
             channel_param="num_features",
             # BatchNorm1d also takes (N, C): it does not fix the rank.
-            probes_input=n > 1,
+            probe_ranks=(n + 2,) if n > 1 else (),
         ),
         LayerSpec(
             f"LazyBatchNorm{n}d",
@@ -2012,7 +2028,9 @@ def _padding_and_dropout_layers(n: int) -> List[LayerSpec]:
                          ("Replication", "replicate"), ("Circular", "circular")):
         name = f"{prefix}Pad{n}d"
         params = (Param("padding"),) + ((Param("value"),) if prefix == "Constant" else ())
-        specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n))
+        # A reflection pad first (a vocoder's): the probe's rank from it, its channels a name.
+        ranks = (n + 2, n + 1) if mode in ("reflect", "replicate", "circular") else ()
+        specs.append(LayerSpec(name, params, _pad_rule(name, n, mode), spatial_dims=n, probe_ranks=ranks))
     specs.append(LayerSpec(f"Dropout{n}d", (Param("p", 0.5),) + _INPLACE,
                            _dropout_rule(f"Dropout{n}d", (2, 3) if n == 1 else None)))
     return specs
@@ -2041,7 +2059,9 @@ def _feature_layers() -> List[LayerSpec]:
     """Linear layers, norms over features, embeddings, activations and dropout."""
     specs = [
         LayerSpec("Linear", (Param("in_features"), Param("out_features"), Param("bias", True)) + _FACTORY,
-                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",)),
+                  _linear_rule(False), channel_param="in_features", output_size_params=("out_features",),
+                  # Any number of leading dims: (b, F) is the usual input, then (F), (b, t, F), (b, h, w, F).
+                  probe_ranks=(2, 1, 3, 4)),
         LayerSpec("LazyLinear", (Param("out_features"), Param("bias", True)) + _FACTORY,
                   _linear_rule(True), output_size_params=("out_features",)),
         LayerSpec("GroupNorm",

@@ -127,6 +127,8 @@ class ModelShapes:
     #: The conditions on the symbolic sizes under which PyTorch runs the model (Python
     #: expressions, their conjunction; ``[]``: every size); None when not determined.
     accepts: Optional[List[str]] = None
+    #: No input is declared: ``input`` is the probe its first layer shaped (zero-config).
+    input_probed: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ def as_expression(dim: object) -> object:
 def from_expression(value: object) -> Dim:
     """A result of ``symbolic`` as a dim: an ``int``, a name's ``str``, or the ``Sym``."""
     if getattr(value, "is_size_expression", False):
-        text = str(value)
-        return text if text.isidentifier() else value  # type: ignore[return-value]
+        name = value.bare_name()  # type: ignore[attr-defined]
+        return name if name is not None else value  # type: ignore[return-value]
     return value  # type: ignore[return-value]
 
 
@@ -123,9 +123,30 @@ def _symbolic_broadcast(x: Dim, y: Dim, accepts: Optional[list]) -> object:
         return False
     if accepts is not None:
         accepts.append(condition)
-    # An int other than 1 is the result wherever they broadcast (the other is equal or 1);
-    # two different symbolic sizes give either, depending on the names.
-    return x if is_known(x) else y if is_known(y) else None
+    # An int other than 1 is the result wherever they broadcast (the other is equal or 1).
+    if is_known(x) or is_known(y):
+        return x if is_known(x) else y
+    return _broadcast_result(x, y)
+
+
+def _broadcast_result(x: Dim, y: Dim) -> object:
+    """The size two symbolic sizes broadcast to, where they do: the one that is never 1 when they
+    are never equal (the other is then 1: ``h + 1`` with ``h``), or either when one is never 1
+    (they are then equal); None when it depends on the names."""
+    from . import symbolic
+
+    a, b = as_expression(x), as_expression(y)
+    try:
+        never_equal = symbolic.where_eq(a, b).is_empty()
+        a_never_one = symbolic.where_eq(a, 1).is_empty()
+        b_never_one = symbolic.where_eq(b, 1).is_empty()
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
+    if never_equal and a_never_one != b_never_one:
+        return x if a_never_one else y
+    if a_never_one and b_never_one:
+        return x  # then they are equal wherever they broadcast
+    return None
 
 
 def sizes_equal(column: Sequence[Dim]) -> Any:

@@ -86,7 +86,7 @@ class _Periodic:
     __slots__ = ("name", "slope", "offsets", "_hash")
 
     def __init__(self, name: str, slope: Number, offsets: Sequence[Number]) -> None:
-        offsets = tuple(Fraction(b) for b in offsets)
+        offsets = tuple(b if type(b) is Fraction else Fraction(b) for b in offsets)
         period = len(offsets)
         for p in _prime_factors(period):
             while period % p == 0:
@@ -97,7 +97,7 @@ class _Periodic:
                 else:
                     break
         self.name = name
-        self.slope = Fraction(slope)
+        self.slope = slope if type(slope) is Fraction else Fraction(slope)
         self.offsets = offsets
         self._hash = hash((name, self.slope, offsets))
 
@@ -130,9 +130,13 @@ class _Periodic:
         return _Periodic(self.name, self.slope + other.slope, [x + y for x, y in zip(a, b)])
 
     def scaled(self, factor: Number) -> "_Periodic":
+        if factor == 1:
+            return self
         return _Periodic(self.name, self.slope * factor, [b * factor for b in self.offsets])
 
     def shifted(self, constant: Number) -> "_Periodic":
+        if constant == 0:
+            return self
         return _Periodic(self.name, self.slope, [b + constant for b in self.offsets])
 
     def floordiv(self, k: int) -> "_Periodic":
@@ -199,7 +203,7 @@ class Sym:
     canonical Python expression.
     """
 
-    __slots__ = ("coef", "factors", "_hash")
+    __slots__ = ("coef", "factors", "_hash", "_text")
     #: How ``shapes.is_symbolic`` recognizes a Sym without importing this module.
     is_size_expression = True
 
@@ -207,6 +211,15 @@ class Sym:
         self.coef = coef
         self.factors = factors
         self._hash = hash((coef, factors))
+        #: Its printed form, made when first asked (printing costs more than computing).
+        self._text: Optional[str] = None
+
+    def bare_name(self) -> Optional[str]:
+        """The name, when the size is just a name (``h``, not ``h + 1``)."""
+        single = self._single()
+        if self.coef == 1 and single is not None and single.slope == 1 and single.offsets == (0,):
+            return single.name
+        return None
 
     # -- construction
 
@@ -261,7 +274,9 @@ class Sym:
         return f"Sym({render(self)!r})"
 
     def __str__(self) -> str:
-        return render(self)
+        if self._text is None:
+            self._text = render(self)
+        return self._text
 
     # -- arithmetic (the other operand: an int or a Sym)
 

@@ -41,8 +41,9 @@ MIN_FILES_PER_WORKER = 8
 
 CACHE_DIR_NAME = ".shapelint_cache"
 #: 3: results carry each model's summary (``FileResult.summaries``); 6: the models' statements;
-#: 7: their symbolic `accepts`.
-CACHE_FORMAT = 8
+#: 7: their symbolic `accepts`; 8: undeclared models analysed on a symbolic probe input;
+#: 9: an entry is two lines (what ``check`` reads, then the models' shapes).
+CACHE_FORMAT = 9
 
 
 def debug_enabled() -> bool:
@@ -185,7 +186,7 @@ def result_to_json(result: FileResult) -> dict:
             "name": m.name, "filename": m.filename, "line": m.line,
             "input": _shape_to_json(m.input), "output": _shape_to_json(m.output),
             "declared_output": _shape_to_json(m.declared_output),
-            "accepts": m.accepts,
+            "accepts": m.accepts, "input_probed": m.input_probed,
             "layers": [
                 {"name": l.name, "type": l.type, "line": l.line,
                  "input": _shape_to_json(l.input), "output": _shape_to_json(l.output),
@@ -247,7 +248,7 @@ def result_from_json(data: dict, with_models: bool = True) -> FileResult:
             name=str(m["name"]), filename=str(m["filename"]), line=int(m["line"]),
             input=_shape_from_json(m["input"]), output=_shape_from_json(m["output"]),
             declared_output=_shape_from_json(m["declared_output"]),
-            accepts=_accepts_from_json(m.get("accepts")),
+            accepts=_accepts_from_json(m.get("accepts")), input_probed=m.get("input_probed") is True,
             layers=[
                 LayerShape(str(l["name"]), str(l["type"]), int(l["line"]),
                            _shape_from_json(l["input"]), _shape_from_json(l["output"]),

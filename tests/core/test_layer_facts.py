@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from shapelint.analysis import probe
 from shapelint.core import solver
 from shapelint.core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, LAYERS, MAX_POOL
 
@@ -130,17 +131,41 @@ def test_functionals_are_the_pools():
     assert with_functional == _with_facts(lambda s: s.family in (MAX_POOL, AVG_POOL) or s.adaptive)
 
 
-@pytest.mark.parametrize("name", _with_facts(lambda s: s.probes_input))
-def test_probing_layers_take_one_batched_rank_with_channels_at_dim_1(name):
+@pytest.mark.parametrize("name", _with_facts(lambda s: s.probe_ranks))
+def test_probe_ranks_are_the_ranks_the_layer_takes(name):
+    """The ranks a probing layer lists are exactly those of 1..6 PyTorch runs it on (1..4 for a
+    Linear, which takes any), the probe's shape of each one runs with the layer's channels and
+    fails with others."""
     spec = LAYERS[name]
-    args = (5, 7, 3) if spec.family in (CONV, CONV_TRANSPOSE) else (5,)
+    args = (5, 7, 3) if spec.family in (CONV, CONV_TRANSPOSE) else (5, 7) if name == "Linear" else (5,)
     layer = getattr(torch.nn, name)(*args).eval()
-    assert getattr(layer, spec.channel_param) == 5
-    rank = spec.spatial_dims + 2
-    layer(torch.randn((2, 5) + (6,) * (rank - 2)))
-    for wrong in ((2, 4) + (6,) * (rank - 2), (2, 5) + (6,) * (rank - 1)):
-        with pytest.raises((RuntimeError, ValueError)):
-            layer(torch.randn(wrong))
+    # The channels from channel_param; a padding layer fixes none (the probe names them).
+    counted = spec.channel_param is not None
+    assert not counted or getattr(layer, spec.channel_param) == 5
+    n = spec.spatial_dims or 0
+    names = probe.fresh_names(())
+
+    def sized(shape, channels):
+        return tuple(channels if d == 5 else 6 for d in shape)
+
+    runs = set()
+    for rank in range(1, 7):
+        # Channels where the probe puts them: dim -n-1 (the last for a Linear).
+        shape = (0,) * max(rank - n - 1, 0) + (5,) + (0,) * n if rank > n else (0,) * rank
+        try:
+            layer(torch.randn(sized(shape, 5)))
+            runs.add(rank)
+        except (RuntimeError, ValueError, IndexError):
+            pass
+    assert set(spec.probe_ranks) == (runs & {1, 2, 3, 4} if name == "Linear" else runs)
+    for rank in spec.probe_ranks:
+        shape = probe.probe_shape(rank, n, 5, names)
+        assert len(shape) == rank and shape[-n - 1] == 5
+        assert all(isinstance(d, str) for i, d in enumerate(shape) if i != rank - n - 1)
+        layer(torch.randn(sized(shape, 5)))
+        if counted:
+            with pytest.raises((RuntimeError, ValueError)):
+                layer(torch.randn(sized(shape, 4)))
 
 
 def test_families_are_the_solvers():

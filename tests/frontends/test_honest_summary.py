@@ -222,13 +222,18 @@ def test_machine_formats_keep_their_shape_and_warn_on_stderr(imported):
     assert (stats.code, stats.stdout, stats.stderr) == (0, "", warning)
 
 
-def test_a_declared_output_without_input_is_not_checked(tmp_path, monkeypatch):
+def test_a_declared_output_without_input_is_checked_for_every_size(tmp_path, monkeypatch):
+    """No input is declared: the model runs on a probe ([b, 4, h, w]) and its output, [b, 4,
+    2*h, 2*w], is compared for every size: 9 rows are no size's, 8 are h = 4's."""
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, {"seq.py": "from torch import nn\n\n# shapelint: output=(1, 4, 9, 9)\n"
-                               "up = nn.Sequential(nn.ConvTranspose2d(4, 4, 4, stride=2, padding=1))\n"})
+    source = ("from torch import nn\n\n# shapelint: output=(1, 4, {0}, {0})\n"
+              "up = nn.Sequential(nn.ConvTranspose2d(4, 4, 4, stride=2, padding=1))\n")
+    write(tmp_path, {"seq.py": source.format(9)})
     result = run_cli("check", "--no-cache", "seq.py")
-    assert result.code == 0 and "All checks passed" not in result.stdout
-    assert result.stdout.splitlines()[-1] == "    seq.py:4: up (only its output is declared: declare its input too)"
+    assert result.code == 1 and "SHP101" in result.stdout and "[b, 4, 2*h, 2*w]" in result.stdout
+    write(tmp_path, {"seq.py": source.format(8)})
+    result = run_cli("check", "--no-cache", "seq.py")
+    assert result.code == 0 and result.stdout.splitlines()[-1] == "All checks passed!", result.stdout
 
 
 def test_no_models_says_so(tmp_path, monkeypatch):

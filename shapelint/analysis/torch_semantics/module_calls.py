@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ...core.codes import ShapeError
+from ...core.codes import NON_POSITIVE_SIZE, ShapeError
 from ...core.layers import UNKNOWN, TensorResult
-from ...core.shapes import MaybeShape, is_known
+from ...core.shapes import MaybeShape, is_symbolic
 from ..values import (
     FunctionRef,
     LayerModule,
@@ -31,6 +31,12 @@ ModuleCall = Callable[["Propagator", Any, List[Any], Dict[str, Any], Any], Any]
 
 #: Names of a layer's first forward argument, when it is passed by keyword.
 _INPUT_NAMES = ("input", "query", "src", "tgt")
+#: Layer parameters no shape rule reads: not knowing one leaves the sizes a model takes known.
+_SHAPE_FREE_PARAMS = frozenset({
+    "bias", "device", "dtype", "inplace", "eps", "momentum", "affine", "track_running_stats",
+    "elementwise_affine", "negative_slope", "p", "alpha", "beta", "threshold", "value", "lambd",
+    "min_val", "max_val", "approximate", "dropout", "init",
+})
 
 
 # ----------------------------------------------------------------------------- layers
@@ -64,14 +70,13 @@ def call_layer(p: Propagator, module: LayerModule, args: Args, kwargs: Kwargs, n
 
 
 def _probe_input(p: Propagator, module: LayerModule, x: Any) -> Any:
-    """Give an undeclared model input the rank and channels its first layer expects."""
-    spec = module.spec
-    if p.probe is None or x is not p.probe or not spec.probes_input:
+    """An undeclared model input meets its first layer: it takes the rank and channels that
+    layer takes, its other sizes names (``probe.Probe``)."""
+    if p.probe is None:
         return x
+    spec = module.spec
     channels = module.params.get(spec.channel_param) if spec.channel_param else None
-    rank = spec.spatial_dims + 2
-    p.probe = Tensor((None, channels if is_known(channels) else None) + (None,) * (rank - 2))
-    return p.probe
+    return p.probe.meet(x, spec.probe_ranks, spec.spatial_dims, spec.channel_param, channels)
 
 
 def _forward_arguments(module: LayerModule, args: Args, kwargs: Kwargs) -> Dict[str, Any]:
@@ -94,8 +99,13 @@ def apply_layer(p: Propagator, module: LayerModule, shape: MaybeShape, forward_k
     """The output shape and the parameters it was computed with (the fixed ones after an
     error whose fix is known, so that later layers are still checked)."""
     spec = module.spec
+    accepts = p.accepts
+    if accepts is not None and shape is not None and any(is_symbolic(d) for d in shape) \
+            and any(v is UNKNOWN for k, v in module.params.items() if k not in _SHAPE_FREE_PARAMS):
+        accepts.append(None)  # a check of a parameter not known: the sizes it takes are not known
     try:
-        return spec.infer(module.params, shape, forward_kwargs, p.accepts), module.params
+        with p.needing(NON_POSITIVE_SIZE, module.node, module.statement):
+            return spec.infer(module.params, shape, forward_kwargs, accepts), module.params
     except ShapeError as error:
         p.report_layer(module, error, shape, arriving)
         if error.fix:

@@ -78,7 +78,8 @@ def tensor_binary(p: Propagator, op: type, left: Any, right: Any) -> Any:
 def broadcast_op(p: Propagator, left: Tensor, right: Tensor, symbol: str) -> Tensor:
     if left.shape is None or right.shape is None:
         return Tensor(None)
-    out = broadcast(left.shape, right.shape, p.accepts)
+    with p.needing(INCOMPATIBLE_SHAPES):
+        out = broadcast(left.shape, right.shape, p.accepts)
     if out is None:
         operands = []
         if len(left.shape) == len(right.shape):
@@ -190,8 +191,8 @@ def _concatenated(p: Propagator, what: str, items: List[Tensor], shapes: Sequenc
                     + ", ".join(format_shape(s) for s in shapes) + ")",
                     _concatenated_operands(items, shapes, index),
                 )
-            if condition is not None and not condition.is_everything():
-                p.accepts.append(condition)
+            if condition is not None and not condition.is_everything() and p.accepts is not None:
+                p.accepts.add(condition, INCOMPATIBLE_SHAPES)
         out.append(first_known(column))
     result = Tensor(tuple(out))
     # A count along ``index`` is the operands' sum: a channel mismatch after it has a producer

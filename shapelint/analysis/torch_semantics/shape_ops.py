@@ -7,8 +7,18 @@ import math
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
+from ...core.codes import WRONG_RANK, ShapeError
 from ...core.layers import LAYERS, UNKNOWN
-from ...core.shapes import MaybeShape, as_expression, from_expression, is_known, is_symbolic, normalize_dim_index
+from ...core.shapes import (
+    MaybeShape,
+    as_expression,
+    format_shape,
+    from_expression,
+    is_known,
+    is_symbolic,
+    normalize_dim_index,
+)
+from ..evaluate import _STAR_UNKNOWN as STAR_UNKNOWN
 from ..values import Symbol, Tensor, value_dim
 
 
@@ -47,6 +57,8 @@ def as_size_list(args: Sequence[Any]) -> Optional[List[Any]]:
         return list(args[0])
     if len(args) == 1 and args[0] is UNKNOWN:
         return None
+    if any(a is STAR_UNKNOWN for a in args):
+        return None  # ``*sizes`` of an unknown length: not even the rank is known
     return list(args)
 
 
@@ -152,6 +164,9 @@ def index_shape(shape: MaybeShape, index: Any) -> MaybeShape:
         return None
     consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
     if consumed > len(shape):
+        if all(i is None or i is Ellipsis or type(i) in (int, slice) for i in items):
+            # PyTorch: "too many indices for tensor of dimension n", whatever the sizes.
+            raise ShapeError(WRONG_RANK, f"{consumed} indices for a {len(shape)}-D tensor {format_shape(shape)}")
         return None
     if Ellipsis in items:
         at = items.index(Ellipsis)
@@ -175,6 +190,8 @@ def index_shape(shape: MaybeShape, index: Any) -> MaybeShape:
                 out.append(size)
             elif is_known(size) and all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in (item.start, item.stop, item.step)) and item.step != 0:
                 out.append(len(range(*item.indices(size))))
+            elif is_symbolic(size) and item.step in (None, 1):
+                out.append(_symbolic_slice(size, item.start, item.stop))
             else:
                 out.append(None)
             axis += 1
@@ -182,6 +199,29 @@ def index_shape(shape: MaybeShape, index: Any) -> MaybeShape:
         return None
     out.extend(shape[axis:])
     return tuple(out)
+
+
+def _symbolic_slice(size: Any, start: Any, stop: Any) -> Any:
+    """The length of ``[start:stop]`` (literal ints) of a symbolic size, where it is the same
+    expression for every value of the names (``[:-2]`` of ``t + 2`` is ``t``); else unknown."""
+    if not all(v is None or type(v) is int for v in (start, stop)):
+        return None
+    from ...core import symbolic
+
+    whole = as_expression(size)
+    try:
+        # Each bound as an offset from 0 or from the end, and the size it needs to be inside.
+        low = 0 if start is None else start if start >= 0 else whole + start
+        high = whole if stop is None else stop if stop >= 0 else whole + stop
+        length = high - low
+        # Exact only where no bound is clipped (each inside [0, size]) and the length not negative.
+        inside = all(symbolic.compare(bound, ">=", 0) is True and symbolic.compare(whole, ">=", bound) is True
+                     for bound in (low, high))
+        if inside and symbolic.compare(length, ">=", 0) is True:
+            return from_expression(length)
+    except (ValueError, TypeError, ArithmeticError):  # symbolic.Inexact
+        return None
+    return None
 
 
 def bind_simple(names: Sequence[str], args: List[Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:

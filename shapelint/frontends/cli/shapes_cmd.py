@@ -164,12 +164,14 @@ def model_table(model: ModelShapes) -> str:
     out = [title, rule, line(header), rule]
     out.extend(line(r) for r in rows)
     out.append(rule)
-    out.append(f"Input shape:  {shape_text(model.input)}")
+    probed = " (not declared: rank and channels from its first layer)" if model.input_probed else ""
+    out.append(f"Input shape:  {shape_text(model.input)}{probed}")
     out.append(f"Output shape: {shape_text(model.output)}")
     if model.declared_output is not None:
         out.append(f"Declared:     {shape_text(model.declared_output)}")
     if model.accepts is not None:
-        out.append(f"Accepts:      {' and '.join(model.accepts) if model.accepts else 'every size'}")
+        accepted = "no size" if model.accepts == ["False"] else " and ".join(model.accepts) or "every size"
+        out.append(f"Accepts:      {accepted}")
     if reasons:
         out.append("Unknown because:")
         out.extend(f"  ({number}) {reason}" for reason, number in reasons.items())

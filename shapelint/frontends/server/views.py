@@ -182,12 +182,20 @@ def _accepts_text(conditions) -> str:
     return " and ".join(f"`{condition}`" for condition in conditions) if conditions else "every size"
 
 
+def _input_note(model: ModelShapes, declared: bool) -> str:
+    """How the hover's input came to be, as ``shapes`` says it."""
+    if model.input_probed:
+        return " (not declared: rank and channels from its first layer)"
+    if declared and model.input:
+        return " (declared)"
+    return " (not declared)" if model.input is None else ""
+
+
 def _model_text(view: ShapesView, model: ModelShapes) -> str:
     summary = next((s for s in view.summaries if s.name == model.name and s.line == model.line), None)
     lines = [f"**{model.name}** (model)"]
     declared_input = summary.declared_input if summary is not None else model.input is not None
-    lines.append(f"- input: `{shape_text(model.input)}`" + (" (declared)" if declared_input and model.input
-                                                             else " (not declared)" if model.input is None else ""))
+    lines.append(f"- input: `{shape_text(model.input)}`" + _input_note(model, declared_input))
     output = f"- output: `{shape_text(model.output)}` (inferred)"
     if model.declared_output is not None:
         output += f", declared `{shape_text(model.declared_output)}`"
