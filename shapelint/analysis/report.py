@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple
 from ..core.codes import INVALID_PARAMETERS, NON_POSITIVE_SIZE, SHAPE_MISMATCH, TRACKING_STOPPED
 from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL
 from ..core.results import SAFE, UNSAFE, Diagnostic, Edit, Fix, Related
-from ..core.shapes import MaybeShape, format_shape, is_known
+from ..core.shapes import MaybeShape, format_shape, is_known, is_symbolic
 from . import patterns, suggest
 from .edit_sources import Sources
 from .examples import BLOCK_STATEMENTS
@@ -785,6 +785,10 @@ class _FixSearch:
         notes = (f"inferred {chain}",) if chain else ()
 
         def verify(shape: MaybeShape) -> bool:
+            if shape is not None and any(is_symbolic(w) for w in declared or ()):
+                # Every dim the declaration gives a size of names equal for every size.
+                return len(shape) == len(declared) and all(
+                    suggest.same_size(d, w) for d, w in zip(shape, declared) if w is not None)
             return spec is not None and spec.match(shape, {}) is None and shape is not None and all(
                 not is_known(d) or not is_known(w) or d == w for d, w in zip(shape, declared or ())
             )

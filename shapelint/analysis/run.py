@@ -479,7 +479,8 @@ def _attempt(propagator: Propagator, plan: ModelPlan, input_shape: MaybeShape, s
     accepts = _conditions(combined)
     if combined is not None and (plan.input is not None or plan.output is not None) \
             and not any(f.code == SHAPE_MISMATCH for f in findings):
-        findings += _size_findings(plan, output_shape, declared_shape, combined)
+        findings += _size_findings(plan, output_shape, declared_shape, combined,
+                                   output if isinstance(output, Tensor) else None)
     shapes = ModelShapes(plan.name, path, plan.line, public_shape(input_shape),
                          public_shape(output_shape), public_shape(declared_shape), layers,
                          statements=statement_shapes(run.statements, why), accepts=accepts,
@@ -545,7 +546,8 @@ def _conditions(combined: Any) -> Optional[List[str]]:
         return None
 
 
-def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, accepts: Any) -> Tuple[Finding, ...]:
+def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, accepts: Any,
+                   tensor: Optional[Tensor] = None) -> Tuple[Finding, ...]:
     """Over the symbolic sizes of the declared input (or of the probe): SHP101 when the output
     misses the declared one wherever the model runs; with a declared input, SHP203 when the sizes
     it runs (and fits) on have gaps, with the smallest counterexample; nothing for a mere minimum
@@ -560,7 +562,8 @@ def _size_findings(plan: ModelPlan, output: MaybeShape, declared: MaybeShape, ac
             SHAPE_MISMATCH,
             f"{plan.name}: output {format_shape(output)} differs from the declared {format_shape(declared)}"
             f" for every size the model accepts ({_conjunction(accepts)})",
-            None, None)
+            None, None, target=declared, tensor=tensor,
+            declared=None if plan.output is None else Declared(plan.output.spec, plan.output.line, plan.output.source))
         if plan.output is not None and plan.output.source not in ("cli", "config"):
             anchor = (plan.output.line, plan.output.column)
         finding.anchor_line = anchor

@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Se
 from ..core import formulas
 from ..core.codes import ShapeError
 from ..core.layers import AVG_POOL, CONV, CONV_TRANSPOSE, MAX_POOL, POSITIONAL
-from ..core.shapes import MaybeShape, is_known, is_symbolic
+from ..core.shapes import MaybeShape, as_expression, is_known, is_symbolic
 from ..core.solver import FAMILY_PARAMS, SolveResult, SolverError, solve
 from ..core.solver_bounds import Bounds
 from ..core.text import one_line
@@ -91,6 +91,8 @@ def solve_layer(layer: LayerModule, input_shape: MaybeShape, target: MaybeShape,
         return None
     size_in = tuple(input_shape[-n:])
     size_out = tuple(target[-n:])
+    if any(is_symbolic(s) for s in size_in + size_out):
+        return _solve_symbolic(layer, size_in, size_out, bounds)
     if not all(is_known(s) and s > 0 for s in size_in + size_out):
         return None
     current = current_params(layer)
@@ -110,6 +112,28 @@ def solve_layer(layer: LayerModule, input_shape: MaybeShape, target: MaybeShape,
             out_channels if is_known(out_channels) and out_channels > 0 else None,
         )
     except (SolverError, ValueError, TypeError):
+        return None
+
+
+def _solve_symbolic(layer: LayerModule, size_in: Tuple[Any, ...], size_out: Tuple[Any, ...],
+                    bounds: Bounds) -> Optional[SolveResult]:
+    """The parameters that map every size of the names in ``size_in`` to ``size_out`` (a fix
+    that holds for every ``h``, not for the one size a declaration happens to name)."""
+    from ..core.symbolic_solve import solve_symbolic
+
+    if not all(is_symbolic(s) or is_known(s) and s > 0 for s in size_in + size_out):
+        return None
+    current = current_params(layer)
+    if current is not None:
+        bounds = bounds.around(current["kernel_size"], current["stride"], current.get("dilation", (1,)))
+    in_channels = layer.params.get("in_channels")
+    out_channels = layer.params.get("out_channels")
+    try:
+        return solve_symbolic(layer.spec.name, [as_expression(d) for d in size_in],
+                              [as_expression(d) for d in size_out], {}, bounds,
+                              in_channels if is_known(in_channels) and in_channels > 0 else None,
+                              out_channels if is_known(out_channels) and out_channels > 0 else None)
+    except (SolverError, ValueError, TypeError, ArithmeticError):
         return None
 
 
@@ -481,6 +505,29 @@ def _computes_on_names(shape: MaybeShape) -> bool:
     return shape is not None and any(is_symbolic(d) for d in shape[1:])
 
 
+def _symbolic_targets(chain: _Chain, index: int, layer_out: Tuple[Any, ...], axis: int, want: Any) -> List[Any]:
+    """``[want]`` when the rest of the chain after layer ``index`` keeps the size of ``axis`` as
+    it is for every size of the names (then the layer itself must give ``want``); else none."""
+    out = chain.run_from(index + 1, layer_out)
+    if out is None or out is _SHAPE_ERROR or out is _OTHER_ERROR or len(out) != len(layer_out):
+        return []
+    return [want] if same_size(out[axis], layer_out[axis]) else []
+
+
+def same_size(a: Any, b: Any) -> bool:
+    """``a == b`` for every size of the names (ints and symbolic sizes alike)."""
+    if is_known(a) and is_known(b):
+        return a == b
+    if a is None or b is None:
+        return False
+    from ..core import symbolic
+
+    try:
+        return symbolic.compare(as_expression(a), "==", as_expression(b)) is True
+    except (ValueError, TypeError, ArithmeticError):
+        return False
+
+
 def _targets_for_axis(chain: _Chain, index: int, layer_out: Tuple[Any, ...], axis: int, want: int,
                       limit: int = 4) -> List[int]:
     """Sizes of the output of layer ``index`` on ``axis`` for which the rest of the chain gives
@@ -582,7 +629,9 @@ def _layer_changes(chain: _Chain, declared: MaybeShape, bounds: Bounds,
         per_axis: List[List[int]] = []
         for axis in range(len(layer_out) - n, len(layer_out)):
             want = declared[axis]
-            if not is_known(want):
+            if is_symbolic(want):
+                per_axis.append(_symbolic_targets(chain, index, layer_out, axis, want))
+            elif not is_known(want):
                 current = layer_out[axis]
                 per_axis.append([current] if is_known(current) else [])
             else:

@@ -176,3 +176,50 @@ def test_unet_depth_4_accepts_multiples_of_16(tmp_path: Path):
     (model,) = data["models"]
     assert model["accepts"] == ["h % 16 == 0", "w % 16 == 0"]
     assert model["output"] == ["b", 2, "h", "w"]
+
+
+SYMBOLIC_SLIPS = {
+    # (layer as written, what the declaration wants of h): each misses it for every size.
+    "convtranspose_kernel": ("nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1)", "2*h"),
+    "convtranspose_padding": ("nn.ConvTranspose2d(4, 4, 4, stride=2, padding=2)", "2*h"),
+    "strided_conv_padding": ("nn.Conv2d(4, 4, 3, stride=2, padding=0)", "(h+1)//2"),
+    "same_conv_padding": ("nn.Conv2d(4, 4, 5, padding=1)", "h"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(SYMBOLIC_SLIPS))
+def test_a_fix_for_every_size_holds_in_pytorch_for_every_size(key, tmp_path: Path):
+    layer, wanted = SYMBOLIC_SLIPS[key]
+    out_h, out_w = wanted, wanted.replace("h", "w")
+    path = tmp_path / "model.py"
+    path.write_text(textwrap.dedent(f'''\
+        import torch.nn as nn
+        from jaxtyping import Float
+        from torch import Tensor
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer = {layer}
+
+            def forward(self, x: Float[Tensor, "b 4 h w"]) -> Float[Tensor, "b 4 {out_h} {out_w}"]:
+                return self.layer(x)
+        '''))
+    from tests.support.cli import run_cli
+
+    before = run_cli("check", "--no-cache", "--format", "json", str(path)).json()
+    assert [d["code"] for d in before if d["code"].startswith("SHP1")] == ["SHP101"]
+    assert "every size" in before[[d["code"] for d in before].index("SHP101")]["message"]
+    fixed = run_cli("check", "--no-cache", "--fix", "--unsafe-fixes", str(path))
+    after = run_cli("check", "--no-cache", "--format", "json", str(path)).json()
+    assert not [d for d in after if d["code"].startswith("SHP1")], fixed.stdout
+    namespace: Dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - the fixed model
+    model = namespace["Net"]().eval()
+    with torch.no_grad():
+        for h in range(1, 41):
+            w = h + 3
+            got = tuple(model(torch.randn(1, 4, h, w)).shape)
+            assert got == (1, 4, symbolic.evaluate(symbolic.parse(out_h), {"h": h}),
+                           symbolic.evaluate(symbolic.parse(out_w), {"w": w})), (key, h, path.read_text())
