@@ -137,18 +137,9 @@ def _size(dim, values: Dict[str, int]) -> int:
     return dim if isinstance(dim, int) else symbolic.evaluate(symbolic.parse(dim), values)
 
 
-@pytest.mark.parametrize("key", sorted(MODELS))
-def test_accepts_and_output_match_pytorch(key, tmp_path: Path):
-    source, shape_of, fixed = MODELS[key]
-    path = tmp_path / f"{key}.py"
-    path.write_text(HEADER + textwrap.dedent(source))
-    code, data, _ = shapes_json(str(path), "--no-cache")
-    (model,) = [m for m in data["models"] if m["layers"] and "." not in m["name"]][-1:]
-    assert model["accepts"] is not None, model
-    assert all(isinstance(d, (int, str)) for d in model["output"]), model["output"]
-    namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
-    net = namespace[model["name"]]().eval()
+def sweep_against_pytorch(key: str, net, model: dict, shape_of, fixed: Dict[str, int]) -> None:
+    """For each name in turn, every size 1..200 (the others at ``fixed``): ``accepts`` holds
+    exactly when PyTorch runs ``net``, and then the output expressions are PyTorch's shape."""
     names = list(fixed)
     runs = 0
     with torch.no_grad():
@@ -167,6 +158,21 @@ def test_accepts_and_output_match_pytorch(key, tmp_path: Path):
                     got = [_size(d, dict(values, b=1)) for d in model["output"]]
                     assert got == list(out.shape), (key, values, model["output"])
     assert runs > 0
+
+
+@pytest.mark.parametrize("key", sorted(MODELS))
+def test_accepts_and_output_match_pytorch(key, tmp_path: Path):
+    source, shape_of, fixed = MODELS[key]
+    path = tmp_path / f"{key}.py"
+    path.write_text(HEADER + textwrap.dedent(source))
+    code, data, _ = shapes_json(str(path), "--no-cache")
+    (model,) = [m for m in data["models"] if m["layers"] and "." not in m["name"]][-1:]
+    assert model["accepts"] is not None, model
+    assert all(isinstance(d, (int, str)) for d in model["output"]), model["output"]
+    namespace: dict = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    net = namespace[model["name"]]().eval()
+    sweep_against_pytorch(key, net, model, shape_of, fixed)
 
 
 def test_unet_depth_4_accepts_multiples_of_16(tmp_path: Path):

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Dict
 
 import pytest
-import torch
 
-from shapelint.core import symbolic
 from tests.analysis import test_symbolic_models as declared
 from tests.support.cli import check_json, shapes_json
 from tests.support.zeroconf import strip_declarations
@@ -83,14 +80,6 @@ MODELS = {
 }
 
 
-def _accepted(conditions, values: Dict[str, int]) -> bool:
-    return all(eval(c, {"__builtins__": {}}, dict(values)) for c in conditions)  # noqa: S307
-
-
-def _size(dim, values: Dict[str, int]) -> int:
-    return dim if isinstance(dim, int) else symbolic.evaluate(symbolic.parse(dim), values)
-
-
 def _analysed(key: str, tmp_path: Path):
     source, _, _ = MODELS[key]
     assert "Float[" not in source and "# shapelint" not in source  # nothing declared
@@ -113,23 +102,7 @@ def test_accepts_and_output_match_pytorch(key, tmp_path: Path):
     namespace: dict = {}
     exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
     net = namespace[model["name"]]().eval()
-    runs = 0
-    with torch.no_grad():
-        for varied in names:
-            for size in range(1, 201):
-                values = dict(fixed, **{varied: size})
-                sizes = [values[n] for n in names] + [None] * (2 - len(names))
-                try:
-                    out = net(torch.zeros(shape_of(*sizes)))
-                except RuntimeError:
-                    out = None
-                accepted = _accepted(model["accepts"], dict(values, b=1))
-                assert accepted == (out is not None), (key, values, model["accepts"])
-                if out is not None:
-                    runs += 1
-                    got = [_size(d, dict(values, b=1)) for d in model["output"]]
-                    assert got == list(out.shape), (key, values, model["output"])
-    assert runs > 0
+    declared.sweep_against_pytorch(key, net, model, shape_of, fixed)
 
 
 @pytest.mark.parametrize("key", sorted(MODELS))

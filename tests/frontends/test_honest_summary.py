@@ -308,42 +308,40 @@ def _settings_key() -> str:
     return Run(build_parser().parse_intermixed_args(["."])).job.settings_key
 
 
-def test_cache_entries_of_the_old_format_are_misses(tmp_path, monkeypatch):
+def _cached_net(tmp_path, monkeypatch):
+    """net.py analysed and put in a fresh cache: (cache, its content key, the result, the entry)."""
     monkeypatch.chdir(tmp_path)
     write(tmp_path, {"net.py": IMPORTED})
-    data = (tmp_path / "net.py").read_bytes()
     cache = runner.Cache(str(tmp_path / "cache"), "key")
+    key = cache.content_key((tmp_path / "net.py").read_bytes())
     result = analyze_file("net.py")
-    cache.put("net.py", cache.content_key(data), result)
-    assert cache.get("net.py", cache.content_key(data)).summaries == result.summaries == [
+    cache.put("net.py", key, result)
+    return cache, key, result, Path(cache.entry_path("net.py"))
+
+
+def test_cache_entries_of_the_old_format_are_misses(tmp_path, monkeypatch):
+    cache, key, result, entry_path = _cached_net(tmp_path, monkeypatch)
+    assert cache.get("net.py", key).summaries == result.summaries == [
         runner.ModelSummary("Net", 6, True, False, False, result.summaries[0].layers_inferred,
                             result.summaries[0].layers)]
-    entry_path = Path(cache.entry_path("net.py"))
     head, models = entry_path.read_text().splitlines()  # what check reads, then the shapes
     entry = json.loads(head)
     del entry["result"]["summaries"]
     for old in (2, runner.CACHE_FORMAT):  # an old entry, or one without summaries: a miss
         entry["format"] = old
         entry_path.write_text(json.dumps(entry) + "\n" + models + "\n")
-        assert cache.get("net.py", cache.content_key(data)) is None
+        assert cache.get("net.py", key) is None
     assert os.path.exists(entry_path)
 
 
-
 def test_check_reads_only_the_first_line_of_a_cache_entry(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    write(tmp_path, {"net.py": IMPORTED})
-    data = (tmp_path / "net.py").read_bytes()
-    cache = runner.Cache(str(tmp_path / "cache"), "key")
-    result = analyze_file("net.py")
-    cache.put("net.py", cache.content_key(data), result)
-    assert cache.get("net.py", cache.content_key(data)).models == result.models != []
-    entry_path = Path(cache.entry_path("net.py"))
+    cache, key, result, entry_path = _cached_net(tmp_path, monkeypatch)
+    assert cache.get("net.py", key).models == result.models != []
     head = entry_path.read_text().splitlines()[0]
     entry_path.write_text(head + "\n{not json\n")  # the models' line is junk
-    slim = cache.get("net.py", cache.content_key(data), with_models=False)
+    slim = cache.get("net.py", key, with_models=False)
     assert slim is not None and slim.diagnostics == result.diagnostics and slim.models == []
-    assert cache.get("net.py", cache.content_key(data)) is None  # shapes need the models: a miss
+    assert cache.get("net.py", key) is None  # shapes need the models: a miss
 
 SEVERAL_OUTPUTS = '''\
 import torch
