@@ -65,23 +65,34 @@ def select(only: Sequence[str], sample: int, seed: int) -> Tuple[list, List[M.Mu
     return chosen, mutants
 
 
-def judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> List[M.Outcome]:
+def judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace, zero_config: bool = False) -> list:
+    """Each mutant's outcome, judged with its declarations (``M.judge``) or stripped of them
+    (``zeroconf.judge``), in ``options.jobs`` processes."""
+    outcome_type = _judge_of(zero_config)[1]
+    summary = zero_summary if zero_config else summarize
     if options.jobs <= 1:
         outcomes = []
         for i, mutant in enumerate(mutants, 1):
-            outcomes.append(M.judge(mutant))
+            outcomes.append(outcome_type(mutant, **_judged(mutant, zero_config)))
             if options.verbose:
-                print(f"[{i}/{len(mutants)}] {summarize(outcomes[-1])}", file=sys.stderr)
+                print(f"[{i}/{len(mutants)}] {summary(outcomes[-1])}", file=sys.stderr)
         return outcomes
+    import functools
     import multiprocessing
 
     # Spawned, not forked (torch's thread pools deadlock in a forked child); the mutants' model
     # builders are lambdas, so each worker selects the same mutants again and takes indices.
     context = multiprocessing.get_context("spawn")
     selection = (options.only, options.sample, options.seed)
+    results = []
     with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
-        results = pool.map(_judge_index, range(len(mutants)), chunksize=8)
-    return [M.Outcome(mutants[i], **state) for i, state in enumerate(results)]
+        judged = pool.imap(functools.partial(_judge_index, zero_config=zero_config), range(len(mutants)),
+                           chunksize=2 if zero_config else 8)
+        for done, state in enumerate(judged, 1):
+            results.append(state)
+            if options.verbose or done % 50 == 0:
+                print(f"[{done}/{len(mutants)}]", file=sys.stderr, flush=True)
+    return [outcome_type(mutants[i], **state) for i, state in enumerate(results)]
 
 
 _WORKER: Dict[str, List[M.Mutant]] = {}
@@ -91,10 +102,24 @@ def _start_worker(only: Sequence[str], sample: int, seed: int) -> None:
     _WORKER["mutants"] = select(only, sample, seed)[1]
 
 
-def _judge_index(index: int) -> dict:
-    state = dict(vars(M.judge(_WORKER["mutants"][index])))
+def _judge_of(zero_config: bool):
+    """The judge and the type of its outcomes."""
+    if zero_config:
+        from support import zeroconf as Z
+
+        return Z.judge, Z.ZeroOutcome
+    return M.judge, M.Outcome
+
+
+def _judged(mutant: M.Mutant, zero_config: bool) -> dict:
+    """The outcome's fields other than the mutant (what a worker sends back)."""
+    state = dict(vars(_judge_of(zero_config)[0](mutant)))
     state.pop("mutant")
     return state
+
+
+def _judge_index(index: int, zero_config: bool = False) -> dict:
+    return _judged(_WORKER["mutants"][index], zero_config)
 
 
 def summarize(o: M.Outcome) -> str:
@@ -225,37 +250,6 @@ def print_misses(outcomes: Sequence[M.Outcome], top: Optional[int]) -> None:
 # Zero-config
 
 
-def zero_judge_all(mutants: Sequence[M.Mutant], options: argparse.Namespace) -> list:
-    from support import zeroconf as Z
-
-    if options.jobs <= 1:
-        outcomes = []
-        for i, mutant in enumerate(mutants, 1):
-            outcomes.append(Z.judge(mutant))
-            if options.verbose:
-                print(f"[{i}/{len(mutants)}] {zero_summary(outcomes[-1])}", file=sys.stderr)
-        return outcomes
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    selection = (options.only, options.sample, options.seed)
-    results = []
-    with context.Pool(options.jobs, initializer=_start_worker, initargs=selection) as pool:
-        for done, state in enumerate(pool.imap(_zero_judge_index, range(len(mutants)), chunksize=2), 1):
-            results.append(state)
-            if options.verbose or done % 50 == 0:
-                print(f"[{done}/{len(mutants)}]", file=sys.stderr, flush=True)
-    return [Z.ZeroOutcome(mutants[i], **state) for i, state in enumerate(results)]
-
-
-def _zero_judge_index(index: int) -> dict:
-    from support import zeroconf as Z
-
-    state = dict(vars(Z.judge(_WORKER["mutants"][index])))
-    state.pop("mutant")
-    return state
-
-
 def zero_summary(o) -> str:
     flag = " FALSE-POSITIVE" if o.false_positive else " MISSED" if o.kind == "rejects" and not o.shp1 else ""
     codes = ",".join(sorted({d["code"] for d in o.shp1}))
@@ -319,7 +313,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     chosen, mutants = select(options.only, options.sample, options.seed)
     if options.zero_config:
         started = time.perf_counter()
-        outcomes = zero_judge_all(mutants, options)
+        outcomes = judge_all(mutants, options, zero_config=True)
         print(f"zero-config: {len(mutants)} mutants of {len(chosen)} files, "
               f"{time.perf_counter() - started:.0f} s\n")
         print_zero_figures(outcomes)
