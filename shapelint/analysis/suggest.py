@@ -96,21 +96,11 @@ def solve_layer(layer: LayerModule, input_shape: MaybeShape, target: MaybeShape,
     if not all(is_known(s) and s > 0 for s in size_in + size_out):
         return None
     current = current_params(layer)
-    padding = layer.params.get("padding")
-    if current is None and not isinstance(padding, str):
+    if current is None and not isinstance(layer.params.get("padding"), str):
         return None
-    if isinstance(padding, str) and current is None:
-        current = None
-    in_channels = layer.params.get("in_channels")
-    out_channels = layer.params.get("out_channels")
-    if current is not None:
-        bounds = bounds.around(current["kernel_size"], current["stride"], current.get("dilation", (1,)))
     try:
-        return solve(
-            spec.name, size_in, size_out, {}, bounds, current,
-            in_channels if is_known(in_channels) and in_channels > 0 else None,
-            out_channels if is_known(out_channels) and out_channels > 0 else None,
-        )
+        return solve(spec.name, size_in, size_out, {}, _bounds_around(current, bounds), current,
+                     *_channel_counts(layer))
     except (SolverError, ValueError, TypeError):
         return None
 
@@ -123,18 +113,28 @@ def _solve_symbolic(layer: LayerModule, size_in: Tuple[Any, ...], size_out: Tupl
 
     if not all(is_symbolic(s) or is_known(s) and s > 0 for s in size_in + size_out):
         return None
-    current = current_params(layer)
-    if current is not None:
-        bounds = bounds.around(current["kernel_size"], current["stride"], current.get("dilation", (1,)))
-    in_channels = layer.params.get("in_channels")
-    out_channels = layer.params.get("out_channels")
     try:
         return solve_symbolic(layer.spec.name, [as_expression(d) for d in size_in],
-                              [as_expression(d) for d in size_out], {}, bounds,
-                              in_channels if is_known(in_channels) and in_channels > 0 else None,
-                              out_channels if is_known(out_channels) and out_channels > 0 else None)
+                              [as_expression(d) for d in size_out], {},
+                              _bounds_around(current_params(layer), bounds), *_channel_counts(layer))
     except (SolverError, ValueError, TypeError, ArithmeticError):
         return None
+
+
+def _bounds_around(current: Optional[Dict[str, Any]], bounds: Bounds) -> Bounds:
+    """The search bounds, scaled to the layer's written parameters when there are some."""
+    if current is None:
+        return bounds
+    return bounds.around(current["kernel_size"], current["stride"], current.get("dilation", (1,)))
+
+
+def _channel_counts(layer: LayerModule) -> Tuple[Optional[int], Optional[int]]:
+    """The layer's in and out channel counts where they are known positive counts."""
+    def count(name: str) -> Optional[int]:
+        value = layer.params.get(name)
+        return value if is_known(value) and value > 0 else None
+
+    return count("in_channels"), count("out_channels")
 
 
 def recommended_change(layer: LayerModule, result: SolveResult) -> Optional[Change]:

@@ -961,11 +961,12 @@ def _worker_main(connection, job: Job, parent_pid: int) -> None:
         if chunk is None:
             return
         outcomes = []
+        retiring = False
         for outcome in _check_each(chunk, job, None, shared):
             outcomes.append(outcome)
-            if _resident_bytes() - start > RETIRE_GROWTH:
+            retiring = _resident_bytes() - start > RETIRE_GROWTH
+            if retiring:
                 break
-        retiring = len(outcomes) < len(chunk) or _resident_bytes() - start > RETIRE_GROWTH
         try:
             connection.send_bytes(_pickled_outcomes(outcomes, retiring))
         except OSError:

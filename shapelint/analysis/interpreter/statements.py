@@ -514,7 +514,8 @@ def _decorated(interp: Interpreter, decorator: ast.expr, function: Any, scope: S
         return function
     if isinstance(named, FunctionRef) and _qualified_name(named) in LIBRARY_IDENTITY_DECORATORS:
         return function
-    return interp.call(interp.eval(decorator, scope), [function], {}, None)
+    applied = named if decorator is target else interp.eval(decorator, scope)
+    return interp.call(applied, [function], {}, None)
 
 
 def _qualified_name(function: FunctionRef) -> str:
